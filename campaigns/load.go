@@ -1,0 +1,708 @@
+// Package campaigns owns campaign definition files: their YAML format, the
+// loader that validates a file completely and reports every problem as
+// FILE:LINE:COL, the units tables they refer to, and the built-in campaigns
+// embedded in the binary (zj-2018-14, the 2018 Zhejiang notice on small-micro
+// enterprise parks).
+//
+// A file is either loaded whole into a *dialogs.Campaign or refused with all
+// its problems; nothing is ever half-loaded.
+package campaigns
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"tianbao/dialogs"
+	"tianbao/dialogs/parse"
+)
+
+//go:embed *.yaml *.tsv
+var builtin embed.FS
+
+// BuiltinID is the campaign every fresh installation knows.
+const BuiltinID = "zj-2018-14"
+
+// Source is a campaign file with the files it refers to (the units table),
+// kept together so that a stored campaign can be loaded again byte for byte.
+type Source struct {
+	Name  string            // the file's name, used in problem positions
+	YAML  []byte            // the definition
+	Files map[string][]byte // referred files by the name the definition uses
+}
+
+// Problem is one thing wrong with a campaign file, at a position.
+type Problem struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg) }
+
+// Problems is every problem found in a file; it is the error Load returns.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ReadFile reads a campaign file from disk with the files it refers to.
+func ReadFile(name string) (*Source, error) {
+	return read(os.DirFS(filepath.Dir(name)), filepath.Base(name), name)
+}
+
+// Builtin returns the source of a campaign embedded in the binary.
+func Builtin(id string) (*Source, error) {
+	return read(builtin, id+".yaml", "campaigns/"+id+".yaml")
+}
+
+// read loads name from fsys with every units file it names; display is the
+// name problems are reported under.
+func read(fsys fs.FS, name, display string) (*Source, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read campaign: %w", err)
+	}
+	s := &Source{Name: display, YAML: src, Files: map[string][]byte{}}
+	// The units file is named inside the YAML; read it leniently here and let
+	// Load report any problem with positions.
+	var head struct {
+		Units struct {
+			File string `yaml:"file"`
+		} `yaml:"units"`
+	}
+	var headErr error
+	func() {
+		defer func() { _ = recover() }() // see decode: Load reports the problem
+		headErr = yaml.Unmarshal(src, &head)
+	}()
+	if headErr == nil && head.Units.File != "" && !strings.Contains(head.Units.File, "..") {
+		if b, err := fs.ReadFile(fsys, path.Clean(head.Units.File)); err == nil {
+			s.Files[head.Units.File] = b
+		}
+	}
+	return s, nil
+}
+
+// The raw shapes of the YAML file. Unknown keys are refused, so that a typo
+// ("requird") is a reported problem rather than a silently ignored line.
+type rawCampaign struct {
+	ID       string    `yaml:"id"`
+	Title    string    `yaml:"title"`
+	Document string    `yaml:"document"`
+	Office   string    `yaml:"office"`
+	Help     string    `yaml:"help"`
+	TimeZone string    `yaml:"timezone"`
+	Units    rawUnits  `yaml:"units"`
+	Forms    []rawForm `yaml:"forms"`
+	Defs     any       `yaml:"definitions"` // anchors for reuse; not read otherwise
+}
+
+type rawUnits struct {
+	File string `yaml:"file"`
+	Root struct {
+		Code string `yaml:"code"`
+		Name string `yaml:"name"`
+	} `yaml:"root"`
+}
+
+type rawForm struct {
+	ID        string            `yaml:"id"`
+	Short     string            `yaml:"short"`
+	Title     string            `yaml:"title"`
+	Intro     string            `yaml:"intro"`
+	Checklist []string          `yaml:"checklist"`
+	Stamp     bool              `yaml:"stamp"`
+	Levels    []string          `yaml:"levels"`
+	Due       map[string]string `yaml:"due"`
+	Sections  []rawSection      `yaml:"sections"`
+}
+
+type rawSection struct {
+	ID       string        `yaml:"id"`
+	Title    string        `yaml:"title"`
+	Kind     string        `yaml:"kind"`
+	RowNoun  string        `yaml:"row_noun"`
+	Rows     []rawRowKey   `yaml:"rows"`
+	MaxRows  int           `yaml:"max_rows"`
+	Total    bool          `yaml:"total"`
+	Fields   []rawField    `yaml:"fields"`
+	Computed []rawComputed `yaml:"computed"`
+	Rules    []rawRule     `yaml:"rules"`
+	Columns  []rawColumn   `yaml:"columns"`
+}
+
+type rawRowKey struct {
+	Key   string `yaml:"key"`
+	Title string `yaml:"title"`
+}
+
+type rawField struct {
+	ID           string   `yaml:"id"`
+	Label        string   `yaml:"label"`
+	Group        []string `yaml:"group"`
+	Hint         string   `yaml:"hint"`
+	Example      string   `yaml:"example"`
+	Unit         string   `yaml:"unit"`
+	Type         string   `yaml:"type"`
+	Optional     bool     `yaml:"optional"`
+	Unique       bool     `yaml:"unique"`
+	Min          any      `yaml:"min"`
+	Max          any      `yaml:"max"`
+	Decimals     *int     `yaml:"decimals"`
+	MinLen       int      `yaml:"min_len"`
+	MaxLen       int      `yaml:"max_len"`
+	RangeMessage string   `yaml:"range_message"`
+	Choices      []string `yaml:"choices"`
+	FileTypes    []string `yaml:"file_types"`
+	MaxMB        int      `yaml:"max_mb"`
+	Suggest      bool     `yaml:"suggest"`
+}
+
+type rawComputed struct {
+	ID    string `yaml:"id"`
+	Label string `yaml:"label"`
+	Expr  string `yaml:"expr"`
+}
+
+type rawRule struct {
+	ID      string `yaml:"id"`
+	Check   string `yaml:"check"`
+	Soft    bool   `yaml:"soft"`
+	Message string `yaml:"message"`
+}
+
+type rawColumn struct {
+	Label string   `yaml:"label"`
+	Group []string `yaml:"group"`
+	Value string   `yaml:"value"`
+}
+
+// knownFileTypes are the document kinds a file field may accept.
+var knownFileTypes = map[string]bool{"pdf": true, "doc": true, "docx": true, "wps": true, "xls": true, "xlsx": true, "jpg": true, "png": true, "ofd": true, "zip": true}
+
+// telegramDownloadLimit is the most a bot may download from Telegram.
+const telegramDownloadLimit = 20
+
+var idRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
+
+// loader collects problems while it builds a campaign.
+type loader struct {
+	src      *Source
+	file     *ast.File
+	problems Problems
+}
+
+func (l *loader) at(p string, format string, args ...any) {
+	line, col := l.position(p)
+	l.problems = append(l.problems, Problem{File: l.src.Name, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// position finds the line and column of a YAML path, walking up to the
+// nearest existing parent when the key itself is missing.
+func (l *loader) position(p string) (int, int) {
+	for p != "" && p != "$" {
+		if yp, err := yaml.PathString(p); err == nil {
+			if n, err := yp.FilterFile(l.file); err == nil && n != nil && n.GetToken() != nil {
+				pos := n.GetToken().Position
+				return pos.Line, pos.Column
+			}
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i <= 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 1, 1
+}
+
+// Load validates a campaign source and builds the campaign, or returns
+// Problems listing everything wrong with it.
+func Load(src *Source) (*dialogs.Campaign, error) {
+	l := &loader{src: src}
+	file, err := parser.ParseBytes(src.YAML, 0)
+	if err != nil {
+		return nil, l.yamlProblem(err)
+	}
+	l.file = file
+	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
+		return nil, Problems{{File: src.Name, Line: 1, Col: 1, Msg: "empty campaign file"}}
+	}
+	var raw rawCampaign
+	if err := decode(file.Docs[0].Body, &raw); err != nil {
+		return nil, l.yamlProblem(err)
+	}
+	c := l.campaign(&raw)
+	if len(l.problems) > 0 {
+		sort.SliceStable(l.problems, func(i, j int) bool {
+			if l.problems[i].File != l.problems[j].File {
+				return l.problems[i].File < l.problems[j].File
+			}
+			if l.problems[i].Line != l.problems[j].Line {
+				return l.problems[i].Line < l.problems[j].Line
+			}
+			return l.problems[i].Col < l.problems[j].Col
+		})
+		return nil, l.problems
+	}
+	return c, nil
+}
+
+// decode is yaml.NodeToValue with unknown keys refused. go-yaml v1.19 can
+// panic on some malformed tagged nodes (found by FuzzLoad); a bad file must
+// get a message, not crash the program.
+func decode(n ast.Node, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the file is not a campaign definition YAML can read (%v)", r)
+		}
+	}()
+	return yaml.NodeToValue(n, v, yaml.DisallowUnknownField())
+}
+
+func (l *loader) yamlProblem(err error) Problems {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		pos := ye.GetToken().Position
+		return Problems{{File: l.src.Name, Line: pos.Line, Col: pos.Column, Msg: ye.GetMessage()}}
+	}
+	return Problems{{File: l.src.Name, Line: 1, Col: 1, Msg: firstLine(err.Error())}}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
+	c := &dialogs.Campaign{
+		ID: raw.ID, Title: raw.Title, Document: raw.Document, Office: raw.Office,
+		Help: strings.TrimSpace(raw.Help),
+	}
+	if !idRe.MatchString(raw.ID) {
+		l.at("$.id", "campaign id %q must be lower-case letters, digits, '-' or '_', starting with a letter", raw.ID)
+	}
+	if strings.TrimSpace(raw.Title) == "" {
+		l.at("$.title", "title is required")
+	}
+	if raw.TimeZone == "" {
+		raw.TimeZone = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(raw.TimeZone)
+	if err != nil {
+		l.at("$.timezone", "unknown time zone %q", raw.TimeZone)
+		loc = time.UTC
+	}
+	c.TimeZone = loc
+	l.units(c, &raw.Units)
+	if len(raw.Forms) == 0 {
+		l.at("$.forms", "a campaign needs at least one form")
+	}
+	seen := map[string]bool{}
+	for i := range raw.Forms {
+		p := fmt.Sprintf("$.forms[%d]", i)
+		f := l.form(p, &raw.Forms[i], c)
+		if seen[f.ID] {
+			l.at(p+".id", "duplicate form id %q", f.ID)
+		}
+		seen[f.ID] = true
+		c.Forms = append(c.Forms, f)
+	}
+	return c
+}
+
+func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
+	if raw.Root.Code == "" || raw.Root.Name == "" {
+		l.at("$.units.root", "units.root needs a code and a name (the province)")
+	}
+	c.Root = raw.Root.Code
+	c.Units = map[string]*dialogs.Unit{raw.Root.Code: {Code: raw.Root.Code, Name: raw.Root.Name, Level: dialogs.Province}}
+	c.Order = []string{raw.Root.Code}
+	if raw.File == "" {
+		l.at("$.units", "units.file is required (a TSV of city_code, city, county_code, county)")
+		return
+	}
+	data, ok := l.src.Files[raw.File]
+	if !ok {
+		l.at("$.units.file", "units file %q not found next to the campaign file", raw.File)
+		return
+	}
+	name := path.Join(path.Dir(l.src.Name), raw.File)
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		if i == 0 || strings.TrimSpace(line) == "" {
+			continue // the header
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) != 4 {
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("want 4 tab-separated columns (city_code, city, county_code, county), got %d", len(cols))})
+			continue
+		}
+		for j := range cols {
+			cols[j] = strings.TrimSpace(cols[j])
+		}
+		cityCode, city, code, county := cols[0], cols[1], cols[2], cols[3]
+		if !isCode(cityCode) || !isCode(code) {
+			l.problems = append(l.problems, Problem{name, i + 1, 1, "unit codes are 6 digits"})
+			continue
+		}
+		if cu := c.Units[cityCode]; cu == nil {
+			c.Units[cityCode] = &dialogs.Unit{Code: cityCode, Name: city, Level: dialogs.City, Parent: c.Root}
+			c.Units[c.Root].Children = append(c.Units[c.Root].Children, cityCode)
+		} else if cu.Name != city {
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("city %s is named %q here and %q above", cityCode, city, cu.Name)})
+		}
+		if c.Units[code] != nil {
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
+			continue
+		}
+		c.Units[code] = &dialogs.Unit{Code: code, Name: county, Level: dialogs.County, Parent: cityCode}
+		c.Units[cityCode].Children = append(c.Units[cityCode].Children, code)
+	}
+	for _, city := range c.Units[c.Root].Children {
+		c.Order = append(c.Order, city)
+	}
+	for _, city := range c.Units[c.Root].Children {
+		c.Order = append(c.Order, c.Units[city].Children...)
+	}
+}
+
+func isCode(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form {
+	f := &dialogs.Form{ID: raw.ID, Short: raw.Short, Title: raw.Title, Intro: strings.TrimSpace(raw.Intro),
+		Checklist: raw.Checklist, Stamp: raw.Stamp, Due: map[dialogs.Level]time.Time{}}
+	if !idRe.MatchString(raw.ID) {
+		l.at(p+".id", "form id %q must be lower-case letters, digits, '-' or '_', starting with a letter", raw.ID)
+	}
+	if strings.TrimSpace(raw.Title) == "" {
+		l.at(p+".title", "form %q needs a title", raw.ID)
+	}
+	if len(raw.Levels) == 0 {
+		l.at(p+".levels", "form %q: say which levels fill it (city, county)", raw.ID)
+	}
+	for i, lv := range raw.Levels {
+		level := dialogs.Level(lv)
+		if level != dialogs.Province && level != dialogs.City && level != dialogs.County {
+			l.at(fmt.Sprintf("%s.levels[%d]", p, i), "unknown level %q (want province, city or county)", lv)
+			continue
+		}
+		f.Levels = append(f.Levels, level)
+	}
+	keys := make([]string, 0, len(raw.Due))
+	for k := range raw.Due {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		level := dialogs.Level(k)
+		if !f.FilledBy(level) {
+			l.at(p+".due."+k, "due date for level %q, which does not fill form %q", k, raw.ID)
+			continue
+		}
+		t, err := dialogs.ParseDue(raw.Due[k], c.TimeZone)
+		if err != nil {
+			l.at(p+".due."+k, "%v", err)
+			continue
+		}
+		f.Due[level] = t
+	}
+	for _, level := range f.Levels {
+		if _, ok := f.Due[level]; !ok && raw.Due[string(level)] == "" {
+			l.at(p+".due", "form %q has no due date for level %q", raw.ID, level)
+		}
+	}
+	// A lower level reports to its parent, which needs time to review.
+	if cd, ok := f.Due[dialogs.City]; ok {
+		if kd, ok := f.Due[dialogs.County]; ok && kd.After(cd) {
+			l.at(p+".due.county", "counties are due after their city (%s > %s): the city could not review them", kd.Format("2006-01-02"), cd.Format("2006-01-02"))
+		}
+	}
+	if len(raw.Sections) == 0 {
+		l.at(p+".sections", "form %q has no sections", raw.ID)
+	}
+	seen := map[string]bool{}
+	for i := range raw.Sections {
+		sp := fmt.Sprintf("%s.sections[%d]", p, i)
+		s := l.section(sp, &raw.Sections[i])
+		if seen[s.ID] {
+			l.at(sp+".id", "duplicate section id %q in form %q", s.ID, raw.ID)
+		}
+		seen[s.ID] = true
+		f.Sections = append(f.Sections, s)
+	}
+	return f
+}
+
+func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
+	s := &dialogs.Section{ID: raw.ID, Title: raw.Title, Kind: dialogs.SectionKind(raw.Kind), RowNoun: raw.RowNoun,
+		MaxRows: raw.MaxRows, Total: raw.Total}
+	if !idRe.MatchString(raw.ID) {
+		l.at(p+".id", "section id %q must be lower-case letters, digits, '-' or '_'", raw.ID)
+	}
+	switch s.Kind {
+	case dialogs.Record:
+	case dialogs.List:
+		if s.RowNoun == "" {
+			s.RowNoun = "行"
+		}
+	case dialogs.Table:
+		if len(raw.Rows) == 0 {
+			l.at(p+".rows", "a table section needs its rows (key and title)")
+		}
+		seen := map[string]bool{}
+		for i, r := range raw.Rows {
+			if r.Key == "" || seen[r.Key] {
+				l.at(fmt.Sprintf("%s.rows[%d]", p, i), "row key %q is empty or repeated", r.Key)
+			}
+			seen[r.Key] = true
+			if r.Title == "" {
+				r.Title = r.Key
+			}
+			s.Rows = append(s.Rows, dialogs.RowKey{Key: r.Key, Title: r.Title})
+		}
+	default:
+		l.at(p+".kind", "unknown section kind %q (want record, list or table)", raw.Kind)
+	}
+	if len(raw.Rows) > 0 && s.Kind != dialogs.Table {
+		l.at(p+".rows", "rows are only for table sections")
+	}
+	if len(raw.Fields) == 0 {
+		l.at(p+".fields", "section %q has no fields", raw.ID)
+	}
+	seen := map[string]bool{}
+	before := len(l.problems)
+	for i := range raw.Fields {
+		fp := fmt.Sprintf("%s.fields[%d]", p, i)
+		fd := l.field(fp, &raw.Fields[i])
+		if seen[fd.ID] {
+			l.at(fp+".id", "duplicate field id %q in section %q", fd.ID, raw.ID)
+		}
+		seen[fd.ID] = true
+		s.Fields = append(s.Fields, fd)
+	}
+	if len(l.problems) > before {
+		// Expressions over broken fields would only repeat those problems.
+		return s
+	}
+	for i, rc := range raw.Computed {
+		cp := fmt.Sprintf("%s.computed[%d]", p, i)
+		if !idRe.MatchString(rc.ID) || seen[rc.ID] {
+			l.at(cp+".id", "computed id %q is invalid or already a field or computed value", rc.ID)
+		}
+		seen[rc.ID] = true
+		e, err := dialogs.CompileExpr(rc.Expr, s, s.Computed)
+		if err != nil {
+			l.at(cp+".expr", "%v", err)
+			continue
+		}
+		s.Computed = append(s.Computed, &dialogs.Computed{ID: rc.ID, Label: rc.Label, Expr: e})
+	}
+	ruleIDs := map[string]bool{}
+	for i, rr := range raw.Rules {
+		rp := fmt.Sprintf("%s.rules[%d]", p, i)
+		if !idRe.MatchString(rr.ID) || ruleIDs[rr.ID] {
+			l.at(rp+".id", "rule id %q is invalid or repeated", rr.ID)
+		}
+		ruleIDs[rr.ID] = true
+		if strings.TrimSpace(rr.Message) == "" {
+			l.at(rp+".message", "rule %q needs a message for the person filling the form", rr.ID)
+		}
+		check, err := dialogs.CompileCheck(rr.Check, s, s.Computed)
+		if err != nil {
+			l.at(rp+".check", "%v", err)
+			continue
+		}
+		msg, err := dialogs.CompileTemplate(rr.Message, s, s.Computed)
+		if err != nil {
+			l.at(rp+".message", "%v", err)
+			continue
+		}
+		s.Rules = append(s.Rules, &dialogs.Rule{ID: rr.ID, Soft: rr.Soft, Check: check, Message: msg})
+	}
+	for i, rc := range raw.Columns {
+		cp := fmt.Sprintf("%s.columns[%d]", p, i)
+		if rc.Label == "" {
+			l.at(cp+".label", "a column needs a label")
+		}
+		e, err := dialogs.CompileExpr(rc.Value, s, s.Computed)
+		if err != nil {
+			l.at(cp+".value", "%v", err)
+			continue
+		}
+		col := &dialogs.Column{Label: rc.Label, Group: rc.Group, Value: e}
+		if fd := s.Field(strings.TrimSpace(rc.Value)); fd != nil {
+			col.Field = fd
+		}
+		s.Columns = append(s.Columns, col)
+	}
+	if len(raw.Columns) == 0 {
+		for _, fd := range s.Fields {
+			e, err := dialogs.CompileExpr(fd.ID, s, nil)
+			if err == nil {
+				s.Columns = append(s.Columns, &dialogs.Column{Label: fd.Label, Group: fd.Group, Value: e, Field: fd})
+			}
+		}
+	}
+	return s
+}
+
+func (l *loader) field(p string, raw *rawField) *dialogs.Field {
+	f := &dialogs.Field{ID: raw.ID, Label: raw.Label, Group: raw.Group, Hint: raw.Hint, Example: raw.Example,
+		Unit: raw.Unit, Type: dialogs.FieldType(raw.Type), Optional: raw.Optional, Unique: raw.Unique,
+		MinLen: raw.MinLen, MaxLen: raw.MaxLen, RangeMessage: raw.RangeMessage, Choices: raw.Choices,
+		Suggest: raw.Suggest}
+	if !idRe.MatchString(raw.ID) || reservedName(raw.ID) {
+		l.at(p+".id", "field id %q must be lower-case letters, digits or '_', starting with a letter, and not a reserved name", raw.ID)
+	}
+	if strings.TrimSpace(raw.Label) == "" {
+		l.at(p+".label", "field %q needs a label", raw.ID)
+	}
+	known := false
+	for _, t := range dialogs.FieldTypes {
+		known = known || t == f.Type
+	}
+	if !known {
+		names := make([]string, len(dialogs.FieldTypes))
+		for i, t := range dialogs.FieldTypes {
+			names[i] = string(t)
+		}
+		l.at(p+".type", "unknown field type %q (want one of %s)", raw.Type, strings.Join(names, ", "))
+	}
+	switch f.Type {
+	case dialogs.Integer, dialogs.Decimal:
+		f.Min = l.number(p+".min", raw.Min)
+		f.Max = l.number(p+".max", raw.Max)
+		if f.Min != nil && f.Max != nil && *f.Min > *f.Max {
+			l.at(p+".max", "max %v is below min %v", *f.Max, *f.Min)
+		}
+		if f.Type == dialogs.Decimal {
+			f.Decimals = 2
+			if raw.Decimals != nil {
+				f.Decimals = *raw.Decimals
+			}
+			if f.Decimals < 0 || f.Decimals > 6 {
+				l.at(p+".decimals", "decimals must be between 0 and 6")
+			}
+		}
+	case dialogs.YearMonth, dialogs.Date:
+		norm := parse.YearMonth
+		if f.Type == dialogs.Date {
+			norm = parse.Date
+		}
+		f.After = l.dateBound(p+".min", raw.Min, norm)
+		f.Before = l.dateBound(p+".max", raw.Max, norm)
+		if f.After != "" && f.Before != "" && f.After > f.Before {
+			l.at(p+".max", "max %s is before min %s", f.Before, f.After)
+		}
+	case dialogs.Text:
+		if raw.MinLen < 0 || raw.MaxLen < 0 || (raw.MaxLen > 0 && raw.MinLen > raw.MaxLen) {
+			l.at(p+".max_len", "length bounds %d..%d are not a range", raw.MinLen, raw.MaxLen)
+		}
+	case dialogs.Choice:
+		if len(raw.Choices) == 0 {
+			l.at(p+".choices", "choice field %q has an empty choice list", raw.ID)
+		}
+		seen := map[string]bool{}
+		for i, ch := range raw.Choices {
+			if strings.TrimSpace(ch) == "" || seen[ch] {
+				l.at(fmt.Sprintf("%s.choices[%d]", p, i), "choice %q is empty or repeated", ch)
+			}
+			seen[ch] = true
+		}
+	case dialogs.File:
+		if len(raw.FileTypes) == 0 {
+			l.at(p+".file_types", "file field %q: list the accepted file types (pdf, doc, docx, wps, jpg, png …)", raw.ID)
+		}
+		for i, t := range raw.FileTypes {
+			if !knownFileTypes[strings.ToLower(t)] {
+				l.at(fmt.Sprintf("%s.file_types[%d]", p, i), "unknown file type %q", t)
+			}
+			f.FileTypes = append(f.FileTypes, strings.ToLower(t))
+		}
+		mb := raw.MaxMB
+		if mb == 0 {
+			mb = telegramDownloadLimit
+		}
+		if mb < 0 || mb > telegramDownloadLimit {
+			l.at(p+".max_mb", "max_mb must be 1..%d (the most a Telegram bot may download)", telegramDownloadLimit)
+		}
+		f.MaxBytes = int64(mb) << 20
+	}
+	if known && (raw.Min != nil || raw.Max != nil) && f.Type != dialogs.Integer && f.Type != dialogs.Decimal && f.Type != dialogs.YearMonth && f.Type != dialogs.Date {
+		l.at(p+".min", "min and max apply to integer, decimal, year-month and date fields only")
+	}
+	if len(raw.Choices) > 0 && f.Type != dialogs.Choice && f.Type != dialogs.Text {
+		l.at(p+".choices", "choices apply to choice fields (or text fields, as suggestions)")
+	}
+	return f
+}
+
+func reservedName(id string) bool {
+	return id == dialogs.EnvOthers || id == dialogs.EnvElsewhere || id == dialogs.EnvPrev || id == "fixed"
+}
+
+func (l *loader) number(p string, v any) *float64 {
+	if v == nil {
+		return nil
+	}
+	var f float64
+	switch x := v.(type) {
+	case uint64:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case int:
+		f = float64(x)
+	case float64:
+		f = x
+	default:
+		l.at(p, "want a number, got %v", v)
+		return nil
+	}
+	return &f
+}
+
+func (l *loader) dateBound(p string, v any, norm func(string) (string, error)) string {
+	if v == nil {
+		return ""
+	}
+	s := fmt.Sprint(v)
+	if t, ok := v.(time.Time); ok {
+		s = t.Format("2006-01-02")
+	}
+	out, err := norm(s)
+	if err != nil {
+		l.at(p, "%q is not a valid bound for this field", s)
+		return ""
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package campaigns
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"tianbao/dialogs"
+)
+
+func TestBuiltinCampaign(t *testing.T) {
+	src, err := Builtin(BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(src)
+	if err != nil {
+		t.Fatalf("built-in campaign does not load:\n%v", err)
+	}
+	var ids []string
+	for _, f := range c.Forms {
+		ids = append(ids, f.ID)
+	}
+	if got := strings.Join(ids, ","); got != "a1,a2,a3,policies,a4" {
+		t.Errorf("forms = %s", got)
+	}
+	counts := map[dialogs.Level]int{}
+	for _, u := range c.Units {
+		counts[u.Level]++
+	}
+	if counts[dialogs.Province] != 1 || counts[dialogs.City] != 11 || counts[dialogs.County] != 89 {
+		t.Errorf("units by level = %v, want 1/11/89", counts)
+	}
+	if u := c.Units["330106"]; u == nil || u.Name != "西湖区" || u.Parent != "330100" {
+		t.Errorf("330106 = %+v", u)
+	}
+	a2 := c.Form("a2")
+	if len(a2.Sections) != 3 || a2.Sections[1].Title != "完成改造提升" || a2.Sections[1].Field("content") == nil {
+		t.Errorf("a2 sections wrong: %+v", a2.Sections)
+	}
+	a3 := c.Form("a3").Sections[0]
+	if len(a3.Fields) != 9 || len(a3.Rules) != 5 || !a3.Total {
+		t.Errorf("a3: %d fields, %d rules, total %v", len(a3.Fields), len(a3.Rules), a3.Total)
+	}
+	if d := c.Form("a1").Due[dialogs.County].Format("2006-01-02"); d != "2018-12-05" {
+		t.Errorf("a1 county due %s", d)
+	}
+	if d := c.Form("a4").Due[dialogs.City].Format("2006-01-02"); d != "2019-03-31" {
+		t.Errorf("a4 city due %s", d)
+	}
+	if !strings.Contains(c.Help, "0571-87059132") {
+		t.Errorf("help lacks the phone: %q", c.Help)
+	}
+}
+
+// minimal is a valid campaign; the broken cases below each change one thing.
+const minimal = `id: test
+title: 测试
+units:
+  file: units.tsv
+  root: {code: "330000", name: 浙江省}
+forms:
+  - id: f1
+    title: 表一
+    levels: [county]
+    due: {county: "2018-12-05"}
+    sections:
+      - id: main
+        kind: record
+        fields:
+          - {id: a, label: 甲, type: integer, min: 0}
+          - {id: b, label: 乙, type: integer}
+        rules:
+          - {id: r1, check: a >= b, message: "甲 {a} 小于乙 {b}"}
+`
+
+const units = "city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330102\t上城区\n"
+
+func source(yaml string) *Source {
+	return &Source{Name: "t.yaml", YAML: []byte(yaml), Files: map[string][]byte{"units.tsv": []byte(units)}}
+}
+
+func TestMinimalLoads(t *testing.T) {
+	c, err := Load(source(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Units) != 3 {
+		t.Errorf("units = %d", len(c.Units))
+	}
+}
+
+func TestBrokenCampaigns(t *testing.T) {
+	tests := []struct {
+		name, old, new string
+		want           []string // "LINE:COL: part of the message"
+	}{
+		{"unknown field type", "type: integer, min: 0}", "type: integr, min: 0}",
+			[]string{"15:37: unknown field type \"integr\""}},
+		{"rule names a missing field", "check: a >= b", "check: a >= c",
+			[]string{"18:29: expression \"a >= c\" names c"}},
+		{"check not boolean", "check: a >= b", "check: a + b",
+			[]string{"18:29: expression \"a + b\""}},
+		{"empty choice list", "{id: b, label: 乙, type: integer}", "{id: b, label: 乙, type: choice, choices: []}",
+			[]string{"16:54: choice field \"b\" has an empty choice list"}},
+		{"deadline does not parse", `due: {county: "2018-12-05"}`, `due: {county: "2018-13-05"}`,
+			[]string{"10:19: due date \"2018-13-05\""}},
+		{"duplicate field id", "{id: b, label: 乙", "{id: a, label: 乙",
+			[]string{"16:18: duplicate field id \"a\""}},
+		{"unknown key", "kind: record", "kind: record\n        requird: true",
+			[]string{"14:9: unknown field \"requird\""}},
+		{"several problems at once", "type: integer, min: 0}", "type: nope}\n          - {id: a, label: '', type: integer}",
+			[]string{"15:37: unknown field type", "16:18: duplicate field id \"a\"", "16:28: field \"a\" needs a label"}},
+		{"yaml syntax", "title: 测试", "title: [测试",
+			[]string{"3:1:"}},
+		{"missing units file", "file: units.tsv", "file: nothere.tsv",
+			[]string{"4:9: units file \"nothere.tsv\" not found"}},
+		{"due for a level that does not fill", `due: {county: "2018-12-05"}`, `due: {county: "2018-12-05", city: "2018-12-10"}`,
+			[]string{"10:39: due date for level \"city\""}},
+		{"county due after city", "levels: [county]\n    due: {county: \"2018-12-05\"}", "levels: [county, city]\n    due: {county: \"2018-12-11\", city: \"2018-12-10\"}",
+			[]string{"10:19: counties are due after their city"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(minimal, tt.old) {
+				t.Fatalf("test case does not apply: %q", tt.old)
+			}
+			c, err := Load(source(strings.Replace(minimal, tt.old, tt.new, 1)))
+			if err == nil {
+				t.Fatalf("loaded a broken file: %+v", c)
+			}
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("error is %T, want Problems", err)
+			}
+			if c != nil {
+				t.Errorf("a broken file was half-loaded")
+			}
+			if len(ps) != len(tt.want) {
+				t.Errorf("got %d problems, want %d:\n%v", len(ps), len(tt.want), err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), "t.yaml:"+w) {
+					t.Errorf("missing %q in:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestBrokenUnitsFile(t *testing.T) {
+	s := source(minimal)
+	s.Files["units.tsv"] = []byte(units + "330100\t杭州市\t33010X\t坏区\n330100\t杭州市\t330102\t上城区\n")
+	_, err := Load(s)
+	for _, w := range []string{"units.tsv:3:1: unit codes are 6 digits", "units.tsv:4:1: duplicate unit code 330102"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("want %q, got %v", w, err)
+		}
+	}
+}

@@ -1,0 +1,273 @@
+package dialogs
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Level is a tier of the unit hierarchy.
+type Level string
+
+// The levels of a provincial hierarchy, top down.
+const (
+	Province Level = "province"
+	City     Level = "city"
+	County   Level = "county"
+)
+
+// Levels lists the known levels top down.
+var Levels = []Level{Province, City, County}
+
+// Name is the level's Chinese name, as the notices write it.
+func (l Level) Name() string {
+	switch l {
+	case Province:
+		return "省"
+	case City:
+		return "设区市"
+	case County:
+		return "县（市、区）"
+	}
+	return string(l)
+}
+
+// Unit is one office of the hierarchy: the province, a city, a county.
+type Unit struct {
+	Code     string
+	Name     string
+	Level    Level
+	Parent   string   // code of the parent unit; "" for the root
+	Children []string // codes, in the order of the units file
+}
+
+// Campaign is one notice: who reports what, by when, checked how. It is
+// built by package campaigns from a definition file and never changed after.
+type Campaign struct {
+	ID       string
+	Version  int // set when stored; 0 for a campaign not yet loaded
+	Title    string
+	Document string // the notice's number, e.g. 浙中小企业办〔2018〕14号
+	Office   string // the issuing office
+	Help     string // who to ask, shown by /help
+	TimeZone *time.Location
+	Root     string // code of the top unit
+	Units    map[string]*Unit
+	Order    []string // unit codes, top down, in file order
+	Forms    []*Form
+}
+
+// Form returns the form with id, or nil.
+func (c *Campaign) Form(id string) *Form {
+	for _, f := range c.Forms {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// FormsFor returns the forms that units of level fill, in file order.
+func (c *Campaign) FormsFor(level Level) []*Form {
+	var out []*Form
+	for _, f := range c.Forms {
+		if f.FilledBy(level) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// InSubtree reports whether unit lies at or below top.
+func (c *Campaign) InSubtree(top, unit string) bool {
+	for u := c.Units[unit]; u != nil; u = c.Units[u.Parent] {
+		if u.Code == top {
+			return true
+		}
+	}
+	return false
+}
+
+// Form is one table of the notice (附件1 …), made of sections.
+type Form struct {
+	ID        string
+	Short     string // 附件1
+	Title     string // 小微企业园工作联席会议（领导小组）建立情况汇总表
+	Intro     string // shown when the form is opened
+	Checklist []string
+	Stamp     bool // the city's sheet carries the 盖章 line of the notice
+	Levels    []Level
+	Due       map[Level]time.Time // the end of the due day, per level
+	Sections  []*Section
+}
+
+// FilledBy reports whether units of level fill this form.
+func (f *Form) FilledBy(level Level) bool {
+	for _, l := range f.Levels {
+		if l == level {
+			return true
+		}
+	}
+	return false
+}
+
+// Section returns the section with id, or nil.
+func (f *Form) Section(id string) *Section {
+	for _, s := range f.Sections {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// Name is how the form is named to people: "附件3 2018-2022年…".
+func (f *Form) Name() string {
+	if f.Short == "" {
+		return f.Title
+	}
+	return f.Short + " " + f.Title
+}
+
+// SectionKind says how many records a section holds per unit.
+type SectionKind string
+
+// The section kinds.
+const (
+	Record SectionKind = "record" // exactly one record per unit
+	List   SectionKind = "list"   // zero or more rows (parks, policies), numbered 序号
+	Table  SectionKind = "table"  // a fixed set of rows, e.g. one per year
+)
+
+// RowKey names one fixed row of a Table section.
+type RowKey struct {
+	Key   string
+	Title string
+}
+
+// Section is a part of a form with its fields, computed values and rules.
+type Section struct {
+	ID       string
+	Title    string
+	Kind     SectionKind
+	RowNoun  string   // what a row is called: 园区, 文件
+	Rows     []RowKey // Table sections only
+	MaxRows  int      // List sections: 0 means no limit
+	Total    bool     // the export adds a 总计 row summing numeric columns
+	Fields   []*Field
+	Computed []*Computed
+	Rules    []*Rule
+	Columns  []*Column // export columns; the fields' labels when none are given
+}
+
+// Field returns the field with id, or nil.
+func (s *Section) Field(id string) *Field {
+	for _, f := range s.Fields {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// FieldType is what kind of answer a field takes.
+type FieldType string
+
+// The field types.
+const (
+	Text      FieldType = "text"
+	Integer   FieldType = "integer"
+	Decimal   FieldType = "decimal"
+	Choice    FieldType = "choice"
+	YearMonth FieldType = "year-month"
+	Date      FieldType = "date"
+	Phone     FieldType = "phone"
+	YesNo     FieldType = "yes-no"
+	File      FieldType = "file"
+)
+
+// FieldTypes lists every field type a campaign file may use.
+var FieldTypes = []FieldType{Text, Integer, Decimal, Choice, YearMonth, Date, Phone, YesNo, File}
+
+// Field is one question.
+type Field struct {
+	ID       string
+	Label    string
+	Group    []string // header groups above the label, outermost first (按园区类型, 生产制造类)
+	Hint     string
+	Example  string
+	Unit     string // of measure: 亩, 万平方米, 家
+	Type     FieldType
+	Optional bool
+	Unique   bool // no two rows of the section may share the value
+
+	Min, Max       *float64 // integer and decimal
+	Decimals       int      // decimal: places kept
+	MinLen, MaxLen int      // text: in characters
+	After, Before  string   // year-month and date: inclusive bounds, canonical form
+	RangeMessage   string   // replaces the generic message when a bound is broken
+	Choices        []string // choice; for text, suggestions shown as buttons
+	FileTypes      []string // file: accepted kinds (pdf, doc, docx, wps, jpg, png)
+	MaxBytes       int64    // file: size limit
+	Suggest        bool     // text: offer the answers others in the same city gave
+}
+
+// Title is the label with its groups, as a question shows it.
+func (f *Field) Title() string {
+	out := ""
+	for _, g := range f.Group {
+		out += g + " · "
+	}
+	return out + f.Label
+}
+
+// Computed is a value derived from a row's fields (the plot ratio, a sum).
+type Computed struct {
+	ID    string
+	Label string
+	Expr  *Expr
+}
+
+// Rule is a check across fields. A hard rule must hold; a soft one asks the
+// person to confirm. A rule is checked once every field it names has a value.
+type Rule struct {
+	ID      string
+	Soft    bool
+	Check   *Expr
+	Message *Template
+}
+
+// Column is one column of the exported table: a label and the value's expression.
+type Column struct {
+	Label string
+	Group []string
+	Value *Expr
+	Field *Field // set when the column is exactly a field
+}
+
+// ParseDue reads a due date ("2018-12-05" or "2018-12-05 17:00") in loc. A
+// bare date means the end of that day.
+func ParseDue(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.ParseInLocation("2006-01-02 15:04", s, loc); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("due date %q: want YYYY-MM-DD or YYYY-MM-DD HH:MM", s)
+	}
+	return t.Add(24*time.Hour - time.Second), nil
+}
+
+// DaysLeft is the number of calendar days from now until due, in loc: 0 on
+// the due day, negative once it has passed.
+func DaysLeft(now, due time.Time, loc *time.Location) int {
+	y1, m1, d1 := now.In(loc).Date()
+	y2, m2, d2 := due.In(loc).Date()
+	a := time.Date(y1, m1, d1, 0, 0, 0, 0, time.UTC)
+	b := time.Date(y2, m2, d2, 0, 0, 0, 0, time.UTC)
+	return int(b.Sub(a).Hours() / 24)
+}
+
+func formatFloat(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
