@@ -1,0 +1,118 @@
+package campaigns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"time"
+
+	"tianbao/dialogs"
+	"tianbao/store"
+)
+
+// Install validates src and stores it as the campaign's newest version (no
+// new version when the source is unchanged). It returns the loaded campaign.
+func Install(ctx context.Context, db *store.DB, src *Source) (c *dialogs.Campaign, created bool, err error) {
+	c, err = Load(src)
+	if err != nil {
+		return nil, false, err
+	}
+	files := map[string]string{}
+	for name, b := range src.Files {
+		files[name] = string(b)
+	}
+	c.Version, created, err = db.SaveCampaign(ctx, store.CampaignRecord{
+		ID: c.ID, SourceName: src.Name, Source: string(src.YAML), Files: files,
+	}, c)
+	if err != nil {
+		return nil, false, err
+	}
+	return c, created, nil
+}
+
+// BuiltinIDs lists the campaigns embedded in the binary.
+func BuiltinIDs() []string {
+	names, _ := fs.Glob(builtin, "*.yaml")
+	ids := make([]string, len(names))
+	for i, n := range names {
+		ids[i] = strings.TrimSuffix(n, ".yaml")
+	}
+	return ids
+}
+
+// Registry hands out loaded campaigns by id, from the database, cached. A
+// newer stored version is noticed within Recheck. A built-in campaign that
+// was never loaded is installed on first use, so a fresh installation works
+// without a `campaign load`.
+type Registry struct {
+	DB      *store.DB
+	Recheck time.Duration
+
+	mu    sync.Mutex
+	cache map[string]*cached
+}
+
+type cached struct {
+	c       *dialogs.Campaign
+	checked time.Time
+}
+
+// NewRegistry returns a registry over db that rechecks versions every 5 s.
+func NewRegistry(db *store.DB) *Registry {
+	return &Registry{DB: db, Recheck: 5 * time.Second, cache: map[string]*cached{}}
+}
+
+// Campaign returns the newest version of campaign id.
+func (r *Registry) Campaign(ctx context.Context, id string) (*dialogs.Campaign, error) {
+	r.mu.Lock()
+	e := r.cache[id]
+	r.mu.Unlock()
+	if e != nil && time.Since(e.checked) < r.Recheck {
+		return e.c, nil
+	}
+	if e != nil {
+		v, err := r.DB.CampaignVersion(ctx, id)
+		if err == nil && v == e.c.Version {
+			r.mu.Lock()
+			e.checked = time.Now()
+			r.mu.Unlock()
+			return e.c, nil
+		}
+	}
+	c, err := r.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.cache[id] = &cached{c: c, checked: time.Now()}
+	r.mu.Unlock()
+	return c, nil
+}
+
+func (r *Registry) load(ctx context.Context, id string) (*dialogs.Campaign, error) {
+	rec, err := r.DB.LatestCampaign(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		src, berr := Builtin(id)
+		if berr != nil {
+			return nil, err
+		}
+		c, _, err := Install(ctx, r.DB, src)
+		return c, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	src := &Source{Name: rec.SourceName, YAML: []byte(rec.Source), Files: map[string][]byte{}}
+	for name, body := range rec.Files {
+		src.Files[name] = []byte(body)
+	}
+	c, err := Load(src)
+	if err != nil {
+		return nil, fmt.Errorf("stored campaign %s version %d no longer loads: %w", id, rec.Version, err)
+	}
+	c.Version = rec.Version
+	return c, nil
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+)
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "migrate", "migrate\n\nApplies every pending database migration. Safe to run twice, and from several replicas at once.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := e.connect(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	current, _, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "database schema at version %d\n", current)
+	return nil
+}
+
+func runCampaign(ctx context.Context, e *env, args []string) error {
+	const synopsis = `campaign check FILE | campaign load FILE | campaign list
+
+  check FILE   validate a campaign file and print its forms; exit 1 with
+               FILE:LINE:COL: lines when it has problems
+  load FILE    validate and store the file as the campaign's newest version
+  list         list stored campaigns`
+	fs := newFlags(e, "campaign", synopsis)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	switch sub := rest[0]; {
+	case sub == "check" && len(rest) == 2:
+		return campaignCheck(e, rest[1])
+	case sub == "load" && len(rest) == 2:
+		return campaignLoad(ctx, e, rest[1])
+	case sub == "list" && len(rest) == 1:
+		return campaignList(ctx, e)
+	case len(rest) > 1 && (rest[1] == "-h" || rest[1] == "--help"):
+		fs.Usage()
+		return nil
+	default:
+		fs.Usage()
+		return errUsage
+	}
+}
+
+// readCampaign loads FILE, or a built-in campaign by id when no such file
+// exists, and prints every problem.
+func readCampaign(e *env, name string) (*campaigns.Source, *dialogs.Campaign, error) {
+	src, err := campaigns.ReadFile(name)
+	if err != nil {
+		if b, berr := campaigns.Builtin(strings.TrimSuffix(name, ".yaml")); berr == nil {
+			src, err = b, nil
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := campaigns.Load(src)
+	var ps campaigns.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(e.stdout, p)
+		}
+		fmt.Fprintf(e.stderr, "%s: %d problem(s); nothing was loaded\n", name, len(ps))
+		return nil, nil, exitError{1}
+	}
+	return src, c, err
+}
+
+func campaignCheck(e *env, name string) error {
+	_, c, err := readCampaign(e, name)
+	if err != nil {
+		return err
+	}
+	printCampaign(e, c)
+	return nil
+}
+
+func printCampaign(e *env, c *dialogs.Campaign) {
+	w := e.stdout
+	fmt.Fprintf(w, "campaign %s: %s %s\n", c.ID, c.Document, c.Title)
+	fmt.Fprintf(w, "time zone %s; %d units\n", c.TimeZone, len(c.Units))
+	for _, f := range c.Forms {
+		var levels, dues []string
+		for _, l := range f.Levels {
+			levels = append(levels, string(l))
+			dues = append(dues, fmt.Sprintf("%s %s", l, f.Due[l].Format("2006-01-02")))
+		}
+		fmt.Fprintf(w, "\nform %s  %s\n  filled by %s; due %s\n", f.ID, f.Name(), strings.Join(levels, ", "), strings.Join(dues, ", "))
+		for _, s := range f.Sections {
+			title := s.Title
+			if title == "" {
+				title = "-"
+			}
+			extra := ""
+			if s.Kind == dialogs.Table {
+				extra = fmt.Sprintf(", %d rows", len(s.Rows))
+			}
+			fmt.Fprintf(w, "  section %-10s %-6s %-12s %d fields, %d rules, %d computed%s\n",
+				s.ID, s.Kind, title, len(s.Fields), len(s.Rules), len(s.Computed), extra)
+		}
+	}
+}
+
+func campaignLoad(ctx context.Context, e *env, name string) error {
+	src, _, err := readCampaign(e, name)
+	if err != nil {
+		return err
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, created, err := campaigns.Install(ctx, db.DB, src)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(e.stdout, "loaded campaign %s as version %d (%d forms, %d units)\n", c.ID, c.Version, len(c.Forms), len(c.Units))
+	} else {
+		fmt.Fprintf(e.stdout, "campaign %s is unchanged at version %d\n", c.ID, c.Version)
+	}
+	return nil
+}
+
+func campaignList(ctx context.Context, e *env) error {
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := db.ListCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(e.stdout, "no campaigns loaded (built in: %s; `tianbao campaign load FILE` loads one)\n", strings.Join(campaigns.BuiltinIDs(), ", "))
+		return nil
+	}
+	for _, c := range list {
+		fmt.Fprintf(e.stdout, "%-16s v%-3d %4d units  loaded %s  %s\n", c.ID, c.Version, c.Units, c.LoadedAt.Time.Format("2006-01-02 15:04"), c.Title)
+	}
+	return nil
+}
+
+func runUnits(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "units", "units --campaign ID\n\nPrints the campaign's unit hierarchy: province, cities, counties, with codes.")
+	id := fs.String("campaign", campaigns.BuiltinID, "campaign id")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *id)
+	if err != nil {
+		return err
+	}
+	counts := map[dialogs.Level]int{}
+	var walk func(code string, depth int)
+	walk = func(code string, depth int) {
+		u := c.Units[code]
+		counts[u.Level]++
+		fmt.Fprintf(e.stdout, "%s%s  %s  (%s)\n", strings.Repeat("  ", depth), u.Code, u.Name, u.Level.Name())
+		for _, ch := range u.Children {
+			walk(ch, depth+1)
+		}
+	}
+	walk(c.Root, 0)
+	fmt.Fprintf(e.stdout, "\n%d province, %d cities, %d counties\n", counts[dialogs.Province], counts[dialogs.City], counts[dialogs.County])
+	return nil
+}

@@ -1,0 +1,179 @@
+// Package store owns tianbao's PostgreSQL database: the embedded, forward-only
+// schema migrations, the connection, the transaction helper every change goes
+// through, and the queries of each feature (one file per feature). It speaks
+// SQL through sqlx and lib/pq; nothing above it sees SQL.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the embedded migration files.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrOldSchema is returned by Open when the database needs `tianbao migrate`.
+var ErrOldSchema = errors.New("database schema is not up to date")
+
+// DB is the database handle.
+type DB struct {
+	*sqlx.DB
+}
+
+// Connect opens a connection pool to url without checking the schema.
+func Connect(ctx context.Context, url string) (*DB, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{db}, nil
+}
+
+// Open connects to url and refuses a database whose schema is older (or
+// newer) than this program's migrations.
+func Open(ctx context.Context, url string) (*DB, error) {
+	db, err := Connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	current, target, err := db.SchemaVersion(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if current != target {
+		db.Close()
+		return nil, fmt.Errorf("%w: the database is at version %d, this program needs %d; run `tianbao migrate`", ErrOldSchema, current, target)
+	}
+	return db, nil
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	// A session lock (pg_advisory_lock) makes concurrent migrate runs of
+	// several replicas wait for each other instead of racing.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB.DB, Migrations(), goose.WithSessionLocker(locker))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+// Migrate applies every pending migration and returns the versions applied.
+func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	p, err := db.provider()
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	applied := make([]int64, 0, len(results))
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+// SchemaVersion reports the database's schema version and the one this
+// program's migrations lead to.
+func (db *DB) SchemaVersion(ctx context.Context) (current, target int64, err error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, 0, err
+	}
+	current, target, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("schema version: %w", err)
+	}
+	return current, target, nil
+}
+
+// Tx is a transaction of the store. Every feature's writes take one.
+type Tx struct {
+	*sqlx.Tx
+}
+
+// maxAttempts bounds retries of a transaction that failed only because it
+// ran concurrently with another (serialization failure or deadlock).
+const maxAttempts = 5
+
+// Transact runs fn in a transaction: committed if fn returns nil, rolled back
+// if it returns an error or panics (the panic continues). A transaction that
+// lost a race with another is run again from the start, so fn must not have
+// effects outside the transaction.
+func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = db.transactOnce(ctx, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx}); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}

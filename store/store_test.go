@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"tianbao/store"
+	"tianbao/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+func TestMigrateEmptyDatabase(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.EmptyURL(t)
+	if _, err := store.Open(ctx, url); !errors.Is(err, store.ErrOldSchema) {
+		t.Fatalf("Open on an empty database: want ErrOldSchema, got %v", err)
+	}
+	db, err := store.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil || len(applied) == 0 {
+		t.Fatalf("migrate: %v, applied %v", err, applied)
+	}
+	again, err := db.Migrate(ctx)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second migrate applied %v, %v", again, err)
+	}
+	var tables int
+	if err := db.GetContext(ctx, &tables, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'
+		AND table_name IN ('campaigns','units','contacts','sessions','drafts','answers','answer_rows','submissions','submission_events','audit_log')`); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 10 {
+		t.Errorf("found %d of the 10 tables", tables)
+	}
+	ok, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatalf("Open after migrate: %v", err)
+	}
+	ok.Close()
+}
+
+func TestFailedTransactionLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.NewDB(t)
+	boom := errors.New("boom")
+	err := db.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (id, version, title, source_name, source) VALUES ('x', 1, 't', 'x.yaml', '')`); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Transact returned %v", err)
+	}
+	func() {
+		defer func() { _ = recover() }()
+		_ = db.Transact(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (id, version, title, source_name, source) VALUES ('y', 1, 't', 'y.yaml', '')`); err != nil {
+				return err
+			}
+			panic("in the middle")
+		})
+	}()
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM campaigns`); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d rows survived failed transactions", n)
+	}
+	if err := db.Transact(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (id, version, title, source_name, source) VALUES ('z', 1, 't', 'z.yaml', '')`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM campaigns`); err != nil || n != 1 {
+		t.Errorf("committed transaction: %d rows, %v", n, err)
+	}
+}
