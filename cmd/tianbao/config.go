@@ -106,3 +106,6 @@ func (e *env) connect(ctx context.Context, migrate bool) (*database, error) {
 	}
 	return &database{DB: db, cluster: cluster}, nil
 }
+
+// storeDialogs is the engine's store over the database.
+func storeDialogs(db *database) store.Dialogs { return store.Dialogs{DB: db.DB} }

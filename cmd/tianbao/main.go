@@ -47,6 +47,8 @@ func commands() []command {
 		{"migrate", "apply database migrations", runMigrate},
 		{"campaign", "check, load and list campaign files (campaign check|load|list)", runCampaign},
 		{"units", "print a campaign's unit hierarchy with codes", runUnits},
+		{"console", "chat with the bot in the terminal as a unit's contact", runConsole},
+		{"export", "write a unit's answers for a form as CSV", runExport},
 		{"help", "show this help", nil},
 	}
 }

@@ -61,7 +61,7 @@ CREATE TABLE drafts (
     unit_code   text        NOT NULL,
     form_id     text        NOT NULL,
     status      text        NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted', 'returned', 'approved')),
-    confirmed   jsonb       NOT NULL DEFAULT '{}', -- soft warnings the contact confirmed
+    flags       jsonb       NOT NULL DEFAULT '{}', -- confirmed soft warnings, finished lists
     next_row    integer     NOT NULL DEFAULT 1,
     revision    bigint      NOT NULL DEFAULT 0,
     updated_at  timestamptz NOT NULL DEFAULT now(),
@@ -139,6 +139,22 @@ CREATE TABLE audit_log (
     new_value   text
 );
 CREATE INDEX audit_log_unit ON audit_log (campaign_id, unit_code, form_id, at);
+
+-- Uploaded documents (policy files, plan texts). Kept in the database so that
+-- every replica serves them and a backup holds everything; at most 20 MB each.
+CREATE TABLE files (
+    id          bigserial PRIMARY KEY,
+    campaign_id text        NOT NULL,
+    unit_code   text        NOT NULL,
+    name        text        NOT NULL,
+    kind        text        NOT NULL,
+    size        bigint      NOT NULL,
+    sha256      text        NOT NULL,
+    content     bytea       NOT NULL,
+    uploaded_by bigint REFERENCES contacts (id),
+    uploaded_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX files_unit ON files (campaign_id, unit_code);
 
 -- +goose Down
 -- Forward-only: migrations are never undone in production.

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/reports"
+)
+
+func runConsole(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "console", `console --unit CODE [--campaign ID] [--name NAME]
+
+Chat with the bot in the terminal as a contact of unit CODE, with the same
+engine and database as the Telegram bot. Buttons are printed numbered,
+[1] 生产制造类  [2] 生产性服务等其他类; type the number, the label, or the
+unambiguous beginning of a label (附件3). Where a typed answer is asked,
+a number is the answer. /file PATH uploads a file. Reads standard input line
+by line (so it works with piped input) and exits at its end. The same unit
+and name continue the same draft on the next run.`)
+	unit := fs.String("unit", "", "unit code, e.g. 330106 (西湖区); see `tianbao units`")
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
+	name := fs.String("name", "控制台用户", "your name, as the bot greets you")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *unit == "" {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reg := campaigns.NewRegistry(db.DB)
+	camp, err := reg.Campaign(ctx, *campaignID)
+	if err != nil {
+		return err
+	}
+	if camp.Units[*unit] == nil {
+		return fmt.Errorf("unit %s is not in campaign %s (see `tianbao units --campaign %s`)", *unit, camp.ID, camp.ID)
+	}
+	contactID, err := db.ConsoleContact(ctx, camp.ID, *unit, dialogs.Filler, *name)
+	if err != nil {
+		return err
+	}
+	c := &console{
+		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log},
+		db:     db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
+	}
+	return c.run(ctx, e.stdin)
+}
+
+// console is a terminal client of the engine.
+type console struct {
+	engine   *dialogs.Engine
+	db       *database
+	contact  int64
+	campaign string
+	unit     string
+	out      io.Writer
+	log      *env
+	last     []dialogs.Reply
+}
+
+func (c *console) run(ctx context.Context, in io.Reader) error {
+	// Show where this contact stands: a new contact sees the start screen.
+	if err := c.send(ctx, dialogs.Input{}); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		fmt.Fprintf(c.out, "\n» %s\n", line)
+		in, err := c.input(ctx, line)
+		if err != nil {
+			fmt.Fprintln(c.out, err)
+			continue
+		}
+		if err := c.send(ctx, in); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+	return sc.Err()
+}
+
+// input turns a typed line into an engine input: a command, a file, a
+// button chosen by number or label, or text.
+func (c *console) input(ctx context.Context, line string) (dialogs.Input, error) {
+	in := dialogs.Input{ContactID: c.contact}
+	if path, ok := strings.CutPrefix(line, "/file "); ok {
+		f, err := c.upload(ctx, strings.TrimSpace(path))
+		if err != nil {
+			return in, err
+		}
+		in.File = f
+		return in, nil
+	}
+	if strings.HasPrefix(line, "/") {
+		in.Text = line
+		return in, nil
+	}
+	if data, ok := c.chooseButton(line); ok {
+		in.Button = data
+		return in, nil
+	}
+	in.Text = line
+	return in, nil
+}
+
+// chooseButton finds the button a typed line means on the last screen.
+func (c *console) chooseButton(line string) (string, bool) {
+	if len(c.last) == 0 {
+		return "", false
+	}
+	screen := c.last[len(c.last)-1]
+	var all []dialogs.Button
+	for _, row := range screen.Buttons {
+		all = append(all, row...)
+	}
+	for _, b := range all {
+		if b.Label == line {
+			return b.Data, true
+		}
+	}
+	if screen.Typed {
+		return "", false // a number or word here is the answer itself
+	}
+	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(all) {
+		return all[n-1].Data, true
+	}
+	var match []dialogs.Button
+	for _, b := range all {
+		if strings.HasPrefix(b.Label, line) {
+			match = append(match, b)
+		}
+	}
+	if len(match) == 1 {
+		return match[0].Data, true
+	}
+	return "", false
+}
+
+func (c *console) upload(ctx context.Context, path string) (*dialogs.FileInput, error) {
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	kinds := dialogs.SniffFile(content)
+	kind := "unknown"
+	if len(kinds) > 0 {
+		kind = kinds[0]
+	}
+	ref, err := c.db.SaveFile(ctx, c.campaign, c.unit, filepath.Base(path), kind, content, c.contact)
+	if err != nil {
+		return nil, err
+	}
+	return &dialogs.FileInput{Name: filepath.Base(path), Size: int64(len(content)), Kinds: kinds, Ref: ref}, nil
+}
+
+func (c *console) send(ctx context.Context, in dialogs.Input) error {
+	in.ContactID = c.contact
+	replies, err := c.engine.Handle(ctx, in)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		c.log.log.Error("handling input failed", "contact", c.contact, "err", err)
+		replies = []dialogs.Reply{dialogs.Apology()}
+	}
+	for _, r := range replies {
+		printReply(c.out, r)
+	}
+	if len(replies) > 0 {
+		c.last = replies
+	}
+	return nil
+}
+
+func printReply(w io.Writer, r dialogs.Reply) {
+	if r.Notice != "" {
+		fmt.Fprintf(w, "（%s）\n", r.Notice)
+	}
+	fmt.Fprintln(w, r.Text)
+	n := 0
+	for _, row := range r.Buttons {
+		var cells []string
+		for _, b := range row {
+			n++
+			cells = append(cells, fmt.Sprintf("[%d] %s", n, b.Label))
+		}
+		fmt.Fprintln(w, strings.Join(cells, "  "))
+	}
+}
+
+func runExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "export", `export --campaign ID --unit CODE --form FORM --format csv
+
+Writes the unit's current answers for the form (draft or submitted) as CSV to
+standard output: UTF-8, a header row of the field labels, one line per
+record or row, canonical values.`)
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
+	unit := fs.String("unit", "", "unit code")
+	form := fs.String("form", "", "form id (a1, a2, a3, policies, a4)")
+	format := fs.String("format", "csv", "output format: csv")
+	bom := fs.Bool("bom", false, "start with a UTF-8 byte-order mark (for Excel)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *unit == "" || *form == "" || *format != "csv" {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
+	if err != nil {
+		return err
+	}
+	f := camp.Form(*form)
+	if f == nil {
+		return fmt.Errorf("campaign %s has no form %q", camp.ID, *form)
+	}
+	if camp.Units[*unit] == nil {
+		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
+	}
+	drafts, err := db.UnitDrafts(ctx, camp.ID, *unit)
+	if err != nil {
+		return err
+	}
+	d := drafts[f.ID]
+	if d == nil {
+		d = dialogs.NewDraft(camp.ID, *unit, f.ID)
+	}
+	return reports.WriteCSV(e.stdout, reports.FormTable(f, d), *bom)
+}

@@ -1,0 +1,187 @@
+// Package dialogtest scripts conversations with the engine for tests: say
+// "…", press a button, expect "…", against a real database.
+package dialogtest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/store"
+)
+
+// Shanghai is the built-in campaign's time zone.
+var Shanghai = mustZone("Asia/Shanghai")
+
+func mustZone(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Env is an engine over a test database with a settable clock.
+type Env struct {
+	T        testing.TB
+	DB       *store.DB
+	Registry *campaigns.Registry
+	Engine   *dialogs.Engine
+	Now      time.Time
+}
+
+// New makes an engine on db with the built-in campaign and the clock at now.
+func New(t testing.TB, db *store.DB, now time.Time) *Env {
+	e := &Env{T: t, DB: db, Registry: campaigns.NewRegistry(db), Now: now}
+	e.Engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: e.Registry, Now: func() time.Time { return e.Now }}
+	if _, err := e.Registry.Campaign(context.Background(), campaigns.BuiltinID); err != nil {
+		t.Fatalf("install built-in campaign: %v", err)
+	}
+	return e
+}
+
+// Contact makes (or finds) a console contact of unit and opens a chat with it.
+func (e *Env) Contact(unit, name string) *Chat {
+	e.T.Helper()
+	id, err := e.DB.ConsoleContact(context.Background(), campaigns.BuiltinID, unit, dialogs.Filler, name)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return &Chat{T: e.T, Engine: e.Engine, ID: id}
+}
+
+// Chat is one contact's conversation.
+type Chat struct {
+	T      testing.TB
+	Engine *dialogs.Engine
+	ID     int64
+	Last   []dialogs.Reply
+}
+
+// Send applies one input and keeps the replies.
+func (c *Chat) Send(in dialogs.Input) *Chat {
+	c.T.Helper()
+	in.ContactID = c.ID
+	r, err := c.Engine.Handle(context.Background(), in)
+	if err != nil {
+		c.T.Fatalf("handle %+v: %v", in, err)
+	}
+	if len(r) == 0 {
+		c.T.Fatalf("no reply to %+v", in)
+	}
+	c.Last = r
+	return c
+}
+
+// Say types text.
+func (c *Chat) Say(text string) *Chat {
+	c.T.Helper()
+	return c.Send(dialogs.Input{Text: text})
+}
+
+// Press presses the button of the last screen whose label is label, or
+// starts with it if exactly one does.
+func (c *Chat) Press(label string) *Chat {
+	c.T.Helper()
+	b, ok := c.Button(label)
+	if !ok {
+		c.T.Fatalf("no button %q on the screen:\n%s\nbuttons: %v", label, c.Text(), c.Labels())
+	}
+	return c.Send(dialogs.Input{Button: b.Data})
+}
+
+// Button finds a button of the last screen by label or unique beginning.
+func (c *Chat) Button(label string) (dialogs.Button, bool) {
+	var prefix []dialogs.Button
+	for _, row := range c.screen().Buttons {
+		for _, b := range row {
+			if b.Label == label {
+				return b, true
+			}
+			if strings.HasPrefix(b.Label, label) {
+				prefix = append(prefix, b)
+			}
+		}
+	}
+	if len(prefix) == 1 {
+		return prefix[0], true
+	}
+	return dialogs.Button{}, false
+}
+
+// Upload sends a file as the transport would after storing it.
+func (c *Chat) Upload(name string, content []byte, ref string) *Chat {
+	c.T.Helper()
+	return c.Send(dialogs.Input{File: &dialogs.FileInput{Name: name, Size: int64(len(content)), Kinds: dialogs.SniffFile(content), Ref: ref}})
+}
+
+func (c *Chat) screen() dialogs.Reply {
+	if len(c.Last) == 0 {
+		return dialogs.Reply{}
+	}
+	return c.Last[len(c.Last)-1]
+}
+
+// Text is everything the last input made the engine say.
+func (c *Chat) Text() string {
+	var parts []string
+	for _, r := range c.Last {
+		parts = append(parts, r.Text)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Labels lists the buttons of the last screen.
+func (c *Chat) Labels() []string {
+	var out []string
+	for _, row := range c.screen().Buttons {
+		for _, b := range row {
+			out = append(out, b.Label)
+		}
+	}
+	return out
+}
+
+// Expect fails the test unless the last replies contain every part.
+func (c *Chat) Expect(parts ...string) *Chat {
+	c.T.Helper()
+	text := c.Text()
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			c.T.Fatalf("expected %q in:\n%s", p, text)
+		}
+	}
+	return c
+}
+
+// ExpectNot fails the test if the last replies contain any part.
+func (c *Chat) ExpectNot(parts ...string) *Chat {
+	c.T.Helper()
+	text := c.Text()
+	for _, p := range parts {
+		if strings.Contains(text, p) {
+			c.T.Fatalf("did not expect %q in:\n%s", p, text)
+		}
+	}
+	return c
+}
+
+// Script runs lines: "> text" says text, "[label]" presses a button,
+// anything else is expected in the replies.
+func (c *Chat) Script(lines ...string) *Chat {
+	c.T.Helper()
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "> "):
+			c.Say(strings.TrimPrefix(l, "> "))
+		case strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]"):
+			c.Press(l[1 : len(l)-1])
+		default:
+			c.Expect(l)
+		}
+	}
+	return c
+}

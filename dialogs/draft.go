@@ -1,0 +1,524 @@
+package dialogs
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Status is where a unit's form stands.
+type Status string
+
+// The statuses of a form for a unit.
+const (
+	StatusDraft     Status = "draft"
+	StatusSubmitted Status = "submitted"
+	StatusReturned  Status = "returned"
+	StatusApproved  Status = "approved"
+)
+
+// Draft is a unit's working copy of a form: shared by all the unit's
+// contacts, changed only through its methods, which record every change for
+// the store to write and audit.
+type Draft struct {
+	Campaign string
+	Unit     string
+	Form     string
+	Status   Status
+	Flags    Flags
+	NextRow  int
+	Sections map[string]*SectionData
+
+	changes      []Change
+	flagsChanged bool
+}
+
+// Flags are the draft's small facts besides answers.
+type Flags struct {
+	// Soft holds the confirmed soft warnings: key section/row/rule, value
+	// the fingerprint of the values confirmed (a change asks again).
+	Soft map[string]string `json:"soft,omitempty"`
+	// Done marks list sections the contact declared complete.
+	Done map[string]bool `json:"done,omitempty"`
+}
+
+// SectionData is the rows of one section. A record section has one row with
+// key ""; a table section one row per key; a list section rows in order.
+type SectionData struct {
+	Rows []*Row
+}
+
+// Row is one record, park or year.
+type Row struct {
+	Key    string
+	Seq    int
+	Values map[string]string
+}
+
+// ChangeKind names what a change does.
+type ChangeKind string
+
+// The kinds of change.
+const (
+	SetValue  ChangeKind = "set"
+	AddRow    ChangeKind = "add_row"
+	DeleteRow ChangeKind = "delete_row"
+)
+
+// Change is one recorded change to a draft.
+type Change struct {
+	Kind     ChangeKind
+	Section  string
+	Row      string
+	Seq      int
+	Field    string
+	Old, New *string
+}
+
+// NewDraft returns an empty draft.
+func NewDraft(campaign, unit, form string) *Draft {
+	return &Draft{Campaign: campaign, Unit: unit, Form: form, Status: StatusDraft, NextRow: 1, Sections: map[string]*SectionData{}}
+}
+
+// Changes returns the changes made since the draft was loaded.
+func (d *Draft) Changes() []Change { return d.changes }
+
+// FlagsChanged reports whether Flags changed since the draft was loaded.
+func (d *Draft) FlagsChanged() bool { return d.flagsChanged }
+
+// Dirty reports whether there is anything to save.
+func (d *Draft) Dirty() bool { return len(d.changes) > 0 || d.flagsChanged }
+
+// Rows returns the rows of a section (nil when none).
+func (d *Draft) Rows(section string) []*Row {
+	if s := d.Sections[section]; s != nil {
+		return s.Rows
+	}
+	return nil
+}
+
+// Row returns a section's row by key, or nil.
+func (d *Draft) Row(section, key string) *Row {
+	for _, r := range d.Rows(section) {
+		if r.Key == key {
+			return r
+		}
+	}
+	return nil
+}
+
+// RowIndex is the 1-based position of a row in its section (序号), or 0.
+func (d *Draft) RowIndex(section, key string) int {
+	for i, r := range d.Rows(section) {
+		if r.Key == key {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Value returns a stored answer and whether there is one ("" is a skipped
+// optional field: answered, blank).
+func (d *Draft) Value(section, row, field string) (string, bool) {
+	r := d.Row(section, row)
+	if r == nil {
+		return "", false
+	}
+	v, ok := r.Values[field]
+	return v, ok
+}
+
+// ensureRow returns the row, creating a record or table row on first use.
+func (d *Draft) ensureRow(section, key string) *Row {
+	if r := d.Row(section, key); r != nil {
+		return r
+	}
+	s := d.Sections[section]
+	if s == nil {
+		s = &SectionData{}
+		d.Sections[section] = s
+	}
+	r := &Row{Key: key, Values: map[string]string{}}
+	s.Rows = append(s.Rows, r)
+	return r
+}
+
+// Set stores an answer, recording the change; setting the same value is a no-op.
+func (d *Draft) Set(section, row, field, value string) {
+	r := d.ensureRow(section, row)
+	old, had := r.Values[field]
+	if had && old == value {
+		return
+	}
+	c := Change{Kind: SetValue, Section: section, Row: row, Field: field, New: &value}
+	if had {
+		c.Old = &old
+	}
+	r.Values[field] = value
+	d.changes = append(d.changes, c)
+}
+
+// AddListRow appends a new, empty row to a list section and returns its key.
+func (d *Draft) AddListRow(section string) string {
+	if d.NextRow < 1 {
+		d.NextRow = 1
+	}
+	key := "r" + strconv.Itoa(d.NextRow)
+	seq := d.NextRow
+	d.NextRow++
+	d.flagsChanged = true // NextRow is saved with the flags
+	s := d.Sections[section]
+	if s == nil {
+		s = &SectionData{}
+		d.Sections[section] = s
+	}
+	s.Rows = append(s.Rows, &Row{Key: key, Seq: seq, Values: map[string]string{}})
+	d.changes = append(d.changes, Change{Kind: AddRow, Section: section, Row: key, Seq: seq})
+	return key
+}
+
+// DeleteListRow removes a list row with its answers.
+func (d *Draft) DeleteListRow(section, key string) {
+	s := d.Sections[section]
+	if s == nil {
+		return
+	}
+	for i, r := range s.Rows {
+		if r.Key == key {
+			s.Rows = append(s.Rows[:i], s.Rows[i+1:]...)
+			d.changes = append(d.changes, Change{Kind: DeleteRow, Section: section, Row: key})
+			return
+		}
+	}
+}
+
+// SetDone marks a list section complete or not.
+func (d *Draft) SetDone(section string, done bool) {
+	if d.Flags.Done[section] == done {
+		return
+	}
+	if d.Flags.Done == nil {
+		d.Flags.Done = map[string]bool{}
+	}
+	if done {
+		d.Flags.Done[section] = true
+	} else {
+		delete(d.Flags.Done, section)
+	}
+	d.flagsChanged = true
+}
+
+// Confirm records that the contact confirmed a soft warning for these values.
+func (d *Draft) Confirm(key, fingerprint string) {
+	if d.Flags.Soft == nil {
+		d.Flags.Soft = map[string]string{}
+	}
+	if d.Flags.Soft[key] == fingerprint {
+		return
+	}
+	d.Flags.Soft[key] = fingerprint
+	d.flagsChanged = true
+}
+
+// SetStatus changes the draft's status.
+func (d *Draft) SetStatus(s Status) {
+	if d.Status != s {
+		d.Status = s
+		d.flagsChanged = true
+	}
+}
+
+// Started reports whether anything was entered.
+func (d *Draft) Started() bool {
+	for _, s := range d.Sections {
+		for _, r := range s.Rows {
+			if len(r.Values) > 0 || r.Seq > 0 {
+				return true
+			}
+		}
+	}
+	return len(d.Flags.Done) > 0
+}
+
+// Progress counts answered and askable fields: record and table fields, and
+// the fields of the list rows that exist.
+func (d *Draft) Progress(f *Form) (done, total int) {
+	for _, s := range f.Sections {
+		for _, key := range rowKeys(d, s) {
+			for _, fd := range s.Fields {
+				total++
+				if _, ok := d.Value(s.ID, key, fd.ID); ok {
+					done++
+				}
+			}
+		}
+	}
+	return done, total
+}
+
+// rowKeys lists the rows a section has or must have.
+func rowKeys(d *Draft, s *Section) []string {
+	switch s.Kind {
+	case Record:
+		return []string{""}
+	case Table:
+		keys := make([]string, len(s.Rows))
+		for i, r := range s.Rows {
+			keys[i] = r.Key
+		}
+		return keys
+	}
+	var keys []string
+	for _, r := range d.Rows(s.ID) {
+		keys = append(keys, r.Key)
+	}
+	return keys
+}
+
+// env builds what a section's expressions see for one row.
+func (d *Draft) env(f *Form, s *Section, row string, override map[string]string) map[string]any {
+	values := map[string]string{}
+	if r := d.Row(s.ID, row); r != nil {
+		for k, v := range r.Values {
+			values[k] = v
+		}
+	}
+	for k, v := range override {
+		values[k] = v
+	}
+	env := rowEnv(s, values)
+	var others []map[string]any
+	for _, r := range d.Rows(s.ID) {
+		if r.Key != row {
+			others = append(others, rowEnv(s, r.Values))
+		}
+	}
+	env[EnvOthers] = others
+	var elsewhere []map[string]any
+	for _, os := range f.Sections {
+		if os.ID == s.ID {
+			continue
+		}
+		for _, r := range d.Rows(os.ID) {
+			elsewhere = append(elsewhere, rowEnv(os, r.Values))
+		}
+	}
+	env[EnvElsewhere] = elsewhere
+	env[EnvPrev] = nil
+	if s.Kind == Table {
+		for i, rk := range s.Rows {
+			if rk.Key == row && i > 0 {
+				if pr := d.Row(s.ID, s.Rows[i-1].Key); pr != nil {
+					env[EnvPrev] = rowEnv(s, pr.Values)
+				} else {
+					env[EnvPrev] = map[string]any{}
+				}
+			}
+		}
+	}
+	for _, c := range s.Computed {
+		if hasAll(values, c.Expr.Fields) {
+			if v, err := c.Expr.Eval(env); err == nil {
+				env[c.ID] = v
+			}
+		}
+	}
+	return env
+}
+
+func rowEnv(s *Section, values map[string]string) map[string]any {
+	env := make(map[string]any, len(values)+len(s.Computed)+3)
+	for _, fd := range s.Fields {
+		if v, ok := values[fd.ID]; ok && v != "" {
+			env[fd.ID] = typed(fd, v)
+		}
+	}
+	return env
+}
+
+func hasAll(values map[string]string, fields []string) bool {
+	for _, f := range fields {
+		if values[f] == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Failure is a rule that does not hold for a row, with its message.
+type Failure struct {
+	Rule        *Rule
+	Section     string
+	Row         string
+	Message     string
+	Fingerprint string
+}
+
+// Key identifies the failure for soft confirmations.
+func (f Failure) Key() string { return f.Section + "/" + f.Row + "/" + f.Rule.ID }
+
+// CheckRow evaluates the rules of a row that can be evaluated (every field
+// they name has a value), with override applied on top of the stored values,
+// and returns those that fail. Only rules naming field (if not "") are
+// considered.
+func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[string]string) []Failure {
+	values := map[string]string{}
+	if r := d.Row(s.ID, row); r != nil {
+		for k, v := range r.Values {
+			values[k] = v
+		}
+	}
+	for k, v := range override {
+		values[k] = v
+	}
+	var env map[string]any
+	var out []Failure
+	for _, rule := range s.Rules {
+		if field != "" && !contains(rule.Check.Fields, field) {
+			continue
+		}
+		if !hasAll(values, rule.Check.Fields) {
+			continue
+		}
+		if env == nil {
+			env = d.env(f, s, row, override)
+		}
+		res, err := rule.Check.Eval(env)
+		if ok, _ := res.(bool); err != nil || ok {
+			continue // a rule that cannot be evaluated on these values does not block
+		}
+		out = append(out, Failure{Rule: rule, Section: s.ID, Row: row, Message: rule.Message.Render(env),
+			Fingerprint: fingerprint(values, rule.Check.Fields)})
+	}
+	return out
+}
+
+// UniqueClash returns the field's value if another row of the section has it.
+func (d *Draft) UniqueClash(s *Section, row string, fd *Field, value string) bool {
+	if !fd.Unique {
+		return false
+	}
+	for _, r := range d.Rows(s.ID) {
+		if r.Key != row && r.Values[fd.ID] == value {
+			return true
+		}
+	}
+	return false
+}
+
+func fingerprint(values map[string]string, fields []string) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f + "=" + values[f]
+	}
+	return strings.Join(parts, ";")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Problem is a reason a form cannot be submitted yet.
+type Problem struct {
+	Section, Row, Field string
+	Text                string
+	Soft                bool // an unconfirmed soft warning
+}
+
+// Problems lists everything that blocks submission: missing required fields,
+// failing hard rules, unconfirmed soft warnings, repeated unique values.
+func (d *Draft) Problems(f *Form) []Problem {
+	var out []Problem
+	for _, s := range f.Sections {
+		for _, key := range rowKeys(d, s) {
+			where := rowLabel(d, s, key)
+			for _, fd := range s.Fields {
+				v, ok := d.Value(s.ID, key, fd.ID)
+				if !fd.Optional && (!ok || v == "") {
+					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title())})
+				}
+				if ok && v != "" && d.UniqueClash(s, key, fd, v) {
+					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Text: where + fmt.Sprintf(msg.Unique, v, fd.Label)})
+				}
+			}
+			for _, fail := range d.CheckRow(f, s, key, "", nil) {
+				if !fail.Rule.Soft {
+					out = append(out, Problem{Section: s.ID, Row: key, Text: where + fail.Message})
+				} else if d.Flags.Soft[fail.Key()] != fail.Fingerprint {
+					out = append(out, Problem{Section: s.ID, Row: key, Text: where + fmt.Sprintf(msg.SoftUnconfirmed, fail.Message), Soft: true})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// rowLabel names a row in messages: "可建成第 2 个园区：", "【2019年】".
+func rowLabel(d *Draft, s *Section, key string) string {
+	switch s.Kind {
+	case List:
+		return fmt.Sprintf("%s第 %d 个%s：", s.Title, d.RowIndex(s.ID, key), s.RowNoun)
+	case Table:
+		for _, r := range s.Rows {
+			if r.Key == key {
+				return fmt.Sprintf(msg.TableRow, r.Title)
+			}
+		}
+	}
+	return ""
+}
+
+// Snapshot is an immutable copy of a draft's answers, as submitted.
+type Snapshot struct {
+	Sections map[string][]SnapshotRow `json:"sections"`
+}
+
+// SnapshotRow is one row of a snapshot.
+type SnapshotRow struct {
+	Key    string            `json:"key"`
+	Values map[string]string `json:"values"`
+}
+
+// Snapshot copies the draft's answers in order.
+func (d *Draft) Snapshot() Snapshot {
+	s := Snapshot{Sections: map[string][]SnapshotRow{}}
+	ids := make([]string, 0, len(d.Sections))
+	for id := range d.Sections {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		for _, r := range d.Sections[id].Rows {
+			vals := make(map[string]string, len(r.Values))
+			for k, v := range r.Values {
+				vals[k] = v
+			}
+			s.Sections[id] = append(s.Sections[id], SnapshotRow{Key: r.Key, Values: vals})
+		}
+	}
+	return s
+}
+
+// EvalColumn evaluates an export column's expression on one row's values
+// (with the section's computed values) and writes the result for people.
+func EvalColumn(s *Section, c *Column, values map[string]string) string {
+	env := rowEnv(s, values)
+	for _, cp := range s.Computed {
+		if hasAll(values, cp.Expr.Fields) {
+			if v, err := cp.Expr.Eval(env); err == nil {
+				env[cp.ID] = v
+			}
+		}
+	}
+	v, err := c.Value.Eval(env)
+	if err != nil {
+		return ""
+	}
+	return display(v)
+}

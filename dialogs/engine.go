@@ -1,0 +1,430 @@
+// Package dialogs is tianbao's domain: the campaign model (forms, sections,
+// fields, rules), the checks every answer goes through, and the conversation
+// engine that walks a contact through a form. An Input goes in, Replies come
+// out; the engine knows nothing of Telegram or SQL. It declares the small
+// interfaces it needs (Store, Tx, Campaigns) and the store implements them.
+package dialogs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Role is what a contact may do.
+type Role string
+
+// The roles.
+const (
+	Filler   Role = "filler"
+	Reviewer Role = "reviewer"
+	Admin    Role = "admin"
+)
+
+// Contact is a person acting for a unit in a campaign.
+type Contact struct {
+	ID       int64
+	Campaign string
+	Unit     string
+	Role     Role
+	Name     string
+}
+
+// Input is one thing a contact did: typed text (commands included), a
+// pressed button, or an uploaded file.
+type Input struct {
+	ContactID int64
+	Text      string
+	Button    string // the button's data, as Reply.Buttons carried it
+	File      *FileInput
+}
+
+// FileInput is an uploaded file, already stored by the transport.
+type FileInput struct {
+	Name  string   // the original name
+	Size  int64    // bytes
+	Kinds []string // what the content is (see SniffFile), not what the name says
+	Ref   string   // where the transport stored it
+}
+
+// Reply is one message to show.
+type Reply struct {
+	Text    string
+	Buttons [][]Button
+	// Replace says the message may take the place of the one whose button
+	// was pressed (a Telegram bot edits it rather than piling up messages).
+	Replace bool
+	// Notice is a short pop-up for the pressed button (此按钮已失效).
+	Notice string
+	// Typed says the screen asks for a typed answer (its buttons, if any,
+	// are shortcuts), so a client must not read a typed number as a button.
+	Typed bool
+}
+
+// Button is one choice under a message. Data is small (≤ 64 bytes), stable
+// across restarts, and carries no authority: the engine checks it against
+// the contact's current question.
+type Button struct {
+	Label string
+	Data  string
+}
+
+// Store is what the engine needs from persistence.
+type Store interface {
+	// WithContact runs fn in one transaction with the contact's session
+	// locked, so that one contact's inputs apply one at a time. If fn
+	// returns an error nothing is saved. fn may be run again after a
+	// conflict with another transaction.
+	WithContact(ctx context.Context, contactID int64, fn func(tx Tx, c *Contact, s *Session) error) error
+}
+
+// Tx is the engine's view of one transaction.
+type Tx interface {
+	// Draft loads a unit's draft of a form and locks it; a form never
+	// touched comes back empty (and is created when saved).
+	Draft(ctx context.Context, campaign, unit, form string) (*Draft, error)
+	// Drafts loads all of a unit's drafts, without locking, for overviews.
+	Drafts(ctx context.Context, campaign, unit string) (map[string]*Draft, error)
+	// SaveDraft writes the draft's changes, flags and status, and audits them.
+	SaveDraft(ctx context.Context, d *Draft, actor int64) error
+	// SaveSession writes the contact's position in the dialog.
+	SaveSession(ctx context.Context, contactID int64, s *Session) error
+	// Submit stores an immutable copy of the draft and returns its version.
+	Submit(ctx context.Context, d *Draft, campaignVersion int, actor int64) (int, error)
+	// Suggestions returns answers to a field given by the other units under
+	// parent, most frequent first.
+	Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error)
+}
+
+// Campaigns hands out loaded campaigns.
+type Campaigns interface {
+	Campaign(ctx context.Context, id string) (*Campaign, error)
+}
+
+// ErrUnknownContact is returned for an input from a contact that does not exist.
+var ErrUnknownContact = errors.New("unknown contact")
+
+// Engine runs the conversation.
+type Engine struct {
+	Store     Store
+	Campaigns Campaigns
+	Now       func() time.Time // a clock tests can set
+	Log       *slog.Logger
+}
+
+// Mode is the kind of screen a contact is on.
+type Mode string
+
+// The screens.
+const (
+	ModeHome    Mode = ""        // the list of forms
+	ModeField   Mode = "field"   // a question
+	ModeConfirm Mode = "confirm" // a soft warning awaiting 确认 / 重新输入
+	ModeList    Mode = "list"    // the rows of a list section
+	ModeRow     Mode = "row"     // one row of a list section
+	ModeDelete  Mode = "delete"  // confirming a row's deletion
+	ModeReview  Mode = "review"  // everything entered, before submit
+	ModeView    Mode = "view"    // a submitted form, read only
+)
+
+// Where a single-field edit returns to.
+const (
+	returnWalk      = ""          // go on to the next field
+	returnReview    = "review"    // back to the review screen
+	returnRow       = "row"       // back to the row's menu
+	returnRowReview = "rowreview" // walk this row, then the review
+)
+
+// Session is a contact's position in the dialog. It is stored with every
+// input, so a draft resumes exactly where it stopped, in any process.
+type Session struct {
+	Seq        int      `json:"seq"` // numbers each screen; buttons carry it
+	Mode       Mode     `json:"mode,omitempty"`
+	Form       string   `json:"form,omitempty"`
+	Section    string   `json:"section,omitempty"`
+	Row        string   `json:"row,omitempty"`
+	Field      string   `json:"field,omitempty"`
+	Return     string   `json:"return,omitempty"`
+	ListReturn string   `json:"list_return,omitempty"`
+	Pending    string   `json:"pending,omitempty"` // the answer a soft warning holds back
+	Suggest    []string `json:"suggest,omitempty"` // the suggestions shown as buttons
+}
+
+// Handle applies one input and returns what to show. The whole input is one
+// transaction: on any error nothing is saved and the caller shows Apology().
+func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
+	var out []Reply
+	err := e.Store.WithContact(ctx, in.ContactID, func(tx Tx, c *Contact, s *Session) error {
+		camp, err := e.Campaigns.Campaign(ctx, c.Campaign)
+		if err != nil {
+			return fmt.Errorf("campaign of contact %d: %w", c.ID, err)
+		}
+		unit := camp.Units[c.Unit]
+		if unit == nil {
+			return fmt.Errorf("contact %d: unit %s not in campaign %s", c.ID, c.Unit, c.Campaign)
+		}
+		t := &turn{Engine: e, ctx: ctx, tx: tx, c: c, camp: camp, unit: unit, s: s, pressed: in.Button != ""}
+		if err := t.dispatch(in); err != nil {
+			return err
+		}
+		if t.draft != nil && t.draft.Dirty() {
+			if err := tx.SaveDraft(ctx, t.draft, c.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.SaveSession(ctx, c.ID, s); err != nil {
+			return err
+		}
+		out = t.replies
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Apology is what to show when Handle failed.
+func Apology() Reply { return Reply{Text: msg.Apology} }
+
+// turn is the state of handling one input.
+type turn struct {
+	*Engine
+	ctx     context.Context
+	tx      Tx
+	c       *Contact
+	camp    *Campaign
+	unit    *Unit
+	s       *Session
+	draft   *Draft
+	replies []Reply
+	notes   []string // said before the next screen, in the same message
+	pressed bool
+}
+
+func (t *turn) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+// note queues a line to be said before the next screen.
+func (t *turn) note(format string, args ...any) {
+	if len(args) > 0 {
+		format = fmt.Sprintf(format, args...)
+	}
+	t.notes = append(t.notes, format)
+}
+
+// screen emits a screen: the queued notes, then text, with buttons. Every
+// screen gets a new number, which stales every older button.
+func (t *turn) screen(text string, buttons [][]Button) {
+	t.s.Seq++
+	if len(t.notes) > 0 {
+		text = strings.Join(t.notes, "\n") + "\n\n" + text
+		t.notes = nil
+	}
+	for i := range buttons {
+		for j := range buttons[i] {
+			buttons[i][j].Data = strconv.Itoa(t.s.Seq) + ":" + buttons[i][j].Data
+		}
+	}
+	r := Reply{Text: text, Buttons: buttons}
+	if t.pressed && len(t.replies) == 0 {
+		r.Replace = true
+	}
+	t.replies = append(t.replies, r)
+}
+
+// loadDraft returns the current form's draft, loaded (and locked) once per turn.
+func (t *turn) loadDraft(form string) (*Draft, error) {
+	if t.draft != nil && t.draft.Form == form {
+		return t.draft, nil
+	}
+	d, err := t.tx.Draft(t.ctx, t.c.Campaign, t.c.Unit, form)
+	if err != nil {
+		return nil, err
+	}
+	t.draft = d
+	return d, nil
+}
+
+func (t *turn) dispatch(in Input) error {
+	switch {
+	case in.File != nil:
+		return t.file(in.File)
+	case in.Button != "":
+		return t.button(in.Button)
+	}
+	if cmd, ok := ParseCommand(in.Text); ok {
+		return t.command(cmd)
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		// Nothing to read (a sticker, a client asking for the screen): show
+		// where the contact stands.
+		return t.show()
+	}
+	return t.text(in.Text)
+}
+
+// ParseCommand reads "/cmd", "/cmd@botname" and "/cmd args" (as typed or
+// from a Telegram deep link); it returns the command's name in lower case.
+func ParseCommand(text string) (string, bool) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") || len(text) < 2 {
+		return "", false
+	}
+	word, _, _ := strings.Cut(text[1:], " ")
+	word, _, _ = strings.Cut(word, "@")
+	for _, r := range word {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return "", false
+		}
+	}
+	return strings.ToLower(word), word != ""
+}
+
+func (t *turn) command(cmd string) error {
+	switch cmd {
+	case "start", "status":
+		t.s.Mode, t.s.Form = ModeHome, ""
+		return t.show()
+	case "help":
+		help := t.camp.Help
+		if help == "" {
+			help = t.camp.Office
+		}
+		t.note(help + msg.HelpFooter)
+		return t.show()
+	case "back":
+		return t.back()
+	case "skip":
+		return t.skip()
+	case "cancel":
+		if t.s.Form != "" {
+			t.note(msg.Cancelled)
+		}
+		t.s.Mode, t.s.Form = ModeHome, ""
+		return t.show()
+	}
+	t.note(msg.UnknownCommand)
+	return t.show()
+}
+
+// text is typed text that is not a command: an answer, or a misplaced word.
+func (t *turn) text(text string) error {
+	switch t.s.Mode {
+	case ModeField, ModeConfirm:
+		f, sec, fd := t.position()
+		if fd == nil {
+			return t.reset()
+		}
+		t.s.Mode, t.s.Pending = ModeField, ""
+		value, problem := Validate(fd, text)
+		if problem != "" {
+			t.note(problem)
+			return t.show()
+		}
+		return t.accept(f, sec, fd, value, false)
+	}
+	t.note(msg.NoQuestion)
+	return t.show()
+}
+
+func (t *turn) file(in *FileInput) error {
+	f, sec, fd := t.position()
+	if t.s.Mode != ModeField || fd == nil || fd.Type != File {
+		t.note(msg.FileNotExpected)
+		return t.show()
+	}
+	kind := ""
+	for _, k := range in.Kinds {
+		if contains(fd.FileTypes, k) {
+			kind = k
+			break
+		}
+	}
+	if kind == "" {
+		seen := "未知类型"
+		if len(in.Kinds) > 0 {
+			seen = strings.Join(in.Kinds, "/")
+		}
+		t.note(msg.FileWrongType, in.Name, seen, strings.Join(fd.FileTypes, "、"))
+		return t.show()
+	}
+	if fd.MaxBytes > 0 && in.Size > fd.MaxBytes {
+		t.note(msg.FileTooBig, humanSize(in.Size), fd.MaxBytes>>20)
+		return t.show()
+	}
+	return t.accept(f, sec, fd, encodeFile(FileValue{Name: in.Name, Kind: kind, Size: in.Size, Ref: in.Ref}), false)
+}
+
+// position resolves the session's form, section and field.
+func (t *turn) position() (*Form, *Section, *Field) {
+	f := t.camp.Form(t.s.Form)
+	if f == nil {
+		return nil, nil, nil
+	}
+	sec := f.Section(t.s.Section)
+	if sec == nil {
+		return f, nil, nil
+	}
+	return f, sec, sec.Field(t.s.Field)
+}
+
+// reset recovers from a session that points at something the campaign no
+// longer has (a new campaign version renamed a field): back to the start.
+func (t *turn) reset() error {
+	t.s.Mode, t.s.Form = ModeHome, ""
+	return t.show()
+}
+
+func (t *turn) button(data string) error {
+	seqText, action, _ := strings.Cut(data, ":")
+	seq, err := strconv.Atoi(seqText)
+	if err != nil || seq != t.s.Seq {
+		t.pressed = false // the stale message stays as it is; the current screen comes anew
+		if err := t.show(); err != nil {
+			return err
+		}
+		t.replies[0].Notice = msg.Stale
+		return nil
+	}
+	name, arg, _ := strings.Cut(action, ":")
+	switch t.s.Mode {
+	case ModeHome:
+		if name == "open" {
+			return t.open(arg)
+		}
+	case ModeView:
+		if name == "home" {
+			t.s.Mode, t.s.Form = ModeHome, ""
+			return t.show()
+		}
+	case ModeField:
+		return t.fieldButton(name, arg)
+	case ModeConfirm:
+		return t.confirmButton(name)
+	case ModeList:
+		return t.listButton(name, arg)
+	case ModeRow:
+		return t.rowButton(name, arg)
+	case ModeDelete:
+		return t.deleteButton(name)
+	case ModeReview:
+		return t.reviewButton(name, arg)
+	}
+	// A button of the current screen with an action it does not have: a
+	// forged or garbled callback. Nothing changes.
+	t.pressed = false
+	if err := t.show(); err != nil {
+		return err
+	}
+	t.replies[0].Notice = msg.Stale
+	return nil
+}

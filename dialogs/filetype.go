@@ -1,0 +1,42 @@
+package dialogs
+
+import (
+	"archive/zip"
+	"bytes"
+	"strings"
+)
+
+// SniffFile says what a file's content is, whatever its name claims: "pdf",
+// "jpg", "png", the OLE family of old Office and WPS files ("doc", "wps",
+// "xls", which share one container), and the zip family told apart by their
+// entries ("docx", "xlsx", "ofd", else "zip"). Nothing is returned for
+// anything else.
+func SniffFile(content []byte) []string {
+	switch {
+	case bytes.HasPrefix(content, []byte("%PDF-")):
+		return []string{"pdf"}
+	case bytes.HasPrefix(content, []byte{0xFF, 0xD8, 0xFF}):
+		return []string{"jpg"}
+	case bytes.HasPrefix(content, []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}):
+		return []string{"png"}
+	case bytes.HasPrefix(content, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
+		return []string{"doc", "wps", "xls"}
+	case bytes.HasPrefix(content, []byte("PK\x03\x04")):
+		zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+		if err != nil {
+			return nil
+		}
+		for _, f := range zr.File {
+			switch {
+			case strings.HasPrefix(f.Name, "word/"):
+				return []string{"docx"}
+			case strings.HasPrefix(f.Name, "xl/"):
+				return []string{"xlsx"}
+			case strings.EqualFold(f.Name, "OFD.xml"):
+				return []string{"ofd"}
+			}
+		}
+		return []string{"zip"}
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package dialogs
+
+import (
+	"fmt"
+	"strings"
+
+	"tianbao/dialogs/parse"
+)
+
+// The catalogue: every sentence a person reads comes from here. Chinese
+// first; the code around it stays in English.
+var msg = struct {
+	Welcome, NoForms, ChooseForm                         string
+	StatusNotStarted, StatusDraft, StatusSubmitted       string
+	StatusReturned, StatusApproved                       string
+	DueIn, DueToday, Overdue                             string
+	Progress, CurrentAnswer, Hint, UnitOf, Example       string
+	Optional                                             string
+	BtnSkip, BtnKeep, BtnConfirm, BtnRedo, BtnBack       string
+	BtnSubmit, BtnAddRow, BtnNoRows, BtnFinishSection    string
+	BtnDeleteRow, BtnConfirmDelete, BtnCancel, BtnHome   string
+	BtnEdit, BtnBackToReview, BtnBackToList, BtnOpenList string
+	Stale, Cancelled, NoQuestion, UnknownCommand         string
+	CannotSkip, NothingBefore, SoftIntro, SoftAsk        string
+	Saved, HardOpenAfterEdit                             string
+	ReviewIntro, ReviewBlocked, ReviewReady              string
+	Submitted, AlreadySubmitted, AlreadyApproved         string
+	ListEmpty, ListIntro, RowSaved, RowDeleted           string
+	DeleteAsk, RowMenu, NotFillable, FileNotExpected     string
+	FileWrongType, FileTooBig, FileExpected              string
+	SuggestHint, Apology, HelpFooter, Checklist          string
+	MissingRequired, SoftUnconfirmed, HardFailing        string
+	Unique, NoRowsYet, TableRow, MaxRows                 string
+}{
+	Welcome:          "您好，%s（%s）。\n《%s》%s",
+	NoForms:          "本单位在此次填报中没有需要填写的表格。",
+	ChooseForm:       "请选择要填写的表格：",
+	StatusNotStarted: "未开始",
+	StatusDraft:      "草稿 %d/%d",
+	StatusSubmitted:  "已提交",
+	StatusReturned:   "已退回",
+	StatusApproved:   "已通过",
+	DueIn:            "截止 %s，还剩 %d 天",
+	DueToday:         "今天（%s）截止",
+	Overdue:          "已逾期 %d 天（截止 %s）",
+	Progress:         "第 %d/%d 项",
+	CurrentAnswer:    "当前答案：%s",
+	Hint:             "提示：%s",
+	UnitOf:           "单位：%s",
+	Example:          "例如：%s",
+	Optional:         "（选填，可发送 /skip 跳过）",
+	BtnSkip:          "跳过",
+	BtnKeep:          "保留当前答案",
+	BtnConfirm:       "确认无误",
+	BtnRedo:          "重新输入",
+	BtnBack:          "返回",
+	BtnSubmit:        "✅ 提交",
+	BtnAddRow:        "➕ 添加%s",
+	BtnNoRows:        "本部分没有%s",
+	BtnFinishSection: "本部分填完了",
+	BtnDeleteRow:     "🗑 删除此%s",
+	BtnConfirmDelete: "确认删除",
+	BtnCancel:        "取消",
+	BtnHome:          "返回首页",
+	BtnEdit:          "改：%s",
+	BtnBackToReview:  "返回核对页",
+	BtnBackToList:    "返回列表",
+	BtnOpenList:      "%s（%d 个%s）",
+	Stale:            "此按钮已失效，请按最新的提问操作。",
+	Cancelled:        "已离开此表，草稿已保存，随时可以继续。",
+	NoQuestion:       "现在没有待回答的问题。请点选下方按钮，或发送 /start 查看各表状态。",
+	UnknownCommand:   "没有这个命令。可用命令：/start 首页，/status 填报状态，/back 上一项，/skip 跳过，/cancel 离开此表，/help 帮助。",
+	CannotSkip:       "「%s」是必填项，不能跳过。",
+	NothingBefore:    "这已经是第一项了。",
+	SoftIntro:        "请核对：",
+	SoftAsk:          "如确认无误请点「确认无误」，否则点「重新输入」。",
+	Saved:            "已保存。",
+	HardOpenAfterEdit: "已保存，但以下问题尚未解决，提交前请继续修改相关项目：",
+	ReviewIntro:      "%s\n请核对已填内容，点选按钮可修改：",
+	ReviewBlocked:    "还不能提交，请先处理：",
+	ReviewReady:      "全部填写完毕，核对无误后请点「提交」。",
+	Submitted:        "已提交《%s》（第 %d 版）。审核结果会在这里通知您。",
+	AlreadySubmitted: "《%s》已提交，正在等待审核，暂时不能修改。",
+	AlreadyApproved:  "《%s》已审核通过。",
+	ListEmpty:        "%s：本部分可以填写多个%s，也可以没有。",
+	ListIntro:        "%s：已填 %d 个%s。",
+	RowSaved:         "已保存第 %d 个%s。",
+	RowDeleted:       "已删除。",
+	DeleteAsk:        "确定删除第 %d 个%s「%s」吗？删除后不能恢复。",
+	RowMenu:          "%s 第 %d 个%s：",
+	NotFillable:      "本单位不需要填写此表。",
+	FileNotExpected:  "现在不需要上传文件。",
+	FileWrongType:    "文件类型不符：「%s」看起来是 %s 文件，本项只接受 %s。",
+	FileTooBig:       "文件太大（%s），本项不超过 %d MB。",
+	FileExpected:     "本项需要上传文件（%s），请发送文件。",
+	SuggestHint:      "可点选其他县（市、区）已填的内容，也可直接输入。",
+	Apology:          "抱歉，系统出了点问题，您刚才的操作没有保存。请稍后再试。",
+	HelpFooter:       "\n\n命令：/start 首页，/status 填报状态，/back 上一项，/skip 跳过选填项，/cancel 离开此表（草稿保留）。",
+	Checklist:        "规划文本须包括：",
+	MissingRequired:  "「%s」尚未填写",
+	SoftUnconfirmed:  "提示未确认：%s",
+	HardFailing:      "%s",
+	Unique:           "本部分已有「%s」，%s不能重复。",
+	NoRowsYet:        "（还没有）",
+	TableRow:         "【%s】",
+	MaxRows:          "本部分最多填写 %d 个%s。",
+}
+
+// parseMessage explains a refused input for field f.
+func parseMessage(f *Field, err error) string {
+	pe, ok := err.(*parse.Error)
+	if !ok {
+		return fmt.Sprintf("「%s」的答案无法识别，请重新输入。", f.Label)
+	}
+	unit := f.Unit
+	switch pe.Code {
+	case parse.Empty:
+		return fmt.Sprintf("「%s」不能为空，请输入。", f.Label)
+	case parse.NotNumber:
+		return fmt.Sprintf("「%s」需要填写阿拉伯数字，例如 %s。", f.Label, exampleOr(f, "12"))
+	case parse.Approximate:
+		return fmt.Sprintf("「%s」需要一个确切的数字，不能是「约」「左右」「余」之类的估计，请填写具体数字。", f.Label)
+	case parse.Range:
+		return fmt.Sprintf("「%s」只能填写一个数字，不能填写范围。", f.Label)
+	case parse.Negative:
+		return fmt.Sprintf("「%s」不能为负数。", f.Label)
+	case parse.NotInteger:
+		return fmt.Sprintf("「%s」需要填写整数。", f.Label)
+	case parse.TooManyDecimals:
+		return fmt.Sprintf("「%s」最多保留 %d 位小数。", f.Label, pe.Limit)
+	case parse.BadGrouping:
+		return fmt.Sprintf("「%s」的千分位逗号位置不对，请直接输入数字，例如 12345。", f.Label)
+	case parse.WrongUnit:
+		if unit == "亩" && strings.Contains(pe.Unit, "平") || pe.Unit == "㎡" || pe.Unit == "m2" || pe.Unit == "m²" {
+			return fmt.Sprintf("「%s」的单位是亩，请换算成亩后填写（1 亩 ≈ 666.67 平方米）。", f.Label)
+		}
+		return fmt.Sprintf("「%s」的单位是%s，不能用「%s」。", f.Label, unitOr(unit), pe.Unit)
+	case parse.LooksLikeSquareMetres:
+		return fmt.Sprintf("「%s」的单位是万平方米，您输入的数字看起来是平方米。请输入万平方米数（如 6），或带上单位（如 60000平方米）。", f.Label)
+	case parse.BadYearMonth:
+		return fmt.Sprintf("「%s」需要年月，例如 2019-06、2019年6月 或 19年6月。", f.Label)
+	case parse.BadDate:
+		return fmt.Sprintf("「%s」需要日期，例如 2018-09-15 或 2018年9月15日。", f.Label)
+	case parse.BadPhone:
+		return fmt.Sprintf("「%s」需要 11 位手机号，或带区号的固定电话（如 0571-87059132，可加分机）。", f.Label)
+	case parse.PhoneNeedsAreaCode:
+		return fmt.Sprintf("「%s」是固定电话时请带上区号，例如 0571-87059132。", f.Label)
+	case parse.BadYesNo:
+		return fmt.Sprintf("「%s」请回答「是」或「否」。", f.Label)
+	}
+	return fmt.Sprintf("「%s」的答案无法识别，请重新输入。", f.Label)
+}
+
+func exampleOr(f *Field, def string) string {
+	if f.Example != "" {
+		return f.Example
+	}
+	return def
+}
+
+func unitOr(u string) string {
+	if u == "" {
+		return "数字"
+	}
+	return u
+}

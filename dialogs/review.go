@@ -1,0 +1,344 @@
+package dialogs
+
+import (
+	"fmt"
+	"strings"
+)
+
+// rowSummary is one line about a list row: its number and first values.
+func rowSummary(s *Section, r *Row, n int) string {
+	var parts []string
+	for _, fd := range s.Fields {
+		if v := r.Values[fd.ID]; v != "" && fd.Type != File && len(parts) < 4 {
+			parts = append(parts, Display(fd, v))
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d. %s", n, msg.NoRowsYet)
+	}
+	return fmt.Sprintf("%d. %s", n, strings.Join(parts, "，"))
+}
+
+func rowName(s *Section, r *Row, n int) string {
+	if len(s.Fields) > 0 {
+		if v := r.Values[s.Fields[0].ID]; v != "" {
+			return fmt.Sprintf("%d. %s", n, v)
+		}
+	}
+	return fmt.Sprintf("%d. %s", n, msg.NoRowsYet)
+}
+
+// listMenu shows a list section's rows with add, open and finish buttons.
+func (t *turn) listMenu(f *Form, s *Section, d *Draft) error {
+	rows := d.Rows(s.ID)
+	title := s.Title
+	if title == "" {
+		title = f.Short
+	}
+	var b strings.Builder
+	var buttons [][]Button
+	if len(rows) == 0 {
+		fmt.Fprintf(&b, msg.ListEmpty, title, s.RowNoun)
+	} else {
+		fmt.Fprintf(&b, msg.ListIntro, title, len(rows), s.RowNoun)
+		for i, r := range rows {
+			b.WriteString("\n" + rowSummary(s, r, i+1))
+			buttons = append(buttons, []Button{{Label: rowName(s, r, i+1), Data: "row:" + r.Key}})
+		}
+	}
+	add := Button{Label: fmt.Sprintf(msg.BtnAddRow, s.RowNoun), Data: "add"}
+	finish := Button{Label: msg.BtnFinishSection, Data: "finish"}
+	if len(rows) == 0 {
+		finish.Label = fmt.Sprintf(msg.BtnNoRows, s.RowNoun)
+	}
+	if t.s.ListReturn == returnReview {
+		finish.Label = msg.BtnBackToReview
+	}
+	buttons = append(buttons, []Button{add, finish})
+	t.screen(b.String(), buttons)
+	return nil
+}
+
+func (t *turn) listButton(name, arg string) error {
+	f := t.camp.Form(t.s.Form)
+	s := f.Section(t.s.Section)
+	d, err := t.loadDraft(f.ID)
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "add":
+		if s.MaxRows > 0 && len(d.Rows(s.ID)) >= s.MaxRows {
+			t.note(msg.MaxRows, s.MaxRows, s.RowNoun)
+			return t.show()
+		}
+		key := d.AddListRow(s.ID)
+		t.at(ModeField, s.ID, key, s.Fields[0].ID)
+		t.s.Return = returnWalk
+		return t.show()
+	case "finish":
+		d.SetDone(s.ID, true)
+		if t.s.ListReturn == returnReview {
+			t.at(ModeReview, "", "", "")
+			return t.show()
+		}
+		return t.enterSectionAfter(f, s, d)
+	case "row":
+		if d.Row(s.ID, arg) != nil {
+			t.at(ModeRow, s.ID, arg, "")
+			return t.show()
+		}
+	}
+	t.note(msg.Stale)
+	return t.show()
+}
+
+// rowMenu shows one list row with a button per field and delete.
+func (t *turn) rowMenu(f *Form, s *Section, d *Draft) error {
+	r := d.Row(s.ID, t.s.Row)
+	n := d.RowIndex(s.ID, r.Key)
+	title := s.Title
+	if title == "" {
+		title = f.Short
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, msg.RowMenu, title, n, s.RowNoun)
+	var buttons [][]Button
+	for _, fd := range s.Fields {
+		v, ok := r.Values[fd.ID]
+		if !ok {
+			v = ""
+		}
+		fmt.Fprintf(&b, "\n%s：%s", fd.Title(), Display(fd, v))
+		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Label), Data: "edit:" + fd.ID}})
+	}
+	buttons = append(buttons, []Button{
+		{Label: fmt.Sprintf(msg.BtnDeleteRow, s.RowNoun), Data: "del"},
+		{Label: msg.BtnBackToList, Data: "list"},
+	})
+	t.screen(b.String(), buttons)
+	return nil
+}
+
+func (t *turn) rowButton(name, arg string) error {
+	f := t.camp.Form(t.s.Form)
+	s := f.Section(t.s.Section)
+	switch name {
+	case "edit":
+		if s.Field(arg) != nil {
+			t.at(ModeField, s.ID, t.s.Row, arg)
+			t.s.Return = returnRow
+			return t.show()
+		}
+	case "del":
+		t.s.Mode = ModeDelete
+		return t.show()
+	case "list":
+		t.at(ModeList, s.ID, "", "")
+		return t.show()
+	}
+	t.note(msg.Stale)
+	return t.show()
+}
+
+func (t *turn) deleteAsk(s *Section, d *Draft) error {
+	r := d.Row(s.ID, t.s.Row)
+	name := msg.NoRowsYet
+	if len(s.Fields) > 0 && r.Values[s.Fields[0].ID] != "" {
+		name = r.Values[s.Fields[0].ID]
+	}
+	t.screen(fmt.Sprintf(msg.DeleteAsk, d.RowIndex(s.ID, r.Key), s.RowNoun, name),
+		[][]Button{{{Label: msg.BtnConfirmDelete, Data: "yes"}, {Label: msg.BtnCancel, Data: "no"}}})
+	return nil
+}
+
+func (t *turn) deleteButton(name string) error {
+	f := t.camp.Form(t.s.Form)
+	s := f.Section(t.s.Section)
+	switch name {
+	case "yes":
+		d, err := t.loadDraft(f.ID)
+		if err != nil {
+			return err
+		}
+		d.DeleteListRow(s.ID, t.s.Row)
+		t.note(msg.RowDeleted)
+		t.at(ModeList, s.ID, "", "")
+		return t.show()
+	case "no":
+		t.s.Mode = ModeRow
+		return t.show()
+	}
+	t.note(msg.Stale)
+	return t.show()
+}
+
+// summary writes every answer of the form, lists as numbered rows.
+func summary(f *Form, d *Draft) string {
+	var b strings.Builder
+	b.WriteString(f.Name())
+	for _, s := range f.Sections {
+		if s.Title != "" {
+			b.WriteString("\n\n【" + s.Title + "】")
+		} else {
+			b.WriteString("\n")
+		}
+		switch s.Kind {
+		case List:
+			rows := d.Rows(s.ID)
+			if len(rows) == 0 {
+				b.WriteString("\n" + msg.NoRowsYet)
+			}
+			for i, r := range rows {
+				b.WriteString("\n" + rowSummary(s, r, i+1))
+			}
+		case Table:
+			for _, rk := range s.Rows {
+				var parts []string
+				for _, fd := range s.Fields {
+					v, _ := d.Value(s.ID, rk.Key, fd.ID)
+					parts = append(parts, fd.Label+" "+strings.TrimSpace(strings.TrimSuffix(Display(fd, v), fd.Unit)))
+				}
+				b.WriteString("\n" + rk.Title + "：" + strings.Join(parts, "；"))
+			}
+		default:
+			for _, fd := range s.Fields {
+				v, _ := d.Value(s.ID, "", fd.ID)
+				b.WriteString("\n" + fd.Title() + "：" + Display(fd, v))
+			}
+		}
+	}
+	return b.String()
+}
+
+// review shows everything entered with a button per field, list and table
+// row, and the submit button.
+func (t *turn) review(f *Form, d *Draft) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, msg.ReviewIntro, summary(f, d))
+	var buttons [][]Button
+	for _, s := range f.Sections {
+		switch s.Kind {
+		case List:
+			title := s.Title
+			if title == "" {
+				title = s.RowNoun
+			}
+			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnOpenList, title, len(d.Rows(s.ID)), s.RowNoun), Data: "list:" + s.ID}})
+		case Table:
+			var row []Button
+			for _, rk := range s.Rows {
+				row = append(row, Button{Label: fmt.Sprintf(msg.BtnEdit, rk.Title), Data: "trow:" + s.ID + ":" + rk.Key})
+				if len(row) == 3 {
+					buttons, row = append(buttons, row), nil
+				}
+			}
+			if len(row) > 0 {
+				buttons = append(buttons, row)
+			}
+		default:
+			for _, fd := range s.Fields {
+				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + s.ID + ":" + fd.ID}})
+			}
+		}
+	}
+	if problems := d.Problems(f); len(problems) > 0 {
+		b.WriteString("\n\n" + msg.ReviewBlocked)
+		for _, p := range problems {
+			b.WriteString("\n· " + p.Text)
+		}
+	} else {
+		b.WriteString("\n\n" + msg.ReviewReady)
+	}
+	buttons = append(buttons, []Button{{Label: msg.BtnSubmit, Data: "submit"}, {Label: msg.BtnHome, Data: "home"}})
+	t.screen(b.String(), buttons)
+	return nil
+}
+
+func (t *turn) reviewButton(name, arg string) error {
+	f := t.camp.Form(t.s.Form)
+	d, err := t.loadDraft(f.ID)
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "edit":
+		secID, fieldID, _ := strings.Cut(arg, ":")
+		if s := f.Section(secID); s != nil && s.Kind == Record && s.Field(fieldID) != nil {
+			t.at(ModeField, s.ID, "", fieldID)
+			t.s.Return = returnReview
+			return t.show()
+		}
+	case "trow":
+		secID, key, _ := strings.Cut(arg, ":")
+		if s := f.Section(secID); s != nil && s.Kind == Table {
+			for _, rk := range s.Rows {
+				if rk.Key == key {
+					t.at(ModeField, s.ID, key, s.Fields[0].ID)
+					t.s.Return = returnRowReview
+					return t.show()
+				}
+			}
+		}
+	case "list":
+		if s := f.Section(arg); s != nil && s.Kind == List {
+			t.at(ModeList, s.ID, "", "")
+			t.s.ListReturn = returnReview
+			return t.show()
+		}
+	case "submit":
+		return t.submit(f, d)
+	case "home":
+		t.s.Mode, t.s.Form = ModeHome, ""
+		return t.show()
+	}
+	t.note(msg.Stale)
+	return t.show()
+}
+
+// submit stores an immutable version once nothing blocks it.
+func (t *turn) submit(f *Form, d *Draft) error {
+	if problems := d.Problems(f); len(problems) > 0 {
+		t.note(msg.ReviewBlocked)
+		for _, p := range problems {
+			t.note("· " + p.Text)
+		}
+		return t.show()
+	}
+	for _, s := range f.Sections {
+		if s.Kind == List {
+			d.SetDone(s.ID, true)
+		}
+	}
+	d.SetStatus(StatusSubmitted)
+	version, err := t.tx.Submit(t.ctx, d, t.camp.Version, t.c.ID)
+	if err != nil {
+		return err
+	}
+	t.note(msg.Submitted, f.Name(), version)
+	t.s.Mode, t.s.Form = ModeHome, ""
+	return t.show()
+}
+
+// view shows a submitted or approved form, read only.
+func (t *turn) view() error {
+	f := t.camp.Form(t.s.Form)
+	if f == nil {
+		return t.reset()
+	}
+	d, err := t.loadDraft(f.ID)
+	if err != nil {
+		return err
+	}
+	if d.Status != StatusSubmitted && d.Status != StatusApproved {
+		// Returned or reopened meanwhile: continue where the walk stands.
+		t.firstOpen(f, d)
+		return t.show()
+	}
+	head := fmt.Sprintf(msg.AlreadySubmitted, f.Name())
+	if d.Status == StatusApproved {
+		head = fmt.Sprintf(msg.AlreadyApproved, f.Name())
+	}
+	t.screen(head+"\n\n"+summary(f, d), [][]Button{{{Label: msg.BtnHome, Data: "home"}}})
+	return nil
+}

@@ -1,0 +1,146 @@
+// Package reports turns answers into what people and machines read outside
+// the chat: a unit's form as CSV (and, with the review issue, the notice's
+// tables as XLSX and the /summary text).
+package reports
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"tianbao/dialogs"
+)
+
+// Table is a form laid out flat: a header and one line per record or row.
+type Table struct {
+	Header []string
+	Rows   [][]string
+}
+
+// FormTable lays out a unit's draft of form f. A single record section is
+// one line of the field labels; a list adds 序号, a table its row titles. A
+// form of several sections gets 部分 and 序号/行 columns and the union of the
+// sections' columns, in order of first appearance.
+func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
+	multi := len(f.Sections) > 1
+	var header []string
+	index := map[string]int{}
+	add := func(label string) int {
+		if i, ok := index[label]; ok {
+			return i
+		}
+		index[label] = len(header)
+		header = append(header, label)
+		return len(header) - 1
+	}
+	// In a single section, repeated labels (附件3's two 园区数量（个）) each
+	// keep their own column; across sections, one label is one column.
+	colsOf := map[*dialogs.Section][]int{}
+	if multi {
+		add("部分")
+		add("序号")
+	} else if s := f.Sections[0]; s.Kind == dialogs.List {
+		header = append(header, "序号")
+	} else if s.Kind == dialogs.Table {
+		header = append(header, "年度")
+	}
+	for _, s := range f.Sections {
+		for _, c := range s.Columns {
+			if multi {
+				colsOf[s] = append(colsOf[s], add(c.Label))
+			} else {
+				colsOf[s] = append(colsOf[s], len(header))
+				header = append(header, c.Label)
+			}
+		}
+	}
+	t := Table{Header: header}
+	for _, s := range f.Sections {
+		for i, key := range rowKeysOf(d, s) {
+			line := make([]string, len(header))
+			lead := strconv.Itoa(i + 1)
+			if s.Kind == dialogs.Table {
+				lead = s.Rows[i].Title
+			}
+			switch {
+			case multi:
+				title := s.Title
+				if title == "" {
+					title = s.ID
+				}
+				line[0] = title
+				if s.Kind != dialogs.Record {
+					line[1] = lead
+				}
+			case s.Kind != dialogs.Record:
+				line[0] = lead
+			}
+			values := map[string]string{}
+			if r := d.Row(s.ID, key); r != nil {
+				values = r.Values
+			}
+			for j, c := range s.Columns {
+				line[colsOf[s][j]] = ColumnValue(s, c, values)
+			}
+			t.Rows = append(t.Rows, line)
+		}
+	}
+	return t
+}
+
+func rowKeysOf(d *dialogs.Draft, s *dialogs.Section) []string {
+	switch s.Kind {
+	case dialogs.Record:
+		return []string{""}
+	case dialogs.Table:
+		keys := make([]string, len(s.Rows))
+		for i, r := range s.Rows {
+			keys[i] = r.Key
+		}
+		return keys
+	}
+	var keys []string
+	for _, r := range d.Rows(s.ID) {
+		keys = append(keys, r.Key)
+	}
+	return keys
+}
+
+// ColumnValue is a column's canonical value for one row: the stored value of
+// a field column (a file by its name), or the column's expression.
+func ColumnValue(s *dialogs.Section, c *dialogs.Column, values map[string]string) string {
+	if c.Field != nil {
+		v := values[c.Field.ID]
+		if c.Field.Type == dialogs.File {
+			if fv, ok := dialogs.DecodeFile(v); ok {
+				return fv.Name
+			}
+		}
+		return v
+	}
+	for _, f := range c.Value.Fields {
+		if values[f] == "" {
+			return ""
+		}
+	}
+	return dialogs.EvalColumn(s, c, values)
+}
+
+// WriteCSV writes the table as UTF-8 CSV; bom prefixes the byte-order mark
+// Excel needs to read Chinese text.
+func WriteCSV(w io.Writer, t Table, bom bool) error {
+	if bom {
+		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Header); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	if err := cw.WriteAll(t.Rows); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,355 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/lib/pq"
+
+	"tianbao/dialogs"
+)
+
+// Dialogs is the conversation engine's store (it implements dialogs.Store).
+type Dialogs struct {
+	DB *DB
+}
+
+var _ dialogs.Store = Dialogs{}
+
+// WithContact runs fn in a transaction with the contact's session row locked.
+func (s Dialogs) WithContact(ctx context.Context, contactID int64, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
+	return s.DB.Transact(ctx, func(tx *Tx) error {
+		var row struct {
+			ID       int64  `db:"id"`
+			Campaign string `db:"campaign_id"`
+			Unit     string `db:"unit_code"`
+			Role     string `db:"role"`
+			Name     string `db:"display_name"`
+			State    []byte `db:"state"`
+		}
+		err := tx.GetContext(ctx, &row, `SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, s.state
+			FROM contacts c JOIN sessions s ON s.contact_id = c.id
+			WHERE c.id = $1 AND c.active FOR UPDATE OF s`, contactID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("contact %d: %w", contactID, dialogs.ErrUnknownContact)
+		}
+		if err != nil {
+			return fmt.Errorf("lock session of contact %d: %w", contactID, err)
+		}
+		var sess dialogs.Session
+		if err := json.Unmarshal(row.State, &sess); err != nil {
+			return fmt.Errorf("session of contact %d: %w", contactID, err)
+		}
+		c := &dialogs.Contact{ID: row.ID, Campaign: row.Campaign, Unit: row.Unit, Role: dialogs.Role(row.Role), Name: row.Name}
+		return fn(dialogTx{tx}, c, &sess)
+	})
+}
+
+type dialogTx struct{ *Tx }
+
+func (tx dialogTx) SaveSession(ctx context.Context, contactID int64, s *dialogs.Session) error {
+	state, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET state = $2, updated_at = now() WHERE contact_id = $1`, contactID, state); err != nil {
+		return fmt.Errorf("save session of contact %d: %w", contactID, err)
+	}
+	return nil
+}
+
+type draftRow struct {
+	Form    string `db:"form_id"`
+	Status  string `db:"status"`
+	Flags   []byte `db:"flags"`
+	NextRow int    `db:"next_row"`
+}
+
+type answerRow struct {
+	Form    string `db:"form_id"`
+	Section string `db:"section_id"`
+	Row     string `db:"row_key"`
+	Field   string `db:"field_id"`
+	Value   string `db:"value"`
+	Seq     int    `db:"seq"`
+}
+
+// answersQuery reads a unit's answers and list rows (field_id ” marks a row).
+const answersQuery = `SELECT form_id, section_id, row_key, '' AS field_id, '' AS value, seq FROM answer_rows
+		WHERE campaign_id = $1 AND unit_code = $2 AND ($3 = '' OR form_id = $3)
+	UNION ALL
+	SELECT form_id, section_id, row_key, field_id, value, 0 FROM answers
+		WHERE campaign_id = $1 AND unit_code = $2 AND ($3 = '' OR form_id = $3)`
+
+func (tx dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
+	var dr draftRow
+	lock := func() error {
+		return tx.GetContext(ctx, &dr, `SELECT form_id, status, flags, next_row FROM drafts
+			WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 FOR UPDATE`, campaign, unit, form)
+	}
+	err := lock()
+	if errors.Is(err, sql.ErrNoRows) {
+		// Create it so that the lock holds from now on, for everyone.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (campaign_id, unit_code, form_id) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, campaign, unit, form); err != nil {
+			return nil, fmt.Errorf("create draft %s/%s: %w", unit, form, err)
+		}
+		err = lock()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock draft %s/%s: %w", unit, form, err)
+	}
+	var answers []answerRow
+	if err := tx.SelectContext(ctx, &answers, answersQuery, campaign, unit, form); err != nil {
+		return nil, fmt.Errorf("load draft %s/%s: %w", unit, form, err)
+	}
+	return buildDraft(campaign, unit, dr, answers)
+}
+
+func (tx dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
+	return loadDrafts(ctx, tx.Tx, campaign, unit)
+}
+
+// loadDrafts reads all of a unit's drafts without locking them.
+func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[string]*dialogs.Draft, error) {
+	var drs []draftRow
+	if err := q.SelectContext(ctx, &drs, `SELECT form_id, status, flags, next_row FROM drafts
+		WHERE campaign_id = $1 AND unit_code = $2`, campaign, unit); err != nil {
+		return nil, fmt.Errorf("drafts of %s: %w", unit, err)
+	}
+	var answers []answerRow
+	if err := q.SelectContext(ctx, &answers, answersQuery, campaign, unit, ""); err != nil {
+		return nil, fmt.Errorf("answers of %s: %w", unit, err)
+	}
+	byForm := map[string][]answerRow{}
+	for _, a := range answers {
+		byForm[a.Form] = append(byForm[a.Form], a)
+	}
+	out := map[string]*dialogs.Draft{}
+	for _, dr := range drs {
+		d, err := buildDraft(campaign, unit, dr, byForm[dr.Form])
+		if err != nil {
+			return nil, err
+		}
+		out[dr.Form] = d
+	}
+	return out, nil
+}
+
+// sqlQuerier is what both *sqlx.DB and *sqlx.Tx offer for reads.
+type sqlQuerier interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialogs.Draft, error) {
+	d := dialogs.NewDraft(campaign, unit, dr.Form)
+	d.Status = dialogs.Status(dr.Status)
+	d.NextRow = dr.NextRow
+	if err := json.Unmarshal(dr.Flags, &d.Flags); err != nil {
+		return nil, fmt.Errorf("draft %s/%s flags: %w", unit, dr.Form, err)
+	}
+	// List rows first, in their order, then the values into them.
+	sort.SliceStable(answers, func(i, j int) bool { return answers[i].Seq < answers[j].Seq })
+	for _, a := range answers {
+		if a.Field == "" {
+			sec := d.Sections[a.Section]
+			if sec == nil {
+				sec = &dialogs.SectionData{}
+				d.Sections[a.Section] = sec
+			}
+			sec.Rows = append(sec.Rows, &dialogs.Row{Key: a.Row, Seq: a.Seq, Values: map[string]string{}})
+		}
+	}
+	for _, a := range answers {
+		if a.Field == "" {
+			continue
+		}
+		sec := d.Sections[a.Section]
+		if sec == nil {
+			sec = &dialogs.SectionData{}
+			d.Sections[a.Section] = sec
+		}
+		var row *dialogs.Row
+		for _, r := range sec.Rows {
+			if r.Key == a.Row {
+				row = r
+				break
+			}
+		}
+		if row == nil {
+			row = &dialogs.Row{Key: a.Row, Values: map[string]string{}}
+			sec.Rows = append(sec.Rows, row)
+		}
+		row.Values[a.Field] = a.Value
+	}
+	return d, nil
+}
+
+// SaveDraft writes a draft's changes and flags and audits every change,
+// in one statement (the data-modifying CTEs all run).
+func (tx dialogTx) SaveDraft(ctx context.Context, d *dialogs.Draft, actor int64) error {
+	flags, err := json.Marshal(d.Flags)
+	if err != nil {
+		return fmt.Errorf("save draft: %w", err)
+	}
+	var (
+		addSec, addRow                     []string
+		addSeq                             []int64
+		delSec, delRow                     []string
+		auAction, auTarget                 []string
+		auOld, auNew                       []sql.NullString
+		lastSet                            = map[[3]string]int{}
+		setSec, setRow, setField, setValue []string
+	)
+	for _, c := range d.Changes() {
+		target := c.Section + "/" + c.Row
+		switch c.Kind {
+		case dialogs.SetValue:
+			k := [3]string{c.Section, c.Row, c.Field}
+			if i, ok := lastSet[k]; ok {
+				setValue[i] = *c.New
+			} else {
+				lastSet[k] = len(setSec)
+				setSec, setRow, setField, setValue = append(setSec, c.Section), append(setRow, c.Row), append(setField, c.Field), append(setValue, *c.New)
+			}
+			target += "/" + c.Field
+		case dialogs.AddRow:
+			addSec, addRow, addSeq = append(addSec, c.Section), append(addRow, c.Row), append(addSeq, int64(c.Seq))
+		case dialogs.DeleteRow:
+			delSec, delRow = append(delSec, c.Section), append(delRow, c.Row)
+		}
+		auAction = append(auAction, "answer."+string(c.Kind))
+		auTarget = append(auTarget, target)
+		auOld = append(auOld, nullString(c.Old))
+		auNew = append(auNew, nullString(c.New))
+	}
+	_, err = tx.ExecContext(ctx, `WITH
+		added AS (
+			INSERT INTO answer_rows (campaign_id, unit_code, form_id, section_id, row_key, seq)
+			SELECT $1, $2, $3, s, r, q FROM unnest($4::text[], $5::text[], $6::int[]) AS x(s, r, q)
+			ON CONFLICT DO NOTHING),
+		upserted AS (
+			INSERT INTO answers (campaign_id, unit_code, form_id, section_id, row_key, field_id, value, updated_by)
+			SELECT $1, $2, $3, s, r, f, v, $11 FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS x(s, r, f, v)
+			ON CONFLICT (campaign_id, unit_code, form_id, section_id, row_key, field_id)
+			DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by),
+		audited AS (
+			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, old_value, new_value)
+			SELECT $11, $1, $2, $3, a, t, o, n FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS x(a, t, o, n))
+		UPDATE drafts SET status = $16, flags = $17, next_row = $18, revision = revision + 1, updated_at = now(), updated_by = $11
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`,
+		d.Campaign, d.Unit, d.Form,
+		pq.Array(addSec), pq.Array(addRow), pq.Array(addSeq),
+		pq.Array(setSec), pq.Array(setRow), pq.Array(setField), pq.Array(setValue),
+		actor, pq.Array(auAction), pq.Array(auTarget), pq.Array(auOld), pq.Array(auNew),
+		string(d.Status), flags, d.NextRow)
+	if err != nil {
+		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)
+	}
+	if len(delSec) > 0 {
+		// Deleting after the upsert: a row removed in the same input as an
+		// answer to it ends up removed.
+		if _, err := tx.ExecContext(ctx, `WITH gone AS (
+				DELETE FROM answers a USING unnest($4::text[], $5::text[]) AS x(s, r)
+				WHERE a.campaign_id = $1 AND a.unit_code = $2 AND a.form_id = $3 AND a.section_id = x.s AND a.row_key = x.r)
+			DELETE FROM answer_rows a USING unnest($4::text[], $5::text[]) AS x(s, r)
+			WHERE a.campaign_id = $1 AND a.unit_code = $2 AND a.form_id = $3 AND a.section_id = x.s AND a.row_key = x.r`,
+			d.Campaign, d.Unit, d.Form, pq.Array(delSec), pq.Array(delRow)); err != nil {
+			return fmt.Errorf("delete rows of %s/%s: %w", d.Unit, d.Form, err)
+		}
+	}
+	return nil
+}
+
+func nullString(s *string) sql.NullString {
+	if s == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: *s, Valid: true}
+}
+
+func (tx dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (int, error) {
+	data, err := json.Marshal(d.Snapshot())
+	if err != nil {
+		return 0, fmt.Errorf("submit: %w", err)
+	}
+	var sub struct {
+		ID      int64 `db:"id"`
+		Version int   `db:"version"`
+	}
+	// The draft is locked by the caller, so versions cannot race.
+	err = tx.GetContext(ctx, &sub, `INSERT INTO submissions (campaign_id, unit_code, form_id, version, campaign_version, data, status, submitted_by)
+		SELECT $1, $2, $3, COALESCE(max(version), 0) + 1, $4, $5, 'submitted', $6
+		FROM submissions WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3
+		RETURNING id, version`, d.Campaign, d.Unit, d.Form, campaignVersion, data, actor)
+	if err != nil {
+		return 0, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
+	}
+	if _, err := tx.ExecContext(ctx, `WITH ev AS (
+			INSERT INTO submission_events (submission_id, status, actor_id) VALUES ($1, 'submitted', $2))
+		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, new_value)
+		VALUES ($2, $3, $4, $5, 'submission.submitted', 'v' || $6::text, 'submitted')`,
+		sub.ID, actor, d.Campaign, d.Unit, d.Form, sub.Version); err != nil {
+		return 0, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
+	}
+	return sub.Version, nil
+}
+
+func (tx dialogTx) Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error) {
+	var out []string
+	err := tx.SelectContext(ctx, &out, `SELECT a.value FROM answers a
+		JOIN units u ON u.campaign_id = a.campaign_id AND u.code = a.unit_code
+		WHERE a.campaign_id = $1 AND u.parent_code = $2 AND a.form_id = $3 AND a.field_id = $4 AND a.value <> ''
+		GROUP BY a.value ORDER BY count(*) DESC, a.value LIMIT $5`, campaign, parent, form, field, limit)
+	if err != nil {
+		return nil, fmt.Errorf("suggestions for %s: %w", field, err)
+	}
+	return out, nil
+}
+
+// ConsoleContact finds or creates the contact a console user acts as
+// (identified by unit, role and name) with its session, and returns its id.
+func (db *DB) ConsoleContact(ctx context.Context, campaign, unit string, role dialogs.Role, name string) (int64, error) {
+	var id int64
+	err := db.Transact(ctx, func(tx *Tx) error {
+		err := tx.GetContext(ctx, &id, `INSERT INTO contacts (campaign_id, unit_code, role, console_name, display_name)
+			VALUES ($1, $2, $3, $4, $4)
+			ON CONFLICT (campaign_id, unit_code, role, console_name) WHERE console_name IS NOT NULL
+			DO UPDATE SET active = true
+			RETURNING id`, campaign, unit, string(role), name)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (contact_id) VALUES ($1) ON CONFLICT DO NOTHING`, id)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("console contact %s/%s: %w", unit, name, err)
+	}
+	return id, nil
+}
+
+// UnitDrafts loads all of a unit's drafts (for exports), without locking.
+func (db *DB) UnitDrafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
+	return loadDrafts(ctx, db.DB, campaign, unit)
+}
+
+// SaveFile stores an uploaded document and returns its reference ("file:ID").
+func (db *DB) SaveFile(ctx context.Context, campaign, unit, name, kind string, content []byte, actor int64) (string, error) {
+	sum := sha256.Sum256(content)
+	var id int64
+	err := db.GetContext(ctx, &id, `INSERT INTO files (campaign_id, unit_code, name, kind, size, sha256, content, uploaded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		campaign, unit, name, kind, len(content), hex.EncodeToString(sum[:]), content, actor)
+	if err != nil {
+		return "", fmt.Errorf("save file for %s: %w", unit, err)
+	}
+	return "file:" + strconv.FormatInt(id, 10), nil
+}
