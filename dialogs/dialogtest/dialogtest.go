@@ -43,10 +43,17 @@ func New(t testing.TB, db *store.DB, now time.Time) *Env {
 	return e
 }
 
-// Contact makes (or finds) a console contact of unit and opens a chat with it.
+// Contact makes (or finds) a console contact of unit in the built-in
+// campaign and opens a chat with it.
 func (e *Env) Contact(unit, name string) *Chat {
 	e.T.Helper()
-	id, err := e.DB.ConsoleContact(context.Background(), campaigns.BuiltinID, unit, dialogs.Filler, name)
+	return e.ContactIn(campaigns.BuiltinID, unit, name)
+}
+
+// ContactIn is Contact for another campaign.
+func (e *Env) ContactIn(campaign, unit, name string) *Chat {
+	e.T.Helper()
+	id, err := e.DB.ConsoleContact(context.Background(), campaign, unit, dialogs.Filler, name)
 	if err != nil {
 		e.T.Fatal(err)
 	}

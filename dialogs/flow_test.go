@@ -1,0 +1,207 @@
+package dialogs_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/dialogs/dialogtest"
+	"tianbao/store/storetest"
+)
+
+func TestA3CountWithoutAreaIsSoft(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件3").Say("2").Say("0").Say("2").
+		Say("0").Expect("生产制造类园区数量为 2 个，占地面积为 0 亩，两者一个为 0 一个不为 0，请确认。").
+		Press("确认无误").Say("10").Say("0").
+		Say("5").Expect("生产性服务等其他类园区数量为 0 个，建筑面积为 5 万平米，两者一个为 0 一个不为 0，请确认。").
+		Press("重新输入").Expect("建筑面积（万平米）").Say("0").ExpectNot("请确认").Expect("入小微园企业数（家）")
+}
+
+func TestBackSkipCancelAndHints(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("随便说点什么").Expect("现在没有待回答的问题", "请选择要填写的表格")
+	c.Say("/nosuch").Expect("没有这个命令")
+	c.Press("附件1").Say("/back").Expect("这已经是第一项了。", "机构名称（第 1/5 项）")
+	c.Say("/skip").Expect("「机构名称」是必填项，不能跳过。")
+	c.Say("西湖区小微企业园工作联席会议").Say("王建国").
+		Say("/back").Expect("召集人（组长）姓名（第 2/5 项）", "当前答案：王建国").
+		Press("保留当前答案").Expect("召集人（组长）职务（第 3/5 项）").
+		Say("/back").Say("/back").Expect("机构名称（第 1/5 项）", "当前答案：西湖区小微企业园工作联席会议")
+	c.Say("/cancel").Expect("已离开此表，草稿已保存，随时可以继续。", "草稿 2/5")
+	// Reopening resumes at the first unanswered field.
+	c.Press("附件1").Expect("召集人（组长）职务（第 3/5 项）")
+	// A file where none is asked, and /help with the office's contacts.
+	c.Upload("x.pdf", []byte("%PDF-1.4"), "file:1").Expect("现在不需要上传文件。", "召集人（组长）职务")
+	c.Say("/help").Expect("陈婧绮", "0571-87059132", "zjjxwqycxc@163.com", "召集人（组长）职务")
+	// A city cannot open a county-only form, whatever the button says.
+	city := env.Contact("330100", "李四")
+	city.Say("/start")
+	data := strings.Replace(mustButton(t, city, "附件1").Data, "a1", "a3", 1)
+	city.Send(dialogs.Input{Button: data}).Expect("本单位不需要填写此表。")
+}
+
+func mustButton(t *testing.T, c *dialogtest.Chat, label string) dialogs.Button {
+	t.Helper()
+	b, ok := c.Button(label)
+	if !ok {
+		t.Fatalf("no button %q in %v", label, c.Labels())
+	}
+	return b
+}
+
+func TestStaleAndForgedButtons(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start")
+	old := mustButton(t, c, "附件3")
+	c.Press("附件3").Say("5")
+	// The home screen's button is stale now: nothing changes, the current
+	// question comes again with a notice.
+	c.Send(dialogs.Input{Button: old.Data})
+	if c.Last[0].Notice != "此按钮已失效，请按最新的提问操作。" || c.Last[0].Replace {
+		t.Errorf("stale press: notice %q, replace %v", c.Last[0].Notice, c.Last[0].Replace)
+	}
+	c.Expect("改造提升（家）（第 2/9 项）")
+	for _, forged := range []string{"garbage", "99999:open:a3", "", ":", "1:submit"} {
+		c.Send(dialogs.Input{Button: forged + "x"}).Expect("改造提升（家）（第 2/9 项）")
+	}
+	// The current screen number with an action that screen does not have.
+	var seq string
+	if err := env.DB.GetContext(context.Background(), &seq, `SELECT state->>'seq' FROM sessions WHERE contact_id = $1`, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, action := range []string{"submit", "open:a1", "choice:1", "edit:main:built"} {
+		c.Send(dialogs.Input{Button: seq + ":" + action}).Expect("改造提升（家）（第 2/9 项）")
+		if err := env.DB.GetContext(context.Background(), &seq, `SELECT state->>'seq' FROM sessions WHERE contact_id = $1`, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := env.DB.GetContext(context.Background(), &n, `SELECT count(*) FROM answers WHERE unit_code = '330106'`); err != nil || n != 1 {
+		t.Errorf("answers after forged presses: %d, %v", n, err)
+	}
+}
+
+func TestResumeInNewEngine(t *testing.T) {
+	db := storetest.NewDB(t)
+	first := dialogtest.New(t, db, now)
+	c := first.Contact("330106", "张三")
+	c.Say("/start").Press("附件2").Press("➕ 添加园区").Say("西湖创业园").Say("三墩镇 1 号").Press("生产制造类")
+	// A new process days later: a new registry and engine on the same database.
+	later := dialogtest.New(t, db, now.AddDate(0, 0, 2))
+	again := later.Contact("330106", "张三")
+	if again.ID != c.ID {
+		t.Fatalf("the same unit and name made a new contact")
+	}
+	again.Say("智能装备").Expect("✔ 主导产业：智能装备", "可建成 · 第 1 个园区", "开发建设模式（第 5/8 项）")
+	again.Send(dialogs.Input{}).Expect("开发建设模式（第 5/8 项）")
+}
+
+// orderCampaign has one form of eight plain text fields and no rules, so
+// that any answer fits any question.
+const orderCampaign = `id: order-test
+title: 顺序测试
+units: {file: units.tsv, root: {code: "330000", name: 浙江省}}
+forms:
+  - id: f
+    title: 表
+    levels: [county]
+    due: {county: "2018-12-05"}
+    sections:
+      - id: main
+        kind: record
+        fields:
+          - {id: f1, label: 一, type: text}
+          - {id: f2, label: 二, type: text}
+          - {id: f3, label: 三, type: text}
+          - {id: f4, label: 四, type: text}
+          - {id: f5, label: 五, type: text}
+          - {id: f6, label: 六, type: text}
+          - {id: f7, label: 七, type: text}
+          - {id: f8, label: 八, type: text}
+`
+
+func TestConcurrentInputsApplyInOrder(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	src := &campaigns.Source{Name: "order.yaml", YAML: []byte(orderCampaign),
+		Files: map[string][]byte{"units.tsv": []byte("city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330106\t西湖区\n")}}
+	if _, _, err := campaigns.Install(ctx, env.DB, src); err != nil {
+		t.Fatal(err)
+	}
+	c := env.ContactIn("order-test", "330106", "张三")
+	c.Say("/start").Press("表")
+	// Eight answers at once from eight goroutines: each is applied, one at a
+	// time, to the question open when it gets the session; none is lost.
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(v int) {
+			defer wg.Done()
+			_, err := env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: fmt.Sprint("v", v)})
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var values []string
+	if err := env.DB.SelectContext(ctx, &values, `SELECT value FROM answers WHERE campaign_id = 'order-test' ORDER BY field_id`); err != nil {
+		t.Fatal(err)
+	}
+	sorted := append([]string(nil), values...)
+	sort.Strings(sorted)
+	if strings.Join(sorted, ",") != "v0,v1,v2,v3,v4,v5,v6,v7" {
+		t.Fatalf("answers %v: want each of v0..v7 exactly once", values)
+	}
+	var rev int
+	if err := env.DB.GetContext(ctx, &rev, `SELECT revision FROM drafts WHERE campaign_id = 'order-test'`); err != nil || rev != n {
+		t.Errorf("draft revision %d (%v), want %d: inputs were not applied one after another", rev, err, n)
+	}
+	// The order the answers landed in is the order of the audit log.
+	var audited []string
+	if err := env.DB.SelectContext(ctx, &audited, `SELECT new_value FROM audit_log WHERE campaign_id = 'order-test' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	var byField []string
+	if err := env.DB.SelectContext(ctx, &byField, `SELECT a.new_value FROM audit_log a WHERE campaign_id = 'order-test' ORDER BY substr(target, 8)`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(audited, ",") != strings.Join(byField, ",") {
+		t.Errorf("answers were applied out of order: by time %v, by field %v", audited, byField)
+	}
+	c.Send(dialogs.Input{}).Expect("请核对已填内容", "全部填写完毕")
+}
+
+func TestBackupContactsShareDraft(t *testing.T) {
+	env := newEnv(t)
+	a := env.Contact("330106", "张三")
+	b := env.Contact("330106", "王五") // a backup contact of the same unit
+	a.Say("/start").Press("附件1").Say("西湖区小微企业园工作联席会议")
+	b.Say("/start").Expect("草稿 1/5").Press("附件1").Expect("召集人（组长）姓名（第 2/5 项）").Say("王建国")
+	// Each keeps their own place in the dialog; the answers are the unit's.
+	a.Say("王建国").Expect("召集人（组长）职务")
+	other := env.Contact("330102", "赵六")
+	other.Say("/start").Expect("上城区")
+	if other.Labels()[0] != "附件1（未开始）" {
+		t.Errorf("another unit's form state: %v", other.Labels())
+	}
+	if got := csvOf(t, env, "330102", "a1"); strings.Contains(got, "西湖") {
+		t.Errorf("another unit sees 西湖区's answers: %s", got)
+	}
+}
+
