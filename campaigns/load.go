@@ -55,10 +55,17 @@ func (p Problem) String() string { return fmt.Sprintf("%s:%d:%d: %s", p.File, p.
 // Problems is every problem found in a file; it is the error Load returns.
 type Problems []Problem
 
+// MaxShown is how many problems Error lists before summing up the rest.
+const MaxShown = 50
+
 func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
+	var lines []string
 	for i, p := range ps {
-		lines[i] = p.String()
+		if i == MaxShown {
+			lines = append(lines, fmt.Sprintf("… and %d more problems", len(ps)-MaxShown))
+			break
+		}
+		lines = append(lines, p.String())
 	}
 	return strings.Join(lines, "\n")
 }

@@ -89,10 +89,9 @@ type Tx interface {
 	Draft(ctx context.Context, campaign, unit, form string) (*Draft, error)
 	// Drafts loads all of a unit's drafts, without locking, for overviews.
 	Drafts(ctx context.Context, campaign, unit string) (map[string]*Draft, error)
-	// SaveDraft writes the draft's changes, flags and status, and audits them.
-	SaveDraft(ctx context.Context, d *Draft, actor int64) error
-	// SaveSession writes the contact's position in the dialog.
-	SaveSession(ctx context.Context, contactID int64, s *Session) error
+	// Save writes the contact's position in the dialog and, if d is not
+	// nil, the draft's changes, flags and status, auditing every change.
+	Save(ctx context.Context, c *Contact, s *Session, d *Draft) error
 	// Submit stores an immutable copy of the draft and returns its version.
 	Submit(ctx context.Context, d *Draft, campaignVersion int, actor int64) (int, error)
 	// Suggestions returns answers to a field given by the other units under
@@ -171,12 +170,11 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		if err := t.dispatch(in); err != nil {
 			return err
 		}
+		var changed *Draft
 		if t.draft != nil && t.draft.Dirty() {
-			if err := tx.SaveDraft(ctx, t.draft, c.ID); err != nil {
-				return err
-			}
+			changed = t.draft
 		}
-		if err := tx.SaveSession(ctx, c.ID, s); err != nil {
+		if err := tx.Save(ctx, c, s, changed); err != nil {
 			return err
 		}
 		out = t.replies

@@ -205,3 +205,72 @@ func TestBackupContactsShareDraft(t *testing.T) {
 	}
 }
 
+
+// TestBackupsAnsweringAtOnceLoseNothing has eight contacts of one unit
+// answer the same question at the same moment. The unit's draft is locked
+// for each answer, and each answer must see the one before it: the audit
+// log's old values chain exactly through the new ones.
+func TestBackupsAnsweringAtOnceLoseNothing(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	src := &campaigns.Source{Name: "order.yaml", YAML: []byte(orderCampaign),
+		Files: map[string][]byte{"units.tsv": []byte("city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330106\t西湖区\n")}}
+	if _, _, err := campaigns.Install(ctx, env.DB, src); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	var chats []*dialogtest.Chat
+	for i := 0; i < n; i++ {
+		c := env.ContactIn("order-test", "330106", fmt.Sprint("联系人", i))
+		c.Say("/start").Press("表").Expect("一（第 1/8 项）")
+		chats = append(chats, c)
+	}
+	for round := 0; round < 3; round++ {
+		var wg sync.WaitGroup
+		for i, c := range chats {
+			wg.Add(1)
+			go func(i int, c *dialogtest.Chat) {
+				defer wg.Done()
+				if _, err := env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: fmt.Sprintf("r%d-c%d", round, i)}); err != nil {
+					t.Error(err)
+				}
+			}(i, c)
+		}
+		wg.Wait()
+	}
+	type entry struct {
+		Target string  `db:"target"`
+		Old    *string `db:"old_value"`
+		New    string  `db:"new_value"`
+	}
+	var log []entry
+	if err := env.DB.SelectContext(ctx, &log, `SELECT target, old_value, new_value FROM audit_log WHERE campaign_id = 'order-test' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 3*n {
+		t.Fatalf("%d audit entries, want %d", len(log), 3*n)
+	}
+	last := map[string]string{}
+	for _, e := range log {
+		prev, seen := last[e.Target]
+		switch {
+		case !seen && e.Old != nil:
+			t.Errorf("%s: first change claims old value %q", e.Target, *e.Old)
+		case seen && (e.Old == nil || *e.Old != prev):
+			t.Errorf("%s: change %q saw old value %v, but the value was %q: an update was lost", e.Target, e.New, e.Old, prev)
+		}
+		last[e.Target] = e.New
+	}
+	var stored []struct {
+		Field string `db:"field_id"`
+		Value string `db:"value"`
+	}
+	if err := env.DB.SelectContext(ctx, &stored, `SELECT field_id, value FROM answers WHERE campaign_id = 'order-test'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stored {
+		if last["main//"+s.Field] != s.Value {
+			t.Errorf("%s holds %q, the last audited change was %q", s.Field, s.Value, last["main//"+s.Field])
+		}
+	}
+}

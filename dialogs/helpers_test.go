@@ -3,6 +3,7 @@ package dialogs_test
 import (
 	"archive/zip"
 	"bytes"
+	"runtime"
 	"testing"
 )
 
@@ -23,3 +24,6 @@ func docxBytes(t *testing.T) []byte {
 	}
 	return b.Bytes()
 }
+
+// runtimeProcs is GOMAXPROCS, for sizing parallel benchmarks.
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -54,7 +54,7 @@ func (db *DB) SaveCampaign(ctx context.Context, rec CampaignRecord, c *dialogs.C
 		}
 		created = true
 		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (id, version, title, source_name, source, files)
-			VALUES ($1, $2, $3, $4, $5, $6)`, rec.ID, version, c.Title, rec.SourceName, rec.Source, files); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6)`, rec.ID, version, c.Title, rec.SourceName, rec.Source, string(files)); err != nil {
 			return err
 		}
 		return saveUnits(ctx, tx, c)

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -23,46 +22,115 @@ type Dialogs struct {
 
 var _ dialogs.Store = Dialogs{}
 
-// WithContact runs fn in a transaction with the contact's session row locked.
+// The locking reads return one row: the session and draft columns, and the
+// draft's answers and list rows aggregated into parallel arrays (a row has an
+// empty field id). One row instead of one per answer keeps the scan cheap.
+//
+// In READ COMMITTED the answers come from the statement's snapshot, taken
+// before any wait for a lock, while a locked row is its newest version;
+// snap_revision is the draft row as the snapshot saw it. Every write to a
+// draft's answers bumps its revision under the draft's lock, so equal
+// revisions prove the answers current, and unequal ones send the reader to
+// read them again in a fresh statement.
+const answersAggregate = `LEFT JOIN LATERAL (
+		SELECT array_agg(section_id) AS a_section, array_agg(row_key) AS a_row, array_agg(field_id) AS a_field,
+			array_agg(value) AS a_value, array_agg(seq) AS a_seq
+		FROM (
+			SELECT section_id, row_key, '' AS field_id, '' AS value, seq FROM answer_rows
+				WHERE campaign_id = d.campaign_id AND unit_code = d.unit_code AND form_id = d.form_id
+			UNION ALL
+			SELECT section_id, row_key, field_id, value, 0 FROM answers
+				WHERE campaign_id = d.campaign_id AND unit_code = d.unit_code AND form_id = d.form_id) u) a ON true`
+
+// sessionLockQuery locks a contact's session and, in the same round trip,
+// the draft of the form the session is in, with its answers. A draft
+// created since the snapshot is simply not prefetched.
+const sessionLockQuery = `WITH sess AS MATERIALIZED (
+		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, ss.state
+		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id
+		WHERE c.id = $1 AND c.active FOR UPDATE OF ss),
+	d AS MATERIALIZED (
+		SELECT dr.campaign_id, dr.unit_code, dr.form_id, dr.status, dr.flags, dr.next_row, dr.revision
+		FROM drafts dr JOIN sess ON dr.campaign_id = sess.campaign_id AND dr.unit_code = sess.unit_code
+			AND dr.form_id = sess.state->>'form'
+		FOR UPDATE OF dr),
+	snap AS MATERIALIZED (
+		SELECT x.revision FROM drafts x JOIN sess ON x.campaign_id = sess.campaign_id AND x.unit_code = sess.unit_code
+			AND x.form_id = sess.state->>'form')
+	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.state,
+		d.form_id IS NOT NULL AS has_draft,
+		COALESCE(d.form_id, '') AS form_id, COALESCE(d.status, '') AS status, COALESCE(d.flags, '{}') AS flags,
+		COALESCE(d.next_row, 0) AS next_row, COALESCE(d.revision, 0) AS revision,
+		(SELECT revision FROM snap) AS snap_revision,
+		a.a_section, a.a_row, a.a_field, a.a_value, a.a_seq
+	FROM sess LEFT JOIN d ON true ` + answersAggregate
+
+// draftLockQuery locks one draft and reads its answers in one round trip.
+const draftLockQuery = `WITH d AS MATERIALIZED (
+		SELECT campaign_id, unit_code, form_id, status, flags, next_row, revision FROM drafts
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 FOR UPDATE),
+	snap AS MATERIALIZED (
+		SELECT revision FROM drafts WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3)
+	SELECT d.form_id, d.status, d.flags, d.next_row, d.revision, (SELECT revision FROM snap) AS snap_revision,
+		a.a_section, a.a_row, a.a_field, a.a_value, a.a_seq
+	FROM d ` + answersAggregate
+
+// lockedDraft is a draft as a locking read returns it.
+type lockedDraft struct {
+	draftRow
+	Revision     int64          `db:"revision"`
+	SnapRevision sql.NullInt64  `db:"snap_revision"`
+	Sections     pq.StringArray `db:"a_section"`
+	Rows         pq.StringArray `db:"a_row"`
+	Fields       pq.StringArray `db:"a_field"`
+	Values       pq.StringArray `db:"a_value"`
+	Seqs         pq.Int64Array  `db:"a_seq"`
+}
+
+type sessionRow struct {
+	ID       int64  `db:"id"`
+	Campaign string `db:"campaign_id"`
+	Unit     string `db:"unit_code"`
+	Role     string `db:"role"`
+	Name     string `db:"display_name"`
+	State    []byte `db:"state"`
+	HasDraft bool   `db:"has_draft"`
+	lockedDraft
+}
+
+// WithContact runs fn in a transaction with the contact's session row
+// locked (and the draft it is working on, prefetched and locked).
 func (s Dialogs) WithContact(ctx context.Context, contactID int64, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
 	return s.DB.Transact(ctx, func(tx *Tx) error {
-		var row struct {
-			ID       int64  `db:"id"`
-			Campaign string `db:"campaign_id"`
-			Unit     string `db:"unit_code"`
-			Role     string `db:"role"`
-			Name     string `db:"display_name"`
-			State    []byte `db:"state"`
-		}
-		err := tx.GetContext(ctx, &row, `SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, s.state
-			FROM contacts c JOIN sessions s ON s.contact_id = c.id
-			WHERE c.id = $1 AND c.active FOR UPDATE OF s`, contactID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("contact %d: %w", contactID, dialogs.ErrUnknownContact)
-		}
-		if err != nil {
+		var rows []sessionRow
+		if err := tx.selectP(ctx, &rows, sessionLockQuery, contactID); err != nil {
 			return fmt.Errorf("lock session of contact %d: %w", contactID, err)
 		}
+		if len(rows) == 0 {
+			return fmt.Errorf("contact %d: %w", contactID, dialogs.ErrUnknownContact)
+		}
+		row := rows[0]
 		var sess dialogs.Session
 		if err := json.Unmarshal(row.State, &sess); err != nil {
 			return fmt.Errorf("session of contact %d: %w", contactID, err)
 		}
 		c := &dialogs.Contact{ID: row.ID, Campaign: row.Campaign, Unit: row.Unit, Role: dialogs.Role(row.Role), Name: row.Name}
-		return fn(dialogTx{tx}, c, &sess)
+		dtx := &dialogTx{Tx: tx}
+		if row.HasDraft {
+			d, err := dtx.fromLocked(ctx, row.Campaign, row.Unit, &row.lockedDraft)
+			if err != nil {
+				return err
+			}
+			dtx.prefetched = d
+		}
+		return fn(dtx, c, &sess)
 	})
 }
 
-type dialogTx struct{ *Tx }
-
-func (tx dialogTx) SaveSession(ctx context.Context, contactID int64, s *dialogs.Session) error {
-	state, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("save session: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET state = $2, updated_at = now() WHERE contact_id = $1`, contactID, state); err != nil {
-		return fmt.Errorf("save session of contact %d: %w", contactID, err)
-	}
-	return nil
+// dialogTx is the engine's transaction.
+type dialogTx struct {
+	*Tx
+	prefetched *dialogs.Draft // locked with the session; handed out once
 }
 
 type draftRow struct {
@@ -73,7 +141,7 @@ type draftRow struct {
 }
 
 type answerRow struct {
-	Form    string `db:"form_id"`
+	Form    string `db:"answer_form_id"`
 	Section string `db:"section_id"`
 	Row     string `db:"row_key"`
 	Field   string `db:"field_id"`
@@ -81,39 +149,62 @@ type answerRow struct {
 	Seq     int    `db:"seq"`
 }
 
-// answersQuery reads a unit's answers and list rows (field_id ” marks a row).
-const answersQuery = `SELECT form_id, section_id, row_key, '' AS field_id, '' AS value, seq FROM answer_rows
-		WHERE campaign_id = $1 AND unit_code = $2 AND ($3 = '' OR form_id = $3)
+// formAnswersQuery reads the answers and list rows of a unit's form (a row
+// has an empty field_id); unitAnswersQuery those of all its forms.
+const (
+	formAnswersQuery = `SELECT form_id AS answer_form_id, section_id, row_key, '' AS field_id, '' AS value, seq FROM answer_rows
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3
 	UNION ALL
 	SELECT form_id, section_id, row_key, field_id, value, 0 FROM answers
-		WHERE campaign_id = $1 AND unit_code = $2 AND ($3 = '' OR form_id = $3)`
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`
+	unitAnswersQuery = `SELECT form_id AS answer_form_id, section_id, row_key, '' AS field_id, '' AS value, seq FROM answer_rows
+		WHERE campaign_id = $1 AND unit_code = $2
+	UNION ALL
+	SELECT form_id, section_id, row_key, field_id, value, 0 FROM answers
+		WHERE campaign_id = $1 AND unit_code = $2`
+)
 
-func (tx dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
-	var dr draftRow
-	lock := func() error {
-		return tx.GetContext(ctx, &dr, `SELECT form_id, status, flags, next_row FROM drafts
-			WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 FOR UPDATE`, campaign, unit, form)
+func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
+	if d := tx.prefetched; d != nil && d.Campaign == campaign && d.Unit == unit && d.Form == form {
+		tx.prefetched = nil
+		return d, nil
 	}
-	err := lock()
-	if errors.Is(err, sql.ErrNoRows) {
-		// Create it so that the lock holds from now on, for everyone.
+	var rows []lockedDraft
+	if err := tx.selectP(ctx, &rows, draftLockQuery, campaign, unit, form); err != nil {
+		return nil, fmt.Errorf("lock draft %s/%s: %w", unit, form, err)
+	}
+	if len(rows) == 0 {
+		// Never touched: create it, so that the lock holds from now on for
+		// everyone, and lock it.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (campaign_id, unit_code, form_id) VALUES ($1, $2, $3)
 			ON CONFLICT DO NOTHING`, campaign, unit, form); err != nil {
 			return nil, fmt.Errorf("create draft %s/%s: %w", unit, form, err)
 		}
-		err = lock()
+		if err := tx.selectP(ctx, &rows, draftLockQuery, campaign, unit, form); err != nil || len(rows) == 0 {
+			return nil, fmt.Errorf("lock new draft %s/%s: %v", unit, form, err)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("lock draft %s/%s: %w", unit, form, err)
-	}
-	var answers []answerRow
-	if err := tx.SelectContext(ctx, &answers, answersQuery, campaign, unit, form); err != nil {
-		return nil, fmt.Errorf("load draft %s/%s: %w", unit, form, err)
-	}
-	return buildDraft(campaign, unit, dr, answers)
+	return tx.fromLocked(ctx, campaign, unit, &rows[0])
 }
 
-func (tx dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
+// fromLocked builds a draft from a locking read, reading the answers again
+// if the draft changed while the lock was awaited.
+func (tx *dialogTx) fromLocked(ctx context.Context, campaign, unit string, l *lockedDraft) (*dialogs.Draft, error) {
+	var answers []answerRow
+	if !l.SnapRevision.Valid || l.SnapRevision.Int64 != l.Revision {
+		if err := tx.selectP(ctx, &answers, formAnswersQuery, campaign, unit, l.Form); err != nil {
+			return nil, fmt.Errorf("load draft %s/%s: %w", unit, l.Form, err)
+		}
+	} else {
+		answers = make([]answerRow, len(l.Sections))
+		for i := range l.Sections {
+			answers[i] = answerRow{Section: l.Sections[i], Row: l.Rows[i], Field: l.Fields[i], Value: l.Values[i], Seq: int(l.Seqs[i])}
+		}
+	}
+	return buildDraft(campaign, unit, l.draftRow, answers)
+}
+
+func (tx *dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
 	return loadDrafts(ctx, tx.Tx, campaign, unit)
 }
 
@@ -125,7 +216,7 @@ func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[s
 		return nil, fmt.Errorf("drafts of %s: %w", unit, err)
 	}
 	var answers []answerRow
-	if err := q.SelectContext(ctx, &answers, answersQuery, campaign, unit, ""); err != nil {
+	if err := q.SelectContext(ctx, &answers, unitAnswersQuery, campaign, unit); err != nil {
 		return nil, fmt.Errorf("answers of %s: %w", unit, err)
 	}
 	byForm := map[string][]answerRow{}
@@ -192,9 +283,20 @@ func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialo
 	return d, nil
 }
 
-// SaveDraft writes a draft's changes and flags and audits every change,
-// in one statement (the data-modifying CTEs all run).
-func (tx dialogTx) SaveDraft(ctx context.Context, d *dialogs.Draft, actor int64) error {
+// Save writes the session and the draft's changes and flags, and audits
+// every change, in one statement (data-modifying CTEs all run).
+func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Session, d *dialogs.Draft) error {
+	state, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	if d == nil {
+		if err := tx.execP(ctx, `UPDATE sessions SET state = $2, updated_at = now() WHERE contact_id = $1`, c.ID, string(state)); err != nil {
+			return fmt.Errorf("save session of contact %d: %w", c.ID, err)
+		}
+		return nil
+	}
+	actor := c.ID
 	flags, err := json.Marshal(d.Flags)
 	if err != nil {
 		return fmt.Errorf("save draft: %w", err)
@@ -230,7 +332,7 @@ func (tx dialogTx) SaveDraft(ctx context.Context, d *dialogs.Draft, actor int64)
 		auOld = append(auOld, nullString(c.Old))
 		auNew = append(auNew, nullString(c.New))
 	}
-	_, err = tx.ExecContext(ctx, `WITH
+	err = tx.execP(ctx, `WITH
 		added AS (
 			INSERT INTO answer_rows (campaign_id, unit_code, form_id, section_id, row_key, seq)
 			SELECT $1, $2, $3, s, r, q FROM unnest($4::text[], $5::text[], $6::int[]) AS x(s, r, q)
@@ -242,14 +344,16 @@ func (tx dialogTx) SaveDraft(ctx context.Context, d *dialogs.Draft, actor int64)
 			DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by),
 		audited AS (
 			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, old_value, new_value)
-			SELECT $11, $1, $2, $3, a, t, o, n FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS x(a, t, o, n))
+			SELECT $11, $1, $2, $3, a, t, o, n FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS x(a, t, o, n)),
+		session AS (
+			UPDATE sessions SET state = $19, updated_at = now() WHERE contact_id = $11)
 		UPDATE drafts SET status = $16, flags = $17, next_row = $18, revision = revision + 1, updated_at = now(), updated_by = $11
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`,
 		d.Campaign, d.Unit, d.Form,
 		pq.Array(addSec), pq.Array(addRow), pq.Array(addSeq),
 		pq.Array(setSec), pq.Array(setRow), pq.Array(setField), pq.Array(setValue),
 		actor, pq.Array(auAction), pq.Array(auTarget), pq.Array(auOld), pq.Array(auNew),
-		string(d.Status), flags, d.NextRow)
+		string(d.Status), string(flags), d.NextRow, string(state))
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)
 	}
@@ -275,7 +379,7 @@ func nullString(s *string) sql.NullString {
 	return sql.NullString{String: *s, Valid: true}
 }
 
-func (tx dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (int, error) {
+func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (int, error) {
 	data, err := json.Marshal(d.Snapshot())
 	if err != nil {
 		return 0, fmt.Errorf("submit: %w", err)
@@ -288,7 +392,7 @@ func (tx dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion
 	err = tx.GetContext(ctx, &sub, `INSERT INTO submissions (campaign_id, unit_code, form_id, version, campaign_version, data, status, submitted_by)
 		SELECT $1, $2, $3, COALESCE(max(version), 0) + 1, $4, $5, 'submitted', $6
 		FROM submissions WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3
-		RETURNING id, version`, d.Campaign, d.Unit, d.Form, campaignVersion, data, actor)
+		RETURNING id, version`, d.Campaign, d.Unit, d.Form, campaignVersion, string(data), actor)
 	if err != nil {
 		return 0, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
 	}
@@ -302,7 +406,7 @@ func (tx dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion
 	return sub.Version, nil
 }
 
-func (tx dialogTx) Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error) {
+func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error) {
 	var out []string
 	err := tx.SelectContext(ctx, &out, `SELECT a.value FROM answers a
 		JOIN units u ON u.campaign_id = a.campaign_id AND u.code = a.unit_code

@@ -10,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -39,11 +42,12 @@ var ErrOldSchema = errors.New("database schema is not up to date")
 // DB is the database handle.
 type DB struct {
 	*sqlx.DB
+	stmts sync.Map // query text -> *sqlx.Stmt, prepared once, used by every connection
 }
 
 // Connect opens a connection pool to url without checking the schema.
 func Connect(ctx context.Context, url string) (*DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	db, err := sqlx.Open("postgres", withBinaryParameters(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -56,7 +60,7 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{db}, nil
+	return &DB{DB: db}, nil
 }
 
 // Open connects to url and refuses a database whose schema is older (or
@@ -76,6 +80,27 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("%w: the database is at version %d, this program needs %d; run `tianbao migrate`", ErrOldSchema, current, target)
 	}
 	return db, nil
+}
+
+// withBinaryParameters turns on lib/pq's binary_parameters, which sends a
+// parameterised query in one round trip instead of two (prepare, then
+// execute): it halves the latency of every statement. Its one consequence,
+// that []byte arguments travel as binary, is why JSON goes in as strings.
+func withBinaryParameters(url string) string {
+	if strings.Contains(url, "binary_parameters") {
+		return url
+	}
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		u, err := neturl.Parse(url)
+		if err != nil {
+			return url
+		}
+		q := u.Query()
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(url) + " binary_parameters=yes"
 }
 
 func (db *DB) provider() (*goose.Provider, error) {
@@ -126,6 +151,53 @@ func (db *DB) SchemaVersion(ctx context.Context) (current, target int64, err err
 // Tx is a transaction of the store. Every feature's writes take one.
 type Tx struct {
 	*sqlx.Tx
+	db *DB
+}
+
+// stmt returns the hot-path query prepared once for the pool and bound to
+// this transaction. A prepared statement is parsed and planned once per
+// connection instead of on every call, which is most of the cost of the
+// small statements an answer takes.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if s, ok := tx.db.stmts.Load(query); ok {
+		return tx.StmtxContext(ctx, s.(*sqlx.Stmt)), nil
+	}
+	s, err := tx.db.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if old, loaded := tx.db.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		s = old.(*sqlx.Stmt)
+	}
+	return tx.StmtxContext(ctx, s), nil
+}
+
+// getP, selectP and execP are GetContext, SelectContext and ExecContext
+// through prepared statements.
+func (tx *Tx) getP(ctx context.Context, dest any, query string, args ...any) error {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return s.GetContext(ctx, dest, args...)
+}
+
+func (tx *Tx) selectP(ctx context.Context, dest any, query string, args ...any) error {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return s.SelectContext(ctx, dest, args...)
+}
+
+func (tx *Tx) execP(ctx context.Context, query string, args ...any) error {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(ctx, args...)
+	return err
 }
 
 // maxAttempts bounds retries of a transaction that failed only because it
@@ -161,7 +233,7 @@ func (db *DB) transactOnce(ctx context.Context, fn func(*Tx) error) (err error) 
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx}); err != nil {
+	if err = fn(&Tx{Tx: tx, db: db}); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {

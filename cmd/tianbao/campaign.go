@@ -75,9 +75,7 @@ func readCampaign(e *env, name string) (*campaigns.Source, *dialogs.Campaign, er
 	c, err := campaigns.Load(src)
 	var ps campaigns.Problems
 	if errors.As(err, &ps) {
-		for _, p := range ps {
-			fmt.Fprintln(e.stdout, p)
-		}
+		fmt.Fprintln(e.stdout, ps.Error())
 		fmt.Fprintf(e.stderr, "%s: %d problem(s); nothing was loaded\n", name, len(ps))
 		return nil, nil, exitError{1}
 	}
