@@ -205,7 +205,6 @@ func TestBackupContactsShareDraft(t *testing.T) {
 	}
 }
 
-
 // TestBackupsAnsweringAtOnceLoseNothing has eight contacts of one unit
 // answer the same question at the same moment. The unit's draft is locked
 // for each answer, and each answer must see the one before it: the audit
