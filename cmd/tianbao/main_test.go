@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tianbao/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// tianbao runs the program in-process and returns its exit code and output.
+func tianbao(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpEverywhere(t *testing.T) {
+	code, out, _ := tianbao(t, "", "help")
+	if code != 0 || !strings.Contains(out, "console") || !strings.Contains(out, "campaign") {
+		t.Fatalf("help: %d\n%s", code, out)
+	}
+	for _, c := range commands() {
+		if c.run == nil {
+			continue
+		}
+		code, out, errs := tianbao(t, "", c.name, "-h")
+		if code != 0 || !strings.Contains(out, "Usage: tianbao "+c.name) {
+			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", c.name, code, out, errs)
+		}
+	}
+	if code, _, errs := tianbao(t, "", "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, errs)
+	}
+}
+
+func TestCampaignCheck(t *testing.T) {
+	code, out, _ := tianbao(t, "", "campaign", "check", "../../campaigns/zj-2018-14.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"form a1", "form a2", "form a3", "form policies", "form a4",
+		"section completed  list   可建成", "section targets    table", "9 fields, 5 rules"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("id: x\ntitle: y\nunits: {file: none.tsv, root: {code: \"330000\", name: 浙江省}}\nforms:\n  - id: f\n    title: t\n    levels: [county]\n    due: {county: \"2018-13-01\"}\n    sections:\n      - {id: s, kind: record, fields: [{id: a, label: 甲, type: integr}]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := tianbao(t, "", "campaign", "check", bad)
+	if code != 1 {
+		t.Errorf("a broken file exits %d, want 1", code)
+	}
+	for _, want := range []string{bad + ":3:15: units file \"none.tsv\" not found", bad + ":8:19: due date \"2018-13-01\"", bad + ":10:64: unknown field type \"integr\""} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, "nothing was loaded") {
+		t.Errorf("stderr: %q", errs)
+	}
+}
+
+func useTestDatabase(t *testing.T) {
+	t.Helper()
+	t.Setenv("DATABASE_URL", storetest.URL(t))
+}
+
+func TestUnitsAndCampaignLoad(t *testing.T) {
+	useTestDatabase(t)
+	code, out, errs := tianbao(t, "", "units", "--campaign", "zj-2018-14")
+	if code != 0 {
+		t.Fatalf("units: %d %s", code, errs)
+	}
+	if !strings.Contains(out, "1 province, 11 cities, 89 counties") || !strings.Contains(out, "    330106  西湖区") || !strings.Contains(out, "  330100  杭州市") {
+		t.Errorf("units output:\n%s", out)
+	}
+	code, out, _ = tianbao(t, "", "campaign", "load", "../../campaigns/zj-2018-14.yaml")
+	if code != 0 || !strings.Contains(out, "unchanged at version 1") {
+		t.Errorf("reloading the built-in file: %d %s", code, out)
+	}
+	code, out, _ = tianbao(t, "", "campaign", "list")
+	if code != 0 || !strings.Contains(out, "zj-2018-14") || !strings.Contains(out, "101 units") {
+		t.Errorf("list: %d %s", code, out)
+	}
+}
+
+func TestConsoleAndExport(t *testing.T) {
+	useTestDatabase(t)
+	// Buttons by number, by label beginning; answers typed, one per line.
+	code, out, errs := tianbao(t, "附件3\n6\n0\n6\n600\n300\n", "console", "--unit", "330106", "--name", "张三")
+	if code != 0 {
+		t.Fatalf("console: %d %s", code, errs)
+	}
+	for _, want := range []string{"您好，张三（西湖区）", "[3] 附件3（未开始）", "✔ 按建设方式 · 新建成（家）：6 家", "入小微园企业数（家）（第 5/9 项）", "✔ 按园区类型 · 生产制造类 · 入小微园企业数（家）：300 家"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	// The next run continues the same draft, where it stopped.
+	code, out, _ = tianbao(t, "0\n", "console", "--unit", "330106", "--name", "张三")
+	if code != 0 || !strings.Contains(out, "生产性服务等其他类 · 园区数量（个）（第 6/9 项）") {
+		t.Fatalf("second run: %d\n%s", code, out)
+	}
+	tianbao(t, "0\n0\n400\n", "console", "--unit", "330106", "--name", "张三")
+	code, out, _ = tianbao(t, "", "export", "--campaign", "zj-2018-14", "--unit", "330106", "--form", "a3", "--format", "csv")
+	want := "新建成（家）,改造提升（家）,园区数量（个）,占地面积（亩）,入小微园企业数（家）,园区数量（个）,建筑面积（万平米）,入小微园企业数（家）,2018-2022入园企业目标数（家）\n6,0,6,600,300,0,0,0,400\n"
+	if code != 0 || out != want {
+		t.Errorf("export: %d\n%s\nwant:\n%s", code, out, want)
+	}
+	if code, _, errs := tianbao(t, "", "console", "--unit", "999999"); code != 1 || !strings.Contains(errs, "unit 999999 is not in campaign") {
+		t.Errorf("unknown unit: %d %q", code, errs)
+	}
+}
+
+// TestMigrateWithPrivateCluster is the first run on a machine with only the
+// PostgreSQL package: DATABASE_URL unset, the program runs its own cluster.
+func TestMigrateWithPrivateCluster(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	base, err := os.MkdirTemp("", "tianbao-cli-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(base)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TIANBAO_DATA", filepath.Join(base, "data"))
+	for i := 0; i < 2; i++ {
+		code, out, errs := tianbao(t, "", "migrate")
+		if code != 0 || !strings.Contains(out, "database schema at version") {
+			t.Fatalf("migrate run %d: exit %d\n%s\n%s", i+1, code, out, errs)
+		}
+	}
+	code, out, _ := tianbao(t, "", "units")
+	if code != 0 || !strings.Contains(out, "89 counties") {
+		t.Errorf("units on the private cluster: %d %s", code, out)
+	}
+}
