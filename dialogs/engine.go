@@ -41,6 +41,9 @@ type Input struct {
 	Text      string
 	Button    string // the button's data, as Reply.Buttons carried it
 	File      *FileInput
+	// Key makes the input idempotent (a Telegram update id): applied once,
+	// however often it arrives.
+	Key string
 }
 
 // FileInput is an uploaded file, already stored by the transport.
@@ -78,8 +81,10 @@ type Store interface {
 	// WithContact runs fn in one transaction with the contact's session
 	// locked, so that one contact's inputs apply one at a time. If fn
 	// returns an error nothing is saved. fn may be run again after a
-	// conflict with another transaction.
-	WithContact(ctx context.Context, contactID int64, fn func(tx Tx, c *Contact, s *Session) error) error
+	// conflict with another transaction. A non-empty key makes the input
+	// idempotent: if an input with that key was already applied, fn is not
+	// run and a *DuplicateError carries the replies it produced.
+	WithContact(ctx context.Context, contactID int64, key string, fn func(tx Tx, c *Contact, s *Session) error) error
 }
 
 // Tx is the engine's view of one transaction.
@@ -90,8 +95,9 @@ type Tx interface {
 	// Drafts loads all of a unit's drafts, without locking, for overviews.
 	Drafts(ctx context.Context, campaign, unit string) (map[string]*Draft, error)
 	// Save writes the contact's position in the dialog and, if d is not
-	// nil, the draft's changes, flags and status, auditing every change.
-	Save(ctx context.Context, c *Contact, s *Session, d *Draft) error
+	// nil, the draft's changes, flags and status, auditing every change;
+	// with a key, it records the replies of the input.
+	Save(ctx context.Context, c *Contact, s *Session, d *Draft, key string, replies []Reply) error
 	// Submit stores an immutable copy of the draft and returns its version.
 	Submit(ctx context.Context, d *Draft, campaignVersion int, actor int64) (int, error)
 	// Suggestions returns answers to a field given by the other units under
@@ -106,6 +112,16 @@ type Campaigns interface {
 
 // ErrUnknownContact is returned for an input from a contact that does not exist.
 var ErrUnknownContact = errors.New("unknown contact")
+
+// DuplicateError is returned by Handle for an input whose key was already
+// applied: nothing changed, and Replies is what the first time said.
+type DuplicateError struct {
+	Key     string
+	Replies []Reply
+	Sent    bool // the transport marked those replies delivered
+}
+
+func (e *DuplicateError) Error() string { return "input " + e.Key + " was already applied" }
 
 // Engine runs the conversation.
 type Engine struct {
@@ -157,7 +173,7 @@ type Session struct {
 // transaction: on any error nothing is saved and the caller shows Apology().
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	var out []Reply
-	err := e.Store.WithContact(ctx, in.ContactID, func(tx Tx, c *Contact, s *Session) error {
+	err := e.Store.WithContact(ctx, in.ContactID, in.Key, func(tx Tx, c *Contact, s *Session) error {
 		camp, err := e.Campaigns.Campaign(ctx, c.Campaign)
 		if err != nil {
 			return fmt.Errorf("campaign of contact %d: %w", c.ID, err)
@@ -174,7 +190,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		if t.draft != nil && t.draft.Dirty() {
 			changed = t.draft
 		}
-		if err := tx.Save(ctx, c, s, changed); err != nil {
+		if err := tx.Save(ctx, c, s, changed, in.Key, t.replies); err != nil {
 			return err
 		}
 		out = t.replies

@@ -2,6 +2,7 @@ package dialogs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -271,5 +272,31 @@ func TestBackupsAnsweringAtOnceLoseNothing(t *testing.T) {
 		if last["main//"+s.Field] != s.Value {
 			t.Errorf("%s holds %q, the last audited change was %q", s.Field, s.Value, last["main//"+s.Field])
 		}
+	}
+}
+
+func TestInputWithKeyAppliedOnce(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件3")
+	first, err := env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: "5", Key: "tg:42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: "5", Key: "tg:42"})
+	var dup *dialogs.DuplicateError
+	if !errors.As(err, &dup) {
+		t.Fatalf("second delivery: %v", err)
+	}
+	if len(dup.Replies) != len(first) || dup.Replies[0].Text != first[0].Text || dup.Sent {
+		t.Errorf("recorded replies differ: %+v vs %+v", dup.Replies, first)
+	}
+	c.Send(dialogs.Input{}).Expect("改造提升（家）（第 2/9 项）") // not 第 3/9: applied once
+	if err := env.DB.MarkSent(ctx, []string{"tg:42"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: "5", Key: "tg:42"}); !errors.As(err, &dup) || !dup.Sent {
+		t.Errorf("after MarkSent: %v", err)
 	}
 }

@@ -164,3 +164,48 @@ func unitOr(u string) string {
 	}
 	return u
 }
+
+// Texts are the sentences of the transports (the Telegram bot, the console)
+// that are not part of a form's dialog: they live in this catalogue too.
+var Texts = struct {
+	Stranger, InviteUnknown, InviteUsed, InviteExpired, InviteWelcome string
+	FileTooBigForBot, FileDownloadFailed, NotPrivate                  string
+	InviteChooseUnit, InviteChooseRole, InviteLink, InviteNotAllowed  string
+	RoleFiller, RoleReviewer, RoleAdmin                               string
+	CommandStart, CommandStatus, CommandBack, CommandSkip             string
+	CommandCancel, CommandHelp, CommandInvite                         string
+}{
+	Stranger:           "您好！这是省小微企业园工作联席会议办公室的填报机器人，只为受邀的各地联系人服务。如需填报，请向本市或省里的审核人索取邀请链接，点击链接即可开始。",
+	InviteUnknown:      "这个邀请链接无效。请向发出邀请的同事重新索取。",
+	InviteUsed:         "这个邀请链接已经被使用过了。每个链接只能使用一次，请向发出邀请的同事重新索取。",
+	InviteExpired:      "这个邀请链接已过期。请向发出邀请的同事重新索取。",
+	InviteWelcome:      "欢迎！您已登记为%s的%s。",
+	FileTooBigForBot:   "文件太大（%s）。机器人只能接收 20 MB 以内的文件，请压缩或拆分后再发送。",
+	FileDownloadFailed: "文件没有收到，请再发送一次。",
+	NotPrivate:         "请在与机器人的私聊中填报。",
+	InviteChooseUnit:   "要邀请哪个单位的联系人？",
+	InviteChooseRole:   "邀请%s的：",
+	InviteLink:         "请把下面的邀请链接发给%s的%s（%s前有效，只能使用一次）：\n%s",
+	InviteNotAllowed:   "您只能邀请本单位及下级单位的联系人。",
+	RoleFiller:         "填报人",
+	RoleReviewer:       "审核人",
+	RoleAdmin:          "管理员",
+	CommandStart:       "首页：各表状态",
+	CommandStatus:      "填报状态",
+	CommandBack:        "回到上一项",
+	CommandSkip:        "跳过选填项",
+	CommandCancel:      "离开此表（草稿保留）",
+	CommandHelp:        "帮助与联系方式",
+	CommandInvite:      "邀请联系人（审核人）",
+}
+
+// RoleName is a role's name in Chinese.
+func RoleName(r Role) string {
+	switch r {
+	case Reviewer:
+		return Texts.RoleReviewer
+	case Admin:
+		return Texts.RoleAdmin
+	}
+	return Texts.RoleFiller
+}

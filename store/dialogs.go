@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -45,7 +46,11 @@ const answersAggregate = `LEFT JOIN LATERAL (
 // sessionLockQuery locks a contact's session and, in the same round trip,
 // the draft of the form the session is in, with its answers. A draft
 // created since the snapshot is simply not prefetched.
-const sessionLockQuery = `WITH sess AS MATERIALIZED (
+const sessionLockQuery = `WITH ins AS (
+		INSERT INTO processed_inputs (key, contact_id)
+		SELECT $2, id FROM contacts WHERE id = $1 AND $2 <> ''
+		ON CONFLICT (key) DO NOTHING RETURNING 1),
+	sess AS MATERIALIZED (
 		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, ss.state
 		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id
 		WHERE c.id = $1 AND c.active FOR UPDATE OF ss),
@@ -58,6 +63,7 @@ const sessionLockQuery = `WITH sess AS MATERIALIZED (
 		SELECT x.revision FROM drafts x JOIN sess ON x.campaign_id = sess.campaign_id AND x.unit_code = sess.unit_code
 			AND x.form_id = sess.state->>'form')
 	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.state,
+		($2 = '' OR EXISTS (SELECT 1 FROM ins)) AS fresh,
 		d.form_id IS NOT NULL AS has_draft,
 		COALESCE(d.form_id, '') AS form_id, COALESCE(d.status, '') AS status, COALESCE(d.flags, '{}') AS flags,
 		COALESCE(d.next_row, 0) AS next_row, COALESCE(d.revision, 0) AS revision,
@@ -94,22 +100,26 @@ type sessionRow struct {
 	Role     string `db:"role"`
 	Name     string `db:"display_name"`
 	State    []byte `db:"state"`
+	Fresh    bool   `db:"fresh"`
 	HasDraft bool   `db:"has_draft"`
 	lockedDraft
 }
 
 // WithContact runs fn in a transaction with the contact's session row
 // locked (and the draft it is working on, prefetched and locked).
-func (s Dialogs) WithContact(ctx context.Context, contactID int64, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
+func (s Dialogs) WithContact(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
 	return s.DB.Transact(ctx, func(tx *Tx) error {
 		var rows []sessionRow
-		if err := tx.selectP(ctx, &rows, sessionLockQuery, contactID); err != nil {
+		if err := tx.selectP(ctx, &rows, sessionLockQuery, contactID, key); err != nil {
 			return fmt.Errorf("lock session of contact %d: %w", contactID, err)
 		}
 		if len(rows) == 0 {
 			return fmt.Errorf("contact %d: %w", contactID, dialogs.ErrUnknownContact)
 		}
 		row := rows[0]
+		if !row.Fresh {
+			return duplicate(ctx, tx, key)
+		}
 		var sess dialogs.Session
 		if err := json.Unmarshal(row.State, &sess); err != nil {
 			return fmt.Errorf("session of contact %d: %w", contactID, err)
@@ -125,6 +135,44 @@ func (s Dialogs) WithContact(ctx context.Context, contactID int64, fn func(dialo
 		}
 		return fn(dtx, c, &sess)
 	})
+}
+
+// duplicate reads what an already applied input replied.
+func duplicate(ctx context.Context, tx *Tx, key string) error {
+	var rec struct {
+		Replies []byte `db:"replies"`
+		Sent    bool   `db:"sent"`
+	}
+	if err := tx.GetContext(ctx, &rec, `SELECT replies, sent FROM processed_inputs WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("input %s: %w", key, err)
+	}
+	dup := &dialogs.DuplicateError{Key: key, Sent: rec.Sent}
+	if err := json.Unmarshal(rec.Replies, &dup.Replies); err != nil {
+		return fmt.Errorf("input %s replies: %w", key, err)
+	}
+	return dup
+}
+
+// MarkSent records that the replies of these inputs were delivered, so a
+// redelivery does not send them again.
+func (db *DB) MarkSent(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE processed_inputs SET sent = true WHERE key = ANY($1)`, pq.Array(keys)); err != nil {
+		return fmt.Errorf("mark replies sent: %w", err)
+	}
+	return nil
+}
+
+// PruneInputs forgets applied inputs older than age (Telegram redelivers
+// for at most a day).
+func (db *DB) PruneInputs(ctx context.Context, age time.Duration) (int64, error) {
+	res, err := db.ExecContext(ctx, `DELETE FROM processed_inputs WHERE handled_at < now() - make_interval(secs => $1)`, age.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("prune processed inputs: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // dialogTx is the engine's transaction.
@@ -285,13 +333,23 @@ func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialo
 
 // Save writes the session and the draft's changes and flags, and audits
 // every change, in one statement (data-modifying CTEs all run).
-func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Session, d *dialogs.Draft) error {
+func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Session, d *dialogs.Draft, key string, replies []dialogs.Reply) error {
 	state, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
+	recorded := "[]"
+	if key != "" {
+		b, err := json.Marshal(replies)
+		if err != nil {
+			return fmt.Errorf("record replies: %w", err)
+		}
+		recorded = string(b)
+	}
 	if d == nil {
-		if err := tx.execP(ctx, `UPDATE sessions SET state = $2, updated_at = now() WHERE contact_id = $1`, c.ID, string(state)); err != nil {
+		if err := tx.execP(ctx, `WITH rec AS (
+				UPDATE processed_inputs SET replies = $4 WHERE key = $3 AND $3 <> '')
+			UPDATE sessions SET state = $2, updated_at = now() WHERE contact_id = $1`, c.ID, string(state), key, recorded); err != nil {
 			return fmt.Errorf("save session of contact %d: %w", c.ID, err)
 		}
 		return nil
@@ -346,14 +404,16 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, old_value, new_value)
 			SELECT $11, $1, $2, $3, a, t, o, n FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS x(a, t, o, n)),
 		session AS (
-			UPDATE sessions SET state = $19, updated_at = now() WHERE contact_id = $11)
+			UPDATE sessions SET state = $19, updated_at = now() WHERE contact_id = $11),
+		rec AS (
+			UPDATE processed_inputs SET replies = $21 WHERE key = $20 AND $20 <> '')
 		UPDATE drafts SET status = $16, flags = $17, next_row = $18, revision = revision + 1, updated_at = now(), updated_by = $11
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`,
 		d.Campaign, d.Unit, d.Form,
 		pq.Array(addSec), pq.Array(addRow), pq.Array(addSeq),
 		pq.Array(setSec), pq.Array(setRow), pq.Array(setField), pq.Array(setValue),
 		actor, pq.Array(auAction), pq.Array(auTarget), pq.Array(auOld), pq.Array(auNew),
-		string(d.Status), string(flags), d.NextRow, string(state))
+		string(d.Status), string(flags), d.NextRow, string(state), key, recorded)
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)
 	}

@@ -49,6 +49,9 @@ func commands() []command {
 		{"units", "print a campaign's unit hierarchy with codes", runUnits},
 		{"console", "chat with the bot in the terminal as a unit's contact", runConsole},
 		{"export", "write a unit's answers for a form as CSV", runExport},
+		{"serve", "run the Telegram bot (long polling, or a webhook with WEBHOOK_URL)", runServe},
+		{"invite", "print a one-time invite link for a unit and role", runInvite},
+		{"healthcheck", "ask a running server's /healthz (for container health checks)", runHealthcheck},
 		{"help", "show this help", nil},
 	}
 }
@@ -108,7 +111,9 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Configuration comes from the environment: DATABASE_URL (unset: a private
-PostgreSQL cluster in TIANBAO_DATA), TIANBAO_DATA, LOG_LEVEL. See README.md.
+PostgreSQL cluster in TIANBAO_DATA), TIANBAO_DATA, LOG_LEVEL, and for serve
+TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_URL, WEBHOOK_SECRET, LISTEN_ADDR,
+WORKERS. See README.md.
 `)
 }
 

@@ -1,0 +1,245 @@
+// Package bot is the Telegram transport: it takes updates in (by long
+// polling or a webhook), turns them into dialogs.Inputs for the engine, and
+// renders the engine's replies as messages with inline keyboards. It owns
+// delivery guarantees the Telegram library does not give: an update is
+// acknowledged only after it was handled durably, applied once however often
+// it arrives, one chat's updates are handled in order and different chats in
+// parallel, and a panic costs one apology, not the process.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/store"
+)
+
+// Config is what serve needs from the environment.
+type Config struct {
+	Token         string
+	APIURL        string // https://api.telegram.org, a self-hosted Bot API, or a test double
+	WebhookURL    string // empty: long polling
+	WebhookSecret string
+	ListenAddr    string        // /healthz, /metrics and the webhook
+	Listener      net.Listener  // if set, used instead of ListenAddr (tests)
+	Workers       int           // chats handled at once
+	PollTimeout   time.Duration // long-poll wait
+	Now           func() time.Time
+	Log           *slog.Logger
+}
+
+// DefaultAPIURL is Telegram's Bot API.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// allowedUpdates are the update kinds the bot asks for.
+var allowedUpdates = []string{"message", "callback_query"}
+
+// Bot is a running Telegram bot.
+type Bot struct {
+	cfg      Config
+	log      *slog.Logger
+	db       *store.DB
+	reg      *campaigns.Registry
+	engine   *dialogs.Engine
+	tg       *tgbot.Bot
+	http     *http.Client
+	username string
+	dispatch *dispatcher
+	metrics  *metrics
+
+	contacts  sync.Map // Telegram user id -> *store.TelegramContact
+	strangers sync.Map // Telegram user id -> time.Time last told
+}
+
+// New connects to the Bot API (getMe) and wires the engine.
+func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) is not set")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 50 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
+		return nil, errors.New("WEBHOOK_URL is set but WEBHOOK_SECRET is not: every webhook request must be checked")
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
+	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
+	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log}
+	tg, err := tgbot.New(cfg.Token,
+		tgbot.WithServerURL(cfg.APIURL),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(30*time.Second, &http.Client{Transport: transport, Timeout: 60 * time.Second}),
+		// The library's own dispatch is not used (we own polling and the
+		// webhook); its default handler would log whole updates.
+		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
+		tgbot.WithErrorsHandler(func(err error) { b.log.Debug("telegram library", "err", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	b.tg = tg
+	me, err := tg.GetMe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("getMe (is the token right?): %w", err)
+	}
+	b.username = me.Username
+	return b, nil
+}
+
+// Username is the bot's @name, for deep links.
+func (b *Bot) Username() string { return b.username }
+
+// Handler serves /healthz, /metrics and, in webhook mode, the webhook.
+func (b *Bot) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", b.healthz)
+	mux.Handle("/metrics", b.metrics.handler())
+	if b.cfg.WebhookURL != "" {
+		mux.HandleFunc(b.webhookPath(), b.webhook)
+	}
+	return mux
+}
+
+func (b *Bot) webhookPath() string {
+	u, err := url.Parse(b.cfg.WebhookURL)
+	if err != nil || u.Path == "" || u.Path == "/" {
+		return "/telegram"
+	}
+	return u.Path
+}
+
+func (b *Bot) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := b.db.PingContext(ctx); err != nil {
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// Run serves until ctx ends, then finishes what is in flight and returns.
+// Updates in flight are handled on a context that the shutdown does not
+// cancel, so an answer being saved is saved.
+func (b *Bot) Run(ctx context.Context) error {
+	if err := b.setCommands(ctx); err != nil {
+		return err
+	}
+	ln := b.cfg.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", b.cfg.ListenAddr); err != nil {
+			return fmt.Errorf("listen on %s: %w", b.cfg.ListenAddr, err)
+		}
+	}
+	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	b.log.Info("serving", "addr", ln.Addr().String(), "mode", b.mode(), "bot", b.username)
+
+	work := context.WithoutCancel(ctx)
+	pollDone := make(chan struct{})
+	if b.cfg.WebhookURL != "" {
+		close(pollDone)
+		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
+		}); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("setWebhook: %w", err)
+		}
+	} else {
+		if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("deleteWebhook: %w", err)
+		}
+		go func() {
+			defer close(pollDone)
+			b.poll(ctx, work)
+		}()
+	}
+	go b.janitor(ctx)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+	b.log.Info("shutting down: finishing updates in flight")
+	<-pollDone
+	shutdownCtx, cancel := context.WithTimeout(work, 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx) // waits for webhook requests being handled
+	b.dispatch.wait()
+	b.log.Info("stopped")
+	return err
+}
+
+func (b *Bot) mode() string {
+	if b.cfg.WebhookURL != "" {
+		return "webhook"
+	}
+	return "polling"
+}
+
+func (b *Bot) setCommands(ctx context.Context) error {
+	t := dialogs.Texts
+	cmds := []models.BotCommand{
+		{Command: "start", Description: t.CommandStart},
+		{Command: "status", Description: t.CommandStatus},
+		{Command: "back", Description: t.CommandBack},
+		{Command: "skip", Description: t.CommandSkip},
+		{Command: "cancel", Description: t.CommandCancel},
+		{Command: "help", Description: t.CommandHelp},
+		{Command: "invite", Description: t.CommandInvite},
+	}
+	if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds}); err != nil {
+		return fmt.Errorf("setMyCommands: %w", err)
+	}
+	return nil
+}
+
+// janitor forgets applied updates older than a week, hourly.
+func (b *Bot) janitor(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := b.db.PruneInputs(ctx, 7*24*time.Hour); err != nil && ctx.Err() == nil {
+			b.log.Warn("pruning applied updates failed", "err", err)
+		} else if n > 0 {
+			b.log.Debug("pruned applied updates", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

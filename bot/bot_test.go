@@ -1,0 +1,374 @@
+package bot_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tianbao/bot"
+	"tianbao/bot/telegramtest"
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/store"
+	"tianbao/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+const token = "123456:TEST-token"
+
+var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+// now is three days before the counties' deadline.
+var now = time.Date(2018, 12, 2, 10, 0, 0, 0, shanghai)
+
+type harness struct {
+	t    *testing.T
+	fake *telegramtest.Server
+	db   *store.DB
+	reg  *campaigns.Registry
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	fake := telegramtest.NewServer(token)
+	t.Cleanup(fake.Close)
+	db := storetest.NewDB(t)
+	reg := campaigns.NewRegistry(db)
+	if _, err := reg.Campaign(context.Background(), campaigns.BuiltinID); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, fake: fake, db: db, reg: reg}
+}
+
+// running is a bot started by a test.
+type running struct {
+	addr string
+	stop func()
+}
+
+// start runs a bot the way serve does; the returned stop is a graceful
+// shutdown (SIGTERM).
+func (h *harness) start(webhook string) *running {
+	h.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, PollTimeout: time.Second, Workers: 8,
+		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if webhook != "" {
+		cfg.WebhookURL = "http://" + ln.Addr().String() + "/telegram/hook"
+		cfg.WebhookSecret = webhook
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b, err := bot.New(ctx, cfg, h.db, h.reg)
+	if err != nil {
+		cancel()
+		h.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	r := &running{addr: ln.Addr().String()}
+	var once sync.Once
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				h.t.Errorf("bot stopped with %v", err)
+			}
+		})
+	}
+	h.t.Cleanup(r.stop)
+	// Ready once the commands are set (the first thing Run does).
+	if !h.fake.WaitFor(5*time.Second, func() bool { return len(h.fake.Commands()) > 0 }) {
+		h.t.Fatal("bot did not start")
+	}
+	return r
+}
+
+func (h *harness) invite(unit string, role dialogs.Role) string {
+	h.t.Helper()
+	tok, err := h.db.CreateInvite(context.Background(), store.Invite{Campaign: campaigns.BuiltinID, Unit: unit, Role: role, ExpiresAt: now.Add(time.Hour)}, 0, now)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+// member is a phone whose user redeemed an invite for unit.
+func (h *harness) member(user int64, name, unit string) *telegramtest.Phone {
+	h.t.Helper()
+	p := h.fake.Phone(h.t, user, name)
+	p.Say("/start " + h.invite(unit, dialogs.Filler)).Expect("欢迎！您已登记为", "请选择要填写的表格")
+	return p
+}
+
+func (h *harness) count(q string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.db.GetContext(context.Background(), &n, q, args...); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+func TestInviteThenFillA3WithButtonsAndSubmit(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	if cmds := h.fake.Commands(); len(cmds) < 6 || cmds[0]["command"] != "start" || cmds[0]["description"] == "" {
+		t.Errorf("setMyCommands: %v", cmds)
+	}
+	p := h.member(1001, "张三", "330106")
+	p.Expect("欢迎！您已登记为西湖区的填报人。", "附件3 2018-2022年小微企业园建设规划目标", "还剩 3 天")
+	home := p.Screen()
+	p.Press("附件3").Expect("按建设方式 · 新建成（家）（第 1/9 项）")
+	// The pressed message became the question: edited, not piled up.
+	if m := h.fake.Message(1001, home.ID); m == nil || m.Edits != 1 || !strings.Contains(m.Text, "新建成（家）") {
+		t.Errorf("the home message was not edited into the question: %+v", m)
+	}
+	p.Say("5").Expect("改造提升（家）（第 2/9 项）")
+	p.Say("3").Expect("请确认").Press("确认无误").Expect("生产制造类 · 园区数量（个）")
+	for _, v := range []string{"6", "600", "1200", "2", "12万平方米", "300", "2000"} {
+		p.Say(v)
+		p.Expect("✔")
+	}
+	p.Expect("请核对已填内容", "全部填写完毕").Press("✅ 提交").Expect("已提交《附件3 2018-2022年小微企业园建设规划目标》（第 1 版）")
+	if n := h.count(`SELECT count(*) FROM drafts WHERE unit_code = '330106' AND form_id = 'a3' AND status = 'submitted'`); n != 1 {
+		t.Errorf("a3 not submitted")
+	}
+	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330106' AND form_id = 'a3'`); n != 9 {
+		t.Errorf("%d answers stored, want 9", n)
+	}
+	// Every callback was answered, so no spinner is left turning.
+	if a, ok := h.fake.Answer(p.LastCB); !ok || a.Text != "" {
+		t.Errorf("last callback answer: %+v %v", a, ok)
+	}
+}
+
+func TestStrangerGetsOnePoliteExplanation(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	p := h.fake.Phone(t, 2002, "路人")
+	p.Say("/start").Expect("只为受邀的各地联系人服务")
+	p.Say("你好")
+	time.Sleep(300 * time.Millisecond)
+	if got := h.fake.EventCount(2002); got != 1 {
+		t.Errorf("a stranger got %d messages, want one explanation", got)
+	}
+	p.Say("/start not-a-real-token").Expect("这个邀请链接无效")
+	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = 2002`); n != 0 {
+		t.Errorf("a stranger became a contact")
+	}
+	// An invite works once.
+	tok := h.invite("330106", dialogs.Filler)
+	h.fake.Phone(t, 2003, "甲").Say("/start "+tok).Expect("欢迎")
+	h.fake.Phone(t, 2004, "乙").Say("/start "+tok).Expect("这个邀请链接已经被使用过了")
+	// An expired one does not.
+	expired, err := h.db.CreateInvite(context.Background(), store.Invite{Campaign: campaigns.BuiltinID, Unit: "330106", Role: dialogs.Filler, ExpiresAt: now.Add(-time.Minute)}, 0, now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.fake.Phone(t, 2005, "丙").Say("/start " + expired).Expect("这个邀请链接已过期")
+	// Tokens are stored hashed.
+	if n := h.count(`SELECT count(*) FROM invites WHERE position(convert_to($1, 'UTF8') in token_hash) > 0`, tok); n != 0 {
+		t.Errorf("a token is stored in clear")
+	}
+}
+
+func TestStaleAndForgedButtons(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	a := h.member(3001, "张三", "330106")
+	b := h.member(3002, "李四", "330102")
+	homeA := a.Screen()
+	a.Press("附件3").Expect("新建成（家）")
+	a.Say("5").Expect("改造提升（家）")
+	// The home screen's button again: stale.
+	a.PressData(homeA.ID, homeA.Buttons[2][0].CallbackData)
+	a.Expect("改造提升（家）（第 2/9 项）")
+	if ans, ok := h.fake.Answer(a.LastCB); !ok || ans.Text != "此按钮已失效，请按最新的提问操作。" {
+		t.Errorf("stale press answered %+v", ans)
+	}
+	// B presses a button made for A's screen: it names no unit, so at most
+	// it acts on B's own unit; then B answers, which lands in B's unit.
+	b.PressData(b.Screen().ID, homeA.Buttons[2][0].CallbackData)
+	b.Expect("附件3")
+	b.Say("/start").Expect("上城区")
+	b.PressData(b.Screen().ID, "inv:r:330106:reviewer")
+	b.Expect("您只能邀请本单位及下级单位的联系人。")
+	if n := h.count(`SELECT count(*) FROM invites WHERE created_by IS NOT NULL`); n != 0 {
+		t.Errorf("a filler made an invite")
+	}
+	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330102'`); n != 0 {
+		t.Errorf("B's unit got answers from forged buttons")
+	}
+	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330106'`); n != 1 {
+		t.Errorf("A's unit has %d answers, want 1", n)
+	}
+}
+
+func TestRedeliveredUpdateAppliedOnce(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	p := h.member(4001, "张三", "330106")
+	p.Press("附件3").Expect("新建成（家）")
+	p.Say("5").Expect("改造提升（家）")
+	events := h.fake.EventCount(4001)
+	h.fake.Redeliver(p.LastRaw)
+	p.Say("3").Expect("请确认")
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE unit_code = '330106' AND target = 'main//built'`); n != 1 {
+		t.Errorf("the redelivered answer was applied %d times", n)
+	}
+	// The replies of the first delivery went out, so nothing is sent again.
+	for _, e := range h.fake.Events(4001, events) {
+		if strings.Contains(e.Text, "✔ 按建设方式 · 新建成（家）") {
+			t.Errorf("the redelivery was answered again: %q", e.Text)
+		}
+	}
+}
+
+func TestTwoFastTapsAppliedInOrder(t *testing.T) {
+	h := newHarness(t)
+	p := h.fake.Phone(t, 5001, "张三")
+	p.Say("/start " + h.invite("330106", dialogs.Filler))
+	// Everything arrives before the bot starts: one batch, one chat.
+	h.start("")
+	p.Expect("欢迎")
+	p.Press("附件3").Expect("新建成（家）")
+	p.Say("5")
+	p.Say("0")
+	p.Say("7")
+	p.Expect("占地面积（亩）（第 4/9 项）")
+	var got []string
+	if err := h.db.SelectContext(context.Background(), &got, `SELECT field_id || '=' || value FROM answers WHERE unit_code = '330106' ORDER BY updated_at, field_id`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "built=5,upgraded=0,mfg_count=7" {
+		t.Errorf("answers %v, want built=5, upgraded=0, mfg_count=7 in that order", got)
+	}
+	// Two quick taps on the same button: the first applies, the second is
+	// stale and changes nothing.
+	p.Say("/start").Expect("草稿 3/9")
+	home := p.Screen()
+	data := home.Buttons[0][0].CallbackData
+	p.PressData(home.ID, data)
+	first := p.LastCB
+	p.PressData(home.ID, data)
+	p.Expect("机构名称（第 1/5 项）")
+	if !h.fake.WaitFor(5*time.Second, func() bool { _, ok := h.fake.Answer(p.LastCB); return ok }) {
+		t.Fatal("second tap not answered")
+	}
+	if a, _ := h.fake.Answer(first); a.Text != "" {
+		t.Errorf("first tap answered %q", a.Text)
+	}
+	if a, _ := h.fake.Answer(p.LastCB); a.Text != "此按钮已失效，请按最新的提问操作。" {
+		t.Errorf("second tap answered %q", a.Text)
+	}
+}
+
+func TestWebhookSecretAndTwoReplicas(t *testing.T) {
+	h := newHarness(t)
+	const secret = "s3cret-of-the-webhook"
+	r1 := h.start(secret)
+	r2 := h.start(secret)
+	url1, got := h.fake.Webhook()
+	if got != secret || !strings.HasSuffix(url1, "/telegram/hook") {
+		t.Fatalf("setWebhook: %q %q", url1, got)
+	}
+	ctx := context.Background()
+	post := func(addr, secret string, update map[string]any) int {
+		t.Helper()
+		code, err := h.fake.PostWebhook(ctx, "http://"+addr+"/telegram/hook", secret, h.fake.Update(update))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	p := h.fake.Phone(t, 6001, "张三")
+	if code := post(r1.addr, "wrong", p.TextUpdate("/start "+h.invite("330106", dialogs.Filler))); code != http.StatusUnauthorized {
+		t.Errorf("wrong secret: HTTP %d, want 401", code)
+	}
+	if code := post(r1.addr, "", p.TextUpdate("/start")); code != http.StatusUnauthorized {
+		t.Errorf("no secret: HTTP %d, want 401", code)
+	}
+	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = 6001`) + h.fake.EventCount(6001); n != 0 {
+		t.Fatalf("a request with a wrong secret changed something")
+	}
+	// One chat's updates, alternately to two replicas on one database.
+	addrs := []string{r1.addr, r2.addr}
+	steps := []map[string]any{p.TextUpdate("/start " + h.invite("330106", dialogs.Filler))}
+	if code := post(addrs[0], secret, steps[0]); code != http.StatusOK {
+		t.Fatalf("webhook: HTTP %d", code)
+	}
+	home := p.Screen()
+	post(addrs[1], secret, p.PressUpdate(home.ID, home.Buttons[2][0].CallbackData))
+	for i, v := range []string{"5", "0", "5", "600", "300", "0", "0", "0", "400"} {
+		if code := post(addrs[i%2], secret, p.TextUpdate(v)); code != http.StatusOK {
+			t.Fatalf("webhook step %d: HTTP %d", i, code)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330106' AND form_id = 'a3'`); n != 9 {
+		t.Errorf("%d answers after alternating replicas, want 9", n)
+	}
+	if !strings.Contains(p.Text(), "全部填写完毕") && !strings.Contains(h.fake.Events(6001, 0)[h.fake.EventCount(6001)-1].Text, "全部填写完毕") {
+		t.Errorf("not at the review: %q", h.fake.Events(6001, 0)[h.fake.EventCount(6001)-1].Text)
+	}
+	// Metrics and health on both.
+	for _, addr := range addrs {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "tianbao_updates_total") || !strings.Contains(string(body), "tianbao_update_duration_seconds_bucket") {
+			t.Errorf("metrics of %s lack the series", addr)
+		}
+		resp, err = http.Get("http://" + addr + "/healthz")
+		if err != nil || resp.StatusCode != 200 {
+			t.Errorf("healthz: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+}
+
+func TestDocumentUpload(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	p := h.member(7001, "张三", "330106")
+	p.Press("附件4").Expect("正式规划文本（第 1/1 项）")
+	p.Upload("规划.pdf", "application/pdf", []byte("just some text, not a pdf")).Expect("文件类型不符：「规划.pdf」看起来是 未知类型 文件")
+	p.Photo([]byte("\xff\xd8\xff\xe0 a photo")).Expect("文件类型不符：「照片.jpg」看起来是 jpg 文件")
+	p.Upload("西湖区小微企业园五年规划.docx", "application/octet-stream", docx(t)).Expect("✔ 正式规划文本：西湖区小微企业园五年规划.docx", "2018年（基期）")
+	var name, kind string
+	if err := h.db.QueryRowContext(context.Background(), `SELECT name, kind FROM files WHERE unit_code = '330106' ORDER BY id DESC LIMIT 1`).Scan(&name, &kind); err != nil {
+		t.Fatal(err)
+	}
+	if name != "西湖区小微企业园五年规划.docx" || kind != "docx" {
+		t.Errorf("stored file %q (%s)", name, kind)
+	}
+}
+
+func docx(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.Create("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write([]byte("<w:document/>"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}

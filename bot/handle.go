@@ -1,0 +1,242 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"tianbao/dialogs"
+	"tianbao/store"
+)
+
+// handleTimeout bounds one update's handling.
+const handleTimeout = 30 * time.Second
+
+// process handles one update with panic recovery, a time limit and metrics.
+// It returns the idempotency key of an input whose replies went out (to be
+// marked sent) and an error only when the update should be tried again.
+func (b *Bot) process(ctx context.Context, u *models.Update) (key string, err error) {
+	start := time.Now()
+	kind := updateKind(u)
+	defer func() {
+		if p := recover(); p != nil {
+			// Logged without the update: it holds personal data.
+			b.log.Error("panic while handling an update", "update", u.ID, "kind", kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			b.metrics.errors.WithLabelValues("panic").Inc()
+			b.apologize(ctx, u)
+			key, err = "", nil // handled: a panicking update is not retried forever
+		}
+		result := "ok"
+		if err != nil {
+			result = "error"
+		}
+		b.metrics.updates.WithLabelValues(kind, result).Inc()
+		b.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	}()
+	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+	defer cancel()
+	switch {
+	case u.Message != nil:
+		return b.message(ctx, u)
+	case u.CallbackQuery != nil:
+		return b.callback(ctx, u)
+	}
+	return "", nil // kinds the bot did not ask for
+}
+
+func updateKind(u *models.Update) string {
+	switch {
+	case u.Message != nil && (u.Message.Document != nil || len(u.Message.Photo) > 0):
+		return "file"
+	case u.Message != nil:
+		return "message"
+	case u.CallbackQuery != nil:
+		return "callback"
+	}
+	return "other"
+}
+
+func inputKey(u *models.Update) string { return "tg:" + strconv.FormatInt(u.ID, 10) }
+
+// contact finds the contact a Telegram account acts as (cached; a miss is
+// not cached, so an invite redeemed on another replica is seen at once).
+func (b *Bot) contact(ctx context.Context, user int64) (*store.TelegramContact, error) {
+	if c, ok := b.contacts.Load(user); ok {
+		return c.(*store.TelegramContact), nil
+	}
+	c, err := b.db.ContactOfTelegramUser(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	b.contacts.Store(user, c)
+	return c, nil
+}
+
+func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
+	m := u.Message
+	if m.From == nil {
+		return "", nil
+	}
+	if m.Chat.Type != models.ChatTypePrivate {
+		return "", b.sendPlain(ctx, m.Chat.ID, dialogs.Texts.NotPrivate)
+	}
+	user, chat := m.From.ID, m.Chat.ID
+	cmd, arg := command(m.Text)
+	var notes []string
+	if cmd == "start" && arg != "" {
+		note, err := b.redeem(ctx, m, arg)
+		if err != nil {
+			return "", err
+		}
+		if note == "" {
+			return "", nil // told why the invite did not work
+		}
+		notes = append(notes, note)
+	}
+	c, err := b.contact(ctx, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", b.stranger(ctx, chat, user)
+	}
+	if err != nil {
+		return "", err
+	}
+	if cmd == "invite" {
+		return "", b.inviteMenu(ctx, c, chat)
+	}
+	in := dialogs.Input{ContactID: c.ID, Text: m.Text, Key: inputKey(u)}
+	if cmd == "start" {
+		in.Text = "/start" // the invite token is not a dialog input
+	}
+	if m.Document != nil || len(m.Photo) > 0 {
+		f, tell, err := b.receiveFile(ctx, c, m)
+		if err != nil {
+			return "", err
+		}
+		if tell != "" {
+			return "", b.sendPlain(ctx, chat, tell)
+		}
+		in.File = f
+	}
+	return b.run(ctx, u, c, in, chat, 0, "", notes)
+}
+
+func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
+	q := u.CallbackQuery
+	user := q.From.ID
+	chat := user
+	msgID := 0
+	if q.Message.Message != nil {
+		chat, msgID = q.Message.Message.Chat.ID, q.Message.Message.ID
+	} else if q.Message.InaccessibleMessage != nil {
+		chat = q.Message.InaccessibleMessage.Chat.ID
+	}
+	c, err := b.contact(ctx, user)
+	if errors.Is(err, store.ErrNotFound) {
+		b.answerCallback(ctx, q.ID, dialogs.Texts.Stranger)
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(q.Data, invitePrefix) {
+		return "", b.inviteButton(ctx, c, chat, msgID, q.ID, q.Data)
+	}
+	return b.run(ctx, u, c, dialogs.Input{ContactID: c.ID, Button: q.Data, Key: inputKey(u)}, chat, msgID, q.ID, nil)
+}
+
+// run gives an input to the engine and shows the replies.
+func (b *Bot) run(ctx context.Context, u *models.Update, c *store.TelegramContact, in dialogs.Input, chat int64, msgID int, callbackID string, notes []string) (string, error) {
+	replies, err := b.engine.Handle(ctx, in)
+	var dup *dialogs.DuplicateError
+	switch {
+	case errors.As(err, &dup):
+		b.metrics.errors.WithLabelValues("duplicate").Inc()
+		if dup.Sent {
+			if callbackID != "" {
+				b.answerCallback(ctx, callbackID, "")
+			}
+			return "", nil
+		}
+		replies = dup.Replies // applied, but its replies never went out
+	case errors.Is(err, dialogs.ErrUnknownContact):
+		b.contacts.Range(func(k, v any) bool {
+			if v.(*store.TelegramContact).ID == c.ID {
+				b.contacts.Delete(k)
+			}
+			return true
+		})
+		if callbackID != "" {
+			b.answerCallback(ctx, callbackID, dialogs.Texts.Stranger)
+			return "", nil
+		}
+		return "", b.sendPlain(ctx, chat, dialogs.Texts.Stranger)
+	case err != nil:
+		b.metrics.errors.WithLabelValues("engine").Inc()
+		b.log.Error("handling an update failed", "update", u.ID, "contact", c.ID, "err", err)
+		return "", err
+	}
+	if len(notes) > 0 && len(replies) > 0 {
+		replies[0].Text = strings.Join(notes, "\n") + "\n\n" + replies[0].Text
+	}
+	if callbackID != "" {
+		notice := ""
+		if len(replies) > 0 {
+			notice = replies[0].Notice
+		}
+		b.answerCallback(ctx, callbackID, notice)
+	}
+	if err := b.render(ctx, c.ID, chat, msgID, replies); err != nil {
+		return "", err // saved, not shown: the redelivery sends the recorded replies
+	}
+	return in.Key, nil
+}
+
+// command reads "/cmd@bot arg" as Telegram sends it; entity offsets are not
+// used (the library compares them as bytes, wrong after Chinese text).
+func command(text string) (string, string) {
+	name, ok := dialogs.ParseCommand(text)
+	if !ok {
+		return "", ""
+	}
+	_, arg, _ := strings.Cut(strings.TrimSpace(text), " ")
+	return name, strings.TrimSpace(arg)
+}
+
+// stranger tells someone without an invite what the bot is, at most once
+// every ten minutes, and nothing else.
+func (b *Bot) stranger(ctx context.Context, chat, user int64) error {
+	now := b.cfg.Now()
+	if last, ok := b.strangers.Load(user); ok && now.Sub(last.(time.Time)) < 10*time.Minute {
+		return nil
+	}
+	b.strangers.Store(user, now)
+	b.metrics.errors.WithLabelValues("stranger").Inc()
+	return b.sendPlain(ctx, chat, dialogs.Texts.Stranger)
+}
+
+// apologize tells the chat an update could not be handled.
+func (b *Bot) apologize(ctx context.Context, u *models.Update) {
+	chat := chatOf(u)
+	if chat == 0 {
+		return
+	}
+	if u.CallbackQuery != nil {
+		b.answerCallback(ctx, u.CallbackQuery.ID, "")
+	}
+	if err := b.sendPlain(ctx, chat, dialogs.Apology().Text); err != nil {
+		b.log.Warn("could not apologise", "err", err)
+	}
+}
+
+func (b *Bot) answerCallback(ctx context.Context, id, text string) {
+	if _, err := b.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text}); err != nil {
+		b.log.Debug("answerCallbackQuery failed", "err", err)
+	}
+}

@@ -1,0 +1,194 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// maxAttempts bounds how often one update is retried after transient
+// failures before the bot apologises and moves on, so that one poisonous
+// update cannot stop a chat (or, when polling, everyone) forever.
+const maxAttempts = 5
+
+// poll runs the long-polling loop: fetch a batch, handle every update
+// durably (chats in parallel, each chat in order), and only then confirm
+// the batch by asking for the next offset. A crash between fetch and
+// handling means the batch is fetched again; updates already applied are
+// recognised by their id and not applied twice.
+func (b *Bot) poll(ctx, work context.Context) {
+	var offset int64
+	var wait time.Duration
+	attempts := map[int64]int{}
+	for ctx.Err() == nil {
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		updates, err := b.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			wait = min(max(2*wait, 100*time.Millisecond), 5*time.Second)
+			b.metrics.errors.WithLabelValues("get_updates").Inc()
+			b.log.Warn("getUpdates failed", "err", err, "retry_in", wait)
+			continue
+		}
+		wait = 0
+		if len(updates) == 0 {
+			continue
+		}
+		next := b.handleBatch(work, updates, attempts)
+		if next <= updates[len(updates)-1].ID {
+			wait = 200 * time.Millisecond // an update failed: do not spin on it
+		}
+		offset = next
+	}
+}
+
+// handleBatch handles a batch and returns the offset that confirms what was
+// handled: past the whole batch, or up to the first update that must be
+// tried again.
+func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, attempts map[int64]int) int64 {
+	var mu sync.Mutex
+	var retry []int64
+	var sent []string
+	var wg sync.WaitGroup
+	for _, u := range updates {
+		wg.Add(1)
+		b.dispatch.submit(chatOf(u), func() {
+			defer wg.Done()
+			key, err := b.process(ctx, u)
+			mu.Lock()
+			defer mu.Unlock()
+			if key != "" {
+				sent = append(sent, key)
+			}
+			if err == nil {
+				delete(attempts, u.ID)
+				return
+			}
+			attempts[u.ID]++
+			if attempts[u.ID] < maxAttempts {
+				retry = append(retry, u.ID)
+				return
+			}
+			delete(attempts, u.ID)
+			b.log.Error("giving up on an update", "update", u.ID, "err", err)
+			b.apologize(ctx, u)
+		})
+	}
+	wg.Wait()
+	if err := b.db.MarkSent(ctx, sent); err != nil {
+		b.log.Warn("marking replies sent failed", "err", err)
+	}
+	next := updates[len(updates)-1].ID + 1
+	for _, id := range retry {
+		next = min(next, id)
+	}
+	return next
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// getUpdates long-polls the Bot API. The library's own loop cannot be used:
+// it moves the offset past an update before its handler has run.
+func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, error) {
+	body, _ := json.Marshal(map[string]any{
+		"offset": offset, "timeout": int(b.cfg.PollTimeout.Seconds()), "allowed_updates": allowedUpdates, "limit": 100,
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.cfg.APIURL+"/bot"+b.cfg.Token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("getUpdates: cannot build request")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %s", redact(err.Error(), b.cfg.Token))
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	var r struct {
+		OK          bool             `json:"ok"`
+		Result      []*models.Update `json:"result"`
+		Description string           `json:"description"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("getUpdates: HTTP %d, unreadable answer", resp.StatusCode)
+	}
+	if !r.OK {
+		return nil, fmt.Errorf("getUpdates: HTTP %d: %s", resp.StatusCode, r.Description)
+	}
+	return r.Result, nil
+}
+
+// webhook receives one update from Telegram. It answers 401 (and handles
+// nothing) for a wrong secret, 200 once the update is handled durably, and
+// 500 when it could not be, so that Telegram sends it again.
+func (b *Bot) webhook(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
+		b.metrics.errors.WithLabelValues("webhook_secret").Inc()
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	var u models.Update
+	if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(&u); err != nil || u.ID == 0 {
+		http.Error(w, "not an update", http.StatusBadRequest)
+		return
+	}
+	// Through the chat's queue: this replica handles one chat in order.
+	done := make(chan error, 1)
+	b.dispatch.submit(chatOf(&u), func() {
+		key, err := b.process(context.WithoutCancel(r.Context()), &u)
+		if err == nil && key != "" {
+			if err := b.db.MarkSent(context.WithoutCancel(r.Context()), []string{key}); err != nil {
+				b.log.Warn("marking replies sent failed", "err", err)
+			}
+		}
+		done <- err
+	})
+	if err := <-done; err != nil {
+		http.Error(w, "not handled, send again", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// chatOf is the chat an update belongs to (0 for kinds the bot ignores).
+func chatOf(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		return u.CallbackQuery.From.ID
+	}
+	return 0
+}

@@ -1,0 +1,168 @@
+package telegramtest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Phone is one Telegram user chatting privately with the bot.
+type Phone struct {
+	T       testing.TB
+	S       *Server
+	UserID  int64
+	Name    string
+	Timeout time.Duration
+
+	mark    int // events before the last input
+	nextMsg int
+	nextCB  int
+	LastRaw json.RawMessage // the last update sent, for redelivery tests
+	LastCB  string          // the id of the last callback query sent
+}
+
+// Phone returns a phone for a user (its private chat has the same id).
+func (s *Server) Phone(t testing.TB, userID int64, name string) *Phone {
+	return &Phone{T: t, S: s, UserID: userID, Name: name, Timeout: 10 * time.Second}
+}
+
+func (p *Phone) from() map[string]any {
+	return map[string]any{"id": p.UserID, "is_bot": false, "first_name": p.Name, "language_code": "zh-hans"}
+}
+
+func (p *Phone) chat() map[string]any {
+	return map[string]any{"id": p.UserID, "type": "private", "first_name": p.Name}
+}
+
+func (p *Phone) send(update map[string]any) *Phone {
+	p.mark = p.S.EventCount(p.UserID)
+	p.LastRaw = p.S.Update(update)
+	p.S.Enqueue(p.LastRaw)
+	return p
+}
+
+// TextUpdate builds the update of a typed message without sending it.
+func (p *Phone) TextUpdate(text string) map[string]any {
+	p.nextMsg++
+	return map[string]any{"message": map[string]any{
+		"message_id": p.nextMsg, "from": p.from(), "chat": p.chat(), "date": time.Now().Unix(), "text": text,
+	}}
+}
+
+// Say types and sends text.
+func (p *Phone) Say(text string) *Phone {
+	return p.send(p.TextUpdate(text))
+}
+
+// Screen is the newest message with buttons (the current question).
+func (p *Phone) Screen() *Message {
+	events := p.S.Events(p.UserID, 0)
+	for i := len(events) - 1; i >= 0; i-- {
+		if len(events[i].Buttons) > 0 {
+			return p.S.Message(p.UserID, events[i].MessageID)
+		}
+	}
+	return nil
+}
+
+// PressUpdate builds the callback query of a button on a message.
+func (p *Phone) PressUpdate(messageID int, data string) map[string]any {
+	p.nextCB++
+	p.LastCB = "cb" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "") + "-" + itoa(p.nextCB)
+	m := p.S.Message(p.UserID, messageID)
+	text := ""
+	if m != nil {
+		text = m.Text
+	}
+	return map[string]any{"callback_query": map[string]any{
+		"id": p.LastCB, "from": p.from(), "chat_instance": "ci" + itoa(int(p.UserID)), "data": data,
+		"message": map[string]any{"message_id": messageID, "chat": p.chat(), "date": time.Now().Unix(), "text": text},
+	}}
+}
+
+// Press presses the button labelled label (or whose label starts with it)
+// on the newest message that has it.
+func (p *Phone) Press(label string) *Phone {
+	p.T.Helper()
+	m, b := p.find(label)
+	if m == nil {
+		p.T.Fatalf("no button %q in chat %d; last screen: %+v", label, p.UserID, p.Screen())
+	}
+	return p.send(p.PressUpdate(m.ID, b.CallbackData))
+}
+
+// PressData sends a callback query with arbitrary data on a message.
+func (p *Phone) PressData(messageID int, data string) *Phone {
+	return p.send(p.PressUpdate(messageID, data))
+}
+
+func (p *Phone) find(label string) (*Message, Button) {
+	events := p.S.Events(p.UserID, 0)
+	for i := len(events) - 1; i >= 0; i-- {
+		m := p.S.Message(p.UserID, events[i].MessageID)
+		if m == nil {
+			continue
+		}
+		for _, row := range m.Buttons {
+			for _, b := range row {
+				if b.Text == label || strings.HasPrefix(b.Text, label) {
+					return m, b
+				}
+			}
+		}
+	}
+	return nil, Button{}
+}
+
+// Upload sends a document.
+func (p *Phone) Upload(name, mimeType string, content []byte) *Phone {
+	id := p.S.AddFile(content)
+	p.nextMsg++
+	return p.send(map[string]any{"message": map[string]any{
+		"message_id": p.nextMsg, "from": p.from(), "chat": p.chat(), "date": time.Now().Unix(),
+		"document": map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_name": name, "mime_type": mimeType, "file_size": len(content)},
+	}})
+}
+
+// Photo sends a photo (Telegram gives it no name).
+func (p *Phone) Photo(content []byte) *Phone {
+	id := p.S.AddFile(content)
+	p.nextMsg++
+	return p.send(map[string]any{"message": map[string]any{
+		"message_id": p.nextMsg, "from": p.from(), "chat": p.chat(), "date": time.Now().Unix(),
+		"photo": []map[string]any{{"file_id": id, "file_unique_id": "u" + id, "width": 800, "height": 600, "file_size": len(content)}},
+	}})
+}
+
+// Text is everything the bot showed since the last input.
+func (p *Phone) Text() string {
+	var parts []string
+	for _, e := range p.S.Events(p.UserID, p.mark) {
+		parts = append(parts, e.Text)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Expect waits until the bot has shown every part since the last input.
+func (p *Phone) Expect(parts ...string) *Phone {
+	p.T.Helper()
+	ok := p.S.WaitFor(p.Timeout, func() bool {
+		text := p.Text()
+		for _, part := range parts {
+			if !strings.Contains(text, part) {
+				return false
+			}
+		}
+		return true
+	})
+	if !ok {
+		p.T.Fatalf("chat %d: expected %q; the bot showed:\n%s", p.UserID, parts, p.Text())
+	}
+	return p
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

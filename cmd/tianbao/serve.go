@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+
+	"tianbao/bot"
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/store"
+)
+
+// secret reads a secret from NAME, or from the file NAME_FILE names
+// (compose and Kubernetes mount secrets as files).
+func secret(name string) (string, error) {
+	if v := os.Getenv(name); v != "" {
+		return v, nil
+	}
+	if path := os.Getenv(name + "_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return "", nil
+}
+
+// botConfig reads serve's configuration from the environment.
+func botConfig(e *env) (bot.Config, error) {
+	token, err := secret("TELEGRAM_BOT_TOKEN")
+	if err != nil {
+		return bot.Config{}, err
+	}
+	webhookSecret, err := secret("WEBHOOK_SECRET")
+	if err != nil {
+		return bot.Config{}, err
+	}
+	cfg := bot.Config{
+		Token: token, APIURL: os.Getenv("TELEGRAM_API_URL"), WebhookURL: os.Getenv("WEBHOOK_URL"),
+		WebhookSecret: webhookSecret, ListenAddr: os.Getenv("LISTEN_ADDR"), Log: e.log,
+	}
+	if cfg.ListenAddr == "" {
+		cfg.ListenAddr = ":8080"
+	}
+	if w := os.Getenv("WORKERS"); w != "" {
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("WORKERS=%q is not a positive number", w)
+		}
+		cfg.Workers = n
+	}
+	if cfg.Token == "" {
+		return cfg, errors.New("set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to the token @BotFather gave you")
+	}
+	return cfg, nil
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", `serve
+
+Runs the Telegram bot until SIGTERM or Ctrl-C, then finishes the updates in
+flight and exits. Long polling by default; a webhook when WEBHOOK_URL is set
+(WEBHOOK_SECRET is then required and checked on every request). Serves
+/healthz and /metrics on LISTEN_ADDR. See the README for every variable.`)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := botConfig(e)
+	if err != nil {
+		return err
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reg := campaigns.NewRegistry(db.DB)
+	if _, err := reg.Campaign(ctx, campaigns.BuiltinID); err != nil {
+		return err
+	}
+	b, err := bot.New(ctx, cfg, db.DB, reg)
+	if err != nil {
+		return err
+	}
+	return b.Run(ctx)
+}
+
+func runInvite(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "invite", `invite --campaign ID --unit CODE --role filler|reviewer|admin [--expires 168h] [--bot USERNAME]
+
+Prints a one-time deep link https://t.me/<bot>?start=<token> that makes
+whoever opens it a contact of the unit with the role. The token has 128
+random bits, is stored only as a hash, and expires. The bot's name comes from
+--bot, TELEGRAM_BOT_USERNAME, or the Bot API (TELEGRAM_BOT_TOKEN).`)
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
+	unit := fs.String("unit", "", "unit code")
+	role := fs.String("role", "filler", "filler, reviewer or admin")
+	expires := fs.Duration("expires", 168*time.Hour, "how long the link stays valid")
+	botName := fs.String("bot", os.Getenv("TELEGRAM_BOT_USERNAME"), "the bot's username")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	r := dialogs.Role(*role)
+	if *unit == "" || (r != dialogs.Filler && r != dialogs.Reviewer && r != dialogs.Admin) || *expires <= 0 {
+		fs.Usage()
+		return errUsage
+	}
+	name := strings.TrimPrefix(*botName, "@")
+	if name == "" {
+		var err error
+		if name, err = botUsername(ctx); err != nil {
+			return err
+		}
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
+	if err != nil {
+		return err
+	}
+	if camp.Units[*unit] == nil {
+		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
+	}
+	now := time.Now()
+	token, err := db.CreateInvite(ctx, store.Invite{Campaign: camp.ID, Unit: *unit, Role: r, ExpiresAt: now.Add(*expires)}, 0, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, bot.InviteLink(name, token))
+	fmt.Fprintf(e.stderr, "%s %s, valid until %s, one use\n", camp.Units[*unit].Name, dialogs.RoleName(r), now.Add(*expires).In(camp.TimeZone).Format("2006-01-02 15:04"))
+	return nil
+}
+
+// botUsername asks the Bot API for the bot's name.
+func botUsername(ctx context.Context) (string, error) {
+	token, err := secret("TELEGRAM_BOT_TOKEN")
+	if err != nil {
+		return "", err
+	}
+	if token == "" {
+		return "", errors.New("give --bot USERNAME, or set TELEGRAM_BOT_USERNAME or TELEGRAM_BOT_TOKEN")
+	}
+	api := os.Getenv("TELEGRAM_API_URL")
+	if api == "" {
+		api = bot.DefaultAPIURL
+	}
+	c, err := tgbot.New(token, tgbot.WithServerURL(api), tgbot.WithSkipGetMe())
+	if err != nil {
+		return "", err
+	}
+	me, err := c.GetMe(ctx)
+	if err != nil {
+		return "", fmt.Errorf("getMe: %w", err)
+	}
+	return me.Username, nil
+}
+
+func runHealthcheck(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "healthcheck", "healthcheck\n\nAsks the running server's /healthz on LISTEN_ADDR; exit 0 when healthy (for container health checks).")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	addr := os.Getenv("LISTEN_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("unhealthy: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"tianbao/dialogs"
+)
+
+// Why an invite cannot be redeemed.
+var (
+	ErrInviteUnknown = errors.New("no such invite")
+	ErrInviteUsed    = errors.New("invite already used")
+	ErrInviteExpired = errors.New("invite expired")
+)
+
+// Invite is what an invitation grants.
+type Invite struct {
+	Campaign  string       `db:"campaign_id"`
+	Unit      string       `db:"unit_code"`
+	Role      dialogs.Role `db:"role"`
+	ExpiresAt time.Time    `db:"expires_at"`
+}
+
+// inviteTokenBytes is 128 random bits: unguessable, and short enough for a
+// Telegram deep link (start parameters take at most 64 of [A-Za-z0-9_-]).
+const inviteTokenBytes = 16
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// CreateInvite makes a one-time invitation for a unit and role, valid for
+// ttl, and returns its token (which is stored only as a hash).
+func (db *DB) CreateInvite(ctx context.Context, inv Invite, createdBy int64, now time.Time) (string, error) {
+	raw := make([]byte, inviteTokenBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("invite token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	var by sql.NullInt64
+	if createdBy != 0 {
+		by = sql.NullInt64{Int64: createdBy, Valid: true}
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO invites (token_hash, campaign_id, unit_code, role, created_by, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, hashToken(token), inv.Campaign, inv.Unit, string(inv.Role), by, now, inv.ExpiresAt); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
+			VALUES ($1, $2, $3, 'invite.created', $4)`, by, inv.Campaign, inv.Unit, string(inv.Role))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("create invite for %s: %w", inv.Unit, err)
+	}
+	return token, nil
+}
+
+// RedeemInvite makes the Telegram user a contact of the invite's unit with
+// its role (or moves their existing contact of the campaign there), starts
+// them on a fresh session, and uses the invite up. Redeeming the same invite
+// again by the same user is not an error, so a redelivered /start works.
+func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, name string, now time.Time) (int64, Invite, error) {
+	var id int64
+	var inv Invite
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var row struct {
+			Invite
+			UsedAt sql.NullTime  `db:"used_at"`
+			UsedBy sql.NullInt64 `db:"used_by"`
+		}
+		err := tx.GetContext(ctx, &row, `SELECT campaign_id, unit_code, role, expires_at, used_at, used_by
+			FROM invites WHERE token_hash = $1 FOR UPDATE`, hashToken(token))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrInviteUnknown
+		}
+		if err != nil {
+			return err
+		}
+		inv = row.Invite
+		if row.UsedAt.Valid {
+			var owner sql.NullInt64
+			if err := tx.GetContext(ctx, &owner, `SELECT telegram_user_id FROM contacts WHERE id = $1`, row.UsedBy); err == nil && owner.Int64 == user {
+				id = row.UsedBy.Int64
+				return nil
+			}
+			return ErrInviteUsed
+		}
+		if !now.Before(row.ExpiresAt) {
+			return ErrInviteExpired
+		}
+		if err := tx.GetContext(ctx, &id, `INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (campaign_id, telegram_user_id) WHERE telegram_user_id IS NOT NULL
+			DO UPDATE SET unit_code = EXCLUDED.unit_code, role = EXCLUDED.role, chat_id = EXCLUDED.chat_id,
+				display_name = EXCLUDED.display_name, active = true, unreachable_at = NULL, created_at = now()
+			RETURNING id`, inv.Campaign, inv.Unit, string(inv.Role), user, chat, name); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (contact_id) VALUES ($1)
+			ON CONFLICT (contact_id) DO UPDATE SET state = '{}', updated_at = now()`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1`, hashToken(token), now, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
+			VALUES ($1, $2, $3, 'invite.redeemed', $4)`, id, inv.Campaign, inv.Unit, string(inv.Role))
+		return err
+	})
+	if err != nil {
+		return 0, Invite{}, fmt.Errorf("redeem invite: %w", err)
+	}
+	return id, inv, nil
+}
+
+// TelegramContact is the contact a Telegram account acts as.
+type TelegramContact struct {
+	ID       int64        `db:"id"`
+	Campaign string       `db:"campaign_id"`
+	Unit     string       `db:"unit_code"`
+	Role     dialogs.Role `db:"role"`
+}
+
+// ContactOfTelegramUser returns the newest active contact of a Telegram
+// account, or ErrNotFound.
+func (db *DB) ContactOfTelegramUser(ctx context.Context, user int64) (*TelegramContact, error) {
+	var c TelegramContact
+	err := db.GetContext(ctx, &c, `SELECT id, campaign_id, unit_code, role FROM contacts
+		WHERE telegram_user_id = $1 AND active ORDER BY created_at DESC LIMIT 1`, user)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("telegram user: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("telegram user: %w", err)
+	}
+	return &c, nil
+}
+
+// MarkUnreachable records that a contact blocked the bot.
+func (db *DB) MarkUnreachable(ctx context.Context, contactID int64) error {
+	if _, err := db.ExecContext(ctx, `UPDATE contacts SET unreachable_at = now() WHERE id = $1 AND unreachable_at IS NULL`, contactID); err != nil {
+		return fmt.Errorf("mark contact %d unreachable: %w", contactID, err)
+	}
+	return nil
+}
