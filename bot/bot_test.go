@@ -108,7 +108,7 @@ func (h *harness) invite(unit string, role dialogs.Role) string {
 func (h *harness) member(user int64, name, unit string) *telegramtest.Phone {
 	h.t.Helper()
 	p := h.fake.Phone(h.t, user, name)
-	p.Say("/start " + h.invite(unit, dialogs.Filler)).Expect("欢迎！您已登记为", "请选择要填写的表格")
+	p.Say("/start "+h.invite(unit, dialogs.Filler)).Expect("欢迎！您已登记为", "请选择要填写的表格")
 	return p
 }
 
@@ -170,8 +170,8 @@ func TestStrangerGetsOnePoliteExplanation(t *testing.T) {
 	}
 	// An invite works once.
 	tok := h.invite("330106", dialogs.Filler)
-	h.fake.Phone(t, 2003, "甲").Say("/start "+tok).Expect("欢迎")
-	h.fake.Phone(t, 2004, "乙").Say("/start "+tok).Expect("这个邀请链接已经被使用过了")
+	h.fake.Phone(t, 2003, "甲").Say("/start " + tok).Expect("欢迎")
+	h.fake.Phone(t, 2004, "乙").Say("/start " + tok).Expect("这个邀请链接已经被使用过了")
 	// An expired one does not.
 	expired, err := h.db.CreateInvite(context.Background(), store.Invite{Campaign: campaigns.BuiltinID, Unit: "330106", Role: dialogs.Filler, ExpiresAt: now.Add(-time.Minute)}, 0, now.Add(-time.Hour))
 	if err != nil {
