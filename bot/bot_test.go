@@ -372,3 +372,55 @@ func docx(t *testing.T) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestGracefulStopFinishesInFlight stops the bot (SIGTERM) while a reply is
+// on its way: the reply still goes out, once, and a restart neither applies
+// the update again nor repeats the reply.
+func TestGracefulStopFinishesInFlight(t *testing.T) {
+	h := newHarness(t)
+	r := h.start("")
+	p := h.member(8001, "张三", "330106")
+	p.Press("附件3").Expect("新建成（家）")
+	sends := h.fake.Calls("sendMessage")
+	h.fake.Delay("sendMessage", 700*time.Millisecond)
+	p.Say("5")
+	if !h.fake.WaitFor(5*time.Second, func() bool { return h.fake.Calls("sendMessage") > sends }) {
+		t.Fatal("no reply in flight")
+	}
+	r.stop()
+	h.fake.Delay("sendMessage", 0)
+	p.Expect("改造提升（家）")
+	before := h.fake.EventCount(8001)
+	h.start("")
+	p.Say("0").Expect("生产制造类 · 园区数量")
+	for _, e := range h.fake.Events(8001, before) {
+		if strings.Contains(e.Text, "✔ 按建设方式 · 新建成（家）") {
+			t.Errorf("the reply was sent again after the restart")
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE target = 'main//built'`); n != 1 {
+		t.Errorf("applied %d times", n)
+	}
+}
+
+func TestSendFailuresAreRetried(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	p := h.member(8101, "张三", "330106")
+	p.Press("附件3").Expect("新建成（家）")
+	// The Bot API fails the next sends: the update is retried until the
+	// recorded reply goes out; the answer is applied once.
+	h.fake.FailNext("sendMessage", 6)
+	p.Say("5").Expect("改造提升（家）")
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE target = 'main//built'`); n != 1 {
+		t.Errorf("applied %d times", n)
+	}
+	// A user who blocked the bot is marked unreachable, and nothing is retried.
+	h.fake.Block(8101)
+	p.Say("0")
+	if !h.fake.WaitFor(5*time.Second, func() bool {
+		return h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = 8101 AND unreachable_at IS NOT NULL`) == 1
+	}) {
+		t.Errorf("a blocked contact was not marked unreachable")
+	}
+}

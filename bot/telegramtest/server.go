@@ -87,6 +87,7 @@ type Server struct {
 	webhookClient *http.Client
 	blocked       map[int64]bool
 	failNext      map[string]int
+	delay         map[string]time.Duration
 }
 
 // NewServer starts a fake Bot API accepting token.
@@ -96,6 +97,7 @@ func NewServer(token string) *Server {
 		nextMessage: map[int64]int{}, messages: map[int64]map[int]*Message{}, events: map[int64][]Event{},
 		answers: map[string]CallbackAnswer{}, files: map[string][]byte{}, calls: map[string]int{},
 		webhookClient: &http.Client{Timeout: 30 * time.Second}, blocked: map[int64]bool{}, failNext: map[string]int{},
+		delay: map[string]time.Duration{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -208,6 +210,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[method]++
+	s.notify()
+	if d := s.delay[method]; d > 0 {
+		s.mu.Unlock()
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return // the client went away (crashed): nothing happens
+		}
+		s.mu.Lock()
+	}
 	if n := s.failNext[method]; n > 0 {
 		s.failNext[method] = n - 1
 		s.mu.Unlock()
@@ -491,6 +503,14 @@ func (s *Server) Calls(method string) int {
 func (s *Server) FailNext(method string, n int) {
 	s.mu.Lock()
 	s.failNext[method] = n
+	s.mu.Unlock()
+}
+
+// Delay holds every call of method for d before answering it (0 removes
+// the delay); a client that disconnects meanwhile changes nothing.
+func (s *Server) Delay(method string, d time.Duration) {
+	s.mu.Lock()
+	s.delay[method] = d
 	s.mu.Unlock()
 }
 

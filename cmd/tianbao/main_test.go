@@ -11,7 +11,15 @@ import (
 	"tianbao/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+// TestMain runs the tests, or, when a test re-executes this binary with
+// TIANBAO_BE_MAIN=1, the program itself: a real process to kill.
+func TestMain(m *testing.M) {
+	if os.Getenv("TIANBAO_BE_MAIN") == "1" {
+		main()
+		return
+	}
+	storetest.Main(m)
+}
 
 // tianbao runs the program in-process and returns its exit code and output.
 func tianbao(t *testing.T, stdin string, args ...string) (int, string, string) {

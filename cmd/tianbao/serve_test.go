@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"tianbao/bot/telegramtest"
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/store"
+	"tianbao/store/storetest"
+)
+
+// serveProcess runs `tianbao serve` as a separate process.
+func serveProcess(t *testing.T, env []string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve")
+	cmd.Env = append(os.Environ(), append(env, "TIANBAO_BE_MAIN=1")...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// TestCrashMidFormResumes kills the bot (SIGKILL: no graceful stop) while
+// it is sending the reply to an answer it has already saved, then starts it
+// again: the update is fetched again, applied once, and its reply sent.
+func TestCrashMidFormResumes(t *testing.T) {
+	const token = "42:crash-test"
+	fake := telegramtest.NewServer(token)
+	defer fake.Close()
+	url := storetest.URL(t)
+	env := []string{"DATABASE_URL=" + url, "TELEGRAM_BOT_TOKEN=" + token, "TELEGRAM_API_URL=" + fake.URL,
+		"LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=warn"}
+	ctx := context.Background()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := campaigns.NewRegistry(db).Campaign(ctx, campaigns.BuiltinID); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := db.CreateInvite(ctx, store.Invite{Campaign: campaigns.BuiltinID, Unit: "330106", Role: dialogs.Filler, ExpiresAt: time.Now().Add(time.Hour)}, 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	first := serveProcess(t, env)
+	p := fake.Phone(t, 9001, "张三")
+	p.Timeout = 20 * time.Second
+	p.Say("/start " + tok).Expect("欢迎")
+	p.Press("附件3").Expect("新建成（家）")
+	p.Say("5").Expect("改造提升（家）")
+	p.Say("0").Expect("生产制造类 · 园区数量（个）")
+
+	// Hold the next reply in flight, and kill the process while it waits.
+	sends := fake.Calls("sendMessage")
+	fake.Delay("sendMessage", time.Minute)
+	p.Say("5")
+	if !fake.WaitFor(20*time.Second, func() bool { return fake.Calls("sendMessage") > sends }) {
+		t.Fatal("the bot never tried to reply")
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	fake.Delay("sendMessage", 0)
+	var saved int
+	if err := db.GetContext(ctx, &saved, `SELECT count(*) FROM answers WHERE unit_code = '330106' AND field_id = 'mfg_count'`); err != nil || saved != 1 {
+		t.Fatalf("the answer before the crash was not saved (%d, %v)", saved, err)
+	}
+	p.Say("600") // typed while the bot is down
+
+	serveProcess(t, env)
+	p.Expect("占地面积（亩）") // the reply that was lost in the crash is sent now
+	p.Expect("入小微园企业数（家）（第 5/9 项）")
+	var applied int
+	if err := db.GetContext(ctx, &applied, `SELECT count(*) FROM audit_log WHERE unit_code = '330106' AND target = 'main//mfg_count'`); err != nil || applied != 1 {
+		t.Errorf("the answer was applied %d times (%v)", applied, err)
+	}
+	var land string
+	if err := db.GetContext(ctx, &land, `SELECT value FROM answers WHERE unit_code = '330106' AND field_id = 'mfg_land'`); err != nil || land != "600" {
+		t.Errorf("the answer typed during the outage: %q, %v", land, err)
+	}
+	if !strings.Contains(p.Text(), "入小微园企业数") {
+		t.Errorf("resumed at the wrong place: %s", p.Text())
+	}
+}
+
+// TestServeRefusesOldSchema: a shared database with an old schema is not
+// touched; `tianbao migrate` is the way.
+func TestServeRefusesOldSchema(t *testing.T) {
+	t.Setenv("DATABASE_URL", storetest.EmptyURL(t))
+	t.Setenv("TELEGRAM_BOT_TOKEN", "1:x")
+	code, _, errs := tianbao(t, "", "serve")
+	if code != 1 || !strings.Contains(errs, "run `tianbao migrate`") {
+		t.Errorf("serve on an empty database: %d %q", code, errs)
+	}
+	t.Setenv("TELEGRAM_BOT_TOKEN", "")
+	code, _, errs = tianbao(t, "", "serve")
+	if code != 1 || !strings.Contains(errs, "TELEGRAM_BOT_TOKEN") {
+		t.Errorf("serve without a token: %d %q", code, errs)
+	}
+}
+
+func TestInviteCommand(t *testing.T) {
+	useTestDatabase(t)
+	code, out, errs := tianbao(t, "", "invite", "--campaign", "zj-2018-14", "--unit", "330100", "--role", "reviewer", "--bot", "@tianbao_bot")
+	if code != 0 || !strings.HasPrefix(out, "https://t.me/tianbao_bot?start=") || len(strings.TrimSpace(out)) != len("https://t.me/tianbao_bot?start=")+22 {
+		t.Fatalf("invite: %d %q %q", code, out, errs)
+	}
+	if !strings.Contains(errs, "杭州市 审核人") {
+		t.Errorf("stderr: %q", errs)
+	}
+	// Without --bot, the name comes from the Bot API.
+	fake := telegramtest.NewServer("7:tok")
+	defer fake.Close()
+	t.Setenv("TELEGRAM_BOT_TOKEN", "7:tok")
+	t.Setenv("TELEGRAM_API_URL", fake.URL)
+	t.Setenv("TELEGRAM_BOT_USERNAME", "")
+	code, out, _ = tianbao(t, "", "invite", "--unit", "330106")
+	if code != 0 || !strings.HasPrefix(out, "https://t.me/"+telegramtest.BotUsername+"?start=") {
+		t.Errorf("invite via getMe: %d %q", code, out)
+	}
+	for _, bad := range [][]string{{"--unit", "999999", "--bot", "b"}, {"--unit", "330106", "--role", "boss", "--bot", "b"}} {
+		if code, _, _ := tianbao(t, "", append([]string{"invite"}, bad...)...); code == 0 {
+			t.Errorf("invite %v succeeded", bad)
+		}
+	}
+}
