@@ -424,3 +424,29 @@ func TestSendFailuresAreRetried(t *testing.T) {
 		t.Errorf("a blocked contact was not marked unreachable")
 	}
 }
+
+func TestReviewerInvitesInChat(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	r := h.fake.Phone(t, 8201, "李四")
+	r.Say("/start " + func() string {
+		tok, err := h.db.CreateInvite(context.Background(), store.Invite{Campaign: campaigns.BuiltinID, Unit: "330100", Role: dialogs.Reviewer, ExpiresAt: now.Add(time.Hour)}, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}()).Expect("欢迎！您已登记为杭州市的审核人。")
+	r.Say("/invite").Expect("要邀请哪个单位的联系人？")
+	r.Press("西湖区").Expect("邀请西湖区的：")
+	r.Press("填报人").Expect("请把下面的邀请链接发给西湖区的填报人", "https://t.me/"+telegramtest.BotUsername+"?start=")
+	text := r.Text()
+	link := text[strings.Index(text, "https://t.me/"):]
+	tok := strings.TrimSpace(link[strings.Index(link, "start=")+len("start="):])
+	h.fake.Phone(t, 8202, "王五").Say("/start "+tok).Expect("欢迎！您已登记为西湖区的填报人。")
+	// Outside the subtree: refused, even with a hand-made button.
+	r.PressData(r.Screen().ID, "inv:r:330200:filler")
+	r.Expect("您只能邀请本单位及下级单位的联系人。")
+	// A filler has no /invite.
+	f := h.member(8203, "赵六", "330106")
+	f.Say("/invite").Expect("您只能邀请本单位及下级单位的联系人。")
+}

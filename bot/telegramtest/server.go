@@ -88,6 +88,9 @@ type Server struct {
 	blocked       map[int64]bool
 	failNext      map[string]int
 	delay         map[string]time.Duration
+	subscribers   map[int64]chan Event
+	autoDeliver   bool
+	chatLocks     map[int64]*sync.Mutex
 }
 
 // NewServer starts a fake Bot API accepting token.
@@ -97,7 +100,7 @@ func NewServer(token string) *Server {
 		nextMessage: map[int64]int{}, messages: map[int64]map[int]*Message{}, events: map[int64][]Event{},
 		answers: map[string]CallbackAnswer{}, files: map[string][]byte{}, calls: map[string]int{},
 		webhookClient: &http.Client{Timeout: 30 * time.Second}, blocked: map[int64]bool{}, failNext: map[string]int{},
-		delay: map[string]time.Duration{},
+		delay: map[string]time.Duration{}, subscribers: map[int64]chan Event{}, chatLocks: map[int64]*sync.Mutex{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -376,8 +379,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string, doc *Do
 		s.messages[chat] = map[int]*Message{}
 	}
 	s.messages[chat][m.ID] = m
-	s.events[chat] = append(s.events[chat], Event{MessageID: m.ID, Text: text, Buttons: kb, Document: doc})
-	s.notify()
+	s.record(chat, Event{MessageID: m.ID, Text: text, Buttons: kb, Document: doc})
 	reply(w, map[string]any{"message_id": m.ID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": text})
 }
 
@@ -410,9 +412,59 @@ func (s *Server) editMessage(w http.ResponseWriter, method string, p map[string]
 	}
 	m.Text, m.Buttons = text, kb
 	m.Edits++
-	s.events[chat] = append(s.events[chat], Event{MessageID: m.ID, Text: text, Buttons: kb, Edit: true})
-	s.notify()
+	s.record(chat, Event{MessageID: m.ID, Text: text, Buttons: kb, Edit: true})
 	reply(w, map[string]any{"message_id": m.ID, "chat": map[string]any{"id": chat, "type": "private"}, "text": text})
+}
+
+// record keeps an event and tells whoever waits for it; s.mu is held.
+func (s *Server) record(chat int64, e Event) {
+	s.events[chat] = append(s.events[chat], e)
+	if ch := s.subscribers[chat]; ch != nil {
+		select {
+		case ch <- e:
+		default: // a subscriber that does not read loses events, not the server
+		}
+	}
+	s.notify()
+}
+
+// Subscribe returns a channel that receives the chat's events from now on
+// (for load tests, where waiting on every change of every chat would cost
+// more than the bot).
+func (s *Server) Subscribe(chat int64) <-chan Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan Event, 64)
+	s.subscribers[chat] = ch
+	return ch
+}
+
+// AutoDeliver makes Enqueue post updates to the webhook once one is set, as
+// Telegram does: one chat's updates one after another, chats in parallel,
+// retrying until the bot answers 200.
+func (s *Server) AutoDeliver(on bool) {
+	s.mu.Lock()
+	s.autoDeliver = on
+	s.mu.Unlock()
+}
+
+func (s *Server) deliver(url, secret string, chat int64, raw json.RawMessage) {
+	s.mu.Lock()
+	l := s.chatLocks[chat]
+	if l == nil {
+		l = &sync.Mutex{}
+		s.chatLocks[chat] = l
+	}
+	s.mu.Unlock()
+	l.Lock()
+	defer l.Unlock()
+	for attempt := 0; attempt < 20; attempt++ {
+		code, err := s.PostWebhook(context.Background(), url, secret, raw)
+		if err == nil && code == http.StatusOK {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func keyboardsEqual(a, b [][]Button) bool {
@@ -421,13 +473,36 @@ func keyboardsEqual(a, b [][]Button) bool {
 	return bytes.Equal(x, y)
 }
 
-// Enqueue queues an update built by Update for getUpdates.
+// Enqueue queues an update built by Update for getUpdates (or posts it to
+// the webhook, with AutoDeliver).
 func (s *Server) Enqueue(raw json.RawMessage) {
 	var head struct {
-		ID int64 `json:"update_id"`
+		ID      int64 `json:"update_id"`
+		Message *struct {
+			Chat struct {
+				ID int64 `json:"id"`
+			} `json:"chat"`
+		} `json:"message"`
+		Callback *struct {
+			From struct {
+				ID int64 `json:"id"`
+			} `json:"from"`
+		} `json:"callback_query"`
 	}
 	_ = json.Unmarshal(raw, &head)
 	s.mu.Lock()
+	if s.autoDeliver && s.webhookURL != "" {
+		url, secret := s.webhookURL, s.webhookSecret
+		s.mu.Unlock()
+		chat := int64(0)
+		if head.Message != nil {
+			chat = head.Message.Chat.ID
+		} else if head.Callback != nil {
+			chat = head.Callback.From.ID
+		}
+		go s.deliver(url, secret, chat, raw)
+		return
+	}
 	s.pending = append(s.pending, raw)
 	s.pendingIDs = append(s.pendingIDs, head.ID)
 	s.notify()

@@ -1,0 +1,182 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tianbao/bot"
+	"tianbao/bot/telegramtest"
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/store"
+	"tianbao/store/storetest"
+)
+
+// loadCampaign is the built-in campaign over a national-scale unit table
+// (2,900 counties in 290 cities), so that every simulated contact has a
+// county of its own.
+func loadCampaign(b *testing.B) *campaigns.Source {
+	src, err := campaigns.Builtin(campaigns.BuiltinID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var units strings.Builder
+	units.WriteString("city_code\tcity\tcounty_code\tcounty\n")
+	for i := 0; i < 2900; i++ {
+		fmt.Fprintf(&units, "4%03d00\t市%d\t5%05d\t县%d\n", i/10, i/10, i, i)
+	}
+	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: load-a3", 1)
+	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: national.tsv", 1)
+	return &campaigns.Source{Name: "load.yaml", YAML: []byte(yaml), Files: map[string][]byte{"national.tsv": []byte(units.String())}}
+}
+
+// a3Answers fill 附件3 without a warning: 3 = 2 + 1 parks, 100 ≥ 50 + 20.
+var a3Answers = []string{"3", "0", "2", "100", "50", "1", "5", "20", "100"}
+
+type loadResult struct {
+	updates   int
+	elapsed   time.Duration
+	latencies []time.Duration
+}
+
+// runLoad has n contacts go from invite to submitted 附件3 at once, each
+// waiting for the bot's reply before its next message, and measures the
+// time from each update's arrival at the Bot API to the bot's reply.
+func runLoad(b *testing.B, mode string, n int) loadResult {
+	b.StopTimer()
+	ctx := context.Background()
+	fake := telegramtest.NewServer(token)
+	defer fake.Close()
+	db := storetest.NewDB(b)
+	reg := campaigns.NewRegistry(db)
+	if _, _, err := campaigns.Install(ctx, db, loadCampaign(b)); err != nil {
+		b.Fatal(err)
+	}
+	tokens := make([]string, n)
+	for i := range tokens {
+		tok, err := db.CreateInvite(ctx, store.Invite{Campaign: "load-a3", Unit: fmt.Sprintf("5%05d", i), Role: dialogs.Filler, ExpiresAt: now.Add(time.Hour)}, 0, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tokens[i] = tok
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := bot.Config{Token: token, APIURL: fake.URL, Listener: ln, PollTimeout: 5 * time.Second,
+		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if mode == "webhook" {
+		cfg.WebhookURL, cfg.WebhookSecret = "http://"+ln.Addr().String()+"/telegram", "load-secret"
+		fake.AutoDeliver(true)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	bb, err := bot.New(runCtx, cfg, db, reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- bb.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	if !fake.WaitFor(5*time.Second, func() bool { url, _ := fake.Webhook(); return len(fake.Commands()) > 0 && (mode != "webhook" || url != "") }) {
+		b.Fatal("bot did not start")
+	}
+
+	var mu sync.Mutex
+	var res loadResult
+	var wg sync.WaitGroup
+	b.StartTimer()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			p := fake.Phone(b, int64(100000+i), "联系人")
+			events := fake.Subscribe(p.UserID)
+			var lat []time.Duration
+			// send an update and wait for the reply that contains want.
+			step := func(update map[string]any, want string) telegramtest.Event {
+				sent := time.Now()
+				fake.Enqueue(fake.Update(update))
+				first := true
+				for {
+					select {
+					case e := <-events:
+						if first {
+							lat = append(lat, time.Since(sent))
+							first = false
+						}
+						if strings.Contains(e.Text, want) {
+							return e
+						}
+					case <-time.After(30 * time.Second):
+						b.Errorf("contact %d: no %q", i, want)
+						return telegramtest.Event{}
+					}
+				}
+			}
+			home := step(p.TextUpdate("/start "+tokens[i]), "请选择要填写的表格")
+			if len(home.Buttons) < 3 {
+				return
+			}
+			step(p.PressUpdate(home.MessageID, home.Buttons[2][0].CallbackData), "新建成（家）")
+			var review telegramtest.Event
+			for j, v := range a3Answers {
+				want := "第 "
+				if j == len(a3Answers)-1 {
+					want = "全部填写完毕"
+				}
+				review = step(p.TextUpdate(v), want)
+			}
+			submit := review.Buttons[len(review.Buttons)-1][0]
+			step(p.PressUpdate(review.MessageID, submit.CallbackData), "已提交")
+			mu.Lock()
+			res.latencies = append(res.latencies, lat...)
+			res.updates += len(lat)
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	b.StopTimer()
+	var submitted int
+	if err := db.GetContext(ctx, &submitted, `SELECT count(*) FROM drafts WHERE campaign_id = 'load-a3' AND status = 'submitted'`); err != nil || submitted != n {
+		b.Fatalf("%d of %d contacts submitted (%v)", submitted, n, err)
+	}
+	return res
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[int(float64(len(d)-1)*p)]
+}
+
+// BenchmarkContactsFillA3 is 200 contacts filling 附件3 at once through the
+// fake Bot API, from invite to submit: updates/s and the time from a
+// contact's message to the bot's reply. Run with -benchtime 1x.
+func BenchmarkContactsFillA3(b *testing.B) {
+	for _, mode := range []string{"polling", "webhook"} {
+		b.Run(mode, func(b *testing.B) {
+			var all []time.Duration
+			var updates int
+			var elapsed time.Duration
+			for i := 0; i < b.N; i++ {
+				r := runLoad(b, mode, 200)
+				all = append(all, r.latencies...)
+				updates += r.updates
+				elapsed += r.elapsed
+			}
+			b.ReportMetric(float64(updates)/elapsed.Seconds(), "updates/s")
+			b.ReportMetric(float64(percentile(all, 0.50).Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(percentile(all, 0.99).Microseconds())/1000, "p99-ms")
+		})
+	}
+}
