@@ -86,7 +86,10 @@ func runLoad(b *testing.B, mode string, n int) loadResult {
 	done := make(chan error, 1)
 	go func() { done <- bb.Run(runCtx) }()
 	defer func() { stop(); <-done }()
-	if !fake.WaitFor(5*time.Second, func() bool { url, _ := fake.Webhook(); return len(fake.Commands()) > 0 && (mode != "webhook" || url != "") }) {
+	if !fake.WaitFor(5*time.Second, func() bool {
+		url, _ := fake.Webhook()
+		return len(fake.Commands()) > 0 && (mode != "webhook" || url != "")
+	}) {
 		b.Fatal("bot did not start")
 	}
 

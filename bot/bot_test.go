@@ -442,7 +442,7 @@ func TestReviewerInvitesInChat(t *testing.T) {
 	text := r.Text()
 	link := text[strings.Index(text, "https://t.me/"):]
 	tok := strings.TrimSpace(link[strings.Index(link, "start=")+len("start="):])
-	h.fake.Phone(t, 8202, "王五").Say("/start "+tok).Expect("欢迎！您已登记为西湖区的填报人。")
+	h.fake.Phone(t, 8202, "王五").Say("/start " + tok).Expect("欢迎！您已登记为西湖区的填报人。")
 	// Outside the subtree: refused, even with a hand-made button.
 	r.PressData(r.Screen().ID, "inv:r:330200:filler")
 	r.Expect("您只能邀请本单位及下级单位的联系人。")
