@@ -41,6 +41,10 @@ type Flags struct {
 	Soft map[string]string `json:"soft,omitempty"`
 	// Done marks list sections the contact declared complete.
 	Done map[string]bool `json:"done,omitempty"`
+	// Reason and Flagged are a reviewer's return: why, and the items
+	// (section/row/field, or section/row/ for a row) to correct.
+	Reason  string   `json:"reason,omitempty"`
+	Flagged []string `json:"flagged,omitempty"`
 }
 
 // SectionData is the rows of one section. A record section has one row with

@@ -98,8 +98,22 @@ type Tx interface {
 	// nil, the draft's changes, flags and status, auditing every change;
 	// with a key, it records the replies of the input.
 	Save(ctx context.Context, c *Contact, s *Session, d *Draft, key string, replies []Reply) error
-	// Submit stores an immutable copy of the draft and returns its version.
-	Submit(ctx context.Context, d *Draft, campaignVersion int, actor int64) (int, error)
+	// Submit stores an immutable copy of the draft and returns it.
+	Submit(ctx context.Context, d *Draft, campaignVersion int, actor int64) (*Submission, error)
+	// Submission loads a submission by id and locks it; LatestSubmission the
+	// newest of a unit's form (nil if none); PreviousSubmission the version
+	// before (nil if none).
+	Submission(ctx context.Context, id int64) (*Submission, error)
+	LatestSubmission(ctx context.Context, campaign, unit, form string) (*Submission, error)
+	PreviousSubmission(ctx context.Context, s *Submission) (*Submission, error)
+	// SetSubmissionStatus moves a submission (and its unit's draft) to a new
+	// status, with the reason and the flagged items of a return, recording
+	// the step in the submission's history and the audit log.
+	SetSubmissionStatus(ctx context.Context, s *Submission, status SubmissionStatus, actor int64, reason string, flagged []string) error
+	// ContactsOf lists the active contacts of a unit with one of the roles.
+	ContactsOf(ctx context.Context, campaign, unit string, roles ...Role) ([]Contact, error)
+	// Notify queues messages for other contacts, in this transaction.
+	Notify(ctx context.Context, n []Notification) error
 	// Suggestions returns answers to a field given by the other units under
 	// parent, most frequent first.
 	Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error)
@@ -129,6 +143,7 @@ type Engine struct {
 	Campaigns Campaigns
 	Now       func() time.Time // a clock tests can set
 	Log       *slog.Logger
+	Summaries Summarizer // /summary; nil: reviewers get the status screen
 }
 
 // Mode is the kind of screen a contact is on.
@@ -144,6 +159,7 @@ const (
 	ModeDelete  Mode = "delete"  // confirming a row's deletion
 	ModeReview  Mode = "review"  // everything entered, before submit
 	ModeView    Mode = "view"    // a submitted form, read only
+	ModeReturn  Mode = "return"  // a reviewer writing a return: reason, then flags
 )
 
 // Where a single-field edit returns to.
@@ -152,6 +168,7 @@ const (
 	returnReview    = "review"    // back to the review screen
 	returnRow       = "row"       // back to the row's menu
 	returnRowReview = "rowreview" // walk this row, then the review
+	returnFlagged   = "flagged"   // walk the items a reviewer flagged, then the review
 )
 
 // Session is a contact's position in the dialog. It is stored with every
@@ -167,6 +184,10 @@ type Session struct {
 	ListReturn string   `json:"list_return,omitempty"`
 	Pending    string   `json:"pending,omitempty"` // the answer a soft warning holds back
 	Suggest    []string `json:"suggest,omitempty"` // the suggestions shown as buttons
+	// Returning is a reviewer's return in progress.
+	Returning *Returning `json:"returning,omitempty"`
+	// FlagAt is the flagged item being corrected in a returned form.
+	FlagAt int `json:"flag_at,omitempty"`
 }
 
 // Handle applies one input and returns what to show. The whole input is one
@@ -306,8 +327,10 @@ func ParseCommand(text string) (string, bool) {
 func (t *turn) command(cmd string) error {
 	switch cmd {
 	case "start", "status":
-		t.s.Mode, t.s.Form = ModeHome, ""
+		t.s.Mode, t.s.Form, t.s.Returning = ModeHome, "", nil
 		return t.show()
+	case "summary":
+		return t.summary()
 	case "help":
 		help := t.camp.Help
 		if help == "" {
@@ -333,6 +356,8 @@ func (t *turn) command(cmd string) error {
 // text is typed text that is not a command: an answer, or a misplaced word.
 func (t *turn) text(text string) error {
 	switch t.s.Mode {
+	case ModeReturn:
+		return t.returnText(text)
 	case ModeField, ModeConfirm:
 		f, sec, fd := t.position()
 		if fd == nil {
@@ -399,6 +424,15 @@ func (t *turn) reset() error {
 }
 
 func (t *turn) button(data string) error {
+	// Buttons of messages sent to a contact from outside their dialog
+	// (review requests, returns) do not belong to a screen: they are
+	// checked against the submission and the presser's rights instead.
+	if rest, ok := strings.CutPrefix(data, reviewPrefix); ok {
+		return t.reviewAction(rest)
+	}
+	if form, ok := strings.CutPrefix(data, goPrefix); ok {
+		return t.open(form)
+	}
 	seqText, action, _ := strings.Cut(data, ":")
 	seq, err := strconv.Atoi(seqText)
 	if err != nil || seq != t.s.Seq {
@@ -416,9 +450,20 @@ func (t *turn) button(data string) error {
 			return t.open(arg)
 		}
 	case ModeView:
-		if name == "home" {
+		switch name {
+		case "home":
 			t.s.Mode, t.s.Form = ModeHome, ""
 			return t.show()
+		case "withdraw":
+			f := t.camp.Form(t.s.Form)
+			if f == nil {
+				return t.reset()
+			}
+			d, err := t.loadDraft(f.ID)
+			if err != nil {
+				return err
+			}
+			return t.withdraw(f, d)
 		}
 	case ModeField:
 		return t.fieldButton(name, arg)
@@ -432,6 +477,8 @@ func (t *turn) button(data string) error {
 		return t.deleteButton(name)
 	case ModeReview:
 		return t.reviewButton(name, arg)
+	case ModeReturn:
+		return t.returnButton(name, arg)
 	}
 	// A button of the current screen with an action it does not have: a
 	// forged or garbled callback. Nothing changes.

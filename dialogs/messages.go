@@ -31,6 +31,16 @@ var msg = struct {
 	SuggestHint, Apology, HelpFooter, Checklist          string
 	MissingRequired, SoftUnconfirmed, HardFailing        string
 	Unique, NoRowsYet, TableRow, MaxRows                 string
+	ReviewRequest, NoChanges, ChangesSince               string
+	BtnApprove, BtnReturn, BtnConfirmReturn, BtnGoFix    string
+	BtnWithdraw, StatusWithdrawn                         string
+	NotYourReview, AlreadyReviewed                       string
+	ApprovedNotice, ApprovedDone                         string
+	ReturnGone, ReturnAskReason, ReturnAskFlags          string
+	ReasonTooLong, ReturnCancelled, WholeForm            string
+	ReturnedNotice, ReturnedDone, ReturnedHeader         string
+	CannotWithdraw, WithdrawnNotice, WithdrawnDone       string
+	DiffAdded, DiffRemoved                               string
 }{
 	Welcome:           "您好，%s（%s）。\n《%s》%s",
 	NoForms:           "本单位在此次填报中没有需要填写的表格。",
@@ -104,6 +114,33 @@ var msg = struct {
 	NoRowsYet:         "（还没有）",
 	TableRow:          "【%s】",
 	MaxRows:           "本部分最多填写 %d 个%s。",
+	ReviewRequest:     "【待审核】%s 提交了《%s》第 %d 版：",
+	NoChanges:         "（没有改动）",
+	ChangesSince:      "与第 %d 版相比的改动：",
+	BtnApprove:        "✅ 通过",
+	BtnReturn:         "↩️ 退回",
+	BtnConfirmReturn:  "确认退回（标记 %d 项）",
+	BtnGoFix:          "去修改",
+	BtnWithdraw:       "撤回提交",
+	StatusWithdrawn:   "已撤回",
+	NotYourReview:     "您无权审核这个单位的提交。",
+	AlreadyReviewed:   "%s《%s》第 %d 版已处理：%s。",
+	ApprovedNotice:    "✅《%s》第 %d 版已由%s审核通过。",
+	ApprovedDone:      "✅ 已通过：%s《%s》第 %d 版。",
+	ReturnGone:        "这份提交已被处理或撤回，无需退回。",
+	ReturnAskReason:   "退回%s《%s》第 %d 版。请输入退回理由（将原文告知填报人）：",
+	ReturnAskFlags:    "退回%s《%s》\n理由：%s\n\n请勾选需要修改的项目（不勾选则整表重新核对），然后点「确认退回」：",
+	ReasonTooLong:     "理由请控制在 500 字以内。",
+	ReturnCancelled:   "已取消退回。",
+	WholeForm:         "整表",
+	ReturnedNotice:    "↩️《%s》第 %d 版被%s退回修改。\n理由：%s\n需修改：%s",
+	ReturnedDone:      "已退回%s《%s》第 %d 版，并通知了填报人。",
+	ReturnedHeader:    "↩️ 此表被退回修改。\n理由：%s\n需修改：%s",
+	CannotWithdraw:    "此表已经审核，不能撤回。",
+	WithdrawnNotice:   "%s 撤回了《%s》第 %d 版，修改后会重新提交。",
+	WithdrawnDone:     "已撤回《%s》第 %d 版，可以修改后重新提交。",
+	DiffAdded:         "%s 新增%s「%s」",
+	DiffRemoved:       "%s 删除%s「%s」",
 }
 
 // parseMessage explains a refused input for field f.

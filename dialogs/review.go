@@ -215,6 +215,9 @@ func summary(f *Form, d *Draft) string {
 // row, and the submit button.
 func (t *turn) review(f *Form, d *Draft) error {
 	var b strings.Builder
+	if d.Status == StatusReturned {
+		b.WriteString(returnedNote(f, d) + "\n\n")
+	}
 	fmt.Fprintf(&b, msg.ReviewIntro, summary(f, d))
 	var buttons [][]Button
 	for _, s := range f.Sections {
@@ -310,12 +313,19 @@ func (t *turn) submit(f *Form, d *Draft) error {
 			d.SetDone(s.ID, true)
 		}
 	}
+	if d.Flags.Reason != "" || len(d.Flags.Flagged) > 0 {
+		d.Flags.Reason, d.Flags.Flagged = "", nil
+		d.flagsChanged = true
+	}
 	d.SetStatus(StatusSubmitted)
-	version, err := t.tx.Submit(t.ctx, d, t.camp.Version, t.c.ID)
+	sub, err := t.tx.Submit(t.ctx, d, t.camp.Version, t.c.ID)
 	if err != nil {
 		return err
 	}
-	t.note(msg.Submitted, f.Name(), version)
+	if err := t.notifySubmitted(f, d, sub); err != nil {
+		return err
+	}
+	t.note(msg.Submitted, f.Name(), sub.Version)
 	t.s.Mode, t.s.Form = ModeHome, ""
 	return t.show()
 }
@@ -336,9 +346,11 @@ func (t *turn) view() error {
 		return t.show()
 	}
 	head := fmt.Sprintf(msg.AlreadySubmitted, f.Name())
+	buttons := [][]Button{{{Label: msg.BtnWithdraw, Data: "withdraw"}, {Label: msg.BtnHome, Data: "home"}}}
 	if d.Status == StatusApproved {
 		head = fmt.Sprintf(msg.AlreadyApproved, f.Name())
+		buttons = [][]Button{{{Label: msg.BtnHome, Data: "home"}}}
 	}
-	t.screen(head+"\n\n"+summary(f, d), [][]Button{{{Label: msg.BtnHome, Data: "home"}}})
+	t.screen(head+"\n\n"+summary(f, d), buttons)
 	return nil
 }

@@ -13,6 +13,8 @@ func (t *turn) show() error {
 		return t.home()
 	case ModeView:
 		return t.view()
+	case ModeReturn:
+		return t.returnScreen()
 	}
 	f := t.camp.Form(t.s.Form)
 	if f == nil {
@@ -156,6 +158,12 @@ func (t *turn) open(formID string) error {
 	if d.Status == StatusSubmitted || d.Status == StatusApproved {
 		t.s.Mode = ModeView
 		return t.show()
+	}
+	if d.Status == StatusReturned && len(d.Flags.Flagged) > 0 {
+		t.note(returnedNote(f, d))
+		if t.flaggedFrom(f, d, 0) {
+			return t.show()
+		}
 	}
 	if !d.Started() {
 		intro := f.Name()
@@ -427,6 +435,8 @@ func (t *turn) confirmButton(name string) error {
 // the next field of the walk.
 func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 	switch t.s.Return {
+	case returnFlagged:
+		return t.nextFlagged(f, sec, fd, d)
 	case returnReview:
 		t.at(ModeReview, "", "", "")
 		t.s.Return = returnWalk

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -439,31 +440,157 @@ func nullString(s *string) sql.NullString {
 	return sql.NullString{String: *s, Valid: true}
 }
 
-func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (int, error) {
-	data, err := json.Marshal(d.Snapshot())
+func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (*dialogs.Submission, error) {
+	snap := d.Snapshot()
+	data, err := json.Marshal(snap)
 	if err != nil {
-		return 0, fmt.Errorf("submit: %w", err)
+		return nil, fmt.Errorf("submit: %w", err)
 	}
-	var sub struct {
-		ID      int64 `db:"id"`
-		Version int   `db:"version"`
-	}
+	sub := &dialogs.Submission{Campaign: d.Campaign, Unit: d.Unit, Form: d.Form, Status: dialogs.SubSubmitted, Data: snap}
 	// The draft is locked by the caller, so versions cannot race.
-	err = tx.GetContext(ctx, &sub, `INSERT INTO submissions (campaign_id, unit_code, form_id, version, campaign_version, data, status, submitted_by)
+	err = tx.QueryRowxContext(ctx, `INSERT INTO submissions (campaign_id, unit_code, form_id, version, campaign_version, data, status, submitted_by)
 		SELECT $1, $2, $3, COALESCE(max(version), 0) + 1, $4, $5, 'submitted', $6
 		FROM submissions WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3
-		RETURNING id, version`, d.Campaign, d.Unit, d.Form, campaignVersion, string(data), actor)
+		RETURNING id, version`, d.Campaign, d.Unit, d.Form, campaignVersion, string(data), actor).Scan(&sub.ID, &sub.Version)
 	if err != nil {
-		return 0, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
+		return nil, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
 	}
 	if _, err := tx.ExecContext(ctx, `WITH ev AS (
 			INSERT INTO submission_events (submission_id, status, actor_id) VALUES ($1, 'submitted', $2))
 		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, new_value)
 		VALUES ($2, $3, $4, $5, 'submission.submitted', 'v' || $6::text, 'submitted')`,
 		sub.ID, actor, d.Campaign, d.Unit, d.Form, sub.Version); err != nil {
-		return 0, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
+		return nil, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
 	}
-	return sub.Version, nil
+	return sub, nil
+}
+
+type submissionRow struct {
+	ID       int64  `db:"id"`
+	Campaign string `db:"campaign_id"`
+	Unit     string `db:"unit_code"`
+	Form     string `db:"form_id"`
+	Version  int    `db:"version"`
+	Status   string `db:"status"`
+	Data     []byte `db:"data"`
+}
+
+func (r *submissionRow) submission() (*dialogs.Submission, error) {
+	s := &dialogs.Submission{ID: r.ID, Campaign: r.Campaign, Unit: r.Unit, Form: r.Form, Version: r.Version, Status: dialogs.SubmissionStatus(r.Status)}
+	if err := json.Unmarshal(r.Data, &s.Data); err != nil {
+		return nil, fmt.Errorf("submission %d: %w", r.ID, err)
+	}
+	return s, nil
+}
+
+const submissionColumns = `id, campaign_id, unit_code, form_id, version, status, data`
+
+func (tx *dialogTx) oneSubmission(ctx context.Context, q string, args ...any) (*dialogs.Submission, error) {
+	var r submissionRow
+	err := tx.GetContext(ctx, &r, q, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load submission: %w", err)
+	}
+	return r.submission()
+}
+
+func (tx *dialogTx) Submission(ctx context.Context, id int64) (*dialogs.Submission, error) {
+	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions WHERE id = $1 FOR UPDATE`, id)
+}
+
+func (tx *dialogTx) LatestSubmission(ctx context.Context, campaign, unit, form string) (*dialogs.Submission, error) {
+	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version DESC LIMIT 1 FOR UPDATE`, campaign, unit, form)
+}
+
+func (tx *dialogTx) PreviousSubmission(ctx context.Context, s *dialogs.Submission) (*dialogs.Submission, error) {
+	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND version < $4 AND status <> 'withdrawn'
+		ORDER BY version DESC LIMIT 1`, s.Campaign, s.Unit, s.Form, s.Version)
+}
+
+// draftStatusFor is the draft's status once its submission has a status.
+var draftStatusFor = map[dialogs.SubmissionStatus]dialogs.Status{
+	dialogs.SubSubmitted: dialogs.StatusSubmitted,
+	dialogs.SubApproved:  dialogs.StatusApproved,
+	dialogs.SubReturned:  dialogs.StatusReturned,
+	dialogs.SubWithdrawn: dialogs.StatusDraft,
+}
+
+func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submission, status dialogs.SubmissionStatus, actor int64, reason string, flagged []string) error {
+	if flagged == nil {
+		flagged = []string{}
+	}
+	fl, err := json.Marshal(flagged)
+	if err != nil {
+		return err
+	}
+	// One statement: the submission, its history, the unit's draft (status,
+	// the return's reason and flags, a new revision for lock readers) and
+	// the audit log.
+	_, err = tx.ExecContext(ctx, `WITH sub AS (
+			UPDATE submissions SET status = $2 WHERE id = $1 RETURNING campaign_id, unit_code, form_id, version),
+		ev AS (
+			INSERT INTO submission_events (submission_id, status, actor_id, reason, flagged) VALUES ($1, $2, $3, $4, $5)),
+		dr AS (
+			UPDATE drafts d SET status = $6, revision = d.revision + 1, updated_at = now(), updated_by = $3,
+				flags = CASE WHEN $2 = 'returned' THEN d.flags || jsonb_build_object('reason', $4::text, 'flagged', $5::jsonb)
+					ELSE d.flags - 'reason' - 'flagged' END
+			FROM sub WHERE d.campaign_id = sub.campaign_id AND d.unit_code = sub.unit_code AND d.form_id = sub.form_id)
+		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, new_value)
+		SELECT $3, campaign_id, unit_code, form_id, 'submission.' || $2, 'v' || version::text, NULLIF($4, '') FROM sub`,
+		s.ID, string(status), actor, reason, string(fl), string(draftStatusFor[status]))
+	if err != nil {
+		return fmt.Errorf("submission %d to %s: %w", s.ID, status, err)
+	}
+	s.Status = status
+	return nil
+}
+
+func (tx *dialogTx) ContactsOf(ctx context.Context, campaign, unit string, roles ...dialogs.Role) ([]dialogs.Contact, error) {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Role string `db:"role"`
+		Name string `db:"display_name"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT id, role, display_name FROM contacts
+		WHERE campaign_id = $1 AND unit_code = $2 AND active AND role = ANY($3) ORDER BY id`, campaign, unit, pq.Array(names)); err != nil {
+		return nil, fmt.Errorf("contacts of %s: %w", unit, err)
+	}
+	out := make([]dialogs.Contact, len(rows))
+	for i, r := range rows {
+		out[i] = dialogs.Contact{ID: r.ID, Campaign: campaign, Unit: unit, Role: dialogs.Role(r.Role), Name: r.Name}
+	}
+	return out, nil
+}
+
+func (tx *dialogTx) Notify(ctx context.Context, n []dialogs.Notification) error {
+	if len(n) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(n))
+	kinds := make([]string, len(n))
+	payloads := make([]string, len(n))
+	for i, x := range n {
+		b, err := json.Marshal(x.Reply)
+		if err != nil {
+			return err
+		}
+		ids[i], kinds[i], payloads[i] = x.ContactID, x.Kind, string(b)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload)
+		SELECT c, k, p::jsonb FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(c, k, p)`,
+		pq.Array(ids), pq.Array(kinds), pq.Array(payloads)); err != nil {
+		return fmt.Errorf("queue notifications: %w", err)
+	}
+	return nil
 }
 
 func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error) {

@@ -53,19 +53,50 @@ func (e *Env) Contact(unit, name string) *Chat {
 // ContactIn is Contact for another campaign.
 func (e *Env) ContactIn(campaign, unit, name string) *Chat {
 	e.T.Helper()
-	id, err := e.DB.ConsoleContact(context.Background(), campaign, unit, dialogs.Filler, name)
+	return e.contact(campaign, unit, name, dialogs.Filler)
+}
+
+// Reviewer makes (or finds) a reviewer of unit in the built-in campaign.
+func (e *Env) Reviewer(unit, name string) *Chat {
+	e.T.Helper()
+	return e.contact(campaigns.BuiltinID, unit, name, dialogs.Reviewer)
+}
+
+func (e *Env) contact(campaign, unit, name string, role dialogs.Role) *Chat {
+	e.T.Helper()
+	id, err := e.DB.ConsoleContact(context.Background(), campaign, unit, role, name)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	return &Chat{T: e.T, Engine: e.Engine, ID: id}
+	return &Chat{T: e.T, Engine: e.Engine, ID: id, DB: e.DB}
 }
 
 // Chat is one contact's conversation.
 type Chat struct {
 	T      testing.TB
 	Engine *dialogs.Engine
+	DB     *store.DB
 	ID     int64
 	Last   []dialogs.Reply
+}
+
+// Inbox takes the contact's undelivered notifications as the last replies
+// (so their buttons can be pressed) and marks them delivered.
+func (c *Chat) Inbox() *Chat {
+	c.T.Helper()
+	ctx := context.Background()
+	msgs, err := c.DB.PendingFor(ctx, c.ID)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	c.Last = nil
+	for _, m := range msgs {
+		c.Last = append(c.Last, m.Reply)
+		if err := c.DB.OutboxSent(ctx, m.ID); err != nil {
+			c.T.Fatal(err)
+		}
+	}
+	return c
 }
 
 // Send applies one input and keeps the replies.

@@ -1,0 +1,522 @@
+package dialogs
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Prefixes of buttons that stand outside the contact's dialog.
+const (
+	reviewPrefix = "rv:" // rv:<submission>:ok|no, on a review request
+	goPrefix     = "go:" // go:<form>, opens a form (on a return notice)
+)
+
+// SubmissionStatus is where a submitted version stands.
+type SubmissionStatus string
+
+// The statuses of a submission.
+const (
+	SubSubmitted SubmissionStatus = "submitted"
+	SubReturned  SubmissionStatus = "returned"
+	SubApproved  SubmissionStatus = "approved"
+	SubWithdrawn SubmissionStatus = "withdrawn"
+)
+
+// Submission is an immutable submitted version of a unit's form.
+type Submission struct {
+	ID       int64
+	Campaign string
+	Unit     string
+	Form     string
+	Version  int
+	Status   SubmissionStatus
+	Data     Snapshot
+}
+
+// Notification is a message for another contact than the one whose input
+// caused it.
+type Notification struct {
+	ContactID int64
+	Kind      string
+	Reply     Reply
+}
+
+// Returning is a reviewer's return being written.
+type Returning struct {
+	Submission int64    `json:"submission"`
+	Reason     string   `json:"reason,omitempty"`
+	Flags      []string `json:"flags,omitempty"`
+}
+
+// Summarizer writes /summary for a unit's subtree (reports implements it).
+type Summarizer interface {
+	Summary(ctx context.Context, c *Campaign, unit string, now time.Time) (string, [][]Button, error)
+}
+
+// canReview reports whether the contact may review submissions of unit: a
+// reviewer or admin of an ancestor of it.
+func (t *turn) canReview(unit string) bool {
+	return (t.c.Role == Reviewer || t.c.Role == Admin) && unit != t.c.Unit && t.camp.InSubtree(t.c.Unit, unit)
+}
+
+// notifySubmitted tells the parent unit's reviewers about a submission,
+// with what changed since the version before.
+func (t *turn) notifySubmitted(f *Form, d *Draft, sub *Submission) error {
+	parent := t.unit.Parent
+	if parent == "" {
+		return nil
+	}
+	reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, parent, Reviewer, Admin)
+	if err != nil || len(reviewers) == 0 {
+		return err
+	}
+	prev, err := t.tx.PreviousSubmission(t.ctx, sub)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf(msg.ReviewRequest, t.unit.Name, f.Name(), sub.Version) + "\n\n" + summary(f, d)
+	if prev != nil {
+		changes := Diff(f, prev.Data, sub.Data)
+		if len(changes) == 0 {
+			changes = []string{msg.NoChanges}
+		}
+		text += "\n\n" + fmt.Sprintf(msg.ChangesSince, prev.Version) + "\n· " + strings.Join(changes, "\n· ")
+	}
+	id := strconv.FormatInt(sub.ID, 10)
+	buttons := [][]Button{{{Label: msg.BtnApprove, Data: reviewPrefix + id + ":ok"}, {Label: msg.BtnReturn, Data: reviewPrefix + id + ":no"}}}
+	var n []Notification
+	for _, r := range reviewers {
+		n = append(n, Notification{ContactID: r.ID, Kind: "review", Reply: Reply{Text: text, Buttons: buttons}})
+	}
+	return t.tx.Notify(t.ctx, n)
+}
+
+// notifyUnit tells a unit's contacts (all roles) about their submission.
+func (t *turn) notifyUnit(unit, kind, text string, buttons [][]Button) error {
+	contacts, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, unit, Filler, Reviewer, Admin)
+	if err != nil {
+		return err
+	}
+	var n []Notification
+	for _, c := range contacts {
+		n = append(n, Notification{ContactID: c.ID, Kind: kind, Reply: Reply{Text: text, Buttons: buttons}})
+	}
+	return t.tx.Notify(t.ctx, n)
+}
+
+// reviewAction handles 通过 / 退回 on a review request.
+func (t *turn) reviewAction(rest string) error {
+	idText, action, _ := strings.Cut(rest, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || (action != "ok" && action != "no") {
+		return t.staleNotice()
+	}
+	sub, err := t.tx.Submission(t.ctx, id)
+	if err != nil {
+		return err
+	}
+	if sub == nil || sub.Campaign != t.c.Campaign || !t.canReview(sub.Unit) {
+		if t.Log != nil {
+			t.Log.Warn("refused a review action", "contact", t.c.ID, "submission", id)
+		}
+		t.note(msg.NotYourReview)
+		return t.show()
+	}
+	f := t.camp.Form(sub.Form)
+	unit := t.camp.Units[sub.Unit]
+	if f == nil || unit == nil {
+		return t.staleNotice()
+	}
+	if sub.Status != SubSubmitted {
+		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.AlreadyReviewed, unit.Name, f.Name(), sub.Version, subStatusName(sub.Status)), Replace: t.pressed})
+		return nil
+	}
+	if action == "ok" {
+		if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, "", nil); err != nil {
+			return err
+		}
+		if err := t.notifyUnit(sub.Unit, "approved", fmt.Sprintf(msg.ApprovedNotice, f.Name(), sub.Version, t.unit.Name), nil); err != nil {
+			return err
+		}
+		// The request itself becomes the record of the decision; the
+		// reviewer's own dialog stays where it was.
+		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.ApprovedDone, unit.Name, f.Name(), sub.Version), Replace: t.pressed})
+		return nil
+	}
+	t.s.Mode, t.s.Returning = ModeReturn, &Returning{Submission: sub.ID}
+	return t.show()
+}
+
+func subStatusName(s SubmissionStatus) string {
+	switch s {
+	case SubApproved:
+		return msg.StatusApproved
+	case SubReturned:
+		return msg.StatusReturned
+	case SubWithdrawn:
+		return msg.StatusWithdrawn
+	}
+	return msg.StatusSubmitted
+}
+
+// staleNotice re-shows the current screen with the stale-button notice.
+func (t *turn) staleNotice() error {
+	t.pressed = false
+	if err := t.show(); err != nil {
+		return err
+	}
+	t.replies[0].Notice = msg.Stale
+	return nil
+}
+
+// flagItem is something a reviewer can flag: a field of a record, or a row.
+type flagItem struct {
+	Key   string // section/row/field, or section/row/ for a whole row
+	Label string
+}
+
+// flagItems lists what of a submission can be flagged, in form order.
+func flagItems(f *Form, data Snapshot) []flagItem {
+	var out []flagItem
+	for _, s := range f.Sections {
+		switch s.Kind {
+		case Record:
+			for _, fd := range s.Fields {
+				out = append(out, flagItem{Key: s.ID + "//" + fd.ID, Label: fd.Title()})
+			}
+		case Table:
+			for _, rk := range s.Rows {
+				out = append(out, flagItem{Key: s.ID + "/" + rk.Key + "/", Label: s.Title + " " + rk.Title})
+			}
+		case List:
+			for i, r := range data.Sections[s.ID] {
+				name := ""
+				if len(s.Fields) > 0 {
+					name = r.Values[s.Fields[0].ID]
+				}
+				out = append(out, flagItem{Key: s.ID + "/" + r.Key + "/", Label: fmt.Sprintf("%s 第%d个%s %s", s.Title, i+1, s.RowNoun, name)})
+			}
+		}
+	}
+	return out
+}
+
+// returnScreen asks for the reason, then for the items to flag.
+func (t *turn) returnScreen() error {
+	r := t.s.Returning
+	if r == nil {
+		t.s.Mode = ModeHome
+		return t.show()
+	}
+	sub, err := t.tx.Submission(t.ctx, r.Submission)
+	if err != nil {
+		return err
+	}
+	if sub == nil || sub.Status != SubSubmitted || t.camp.Form(sub.Form) == nil {
+		t.s.Mode, t.s.Returning = ModeHome, nil
+		t.note(msg.ReturnGone)
+		return t.show()
+	}
+	f, unit := t.camp.Form(sub.Form), t.camp.Units[sub.Unit]
+	if r.Reason == "" {
+		t.screen(fmt.Sprintf(msg.ReturnAskReason, unit.Name, f.Name(), sub.Version), [][]Button{{{Label: msg.BtnCancel, Data: "cancel"}}})
+		t.replies[len(t.replies)-1].Typed = true
+		return nil
+	}
+	items := flagItems(f, sub.Data)
+	var buttons [][]Button
+	for i, it := range items {
+		mark := "☐ "
+		if contains(r.Flags, it.Key) {
+			mark = "☑ "
+		}
+		buttons = append(buttons, []Button{{Label: mark + it.Label, Data: "flag:" + strconv.Itoa(i)}})
+	}
+	buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnConfirmReturn, len(r.Flags)), Data: "send"}, {Label: msg.BtnCancel, Data: "cancel"}})
+	t.screen(fmt.Sprintf(msg.ReturnAskFlags, unit.Name, f.Name(), r.Reason), buttons)
+	return nil
+}
+
+func (t *turn) returnText(text string) error {
+	r := t.s.Returning
+	reason := strings.TrimSpace(text)
+	if r == nil {
+		t.s.Mode = ModeHome
+		return t.show()
+	}
+	if r.Reason != "" || reason == "" {
+		t.note(msg.NoQuestion)
+		return t.show()
+	}
+	if len([]rune(reason)) > 500 {
+		t.note(msg.ReasonTooLong)
+		return t.show()
+	}
+	r.Reason = reason
+	return t.show()
+}
+
+func (t *turn) returnButton(name, arg string) error {
+	r := t.s.Returning
+	if r == nil {
+		return t.staleNotice()
+	}
+	switch name {
+	case "cancel":
+		t.s.Mode, t.s.Returning = ModeHome, nil
+		t.note(msg.ReturnCancelled)
+		return t.show()
+	case "flag":
+		sub, err := t.tx.Submission(t.ctx, r.Submission)
+		if err != nil || sub == nil {
+			return err
+		}
+		items := flagItems(t.camp.Form(sub.Form), sub.Data)
+		i, err := strconv.Atoi(arg)
+		if err != nil || i < 0 || i >= len(items) || r.Reason == "" {
+			return t.staleNotice()
+		}
+		if contains(r.Flags, items[i].Key) {
+			r.Flags = remove(r.Flags, items[i].Key)
+		} else {
+			r.Flags = append(r.Flags, items[i].Key)
+		}
+		return t.show()
+	case "send":
+		return t.sendReturn()
+	}
+	return t.staleNotice()
+}
+
+func remove(list []string, s string) []string {
+	var out []string
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// sendReturn returns the submission with the reason and flags.
+func (t *turn) sendReturn() error {
+	r := t.s.Returning
+	sub, err := t.tx.Submission(t.ctx, r.Submission)
+	if err != nil {
+		return err
+	}
+	if sub == nil || !t.canReview(sub.Unit) || sub.Status != SubSubmitted || r.Reason == "" {
+		t.s.Mode, t.s.Returning = ModeHome, nil
+		t.note(msg.ReturnGone)
+		return t.show()
+	}
+	f, unit := t.camp.Form(sub.Form), t.camp.Units[sub.Unit]
+	// Items in form order, whatever the order they were ticked in.
+	var flagged, labels []string
+	for _, it := range flagItems(f, sub.Data) {
+		if contains(r.Flags, it.Key) {
+			flagged = append(flagged, it.Key)
+			labels = append(labels, it.Label)
+		}
+	}
+	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubReturned, t.c.ID, r.Reason, flagged); err != nil {
+		return err
+	}
+	what := msg.WholeForm
+	if len(labels) > 0 {
+		what = strings.Join(labels, "、")
+	}
+	notice := fmt.Sprintf(msg.ReturnedNotice, f.Name(), sub.Version, t.unit.Name, r.Reason, what)
+	if err := t.notifyUnit(sub.Unit, "returned", notice, [][]Button{{{Label: msg.BtnGoFix, Data: goPrefix + f.ID}}}); err != nil {
+		return err
+	}
+	t.s.Mode, t.s.Returning = ModeHome, nil
+	t.note(msg.ReturnedDone, unit.Name, f.Name(), sub.Version)
+	return t.show()
+}
+
+// returnedNote explains a returned form to its contact.
+func returnedNote(f *Form, d *Draft) string {
+	what := msg.WholeForm
+	if len(d.Flags.Flagged) > 0 {
+		var labels []string
+		for _, key := range d.Flags.Flagged {
+			labels = append(labels, itemLabel(f, d, key))
+		}
+		what = strings.Join(labels, "、")
+	}
+	return fmt.Sprintf(msg.ReturnedHeader, d.Flags.Reason, what)
+}
+
+func itemLabel(f *Form, d *Draft, key string) string {
+	sec, row, field := splitItem(key)
+	s := f.Section(sec)
+	if s == nil {
+		return key
+	}
+	if field != "" {
+		if fd := s.Field(field); fd != nil {
+			return fd.Title()
+		}
+	}
+	return strings.TrimSuffix(rowLabel(d, s, row), "：")
+}
+
+func splitItem(key string) (section, row, field string) {
+	parts := strings.SplitN(key, "/", 3)
+	for len(parts) < 3 {
+		parts = append(parts, "")
+	}
+	return parts[0], parts[1], parts[2]
+}
+
+// flaggedFrom goes to the first flagged item at or after index i that still
+// exists, and reports whether there was one.
+func (t *turn) flaggedFrom(f *Form, d *Draft, i int) bool {
+	for ; i < len(d.Flags.Flagged); i++ {
+		sec, row, field := splitItem(d.Flags.Flagged[i])
+		s := f.Section(sec)
+		if s == nil || (s.Kind == List && d.Row(sec, row) == nil) {
+			continue // the row was deleted meanwhile
+		}
+		if field == "" {
+			field = s.Fields[0].ID
+		} else if s.Field(field) == nil {
+			continue
+		}
+		t.at(ModeField, sec, row, field)
+		t.s.Return = returnFlagged
+		t.s.FlagAt = i
+		return true
+	}
+	return false
+}
+
+// nextFlagged moves on after answering a flagged item: the rest of a
+// flagged row, then the next item, then the review.
+func (t *turn) nextFlagged(f *Form, sec *Section, fd *Field, d *Draft) error {
+	if t.s.FlagAt < len(d.Flags.Flagged) {
+		_, _, field := splitItem(d.Flags.Flagged[t.s.FlagAt])
+		if field == "" {
+			for i, x := range sec.Fields {
+				if x.ID == fd.ID && i+1 < len(sec.Fields) {
+					t.s.Field = sec.Fields[i+1].ID
+					return t.show()
+				}
+			}
+		}
+	}
+	if t.flaggedFrom(f, d, t.s.FlagAt+1) {
+		return t.show()
+	}
+	t.at(ModeReview, "", "", "")
+	t.s.Return = returnWalk
+	return t.show()
+}
+
+// withdraw takes back a submission nobody has reviewed yet.
+func (t *turn) withdraw(f *Form, d *Draft) error {
+	sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, f.ID)
+	if err != nil {
+		return err
+	}
+	if sub == nil || sub.Status != SubSubmitted {
+		t.note(msg.CannotWithdraw)
+		return t.show()
+	}
+	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubWithdrawn, t.c.ID, "", nil); err != nil {
+		return err
+	}
+	d.Status = StatusDraft // written by SetSubmissionStatus
+	if t.unit.Parent != "" {
+		reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, t.unit.Parent, Reviewer, Admin)
+		if err != nil {
+			return err
+		}
+		var n []Notification
+		for _, r := range reviewers {
+			n = append(n, Notification{ContactID: r.ID, Kind: "withdrawn", Reply: Reply{Text: fmt.Sprintf(msg.WithdrawnNotice, t.unit.Name, f.Name(), sub.Version)}})
+		}
+		if err := t.tx.Notify(t.ctx, n); err != nil {
+			return err
+		}
+	}
+	t.note(msg.WithdrawnDone, f.Name(), sub.Version)
+	t.at(ModeReview, "", "", "")
+	return t.show()
+}
+
+// summary shows /summary: a reviewer's subtree, or a filler's own unit.
+func (t *turn) summary() error {
+	if (t.c.Role != Reviewer && t.c.Role != Admin) || t.Summaries == nil {
+		t.s.Mode, t.s.Form = ModeHome, ""
+		return t.show()
+	}
+	text, buttons, err := t.Summaries.Summary(t.ctx, t.camp, t.c.Unit, t.now())
+	if err != nil {
+		return err
+	}
+	t.replies = append(t.replies, Reply{Text: text, Buttons: buttons})
+	return nil
+}
+
+// Diff lists what changed between two versions of a form, for people:
+// "新建成（家）：5 → 4", rows added and removed.
+func Diff(f *Form, old, cur Snapshot) []string {
+	var out []string
+	rowsOf := func(s Snapshot, sec string) map[string]map[string]string {
+		m := map[string]map[string]string{}
+		for _, r := range s.Sections[sec] {
+			m[r.Key] = r.Values
+		}
+		return m
+	}
+	for _, s := range f.Sections {
+		before, after := rowsOf(old, s.ID), rowsOf(cur, s.ID)
+		name := func(values map[string]string) string {
+			if len(s.Fields) > 0 {
+				return values[s.Fields[0].ID]
+			}
+			return ""
+		}
+		for _, r := range cur.Sections[s.ID] {
+			prev, existed := before[r.Key]
+			where := ""
+			switch s.Kind {
+			case List:
+				if !existed {
+					out = append(out, fmt.Sprintf(msg.DiffAdded, s.Title, s.RowNoun, name(r.Values)))
+					continue
+				}
+				where = s.Title + "「" + name(r.Values) + "」"
+			case Table:
+				for _, rk := range s.Rows {
+					if rk.Key == r.Key {
+						where = rk.Title
+					}
+				}
+			}
+			for _, fd := range s.Fields {
+				a, b := prev[fd.ID], r.Values[fd.ID]
+				if a != b {
+					label := fd.Title()
+					if where != "" {
+						label = where + " " + fd.Label
+					}
+					out = append(out, fmt.Sprintf("%s：%s → %s", label, Display(fd, a), Display(fd, b)))
+				}
+			}
+		}
+		if s.Kind == List {
+			for _, r := range old.Sections[s.ID] {
+				if _, still := after[r.Key]; !still {
+					out = append(out, fmt.Sprintf(msg.DiffRemoved, s.Title, s.RowNoun, name(r.Values)))
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"tianbao/dialogs"
+)
+
+// OutboxMessage is a queued notification with where it goes.
+type OutboxMessage struct {
+	ID        int64
+	ContactID int64
+	ChatID    int64 // 0 for a console contact
+	Kind      string
+	Reply     dialogs.Reply
+	Attempts  int
+}
+
+// ClaimOutbox takes up to limit due messages for Telegram contacts and
+// holds them for lease: another sender (another replica) skips them until
+// then, and takes them over if this one dies before marking them.
+func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	var rows []struct {
+		ID       int64  `db:"id"`
+		Contact  int64  `db:"contact_id"`
+		Chat     int64  `db:"chat_id"`
+		Kind     string `db:"kind"`
+		Payload  []byte `db:"payload"`
+		Attempts int    `db:"attempts"`
+	}
+	err := db.SelectContext(ctx, &rows, `WITH due AS (
+			SELECT o.id FROM outbox o JOIN contacts c ON c.id = o.contact_id
+			WHERE o.sent_at IS NULL AND o.next_attempt_at <= now() AND c.chat_id IS NOT NULL AND c.unreachable_at IS NULL
+			ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED)
+		UPDATE outbox o SET next_attempt_at = now() + make_interval(secs => $2)
+		FROM due, contacts c WHERE o.id = due.id AND c.id = o.contact_id
+		RETURNING o.id, o.contact_id, c.chat_id, o.kind, o.payload, o.attempts`, limit, lease.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	out := make([]OutboxMessage, len(rows))
+	for i, r := range rows {
+		out[i] = OutboxMessage{ID: r.ID, ContactID: r.Contact, ChatID: r.Chat, Kind: r.Kind, Attempts: r.Attempts}
+		if err := json.Unmarshal(r.Payload, &out[i].Reply); err != nil {
+			return nil, fmt.Errorf("outbox %d: %w", r.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// PendingFor returns a contact's undelivered messages (the console shows
+// its contact's; Telegram contacts get theirs from the sender).
+func (db *DB) PendingFor(ctx context.Context, contactID int64) ([]OutboxMessage, error) {
+	var rows []struct {
+		ID      int64  `db:"id"`
+		Kind    string `db:"kind"`
+		Payload []byte `db:"payload"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT id, kind, payload FROM outbox WHERE contact_id = $1 AND sent_at IS NULL ORDER BY id`, contactID); err != nil {
+		return nil, fmt.Errorf("pending messages: %w", err)
+	}
+	out := make([]OutboxMessage, len(rows))
+	for i, r := range rows {
+		out[i] = OutboxMessage{ID: r.ID, ContactID: contactID, Kind: r.Kind}
+		if err := json.Unmarshal(r.Payload, &out[i].Reply); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// OutboxSent marks a message delivered.
+func (db *DB) OutboxSent(ctx context.Context, id int64) error {
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("outbox %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxRetry schedules another attempt after wait, noting the error.
+func (db *DB) OutboxRetry(ctx context.Context, id int64, wait time.Duration, reason string) error {
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $3,
+		next_attempt_at = now() + make_interval(secs => $2) WHERE id = $1`, id, wait.Seconds(), reason); err != nil {
+		return fmt.Errorf("outbox %d retry: %w", id, err)
+	}
+	return nil
+}
