@@ -37,6 +37,8 @@ type Config struct {
 	Listener      net.Listener  // if set, used instead of ListenAddr (tests)
 	Workers       int           // chats handled at once
 	PollTimeout   time.Duration // long-poll wait
+	SendRate      float64       // outbox messages per second, overall (SEND_RATE)
+	Summaries     dialogs.Summarizer
 	Now           func() time.Time
 	Log           *slog.Logger
 }
@@ -59,6 +61,7 @@ type Bot struct {
 	username string
 	dispatch *dispatcher
 	metrics  *metrics
+	sender   *sender
 
 	contacts  sync.Map // Telegram user id -> *store.TelegramContact
 	strangers sync.Map // Telegram user id -> time.Time last told
@@ -92,7 +95,8 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	transport.MaxIdleConnsPerHost = 64
 	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
 	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
-	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log}
+	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries}
+	b.sender = newSender(b, cfg.SendRate)
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
 		tgbot.WithSkipGetMe(),
@@ -186,6 +190,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		}()
 	}
 	go b.janitor(ctx)
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		b.sender.run(ctx)
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -198,6 +207,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx) // waits for webhook requests being handled
 	b.dispatch.wait()
+	<-senderDone
 	b.log.Info("stopped")
 	return err
 }

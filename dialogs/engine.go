@@ -433,6 +433,9 @@ func (t *turn) button(data string) error {
 	if form, ok := strings.CutPrefix(data, goPrefix); ok {
 		return t.open(form)
 	}
+	if unit, ok := strings.CutPrefix(data, sumPrefix); ok {
+		return t.summaryOf(unit)
+	}
 	seqText, action, _ := strings.Cut(data, ":")
 	seq, err := strconv.Atoi(seqText)
 	if err != nil || seq != t.s.Seq {

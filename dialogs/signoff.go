@@ -12,7 +12,11 @@ import (
 const (
 	reviewPrefix = "rv:" // rv:<submission>:ok|no, on a review request
 	goPrefix     = "go:" // go:<form>, opens a form (on a return notice)
+	sumPrefix    = "sm:" // sm:<unit>, a summary's drill-down
 )
+
+// SummaryButton is the data of a summary's drill-down button for unit.
+func SummaryButton(unit string) string { return sumPrefix + unit }
 
 // SubmissionStatus is where a submitted version stands.
 type SubmissionStatus string
@@ -450,12 +454,22 @@ func (t *turn) withdraw(f *Form, d *Draft) error {
 }
 
 // summary shows /summary: a reviewer's subtree, or a filler's own unit.
-func (t *turn) summary() error {
+func (t *turn) summary() error { return t.summaryOf(t.c.Unit) }
+
+// summaryOf shows the summary of a unit in the contact's subtree.
+func (t *turn) summaryOf(unit string) error {
 	if (t.c.Role != Reviewer && t.c.Role != Admin) || t.Summaries == nil {
 		t.s.Mode, t.s.Form = ModeHome, ""
 		return t.show()
 	}
-	text, buttons, err := t.Summaries.Summary(t.ctx, t.camp, t.c.Unit, t.now())
+	if t.camp.Units[unit] == nil || !t.camp.InSubtree(t.c.Unit, unit) {
+		if t.Log != nil {
+			t.Log.Warn("refused a summary", "contact", t.c.ID, "unit", unit)
+		}
+		t.note(msg.NotYourReview)
+		return t.show()
+	}
+	text, buttons, err := t.Summaries.Summary(t.ctx, t.camp, unit, t.now())
 	if err != nil {
 		return err
 	}

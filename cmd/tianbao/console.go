@@ -18,7 +18,7 @@ import (
 )
 
 func runConsole(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "console", `console --unit CODE [--campaign ID] [--name NAME]
+	fs := newFlags(e, "console", `console --unit CODE [--campaign ID] [--name NAME] [--role filler|reviewer|admin]
 
 Chat with the bot in the terminal as a contact of unit CODE, with the same
 engine and database as the Telegram bot. Buttons are printed numbered,
@@ -26,12 +26,20 @@ engine and database as the Telegram bot. Buttons are printed numbered,
 unambiguous beginning of a label (附件3). Where a typed answer is asked,
 a number is the answer. /file PATH uploads a file. Reads standard input line
 by line (so it works with piped input) and exits at its end. The same unit
-and name continue the same draft on the next run.`)
+and name continue the same draft on the next run. As a reviewer, the review
+requests of the units below arrive as messages (📨) with their buttons, and
+/summary and /export work as in Telegram.`)
 	unit := fs.String("unit", "", "unit code, e.g. 330106 (西湖区); see `tianbao units`")
 	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
 	name := fs.String("name", "控制台用户", "your name, as the bot greets you")
+	role := fs.String("role", "filler", "filler, reviewer or admin")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	r := dialogs.Role(*role)
+	if r != dialogs.Filler && r != dialogs.Reviewer && r != dialogs.Admin {
+		fs.Usage()
+		return errUsage
 	}
 	if *unit == "" {
 		fs.Usage()
@@ -50,12 +58,12 @@ and name continue the same draft on the next run.`)
 	if camp.Units[*unit] == nil {
 		return fmt.Errorf("unit %s is not in campaign %s (see `tianbao units --campaign %s`)", *unit, camp.ID, camp.ID)
 	}
-	contactID, err := db.ConsoleContact(ctx, camp.ID, *unit, dialogs.Filler, *name)
+	contactID, err := db.ConsoleContact(ctx, camp.ID, *unit, r, *name)
 	if err != nil {
 		return err
 	}
 	c := &console{
-		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log},
+		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}},
 		db:     db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
 	}
 	return c.run(ctx, e.stdin)
@@ -187,6 +195,19 @@ func (c *console) send(ctx context.Context, in dialogs.Input) error {
 	}
 	for _, r := range replies {
 		printReply(c.out, r)
+	}
+	// Messages from others (review requests, results) arrive here.
+	inbox, err := c.db.PendingFor(ctx, c.contact)
+	if err != nil {
+		return err
+	}
+	for _, m := range inbox {
+		fmt.Fprintln(c.out, "\n📨")
+		printReply(c.out, m.Reply)
+		replies = append(replies, m.Reply)
+		if err := c.db.OutboxSent(ctx, m.ID); err != nil {
+			return err
+		}
 	}
 	if len(replies) > 0 {
 		c.last = replies

@@ -16,6 +16,7 @@ import (
 	"tianbao/bot"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/reports"
 	"tianbao/store"
 )
 
@@ -59,6 +60,13 @@ func botConfig(e *env) (bot.Config, error) {
 		}
 		cfg.Workers = n
 	}
+	if r := os.Getenv("SEND_RATE"); r != "" {
+		v, err := strconv.ParseFloat(r, 64)
+		if err != nil || v <= 0 || v > 30 {
+			return cfg, fmt.Errorf("SEND_RATE=%q: want messages per second, above 0 and at most 30 (Telegram's limit)", r)
+		}
+		cfg.SendRate = v
+	}
 	if cfg.Token == "" {
 		return cfg, errors.New("set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to the token @BotFather gave you")
 	}
@@ -88,6 +96,7 @@ flight and exits. Long polling by default; a webhook when WEBHOOK_URL is set
 	if _, err := reg.Campaign(ctx, campaigns.BuiltinID); err != nil {
 		return err
 	}
+	cfg.Summaries = reports.Summarizer{DB: db.DB}
 	b, err := bot.New(ctx, cfg, db.DB, reg)
 	if err != nil {
 		return err
@@ -195,5 +204,46 @@ func runHealthcheck(ctx context.Context, e *env, args []string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("unhealthy: HTTP %d", resp.StatusCode)
 	}
+	return nil
+}
+
+func runSummary(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "summary", `summary --campaign ID --unit CODE [--at "2018-12-07 09:30"]
+
+Prints /summary for the unit's subtree: per form how many units are in each
+state, the late units by name, key totals, days to the deadline.`)
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
+	unit := fs.String("unit", "", "unit code (the province: 330000)")
+	at := fs.String("at", "", "the moment to judge deadlines at, in the campaign's time zone (default now)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *unit == "" {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
+	if err != nil {
+		return err
+	}
+	if camp.Units[*unit] == nil {
+		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
+	}
+	now := time.Now()
+	if *at != "" {
+		if now, err = time.ParseInLocation("2006-01-02 15:04", *at, camp.TimeZone); err != nil {
+			return fmt.Errorf("--at %q: want YYYY-MM-DD HH:MM", *at)
+		}
+	}
+	text, _, err := reports.Summarizer{DB: db.DB}.Summary(ctx, camp, *unit, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, text)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/reports"
 	"tianbao/store"
 )
 
@@ -36,7 +37,8 @@ type Env struct {
 // New makes an engine on db with the built-in campaign and the clock at now.
 func New(t testing.TB, db *store.DB, now time.Time) *Env {
 	e := &Env{T: t, DB: db, Registry: campaigns.NewRegistry(db), Now: now}
-	e.Engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: e.Registry, Now: func() time.Time { return e.Now }}
+	e.Engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: e.Registry, Now: func() time.Time { return e.Now },
+		Summaries: reports.Summarizer{DB: db}}
 	if _, err := e.Registry.Campaign(context.Background(), campaigns.BuiltinID); err != nil {
 		t.Fatalf("install built-in campaign: %v", err)
 	}
@@ -60,6 +62,12 @@ func (e *Env) ContactIn(campaign, unit, name string) *Chat {
 func (e *Env) Reviewer(unit, name string) *Chat {
 	e.T.Helper()
 	return e.contact(campaigns.BuiltinID, unit, name, dialogs.Reviewer)
+}
+
+// Admin makes (or finds) an admin of unit in the built-in campaign.
+func (e *Env) Admin(unit, name string) *Chat {
+	e.T.Helper()
+	return e.contact(campaigns.BuiltinID, unit, name, dialogs.Admin)
 }
 
 func (e *Env) contact(campaign, unit, name string, role dialogs.Role) *Chat {

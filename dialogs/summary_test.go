@@ -1,0 +1,65 @@
+package dialogs_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"tianbao/dialogs/dialogtest"
+)
+
+func TestSummaryForProvinceAndCity(t *testing.T) {
+	env := newEnv(t)
+	hz := env.Reviewer("330100", "杭州审核")
+	// Three 杭州 counties send 附件3; one is approved, one returned, one
+	// waits; 西湖区 also has a park in 附件2, submitted.
+	for i, unit := range []string{"330106", "330102", "330103"} {
+		c := env.Contact(unit, "联系人")
+		fillA3(c, []string{"2", "3", "4"}[i])
+		c.Press("✅ 提交")
+	}
+	hz.Inbox()
+	reviews := hz.Last
+	hz.Last = reviews[:1]
+	hz.Press("✅ 通过")
+	hz.Last = reviews[1:2]
+	hz.Press("↩️ 退回").Say("请核实").Press("确认退回")
+	xh := env.Contact("330106", "联系人")
+	xh.Say("/start").Press("附件2").Press("➕ 添加园区")
+	park(xh, "西湖创业园", "生产制造类", "智能装备", "政府主导开发", "50", "6", "2019-06")
+	xh.Press("本部分填完了").Press("本部分没有园区").Press("本部分没有园区").Press("✅ 提交").Expect("已提交")
+
+	// Two days after the counties' deadline.
+	env.Now = time.Date(2018, 12, 7, 9, 30, 0, 0, dialogtest.Shanghai)
+	province := env.Admin("330000", "省办")
+	province.Say("/summary").Expect(
+		"📊 浙江省 填报进度", "截至 2018年12月7日 09:30",
+		"【附件3】2018-2022年小微企业园建设规划目标",
+		"县（市、区）：已通过 1 · 已提交 1 · 已退回 1 · 未开始 86（共 89），截止 12月5日，已过 2 天",
+		"逾期未报 87 个：上城区、", " 等 87 个",
+		"合计（已提交和已通过）：按建设方式新建成（家） 6", // 2 + 4 (the returned 3 does not count)
+		"可建成 1 个园区，完成改造提升 0 个园区，开工建设 0 个园区",
+		"设区市：未开始 11（共 11），截止 12月10日，还剩 3 天",
+		"各设区市：", "杭州市：已通过 1/",
+	)
+	provinceSummary := province.Last
+	if labels := province.Labels(); len(labels) != 11 || labels[0] != "杭州市" {
+		t.Fatalf("drill-down buttons %v", labels)
+	}
+	if len(province.Text()) > 4096*3 {
+		t.Errorf("summary of %d characters", len(province.Text()))
+	}
+	province.Press("杭州市").Expect("📊 杭州市 填报进度", "逾期未报 11 个：上城区、江干区", "县（市、区）：已通过 1 · 已提交 1 · 已退回 1 · 未开始 10（共 13）", "合计（已提交和已通过）：0 个文件")
+	// A city reviewer sees only their own subtree.
+	hz.Say("/summary").Expect("📊 杭州市 填报进度").ExpectNot("宁波市")
+	hz.Last = provinceSummary
+	hz.Press("杭州市").Expect("📊 杭州市")
+	nb := env.Reviewer("330200", "宁波审核")
+	nb.Last = provinceSummary
+	nb.Press("杭州市").Expect("您无权审核这个单位的提交。").ExpectNot("📊")
+	// A filler's /summary is their own unit's status.
+	xh.Say("/summary").Expect("您好，联系人（西湖区）", "附件3").ExpectNot("📊")
+	if !strings.Contains(province.Text(), "杭州市") {
+		t.Error("drill-down lost")
+	}
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/lib/pq"
+)
+
+// UnitFormState is where one unit stands on one form.
+type UnitFormState struct {
+	Unit    string `db:"unit_code"`
+	Form    string `db:"form_id"`
+	Status  string `db:"status"`
+	Started bool   `db:"started"`
+}
+
+// FormStates returns the state of every draft of the given units (a unit
+// without a row for a form has not opened it).
+func (db *DB) FormStates(ctx context.Context, campaign string, units []string) ([]UnitFormState, error) {
+	var out []UnitFormState
+	err := db.SelectContext(ctx, &out, `SELECT d.unit_code, d.form_id, d.status,
+			(d.status <> 'draft' OR d.flags ? 'done'
+			 OR EXISTS (SELECT 1 FROM answers a WHERE a.campaign_id = d.campaign_id AND a.unit_code = d.unit_code AND a.form_id = d.form_id)
+			 OR EXISTS (SELECT 1 FROM answer_rows r WHERE r.campaign_id = d.campaign_id AND r.unit_code = d.unit_code AND r.form_id = d.form_id)) AS started
+		FROM drafts d WHERE d.campaign_id = $1 AND d.unit_code = ANY($2)`, campaign, pq.Array(units))
+	if err != nil {
+		return nil, fmt.Errorf("form states: %w", err)
+	}
+	return out, nil
+}
+
+// FieldSums adds up the numeric answers of a form over units whose draft
+// has one of the statuses, by section/field.
+func (db *DB) FieldSums(ctx context.Context, campaign, form string, units, statuses []string) (map[string]float64, error) {
+	var rows []struct {
+		Key string  `db:"k"`
+		Sum float64 `db:"s"`
+	}
+	err := db.SelectContext(ctx, &rows, `SELECT a.section_id || '/' || a.field_id AS k, sum(a.value::numeric)::float8 AS s
+		FROM answers a JOIN drafts d ON d.campaign_id = a.campaign_id AND d.unit_code = a.unit_code AND d.form_id = a.form_id
+		WHERE a.campaign_id = $1 AND a.form_id = $2 AND a.unit_code = ANY($3) AND d.status = ANY($4)
+			AND a.value ~ '^[0-9]+(\.[0-9]+)?$'
+		GROUP BY 1`, campaign, form, pq.Array(units), pq.Array(statuses))
+	if err != nil {
+		return nil, fmt.Errorf("sums of %s: %w", form, err)
+	}
+	out := make(map[string]float64, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.Sum
+	}
+	return out, nil
+}
+
+// RowCounts counts the list rows of a form over units whose draft has one
+// of the statuses, by section.
+func (db *DB) RowCounts(ctx context.Context, campaign, form string, units, statuses []string) (map[string]int, error) {
+	var rows []struct {
+		Section string `db:"section_id"`
+		N       int    `db:"n"`
+	}
+	err := db.SelectContext(ctx, &rows, `SELECT r.section_id, count(*) AS n
+		FROM answer_rows r JOIN drafts d ON d.campaign_id = r.campaign_id AND d.unit_code = r.unit_code AND d.form_id = r.form_id
+		WHERE r.campaign_id = $1 AND r.form_id = $2 AND r.unit_code = ANY($3) AND d.status = ANY($4)
+		GROUP BY 1`, campaign, form, pq.Array(units), pq.Array(statuses))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", form, err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Section] = r.N
+	}
+	return out, nil
+}
+
+// FormatNumber writes a sum without float noise.
+func FormatNumber(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
