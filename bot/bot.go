@@ -228,6 +228,8 @@ func (b *Bot) setCommands(ctx context.Context) error {
 		{Command: "skip", Description: t.CommandSkip},
 		{Command: "cancel", Description: t.CommandCancel},
 		{Command: "help", Description: t.CommandHelp},
+		{Command: "summary", Description: t.CommandSummary},
+		{Command: "export", Description: t.CommandExport},
 		{Command: "invite", Description: t.CommandInvite},
 	}
 	if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds}); err != nil {

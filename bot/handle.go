@@ -107,8 +107,11 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if cmd == "invite" {
+	switch cmd {
+	case "invite":
 		return "", b.inviteMenu(ctx, c, chat)
+	case "export":
+		return "", b.export(ctx, c, chat)
 	}
 	in := dialogs.Input{ContactID: c.ID, Text: m.Text, Key: inputKey(u)}
 	if cmd == "start" {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"tianbao/dialogs"
+	"tianbao/reports"
 	"tianbao/store"
 )
 
@@ -135,4 +137,30 @@ func (b *Bot) inviteButton(ctx context.Context, c *store.TelegramContact, chat i
 		return show(text, nil)
 	}
 	return show(dialogs.Texts.InviteNotAllowed, nil)
+}
+
+// export sends a reviewer the XLSX of their subtree (approved data).
+func (b *Bot) export(ctx context.Context, c *store.TelegramContact, chat int64) error {
+	if c.Role != dialogs.Reviewer && c.Role != dialogs.Admin {
+		return b.sendPlain(ctx, chat, dialogs.Texts.ExportOnlyReviewers)
+	}
+	camp, err := b.reg.Campaign(ctx, c.Campaign)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := (reports.Exporter{DB: b.db}).WriteXLSX(ctx, &buf, camp, c.Unit, reports.ExportOptions{}); err != nil {
+		return err
+	}
+	unit := camp.Units[c.Unit]
+	now := b.cfg.Now().In(camp.TimeZone)
+	name := fmt.Sprintf("%s-%s-%s.xlsx", camp.ID, unit.Name, now.Format("20060102-1504"))
+	return b.retry(ctx, func() error {
+		_, err := b.tg.SendDocument(ctx, &tgbot.SendDocumentParams{
+			ChatID:   chat,
+			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(buf.Bytes())},
+			Caption:  fmt.Sprintf(dialogs.Texts.ExportCaption, unit.Name, camp.Title, now.Format("1月2日 15:04")),
+		})
+		return err
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/lib/pq"
 )
@@ -77,4 +78,73 @@ func (db *DB) RowCounts(ctx context.Context, campaign, form string, units, statu
 // FormatNumber writes a sum without float noise.
 func FormatNumber(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// ExportRow is one record or row of a unit's form section.
+type ExportRow struct {
+	Unit   string
+	Row    string
+	Status string
+	Values map[string]string
+}
+
+// ExportRows streams the rows of one section of a form for the given units,
+// in the units' order (then the rows' order), limited to drafts with one
+// of the statuses. Memory stays flat however many rows there are.
+func (db *DB) ExportRows(ctx context.Context, campaign, form, section string, units, statuses []string, fn func(ExportRow) error) error {
+	rows, err := db.QueryxContext(ctx, `SELECT a.unit_code, a.row_key, d.status, a.field_id, a.value
+		FROM unnest($4::text[]) WITH ORDINALITY AS o(code, ord)
+		JOIN drafts d ON d.campaign_id = $1 AND d.unit_code = o.code AND d.form_id = $2 AND d.status = ANY($5)
+		JOIN answers a ON a.campaign_id = $1 AND a.unit_code = o.code AND a.form_id = $2 AND a.section_id = $3
+		LEFT JOIN answer_rows r ON r.campaign_id = $1 AND r.unit_code = o.code AND r.form_id = $2
+			AND r.section_id = $3 AND r.row_key = a.row_key
+		ORDER BY o.ord, COALESCE(r.seq, 0), a.row_key`, campaign, form, section, pq.Array(units), pq.Array(statuses))
+	if err != nil {
+		return fmt.Errorf("export %s/%s: %w", form, section, err)
+	}
+	defer rows.Close()
+	var cur *ExportRow
+	for rows.Next() {
+		var unit, row, status, field, value string
+		if err := rows.Scan(&unit, &row, &status, &field, &value); err != nil {
+			return fmt.Errorf("export %s/%s: %w", form, section, err)
+		}
+		if cur == nil || cur.Unit != unit || cur.Row != row {
+			if cur != nil {
+				if err := fn(*cur); err != nil {
+					return err
+				}
+			}
+			cur = &ExportRow{Unit: unit, Row: row, Status: status, Values: map[string]string{}}
+		}
+		cur.Values[field] = value
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export %s/%s: %w", form, section, err)
+	}
+	if cur != nil {
+		return fn(*cur)
+	}
+	return nil
+}
+
+// ExportFile is an uploaded document referred to by an answer.
+type ExportFile struct {
+	ID      int64  `db:"id"`
+	Unit    string `db:"unit_code"`
+	Name    string `db:"name"`
+	Content []byte `db:"content"`
+}
+
+// FileByRef loads a stored file by its reference ("file:ID").
+func (db *DB) FileByRef(ctx context.Context, ref string) (*ExportFile, error) {
+	id, ok := strings.CutPrefix(ref, "file:")
+	if !ok {
+		return nil, fmt.Errorf("file reference %q: %w", ref, ErrNotFound)
+	}
+	var f ExportFile
+	if err := db.GetContext(ctx, &f, `SELECT id, unit_code, name, content FROM files WHERE id = $1`, id); err != nil {
+		return nil, fmt.Errorf("file %s: %w", ref, err)
+	}
+	return &f, nil
 }

@@ -63,6 +63,8 @@ requests of the units below arrive as messages (📨) with their buttons, and
 		return err
 	}
 	c := &console{
+		role:   r,
+		camp:   camp,
 		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}},
 		db:     db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
 	}
@@ -71,6 +73,8 @@ requests of the units below arrive as messages (📨) with their buttons, and
 
 // console is a terminal client of the engine.
 type console struct {
+	role     dialogs.Role
+	camp     *dialogs.Campaign
 	engine   *dialogs.Engine
 	db       *database
 	contact  int64
@@ -121,6 +125,9 @@ func (c *console) input(ctx context.Context, line string) (dialogs.Input, error)
 		in.File = f
 		return in, nil
 	}
+	if cmd, _ := dialogs.ParseCommand(line); cmd == "export" {
+		return in, c.export(ctx)
+	}
 	if strings.HasPrefix(line, "/") {
 		in.Text = line
 		return in, nil
@@ -164,6 +171,30 @@ func (c *console) chooseButton(line string) (string, bool) {
 		return match[0].Data, true
 	}
 	return "", false
+}
+
+// export writes the subtree's XLSX under ./exports and prints its path.
+func (c *console) export(ctx context.Context) error {
+	if c.role != dialogs.Reviewer && c.role != dialogs.Admin {
+		return errors.New(dialogs.Texts.ExportOnlyReviewers)
+	}
+	if err := os.MkdirAll("exports", 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join("exports", fmt.Sprintf("%s-%s-%s.xlsx", c.campaign, c.unit, time.Now().Format("20060102-150405")))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := (reports.Exporter{DB: c.db.DB}).WriteXLSX(ctx, f, c.camp, c.unit, reports.ExportOptions{}); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(path)
+	return errors.New(fmt.Sprintf(dialogs.Texts.ExportWritten, abs))
 }
 
 func (c *console) upload(ctx context.Context, path string) (*dialogs.FileInput, error) {
@@ -232,20 +263,35 @@ func printReply(w io.Writer, r dialogs.Reply) {
 }
 
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", `export --campaign ID --unit CODE --form FORM --format csv
+	fs := newFlags(e, "export", `export --campaign ID --unit CODE [--form FORM] [--format xlsx|csv|zip] [--out FILE] [--include-drafts] [--bom]
 
-Writes the unit's current answers for the form (draft or submitted) as CSV to
-standard output: UTF-8, a header row of the field labels, one line per
-record or row, canonical values.`)
+xlsx (the default): the notice's tables for the unit's subtree, one sheet
+  per form, laid out like the notice; needs --out.
+csv: one form (--form). For a unit without units below it: its current
+  answers (draft or submitted), a header row of the field labels, one line
+  per record or row. For a city or the province: every unit's rows below it,
+  with 所属地区 first. To standard output, or --out (then with a UTF-8 BOM so
+  Excel reads the Chinese text; --bom adds it on standard output too).
+zip: the XLSX with the uploaded documents, named by unit; needs --out.
+By default only approved data of the units below; --include-drafts adds the
+rest with a 状态 column.`)
 	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
 	unit := fs.String("unit", "", "unit code")
-	form := fs.String("form", "", "form id (a1, a2, a3, policies, a4)")
-	format := fs.String("format", "csv", "output format: csv")
-	bom := fs.Bool("bom", false, "start with a UTF-8 byte-order mark (for Excel)")
+	form := fs.String("form", "", "form id for csv (a1, a2, a3, policies, a4)")
+	format := fs.String("format", "", "xlsx, csv or zip (default: csv with --form, else xlsx)")
+	out := fs.String("out", "", "file to write")
+	drafts := fs.Bool("include-drafts", false, "include data not yet approved, with its state")
+	bom := fs.Bool("bom", false, "start CSV on standard output with a UTF-8 byte-order mark")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *unit == "" || *form == "" || *format != "csv" {
+	if *format == "" {
+		*format = "xlsx"
+		if *form != "" {
+			*format = "csv"
+		}
+	}
+	if *unit == "" || (*format == "csv" && *form == "") || (*format != "csv" && *out == "") || (*format != "csv" && *format != "xlsx" && *format != "zip") {
 		fs.Usage()
 		return errUsage
 	}
@@ -258,20 +304,54 @@ record or row, canonical values.`)
 	if err != nil {
 		return err
 	}
+	u := camp.Units[*unit]
+	if u == nil {
+		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
+	}
+	x := reports.Exporter{DB: db.DB}
+	opt := reports.ExportOptions{IncludeDrafts: *drafts}
+	write := func(fn func(io.Writer) error) error {
+		if *out == "" {
+			return fn(e.stdout)
+		}
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			f.Close()
+			os.Remove(*out)
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stderr, "wrote", *out)
+		return nil
+	}
+	switch *format {
+	case "xlsx":
+		return write(func(w io.Writer) error { return x.WriteXLSX(ctx, w, camp, *unit, opt) })
+	case "zip":
+		return write(func(w io.Writer) error { return x.WriteZip(ctx, w, camp, *unit, opt) })
+	}
 	f := camp.Form(*form)
 	if f == nil {
 		return fmt.Errorf("campaign %s has no form %q", camp.ID, *form)
 	}
-	if camp.Units[*unit] == nil {
-		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
-	}
-	drafts, err := db.UnitDrafts(ctx, camp.ID, *unit)
-	if err != nil {
+	var table reports.Table
+	if len(u.Children) == 0 {
+		all, err := db.UnitDrafts(ctx, camp.ID, *unit)
+		if err != nil {
+			return err
+		}
+		d := all[f.ID]
+		if d == nil {
+			d = dialogs.NewDraft(camp.ID, *unit, f.ID)
+		}
+		table = reports.FormTable(f, d)
+	} else if table, err = x.SubtreeTable(ctx, camp, *unit, f, opt); err != nil {
 		return err
 	}
-	d := drafts[f.ID]
-	if d == nil {
-		d = dialogs.NewDraft(camp.ID, *unit, f.ID)
-	}
-	return reports.WriteCSV(e.stdout, reports.FormTable(f, d), *bom)
+	return write(func(w io.Writer) error { return reports.WriteCSV(w, table, *bom || *out != "") })
 }

@@ -1,0 +1,115 @@
+package reports
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"tianbao/dialogs"
+)
+
+// SubtreeTable lays out a form for every unit of a subtree that fills it:
+// the unit's table (FormTable) with 所属地区 first, units in order, only
+// those whose draft has one of the statuses.
+func (x Exporter) SubtreeTable(ctx context.Context, c *dialogs.Campaign, unit string, form *dialogs.Form, opt ExportOptions) (Table, error) {
+	var out Table
+	want := map[string]bool{}
+	for _, s := range opt.statuses() {
+		want[s] = true
+	}
+	for _, u := range descendants(c, unit) {
+		if !form.FilledBy(u.Level) {
+			continue
+		}
+		drafts, err := x.DB.UnitDrafts(ctx, c.ID, u.Code)
+		if err != nil {
+			return Table{}, err
+		}
+		d := drafts[form.ID]
+		if d == nil || !want[string(d.Status)] {
+			continue
+		}
+		t := FormTable(form, d)
+		if out.Header == nil {
+			out.Header = append([]string{"所属地区"}, t.Header...)
+			if opt.IncludeDrafts {
+				out.Header = append(out.Header, "状态")
+			}
+		}
+		for _, r := range t.Rows {
+			line := append([]string{areaName(c, u)}, r...)
+			if opt.IncludeDrafts {
+				line = append(line, statusNames[string(d.Status)])
+			}
+			out.Rows = append(out.Rows, line)
+		}
+	}
+	if out.Header == nil {
+		out.Header = append([]string{"所属地区"}, FormTable(form, dialogs.NewDraft(c.ID, unit, form.ID)).Header...)
+	}
+	return out, nil
+}
+
+// WriteZip bundles the XLSX with the uploaded documents (policy files, plan
+// texts), named by unit: 文件/杭州市西湖区/附件4-规划.docx.
+func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign, unit string, opt ExportOptions) error {
+	zw := zip.NewWriter(w)
+	xw, err := zw.Create(c.ID + "-" + c.Units[unit].Name + ".xlsx")
+	if err != nil {
+		return err
+	}
+	if err := x.WriteXLSX(ctx, xw, c, unit, opt); err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, s := range opt.statuses() {
+		want[s] = true
+	}
+	seen := map[string]bool{}
+	for _, u := range descendants(c, unit) {
+		drafts, err := x.DB.UnitDrafts(ctx, c.ID, u.Code)
+		if err != nil {
+			return err
+		}
+		for _, f := range c.Forms {
+			d := drafts[f.ID]
+			if d == nil || !want[string(d.Status)] {
+				continue
+			}
+			for _, s := range f.Sections {
+				for i, r := range d.Rows(s.ID) {
+					for _, fd := range s.Fields {
+						fv, ok := dialogs.DecodeFile(r.Values[fd.ID])
+						if fd.Type != dialogs.File || !ok {
+							continue
+						}
+						file, err := x.DB.FileByRef(ctx, fv.Ref)
+						if err != nil {
+							return err
+						}
+						name := fmt.Sprintf("%s-%s", f.Short, fv.Name)
+						if s.Kind == dialogs.List {
+							name = fmt.Sprintf("%s-%d-%s", f.Short, i+1, fv.Name)
+						}
+						p := path.Join("文件", areaName(c, u), strings.ReplaceAll(name, "/", "_"))
+						if seen[p] {
+							continue
+						}
+						seen[p] = true
+						fw, err := zw.Create(p)
+						if err != nil {
+							return err
+						}
+						if _, err := fw.Write(file.Content); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+	}
+	return zw.Close()
+}

@@ -1,0 +1,752 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"tianbao/dialogs"
+	"tianbao/store"
+)
+
+// Exporter writes the notice's tables for a unit's subtree.
+type Exporter struct {
+	DB *store.DB
+}
+
+// ExportOptions choose what goes into an export.
+type ExportOptions struct {
+	// IncludeDrafts adds units whose form is not approved (draft,
+	// submitted, returned), with a 状态 column; by default only approved
+	// data is exported.
+	IncludeDrafts bool
+}
+
+func (o ExportOptions) statuses() []string {
+	if o.IncludeDrafts {
+		return []string{"draft", "submitted", "returned", "approved"}
+	}
+	return []string{"approved"}
+}
+
+var statusNames = map[string]string{"draft": "草稿", "submitted": "已提交", "returned": "已退回", "approved": "已通过"}
+
+// stampLine is the line the notice prints under some titles.
+const stampLine = "小微企业园工作联席会议（领导小组）办公室（盖章）"
+
+// column is one column of a sheet: its header groups and label, and how a
+// row's value is found.
+type column struct {
+	groups []string
+	label  string
+	width  float64
+	value  func(r sheetRow) cell
+}
+
+// sheetRow is what a data row is made of.
+type sheetRow struct {
+	unit    *dialogs.Unit
+	seq     int
+	rowKey  string
+	section *dialogs.Section
+	values  map[string]string
+	status  string
+	total   bool
+	label   string // for total rows
+}
+
+// cell is a value with its kind, for the style.
+type cell struct {
+	v    any
+	kind int // 0 text, 1 integer, 2 decimal
+}
+
+// WriteXLSX writes one sheet per form: the subtree's approved data (or all,
+// with IncludeDrafts), laid out like the notice.
+func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaign, unit string, opt ExportOptions) error {
+	top := c.Units[unit]
+	if top == nil {
+		return fmt.Errorf("export: unit %s not in campaign %s", unit, c.ID)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	units := descendants(c, unit)
+	sheets := 0
+	for _, form := range c.Forms {
+		var fillers []*dialogs.Unit
+		for _, u := range units {
+			if form.FilledBy(u.Level) {
+				fillers = append(fillers, u)
+			}
+		}
+		if len(fillers) == 0 {
+			continue
+		}
+		name := form.Short
+		if name == "" {
+			name = form.ID
+		}
+		if sheets == 0 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return err
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+		sheets++
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return err
+		}
+		sh := &sheet{sw: sw, st: st}
+		if err := x.writeForm(ctx, sh, c, top, form, fillers, opt); err != nil {
+			return fmt.Errorf("export %s: %w", form.ID, err)
+		}
+		if err := sw.Flush(); err != nil {
+			return err
+		}
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+// sheet writes rows in order with the merges and styles of the layout.
+type sheet struct {
+	sw  *excelize.StreamWriter
+	st  *styles
+	row int // the last row written, 1-based
+}
+
+func (s *sheet) put(values []excelize.Cell) error {
+	s.row++
+	return s.sw.SetRow(cellName(1, s.row), toIface(values))
+}
+
+func toIface(cells []excelize.Cell) []any {
+	out := make([]any, len(cells))
+	for i, c := range cells {
+		out[i] = c
+	}
+	return out
+}
+
+func cellName(col, row int) string {
+	name, _ := excelize.CoordinatesToCellName(col, row)
+	return name
+}
+
+func (s *sheet) merge(c1, r1, c2, r2 int) error {
+	if c1 == c2 && r1 == r2 {
+		return nil
+	}
+	return s.sw.MergeCell(cellName(c1, r1), cellName(c2, r2))
+}
+
+// banner writes the title (and the 盖章 line) across width columns.
+func (s *sheet) banner(title, stamp string, width int) error {
+	if err := s.put(row(width, excelize.Cell{StyleID: s.st.title, Value: title})); err != nil {
+		return err
+	}
+	if err := s.merge(1, s.row, width, s.row); err != nil {
+		return err
+	}
+	if stamp == "" {
+		return nil
+	}
+	if err := s.put(row(width, excelize.Cell{StyleID: s.st.stamp, Value: stamp})); err != nil {
+		return err
+	}
+	return s.merge(1, s.row, width, s.row)
+}
+
+func row(width int, first excelize.Cell) []excelize.Cell {
+	cells := make([]excelize.Cell, width)
+	cells[0] = first
+	return cells
+}
+
+// header writes the grouped header rows of cols: equal groups side by side
+// merge across, and a label with fewer groups than the deepest column merges
+// down to the last header row. Offset shifts the columns right.
+func (s *sheet) header(cols []column, offset int, lead string) error {
+	depth := headerDepth(cols)
+	first := s.row + 1
+	for level := 0; level < depth; level++ {
+		cells := make([]excelize.Cell, offset+len(cols))
+		for j := range cells {
+			cells[j] = excelize.Cell{StyleID: s.st.header}
+		}
+		if level == 0 && offset > 0 {
+			cells[0].Value = lead
+		}
+		for j, c := range cols {
+			switch {
+			case level < len(c.groups):
+				if j == 0 || !sameGroups(cols[j-1], c, level) {
+					cells[offset+j].Value = c.groups[level]
+				}
+			case level == len(c.groups):
+				cells[offset+j].Value = c.label
+			}
+		}
+		if err := s.put(cells); err != nil {
+			return err
+		}
+	}
+	for j, c := range cols {
+		col := offset + j + 1
+		if err := s.merge(col, first+len(c.groups), col, first+depth-1); err != nil {
+			return err
+		}
+		for level := range c.groups {
+			if j > 0 && sameGroups(cols[j-1], c, level) {
+				continue
+			}
+			k := j
+			for k+1 < len(cols) && sameGroups(cols[k], cols[k+1], level) {
+				k++
+			}
+			if err := s.merge(col, first+level, offset+k+1, first+level); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// headerDepth is the number of header rows cols need.
+func headerDepth(cols []column) int {
+	depth := 1
+	for _, c := range cols {
+		depth = max(depth, len(c.groups)+1)
+	}
+	return depth
+}
+
+// freeze keeps the banner and header rows (and xSplit columns) in view; it
+// must come before the first row is written.
+func (s *sheet) freeze(form *dialogs.Form, stamp string, cols []column, xSplit int) error {
+	y := 1 + headerDepth(cols)
+	if stamp != "" {
+		y++
+	}
+	p := &excelize.Panes{Freeze: true, YSplit: y, XSplit: xSplit, TopLeftCell: cellName(xSplit+1, y+1), ActivePane: "bottomLeft"}
+	if xSplit > 0 {
+		p.ActivePane = "bottomRight"
+	}
+	return s.sw.SetPanes(p)
+}
+
+// sameGroups: b continues a's group at level (the same groups down to it).
+func sameGroups(a, b column, level int) bool {
+	if len(a.groups) <= level || len(b.groups) <= level {
+		return false
+	}
+	for i := 0; i <= level; i++ {
+		if a.groups[i] != b.groups[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldColumn is a column of a section's export columns.
+func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
+	c := column{groups: col.Group, label: col.Label, width: width(col.Label)}
+	fd := col.Field
+	switch {
+	case fd != nil && fd.Type == dialogs.Integer:
+		c.width = max(c.width, 10)
+		c.value = func(r sheetRow) cell {
+			if n, err := strconv.Atoi(r.values[fd.ID]); err == nil {
+				return cell{v: n, kind: 1}
+			}
+			return cell{v: r.values[fd.ID]}
+		}
+	case fd != nil && fd.Type == dialogs.Decimal:
+		c.width = max(c.width, 12)
+		c.value = func(r sheetRow) cell {
+			if v, err := strconv.ParseFloat(r.values[fd.ID], 64); err == nil {
+				return cell{v: v, kind: 2}
+			}
+			return cell{v: r.values[fd.ID]}
+		}
+	default:
+		if fd != nil && fd.Type == dialogs.Text {
+			c.width = max(c.width, 18)
+		}
+		c.value = func(r sheetRow) cell { return cell{v: ColumnValue(sec, col, r.values)} }
+	}
+	return c
+}
+
+func width(label string) float64 {
+	return min(max(float64(utf8.RuneCountInString(label))*2.2+2, 8), 40)
+}
+
+func (s *sheet) widths(cols []column) error {
+	for i, c := range cols {
+		if err := s.sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *sheet) dataRow(cols []column, r sheetRow) error {
+	cells := make([]excelize.Cell, len(cols))
+	for i, c := range cols {
+		v := c.value(r)
+		style := s.st.text
+		switch {
+		case v.kind == 1 && r.total:
+			style = s.st.totalInt
+		case v.kind == 2 && r.total:
+			style = s.st.totalDec
+		case r.total:
+			style = s.st.total
+		case v.kind == 1:
+			style = s.st.integer
+		case v.kind == 2:
+			style = s.st.decimal
+		}
+		cells[i] = excelize.Cell{StyleID: style, Value: v.v}
+	}
+	return s.put(cells)
+}
+
+func stampFor(c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form) string {
+	if !form.Stamp {
+		return ""
+	}
+	if top.Level == dialogs.City {
+		return top.Name + stampLine
+	}
+	return "　　　市" + stampLine
+}
+
+func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+	kinds := map[dialogs.SectionKind]int{}
+	for _, s := range form.Sections {
+		kinds[s.Kind]++
+	}
+	switch {
+	case kinds[dialogs.List] == len(form.Sections):
+		return x.listForm(ctx, sh, c, top, form, fillers, opt)
+	case kinds[dialogs.Record] == len(form.Sections):
+		return x.recordForm(ctx, sh, c, top, form, fillers, opt)
+	}
+	return x.mixedForm(ctx, sh, c, top, form, fillers, opt)
+}
+
+func codesOf(units []*dialogs.Unit) []string {
+	out := make([]string, len(units))
+	for i, u := range units {
+		out[i] = u.Code
+	}
+	return out
+}
+
+func statusColumn() column {
+	return column{label: "状态", width: 8, value: func(r sheetRow) cell { return cell{v: statusNames[r.status]} }}
+}
+
+// recordForm: one row per unit, the city before its counties, with a 总计
+// row per city and for the whole export where the section asks for one.
+func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+	unitLabel := "市、县（市、区）"
+	if !form.FilledBy(dialogs.City) {
+		unitLabel = "县（市、区）"
+	}
+	cols := []column{{label: unitLabel, width: 16, value: func(r sheetRow) cell {
+		if r.total {
+			return cell{v: r.label}
+		}
+		return cell{v: r.unit.Name}
+	}}}
+	total := false
+	for _, s := range form.Sections {
+		total = total || s.Total
+		for _, col := range s.Columns {
+			cols = append(cols, fieldColumn(s, col))
+		}
+	}
+	if opt.IncludeDrafts {
+		cols = append(cols, statusColumn())
+	}
+	data := map[string]sheetRow{}
+	for _, s := range form.Sections {
+		err := x.DB.ExportRows(ctx, c.ID, form.ID, s.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+			sr, ok := data[r.Unit]
+			if !ok {
+				sr = sheetRow{unit: c.Units[r.Unit], status: r.Status, values: map[string]string{}}
+			}
+			for k, v := range r.Values {
+				sr.values[k] = v
+			}
+			data[r.Unit] = sr
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := sh.widths(cols); err != nil {
+		return err
+	}
+	if err := sh.freeze(form, stampFor(c, top, form), cols, 1); err != nil {
+		return err
+	}
+	if err := sh.banner(form.Title, stampFor(c, top, form), len(cols)); err != nil {
+		return err
+	}
+	if err := sh.header(cols, 0, ""); err != nil {
+		return err
+	}
+	fills := map[string]bool{}
+	for _, u := range fillers {
+		fills[u.Code] = true
+	}
+	// Sums per section/field under a unit, for its 总计 row.
+	var walk func(u *dialogs.Unit) (map[string]float64, bool, error)
+	walk = func(u *dialogs.Unit) (map[string]float64, bool, error) {
+		sums := map[string]float64{}
+		any := false
+		if fills[u.Code] {
+			r, ok := data[u.Code]
+			if ok || opt.IncludeDrafts {
+				if !ok {
+					r = sheetRow{unit: u, values: map[string]string{}, status: "draft"}
+				}
+				if err := sh.dataRow(cols, r); err != nil {
+					return nil, false, err
+				}
+			}
+			if ok {
+				addSums(form, r.values, sums)
+				any = true
+			}
+		}
+		for _, code := range u.Children {
+			childSums, childAny, err := walk(c.Units[code])
+			if err != nil {
+				return nil, false, err
+			}
+			if childAny {
+				for k, v := range childSums {
+					sums[k] += v
+				}
+				any = true
+			}
+		}
+		if total && len(u.Children) > 0 && any {
+			label := u.Name + "总计"
+			if u.Code == top.Code {
+				label = "总计"
+			}
+			values := map[string]string{}
+			for k, v := range sums {
+				values[k] = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			if err := sh.dataRow(cols, sheetRow{total: true, label: label, values: values, unit: u}); err != nil {
+				return nil, false, err
+			}
+		}
+		return sums, any, nil
+	}
+	_, _, err := walk(top)
+	return err
+}
+
+// addSums adds a row's numeric answers (by field id) into sums.
+func addSums(form *dialogs.Form, values map[string]string, sums map[string]float64) {
+	for _, s := range form.Sections {
+		if !s.Total {
+			continue
+		}
+		for _, fd := range s.Fields {
+			if fd.Type != dialogs.Integer && fd.Type != dialogs.Decimal {
+				continue
+			}
+			if v, err := strconv.ParseFloat(values[fd.ID], 64); err == nil {
+				sums[fd.ID] += v
+			}
+		}
+	}
+}
+
+// listForm: a block per section (可建成, 完成改造提升, 开工建设), each with its
+// own header and rows numbered 序号 within the block, and the area.
+func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+	multi := len(form.Sections) > 1
+	lead := []column{
+		{label: "序号", width: 6, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
+		{label: "所属地区", width: 18, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
+	}
+	blocks := make([][]column, len(form.Sections))
+	widest := 0
+	for i, s := range form.Sections {
+		cols := append([]column(nil), lead...)
+		for _, col := range s.Columns {
+			cols = append(cols, fieldColumn(s, col))
+		}
+		if opt.IncludeDrafts {
+			cols = append(cols, statusColumn())
+		}
+		blocks[i] = cols
+		widest = max(widest, len(cols))
+	}
+	offset := 0
+	if multi {
+		offset = 1
+	}
+	// Widths: the widest of each position over the blocks.
+	widths := make([]column, widest+offset)
+	if multi {
+		widths[0] = column{width: 10}
+	}
+	for _, cols := range blocks {
+		for j, col := range cols {
+			widths[offset+j].width = max(widths[offset+j].width, col.width)
+		}
+	}
+	if err := sh.widths(widths); err != nil {
+		return err
+	}
+	if !multi {
+		if err := sh.freeze(form, stampFor(c, top, form), blocks[0], 0); err != nil {
+			return err
+		}
+	}
+	if err := sh.banner(form.Title, stampFor(c, top, form), widest+offset); err != nil {
+		return err
+	}
+	for i, s := range form.Sections {
+		cols := blocks[i]
+		start := sh.row + 1
+		if err := sh.header(cols, offset, s.Title); err != nil {
+			return err
+		}
+		seq := 0
+		err := x.DB.ExportRows(ctx, c.ID, form.ID, s.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+			seq++
+			sr := sheetRow{unit: c.Units[r.Unit], seq: seq, rowKey: r.Row, section: s, values: r.Values, status: r.Status}
+			cells := make([]excelize.Cell, offset+len(cols))
+			if multi {
+				cells[0] = excelize.Cell{StyleID: sh.st.header}
+			}
+			for j, col := range cols {
+				v := col.value(sr)
+				style := sh.st.text
+				if v.kind == 1 {
+					style = sh.st.integer
+				} else if v.kind == 2 {
+					style = sh.st.decimal
+				}
+				cells[offset+j] = excelize.Cell{StyleID: style, Value: v.v}
+			}
+			return sh.put(cells)
+		})
+		if err != nil {
+			return err
+		}
+		if seq == 0 { // the notice leaves an empty row in an empty section
+			cells := make([]excelize.Cell, offset+len(cols))
+			for j := range cells {
+				cells[j] = excelize.Cell{StyleID: sh.st.text}
+			}
+			if err := sh.put(cells); err != nil {
+				return err
+			}
+		}
+		if multi { // the section's name down the block's first column
+			if err := sh.merge(1, start, 1, sh.row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// areaName is a unit with its city: 杭州市西湖区.
+func areaName(c *dialogs.Campaign, u *dialogs.Unit) string {
+	if u == nil {
+		return ""
+	}
+	if p := c.Units[u.Parent]; p != nil && u.Level == dialogs.County {
+		return p.Name + u.Name
+	}
+	return u.Name
+}
+
+// mixedForm: a record part and a table part (附件4: the plan file and the
+// yearly targets): one row per unit and table row, the record's columns on
+// the unit's first row.
+func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+	cols := []column{
+		{label: "所属地区", width: 18, value: func(r sheetRow) cell {
+			if r.seq > 1 {
+				return cell{v: ""}
+			}
+			return cell{v: areaName(c, r.unit)}
+		}},
+	}
+	var table *dialogs.Section
+	var record []*dialogs.Section
+	for _, s := range form.Sections {
+		switch s.Kind {
+		case dialogs.Table:
+			table = s
+		case dialogs.Record:
+			record = append(record, s)
+		}
+	}
+	for _, s := range record {
+		for _, col := range s.Columns {
+			fc := fieldColumn(s, col)
+			inner := fc.value
+			fc.value = func(r sheetRow) cell {
+				if r.seq > 1 {
+					return cell{v: ""}
+				}
+				return inner(r)
+			}
+			cols = append(cols, fc)
+		}
+	}
+	if table != nil {
+		cols = append(cols, column{label: "年度", width: 14, value: func(r sheetRow) cell {
+			for _, rk := range table.Rows {
+				if rk.Key == r.rowKey {
+					return cell{v: rk.Title}
+				}
+			}
+			return cell{v: r.rowKey}
+		}})
+		for _, col := range table.Columns {
+			cols = append(cols, fieldColumn(table, col))
+		}
+	}
+	if opt.IncludeDrafts {
+		cols = append(cols, statusColumn())
+	}
+	recordValues := map[string]map[string]string{}
+	status := map[string]string{}
+	for _, s := range record {
+		err := x.DB.ExportRows(ctx, c.ID, form.ID, s.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+			if recordValues[r.Unit] == nil {
+				recordValues[r.Unit] = map[string]string{}
+			}
+			for k, v := range r.Values {
+				recordValues[r.Unit][k] = v
+			}
+			status[r.Unit] = r.Status
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	tableRows := map[string][]store.ExportRow{}
+	if table != nil {
+		err := x.DB.ExportRows(ctx, c.ID, form.ID, table.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+			tableRows[r.Unit] = append(tableRows[r.Unit], r)
+			status[r.Unit] = r.Status
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := sh.widths(cols); err != nil {
+		return err
+	}
+	if err := sh.freeze(form, stampFor(c, top, form), cols, 0); err != nil {
+		return err
+	}
+	if err := sh.banner(form.Title, stampFor(c, top, form), len(cols)); err != nil {
+		return err
+	}
+	if err := sh.header(cols, 0, ""); err != nil {
+		return err
+	}
+	for _, u := range fillers {
+		st, ok := status[u.Code]
+		if !ok {
+			continue
+		}
+		base := recordValues[u.Code]
+		rows := tableRows[u.Code]
+		if table != nil {
+			// In the table's own order of rows (years).
+			byKey := map[string]store.ExportRow{}
+			for _, r := range rows {
+				byKey[r.Row] = r
+			}
+			rows = rows[:0]
+			for _, rk := range table.Rows {
+				if r, ok := byKey[rk.Key]; ok {
+					rows = append(rows, r)
+				}
+			}
+		}
+		if len(rows) == 0 {
+			rows = []store.ExportRow{{Unit: u.Code}}
+		}
+		for i, r := range rows {
+			values := map[string]string{}
+			for k, v := range base {
+				values[k] = v
+			}
+			for k, v := range r.Values {
+				values[k] = v
+			}
+			if err := sh.dataRow(cols, sheetRow{unit: u, seq: i + 1, rowKey: r.Row, values: values, status: st}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// styles are the workbook's cell styles.
+type styles struct {
+	title, stamp, header, text, integer, decimal, total, totalInt, totalDec int
+}
+
+func newStyles(f *excelize.File) (*styles, error) {
+	border := []excelize.Border{{Type: "left", Style: 1, Color: "000000"}, {Type: "right", Style: 1, Color: "000000"},
+		{Type: "top", Style: 1, Color: "000000"}, {Type: "bottom", Style: 1, Color: "000000"}}
+	font := &excelize.Font{Family: "宋体", Size: 11}
+	bold := &excelize.Font{Family: "宋体", Size: 11, Bold: true}
+	mk := func(s *excelize.Style) int {
+		id, err := f.NewStyle(s)
+		if err != nil {
+			panic(err) // the styles below are constants; an error is a bug
+		}
+		return id
+	}
+	decFmt := "0.00"
+	st := &styles{
+		title:    mk(&excelize.Style{Font: &excelize.Font{Family: "黑体", Size: 16, Bold: true}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}}),
+		stamp:    mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left"}}),
+		header:   mk(&excelize.Style{Font: bold, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}),
+		text:     mk(&excelize.Style{Font: font, Border: border, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}}),
+		integer:  mk(&excelize.Style{Font: font, Border: border, NumFmt: 1}),
+		decimal:  mk(&excelize.Style{Font: font, Border: border, CustomNumFmt: &decFmt}),
+		total:    mk(&excelize.Style{Font: bold, Border: border, Alignment: &excelize.Alignment{Horizontal: "center"}}),
+		totalInt: mk(&excelize.Style{Font: bold, Border: border, NumFmt: 1}),
+		totalDec: mk(&excelize.Style{Font: bold, Border: border, CustomNumFmt: &decFmt}),
+	}
+	return st, nil
+}
