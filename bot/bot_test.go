@@ -89,7 +89,10 @@ func (h *harness) start(webhook string) *running {
 	}
 	h.t.Cleanup(r.stop)
 	// Ready once the commands are set (the first thing Run does).
-	if !h.fake.WaitFor(5*time.Second, func() bool { return len(h.fake.Commands()) > 0 }) {
+	if !h.fake.WaitFor(5*time.Second, func() bool {
+		url, _ := h.fake.Webhook()
+		return len(h.fake.Commands()) > 0 && (webhook == "" || url != "")
+	}) {
 		h.t.Fatal("bot did not start")
 	}
 	return r
@@ -449,4 +452,70 @@ func TestReviewerInvitesInChat(t *testing.T) {
 	// A filler has no /invite.
 	f := h.member(8203, "赵六", "330106")
 	f.Say("/invite").Expect("您只能邀请本单位及下级单位的联系人。")
+}
+
+// TestCountyCityProvinceThroughTelegram is the whole path on phones: a
+// county submits, the city returns it with a reason and a flagged field,
+// the county corrects and resubmits, the city sees the change and
+// approves, forwards the package, and the province approves it.
+func TestCountyCityProvinceThroughTelegram(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	src, err := campaigns.Builtin(campaigns.BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: mini", 1)
+	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: mini.tsv", 1)
+	units := "city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330102\t上城区\n330100\t杭州市\t330106\t西湖区\n"
+	if _, _, err := campaigns.Install(ctx, h.db, &campaigns.Source{Name: "mini.yaml", YAML: []byte(yaml), Files: map[string][]byte{"mini.tsv": []byte(units)}}); err != nil {
+		t.Fatal(err)
+	}
+	h.start("")
+	join := func(user int64, name, unit string, role dialogs.Role) *telegramtest.Phone {
+		tok, err := h.db.CreateInvite(ctx, store.Invite{Campaign: "mini", Unit: unit, Role: role, ExpiresAt: now.Add(time.Hour)}, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := h.fake.Phone(t, user, name)
+		p.Say("/start " + tok).Expect("欢迎")
+		return p
+	}
+	city := join(9101, "杭州审核", "330100", dialogs.Reviewer)
+	province := join(9102, "省办", "330000", dialogs.Admin)
+	xh := join(9103, "西湖", "330106", dialogs.Filler)
+	sc := join(9104, "上城", "330102", dialogs.Filler)
+	fill := func(p *telegramtest.Phone, built string) {
+		p.Press("附件3").Expect("新建成（家）")
+		for _, v := range []string{built, "0", built, "100", "50", "0", "0", "0", "100"} {
+			p.Say(v).Expect("✔")
+		}
+		p.Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
+	}
+	fill(xh, "2")
+	city.Expect("【待审核】西湖区 提交了《附件3").Press("↩️ 退回").Expect("请输入退回理由")
+	city.Say("新建成数量请核实").Expect("请勾选需要修改的项目")
+	city.Press("☐ 按建设方式 · 新建成（家）").Expect("请勾选需要修改的项目")
+	city.Press("确认退回（标记 1 项）").Expect("已退回西湖区")
+	xh.Expect("被杭州市退回修改", "理由：新建成数量请核实").Press("去修改").Expect("按建设方式 · 新建成（家）", "当前答案：2 家")
+	xh.Say("3").Expect("还不能提交")
+	xh.Press("改：按园区类型 · 生产制造类 · 园区数量（个）").Expect("园区数量（个）")
+	xh.Say("3").Expect("全部填写完毕").Press("✅ 提交").Expect("（第 2 版）")
+	city.Expect("第 2 版", "按建设方式 · 新建成（家）：2 家 → 3 家").Press("✅ 通过").Expect("✅ 已通过：西湖区")
+	xh.Expect("第 2 版已由杭州市审核通过")
+
+	fill(sc, "1")
+	city.Expect("上城区 提交了").Press("✅ 通过").Expect("✅ 已通过：上城区")
+	city.Say("/forward").Expect("附件3：已审核通过 2/2").Press("📤 上报 附件3").Expect("已上报")
+	province.Expect("杭州市 上报了《附件3").Press("✅ 通过").Expect("✅ 已通过：杭州市")
+	city.Expect("汇总（第 1 次上报）已由浙江省审核通过")
+	var history []string
+	if err := h.db.SelectContext(ctx, &history, `SELECT s.unit_code || ' v' || s.version || ' ' || e.status FROM submission_events e
+		JOIN submissions s ON s.id = e.submission_id WHERE s.campaign_id = 'mini' ORDER BY e.id`); err != nil {
+		t.Fatal(err)
+	}
+	want := "330106 v1 submitted,330106 v1 returned,330106 v2 submitted,330106 v2 approved,330102 v1 submitted,330102 v1 approved,330100 v1 submitted,330100 v1 approved"
+	if strings.Join(history, ",") != want {
+		t.Errorf("history:\n%s\nwant:\n%s", strings.Join(history, ","), want)
+	}
 }

@@ -114,6 +114,9 @@ type Tx interface {
 	ContactsOf(ctx context.Context, campaign, unit string, roles ...Role) ([]Contact, error)
 	// Notify queues messages for other contacts, in this transaction.
 	Notify(ctx context.Context, n []Notification) error
+	// UnitStates returns the status of form for each of the units that has
+	// a draft of it.
+	UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]Status, error)
 	// Suggestions returns answers to a field given by the other units under
 	// parent, most frequent first.
 	Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error)
@@ -276,6 +279,17 @@ func (t *turn) screen(text string, buttons [][]Button) {
 	t.replies = append(t.replies, r)
 }
 
+// message emits a reply that is not a screen of the dialog (a summary, a
+// menu outside the walk): it carries the queued notes but does not stale
+// the buttons of the screen the contact is on.
+func (t *turn) message(text string, buttons [][]Button) {
+	if len(t.notes) > 0 {
+		text = strings.Join(t.notes, "\n") + "\n\n" + text
+		t.notes = nil
+	}
+	t.replies = append(t.replies, Reply{Text: text, Buttons: buttons})
+}
+
 // loadDraft returns the current form's draft, loaded (and locked) once per turn.
 func (t *turn) loadDraft(form string) (*Draft, error) {
 	if t.draft != nil && t.draft.Form == form {
@@ -331,6 +345,8 @@ func (t *turn) command(cmd string) error {
 		return t.show()
 	case "summary":
 		return t.summary()
+	case "forward":
+		return t.forwardMenu()
 	case "help":
 		help := t.camp.Help
 		if help == "" {
@@ -435,6 +451,9 @@ func (t *turn) button(data string) error {
 	}
 	if unit, ok := strings.CutPrefix(data, sumPrefix); ok {
 		return t.summaryOf(unit)
+	}
+	if form, ok := strings.CutPrefix(data, forwardPrefix); ok {
+		return t.forward(form)
 	}
 	seqText, action, _ := strings.Cut(data, ":")
 	seq, err := strconv.Atoi(seqText)

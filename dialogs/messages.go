@@ -41,6 +41,9 @@ var msg = struct {
 	ReturnedNotice, ReturnedDone, ReturnedHeader         string
 	CannotWithdraw, WithdrawnNotice, WithdrawnDone       string
 	DiffAdded, DiffRemoved                               string
+	CannotForward, ForwardIntro, ForwardWaiting          string
+	ForwardNotReady, Forwarded, BtnForward               string
+	PackageRequest, PackageApproved, PackageReturned     string
 }{
 	Welcome:           "您好，%s（%s）。\n《%s》%s",
 	NoForms:           "本单位在此次填报中没有需要填写的表格。",
@@ -141,6 +144,15 @@ var msg = struct {
 	WithdrawnDone:     "已撤回《%s》第 %d 版，可以修改后重新提交。",
 	DiffAdded:         "%s 新增%s「%s」",
 	DiffRemoved:       "%s 删除%s「%s」",
+	CannotForward:     "只有设区市的审核人可以向省里上报。",
+	ForwardIntro:      "%s 向省里上报（各表分别上报，下级和本级全部审核通过后才能上报）：",
+	ForwardWaiting:    "\n  待审核通过（%[2]d 个）：%[1]s",
+	ForwardNotReady:   "这张表还不能上报：还有单位未审核通过，或已经上报。",
+	Forwarded:         "已上报《%s》汇总（第 %d 次），等待省里审核。",
+	BtnForward:        "📤 上报 %s",
+	PackageRequest:    "【待审核】%s 上报了《%s》汇总（第 %d 次，%d 个单位均已审核通过）：",
+	PackageApproved:   "✅《%s》汇总（第 %d 次上报）已由%s审核通过。",
+	PackageReturned:   "↩️《%s》汇总（第 %d 次上报）被%s退回。\n理由：%s\n处理后请重新上报。",
 }
 
 // parseMessage explains a refused input for field f.

@@ -63,13 +63,29 @@ type Summarizer interface {
 // canReview reports whether the contact may review submissions of unit: a
 // reviewer or admin of an ancestor of it.
 func (t *turn) canReview(unit string) bool {
-	return (t.c.Role == Reviewer || t.c.Role == Admin) && unit != t.c.Unit && t.camp.InSubtree(t.c.Unit, unit)
+	u := t.camp.Units[unit]
+	if (t.c.Role != Reviewer && t.c.Role != Admin) || u == nil || !t.camp.InSubtree(t.c.Unit, unit) {
+		return false
+	}
+	// A city's own forms are reviewed by the city (审定), then forwarded in
+	// its package; a county's by its city.
+	return unit != t.c.Unit || len(u.Children) > 0
+}
+
+// reviewerUnit is the unit whose reviewers review u's own forms: a unit with
+// units below it reviews its own (the city's 联席会议 审定 its rows before
+// forwarding them); a county is reviewed by its city.
+func reviewerUnit(c *Campaign, u *Unit) string {
+	if len(u.Children) > 0 && u.Parent != "" {
+		return u.Code
+	}
+	return u.Parent
 }
 
 // notifySubmitted tells the parent unit's reviewers about a submission,
 // with what changed since the version before.
 func (t *turn) notifySubmitted(f *Form, d *Draft, sub *Submission) error {
-	parent := t.unit.Parent
+	parent := reviewerUnit(t.camp, t.unit)
 	if parent == "" {
 		return nil
 	}
@@ -128,6 +144,9 @@ func (t *turn) reviewAction(rest string) error {
 		}
 		t.note(msg.NotYourReview)
 		return t.show()
+	}
+	if IsPackage(sub.Form) {
+		return t.packageAction(sub, action)
 	}
 	f := t.camp.Form(sub.Form)
 	unit := t.camp.Units[sub.Unit]
@@ -219,18 +238,21 @@ func (t *turn) returnScreen() error {
 	if err != nil {
 		return err
 	}
-	if sub == nil || sub.Status != SubSubmitted || t.camp.Form(sub.Form) == nil {
+	if sub == nil || sub.Status != SubSubmitted || t.camp.Form(packageForm(sub.Form)) == nil {
 		t.s.Mode, t.s.Returning = ModeHome, nil
 		t.note(msg.ReturnGone)
 		return t.show()
 	}
-	f, unit := t.camp.Form(sub.Form), t.camp.Units[sub.Unit]
+	f, unit := t.camp.Form(packageForm(sub.Form)), t.camp.Units[sub.Unit]
 	if r.Reason == "" {
 		t.screen(fmt.Sprintf(msg.ReturnAskReason, unit.Name, f.Name(), sub.Version), [][]Button{{{Label: msg.BtnCancel, Data: "cancel"}}})
 		t.replies[len(t.replies)-1].Typed = true
 		return nil
 	}
-	items := flagItems(f, sub.Data)
+	var items []flagItem
+	if !IsPackage(sub.Form) {
+		items = flagItems(f, sub.Data)
+	}
 	var buttons [][]Button
 	for i, it := range items {
 		mark := "☐ "
@@ -316,6 +338,9 @@ func (t *turn) sendReturn() error {
 		t.s.Mode, t.s.Returning = ModeHome, nil
 		t.note(msg.ReturnGone)
 		return t.show()
+	}
+	if IsPackage(sub.Form) {
+		return t.returnPackage(sub, r.Reason)
 	}
 	f, unit := t.camp.Form(sub.Form), t.camp.Units[sub.Unit]
 	// Items in form order, whatever the order they were ticked in.
@@ -435,8 +460,8 @@ func (t *turn) withdraw(f *Form, d *Draft) error {
 		return err
 	}
 	d.Status = StatusDraft // written by SetSubmissionStatus
-	if t.unit.Parent != "" {
-		reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, t.unit.Parent, Reviewer, Admin)
+	if ru := reviewerUnit(t.camp, t.unit); ru != "" {
+		reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, ru, Reviewer, Admin)
 		if err != nil {
 			return err
 		}
@@ -473,7 +498,7 @@ func (t *turn) summaryOf(unit string) error {
 	if err != nil {
 		return err
 	}
-	t.replies = append(t.replies, Reply{Text: text, Buttons: buttons})
+	t.message(text, buttons)
 	return nil
 }
 

@@ -146,4 +146,3 @@ func BenchmarkProvinceSummary(b *testing.B) {
 type countingWriter struct{ n int }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
-

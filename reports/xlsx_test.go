@@ -62,10 +62,10 @@ func seed(t *testing.T) *dialogtest.Env {
 		Press("本部分填完了").Press("✅ 提交").Expect("已提交")
 	approveAll(t, city, "附件2")
 
-	province := env.Admin("330000", "省办")
+	env.Admin("330000", "省办")
 	hzc := env.Contact("330100", "杭州联系人")
 	hzc.Say("/start").Press("附件1").Say("杭州市小微企业园工作领导小组").Say("王市长").Say("副市长").Say("李华").Say("0571-87059132").Press("✅ 提交").Expect("已提交")
-	approveAll(t, province, "附件1")
+	approveAll(t, city, "附件1")
 	return env
 }
 

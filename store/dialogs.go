@@ -571,6 +571,22 @@ func (tx *dialogTx) ContactsOf(ctx context.Context, campaign, unit string, roles
 	return out, nil
 }
 
+func (tx *dialogTx) UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]dialogs.Status, error) {
+	var rows []struct {
+		Unit   string `db:"unit_code"`
+		Status string `db:"status"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT unit_code, status FROM drafts
+		WHERE campaign_id = $1 AND unit_code = ANY($2) AND form_id = $3`, campaign, pq.Array(units), form); err != nil {
+		return nil, fmt.Errorf("states of %s: %w", form, err)
+	}
+	out := make(map[string]dialogs.Status, len(rows))
+	for _, r := range rows {
+		out[r.Unit] = dialogs.Status(r.Status)
+	}
+	return out, nil
+}
+
 func (tx *dialogTx) Notify(ctx context.Context, n []dialogs.Notification) error {
 	if len(n) == 0 {
 		return nil

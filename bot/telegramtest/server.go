@@ -662,3 +662,9 @@ func (s *Server) WaitFor(timeout time.Duration, cond func() bool) bool {
 		}
 	}
 }
+
+// Close shuts the server down without waiting for long polls to time out.
+func (s *Server) Close() {
+	s.Server.CloseClientConnections()
+	s.Server.Close()
+}

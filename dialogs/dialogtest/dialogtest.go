@@ -70,6 +70,12 @@ func (e *Env) Admin(unit, name string) *Chat {
 	return e.contact(campaigns.BuiltinID, unit, name, dialogs.Admin)
 }
 
+// ContactAs makes (or finds) a contact with a role in any campaign.
+func (e *Env) ContactAs(campaign, unit, name string, role dialogs.Role) *Chat {
+	e.T.Helper()
+	return e.contact(campaign, unit, name, role)
+}
+
 func (e *Env) contact(campaign, unit, name string, role dialogs.Role) *Chat {
 	e.T.Helper()
 	id, err := e.DB.ConsoleContact(context.Background(), campaign, unit, role, name)
