@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"tianbao/campaigns"
 	"tianbao/dialogs"
@@ -99,6 +100,9 @@ func (c *console) run(ctx context.Context, in io.Reader) error {
 		}
 		fmt.Fprintf(c.out, "\n» %s\n", line)
 		in, err := c.input(ctx, line)
+		if errors.Is(err, errHandled) {
+			continue
+		}
 		if err != nil {
 			fmt.Fprintln(c.out, err)
 			continue
@@ -163,7 +167,8 @@ func (c *console) chooseButton(line string) (string, bool) {
 	}
 	var match []dialogs.Button
 	for _, b := range all {
-		if strings.HasPrefix(b.Label, line) {
+		// "提交" picks "✅ 提交": the leading symbol is decoration.
+		if strings.HasPrefix(b.Label, line) || strings.HasPrefix(core(b.Label), line) {
 			match = append(match, b)
 		}
 	}
@@ -172,6 +177,9 @@ func (c *console) chooseButton(line string) (string, bool) {
 	}
 	return "", false
 }
+
+// errHandled says a line was handled by the console itself.
+var errHandled = errors.New("handled by the console")
 
 // export writes the subtree's XLSX under ./exports and prints its path.
 func (c *console) export(ctx context.Context) error {
@@ -194,7 +202,13 @@ func (c *console) export(ctx context.Context) error {
 		return err
 	}
 	abs, _ := filepath.Abs(path)
-	return errors.New(fmt.Sprintf(dialogs.Texts.ExportWritten, abs))
+	fmt.Fprintf(c.out, dialogs.Texts.ExportWritten+"\n", abs)
+	return errHandled
+}
+
+// core is a label without its leading symbols and spaces (✅, ➕, 📤 …).
+func core(label string) string {
+	return strings.TrimLeftFunc(label, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 func (c *console) upload(ctx context.Context, path string) (*dialogs.FileInput, error) {

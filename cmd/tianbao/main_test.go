@@ -1,12 +1,15 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"tianbao/store/storetest"
 )
@@ -152,5 +155,68 @@ func TestMigrateWithPrivateCluster(t *testing.T) {
 	code, out, _ := tianbao(t, "", "units")
 	if code != 0 || !strings.Contains(out, "89 counties") {
 		t.Errorf("units on the private cluster: %d %s", code, out)
+	}
+}
+
+func TestConsoleReviewerAndExports(t *testing.T) {
+	useTestDatabase(t)
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "意见.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4 policy"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The reviewer exists before the county submits, so the request reaches them.
+	if code, out, _ := tianbao(t, "", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核"); code != 0 || !strings.Contains(out, "杭州市") {
+		t.Fatalf("reviewer console: %d %s", code, out)
+	}
+	script := "政策措施\n添加\n关于加快小微企业园建设的意见\n/skip\n西湖区人民政府\n2018-09-15\n/file " + pdf + "\n本部分填完了\n提交\n"
+	if code, out, _ := tianbao(t, script, "console", "--unit", "330106", "--name", "张三"); code != 0 || !strings.Contains(out, "已提交") {
+		t.Fatalf("county console: %d\n%s", code, out)
+	}
+	code, out, _ := tianbao(t, "1\n/summary\n", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核")
+	if code != 0 || !strings.Contains(out, "📨") || !strings.Contains(out, "【待审核】西湖区 提交了《政策措施") ||
+		!strings.Contains(out, "✅ 已通过：西湖区") || !strings.Contains(out, "📊 杭州市 填报进度") {
+		t.Fatalf("reviewer: %d\n%s", code, out)
+	}
+	xlsx := filepath.Join(dir, "hz.xlsx")
+	if code, _, errs := tianbao(t, "", "export", "--unit", "330100", "--out", xlsx); code != 0 {
+		t.Fatalf("export xlsx: %s", errs)
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.GetCellValue("政策措施", "C3"); v != "关于加快小微企业园建设的意见" {
+		rows, _ := f.GetRows("政策措施")
+		t.Errorf("政策措施 rows: %q", rows)
+	}
+	f.Close()
+	zipPath := filepath.Join(dir, "hz.zip")
+	if code, _, errs := tianbao(t, "", "export", "--unit", "330100", "--format", "zip", "--out", zipPath); code != 0 {
+		t.Fatalf("export zip: %s", errs)
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, zf := range zr.File {
+		names = append(names, zf.Name)
+	}
+	zr.Close()
+	if strings.Join(names, ",") != "zj-2018-14-杭州市.xlsx,文件/杭州市西湖区/政策措施-1-意见.pdf" {
+		t.Errorf("zip entries %v", names)
+	}
+	csvPath := filepath.Join(dir, "p.csv")
+	if code, _, _ := tianbao(t, "", "export", "--unit", "330100", "--form", "policies", "--out", csvPath); code != 0 {
+		t.Fatal("export csv")
+	}
+	b, _ := os.ReadFile(csvPath)
+	if !strings.HasPrefix(string(b), "\uFEFF所属地区,序号,文件名称") || !strings.Contains(string(b), "杭州市西湖区,1,关于加快小微企业园建设的意见,,西湖区人民政府,2018-09-15,意见.pdf") {
+		t.Errorf("subtree csv:\n%s", b)
+	}
+	// A filler cannot export from the console.
+	if _, out, _ := tianbao(t, "/export\n", "console", "--unit", "330106", "--name", "张三"); !strings.Contains(out, "只有审核人和管理员可以导出汇总表") {
+		t.Errorf("filler export: %s", out)
 	}
 }
