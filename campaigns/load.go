@@ -111,15 +111,16 @@ func read(fsys fs.FS, name, display string) (*Source, error) {
 // The raw shapes of the YAML file. Unknown keys are refused, so that a typo
 // ("requird") is a reported problem rather than a silently ignored line.
 type rawCampaign struct {
-	ID       string    `yaml:"id"`
-	Title    string    `yaml:"title"`
-	Document string    `yaml:"document"`
-	Office   string    `yaml:"office"`
-	Help     string    `yaml:"help"`
-	TimeZone string    `yaml:"timezone"`
-	Units    rawUnits  `yaml:"units"`
-	Forms    []rawForm `yaml:"forms"`
-	Defs     any       `yaml:"definitions"` // anchors for reuse; not read otherwise
+	ID        string       `yaml:"id"`
+	Title     string       `yaml:"title"`
+	Document  string       `yaml:"document"`
+	Office    string       `yaml:"office"`
+	Help      string       `yaml:"help"`
+	TimeZone  string       `yaml:"timezone"`
+	Units     rawUnits     `yaml:"units"`
+	Reminders *rawReminder `yaml:"reminders"`
+	Forms     []rawForm    `yaml:"forms"`
+	Defs      any          `yaml:"definitions"` // anchors for reuse; not read otherwise
 }
 
 type rawUnits struct {
@@ -131,15 +132,27 @@ type rawUnits struct {
 }
 
 type rawForm struct {
-	ID        string            `yaml:"id"`
-	Short     string            `yaml:"short"`
-	Title     string            `yaml:"title"`
-	Intro     string            `yaml:"intro"`
-	Checklist []string          `yaml:"checklist"`
-	Stamp     bool              `yaml:"stamp"`
-	Levels    []string          `yaml:"levels"`
-	Due       map[string]string `yaml:"due"`
-	Sections  []rawSection      `yaml:"sections"`
+	ID        string                  `yaml:"id"`
+	Short     string                  `yaml:"short"`
+	Title     string                  `yaml:"title"`
+	Intro     string                  `yaml:"intro"`
+	Checklist []string                `yaml:"checklist"`
+	Stamp     bool                    `yaml:"stamp"`
+	Levels    []string                `yaml:"levels"`
+	Due       map[string]string       `yaml:"due"`
+	Reminders *rawReminder            `yaml:"reminders"`
+	ByLevel   map[string]*rawReminder `yaml:"reminders_by_level"`
+	Sections  []rawSection            `yaml:"sections"`
+}
+
+// rawReminder is a reminder policy; every key is optional and falls back
+// to the enclosing policy (form level → form → campaign → the default).
+type rawReminder struct {
+	At          *string `yaml:"at"`
+	BeforeDays  []int   `yaml:"before_days"`
+	OverdueDays *int    `yaml:"overdue_days"`
+	QuietHours  *string `yaml:"quiet_hours"`
+	Weekends    *bool   `yaml:"weekends"`
 }
 
 type rawSection struct {
@@ -320,6 +333,7 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 	}
 	c.TimeZone = loc
 	l.units(c, &raw.Units)
+	base := l.reminder("$.reminders", raw.Reminders, dialogs.DefaultReminders)
 	if len(raw.Forms) == 0 {
 		l.at("$.forms", "a campaign needs at least one form")
 	}
@@ -327,6 +341,16 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 	for i := range raw.Forms {
 		p := fmt.Sprintf("$.forms[%d]", i)
 		f := l.form(p, &raw.Forms[i], c)
+		formPolicy := l.reminder(p+".reminders", raw.Forms[i].Reminders, base)
+		f.Reminders = map[dialogs.Level]dialogs.ReminderPolicy{}
+		for _, level := range f.Levels {
+			f.Reminders[level] = l.reminder(p+".reminders_by_level."+string(level), raw.Forms[i].ByLevel[string(level)], formPolicy)
+		}
+		for k := range raw.Forms[i].ByLevel {
+			if !f.FilledBy(dialogs.Level(k)) {
+				l.at(p+".reminders_by_level."+k, "reminders for level %q, which does not fill form %q", k, f.ID)
+			}
+		}
 		if seen[f.ID] {
 			l.at(p+".id", "duplicate form id %q", f.ID)
 		}
@@ -390,6 +414,61 @@ func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
 	for _, city := range c.Units[c.Root].Children {
 		c.Order = append(c.Order, c.Units[city].Children...)
 	}
+}
+
+// reminder applies raw on top of base.
+func (l *loader) reminder(p string, raw *rawReminder, base dialogs.ReminderPolicy) dialogs.ReminderPolicy {
+	out := base
+	out.BeforeDays = append([]int(nil), base.BeforeDays...)
+	if raw == nil {
+		return out
+	}
+	if raw.At != nil {
+		at, ok := clock(*raw.At)
+		if !ok {
+			l.at(p+".at", "reminder time %q: want HH:MM", *raw.At)
+		}
+		out.At = at
+	}
+	if raw.BeforeDays != nil {
+		for i, d := range raw.BeforeDays {
+			if d < 0 || d > 60 {
+				l.at(fmt.Sprintf("%s.before_days[%d]", p, i), "days before the due date must be 0..60")
+			}
+		}
+		out.BeforeDays = raw.BeforeDays
+	}
+	if raw.OverdueDays != nil {
+		if *raw.OverdueDays < 0 || *raw.OverdueDays > 60 {
+			l.at(p+".overdue_days", "overdue_days must be 0..60")
+		}
+		out.OverdueDays = *raw.OverdueDays
+	}
+	if raw.QuietHours != nil {
+		from, to, ok := strings.Cut(*raw.QuietHours, "-")
+		f, ok1 := clock(strings.TrimSpace(from))
+		t, ok2 := clock(strings.TrimSpace(to))
+		if !ok || !ok1 || !ok2 {
+			l.at(p+".quiet_hours", "quiet hours %q: want HH:MM-HH:MM", *raw.QuietHours)
+		}
+		out.QuietFrom, out.QuietTo = f, t
+	}
+	if raw.Weekends != nil {
+		out.Weekends = *raw.Weekends
+	}
+	probe := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(out.At)
+	if out.Quiet(probe) {
+		l.at(p, "reminders at %02d:%02d fall in the quiet hours", int(out.At.Hours()), int(out.At.Minutes())%60)
+	}
+	return out
+}
+
+func clock(s string) (time.Duration, bool) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true
 }
 
 func isCode(s string) bool {

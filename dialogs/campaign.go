@@ -57,6 +57,57 @@ type Campaign struct {
 	Forms    []*Form
 }
 
+// ReminderPolicy says when the contacts of units that have not submitted a
+// form are reminded, in the campaign's time zone.
+type ReminderPolicy struct {
+	At          time.Duration // time of day
+	BeforeDays  []int         // days before the due date; 0 is the due day
+	OverdueDays int           // then daily after the due date, for this many days
+	QuietFrom   time.Duration // no reminder goes out from QuietFrom to QuietTo
+	QuietTo     time.Duration // (equal: no quiet hours; may wrap past midnight)
+	Weekends    bool          // false: no reminder on a Saturday or Sunday, the due day excepted
+}
+
+// DefaultReminders: 7, 3 and 1 days before and on the day at 09:30, then
+// daily while overdue for up to 7 days.
+var DefaultReminders = ReminderPolicy{At: 9*time.Hour + 30*time.Minute, BeforeDays: []int{7, 3, 1, 0}, OverdueDays: 7, Weekends: true}
+
+// Quiet reports whether a time of day falls in the quiet hours.
+func (p ReminderPolicy) Quiet(t time.Time) bool {
+	if p.QuietFrom == p.QuietTo {
+		return false
+	}
+	d := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	if p.QuietFrom < p.QuietTo {
+		return d >= p.QuietFrom && d < p.QuietTo
+	}
+	return d >= p.QuietFrom || d < p.QuietTo
+}
+
+// Slots are the reminder times for a due date: the before-days at At, then
+// daily while overdue; weekends dropped if they do not count.
+func (p ReminderPolicy) Slots(due time.Time, loc *time.Location) []time.Time {
+	y, m, d := due.In(loc).Date()
+	day := func(offset int) time.Time {
+		return time.Date(y, m, d+offset, 0, 0, 0, 0, loc).Add(p.At)
+	}
+	var out []time.Time
+	add := func(offset int) {
+		t := day(offset)
+		if !p.Weekends && offset != 0 && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
+			return
+		}
+		out = append(out, t)
+	}
+	for _, k := range p.BeforeDays {
+		add(-k)
+	}
+	for j := 1; j <= p.OverdueDays; j++ {
+		add(j)
+	}
+	return out
+}
+
 // Form returns the form with id, or nil.
 func (c *Campaign) Form(id string) *Form {
 	for _, f := range c.Forms {
@@ -98,6 +149,7 @@ type Form struct {
 	Stamp     bool // the city's sheet carries the 盖章 line of the notice
 	Levels    []Level
 	Due       map[Level]time.Time // the end of the due day, per level
+	Reminders map[Level]ReminderPolicy
 	Sections  []*Section
 }
 

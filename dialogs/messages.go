@@ -225,6 +225,9 @@ var Texts = struct {
 	CommandCancel, CommandHelp, CommandInvite                         string
 	CommandSummary, CommandExport, ExportOnlyReviewers, ExportCaption string
 	ExportWritten                                                     string
+	ReminderHead, ReminderNotStarted, ReminderReturned                string
+	ReminderProgress, ReminderDaysLeft, ReminderToday                 string
+	ReminderOverdue, ReminderOpen, DigestText, UnreachableNotice      string
 }{
 	Stranger:            "您好！这是省小微企业园工作联席会议办公室的填报机器人，只为受邀的各地联系人服务。如需填报，请向本市或省里的审核人索取邀请链接，点击链接即可开始。",
 	InviteUnknown:       "这个邀请链接无效。请向发出邀请的同事重新索取。",
@@ -253,6 +256,16 @@ var Texts = struct {
 	ExportOnlyReviewers: "只有审核人和管理员可以导出汇总表。",
 	ExportCaption:       "%s《%s》汇总表（已通过的数据），%s 导出",
 	ExportWritten:       "已导出：%s",
+	ReminderHead:        "⏰ 填报提醒：%s\n以下表格尚未提交：",
+	ReminderNotStarted:  "未开始",
+	ReminderReturned:    "已退回，请按审核意见修改后重新提交",
+	ReminderProgress:    "已填 %d/%d",
+	ReminderDaysLeft:    "截止 %s，还剩 %d 天",
+	ReminderToday:       "今天（%s）截止",
+	ReminderOverdue:     "截止 %s，已逾期 %d 天",
+	ReminderOpen:        "填写 %s",
+	DigestText:          "⚠️ %s：%d 个%s逾期未报：%s",
+	UnreachableNotice:   "⚠️ %s的联系人（%s）已屏蔽填报机器人，收不到提醒和通知。请联系其重新打开机器人，或邀请其他联系人。",
 }
 
 // RoleName is a role's name in Chinese.

@@ -15,6 +15,10 @@ const (
 	sumPrefix    = "sm:" // sm:<unit>, a summary's drill-down
 )
 
+// OpenButton is the data of a button that opens a form from a message
+// outside the dialog (a reminder, a return notice).
+func OpenButton(form string) string { return goPrefix + form }
+
 // SummaryButton is the data of a summary's drill-down button for unit.
 func SummaryButton(unit string) string { return sumPrefix + unit }
 

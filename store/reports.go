@@ -2,11 +2,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
+
+	"tianbao/dialogs"
 )
 
 // UnitFormState is where one unit stands on one form.
@@ -148,3 +152,132 @@ func (db *DB) FileByRef(ctx context.Context, ref string) (*ExportFile, error) {
 	}
 	return &f, nil
 }
+
+// ReminderState is where a unit stands on a form, for reminders.
+type ReminderState struct {
+	Unit     string `db:"unit_code"`
+	Form     string `db:"form_id"`
+	Status   string `db:"status"`
+	Answered int    `db:"answered"`
+	Rows     int    `db:"rows"`
+}
+
+// ReminderStates returns every draft of a campaign with its progress.
+func (db *DB) ReminderStates(ctx context.Context, campaign string) ([]ReminderState, error) {
+	var out []ReminderState
+	err := db.SelectContext(ctx, &out, `SELECT d.unit_code, d.form_id, d.status,
+			(SELECT count(*) FROM answers a WHERE a.campaign_id = d.campaign_id AND a.unit_code = d.unit_code AND a.form_id = d.form_id) AS answered,
+			(SELECT count(*) FROM answer_rows r WHERE r.campaign_id = d.campaign_id AND r.unit_code = d.unit_code AND r.form_id = d.form_id) AS rows
+		FROM drafts d WHERE d.campaign_id = $1`, campaign)
+	if err != nil {
+		return nil, fmt.Errorf("reminder states: %w", err)
+	}
+	return out, nil
+}
+
+// Extension is an approved new due date of a unit's form.
+type Extension struct {
+	Unit   string    `db:"unit_code"`
+	Form   string    `db:"form_id"`
+	NewDue time.Time `db:"new_due"`
+}
+
+// ApprovedExtensions lists the campaign's approved extensions (the newest
+// per unit and form wins).
+func (db *DB) ApprovedExtensions(ctx context.Context, campaign string) ([]Extension, error) {
+	var out []Extension
+	err := db.SelectContext(ctx, &out, `SELECT DISTINCT ON (unit_code, form_id) unit_code, form_id, new_due
+		FROM extensions WHERE campaign_id = $1 AND status = 'approved' ORDER BY unit_code, form_id, decided_at DESC`, campaign)
+	if err != nil {
+		return nil, fmt.Errorf("extensions: %w", err)
+	}
+	return out, nil
+}
+
+// Recipient is a contact who can be reminded.
+type Recipient struct {
+	ID   int64  `db:"id"`
+	Unit string `db:"unit_code"`
+	Role string `db:"role"`
+}
+
+// Reachable lists the campaign's active contacts that have not blocked the
+// bot, oldest first (the first filler of a unit is its main contact).
+func (db *DB) Reachable(ctx context.Context, campaign string) ([]Recipient, error) {
+	var out []Recipient
+	err := db.SelectContext(ctx, &out, `SELECT id, unit_code, role FROM contacts
+		WHERE campaign_id = $1 AND active AND unreachable_at IS NULL ORDER BY id`, campaign)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	return out, nil
+}
+
+// SlotKey names a reminder slot.
+type SlotKey struct {
+	Unit, Form string
+	At         time.Time
+}
+
+// RecordSlots records slots and returns those not recorded before, then
+// lets queue add the messages of those, in the same transaction.
+func (db *DB) RecordSlots(ctx context.Context, campaign string, slots []SlotKey, queue func(tx *Tx, fresh []SlotKey) error) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		units, forms := make([]string, len(slots)), make([]string, len(slots))
+		ats := make([]time.Time, len(slots))
+		for i, s := range slots {
+			units[i], forms[i], ats[i] = s.Unit, s.Form, s.At
+		}
+		var rows []struct {
+			Unit string    `db:"unit_code"`
+			Form string    `db:"form_id"`
+			At   time.Time `db:"slot_at"`
+		}
+		if err := tx.SelectContext(ctx, &rows, `INSERT INTO reminder_slots (campaign_id, unit_code, form_id, slot_at)
+			SELECT $1, u, f, a FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS x(u, f, a)
+			ON CONFLICT DO NOTHING RETURNING unit_code, form_id, slot_at`, campaign, pq.Array(units), pq.Array(forms), pq.Array(ats)); err != nil {
+			return fmt.Errorf("record reminder slots: %w", err)
+		}
+		fresh := make([]SlotKey, len(rows))
+		for i, r := range rows {
+			fresh[i] = SlotKey{Unit: r.Unit, Form: r.Form, At: r.At}
+		}
+		return queue(tx, fresh)
+	})
+}
+
+// Queue adds messages to the outbox in tx.
+func (tx *Tx) Queue(ctx context.Context, n []dialogs.Notification) error {
+	return (&dialogTx{Tx: tx}).Notify(ctx, n)
+}
+
+// Leader holds a session advisory lock on its own connection: whoever holds
+// it runs the schedule; if the process dies, the connection closes and the
+// lock passes to the next one that tries.
+type Leader struct {
+	conn *sql.Conn
+}
+
+// TryLead takes the lock named key if it is free.
+func (db *DB) TryLead(ctx context.Context, key string) (*Leader, error) {
+	conn, err := db.DB.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, key).Scan(&ok); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if !ok {
+		conn.Close()
+		return nil, nil
+	}
+	return &Leader{conn: conn}, nil
+}
+
+// Alive checks the lock's connection still stands.
+func (l *Leader) Alive(ctx context.Context) bool { return l.conn.PingContext(ctx) == nil }
+
+// Release gives the lock up.
+func (l *Leader) Release() { _ = l.conn.Close() }

@@ -1,0 +1,342 @@
+// Package reminders chases whoever is late. It works out, for a moment,
+// which reminder slots are due (a form's policy in the campaign file, the
+// unit's level's due date or its approved extension, the draft's state),
+// records each slot and queues its messages in one transaction (so nothing
+// is sent twice, whatever restarts or replicas), and runs the schedule with
+// robfig/cron in the campaign's time zone on exactly one replica.
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"tianbao/dialogs"
+	"tianbao/store"
+)
+
+// digestForm marks the slot of a reviewers' digest.
+const digestForm = "*digest*"
+
+// Slot is one due reminder: a unit's form at a moment.
+type Slot struct {
+	Unit     *dialogs.Unit
+	Form     *dialogs.Form
+	At       time.Time
+	Due      time.Time
+	Status   string // draft, returned, or none (never opened)
+	Answered int
+	Total    int
+}
+
+// Overdue reports whether the slot is after the due date.
+func (s Slot) Overdue() bool { return s.At.After(s.Due) }
+
+// state is a unit's standing on a form.
+type state struct {
+	status          string
+	answered, total int
+}
+
+// Due lists the slots in (from, to] for every unit that has not submitted a
+// form at its level: not started, draft or returned. Submitted and approved
+// forms are never reminded.
+func Due(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, from, to time.Time) []Slot {
+	var out []Slot
+	for _, f := range c.Forms {
+		for _, code := range c.Order {
+			u := c.Units[code]
+			if !f.FilledBy(u.Level) {
+				continue
+			}
+			st, ok := states[[2]string{code, f.ID}]
+			if !ok {
+				st = state{status: "none", total: fieldsOf(f)}
+			}
+			if st.status == string(dialogs.StatusSubmitted) || st.status == string(dialogs.StatusApproved) {
+				continue
+			}
+			due := f.Due[u.Level]
+			if ext, ok := extensions[[2]string{code, f.ID}]; ok {
+				due = ext
+			}
+			policy := f.Reminders[u.Level]
+			if policy.Quiet(to.In(c.TimeZone)) {
+				continue // caught up once the quiet hours end
+			}
+			for _, at := range policy.Slots(due, c.TimeZone) {
+				if at.After(from) && !at.After(to) {
+					out = append(out, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// fieldsOf counts a form's questions outside lists (a list's rows add theirs).
+func fieldsOf(f *dialogs.Form) int {
+	n := 0
+	for _, s := range f.Sections {
+		switch s.Kind {
+		case dialogs.Record:
+			n += len(s.Fields)
+		case dialogs.Table:
+			n += len(s.Fields) * len(s.Rows)
+		}
+	}
+	return n
+}
+
+func loadStates(ctx context.Context, db *store.DB, c *dialogs.Campaign) (map[[2]string]state, map[[2]string]time.Time, error) {
+	rows, err := db.ReminderStates(ctx, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	states := map[[2]string]state{}
+	for _, r := range rows {
+		f := c.Form(r.Form)
+		if f == nil {
+			continue
+		}
+		total := fieldsOf(f)
+		for _, s := range f.Sections {
+			if s.Kind == dialogs.List {
+				total += r.Rows * len(s.Fields)
+			}
+		}
+		st := r.Status
+		if st == string(dialogs.StatusDraft) && r.Answered == 0 && r.Rows == 0 {
+			st = "none"
+		}
+		states[[2]string{r.Unit, r.Form}] = state{status: st, answered: r.Answered, total: total}
+	}
+	exts, err := db.ApprovedExtensions(ctx, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	extensions := map[[2]string]time.Time{}
+	for _, e := range exts {
+		y, m, d := e.NewDue.Date()
+		extensions[[2]string{e.Unit, e.Form}] = time.Date(y, m, d, 23, 59, 59, 0, c.TimeZone)
+	}
+	return states, extensions, nil
+}
+
+// Planned is one message a round queues (or, dry, would queue).
+type Planned struct {
+	Contact int64
+	Unit    string
+	Forms   []string
+	At      time.Time
+	Digest  bool
+	Reply   dialogs.Reply
+}
+
+// Round handles the slots of (from, to]: it records them and queues their
+// reminders and digests, or with dry only plans them. It returns what was
+// (or would be) queued. A slot already recorded queues nothing again.
+func Round(ctx context.Context, db *store.DB, c *dialogs.Campaign, from, to time.Time, dry bool) ([]Planned, error) {
+	states, extensions, err := loadStates(ctx, db, c)
+	if err != nil {
+		return nil, err
+	}
+	slots := Due(c, states, extensions, from, to)
+	if len(slots) == 0 {
+		return nil, nil
+	}
+	people, err := db.Reachable(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if dry {
+		return plan(c, slots, people, to), nil
+	}
+	keys := make([]store.SlotKey, 0, len(slots))
+	for _, s := range slots {
+		keys = append(keys, store.SlotKey{Unit: s.Unit.Code, Form: s.Form.ID, At: s.At})
+	}
+	for _, d := range digestKeys(c, slots) {
+		keys = append(keys, d)
+	}
+	var planned []Planned
+	err = db.RecordSlots(ctx, c.ID, keys, func(tx *store.Tx, fresh []store.SlotKey) error {
+		isFresh := map[store.SlotKey]bool{}
+		for _, k := range fresh {
+			isFresh[store.SlotKey{Unit: k.Unit, Form: k.Form, At: k.At.UTC()}] = true
+		}
+		var todo []Slot
+		for _, s := range slots {
+			if isFresh[store.SlotKey{Unit: s.Unit.Code, Form: s.Form.ID, At: s.At.UTC()}] {
+				todo = append(todo, s)
+			}
+		}
+		planned = plan(c, todo, people, to)
+		// A digest goes out once per reviewer unit and slot time.
+		var keep []Planned
+		for _, p := range planned {
+			if !p.Digest || isFresh[store.SlotKey{Unit: p.Unit, Form: digestForm, At: p.At.UTC()}] {
+				keep = append(keep, p)
+			}
+		}
+		planned = keep
+		n := make([]dialogs.Notification, len(planned))
+		for i, p := range planned {
+			kind := "reminder"
+			if p.Digest {
+				kind = "digest"
+			}
+			n[i] = dialogs.Notification{ContactID: p.Contact, Kind: kind, Reply: p.Reply}
+		}
+		return tx.Queue(ctx, n)
+	})
+	return planned, err
+}
+
+func digestKeys(c *dialogs.Campaign, slots []Slot) []store.SlotKey {
+	seen := map[store.SlotKey]bool{}
+	var out []store.SlotKey
+	for _, s := range slots {
+		if !s.Overdue() || s.Unit.Parent == "" {
+			continue
+		}
+		k := store.SlotKey{Unit: s.Unit.Parent, Form: digestForm, At: s.At}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// plan turns slots into messages: one per contact and slot time listing the
+// unit's forms; before the due date the unit's main contact, once overdue
+// all its contacts; and once overdue one digest per parent unit's reviewer.
+func plan(c *dialogs.Campaign, slots []Slot, people []store.Recipient, now time.Time) []Planned {
+	byUnit := map[string][]store.Recipient{}
+	for _, p := range people {
+		byUnit[p.Unit] = append(byUnit[p.Unit], p)
+	}
+	type group struct {
+		unit *dialogs.Unit
+		at   time.Time
+	}
+	groups := map[group][]Slot{}
+	var order []group
+	for _, s := range slots {
+		g := group{s.Unit, s.At}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], s)
+	}
+	var out []Planned
+	late := map[group][]Slot{} // by parent unit and time
+	var lateOrder []group
+	for _, g := range order {
+		ss := groups[g]
+		overdue := false
+		for _, s := range ss {
+			overdue = overdue || s.Overdue()
+		}
+		for _, r := range recipients(byUnit[g.unit.Code], overdue) {
+			out = append(out, Planned{Contact: r.ID, Unit: g.unit.Code, Forms: formIDs(ss), At: g.at, Reply: reminderText(c, g.unit, ss, now)})
+		}
+		if overdue && g.unit.Parent != "" {
+			pg := group{c.Units[g.unit.Parent], g.at}
+			if _, ok := late[pg]; !ok {
+				lateOrder = append(lateOrder, pg)
+			}
+			for _, s := range ss {
+				if s.Overdue() {
+					late[pg] = append(late[pg], s)
+				}
+			}
+		}
+	}
+	for _, pg := range lateOrder {
+		text := digestText(c, pg.unit, late[pg])
+		for _, r := range byUnit[pg.unit.Code] {
+			if r.Role == string(dialogs.Reviewer) || r.Role == string(dialogs.Admin) {
+				out = append(out, Planned{Contact: r.ID, Unit: pg.unit.Code, At: pg.at, Digest: true, Reply: dialogs.Reply{Text: text}})
+			}
+		}
+	}
+	return out
+}
+
+// recipients: the unit's main filler before the deadline, all its fillers
+// once overdue; a unit without fillers has its reviewers reminded.
+func recipients(people []store.Recipient, overdue bool) []store.Recipient {
+	var fillers []store.Recipient
+	for _, p := range people {
+		if p.Role == string(dialogs.Filler) {
+			fillers = append(fillers, p)
+		}
+	}
+	if len(fillers) == 0 {
+		fillers = people
+	}
+	if !overdue && len(fillers) > 1 {
+		return fillers[:1]
+	}
+	return fillers
+}
+
+func formIDs(ss []Slot) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Form.ID
+	}
+	return out
+}
+
+func reminderText(c *dialogs.Campaign, u *dialogs.Unit, ss []Slot, now time.Time) dialogs.Reply {
+	var b strings.Builder
+	fmt.Fprintf(&b, dialogs.Texts.ReminderHead, u.Name)
+	var buttons [][]dialogs.Button
+	for _, s := range ss {
+		progress := dialogs.Texts.ReminderNotStarted
+		switch {
+		case s.Status == string(dialogs.StatusReturned):
+			progress = dialogs.Texts.ReminderReturned
+		case s.Status != "none":
+			progress = fmt.Sprintf(dialogs.Texts.ReminderProgress, s.Answered, s.Total)
+		}
+		day := s.Due.In(c.TimeZone).Format("1月2日")
+		left := dialogs.DaysLeft(s.At, s.Due, c.TimeZone)
+		when := fmt.Sprintf(dialogs.Texts.ReminderDaysLeft, day, left)
+		switch {
+		case left == 0:
+			when = fmt.Sprintf(dialogs.Texts.ReminderToday, day)
+		case left < 0:
+			when = fmt.Sprintf(dialogs.Texts.ReminderOverdue, day, -left)
+		}
+		fmt.Fprintf(&b, "\n· %s：%s，%s", s.Form.Name(), progress, when)
+		buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(dialogs.Texts.ReminderOpen, s.Form.Short), Data: dialogs.OpenButton(s.Form.ID)}})
+	}
+	return dialogs.Reply{Text: b.String(), Buttons: buttons}
+}
+
+func digestText(c *dialogs.Campaign, parent *dialogs.Unit, late []Slot) string {
+	forms := map[string][]string{}
+	var units []*dialogs.Unit
+	for _, s := range late {
+		if _, ok := forms[s.Unit.Code]; !ok {
+			units = append(units, s.Unit)
+		}
+		forms[s.Unit.Code] = append(forms[s.Unit.Code], s.Form.Short)
+	}
+	sort.SliceStable(units, func(i, j int) bool { return units[i].Code < units[j].Code })
+	parts := make([]string, len(units))
+	for i, u := range units {
+		parts[i] = fmt.Sprintf("%s（%s）", u.Name, strings.Join(forms[u.Code], "、"))
+	}
+	level := dialogs.County.Name()
+	if len(units) > 0 {
+		level = units[0].Level.Name()
+	}
+	return fmt.Sprintf(dialogs.Texts.DigestText, parent.Name, len(units), level, strings.Join(parts, "、"))
+}
