@@ -24,6 +24,7 @@ import (
 
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/reminders"
 	"tianbao/store"
 )
 
@@ -38,6 +39,7 @@ type Config struct {
 	Workers       int           // chats handled at once
 	PollTimeout   time.Duration // long-poll wait
 	SendRate      float64       // outbox messages per second, overall (SEND_RATE)
+	PerChat       time.Duration // least time between two messages to one chat (1 s)
 	Summaries     dialogs.Summarizer
 	Now           func() time.Time
 	Log           *slog.Logger
@@ -96,7 +98,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
 	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
 	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries}
-	b.sender = newSender(b, cfg.SendRate)
+	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
 		tgbot.WithSkipGetMe(),
@@ -190,6 +192,12 @@ func (b *Bot) Run(ctx context.Context) error {
 		}()
 	}
 	go b.janitor(ctx)
+	schedule := &reminders.Scheduler{DB: b.db, Campaigns: b.reg, Now: b.cfg.Now, Log: b.log, OnQueued: b.sender.poke}
+	scheduleDone := make(chan struct{})
+	go func() {
+		defer close(scheduleDone)
+		schedule.Run(ctx)
+	}()
 	senderDone := make(chan struct{})
 	go func() {
 		defer close(senderDone)
@@ -208,6 +216,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	err := srv.Shutdown(shutdownCtx) // waits for webhook requests being handled
 	b.dispatch.wait()
 	<-senderDone
+	<-scheduleDone
 	b.log.Info("stopped")
 	return err
 }

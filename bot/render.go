@@ -78,7 +78,7 @@ func (b *Bot) sendFailed(ctx context.Context, contactID int64, err error) error 
 	if errors.Is(err, tgbot.ErrorForbidden) {
 		b.metrics.errors.WithLabelValues("blocked").Inc()
 		if contactID != 0 {
-			if err := b.db.MarkUnreachable(ctx, contactID); err != nil {
+			if err := b.db.MarkUnreachableAndTell(ctx, contactID); err != nil {
 				b.log.Warn("marking contact unreachable failed", "err", err)
 			}
 		}

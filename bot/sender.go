@@ -15,9 +15,13 @@ import (
 // Telegram's limits are about 30 messages a second per bot and one a second
 // per chat; the sender stays under both.
 const (
-	DefaultSendRate = 25
-	perChatInterval = time.Second
-	outboxLease     = time.Minute
+	DefaultSendRate        = 25
+	DefaultPerChatInterval = time.Second
+	outboxLease            = time.Minute
+	sendWorkers            = 16
+	// chatMargin spaces one chat's messages a little more than the limit,
+	// so network jitter cannot bring two closer than Telegram allows.
+	chatMargin = 1.1
 )
 
 // sender delivers the outbox: notifications written in the same
@@ -27,16 +31,21 @@ const (
 type sender struct {
 	b        *Bot
 	limiter  *rate.Limiter
+	interval time.Duration
 	mu       sync.Mutex
 	nextChat map[int64]time.Time
 	wake     chan struct{}
 }
 
-func newSender(b *Bot, perSecond float64) *sender {
+func newSender(b *Bot, perSecond float64, perChat time.Duration) *sender {
 	if perSecond <= 0 {
 		perSecond = DefaultSendRate
 	}
-	return &sender{b: b, limiter: rate.NewLimiter(rate.Limit(perSecond), 1), nextChat: map[int64]time.Time{}, wake: make(chan struct{}, 1)}
+	if perChat <= 0 {
+		perChat = DefaultPerChatInterval
+	}
+	return &sender{b: b, limiter: rate.NewLimiter(rate.Limit(perSecond), 1), interval: time.Duration(float64(perChat) * chatMargin),
+		nextChat: map[int64]time.Time{}, wake: make(chan struct{}, 1)}
 }
 
 // poke makes the sender look at the outbox now (after a local change).
@@ -66,37 +75,91 @@ func (s *sender) run(ctx context.Context) {
 	}
 }
 
-// round claims a batch and sends it; chats not ready yet (1/s) are put back
-// for when they are.
+// outcome is what became of one message.
+type outcome struct {
+	id      int64
+	contact int64
+	sent    bool
+	wait    time.Duration // when not sent: try again after this
+	reason  string
+	blocked bool
+}
+
+// round claims a batch and sends it: each message waits for the global
+// limiter, goes out concurrently with the others, and a chat's messages are
+// spaced by its interval; a message whose chat is not ready yet goes back
+// to the outbox for when it is. It returns how many were sent.
 func (s *sender) round(ctx context.Context) (int, error) {
-	msgs, err := s.b.db.ClaimOutbox(ctx, 100, outboxLease)
-	if err != nil {
+	msgs, err := s.b.db.ClaimOutbox(ctx, 200, outboxLease)
+	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
-	sent := 0
+	results := make(chan outcome, len(msgs))
+	sem := make(chan struct{}, sendWorkers)
+	var wg sync.WaitGroup
 	for _, m := range msgs {
-		now := time.Now()
-		s.mu.Lock()
-		ready := s.nextChat[m.ChatID]
-		if ready.After(now) {
-			s.mu.Unlock()
-			if err := s.b.db.OutboxRetry(ctx, m.ID, ready.Sub(now), ""); err != nil {
-				return sent, err
-			}
+		if wait := s.reserve(m.ChatID); wait > 0 {
+			results <- outcome{id: m.ID, wait: wait}
 			continue
 		}
-		s.nextChat[m.ChatID] = now.Add(perChatInterval)
-		s.mu.Unlock()
 		if err := s.limiter.Wait(ctx); err != nil {
-			return sent, err
+			results <- outcome{id: m.ID, wait: time.Second}
+			continue
 		}
-		if err := s.deliver(ctx, m); err != nil {
-			return sent, err
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(m store.OutboxMessage) {
+			defer func() { <-sem; wg.Done() }()
+			results <- s.deliver(ctx, m)
+		}(m)
+	}
+	wg.Wait()
+	close(results)
+	var sent []int64
+	var blocked []int64
+	for r := range results {
+		switch {
+		case r.sent:
+			sent = append(sent, r.id)
+		case r.blocked:
+			blocked = append(blocked, r.contact)
+			if err := s.b.db.OutboxRetry(ctx, r.id, 24*time.Hour, "blocked"); err != nil {
+				return len(sent), err
+			}
+		default:
+			if err := s.b.db.OutboxRetry(ctx, r.id, r.wait, r.reason); err != nil {
+				return len(sent), err
+			}
 		}
-		sent++
+	}
+	if err := s.b.db.OutboxSentAll(ctx, sent); err != nil {
+		return len(sent), err
+	}
+	for _, contact := range blocked {
+		if err := s.b.db.MarkUnreachableAndTell(ctx, contact); err != nil {
+			return len(sent), err
+		}
 	}
 	s.forgetIdleChats()
-	return sent, nil
+	return len(sent), nil
+}
+
+// reserve books the chat's next send now, or says how long until it may.
+func (s *sender) reserve(chat int64) time.Duration {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ready := s.nextChat[chat]; ready.After(now) {
+		return ready.Sub(now)
+	}
+	s.nextChat[chat] = now.Add(s.interval)
+	return 0
+}
+
+func (s *sender) hold(chat int64, d time.Duration) {
+	s.mu.Lock()
+	s.nextChat[chat] = time.Now().Add(d)
+	s.mu.Unlock()
 }
 
 func (s *sender) forgetIdleChats() {
@@ -113,9 +176,9 @@ func (s *sender) forgetIdleChats() {
 	}
 }
 
-// deliver sends one message once: a 429 waits its retry_after, server and
-// network errors back off, a blocked user is marked unreachable.
-func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) error {
+// deliver sends one message: a 429 holds the chat for its retry_after,
+// server and network errors back off, a blocked user is reported.
+func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
 	b := s.b
 	var err error
 	parts := split(m.Reply.Text, maxText)
@@ -131,23 +194,17 @@ func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) error {
 	var tooMany *tgbot.TooManyRequestsError
 	switch {
 	case err == nil:
-		return b.db.OutboxSent(ctx, m.ID)
+		return outcome{id: m.ID, sent: true}
 	case errors.As(err, &tooMany):
 		b.metrics.errors.WithLabelValues("429").Inc()
 		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-		s.mu.Lock()
-		s.nextChat[m.ChatID] = time.Now().Add(wait)
-		s.mu.Unlock()
-		return b.db.OutboxRetry(ctx, m.ID, wait, "429")
+		s.hold(m.ChatID, wait)
+		return outcome{id: m.ID, wait: wait, reason: "429"}
 	case errors.Is(err, tgbot.ErrorForbidden):
 		b.metrics.errors.WithLabelValues("blocked").Inc()
-		if err := b.db.MarkUnreachable(ctx, m.ContactID); err != nil {
-			return err
-		}
-		return b.db.OutboxRetry(ctx, m.ID, 24*time.Hour, "blocked")
+		return outcome{id: m.ID, contact: m.ContactID, blocked: true}
 	default:
 		b.metrics.errors.WithLabelValues("send").Inc()
-		wait := time.Duration(1<<min(m.Attempts, 8)) * time.Second
-		return b.db.OutboxRetry(ctx, m.ID, wait, redact(err.Error(), b.cfg.Token))
+		return outcome{id: m.ID, wait: time.Duration(1<<min(m.Attempts, 8)) * time.Second, reason: redact(err.Error(), b.cfg.Token)}
 	}
 }

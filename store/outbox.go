@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 
 	"tianbao/dialogs"
 )
@@ -87,4 +91,48 @@ func (db *DB) OutboxRetry(ctx context.Context, id int64, wait time.Duration, rea
 		return fmt.Errorf("outbox %d retry: %w", id, err)
 	}
 	return nil
+}
+
+// OutboxSentAll marks messages delivered, in one statement.
+func (db *DB) OutboxSentAll(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("mark outbox sent: %w", err)
+	}
+	return nil
+}
+
+// MarkUnreachableAndTell records that a contact blocked the bot and, the
+// first time only, tells the reviewers of the unit and of the unit above it.
+func (db *DB) MarkUnreachableAndTell(ctx context.Context, contactID int64) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		var c struct {
+			Campaign string `db:"campaign_id"`
+			Unit     string `db:"unit_code"`
+			Name     string `db:"display_name"`
+			UnitName string `db:"name"`
+		}
+		err := tx.GetContext(ctx, &c, `UPDATE contacts k SET unreachable_at = now() FROM units u
+			WHERE k.id = $1 AND k.unreachable_at IS NULL AND u.campaign_id = k.campaign_id AND u.code = k.unit_code
+			RETURNING k.campaign_id, k.unit_code, k.display_name, u.name`, contactID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // already known: told before
+		}
+		if err != nil {
+			return fmt.Errorf("mark contact %d unreachable: %w", contactID, err)
+		}
+		var reviewers []int64
+		if err := tx.SelectContext(ctx, &reviewers, `SELECT k.id FROM contacts k JOIN units u ON u.campaign_id = k.campaign_id AND u.code = $2
+			WHERE k.campaign_id = $1 AND k.active AND k.unreachable_at IS NULL AND k.role IN ('reviewer', 'admin')
+				AND (k.unit_code = u.code OR k.unit_code = u.parent_code)`, c.Campaign, c.Unit); err != nil {
+			return err
+		}
+		n := make([]dialogs.Notification, len(reviewers))
+		for i, r := range reviewers {
+			n[i] = dialogs.Notification{ContactID: r, Kind: "unreachable", Reply: dialogs.Reply{Text: fmt.Sprintf(dialogs.Texts.UnreachableNotice, c.UnitName, c.Name)}}
+		}
+		return tx.Queue(ctx, n)
+	})
 }

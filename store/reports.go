@@ -281,3 +281,20 @@ func (l *Leader) Alive(ctx context.Context) bool { return l.conn.PingContext(ctx
 
 // Release gives the lock up.
 func (l *Leader) Release() { _ = l.conn.Close() }
+
+// ContactNames maps a campaign's contacts to their display names (for
+// operators' listings; never logged).
+func (db *DB) ContactNames(ctx context.Context, campaign string) (map[int64]string, error) {
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Name string `db:"display_name"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT id, display_name FROM contacts WHERE campaign_id = $1`, campaign); err != nil {
+		return nil, fmt.Errorf("contact names: %w", err)
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}

@@ -91,6 +91,14 @@ type Server struct {
 	subscribers   map[int64]chan Event
 	autoDeliver   bool
 	chatLocks     map[int64]*sync.Mutex
+
+	// Telegram's limits, when enforced: at most perSecond sends in any
+	// second, and perChat between two sends to one chat.
+	perSecond int
+	perChat   time.Duration
+	recent    []time.Time
+	lastChat  map[int64]time.Time
+	tooMany   int
 }
 
 // NewServer starts a fake Bot API accepting token.
@@ -345,6 +353,55 @@ func parseKeyboard(raw string) ([][]Button, error) {
 	return kb.InlineKeyboard, nil
 }
 
+// EnforceLimits makes sendMessage answer 429 (retry_after 1) past perSecond
+// messages in any second overall, or closer than perChat in one chat, as
+// Telegram does (about 30/s and 1/s).
+func (s *Server) EnforceLimits(perSecond int, perChat time.Duration) {
+	s.mu.Lock()
+	s.perSecond, s.perChat, s.lastChat = perSecond, perChat, map[int64]time.Time{}
+	s.mu.Unlock()
+}
+
+// TooMany counts the 429s answered.
+func (s *Server) TooMany() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tooMany
+}
+
+// Sent counts the messages the bot sent to a chat.
+func (s *Server) Sent(chat int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.events[chat] {
+		if !e.Edit {
+			n++
+		}
+	}
+	return n
+}
+
+// limited reports whether a send to chat now breaks a limit; s.mu is held.
+func (s *Server) limited(chat int64) bool {
+	if s.perSecond == 0 {
+		return false
+	}
+	now := time.Now()
+	cut := 0
+	for cut < len(s.recent) && now.Sub(s.recent[cut]) >= time.Second {
+		cut++
+	}
+	s.recent = s.recent[cut:]
+	if len(s.recent) >= s.perSecond || (s.perChat > 0 && now.Sub(s.lastChat[chat]) < s.perChat) {
+		s.tooMany++
+		return true
+	}
+	s.recent = append(s.recent, now)
+	s.lastChat[chat] = now
+	return false
+}
+
 func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string, doc *Document) {
 	chat, err := strconv.ParseInt(p["chat_id"], 10, 64)
 	if err != nil {
@@ -371,6 +428,12 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string, doc *Do
 	defer s.mu.Unlock()
 	if s.blocked[chat] {
 		fail(w, http.StatusForbidden, "Forbidden: bot was blocked by the user")
+		return
+	}
+	if s.limited(chat) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_ = json.NewEncoder(w).Encode(apiResult{OK: false, ErrorCode: 429, Description: "Too Many Requests: retry after 1", Parameters: map[string]int{"retry_after": 1}})
 		return
 	}
 	s.nextMessage[chat]++

@@ -50,6 +50,7 @@ func commands() []command {
 		{"console", "chat with the bot in the terminal as a unit's contact", runConsole},
 		{"export", "write a unit's answers for a form as CSV", runExport},
 		{"summary", "print a unit's subtree progress, as /summary shows it", runSummary},
+		{"remind", "show (--dry-run) or queue the reminders due at a moment", runRemind},
 		{"serve", "run the Telegram bot (long polling, or a webhook with WEBHOOK_URL)", runServe},
 		{"invite", "print a one-time invite link for a unit and role", runInvite},
 		{"healthcheck", "ask a running server's /healthz (for container health checks)", runHealthcheck},

@@ -16,6 +16,7 @@ import (
 	"tianbao/bot"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/reminders"
 	"tianbao/reports"
 	"tianbao/store"
 )
@@ -245,5 +246,62 @@ state, the late units by name, key totals, days to the deadline.`)
 		return err
 	}
 	fmt.Fprintln(e.stdout, text)
+	return nil
+}
+
+func runRemind(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "remind", `remind --campaign ID --at "2018-12-07 09:30" [--dry-run]
+
+Works out the reminders due at that moment (the slots of the minute ending
+then, in the campaign's time zone) and prints who, for which unit and forms,
+and why. With --dry-run nothing is recorded or sent; without it they are
+queued for the running bot to send (a slot already handled is not repeated).`)
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
+	atText := fs.String("at", "", "the moment, YYYY-MM-DD HH:MM in the campaign's time zone (default now)")
+	dry := fs.Bool("dry-run", false, "print only; record and send nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
+	if err != nil {
+		return err
+	}
+	at := time.Now().In(camp.TimeZone).Truncate(time.Minute)
+	if *atText != "" {
+		if at, err = time.ParseInLocation("2006-01-02 15:04", *atText, camp.TimeZone); err != nil {
+			return fmt.Errorf("--at %q: want YYYY-MM-DD HH:MM", *atText)
+		}
+	}
+	planned, err := reminders.Round(ctx, db.DB, camp, at.Add(-time.Minute), at, *dry)
+	if err != nil {
+		return err
+	}
+	names, err := db.ContactNames(ctx, camp.ID)
+	if err != nil {
+		return err
+	}
+	verb := "queued"
+	if *dry {
+		verb = "would send"
+	}
+	for _, p := range planned {
+		u := camp.Units[p.Unit]
+		what := "reminder of " + strings.Join(p.Forms, ", ")
+		if p.Digest {
+			what = "digest of late units below"
+		}
+		why := "before the due date"
+		if strings.Contains(p.Reply.Text, "已逾期") || p.Digest {
+			why = "overdue"
+		}
+		fmt.Fprintf(e.stdout, "%s  %s %s  contact %d (%s)  %s  slot %s  (%s)\n", verb, u.Code, u.Name, p.Contact, names[p.Contact], what,
+			p.At.In(camp.TimeZone).Format("2006-01-02 15:04"), why)
+	}
+	fmt.Fprintf(e.stdout, "%d message(s) at %s\n", len(planned), at.Format("2006-01-02 15:04 MST"))
 	return nil
 }
