@@ -73,7 +73,7 @@ func runLoad(b *testing.B, mode string, n int) loadResult {
 		b.Fatal(err)
 	}
 	cfg := bot.Config{Token: token, APIURL: fake.URL, Listener: ln, PollTimeout: 5 * time.Second,
-		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: true}
 	if mode == "webhook" {
 		cfg.WebhookURL, cfg.WebhookSecret = "http://"+ln.Addr().String()+"/telegram", "load-secret"
 		fake.AutoDeliver(true)

@@ -40,6 +40,7 @@ type Config struct {
 	PollTimeout   time.Duration // long-poll wait
 	SendRate      float64       // outbox messages per second, overall (SEND_RATE)
 	PerChat       time.Duration // least time between two messages to one chat (1 s)
+	NoReminders   bool          // do not take part in the reminder schedule (REMINDERS=off)
 	Summaries     dialogs.Summarizer
 	Now           func() time.Time
 	Log           *slog.Logger
@@ -192,10 +193,13 @@ func (b *Bot) Run(ctx context.Context) error {
 		}()
 	}
 	go b.janitor(ctx)
-	schedule := &reminders.Scheduler{DB: b.db, Campaigns: b.reg, Now: b.cfg.Now, Log: b.log, OnQueued: b.sender.poke}
 	scheduleDone := make(chan struct{})
 	go func() {
 		defer close(scheduleDone)
+		if b.cfg.NoReminders {
+			return
+		}
+		schedule := &reminders.Scheduler{DB: b.db, Campaigns: b.reg, Now: b.cfg.Now, Log: b.log, OnQueued: b.sender.poke}
 		schedule.Run(ctx)
 	}()
 	senderDone := make(chan struct{})
@@ -236,9 +240,11 @@ func (b *Bot) setCommands(ctx context.Context) error {
 		{Command: "back", Description: t.CommandBack},
 		{Command: "skip", Description: t.CommandSkip},
 		{Command: "cancel", Description: t.CommandCancel},
+		{Command: "extend", Description: t.CommandExtend},
 		{Command: "help", Description: t.CommandHelp},
 		{Command: "summary", Description: t.CommandSummary},
 		{Command: "export", Description: t.CommandExport},
+		{Command: "forward", Description: t.CommandForward},
 		{Command: "invite", Description: t.CommandInvite},
 	}
 	if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds}); err != nil {

@@ -31,10 +31,11 @@ var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 var now = time.Date(2018, 12, 2, 10, 0, 0, 0, shanghai)
 
 type harness struct {
-	t    *testing.T
-	fake *telegramtest.Server
-	db   *store.DB
-	reg  *campaigns.Registry
+	t         *testing.T
+	fake      *telegramtest.Server
+	db        *store.DB
+	reg       *campaigns.Registry
+	reminders bool // run the reminder schedule (off: its catch-up would message every test's phones)
 }
 
 func newHarness(t *testing.T) *harness {
@@ -64,7 +65,7 @@ func (h *harness) start(webhook string) *running {
 		h.t.Fatal(err)
 	}
 	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, PollTimeout: time.Second, Workers: 8,
-		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders}
 	if webhook != "" {
 		cfg.WebhookURL = "http://" + ln.Addr().String() + "/telegram/hook"
 		cfg.WebhookSecret = webhook
@@ -518,4 +519,20 @@ func TestCountyCityProvinceThroughTelegram(t *testing.T) {
 	if strings.Join(history, ",") != want {
 		t.Errorf("history:\n%s\nwant:\n%s", strings.Join(history, ","), want)
 	}
+}
+
+// TestReminderScheduleInServe: with reminders on, a started bot takes the
+// schedule's lead and catches up the slot of the morning: the county's
+// contact gets a reminder that opens the form.
+func TestReminderScheduleInServe(t *testing.T) {
+	h := newHarness(t)
+	h.reminders = true
+	p := h.fake.Phone(t, 9401, "张三")
+	tok := h.invite("330106", dialogs.Filler)
+	if _, _, err := h.db.RedeemInvite(context.Background(), tok, 9401, 9401, "张三", now); err != nil {
+		t.Fatal(err)
+	}
+	h.start("")
+	p.Expect("⏰ 填报提醒：西湖区", "截止 12月5日，还剩 3 天")
+	p.Press("填写 附件3").Expect("按建设方式 · 新建成（家）")
 }

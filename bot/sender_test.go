@@ -41,7 +41,7 @@ func runSender(tb testing.TB, rate float64, perChat time.Duration, fake *telegra
 	}
 	reg := campaigns.NewRegistry(db)
 	cfg := bot.Config{Token: token, APIURL: fake.URL, Listener: ln, PollTimeout: time.Second, SendRate: rate, PerChat: perChat,
-		Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: true}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b, err := bot.New(ctx, cfg, db, reg)

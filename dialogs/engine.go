@@ -114,6 +114,13 @@ type Tx interface {
 	ContactsOf(ctx context.Context, campaign, unit string, roles ...Role) ([]Contact, error)
 	// Notify queues messages for other contacts, in this transaction.
 	Notify(ctx context.Context, n []Notification) error
+	// RequestExtension stores a request (setting its ID); Extension loads
+	// one and locks it; DecideExtension records the decision; UnitExtensions
+	// maps a unit's forms to their approved new due dates.
+	RequestExtension(ctx context.Context, r *ExtensionRequest, actor int64) error
+	Extension(ctx context.Context, id int64) (*ExtensionRequest, error)
+	DecideExtension(ctx context.Context, r *ExtensionRequest, status string, actor int64) error
+	UnitExtensions(ctx context.Context, campaign, unit string) (map[string]time.Time, error)
 	// UnitStates returns the status of form for each of the units that has
 	// a draft of it.
 	UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]Status, error)
@@ -163,6 +170,7 @@ const (
 	ModeReview  Mode = "review"  // everything entered, before submit
 	ModeView    Mode = "view"    // a submitted form, read only
 	ModeReturn  Mode = "return"  // a reviewer writing a return: reason, then flags
+	ModeExtend  Mode = "extend"  // a contact asking for more time
 )
 
 // Where a single-field edit returns to.
@@ -191,6 +199,8 @@ type Session struct {
 	Returning *Returning `json:"returning,omitempty"`
 	// FlagAt is the flagged item being corrected in a returned form.
 	FlagAt int `json:"flag_at,omitempty"`
+	// Extending is an extension request being written.
+	Extending *Extending `json:"extending,omitempty"`
 }
 
 // Handle applies one input and returns what to show. The whole input is one
@@ -242,6 +252,8 @@ type turn struct {
 	replies []Reply
 	notes   []string // said before the next screen, in the same message
 	pressed bool
+
+	extensions map[string]time.Time // the unit's approved extensions, loaded once
 }
 
 func (t *turn) now() time.Time {
@@ -347,6 +359,8 @@ func (t *turn) command(cmd string) error {
 		return t.summary()
 	case "forward":
 		return t.forwardMenu()
+	case "extend":
+		return t.extendMenu()
 	case "help":
 		help := t.camp.Help
 		if help == "" {
@@ -374,6 +388,8 @@ func (t *turn) text(text string) error {
 	switch t.s.Mode {
 	case ModeReturn:
 		return t.returnText(text)
+	case ModeExtend:
+		return t.extendText(text)
 	case ModeField, ModeConfirm:
 		f, sec, fd := t.position()
 		if fd == nil {
@@ -455,6 +471,9 @@ func (t *turn) button(data string) error {
 	if form, ok := strings.CutPrefix(data, forwardPrefix); ok {
 		return t.forward(form)
 	}
+	if rest, ok := strings.CutPrefix(data, extensionPrefix); ok {
+		return t.extensionAction(rest)
+	}
 	seqText, action, _ := strings.Cut(data, ":")
 	seq, err := strconv.Atoi(seqText)
 	if err != nil || seq != t.s.Seq {
@@ -501,6 +520,8 @@ func (t *turn) button(data string) error {
 		return t.reviewButton(name, arg)
 	case ModeReturn:
 		return t.returnButton(name, arg)
+	case ModeExtend:
+		return t.extendButton(name, arg)
 	}
 	// A button of the current screen with an action it does not have: a
 	// forged or garbled callback. Nothing changes.

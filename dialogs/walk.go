@@ -15,6 +15,8 @@ func (t *turn) show() error {
 		return t.view()
 	case ModeReturn:
 		return t.returnScreen()
+	case ModeExtend:
+		return t.extendScreen()
 	}
 	f := t.camp.Form(t.s.Form)
 	if f == nil {
@@ -125,9 +127,10 @@ func statusText(f *Form, d *Draft) string {
 	return fmt.Sprintf(msg.StatusDraft, done, total)
 }
 
-// dueText says how long is left for the contact's level.
+// dueText says how long is left for the contact's unit (its level's date,
+// or an approved extension).
 func (t *turn) dueText(f *Form) string {
-	due, ok := f.Due[t.unit.Level]
+	due, ok := t.dueFor(f)
 	if !ok {
 		return ""
 	}

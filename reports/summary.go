@@ -56,6 +56,22 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 		}
 		state[[2]string{r.Unit, r.Form}] = st
 	}
+	exts, err := s.DB.ApprovedExtensions(ctx, c.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	extended := map[[2]string]time.Time{}
+	for _, e := range exts {
+		y, m, d := e.NewDue.Date()
+		extended[[2]string{e.Unit, e.Form}] = time.Date(y, m, d, 23, 59, 59, 0, c.TimeZone)
+	}
+	isLate := func(f *dialogs.Form, u *dialogs.Unit, st string, now time.Time) bool {
+		due, ok := f.Due[u.Level]
+		if d, ext := extended[[2]string{u.Code, f.ID}]; ext {
+			due, ok = d, true
+		}
+		return ok && now.After(due) && st != "submitted" && st != "approved"
+	}
 	stateOf := func(u, f string) string {
 		if st, ok := state[[2]string{u, f}]; ok {
 			return st
@@ -79,7 +95,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 			if len(group) == 0 {
 				continue
 			}
-			lines = append(lines, levelLine(c, f, level, group, stateOf, now)...)
+			lines = append(lines, levelLine(c, f, level, group, stateOf, isLate, now)...)
 		}
 		if len(lines) == 0 {
 			continue
@@ -112,7 +128,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 					if st == "approved" {
 						done++
 					}
-					if isLate(c, f, u, st, now) {
+					if isLate(f, u, st, now) {
 						late++
 					}
 				}
@@ -130,13 +146,14 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 	return b.String(), buttons, nil
 }
 
-func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group []*dialogs.Unit, stateOf func(u, f string) string, now time.Time) []string {
+func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group []*dialogs.Unit, stateOf func(u, f string) string,
+	isLate func(*dialogs.Form, *dialogs.Unit, string, time.Time) bool, now time.Time) []string {
 	counts := map[string]int{}
 	var late []string
 	for _, u := range group {
 		st := stateOf(u.Code, f.ID)
 		counts[st]++
-		if isLate(c, f, u, st, now) {
+		if isLate(f, u, st, now) {
 			late = append(late, u.Name)
 		}
 	}
@@ -168,13 +185,6 @@ func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group 
 		out = append(out, fmt.Sprintf("逾期未报 %d 个：%s%s", len(late), strings.Join(named, "、"), more))
 	}
 	return out
-}
-
-// isLate: past the unit's due date and not submitted (a returned form is
-// not submitted).
-func isLate(c *dialogs.Campaign, f *dialogs.Form, u *dialogs.Unit, st string, now time.Time) bool {
-	due, ok := f.Due[u.Level]
-	return ok && now.After(due) && st != "submitted" && st != "approved"
 }
 
 // totals are the key figures of a form over what was submitted: sums of

@@ -571,6 +571,66 @@ func (tx *dialogTx) ContactsOf(ctx context.Context, campaign, unit string, roles
 	return out, nil
 }
 
+func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRequest, actor int64) error {
+	if err := tx.QueryRowxContext(ctx, `WITH ins AS (
+			INSERT INTO extensions (campaign_id, unit_code, form_id, reason, new_due, requested_by)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id),
+		au AS (
+			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, new_value)
+			VALUES ($6, $1, $2, $3, 'extension.requested', $5::text))
+		SELECT id FROM ins`, r.Campaign, r.Unit, r.Form, r.Reason, r.NewDue.Format("2006-01-02"), actor).Scan(&r.ID); err != nil {
+		return fmt.Errorf("request extension: %w", err)
+	}
+	return nil
+}
+
+func (tx *dialogTx) Extension(ctx context.Context, id int64) (*dialogs.ExtensionRequest, error) {
+	var r struct {
+		ID       int64     `db:"id"`
+		Campaign string    `db:"campaign_id"`
+		Unit     string    `db:"unit_code"`
+		Form     string    `db:"form_id"`
+		Reason   string    `db:"reason"`
+		NewDue   time.Time `db:"new_due"`
+		Status   string    `db:"status"`
+	}
+	err := tx.GetContext(ctx, &r, `SELECT id, campaign_id, unit_code, form_id, reason, new_due, status FROM extensions WHERE id = $1 FOR UPDATE`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("extension %d: %w", id, err)
+	}
+	return &dialogs.ExtensionRequest{ID: r.ID, Campaign: r.Campaign, Unit: r.Unit, Form: r.Form, Reason: r.Reason, NewDue: r.NewDue, Status: r.Status}, nil
+}
+
+func (tx *dialogTx) DecideExtension(ctx context.Context, r *dialogs.ExtensionRequest, status string, actor int64) error {
+	if _, err := tx.ExecContext(ctx, `WITH up AS (
+			UPDATE extensions SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1)
+		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, new_value)
+		VALUES ($3, $4, $5, $6, 'extension.' || $2, $7)`, r.ID, status, actor, r.Campaign, r.Unit, r.Form, r.NewDue.Format("2006-01-02")); err != nil {
+		return fmt.Errorf("decide extension %d: %w", r.ID, err)
+	}
+	r.Status = status
+	return nil
+}
+
+func (tx *dialogTx) UnitExtensions(ctx context.Context, campaign, unit string) (map[string]time.Time, error) {
+	var rows []struct {
+		Form   string    `db:"form_id"`
+		NewDue time.Time `db:"new_due"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT DISTINCT ON (form_id) form_id, new_due FROM extensions
+		WHERE campaign_id = $1 AND unit_code = $2 AND status = 'approved' ORDER BY form_id, decided_at DESC`, campaign, unit); err != nil {
+		return nil, fmt.Errorf("extensions of %s: %w", unit, err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.Form] = r.NewDue
+	}
+	return out, nil
+}
+
 func (tx *dialogTx) UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]dialogs.Status, error) {
 	var rows []struct {
 		Unit   string `db:"unit_code"`

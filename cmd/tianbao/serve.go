@@ -61,6 +61,13 @@ func botConfig(e *env) (bot.Config, error) {
 		}
 		cfg.Workers = n
 	}
+	switch os.Getenv("REMINDERS") {
+	case "", "on":
+	case "off":
+		cfg.NoReminders = true
+	default:
+		return cfg, fmt.Errorf("REMINDERS=%q: want on or off", os.Getenv("REMINDERS"))
+	}
 	if r := os.Getenv("SEND_RATE"); r != "" {
 		v, err := strconv.ParseFloat(r, 64)
 		if err != nil || v <= 0 || v > 30 {
