@@ -165,15 +165,11 @@ func runUnits(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := e.connect(ctx, false)
+	db, _, c, err := e.openCampaign(ctx, *id, "")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *id)
-	if err != nil {
-		return err
-	}
 	counts := map[dialogs.Level]int{}
 	var walk func(code string, depth int)
 	walk = func(code string, depth int) {

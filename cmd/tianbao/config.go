@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"tianbao/campaigns"
+	"tianbao/dialogs"
 	"tianbao/store"
 	"tianbao/store/pgcluster"
 )
@@ -109,3 +111,22 @@ func (e *env) connect(ctx context.Context, migrate bool) (*database, error) {
 
 // storeDialogs is the engine's store over the database.
 func storeDialogs(db *database) store.Dialogs { return store.Dialogs{DB: db.DB} }
+
+// openCampaign connects to the database and loads a campaign; with unit
+// set, it also checks the unit is in the campaign. The caller closes db.
+func (e *env) openCampaign(ctx context.Context, id, unit string) (*database, *campaigns.Registry, *dialogs.Campaign, error) {
+	db, err := e.connect(ctx, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reg := campaigns.NewRegistry(db.DB)
+	camp, err := reg.Campaign(ctx, id)
+	if err == nil && unit != "" && camp.Units[unit] == nil {
+		err = fmt.Errorf("unit %s is not in campaign %s (see `tianbao units --campaign %s`)", unit, camp.ID, camp.ID)
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	return db, reg, camp, nil
+}

@@ -46,19 +46,11 @@ requests of the units below arrive as messages (📨) with their buttons, and
 		fs.Usage()
 		return errUsage
 	}
-	db, err := e.connect(ctx, false)
+	db, reg, camp, err := e.openCampaign(ctx, *campaignID, *unit)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	reg := campaigns.NewRegistry(db.DB)
-	camp, err := reg.Campaign(ctx, *campaignID)
-	if err != nil {
-		return err
-	}
-	if camp.Units[*unit] == nil {
-		return fmt.Errorf("unit %s is not in campaign %s (see `tianbao units --campaign %s`)", *unit, camp.ID, camp.ID)
-	}
 	contactID, err := db.ConsoleContact(ctx, camp.ID, *unit, r, *name)
 	if err != nil {
 		return err
@@ -309,15 +301,11 @@ rest with a 状态 column.`)
 		fs.Usage()
 		return errUsage
 	}
-	db, err := e.connect(ctx, false)
+	db, _, camp, err := e.openCampaign(ctx, *campaignID, "")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
-	if err != nil {
-		return err
-	}
 	u := camp.Units[*unit]
 	if u == nil {
 		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)

@@ -139,18 +139,11 @@ random bits, is stored only as a hash, and expires. The bot's name comes from
 			return err
 		}
 	}
-	db, err := e.connect(ctx, false)
+	db, _, camp, err := e.openCampaign(ctx, *campaignID, *unit)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
-	if err != nil {
-		return err
-	}
-	if camp.Units[*unit] == nil {
-		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
-	}
 	now := time.Now()
 	token, err := db.CreateInvite(ctx, store.Invite{Campaign: camp.ID, Unit: *unit, Role: r, ExpiresAt: now.Add(*expires)}, 0, now)
 	if err != nil {
@@ -230,18 +223,11 @@ state, the late units by name, key totals, days to the deadline.`)
 		fs.Usage()
 		return errUsage
 	}
-	db, err := e.connect(ctx, false)
+	db, _, camp, err := e.openCampaign(ctx, *campaignID, *unit)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
-	if err != nil {
-		return err
-	}
-	if camp.Units[*unit] == nil {
-		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
-	}
 	now := time.Now()
 	if *at != "" {
 		if now, err = time.ParseInLocation("2006-01-02 15:04", *at, camp.TimeZone); err != nil {
@@ -269,15 +255,11 @@ queued for the running bot to send (a slot already handled is not repeated).`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := e.connect(ctx, false)
+	db, _, camp, err := e.openCampaign(ctx, *campaignID, "")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	camp, err := campaigns.NewRegistry(db.DB).Campaign(ctx, *campaignID)
-	if err != nil {
-		return err
-	}
 	at := time.Now().In(camp.TimeZone).Truncate(time.Minute)
 	if *atText != "" {
 		if at, err = time.ParseInLocation("2006-01-02 15:04", *atText, camp.TimeZone); err != nil {
