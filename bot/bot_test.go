@@ -1,8 +1,6 @@
 package bot_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -17,6 +15,7 @@ import (
 	"tianbao/bot/telegramtest"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/dialogs/dialogtest"
 	"tianbao/store"
 	"tianbao/store/storetest"
 )
@@ -362,20 +361,7 @@ func TestDocumentUpload(t *testing.T) {
 	}
 }
 
-func docx(t *testing.T) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	w, err := zw.Create("word/document.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = w.Write([]byte("<w:document/>"))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+func docx(t *testing.T) []byte { return dialogtest.Docx() }
 
 // TestGracefulStopFinishesInFlight stops the bot (SIGTERM) while a reply is
 // on its way: the reply still goes out, once, and a restart neither applies
@@ -462,16 +448,7 @@ func TestReviewerInvitesInChat(t *testing.T) {
 func TestCountyCityProvinceThroughTelegram(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	src, err := campaigns.Builtin(campaigns.BuiltinID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: mini", 1)
-	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: mini.tsv", 1)
-	units := "city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330102\t上城区\n330100\t杭州市\t330106\t西湖区\n"
-	if _, _, err := campaigns.Install(ctx, h.db, &campaigns.Source{Name: "mini.yaml", YAML: []byte(yaml), Files: map[string][]byte{"mini.tsv": []byte(units)}}); err != nil {
-		t.Fatal(err)
-	}
+	dialogtest.InstallMini(t, h.db)
 	h.start("")
 	join := func(user int64, name, unit string, role dialogs.Role) *telegramtest.Phone {
 		tok, err := h.db.CreateInvite(ctx, store.Invite{Campaign: "mini", Unit: unit, Role: role, ExpiresAt: now.Add(time.Hour)}, 0, now)

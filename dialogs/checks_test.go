@@ -4,22 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/dialogs/dialogtest"
 )
 
-func builtin(t *testing.T) *dialogs.Campaign {
-	t.Helper()
-	src, err := campaigns.Builtin(campaigns.BuiltinID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := campaigns.Load(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+func builtin(t *testing.T) *dialogs.Campaign { return dialogtest.Builtin(t) }
 
 // TestFieldChecks runs every field check of FORMS.md, failing and passing,
 // and asserts the exact message or the canonical value.

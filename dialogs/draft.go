@@ -261,6 +261,10 @@ func (d *Draft) Progress(f *Form) (done, total int) {
 	return done, total
 }
 
+// RowKeys lists the rows a section has (list) or must have (record, table),
+// in order.
+func (d *Draft) RowKeys(s *Section) []string { return rowKeys(d, s) }
+
 // rowKeys lists the rows a section has or must have.
 func rowKeys(d *Draft, s *Section) []string {
 	switch s.Kind {
@@ -321,6 +325,13 @@ func (d *Draft) env(f *Form, s *Section, row string, override map[string]string)
 			}
 		}
 	}
+	compute(s, values, env)
+	return env
+}
+
+// compute adds the section's computed values that can be computed (every
+// field they read has a value) to env.
+func compute(s *Section, values map[string]string, env map[string]any) {
 	for _, c := range s.Computed {
 		if hasAll(values, c.Expr.Fields) {
 			if v, err := c.Expr.Eval(env); err == nil {
@@ -328,7 +339,6 @@ func (d *Draft) env(f *Form, s *Section, row string, override map[string]string)
 			}
 		}
 	}
-	return env
 }
 
 func rowEnv(s *Section, values map[string]string) map[string]any {
@@ -513,13 +523,7 @@ func (d *Draft) Snapshot() Snapshot {
 // (with the section's computed values) and writes the result for people.
 func EvalColumn(s *Section, c *Column, values map[string]string) string {
 	env := rowEnv(s, values)
-	for _, cp := range s.Computed {
-		if hasAll(values, cp.Expr.Fields) {
-			if v, err := cp.Expr.Eval(env); err == nil {
-				env[cp.ID] = v
-			}
-		}
-	}
+	compute(s, values, env)
 	v, err := c.Value.Eval(env)
 	if err != nil {
 		return ""

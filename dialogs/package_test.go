@@ -1,33 +1,15 @@
 package dialogs_test
 
 import (
-	"context"
-	"strings"
 	"testing"
 
-	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
 )
 
-// miniCampaign is the built-in campaign over one city of two counties.
-func miniCampaign(t *testing.T, env *dialogtest.Env) {
-	t.Helper()
-	src, err := campaigns.Builtin(campaigns.BuiltinID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: mini", 1)
-	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: mini.tsv", 1)
-	units := "city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330102\t上城区\n330100\t杭州市\t330106\t西湖区\n"
-	if _, _, err := campaigns.Install(context.Background(), env.DB, &campaigns.Source{Name: "mini.yaml", YAML: []byte(yaml), Files: map[string][]byte{"mini.tsv": []byte(units)}}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestCityForwardsPackageToProvince(t *testing.T) {
 	env := newEnv(t)
-	miniCampaign(t, env)
+	dialogtest.InstallMini(t, env.DB)
 	city := env.ContactAs("mini", "330100", "杭州审核", dialogs.Reviewer)
 	province := env.ContactAs("mini", "330000", "省办", dialogs.Admin)
 	for _, unit := range []string{"330102", "330106"} {

@@ -20,18 +20,7 @@ var sh = dialogtest.Shanghai
 
 func at(day, hour, minute int) time.Time { return time.Date(2018, 12, day, hour, minute, 0, 0, sh) }
 
-func builtin(t *testing.T) *dialogs.Campaign {
-	t.Helper()
-	src, err := campaigns.Builtin(campaigns.BuiltinID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := campaigns.Load(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+func builtin(t *testing.T) *dialogs.Campaign { return dialogtest.Builtin(t) }
 
 func TestSlotsAndScheduleInShanghai(t *testing.T) {
 	c := builtin(t)

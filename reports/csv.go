@@ -57,7 +57,7 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 	}
 	t := Table{Header: header}
 	for _, s := range f.Sections {
-		for i, key := range rowKeysOf(d, s) {
+		for i, key := range d.RowKeys(s) {
 			line := make([]string, len(header))
 			lead := strconv.Itoa(i + 1)
 			if s.Kind == dialogs.Table {
@@ -87,24 +87,6 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 		}
 	}
 	return t
-}
-
-func rowKeysOf(d *dialogs.Draft, s *dialogs.Section) []string {
-	switch s.Kind {
-	case dialogs.Record:
-		return []string{""}
-	case dialogs.Table:
-		keys := make([]string, len(s.Rows))
-		for i, r := range s.Rows {
-			keys[i] = r.Key
-		}
-		return keys
-	}
-	var keys []string
-	for _, r := range d.Rows(s.ID) {
-		keys = append(keys, r.Key)
-	}
-	return keys
 }
 
 // ColumnValue is a column's canonical value for one row: the stored value of

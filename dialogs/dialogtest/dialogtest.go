@@ -3,6 +3,8 @@
 package dialogtest
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -236,4 +238,45 @@ func (c *Chat) Script(lines ...string) *Chat {
 		}
 	}
 	return c
+}
+
+// Builtin loads the built-in campaign without a database.
+func Builtin(t testing.TB) *dialogs.Campaign {
+	t.Helper()
+	src, err := campaigns.Builtin(campaigns.BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := campaigns.Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// InstallMini installs campaign "mini": the built-in forms over one city
+// (杭州市) of two counties (上城区, 西湖区), for paths that need every
+// unit of a city to act.
+func InstallMini(t testing.TB, db *store.DB) {
+	t.Helper()
+	src, err := campaigns.Builtin(campaigns.BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: mini", 1)
+	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: mini.tsv", 1)
+	units := "city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330102\t上城区\n330100\t杭州市\t330106\t西湖区\n"
+	if _, _, err := campaigns.Install(context.Background(), db, &campaigns.Source{Name: "mini.yaml", YAML: []byte(yaml), Files: map[string][]byte{"mini.tsv": []byte(units)}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Docx is a minimal Word document: a zip with word/document.xml.
+func Docx() []byte {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("word/document.xml")
+	_, _ = w.Write([]byte("<w:document/>"))
+	_ = zw.Close()
+	return b.Bytes()
 }
