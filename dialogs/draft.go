@@ -284,10 +284,10 @@ func rowKeys(d *Draft, s *Section) []string {
 	return keys
 }
 
-// env builds what a section's expressions see for one row.
-func (d *Draft) env(f *Form, s *Section, row string, override map[string]string) map[string]any {
+// valuesWith is a row's stored values with override on top (a copy).
+func (d *Draft) valuesWith(section, row string, override map[string]string) map[string]string {
 	values := map[string]string{}
-	if r := d.Row(s.ID, row); r != nil {
+	if r := d.Row(section, row); r != nil {
 		for k, v := range r.Values {
 			values[k] = v
 		}
@@ -295,6 +295,12 @@ func (d *Draft) env(f *Form, s *Section, row string, override map[string]string)
 	for k, v := range override {
 		values[k] = v
 	}
+	return values
+}
+
+// env builds what a section's expressions see for one row.
+func (d *Draft) env(f *Form, s *Section, row string, override map[string]string) map[string]any {
+	values := d.valuesWith(s.ID, row, override)
 	env := rowEnv(s, values)
 	var others []map[string]any
 	for _, r := range d.Rows(s.ID) {
@@ -377,15 +383,7 @@ func (f Failure) Key() string { return f.Section + "/" + f.Row + "/" + f.Rule.ID
 // and returns those that fail. Only rules naming field (if not "") are
 // considered.
 func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[string]string) []Failure {
-	values := map[string]string{}
-	if r := d.Row(s.ID, row); r != nil {
-		for k, v := range r.Values {
-			values[k] = v
-		}
-	}
-	for k, v := range override {
-		values[k] = v
-	}
+	values := d.valuesWith(s.ID, row, override)
 	var env map[string]any
 	var out []Failure
 	for _, rule := range s.Rules {
