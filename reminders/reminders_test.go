@@ -238,3 +238,16 @@ func TestSubmittedUnitsAreSkipped(t *testing.T) {
 		}
 	}
 }
+
+// A returned submission is reminded like one never submitted.
+func TestReturnedFormsAreReminded(t *testing.T) {
+	f := setup(t)
+	// The city returns 西湖区's 附件3 (the status a return leaves).
+	if _, err := f.env.DB.ExecContext(context.Background(), `UPDATE drafts SET status = 'returned' WHERE unit_code = '330106' AND form_id = 'a3'`); err != nil {
+		t.Fatal(err)
+	}
+	text := byContactText(f.round(t, at(4, 9, 30)), f.main.ID)
+	if !strings.Contains(text, "附件3 2018-2022年小微企业园建设规划目标：已退回，请按审核意见修改后重新提交，截止 12月5日，还剩 1 天") {
+		t.Errorf("returned form's reminder:\n%s", text)
+	}
+}
