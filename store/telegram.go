@@ -144,11 +144,3 @@ func (db *DB) ContactOfTelegramUser(ctx context.Context, user int64) (*TelegramC
 	}
 	return &c, nil
 }
-
-// MarkUnreachable records that a contact blocked the bot.
-func (db *DB) MarkUnreachable(ctx context.Context, contactID int64) error {
-	if _, err := db.ExecContext(ctx, `UPDATE contacts SET unreachable_at = now() WHERE id = $1 AND unreachable_at IS NULL`, contactID); err != nil {
-		return fmt.Errorf("mark contact %d unreachable: %w", contactID, err)
-	}
-	return nil
-}

@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // ErrNoBinaries means PostgreSQL's server programs were not found.
@@ -297,18 +296,4 @@ func unprivileged() (*credential, error) {
 		}
 	}
 	return nil, errors.New("running as root, and PostgreSQL refuses to: create a 'postgres' user, or run tianbao as an ordinary user, or set DATABASE_URL")
-}
-
-// WaitReady polls until the socket accepts connections or ctx ends.
-func (c *Cluster) WaitReady(ctx context.Context) error {
-	for {
-		if c.run(ctx, "pg_isready", "-h", c.SocketDir, "-p", strconv.Itoa(c.Port), "-q") == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
