@@ -40,13 +40,15 @@ func (b *Bot) process(ctx context.Context, u *models.Update) (key string, err er
 		b.metrics.updates.WithLabelValues(kind, result).Inc()
 		b.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 	}()
-	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+	// The time limit gets a context of its own: the recovering defer above
+	// runs after this one's cancel, and must still be able to apologise.
+	limited, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	switch {
 	case u.Message != nil:
-		return b.message(ctx, u)
+		return b.message(limited, u)
 	case u.CallbackQuery != nil:
-		return b.callback(ctx, u)
+		return b.callback(limited, u)
 	}
 	return "", nil // kinds the bot did not ask for
 }
