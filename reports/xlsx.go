@@ -102,6 +102,10 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 			return err
 		}
 		sheets++
+		// Before the stream writer: it keeps what the sheet already has.
+		if err := printable(f, name); err != nil {
+			return err
+		}
 		sw, err := f.NewStreamWriter(name)
 		if err != nil {
 			return err
@@ -120,6 +124,16 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 	return nil
 }
 
+// printable sets a sheet to print landscape, one page wide: these tables
+// are printed, stamped (盖章) and filed.
+func printable(f *excelize.File, sheet string) error {
+	landscape, one, any, yes := "landscape", 1, 0, true
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &any}); err != nil {
+		return err
+	}
+	return f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &yes})
+}
+
 // sheet writes rows in order with the merges and styles of the layout.
 type sheet struct {
 	sw  *excelize.StreamWriter
@@ -127,9 +141,9 @@ type sheet struct {
 	row int // the last row written, 1-based
 }
 
-func (s *sheet) put(values []excelize.Cell) error {
+func (s *sheet) put(values []excelize.Cell, opts ...excelize.RowOpts) error {
 	s.row++
-	return s.sw.SetRow(cellName(1, s.row), toIface(values))
+	return s.sw.SetRow(cellName(1, s.row), toIface(values), opts...)
 }
 
 func toIface(cells []excelize.Cell) []any {
@@ -154,7 +168,7 @@ func (s *sheet) merge(c1, r1, c2, r2 int) error {
 
 // banner writes the title (and the 盖章 line) across width columns.
 func (s *sheet) banner(title, stamp string, width int) error {
-	if err := s.put(row(width, excelize.Cell{StyleID: s.st.title, Value: title})); err != nil {
+	if err := s.put(row(width, excelize.Cell{StyleID: s.st.title, Value: title}), excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
 	if err := s.merge(1, s.row, width, s.row); err != nil {
@@ -189,6 +203,10 @@ func (s *sheet) header(cols []column, offset int, lead string) error {
 		if level == 0 && offset > 0 {
 			cells[0].Value = lead
 		}
+		height := 20.0
+		if level == depth-1 {
+			height = 32 // the labels, which wrap
+		}
 		for j, c := range cols {
 			switch {
 			case level < len(c.groups):
@@ -199,7 +217,7 @@ func (s *sheet) header(cols []column, offset int, lead string) error {
 				cells[offset+j].Value = c.label
 			}
 		}
-		if err := s.put(cells); err != nil {
+		if err := s.put(cells, excelize.RowOpts{Height: height}); err != nil {
 			return err
 		}
 	}
@@ -266,7 +284,7 @@ func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
 	fd := col.Field
 	switch {
 	case fd != nil && fd.Type == dialogs.Integer:
-		c.width = max(c.width, 10)
+		c.width = max(c.width, 9)
 		c.value = func(r sheetRow) cell {
 			if n, err := strconv.Atoi(r.values[fd.ID]); err == nil {
 				return cell{v: n, kind: 1}
@@ -282,16 +300,28 @@ func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
 			return cell{v: r.values[fd.ID]}
 		}
 	default:
-		if fd != nil && fd.Type == dialogs.Text {
+		switch {
+		case fd != nil && fd.Type == dialogs.Text:
 			c.width = max(c.width, 18)
+		case fd != nil && (fd.Type == dialogs.Phone || fd.Type == dialogs.File):
+			c.width = max(c.width, 16)
+		case fd != nil && fd.Type == dialogs.Choice:
+			// Data cells do not wrap (rows keep one height): fit the longest choice.
+			for _, ch := range fd.Choices {
+				c.width = max(c.width, float64(utf8.RuneCountInString(ch))*1.7+2)
+			}
+		case fd != nil && fd.Type == dialogs.Date:
+			c.width = max(c.width, 12)
 		}
 		c.value = func(r sheetRow) cell { return cell{v: ColumnValue(sec, col, r.values)} }
 	}
 	return c
 }
 
+// width fits a column to its label: header cells wrap, so a long label
+// takes two lines rather than a wide column.
 func width(label string) float64 {
-	return min(max(float64(utf8.RuneCountInString(label))*2.2+2, 8), 40)
+	return min(max(float64(utf8.RuneCountInString(label))*1.5+2, 8), 22)
 }
 
 func (s *sheet) widths(cols []column) error {
@@ -741,7 +771,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 		title:    mk(&excelize.Style{Font: &excelize.Font{Family: "黑体", Size: 16, Bold: true}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}}),
 		stamp:    mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left"}}),
 		header:   mk(&excelize.Style{Font: bold, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}),
-		text:     mk(&excelize.Style{Font: font, Border: border, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}}),
+		text:     mk(&excelize.Style{Font: font, Border: border, Alignment: &excelize.Alignment{Vertical: "center"}}),
 		integer:  mk(&excelize.Style{Font: font, Border: border, NumFmt: 1}),
 		decimal:  mk(&excelize.Style{Font: font, Border: border, CustomNumFmt: &decFmt}),
 		total:    mk(&excelize.Style{Font: bold, Border: border, Alignment: &excelize.Alignment{Horizontal: "center"}}),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -111,6 +112,12 @@ func TestXLSXOfACity(t *testing.T) {
 	var buf bytes.Buffer
 	if err := (reports.Exporter{DB: env.DB}).WriteXLSX(ctx, &buf, camp, "330100", reports.ExportOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	if out := os.Getenv("TIANBAO_XLSX_OUT"); out != "" {
+		// For looking at the layout: TIANBAO_XLSX_OUT=/tmp/hz.xlsx go test ./reports -run TestXLSXOfACity
+		if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f := open(t, buf.Bytes())
 	if got := strings.Join(f.GetSheetList(), ","); got != "附件1,附件2,附件3,政策措施,附件4" {
