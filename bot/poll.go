@@ -52,7 +52,7 @@ func (b *Bot) poll(ctx, work context.Context) {
 			continue
 		}
 		next := b.handleBatch(work, updates, attempts)
-		if next <= updates[len(updates)-1].ID {
+		if next <= maxID(updates) {
 			wait = 200 * time.Millisecond // an update failed: do not spin on it
 		}
 		offset = next
@@ -95,7 +95,11 @@ func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, attempt
 	if err := b.db.MarkSent(ctx, sent); err != nil {
 		b.log.Warn("marking replies sent failed", "err", err)
 	}
-	next := updates[len(updates)-1].ID + 1
+	// Past the highest id (Telegram sends them in order; this does not rely on it).
+	var next int64
+	for _, u := range updates {
+		next = max(next, u.ID+1)
+	}
 	for _, id := range retry {
 		next = min(next, id)
 	}
@@ -191,4 +195,12 @@ func chatOf(u *models.Update) int64 {
 		return u.CallbackQuery.From.ID
 	}
 	return 0
+}
+
+func maxID(updates []*models.Update) int64 {
+	var m int64
+	for _, u := range updates {
+		m = max(m, u.ID)
+	}
+	return m
 }

@@ -37,8 +37,7 @@ func (p *Phone) chat() map[string]any {
 
 func (p *Phone) send(update map[string]any) *Phone {
 	p.mark = p.S.EventCount(p.UserID)
-	p.LastRaw = p.S.Update(update)
-	p.S.Enqueue(p.LastRaw)
+	p.LastRaw = p.S.Push(update)
 	return p
 }
 

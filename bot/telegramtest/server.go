@@ -536,8 +536,29 @@ func keyboardsEqual(a, b [][]Button) bool {
 	return bytes.Equal(x, y)
 }
 
+// Push gives an update (a JSON object without update_id) its id and queues
+// it, in one step, as Telegram does: ids increase in the order updates are
+// queued. It returns the update as sent, for redelivery tests.
+func (s *Server) Push(update map[string]any) json.RawMessage {
+	s.mu.Lock()
+	s.nextUpdate++
+	update["update_id"] = s.nextUpdate
+	raw, _ := json.Marshal(update)
+	if !(s.autoDeliver && s.webhookURL != "") {
+		s.pending = append(s.pending, raw)
+		s.pendingIDs = append(s.pendingIDs, s.nextUpdate)
+		s.notify()
+		s.mu.Unlock()
+		return raw
+	}
+	s.mu.Unlock()
+	s.Enqueue(raw)
+	return raw
+}
+
 // Enqueue queues an update built by Update for getUpdates (or posts it to
-// the webhook, with AutoDeliver).
+// the webhook, with AutoDeliver). Updates built and queued from several
+// goroutines may be queued out of id order; use Push for those.
 func (s *Server) Enqueue(raw json.RawMessage) {
 	var head struct {
 		ID      int64 `json:"update_id"`
