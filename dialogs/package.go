@@ -2,6 +2,7 @@ package dialogs
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -127,12 +128,24 @@ func (t *turn) forward(formID string) error {
 		t.note(msg.ForwardNotReady)
 		return t.forwardMenu()
 	}
+	// The package names the exact approved submission of every unit it
+	// carries: submissions are immutable, so this is what was forwarded.
 	pkg := NewDraft(t.c.Campaign, t.c.Unit, PackageForm(f.ID))
 	rows := &SectionData{}
 	for _, u := range append([]*Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
-		if f.FilledBy(u.Level) {
-			rows.Rows = append(rows.Rows, &Row{Key: u.Code, Values: map[string]string{"status": string(StatusApproved)}})
+		if !f.FilledBy(u.Level) {
+			continue
 		}
+		sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, f.ID)
+		if err != nil {
+			return err
+		}
+		if sub == nil || sub.Status != SubApproved {
+			t.note(msg.ForwardNotReady)
+			return t.forwardMenu()
+		}
+		rows.Rows = append(rows.Rows, &Row{Key: u.Code, Values: map[string]string{
+			"submission": strconv.FormatInt(sub.ID, 10), "version": strconv.Itoa(sub.Version)}})
 	}
 	pkg.Sections["units"] = rows
 	sub, err := t.tx.Submit(t.ctx, pkg, t.camp.Version, t.c.ID)

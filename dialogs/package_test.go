@@ -1,6 +1,7 @@
 package dialogs_test
 
 import (
+	"context"
 	"testing"
 
 	"tianbao/dialogs"
@@ -42,6 +43,12 @@ func TestCityForwardsPackageToProvince(t *testing.T) {
 	province.Inbox().Expect("第 2 次").Press("✅ 通过").Expect("✅ 已通过：杭州市《附件3 2018-2022年小微企业园建设规划目标 汇总》第 2 版。")
 	city.Inbox().Expect("汇总（第 2 次上报）已由浙江省审核通过")
 	city.Say("/forward").Expect("附件3：已审核通过 2/2；第 2 次上报已通过")
+	// The package names the approved versions it carried.
+	var carried string
+	if err := env.DB.GetContext(context.Background(), &carried, `SELECT data->'sections'->'units'->1->'values'->>'version' FROM submissions
+		WHERE campaign_id = 'mini' AND form_id = 'pkg:a3' AND version = 2`); err != nil || carried != "1" {
+		t.Errorf("package carries version %q (%v)", carried, err)
+	}
 
 	// The city's own 附件1 is reviewed by the city (审定), not the province.
 	own := env.ContactAs("mini", "330100", "杭州联系人", dialogs.Filler)
