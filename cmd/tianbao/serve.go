@@ -95,15 +95,12 @@ flight and exits. Long polling by default; a webhook when WEBHOOK_URL is set
 	if err != nil {
 		return err
 	}
-	db, err := e.connect(ctx, false)
+	// The built-in campaign is installed if this is the first run.
+	db, reg, _, err := e.openCampaign(ctx, campaigns.BuiltinID, "")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	reg := campaigns.NewRegistry(db.DB)
-	if _, err := reg.Campaign(ctx, campaigns.BuiltinID); err != nil {
-		return err
-	}
 	cfg.Summaries = reports.Summarizer{DB: db.DB}
 	b, err := bot.New(ctx, cfg, db.DB, reg)
 	if err != nil {
