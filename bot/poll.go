@@ -106,15 +106,6 @@ func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, attempt
 	return next
 }
 
-func contains(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // getUpdates long-polls the Bot API. The library's own loop cannot be used:
 // it moves the offset past an update before its handler has run.
 func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, error) {

@@ -297,6 +297,13 @@ type Column struct {
 	Field *Field // set when the column is exactly a field
 }
 
+// EndOfDay is the last second of date's day (its year, month and day, as
+// written) in loc: a due date means the end of that day.
+func EndOfDay(date time.Time, loc *time.Location) time.Time {
+	y, m, d := date.Date()
+	return time.Date(y, m, d, 23, 59, 59, 0, loc)
+}
+
 // ParseDue reads a due date ("2018-12-05" or "2018-12-05 17:00") in loc. A
 // bare date means the end of that day.
 func ParseDue(s string, loc *time.Location) (time.Time, error) {
@@ -307,7 +314,7 @@ func ParseDue(s string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("due date %q: want YYYY-MM-DD or YYYY-MM-DD HH:MM", s)
 	}
-	return t.Add(24*time.Hour - time.Second), nil
+	return EndOfDay(t, loc), nil
 }
 
 // DaysLeft is the number of calendar days from now until due, in loc: 0 on

@@ -44,8 +44,7 @@ func (t *turn) dueFor(f *Form) (time.Time, bool) {
 		t.extensions = ext
 	}
 	if d, ok := t.extensions[f.ID]; ok {
-		y, m, day := d.Date()
-		return time.Date(y, m, day, 23, 59, 59, 0, t.camp.TimeZone), true
+		return EndOfDay(d, t.camp.TimeZone), true
 	}
 	due, ok := f.Due[t.unit.Level]
 	return due, ok

@@ -119,8 +119,7 @@ func loadStates(ctx context.Context, db *store.DB, c *dialogs.Campaign) (map[[2]
 	}
 	extensions := map[[2]string]time.Time{}
 	for _, e := range exts {
-		y, m, d := e.NewDue.Date()
-		extensions[[2]string{e.Unit, e.Form}] = time.Date(y, m, d, 23, 59, 59, 0, c.TimeZone)
+		extensions[[2]string{e.Unit, e.Form}] = dialogs.EndOfDay(e.NewDue, c.TimeZone)
 	}
 	return states, extensions, nil
 }

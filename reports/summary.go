@@ -62,8 +62,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 	}
 	extended := map[[2]string]time.Time{}
 	for _, e := range exts {
-		y, m, d := e.NewDue.Date()
-		extended[[2]string{e.Unit, e.Form}] = time.Date(y, m, d, 23, 59, 59, 0, c.TimeZone)
+		extended[[2]string{e.Unit, e.Form}] = dialogs.EndOfDay(e.NewDue, c.TimeZone)
 	}
 	isLate := func(f *dialogs.Form, u *dialogs.Unit, st string, now time.Time) bool {
 		due, ok := f.Due[u.Level]
