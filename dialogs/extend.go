@@ -139,18 +139,10 @@ func (t *turn) extendText(text string) error {
 	if err := t.tx.RequestExtension(t.ctx, req, t.c.ID); err != nil {
 		return err
 	}
-	reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, t.unit.Parent, Reviewer, Admin)
-	if err != nil {
-		return err
-	}
 	id := strconv.FormatInt(req.ID, 10)
 	text = fmt.Sprintf(msg.ExtendRequest, t.unit.Name, f.Name(), due.In(t.camp.TimeZone).Format("1月2日"), newDue.Format("1月2日"), e.Reason)
 	buttons := [][]Button{{{Label: msg.BtnApproveExtension, Data: extensionPrefix + id + ":ok"}, {Label: msg.BtnRefuseExtension, Data: extensionPrefix + id + ":no"}}}
-	var n []Notification
-	for _, r := range reviewers {
-		n = append(n, Notification{ContactID: r.ID, Kind: "extension", Reply: Reply{Text: text, Buttons: buttons}})
-	}
-	if err := t.tx.Notify(t.ctx, n); err != nil {
+	if err := t.tell(t.unit.Parent, "extension", Reply{Text: text, Buttons: buttons}, reviewers...); err != nil {
 		return err
 	}
 	t.s.Mode, t.s.Extending = ModeHome, nil
@@ -189,7 +181,7 @@ func (t *turn) extensionAction(rest string) error {
 	if err := t.tx.DecideExtension(t.ctx, req, status, t.c.ID); err != nil {
 		return err
 	}
-	if err := t.notifyUnit(req.Unit, "extension_"+status, fmt.Sprintf(notice, f.Name(), req.NewDue.Format("1月2日"), t.unit.Name), nil); err != nil {
+	if err := t.tell(req.Unit, "extension_"+status, Reply{Text: fmt.Sprintf(notice, f.Name(), req.NewDue.Format("1月2日"), t.unit.Name)}, everyone...); err != nil {
 		return err
 	}
 	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(done, unit.Name, f.Name(), req.NewDue.Format("1月2日")), Replace: t.pressed})

@@ -152,10 +152,6 @@ func (t *turn) forward(formID string) error {
 	if err != nil {
 		return err
 	}
-	reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, t.unit.Parent, Reviewer, Admin)
-	if err != nil {
-		return err
-	}
 	text := fmt.Sprintf(msg.PackageRequest, t.unit.Name, f.Name(), sub.Version, r.total)
 	if t.Summaries != nil {
 		if s, _, err := t.Summaries.Summary(t.ctx, t.camp, t.c.Unit, t.now()); err == nil {
@@ -164,11 +160,7 @@ func (t *turn) forward(formID string) error {
 	}
 	id := fmt.Sprint(sub.ID)
 	buttons := [][]Button{{{Label: msg.BtnApprove, Data: reviewPrefix + id + ":ok"}, {Label: msg.BtnReturn, Data: reviewPrefix + id + ":no"}}}
-	var n []Notification
-	for _, rv := range reviewers {
-		n = append(n, Notification{ContactID: rv.ID, Kind: "package", Reply: Reply{Text: text, Buttons: buttons}})
-	}
-	if err := t.tx.Notify(t.ctx, n); err != nil {
+	if err := t.tell(t.unit.Parent, "package", Reply{Text: text, Buttons: buttons}, reviewers...); err != nil {
 		return err
 	}
 	t.note(msg.Forwarded, f.Name(), sub.Version)
@@ -194,7 +186,7 @@ func (t *turn) packageAction(sub *Submission, action string) error {
 	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, "", nil); err != nil {
 		return err
 	}
-	if err := t.notifyReviewers(sub.Unit, "package_approved", fmt.Sprintf(msg.PackageApproved, f.Name(), sub.Version, t.unit.Name), nil); err != nil {
+	if err := t.tell(sub.Unit, "package_approved", Reply{Text: fmt.Sprintf(msg.PackageApproved, f.Name(), sub.Version, t.unit.Name)}, reviewers...); err != nil {
 		return err
 	}
 	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.ApprovedDone, city.Name, f.Name()+" 汇总", sub.Version), Replace: t.pressed})
@@ -208,23 +200,10 @@ func (t *turn) returnPackage(sub *Submission, reason string) error {
 		return err
 	}
 	notice := fmt.Sprintf(msg.PackageReturned, f.Name(), sub.Version, t.unit.Name, reason)
-	if err := t.notifyReviewers(sub.Unit, "package_returned", notice, [][]Button{{{Label: fmt.Sprintf(msg.BtnForward, f.Short), Data: forwardPrefix + f.ID}}}); err != nil {
+	if err := t.tell(sub.Unit, "package_returned", Reply{Text: notice, Buttons: [][]Button{{{Label: fmt.Sprintf(msg.BtnForward, f.Short), Data: forwardPrefix + f.ID}}}}, reviewers...); err != nil {
 		return err
 	}
 	t.s.Mode, t.s.Returning = ModeHome, nil
 	t.note(msg.ReturnedDone, city.Name, f.Name()+" 汇总", sub.Version)
 	return t.show()
-}
-
-// notifyReviewers tells a unit's reviewers and admins.
-func (t *turn) notifyReviewers(unit, kind, text string, buttons [][]Button) error {
-	contacts, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, unit, Reviewer, Admin)
-	if err != nil {
-		return err
-	}
-	var n []Notification
-	for _, c := range contacts {
-		n = append(n, Notification{ContactID: c.ID, Kind: kind, Reply: Reply{Text: text, Buttons: buttons}})
-	}
-	return t.tx.Notify(t.ctx, n)
 }

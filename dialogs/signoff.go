@@ -93,10 +93,6 @@ func (t *turn) notifySubmitted(f *Form, d *Draft, sub *Submission) error {
 	if parent == "" {
 		return nil
 	}
-	reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, parent, Reviewer, Admin)
-	if err != nil || len(reviewers) == 0 {
-		return err
-	}
 	prev, err := t.tx.PreviousSubmission(t.ctx, sub)
 	if err != nil {
 		return err
@@ -111,22 +107,28 @@ func (t *turn) notifySubmitted(f *Form, d *Draft, sub *Submission) error {
 	}
 	id := strconv.FormatInt(sub.ID, 10)
 	buttons := [][]Button{{{Label: msg.BtnApprove, Data: reviewPrefix + id + ":ok"}, {Label: msg.BtnReturn, Data: reviewPrefix + id + ":no"}}}
-	var n []Notification
-	for _, r := range reviewers {
-		n = append(n, Notification{ContactID: r.ID, Kind: "review", Reply: Reply{Text: text, Buttons: buttons}})
-	}
-	return t.tx.Notify(t.ctx, n)
+	return t.tell(parent, "review", Reply{Text: text, Buttons: buttons}, reviewers...)
 }
 
-// notifyUnit tells a unit's contacts (all roles) about their submission.
-func (t *turn) notifyUnit(unit, kind, text string, buttons [][]Button) error {
-	contacts, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, unit, Filler, Reviewer, Admin)
+// Whom tell addresses.
+var (
+	reviewers = []Role{Reviewer, Admin}
+	everyone  = []Role{Filler, Reviewer, Admin}
+)
+
+// tell queues a message, in this transaction, for the active contacts of
+// unit that have one of the roles (nobody for no unit).
+func (t *turn) tell(unit, kind string, r Reply, roles ...Role) error {
+	if unit == "" {
+		return nil
+	}
+	contacts, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, unit, roles...)
 	if err != nil {
 		return err
 	}
-	var n []Notification
-	for _, c := range contacts {
-		n = append(n, Notification{ContactID: c.ID, Kind: kind, Reply: Reply{Text: text, Buttons: buttons}})
+	n := make([]Notification, len(contacts))
+	for i, c := range contacts {
+		n[i] = Notification{ContactID: c.ID, Kind: kind, Reply: r}
 	}
 	return t.tx.Notify(t.ctx, n)
 }
@@ -165,7 +167,7 @@ func (t *turn) reviewAction(rest string) error {
 		if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, "", nil); err != nil {
 			return err
 		}
-		if err := t.notifyUnit(sub.Unit, "approved", fmt.Sprintf(msg.ApprovedNotice, f.Name(), sub.Version, t.unit.Name), nil); err != nil {
+		if err := t.tell(sub.Unit, "approved", Reply{Text: fmt.Sprintf(msg.ApprovedNotice, f.Name(), sub.Version, t.unit.Name)}, everyone...); err != nil {
 			return err
 		}
 		// The request itself becomes the record of the decision; the
@@ -363,7 +365,7 @@ func (t *turn) sendReturn() error {
 		what = strings.Join(labels, "、")
 	}
 	notice := fmt.Sprintf(msg.ReturnedNotice, f.Name(), sub.Version, t.unit.Name, r.Reason, what)
-	if err := t.notifyUnit(sub.Unit, "returned", notice, [][]Button{{{Label: msg.BtnGoFix, Data: goPrefix + f.ID}}}); err != nil {
+	if err := t.tell(sub.Unit, "returned", Reply{Text: notice, Buttons: [][]Button{{{Label: msg.BtnGoFix, Data: goPrefix + f.ID}}}}, everyone...); err != nil {
 		return err
 	}
 	t.s.Mode, t.s.Returning = ModeHome, nil
@@ -464,18 +466,8 @@ func (t *turn) withdraw(f *Form, d *Draft) error {
 		return err
 	}
 	d.Status = StatusDraft // written by SetSubmissionStatus
-	if ru := reviewerUnit(t.camp, t.unit); ru != "" {
-		reviewers, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, ru, Reviewer, Admin)
-		if err != nil {
-			return err
-		}
-		var n []Notification
-		for _, r := range reviewers {
-			n = append(n, Notification{ContactID: r.ID, Kind: "withdrawn", Reply: Reply{Text: fmt.Sprintf(msg.WithdrawnNotice, t.unit.Name, f.Name(), sub.Version)}})
-		}
-		if err := t.tx.Notify(t.ctx, n); err != nil {
-			return err
-		}
+	if err := t.tell(reviewerUnit(t.camp, t.unit), "withdrawn", Reply{Text: fmt.Sprintf(msg.WithdrawnNotice, t.unit.Name, f.Name(), sub.Version)}, reviewers...); err != nil {
+		return err
 	}
 	t.note(msg.WithdrawnDone, f.Name(), sub.Version)
 	t.at(ModeReview, "", "", "")
