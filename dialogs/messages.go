@@ -12,7 +12,7 @@ import (
 var msg = struct {
 	Welcome, NoForms, ChooseForm                         string
 	StatusNotStarted, StatusDraft, StatusSubmitted       string
-	StatusReturned, StatusApproved                       string
+	StatusReturned, StatusApproved, StatusDraftPlain     string
 	DueIn, DueToday, Overdue                             string
 	Progress, CurrentAnswer, Hint, UnitOf, Example       string
 	Optional                                             string
@@ -59,6 +59,7 @@ var msg = struct {
 	StatusSubmitted:       "已提交",
 	StatusReturned:        "已退回",
 	StatusApproved:        "已通过",
+	StatusDraftPlain:      "草稿",
 	DueIn:                 "截止 %s，还剩 %d 天",
 	DueToday:              "今天（%s）截止",
 	Overdue:               "已逾期 %d 天（截止 %s）",
@@ -299,4 +300,54 @@ func RoleName(r Role) string {
 		return Texts.RoleAdmin
 	}
 	return Texts.RoleFiller
+}
+
+// ReportTexts are the words of /summary and of the exported tables.
+var ReportTexts = struct {
+	SummaryHead, SummaryChildren, SummaryChild, SummaryChildLate string
+	SummaryLevel, SummaryDueIn, SummaryDueToday, SummaryDuePast  string
+	SummaryLate, SummaryLateMore, SummaryTotals, SummaryRows     string
+	Stamp, StampAnyCity, UnitColumnCity, UnitColumnCounty        string
+	Total, CityTotal, Seq, Area, Year, State, Section, FilesDir  string
+}{
+	SummaryHead:      "📊 %s 填报进度\n截至 %s",
+	SummaryChildren:  "\n\n各%s：",
+	SummaryChild:     "\n%s：已通过 %d/%d",
+	SummaryChildLate: "，逾期 %d",
+	SummaryLevel:     "%s：%s（共 %d）",
+	SummaryDueIn:     "，截止 %s，还剩 %d 天",
+	SummaryDueToday:  "，今天（%s）截止",
+	SummaryDuePast:   "，截止 %s，已过 %d 天",
+	SummaryLate:      "逾期未报 %d 个：%s%s",
+	SummaryLateMore:  " 等 %d 个",
+	SummaryTotals:    "合计（已提交和已通过）：",
+	SummaryRows:      "%s%d 个%s",
+	Stamp:            "%s小微企业园工作联席会议（领导小组）办公室（盖章）",
+	StampAnyCity:     "　　　市",
+	UnitColumnCity:   "市、县（市、区）",
+	UnitColumnCounty: "县（市、区）",
+	Total:            "总计",
+	CityTotal:        "%s总计",
+	Seq:              "序号",
+	Area:             "所属地区",
+	Year:             "年度",
+	State:            "状态",
+	Section:          "部分",
+	FilesDir:         "文件",
+}
+
+// StateName is a form's state for people: approved, submitted, returned,
+// draft, or none (not started).
+func StateName(state string) string {
+	switch Status(state) {
+	case StatusApproved:
+		return msg.StatusApproved
+	case StatusSubmitted:
+		return msg.StatusSubmitted
+	case StatusReturned:
+		return msg.StatusReturned
+	case StatusDraft:
+		return msg.StatusDraftPlain
+	}
+	return msg.StatusNotStarted
 }

@@ -34,21 +34,21 @@ func (x Exporter) SubtreeTable(ctx context.Context, c *dialogs.Campaign, unit st
 		}
 		t := FormTable(form, d)
 		if out.Header == nil {
-			out.Header = append([]string{"所属地区"}, t.Header...)
+			out.Header = append([]string{dialogs.ReportTexts.Area}, t.Header...)
 			if opt.IncludeDrafts {
-				out.Header = append(out.Header, "状态")
+				out.Header = append(out.Header, dialogs.ReportTexts.State)
 			}
 		}
 		for _, r := range t.Rows {
 			line := append([]string{areaName(c, u)}, r...)
 			if opt.IncludeDrafts {
-				line = append(line, statusNames[string(d.Status)])
+				line = append(line, dialogs.StateName(string(d.Status)))
 			}
 			out.Rows = append(out.Rows, line)
 		}
 	}
 	if out.Header == nil {
-		out.Header = append([]string{"所属地区"}, FormTable(form, dialogs.NewDraft(c.ID, unit, form.ID)).Header...)
+		out.Header = append([]string{dialogs.ReportTexts.Area}, FormTable(form, dialogs.NewDraft(c.ID, unit, form.ID)).Header...)
 	}
 	return out, nil
 }
@@ -94,7 +94,7 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 						if s.Kind == dialogs.List {
 							name = fmt.Sprintf("%s-%d-%s", f.Short, i+1, fv.Name)
 						}
-						p := path.Join("文件", areaName(c, u), strings.ReplaceAll(name, "/", "_"))
+						p := path.Join(dialogs.ReportTexts.FilesDir, areaName(c, u), strings.ReplaceAll(name, "/", "_"))
 						if seen[p] {
 							continue
 						}

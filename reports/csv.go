@@ -38,12 +38,12 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 	// keep their own column; across sections, one label is one column.
 	colsOf := map[*dialogs.Section][]int{}
 	if multi {
-		add("部分")
-		add("序号")
+		add(dialogs.ReportTexts.Section)
+		add(dialogs.ReportTexts.Seq)
 	} else if s := f.Sections[0]; s.Kind == dialogs.List {
-		header = append(header, "序号")
+		header = append(header, dialogs.ReportTexts.Seq)
 	} else if s.Kind == dialogs.Table {
-		header = append(header, "年度")
+		header = append(header, dialogs.ReportTexts.Year)
 	}
 	for _, s := range f.Sections {
 		for _, c := range s.Columns {

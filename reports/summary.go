@@ -17,12 +17,8 @@ type Summarizer struct {
 
 var _ dialogs.Summarizer = Summarizer{}
 
-// state names, in the order they are listed.
+// stateOrder is the order states are listed in.
 var stateOrder = []string{"approved", "submitted", "returned", "draft", "none"}
-
-var stateNames = map[string]string{
-	"approved": "已通过", "submitted": "已提交", "returned": "已退回", "draft": "草稿", "none": "未开始",
-}
 
 // counted are the statuses whose data enters the totals.
 var counted = []string{"submitted", "approved"}
@@ -78,7 +74,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 		return "none"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "📊 %s 填报进度\n截至 %s", top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
+	fmt.Fprintf(&b, dialogs.ReportTexts.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
 	for _, f := range c.Forms {
 		var lines []string
 		for _, level := range dialogs.Levels {
@@ -113,7 +109,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 	}
 	var buttons [][]dialogs.Button
 	if hasGrandchildren(c, top) {
-		b.WriteString("\n\n各" + c.Units[top.Children[0]].Level.Name() + "：")
+		fmt.Fprintf(&b, dialogs.ReportTexts.SummaryChildren, c.Units[top.Children[0]].Level.Name())
 		for _, code := range top.Children {
 			child := c.Units[code]
 			done, total, late := 0, 0, 0
@@ -132,9 +128,9 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 					}
 				}
 			}
-			line := fmt.Sprintf("\n%s：已通过 %d/%d", child.Name, done, total)
+			line := fmt.Sprintf(dialogs.ReportTexts.SummaryChild, child.Name, done, total)
 			if late > 0 {
-				line += fmt.Sprintf("，逾期 %d", late)
+				line += fmt.Sprintf(dialogs.ReportTexts.SummaryChildLate, late)
 			}
 			b.WriteString(line)
 			if len(buttons) < 90 {
@@ -159,19 +155,19 @@ func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group 
 	var parts []string
 	for _, st := range stateOrder {
 		if counts[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", stateNames[st], counts[st]))
+			parts = append(parts, fmt.Sprintf("%s %d", dialogs.StateName(st), counts[st]))
 		}
 	}
-	line := fmt.Sprintf("%s：%s（共 %d）", level.Name(), strings.Join(parts, " · "), len(group))
+	line := fmt.Sprintf(dialogs.ReportTexts.SummaryLevel, level.Name(), strings.Join(parts, " · "), len(group))
 	if due, ok := f.Due[level]; ok {
 		day := due.In(c.TimeZone).Format("1月2日")
 		switch left := dialogs.DaysLeft(now, due, c.TimeZone); {
 		case left > 0:
-			line += fmt.Sprintf("，截止 %s，还剩 %d 天", day, left)
+			line += fmt.Sprintf(dialogs.ReportTexts.SummaryDueIn, day, left)
 		case left == 0:
-			line += fmt.Sprintf("，今天（%s）截止", day)
+			line += fmt.Sprintf(dialogs.ReportTexts.SummaryDueToday, day)
 		default:
-			line += fmt.Sprintf("，截止 %s，已过 %d 天", day, -left)
+			line += fmt.Sprintf(dialogs.ReportTexts.SummaryDuePast, day, -left)
 		}
 	}
 	out := []string{line}
@@ -179,9 +175,9 @@ func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group 
 		named := late
 		more := ""
 		if len(named) > maxNamed {
-			named, more = named[:maxNamed], fmt.Sprintf(" 等 %d 个", len(late))
+			named, more = named[:maxNamed], fmt.Sprintf(dialogs.ReportTexts.SummaryLateMore, len(late))
 		}
-		out = append(out, fmt.Sprintf("逾期未报 %d 个：%s%s", len(late), strings.Join(named, "、"), more))
+		out = append(out, fmt.Sprintf(dialogs.ReportTexts.SummaryLate, len(late), strings.Join(named, "、"), more))
 	}
 	return out
 }
@@ -222,14 +218,14 @@ func (s Summarizer) totals(ctx context.Context, c *dialogs.Campaign, f *dialogs.
 				if title != "" {
 					title += " "
 				}
-				parts = append(parts, fmt.Sprintf("%s%d 个%s", title, counts[sec.ID], sec.RowNoun))
+				parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.SummaryRows, title, counts[sec.ID], sec.RowNoun))
 			}
 		}
 	}
 	if len(parts) == 0 {
 		return "", nil
 	}
-	return "合计（已提交和已通过）：" + strings.Join(parts, "，"), nil
+	return dialogs.ReportTexts.SummaryTotals + strings.Join(parts, "，"), nil
 }
 
 func shortLabel(fd *dialogs.Field) string {

@@ -33,11 +33,6 @@ func (o ExportOptions) statuses() []string {
 	return []string{"approved"}
 }
 
-var statusNames = map[string]string{"draft": "草稿", "submitted": "已提交", "returned": "已退回", "approved": "已通过"}
-
-// stampLine is the line the notice prints under some titles.
-const stampLine = "小微企业园工作联席会议（领导小组）办公室（盖章）"
-
 // column is one column of a sheet: its header groups and label, and how a
 // row's value is found.
 type column struct {
@@ -359,10 +354,11 @@ func stampFor(c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form) string
 	if !form.Stamp {
 		return ""
 	}
+	// The notice's line, with the city's name where one city exports.
 	if top.Level == dialogs.City {
-		return top.Name + stampLine
+		return fmt.Sprintf(dialogs.ReportTexts.Stamp, top.Name)
 	}
-	return "　　　市" + stampLine
+	return fmt.Sprintf(dialogs.ReportTexts.Stamp, dialogs.ReportTexts.StampAnyCity)
 }
 
 func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
@@ -388,15 +384,15 @@ func codesOf(units []*dialogs.Unit) []string {
 }
 
 func statusColumn() column {
-	return column{label: "状态", width: 8, value: func(r sheetRow) cell { return cell{v: statusNames[r.status]} }}
+	return column{label: dialogs.ReportTexts.State, width: 8, value: func(r sheetRow) cell { return cell{v: dialogs.StateName(r.status)} }}
 }
 
 // recordForm: one row per unit, the city before its counties, with a 总计
 // row per city and for the whole export where the section asks for one.
 func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
-	unitLabel := "市、县（市、区）"
+	unitLabel := dialogs.ReportTexts.UnitColumnCity
 	if !form.FilledBy(dialogs.City) {
-		unitLabel = "县（市、区）"
+		unitLabel = dialogs.ReportTexts.UnitColumnCounty
 	}
 	cols := []column{{label: unitLabel, width: 16, value: func(r sheetRow) cell {
 		if r.total {
@@ -480,9 +476,9 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 			}
 		}
 		if total && len(u.Children) > 0 && any {
-			label := u.Name + "总计"
+			label := fmt.Sprintf(dialogs.ReportTexts.CityTotal, u.Name)
 			if u.Code == top.Code {
-				label = "总计"
+				label = dialogs.ReportTexts.Total
 			}
 			values := map[string]string{}
 			for k, v := range sums {
@@ -520,8 +516,8 @@ func addSums(form *dialogs.Form, values map[string]string, sums map[string]float
 func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
 	multi := len(form.Sections) > 1
 	lead := []column{
-		{label: "序号", width: 6, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
-		{label: "所属地区", width: 18, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
+		{label: dialogs.ReportTexts.Seq, width: 6, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
+		{label: dialogs.ReportTexts.Area, width: 18, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
 	}
 	blocks := make([][]column, len(form.Sections))
 	widest := 0
@@ -624,7 +620,7 @@ func areaName(c *dialogs.Campaign, u *dialogs.Unit) string {
 // the unit's first row.
 func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
 	cols := []column{
-		{label: "所属地区", width: 18, value: func(r sheetRow) cell {
+		{label: dialogs.ReportTexts.Area, width: 18, value: func(r sheetRow) cell {
 			if r.seq > 1 {
 				return cell{v: ""}
 			}
@@ -655,7 +651,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 		}
 	}
 	if table != nil {
-		cols = append(cols, column{label: "年度", width: 14, value: func(r sheetRow) cell {
+		cols = append(cols, column{label: dialogs.ReportTexts.Year, width: 14, value: func(r sheetRow) cell {
 			for _, rk := range table.Rows {
 				if rk.Key == r.rowKey {
 					return cell{v: rk.Title}
