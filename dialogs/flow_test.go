@@ -130,14 +130,20 @@ forms:
           - {id: f8, label: 八, type: text}
 `
 
+// installOrderCampaign installs orderCampaign over 西湖区 alone.
+func installOrderCampaign(t *testing.T, env *dialogtest.Env) {
+	t.Helper()
+	src := &campaigns.Source{Name: "order.yaml", YAML: []byte(orderCampaign),
+		Files: map[string][]byte{"units.tsv": []byte("city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330106\t西湖区\n")}}
+	if _, _, err := campaigns.Install(context.Background(), env.DB, src); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestConcurrentInputsApplyInOrder(t *testing.T) {
 	env := newEnv(t)
 	ctx := context.Background()
-	src := &campaigns.Source{Name: "order.yaml", YAML: []byte(orderCampaign),
-		Files: map[string][]byte{"units.tsv": []byte("city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330106\t西湖区\n")}}
-	if _, _, err := campaigns.Install(ctx, env.DB, src); err != nil {
-		t.Fatal(err)
-	}
+	installOrderCampaign(t, env)
 	c := env.ContactIn("order-test", "330106", "张三")
 	c.Say("/start").Press("表")
 	// Eight answers at once from eight goroutines: each is applied, one at a
@@ -213,11 +219,7 @@ func TestBackupContactsShareDraft(t *testing.T) {
 func TestBackupsAnsweringAtOnceLoseNothing(t *testing.T) {
 	env := newEnv(t)
 	ctx := context.Background()
-	src := &campaigns.Source{Name: "order.yaml", YAML: []byte(orderCampaign),
-		Files: map[string][]byte{"units.tsv": []byte("city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330106\t西湖区\n")}}
-	if _, _, err := campaigns.Install(ctx, env.DB, src); err != nil {
-		t.Fatal(err)
-	}
+	installOrderCampaign(t, env)
 	const n = 8
 	var chats []*dialogtest.Chat
 	for i := 0; i < n; i++ {
