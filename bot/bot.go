@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
 	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
 	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries}
+	b.engine.Notified = func() { b.sender.poke() }
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),

@@ -187,7 +187,6 @@ func (b *Bot) run(ctx context.Context, u *models.Update, c *store.TelegramContac
 		b.log.Error("handling an update failed", "update", u.ID, "contact", c.ID, "err", err)
 		return "", err
 	}
-	b.sender.poke() // the input may have queued notifications for others
 	if len(notes) > 0 && len(replies) > 0 {
 		replies[0].Text = strings.Join(notes, "\n") + "\n\n" + replies[0].Text
 	}

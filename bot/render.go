@@ -81,6 +81,7 @@ func (b *Bot) sendFailed(ctx context.Context, contactID int64, err error) error 
 			if err := b.db.MarkUnreachableAndTell(ctx, contactID); err != nil {
 				b.log.Warn("marking contact unreachable failed", "err", err)
 			}
+			b.sender.poke() // the reviewers are told
 		}
 		return nil
 	}

@@ -154,6 +154,10 @@ type Engine struct {
 	Now       func() time.Time // a clock tests can set
 	Log       *slog.Logger
 	Summaries Summarizer // /summary; nil: reviewers get the status screen
+	// Notified, if set, is called after an input that queued notifications
+	// for other contacts was committed, so a sender can deliver them now
+	// instead of polling for them.
+	Notified func()
 }
 
 // Mode is the kind of screen a contact is on.
@@ -207,7 +211,9 @@ type Session struct {
 // transaction: on any error nothing is saved and the caller shows Apology().
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	var out []Reply
+	var notified bool
 	err := e.Store.WithContact(ctx, in.ContactID, in.Key, func(tx Tx, c *Contact, s *Session) error {
+		notified = false // a transaction run again starts over
 		camp, err := e.Campaigns.Campaign(ctx, c.Campaign)
 		if err != nil {
 			return fmt.Errorf("campaign of contact %d: %w", c.ID, err)
@@ -227,11 +233,14 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		if err := tx.Save(ctx, c, s, changed, in.Key, t.replies); err != nil {
 			return err
 		}
-		out = t.replies
+		out, notified = t.replies, t.notified
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if notified && e.Notified != nil {
+		e.Notified()
 	}
 	return out, nil
 }
@@ -252,6 +261,8 @@ type turn struct {
 	replies []Reply
 	notes   []string // said before the next screen, in the same message
 	pressed bool
+	// notified: notifications for other contacts were queued.
+	notified bool
 
 	extensions map[string]time.Time // the unit's approved extensions, loaded once
 }

@@ -130,6 +130,7 @@ func (t *turn) tell(unit, kind string, r Reply, roles ...Role) error {
 	for i, c := range contacts {
 		n[i] = Notification{ContactID: c.ID, Kind: kind, Reply: r}
 	}
+	t.notified = t.notified || len(n) > 0
 	return t.tx.Notify(t.ctx, n)
 }
 

@@ -97,3 +97,22 @@ func TestWithdrawBeforeReview(t *testing.T) {
 		t.Errorf("after withdrawing: %s", s)
 	}
 }
+
+// TestNotifiedOnlyWhenOthersAreTold: the transport's sender is woken after
+// an input that queued notifications, and not after every answer (that
+// cost a claim on the outbox per update).
+func TestNotifiedOnlyWhenOthersAreTold(t *testing.T) {
+	env := newEnv(t)
+	var notified int
+	env.Engine.Notified = func() { notified++ }
+	county := env.Contact("330106", "张三")
+	env.Reviewer("330100", "李审核")
+	fillA3(county, "2")
+	if notified != 0 {
+		t.Fatalf("answers woke the sender %d times", notified)
+	}
+	county.Press("✅ 提交").Expect("已提交")
+	if notified != 1 {
+		t.Fatalf("a submission to a city with a reviewer woke the sender %d times, want 1", notified)
+	}
+}
