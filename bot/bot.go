@@ -60,7 +60,8 @@ type Bot struct {
 	reg      *campaigns.Registry
 	engine   *dialogs.Engine
 	tg       *tgbot.Bot
-	http     *http.Client
+	http     *http.Client // getUpdates: a long poll
+	api      *http.Client // every other call
 	username string
 	dispatch *dispatcher
 	metrics  *metrics
@@ -97,14 +98,15 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64
 	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
-	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
+	api := &http.Client{Transport: transport, Timeout: 60 * time.Second}
+	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
 	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries}
 	b.engine.Notified = func() { b.sender.poke() }
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
 		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(30*time.Second, &http.Client{Transport: transport, Timeout: 60 * time.Second}),
+		tgbot.WithHTTPClient(30*time.Second, api),
 		// The library's own dispatch is not used (we own polling and the
 		// webhook); its default handler would log whole updates.
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),

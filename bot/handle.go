@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"tianbao/dialogs"
@@ -241,7 +240,7 @@ func (b *Bot) apologize(ctx context.Context, u *models.Update) {
 }
 
 func (b *Bot) answerCallback(ctx context.Context, id, text string) {
-	if _, err := b.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text}); err != nil {
+	if err := b.call(ctx, "answerCallbackQuery", answerCallbackRequest{CallbackQueryID: id, Text: text}); err != nil {
 		b.log.Debug("answerCallbackQuery failed", "err", err)
 	}
 }

@@ -74,10 +74,7 @@ func (b *Bot) inviteMenu(ctx context.Context, c *store.TelegramContact, chat int
 	for _, code := range own.Children {
 		rows = append(rows, []inlineButton{{Text: camp.Units[code].Name, CallbackData: invitePrefix + "u:" + code}})
 	}
-	return b.retry(ctx, func() error {
-		_, err := b.tg.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: dialogs.Texts.InviteChooseUnit, ReplyMarkup: &inlineKeyboard{InlineKeyboard: rows}})
-		return err
-	})
+	return b.send(ctx, chat, dialogs.Texts.InviteChooseUnit, &inlineKeyboard{InlineKeyboard: rows})
 }
 
 // inviteButton handles the menu's presses: a unit, then a role, then the link.

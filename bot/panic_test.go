@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestPanicCostsAnApology(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Bot{cfg: Config{Now: time.Now}, log: slog.New(slog.NewTextHandler(io.Discard, nil)), tg: tg, metrics: newMetrics()}
+	b := &Bot{cfg: Config{Now: time.Now, APIURL: fake.URL, Token: "1:panic"}, log: slog.New(slog.NewTextHandler(io.Discard, nil)), tg: tg, api: http.DefaultClient, metrics: newMetrics()}
 	u := &models.Update{ID: 1, Message: &models.Message{ID: 1, From: &models.User{ID: 77}, Chat: models.Chat{ID: 77, Type: models.ChatTypePrivate}, Text: "你好"}}
 	key, err := b.process(context.Background(), u)
 	if key != "" || err != nil {

@@ -90,25 +90,11 @@ func (b *Bot) sendFailed(ctx context.Context, contactID int64, err error) error 
 }
 
 func (b *Bot) send(ctx context.Context, chat int64, text string, kb *inlineKeyboard) error {
-	return b.retry(ctx, func() error {
-		p := &tgbot.SendMessageParams{ChatID: chat, Text: text}
-		if kb != nil {
-			p.ReplyMarkup = kb
-		}
-		_, err := b.tg.SendMessage(ctx, p)
-		return err
-	})
+	return b.retry(ctx, func() error { return b.sendMessage(ctx, chat, text, kb) })
 }
 
 func (b *Bot) edit(ctx context.Context, chat int64, id int, text string, kb *inlineKeyboard) error {
-	err := b.retry(ctx, func() error {
-		p := &tgbot.EditMessageTextParams{ChatID: chat, MessageID: id, Text: text}
-		if kb != nil {
-			p.ReplyMarkup = kb
-		}
-		_, err := b.tg.EditMessageText(ctx, p)
-		return err
-	})
+	err := b.retry(ctx, func() error { return b.editMessageText(ctx, chat, id, text, kb) })
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
 		return nil // the same screen again (a repeated tap): nothing to change
 	}

@@ -183,11 +183,11 @@ func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
 	var err error
 	parts := split(m.Reply.Text, maxText)
 	for i, part := range parts {
-		p := &tgbot.SendMessageParams{ChatID: m.ChatID, Text: part}
-		if kb := keyboard(m.Reply.Buttons); kb != nil && i == len(parts)-1 {
-			p.ReplyMarkup = kb
+		var kb *inlineKeyboard
+		if i == len(parts)-1 {
+			kb = keyboard(m.Reply.Buttons)
 		}
-		if _, err = b.tg.SendMessage(ctx, p); err != nil {
+		if err = b.sendMessage(ctx, m.ChatID, part, kb); err != nil {
 			break
 		}
 	}
