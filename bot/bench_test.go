@@ -46,6 +46,7 @@ type loadResult struct {
 	updates   int
 	elapsed   time.Duration
 	latencies []time.Duration
+	byStep    map[string][]time.Duration // the same, by kind of step
 }
 
 // runLoad has n contacts go from invite to submitted 附件3 at once, each
@@ -106,8 +107,9 @@ func runLoad(b *testing.B, mode string, n int, think time.Duration) loadResult {
 			p := fake.Phone(b, int64(100000+i), "联系人")
 			events := fake.Subscribe(p.UserID)
 			var lat []time.Duration
+			steps := map[string][]time.Duration{}
 			// send an update and wait for the reply that contains want.
-			step := func(update map[string]any, want string) telegramtest.Event {
+			step := func(kind string, update map[string]any, want string) telegramtest.Event {
 				// Reading the question and typing the answer takes people
 				// different times: 0.5× to 1.5× think, not in lockstep.
 				if think > 0 {
@@ -121,6 +123,7 @@ func runLoad(b *testing.B, mode string, n int, think time.Duration) loadResult {
 					case e := <-events:
 						if first {
 							lat = append(lat, time.Since(sent))
+							steps[kind] = append(steps[kind], time.Since(sent))
 							first = false
 						}
 						if strings.Contains(e.Text, want) {
@@ -132,27 +135,33 @@ func runLoad(b *testing.B, mode string, n int, think time.Duration) loadResult {
 					}
 				}
 			}
-			home := step(p.TextUpdate("/start "+tokens[i]), "请选择要填写的表格")
+			home := step("start", p.TextUpdate("/start "+tokens[i]), "请选择要填写的表格")
 			if len(home.Buttons) < 3 {
 				return
 			}
-			step(p.PressUpdate(home.MessageID, home.Buttons[2][0].CallbackData), "新建成（家）")
+			step("open", p.PressUpdate(home.MessageID, home.Buttons[2][0].CallbackData), "新建成（家）")
 			var review telegramtest.Event
 			for j, v := range a3Answers {
 				want := "第 "
 				if j == len(a3Answers)-1 {
 					want = "全部填写完毕"
 				}
-				review = step(p.TextUpdate(v), want)
+				review = step("answer", p.TextUpdate(v), want)
 			}
 			if len(review.Buttons) == 0 {
 				return
 			}
 			submit := review.Buttons[len(review.Buttons)-1][0]
-			step(p.PressUpdate(review.MessageID, submit.CallbackData), "已提交")
+			step("submit", p.PressUpdate(review.MessageID, submit.CallbackData), "已提交")
 			mu.Lock()
 			res.latencies = append(res.latencies, lat...)
 			res.updates += len(lat)
+			if res.byStep == nil {
+				res.byStep = map[string][]time.Duration{}
+			}
+			for k, v := range steps {
+				res.byStep[k] = append(res.byStep[k], v...)
+			}
 			mu.Unlock()
 		}(i)
 	}
@@ -178,16 +187,25 @@ func BenchmarkContactsFillA3(b *testing.B) {
 	for _, run := range []struct {
 		name, mode string
 		think      time.Duration
-	}{{"polling", "polling", 0}, {"webhook", "webhook", 0}, {"polling-think-500ms", "polling", 500 * time.Millisecond}} {
+	}{{"polling", "polling", 0}, {"webhook", "webhook", 0}, {"polling-think-500ms", "polling", 500 * time.Millisecond}, {"polling-think-60ms", "polling", 60 * time.Millisecond}, {"polling-think-80ms", "polling", 80 * time.Millisecond}} {
 		b.Run(run.name, func(b *testing.B) {
 			var all []time.Duration
 			var updates int
 			var elapsed time.Duration
+			byStep := map[string][]time.Duration{}
 			for i := 0; i < b.N; i++ {
 				r := runLoad(b, run.mode, 200, run.think)
 				all = append(all, r.latencies...)
 				updates += r.updates
 				elapsed += r.elapsed
+				for k, v := range r.byStep {
+					byStep[k] = append(byStep[k], v...)
+				}
+			}
+			for _, k := range []string{"start", "open", "answer", "submit"} {
+				if d := byStep[k]; len(d) > 0 {
+					b.Logf("%-6s p50 %v  p99 %v  (%d)", k, percentile(d, 0.5).Round(time.Millisecond), percentile(d, 0.99).Round(time.Millisecond), len(d))
+				}
 			}
 			b.ReportMetric(float64(updates)/elapsed.Seconds(), "updates/s")
 			b.ReportMetric(float64(percentile(all, 0.50).Microseconds())/1000, "p50-ms")

@@ -192,6 +192,11 @@ func TestConcurrentInputsApplyInOrder(t *testing.T) {
 		t.Errorf("answers were applied out of order: by time %v, by field %v", audited, byField)
 	}
 	c.Send(dialogs.Input{}).Expect("请核对已填内容", "全部填写完毕")
+	// Racing for one session, most answers found it changed since they
+	// read it and were applied again under its lock.
+	if env.Turns.Locked.Load() == 0 {
+		t.Errorf("eight inputs racing for one session never fell back to locks")
+	}
 }
 
 func TestBackupContactsShareDraft(t *testing.T) {
@@ -301,4 +306,104 @@ func TestInputWithKeyAppliedOnce(t *testing.T) {
 	if _, err = env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: "5", Key: "tg:42"}); !errors.As(err, &dup) || !dup.Sent {
 		t.Errorf("after MarkSent: %v", err)
 	}
+}
+
+// TestAnswersTakeTheOptimisticPath: an answered field is read and written
+// in two statements without locks; opening a form (a new draft) and
+// submitting (a submission, notifications) take the locked transaction.
+func TestAnswersTakeTheOptimisticPath(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件3")
+	locked, optimistic := env.Turns.Locked.Load(), env.Turns.Optimistic.Load()
+	if locked != 1 {
+		t.Errorf("opening a form for the first time: %d locked turns, want 1 (the draft is created)", locked)
+	}
+	for _, v := range []string{"2", "0", "2", "100", "50", "0", "0", "0", "100"} {
+		c.Say(v)
+	}
+	c.Expect("全部填写完毕")
+	if got := env.Turns.Optimistic.Load() - optimistic; got != 9 {
+		t.Errorf("9 answers: %d optimistic turns", got)
+	}
+	if got := env.Turns.Locked.Load(); got != locked {
+		t.Errorf("answers took %d locked turns", got-locked)
+	}
+	c.Press("✅ 提交").Expect("已提交")
+	if got := env.Turns.Locked.Load(); got != locked+1 {
+		t.Errorf("submitting: %d locked turns, want 1", got-locked)
+	}
+	if s := status(t, env.DB, "330106", "a3"); s != "submitted" {
+		t.Errorf("status %s", s)
+	}
+}
+
+// TestConcurrentScreensLoseNoSessionUpdate: inputs that change only the
+// session (each /start shows a new screen, numbered) racing for one
+// contact; each must see the one before it, so the screen number rises by
+// exactly the number of inputs.
+func TestConcurrentScreensLoseNoSessionUpdate(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	c := env.Contact("330106", "张三")
+	c.Say("/start")
+	seq := func() int {
+		var n int
+		if err := env.DB.GetContext(ctx, &n, `SELECT (state->>'seq')::int FROM sessions WHERE contact_id = $1`, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := seq()
+	const n = 16
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: "/start"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := seq() - before; got != n {
+		t.Errorf("%d screens shown, the session counted %d: a session update was lost", n, got)
+	}
+}
+
+// TestSameInputDeliveredTwiceAtOnce: two replicas handed the same update at
+// the same moment apply it once; the other learns it was a duplicate.
+func TestSameInputDeliveredTwiceAtOnce(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件3")
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	applied, duplicates := 0, 0
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: "5", Key: "tg:77"})
+			var dup *dialogs.DuplicateError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				applied++
+			case errors.As(err, &dup):
+				duplicates++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if applied != 1 || duplicates != n-1 {
+		t.Fatalf("applied %d times, %d duplicates", applied, duplicates)
+	}
+	c.Send(dialogs.Input{}).Expect("改造提升（家）（第 2/9 项）")
 }

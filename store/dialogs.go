@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -19,7 +20,8 @@ import (
 
 // Dialogs is the conversation engine's store (it implements dialogs.Store).
 type Dialogs struct {
-	DB *DB
+	DB     *DB
+	Counts *TurnCounts // optional
 }
 
 var _ dialogs.Store = Dialogs{}
@@ -101,14 +103,99 @@ type sessionRow struct {
 	Role     string `db:"role"`
 	Name     string `db:"display_name"`
 	State    []byte `db:"state"`
+	Version  int64  `db:"version"` // only read by the optimistic try
 	Fresh    bool   `db:"fresh"`
 	HasDraft bool   `db:"has_draft"`
 	lockedDraft
 }
 
-// WithContact runs fn in a transaction with the contact's session row
-// locked (and the draft it is working on, prefetched and locked).
+// WithContact runs one turn of the engine for a contact. The first try is
+// optimistic: one statement reads the session and the draft it works on
+// (answers aggregated), without a transaction or locks; fn runs; and Save
+// writes everything in one statement that commits by itself and checks that
+// the session's version and the draft's revision are still the ones read.
+// That is two round trips for an answered field instead of four (BEGIN, lock,
+// write, COMMIT), and no row locks written. If anything changed in between
+// (a backup contact answered, another replica took the same update), or the
+// turn needs more than the draft it was given (submitting, reviewing,
+// notifying others, a new draft, deleting rows), the optimistic try has
+// changed nothing, and fn runs again in a transaction with the session and
+// the draft locked.
 func (s Dialogs) WithContact(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
+	err := s.optimistic(ctx, contactID, key, fn)
+	if !errors.Is(err, errTakeLocks) && !retryable(err) {
+		s.count(func(c *TurnCounts) *atomic.Int64 { return &c.Optimistic }, err)
+		return err
+	}
+	s.count(func(c *TurnCounts) *atomic.Int64 { return &c.Locked }, nil)
+	return s.locked(ctx, contactID, key, fn)
+}
+
+// TurnCounts counts how turns were applied: in two statements without
+// locks, or (after a conflict, or for a turn that needs them) with locks.
+type TurnCounts struct {
+	Optimistic, Locked atomic.Int64
+}
+
+func (s Dialogs) count(which func(*TurnCounts) *atomic.Int64, err error) {
+	if s.Counts != nil && err == nil {
+		which(s.Counts).Add(1)
+	}
+}
+
+// errTakeLocks ends an optimistic try that cannot finish without locks.
+var errTakeLocks = errors.New("this turn needs locks")
+
+// sessionReadQuery reads what sessionLockQuery does, from one snapshot and
+// without locking; the input's key is only looked up (Save records it).
+const sessionReadQuery = `WITH sess AS MATERIALIZED (
+		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, ss.state, ss.version
+		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id
+		WHERE c.id = $1 AND c.active),
+	d AS MATERIALIZED (
+		SELECT dr.campaign_id, dr.unit_code, dr.form_id, dr.status, dr.flags, dr.next_row, dr.revision
+		FROM drafts dr JOIN sess ON dr.campaign_id = sess.campaign_id AND dr.unit_code = sess.unit_code
+			AND dr.form_id = sess.state->>'form')
+	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.state, sess.version,
+		($2 = '' OR NOT EXISTS (SELECT 1 FROM processed_inputs WHERE key = $2)) AS fresh,
+		d.form_id IS NOT NULL AS has_draft,
+		COALESCE(d.form_id, '') AS form_id, COALESCE(d.status, '') AS status, COALESCE(d.flags, '{}') AS flags,
+		COALESCE(d.next_row, 0) AS next_row, COALESCE(d.revision, 0) AS revision,
+		COALESCE(d.revision, 0) AS snap_revision,
+		a.a_section, a.a_row, a.a_field, a.a_value, a.a_seq
+	FROM sess LEFT JOIN d ON true ` + answersAggregate
+
+// optimistic is the first try of a turn: see WithContact.
+func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
+	var rows []sessionRow
+	if err := s.DB.selectP(ctx, &rows, sessionReadQuery, contactID, key); err != nil {
+		return fmt.Errorf("read session of contact %d: %w", contactID, err)
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("contact %d: %w", contactID, dialogs.ErrUnknownContact)
+	}
+	row := rows[0]
+	if !row.Fresh {
+		return errTakeLocks // the locked path reports the duplicate
+	}
+	c, sess, err := row.contact()
+	if err != nil {
+		return err
+	}
+	dtx := &dialogTx{q: s.DB, db: s.DB, opt: &readVersions{session: row.Version}}
+	if row.HasDraft {
+		d, err := dtx.fromLocked(ctx, row.Campaign, row.Unit, &row.lockedDraft)
+		if err != nil {
+			return err
+		}
+		dtx.prefetched, dtx.opt.draft = d, row.Revision
+	}
+	return fn(dtx, c, sess)
+}
+
+// locked runs a turn in a transaction with the contact's session row
+// locked (and the draft it is working on, prefetched and locked).
+func (s Dialogs) locked(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
 	return s.DB.Transact(ctx, func(tx *Tx) error {
 		var rows []sessionRow
 		if err := tx.selectP(ctx, &rows, sessionLockQuery, contactID, key); err != nil {
@@ -121,12 +208,11 @@ func (s Dialogs) WithContact(ctx context.Context, contactID int64, key string, f
 		if !row.Fresh {
 			return duplicate(ctx, tx, key)
 		}
-		var sess dialogs.Session
-		if err := json.Unmarshal(row.State, &sess); err != nil {
-			return fmt.Errorf("session of contact %d: %w", contactID, err)
+		c, sess, err := row.contact()
+		if err != nil {
+			return err
 		}
-		c := &dialogs.Contact{ID: row.ID, Campaign: row.Campaign, Unit: row.Unit, Role: dialogs.Role(row.Role), Name: row.Name}
-		dtx := &dialogTx{Tx: tx}
+		dtx := &dialogTx{Tx: tx, q: tx, db: s.DB}
 		if row.HasDraft {
 			d, err := dtx.fromLocked(ctx, row.Campaign, row.Unit, &row.lockedDraft)
 			if err != nil {
@@ -134,8 +220,17 @@ func (s Dialogs) WithContact(ctx context.Context, contactID int64, key string, f
 			}
 			dtx.prefetched = d
 		}
-		return fn(dtx, c, &sess)
+		return fn(dtx, c, sess)
 	})
+}
+
+func (row *sessionRow) contact() (*dialogs.Contact, *dialogs.Session, error) {
+	var sess dialogs.Session
+	if err := json.Unmarshal(row.State, &sess); err != nil {
+		return nil, nil, fmt.Errorf("session of contact %d: %w", row.ID, err)
+	}
+	c := &dialogs.Contact{ID: row.ID, Campaign: row.Campaign, Unit: row.Unit, Role: dialogs.Role(row.Role), Name: row.Name}
+	return c, &sess, nil
 }
 
 // duplicate reads what an already applied input replied.
@@ -177,9 +272,29 @@ func (db *DB) PruneInputs(ctx context.Context, age time.Duration) (int64, error)
 }
 
 // dialogTx is the engine's transaction.
+//
+// In the optimistic try there is no transaction (Tx is nil): reads go to
+// the pool, anything that writes or locks ends the try with errTakeLocks,
+// and Save checks what was read.
 type dialogTx struct {
 	*Tx
-	prefetched *dialogs.Draft // locked with the session; handed out once
+	q          querier // the transaction, or the pool
+	db         *DB
+	prefetched *dialogs.Draft // locked with the session (or read with it); handed out once
+	opt        *readVersions  // set in the optimistic try
+}
+
+// readVersions is what the optimistic try read, for Save to check.
+type readVersions struct {
+	session int64 // sessions.version
+	draft   int64 // drafts.revision of the prefetched draft
+	handed  bool  // the prefetched draft was handed out
+}
+
+// querier is what both the pool and a transaction offer.
+type querier interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }
 
 type draftRow struct {
@@ -216,7 +331,13 @@ const (
 func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
 	if d := tx.prefetched; d != nil && d.Campaign == campaign && d.Unit == unit && d.Form == form {
 		tx.prefetched = nil
+		if tx.opt != nil {
+			tx.opt.handed = true
+		}
 		return d, nil
+	}
+	if tx.opt != nil {
+		return nil, errTakeLocks // another form's draft, or a new one
 	}
 	var rows []lockedDraft
 	if err := tx.selectP(ctx, &rows, draftLockQuery, campaign, unit, form); err != nil {
@@ -254,7 +375,7 @@ func (tx *dialogTx) fromLocked(ctx context.Context, campaign, unit string, l *lo
 }
 
 func (tx *dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	return loadDrafts(ctx, tx.Tx, campaign, unit)
+	return loadDrafts(ctx, tx.q, campaign, unit)
 }
 
 // loadDrafts reads all of a unit's drafts without locking them.
@@ -332,6 +453,60 @@ func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialo
 	return d, nil
 }
 
+// The statements of Save. The locked ones run in the turn's transaction,
+// after the input's key was recorded by the lock; the optimistic ones commit
+// by themselves, record the key, and fail whole (tianbao_expect raises a
+// serialization failure) if the session's version or the draft's revision
+// moved since they were read, or another delivery of the input was applied.
+const (
+	lockedSaveSession = `WITH rec AS (
+			UPDATE processed_inputs SET replies = $4 WHERE key = $3 AND $3 <> '')
+		UPDATE sessions SET state = $2, version = version + 1, updated_at = now() WHERE contact_id = $1`
+	optimisticSaveSession = `WITH rec AS (
+			INSERT INTO processed_inputs (key, contact_id, replies) SELECT $3::text, $1::bigint, $4::jsonb WHERE $3::text <> ''
+			ON CONFLICT (key) DO NOTHING RETURNING 1),
+		sess AS (
+			UPDATE sessions SET state = $2, version = version + 1, updated_at = now()
+			WHERE contact_id = $1 AND version = $5 RETURNING 1)
+		SELECT tianbao_expect(EXISTS (SELECT 1 FROM sess) AND ($3::text = '' OR EXISTS (SELECT 1 FROM rec)))`
+
+	// saveAnswers: $1-$3 the draft, $4-$6 rows added, $7-$10 values set,
+	// $11 the actor, $12-$15 the audit entries.
+	saveAnswers = `added AS (
+			INSERT INTO answer_rows (campaign_id, unit_code, form_id, section_id, row_key, seq)
+			SELECT $1, $2, $3, s, r, q FROM unnest($4::text[], $5::text[], $6::int[]) AS x(s, r, q)
+			ON CONFLICT DO NOTHING),
+		upserted AS (
+			INSERT INTO answers (campaign_id, unit_code, form_id, section_id, row_key, field_id, value, updated_by)
+			SELECT $1, $2, $3, s, r, f, v, $11 FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS x(s, r, f, v)
+			ON CONFLICT (campaign_id, unit_code, form_id, section_id, row_key, field_id)
+			DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by),
+		audited AS (
+			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, old_value, new_value)
+			SELECT $11, $1, $2, $3, a, t, o, n FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS x(a, t, o, n))`
+	// $16-$18 the draft's status, flags and next row, $19 the session, $20
+	// the input's key, $21 its replies.
+	updateDraft = `UPDATE drafts SET status = $16, flags = $17, next_row = $18, revision = revision + 1, updated_at = now(), updated_by = $11
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`
+	lockedSaveDraft = `WITH ` + saveAnswers + `,
+		session AS (
+			UPDATE sessions SET state = $19, version = version + 1, updated_at = now() WHERE contact_id = $11),
+		rec AS (
+			UPDATE processed_inputs SET replies = $21 WHERE key = $20 AND $20 <> '')
+		` + updateDraft
+	// $22 the session's version read, $23 the draft's revision read.
+	optimisticSaveDraft = `WITH ` + saveAnswers + `,
+		session AS (
+			UPDATE sessions SET state = $19, version = version + 1, updated_at = now()
+			WHERE contact_id = $11 AND version = $22 RETURNING 1),
+		rec AS (
+			INSERT INTO processed_inputs (key, contact_id, replies) SELECT $20::text, $11::bigint, $21::jsonb WHERE $20::text <> ''
+			ON CONFLICT (key) DO NOTHING RETURNING 1),
+		dr AS (
+			` + updateDraft + ` AND revision = $23 RETURNING 1)
+		SELECT tianbao_expect(EXISTS (SELECT 1 FROM session) AND EXISTS (SELECT 1 FROM dr) AND ($20::text = '' OR EXISTS (SELECT 1 FROM rec)))`
+)
+
 // Save writes the session and the draft's changes and flags, and audits
 // every change, in one statement (data-modifying CTEs all run).
 func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Session, d *dialogs.Draft, key string, replies []dialogs.Reply) error {
@@ -348,12 +523,19 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		recorded = string(b)
 	}
 	if d == nil {
-		if err := tx.execP(ctx, `WITH rec AS (
-				UPDATE processed_inputs SET replies = $4 WHERE key = $3 AND $3 <> '')
-			UPDATE sessions SET state = $2, updated_at = now() WHERE contact_id = $1`, c.ID, string(state), key, recorded); err != nil {
+		var err error
+		if tx.opt != nil {
+			err = tx.db.execP(ctx, optimisticSaveSession, c.ID, string(state), key, recorded, tx.opt.session)
+		} else {
+			err = tx.execP(ctx, lockedSaveSession, c.ID, string(state), key, recorded)
+		}
+		if err != nil {
 			return fmt.Errorf("save session of contact %d: %w", c.ID, err)
 		}
 		return nil
+	}
+	if tx.opt != nil && !tx.opt.handed {
+		return errTakeLocks // not the draft read with the session (cannot happen: Draft refuses others)
 	}
 	actor := c.ID
 	flags, err := json.Marshal(d.Flags)
@@ -391,30 +573,19 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		auOld = append(auOld, nullString(c.Old))
 		auNew = append(auNew, nullString(c.New))
 	}
-	err = tx.execP(ctx, `WITH
-		added AS (
-			INSERT INTO answer_rows (campaign_id, unit_code, form_id, section_id, row_key, seq)
-			SELECT $1, $2, $3, s, r, q FROM unnest($4::text[], $5::text[], $6::int[]) AS x(s, r, q)
-			ON CONFLICT DO NOTHING),
-		upserted AS (
-			INSERT INTO answers (campaign_id, unit_code, form_id, section_id, row_key, field_id, value, updated_by)
-			SELECT $1, $2, $3, s, r, f, v, $11 FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS x(s, r, f, v)
-			ON CONFLICT (campaign_id, unit_code, form_id, section_id, row_key, field_id)
-			DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by),
-		audited AS (
-			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, old_value, new_value)
-			SELECT $11, $1, $2, $3, a, t, o, n FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS x(a, t, o, n)),
-		session AS (
-			UPDATE sessions SET state = $19, updated_at = now() WHERE contact_id = $11),
-		rec AS (
-			UPDATE processed_inputs SET replies = $21 WHERE key = $20 AND $20 <> '')
-		UPDATE drafts SET status = $16, flags = $17, next_row = $18, revision = revision + 1, updated_at = now(), updated_by = $11
-		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`,
-		d.Campaign, d.Unit, d.Form,
+	if tx.opt != nil && len(delSec) > 0 {
+		return errTakeLocks // deleting comes after the upsert: two statements, so a transaction
+	}
+	args := []any{d.Campaign, d.Unit, d.Form,
 		pq.Array(addSec), pq.Array(addRow), pq.Array(addSeq),
 		pq.Array(setSec), pq.Array(setRow), pq.Array(setField), pq.Array(setValue),
 		actor, pq.Array(auAction), pq.Array(auTarget), pq.Array(auOld), pq.Array(auNew),
-		string(d.Status), string(flags), d.NextRow, string(state), key, recorded)
+		string(d.Status), string(flags), d.NextRow, string(state), key, recorded}
+	if tx.opt != nil {
+		err = tx.db.execP(ctx, optimisticSaveDraft, append(args, tx.opt.session, tx.opt.draft)...)
+	} else {
+		err = tx.execP(ctx, lockedSaveDraft, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)
 	}
@@ -441,6 +612,9 @@ func nullString(s *string) sql.NullString {
 }
 
 func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (*dialogs.Submission, error) {
+	if tx.opt != nil {
+		return nil, errTakeLocks
+	}
 	snap := d.Snapshot()
 	data, err := json.Marshal(snap)
 	if err != nil {
@@ -487,7 +661,7 @@ const submissionColumns = `id, campaign_id, unit_code, form_id, version, status,
 
 func (tx *dialogTx) oneSubmission(ctx context.Context, q string, args ...any) (*dialogs.Submission, error) {
 	var r submissionRow
-	err := tx.GetContext(ctx, &r, q, args...)
+	err := tx.q.GetContext(ctx, &r, q, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -498,10 +672,16 @@ func (tx *dialogTx) oneSubmission(ctx context.Context, q string, args ...any) (*
 }
 
 func (tx *dialogTx) Submission(ctx context.Context, id int64) (*dialogs.Submission, error) {
+	if tx.opt != nil {
+		return nil, errTakeLocks
+	}
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions WHERE id = $1 FOR UPDATE`, id)
 }
 
 func (tx *dialogTx) LatestSubmission(ctx context.Context, campaign, unit, form string) (*dialogs.Submission, error) {
+	if tx.opt != nil {
+		return nil, errTakeLocks
+	}
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version DESC LIMIT 1 FOR UPDATE`, campaign, unit, form)
 }
@@ -521,6 +701,9 @@ var draftStatusFor = map[dialogs.SubmissionStatus]dialogs.Status{
 }
 
 func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submission, status dialogs.SubmissionStatus, actor int64, reason string, flagged []string) error {
+	if tx.opt != nil {
+		return errTakeLocks
+	}
 	if flagged == nil {
 		flagged = []string{}
 	}
@@ -560,7 +743,7 @@ func (tx *dialogTx) ContactsOf(ctx context.Context, campaign, unit string, roles
 		Role string `db:"role"`
 		Name string `db:"display_name"`
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT id, role, display_name FROM contacts
+	if err := tx.q.SelectContext(ctx, &rows, `SELECT id, role, display_name FROM contacts
 		WHERE campaign_id = $1 AND unit_code = $2 AND active AND role = ANY($3) ORDER BY id`, campaign, unit, pq.Array(names)); err != nil {
 		return nil, fmt.Errorf("contacts of %s: %w", unit, err)
 	}
@@ -572,6 +755,9 @@ func (tx *dialogTx) ContactsOf(ctx context.Context, campaign, unit string, roles
 }
 
 func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRequest, actor int64) error {
+	if tx.opt != nil {
+		return errTakeLocks
+	}
 	if err := tx.QueryRowxContext(ctx, `WITH ins AS (
 			INSERT INTO extensions (campaign_id, unit_code, form_id, reason, new_due, requested_by)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id),
@@ -585,6 +771,9 @@ func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRe
 }
 
 func (tx *dialogTx) Extension(ctx context.Context, id int64) (*dialogs.ExtensionRequest, error) {
+	if tx.opt != nil {
+		return nil, errTakeLocks
+	}
 	var r struct {
 		ID       int64     `db:"id"`
 		Campaign string    `db:"campaign_id"`
@@ -605,6 +794,9 @@ func (tx *dialogTx) Extension(ctx context.Context, id int64) (*dialogs.Extension
 }
 
 func (tx *dialogTx) DecideExtension(ctx context.Context, r *dialogs.ExtensionRequest, status string, actor int64) error {
+	if tx.opt != nil {
+		return errTakeLocks
+	}
 	if _, err := tx.ExecContext(ctx, `WITH up AS (
 			UPDATE extensions SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1)
 		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, new_value)
@@ -620,7 +812,7 @@ func (tx *dialogTx) UnitExtensions(ctx context.Context, campaign, unit string) (
 		Form   string    `db:"form_id"`
 		NewDue time.Time `db:"new_due"`
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT DISTINCT ON (form_id) form_id, new_due FROM extensions
+	if err := tx.q.SelectContext(ctx, &rows, `SELECT DISTINCT ON (form_id) form_id, new_due FROM extensions
 		WHERE campaign_id = $1 AND unit_code = $2 AND status = 'approved' ORDER BY form_id, decided_at DESC`, campaign, unit); err != nil {
 		return nil, fmt.Errorf("extensions of %s: %w", unit, err)
 	}
@@ -636,7 +828,7 @@ func (tx *dialogTx) UnitStates(ctx context.Context, campaign string, units []str
 		Unit   string `db:"unit_code"`
 		Status string `db:"status"`
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT unit_code, status FROM drafts
+	if err := tx.q.SelectContext(ctx, &rows, `SELECT unit_code, status FROM drafts
 		WHERE campaign_id = $1 AND unit_code = ANY($2) AND form_id = $3`, campaign, pq.Array(units), form); err != nil {
 		return nil, fmt.Errorf("states of %s: %w", form, err)
 	}
@@ -648,6 +840,9 @@ func (tx *dialogTx) UnitStates(ctx context.Context, campaign string, units []str
 }
 
 func (tx *dialogTx) Notify(ctx context.Context, n []dialogs.Notification) error {
+	if tx.opt != nil {
+		return errTakeLocks
+	}
 	if len(n) == 0 {
 		return nil
 	}
@@ -671,7 +866,7 @@ func (tx *dialogTx) Notify(ctx context.Context, n []dialogs.Notification) error 
 
 func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error) {
 	var out []string
-	err := tx.SelectContext(ctx, &out, `SELECT a.value FROM answers a
+	err := tx.q.SelectContext(ctx, &out, `SELECT a.value FROM answers a
 		JOIN units u ON u.campaign_id = a.campaign_id AND u.code = a.unit_code
 		WHERE a.campaign_id = $1 AND u.parent_code = $2 AND a.form_id = $3 AND a.field_id = $4 AND a.value <> ''
 		GROUP BY a.value ORDER BY count(*) DESC, a.value LIMIT $5`, campaign, parent, form, field, limit)

@@ -248,7 +248,7 @@ func (db *DB) RecordSlots(ctx context.Context, campaign string, slots []SlotKey,
 
 // Queue adds messages to the outbox in tx.
 func (tx *Tx) Queue(ctx context.Context, n []dialogs.Notification) error {
-	return (&dialogTx{Tx: tx}).Notify(ctx, n)
+	return (&dialogTx{Tx: tx, q: tx, db: tx.db}).Notify(ctx, n)
 }
 
 // Leader holds a session advisory lock on its own connection: whoever holds

@@ -154,21 +154,48 @@ type Tx struct {
 	db *DB
 }
 
-// stmt returns the hot-path query prepared once for the pool and bound to
-// this transaction. A prepared statement is parsed and planned once per
-// connection instead of on every call, which is most of the cost of the
-// small statements an answer takes.
-func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
-	if s, ok := tx.db.stmts.Load(query); ok {
-		return tx.StmtxContext(ctx, s.(*sqlx.Stmt)), nil
+// prepared returns the hot-path query prepared once for the pool. A
+// prepared statement is parsed and planned once per connection instead of
+// on every call, which is most of the cost of the small statements an
+// answer takes.
+func (db *DB) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if s, ok := db.stmts.Load(query); ok {
+		return s.(*sqlx.Stmt), nil
 	}
-	s, err := tx.db.PreparexContext(ctx, query)
+	s, err := db.PreparexContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	if old, loaded := tx.db.stmts.LoadOrStore(query, s); loaded {
+	if old, loaded := db.stmts.LoadOrStore(query, s); loaded {
 		s.Close()
 		s = old.(*sqlx.Stmt)
+	}
+	return s, nil
+}
+
+// selectP and execP run a prepared query outside any transaction.
+func (db *DB) selectP(ctx context.Context, dest any, query string, args ...any) error {
+	s, err := db.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	return s.SelectContext(ctx, dest, args...)
+}
+
+func (db *DB) execP(ctx context.Context, query string, args ...any) error {
+	s, err := db.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(ctx, args...)
+	return err
+}
+
+// stmt is the prepared query bound to this transaction.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	s, err := tx.db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
 	}
 	return tx.StmtxContext(ctx, s), nil
 }

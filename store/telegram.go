@@ -106,7 +106,7 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (contact_id) VALUES ($1)
-			ON CONFLICT (contact_id) DO UPDATE SET state = '{}', updated_at = now()`, id); err != nil {
+			ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()`, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1`, hashToken(token), now, id); err != nil {
