@@ -12,6 +12,7 @@ import (
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
+	"tianbao/store"
 	"tianbao/store/storetest"
 )
 
@@ -308,30 +309,33 @@ func TestInputWithKeyAppliedOnce(t *testing.T) {
 	}
 }
 
-// TestAnswersTakeTheOptimisticPath: an answered field is read and written
-// in two statements without locks; opening a form (a new draft) and
-// submitting (a submission, notifications) take the locked transaction.
+// TestAnswersTakeTheOptimisticPath: opening a form and answering its
+// fields are each read and written in two or three statements without
+// locks (the first answer creates the draft); submitting (a submission,
+// notifications) takes the locked transaction.
 func TestAnswersTakeTheOptimisticPath(t *testing.T) {
 	env := newEnv(t)
+	ctx := context.Background()
 	c := env.Contact("330106", "张三")
 	c.Say("/start").Press("附件3")
-	locked, optimistic := env.Turns.Locked.Load(), env.Turns.Optimistic.Load()
-	if locked != 1 {
-		t.Errorf("opening a form for the first time: %d locked turns, want 1 (the draft is created)", locked)
+	c.Say("2")
+	var revision int
+	if err := env.DB.GetContext(ctx, &revision, `SELECT revision FROM drafts WHERE unit_code = '330106' AND form_id = 'a3'`); err != nil || revision != 1 {
+		t.Fatalf("after the first answer the draft has revision %d (%v), want 1", revision, err)
 	}
-	for _, v := range []string{"2", "0", "2", "100", "50", "0", "0", "0", "100"} {
+	for _, v := range []string{"0", "2", "100", "50", "0", "0", "0", "100"} {
 		c.Say(v)
 	}
 	c.Expect("全部填写完毕")
-	if got := env.Turns.Optimistic.Load() - optimistic; got != 9 {
-		t.Errorf("9 answers: %d optimistic turns", got)
+	if got := env.Turns.Optimistic.Load(); got != 11 {
+		t.Errorf("start, open and 9 answers: %d optimistic turns, want 11", got)
 	}
-	if got := env.Turns.Locked.Load(); got != locked {
-		t.Errorf("answers took %d locked turns", got-locked)
+	if got := env.Turns.Locked.Load(); got != 0 {
+		t.Errorf("%d locked turns before submitting", got)
 	}
 	c.Press("✅ 提交").Expect("已提交")
-	if got := env.Turns.Locked.Load(); got != locked+1 {
-		t.Errorf("submitting: %d locked turns, want 1", got-locked)
+	if got := env.Turns.Locked.Load(); got != 1 {
+		t.Errorf("submitting: %d locked turns, want 1", got)
 	}
 	if s := status(t, env.DB, "330106", "a3"); s != "submitted" {
 		t.Errorf("status %s", s)
@@ -406,4 +410,47 @@ func TestSameInputDeliveredTwiceAtOnce(t *testing.T) {
 		t.Fatalf("applied %d times, %d duplicates", applied, duplicates)
 	}
 	c.Send(dialogs.Input{}).Expect("改造提升（家）（第 2/9 项）")
+}
+
+// TestOptimisticTurnSeesWhatChangedMeanwhile runs a turn against the store
+// and, while it is between its read and its write, lets a backup contact
+// answer. The turn's write must fail and the turn run again (locked), now
+// seeing the backup's answer: once for a draft that did not exist when the
+// turn read it (the backup creates it), once for one that did.
+func TestOptimisticTurnSeesWhatChangedMeanwhile(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	installOrderCampaign(t, env)
+	a := env.ContactIn("order-test", "330106", "甲")
+	b := env.ContactIn("order-test", "330106", "乙")
+	a.Say("/start").Press("表")
+	b.Say("/start").Press("表")
+	turns := &store.TurnCounts{}
+	dl := store.Dialogs{DB: env.DB, Counts: turns}
+	for i, backup := range []string{"乙先答", "乙又答"} {
+		attempts := 0
+		var sawOld string
+		err := dl.WithContact(ctx, a.ID, "", func(tx dialogs.Tx, c *dialogs.Contact, s *dialogs.Session) error {
+			attempts++
+			d, err := tx.Draft(ctx, "order-test", "330106", "f")
+			if err != nil {
+				return err
+			}
+			if attempts == 1 {
+				b.Say(backup) // answers f1 (first round) or f2 (second), then moves on
+			}
+			sawOld, _ = d.Value("main", "", "f"+fmt.Sprint(i+1))
+			d.Set("main", "", "f"+fmt.Sprint(i+1), "甲改")
+			return tx.Save(ctx, c, s, d, "", nil)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if attempts != 2 || sawOld != backup {
+			t.Errorf("round %d: %d attempts, the last saw %q: want 2 attempts, the second seeing %q", i, attempts, sawOld, backup)
+		}
+	}
+	if turns.Optimistic.Load() != 0 || turns.Locked.Load() != 2 {
+		t.Errorf("turns: %d optimistic, %d locked", turns.Optimistic.Load(), turns.Locked.Load())
+	}
 }

@@ -182,13 +182,13 @@ func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn
 	if err != nil {
 		return err
 	}
-	dtx := &dialogTx{q: s.DB, db: s.DB, opt: &readVersions{session: row.Version}}
+	dtx := &dialogTx{q: s.DB, db: s.DB, opt: &readVersions{session: row.Version, drafts: map[draftKey]int64{}, missing: map[draftKey]bool{}}}
 	if row.HasDraft {
 		d, err := dtx.fromLocked(ctx, row.Campaign, row.Unit, &row.lockedDraft)
 		if err != nil {
 			return err
 		}
-		dtx.prefetched, dtx.opt.draft = d, row.Revision
+		dtx.prefetched, dtx.prefetchedRevision = d, row.Revision
 	}
 	return fn(dtx, c, sess)
 }
@@ -282,13 +282,22 @@ type dialogTx struct {
 	db         *DB
 	prefetched *dialogs.Draft // locked with the session (or read with it); handed out once
 	opt        *readVersions  // set in the optimistic try
+
+	prefetchedRevision int64
 }
 
 // readVersions is what the optimistic try read, for Save to check.
 type readVersions struct {
-	session int64 // sessions.version
-	draft   int64 // drafts.revision of the prefetched draft
-	handed  bool  // the prefetched draft was handed out
+	session int64              // sessions.version
+	drafts  map[draftKey]int64 // drafts.revision of each draft handed out
+	missing map[draftKey]bool  // handed out empty: no row yet, Save creates it
+}
+
+type draftKey struct{ campaign, unit, form string }
+
+func (r *readVersions) handOut(d *dialogs.Draft, revision int64, missing bool) {
+	k := draftKey{d.Campaign, d.Unit, d.Form}
+	r.drafts[k], r.missing[k] = revision, missing
 }
 
 // querier is what both the pool and a transaction offer.
@@ -332,12 +341,12 @@ func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*di
 	if d := tx.prefetched; d != nil && d.Campaign == campaign && d.Unit == unit && d.Form == form {
 		tx.prefetched = nil
 		if tx.opt != nil {
-			tx.opt.handed = true
+			tx.opt.handOut(d, tx.prefetchedRevision, false)
 		}
 		return d, nil
 	}
 	if tx.opt != nil {
-		return nil, errTakeLocks // another form's draft, or a new one
+		return tx.readDraft(ctx, campaign, unit, form)
 	}
 	var rows []lockedDraft
 	if err := tx.selectP(ctx, &rows, draftLockQuery, campaign, unit, form); err != nil {
@@ -355,6 +364,40 @@ func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*di
 		}
 	}
 	return tx.fromLocked(ctx, campaign, unit, &rows[0])
+}
+
+// draftReadQuery reads one draft and its answers, without locking.
+const draftReadQuery = `SELECT d.form_id, d.status, d.flags, d.next_row, d.revision, d.revision AS snap_revision,
+		a.a_section, a.a_row, a.a_field, a.a_value, a.a_seq
+	FROM drafts d ` + answersAggregate + `
+	WHERE d.campaign_id = $1 AND d.unit_code = $2 AND d.form_id = $3`
+
+// readDraft is Draft in the optimistic try: a draft not read with the
+// session is read now, in one statement, and Save checks its revision; a
+// form never touched gets an empty draft, which Save creates (failing if
+// someone else created it first).
+func (tx *dialogTx) readDraft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
+	if _, again := tx.opt.drafts[draftKey{campaign, unit, form}]; again {
+		return nil, errTakeLocks // handed out already: changes would be on another copy
+	}
+	var rows []lockedDraft
+	if err := tx.db.selectP(ctx, &rows, draftReadQuery, campaign, unit, form); err != nil {
+		return nil, fmt.Errorf("read draft %s/%s: %w", unit, form, err)
+	}
+	if len(rows) == 0 {
+		d, err := buildDraft(campaign, unit, draftRow{Form: form, Status: string(dialogs.StatusDraft), Flags: []byte("{}"), NextRow: 1}, nil)
+		if err != nil {
+			return nil, err
+		}
+		tx.opt.handOut(d, 0, true)
+		return d, nil
+	}
+	d, err := tx.fromLocked(ctx, campaign, unit, &rows[0])
+	if err != nil {
+		return nil, err
+	}
+	tx.opt.handOut(d, rows[0].Revision, false)
+	return d, nil
 }
 
 // fromLocked builds a draft from a locking read, reading the answers again
@@ -495,16 +538,25 @@ const (
 			UPDATE processed_inputs SET replies = $21 WHERE key = $20 AND $20 <> '')
 		` + updateDraft
 	// $22 the session's version read, $23 the draft's revision read.
-	optimisticSaveDraft = `WITH ` + saveAnswers + `,
-		session AS (
+	optimisticSaveDraft = `WITH ` + saveAnswers + `, ` + optimisticSessionAndKey + `,
+		dr AS (
+			` + updateDraft + ` AND revision = $23 RETURNING 1)
+		` + expectAll
+	// The same for a draft that had no row: it is created, with revision 1,
+	// in the statement that inserts its first answers (their foreign keys
+	// are checked at the statement's end).
+	optimisticSaveNewDraft = `WITH ` + saveAnswers + `, ` + optimisticSessionAndKey + `,
+		dr AS (
+			INSERT INTO drafts (campaign_id, unit_code, form_id, status, flags, next_row, revision, updated_by)
+			VALUES ($1, $2, $3, $16, $17, $18, 1, $11) ON CONFLICT DO NOTHING RETURNING 1)
+		` + expectAll
+	optimisticSessionAndKey = `session AS (
 			UPDATE sessions SET state = $19, version = version + 1, updated_at = now()
 			WHERE contact_id = $11 AND version = $22 RETURNING 1),
 		rec AS (
 			INSERT INTO processed_inputs (key, contact_id, replies) SELECT $20::text, $11::bigint, $21::jsonb WHERE $20::text <> ''
-			ON CONFLICT (key) DO NOTHING RETURNING 1),
-		dr AS (
-			` + updateDraft + ` AND revision = $23 RETURNING 1)
-		SELECT tianbao_expect(EXISTS (SELECT 1 FROM session) AND EXISTS (SELECT 1 FROM dr) AND ($20::text = '' OR EXISTS (SELECT 1 FROM rec)))`
+			ON CONFLICT (key) DO NOTHING RETURNING 1)`
+	expectAll = `SELECT tianbao_expect(EXISTS (SELECT 1 FROM session) AND EXISTS (SELECT 1 FROM dr) AND ($20::text = '' OR EXISTS (SELECT 1 FROM rec)))`
 )
 
 // Save writes the session and the draft's changes and flags, and audits
@@ -534,8 +586,15 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		}
 		return nil
 	}
-	if tx.opt != nil && !tx.opt.handed {
-		return errTakeLocks // not the draft read with the session (cannot happen: Draft refuses others)
+	var revision int64
+	var missing bool
+	if tx.opt != nil {
+		k := draftKey{d.Campaign, d.Unit, d.Form}
+		var handed bool
+		if revision, handed = tx.opt.drafts[k]; !handed {
+			return errTakeLocks // a draft that Draft did not hand out (cannot happen)
+		}
+		missing = tx.opt.missing[k]
 	}
 	actor := c.ID
 	flags, err := json.Marshal(d.Flags)
@@ -582,7 +641,11 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		actor, pq.Array(auAction), pq.Array(auTarget), pq.Array(auOld), pq.Array(auNew),
 		string(d.Status), string(flags), d.NextRow, string(state), key, recorded}
 	if tx.opt != nil {
-		err = tx.db.execP(ctx, optimisticSaveDraft, append(args, tx.opt.session, tx.opt.draft)...)
+		if missing {
+			err = tx.db.execP(ctx, optimisticSaveNewDraft, append(args, tx.opt.session)...)
+		} else {
+			err = tx.db.execP(ctx, optimisticSaveDraft, append(args, tx.opt.session, revision)...)
+		}
 	} else {
 		err = tx.execP(ctx, lockedSaveDraft, args...)
 	}
