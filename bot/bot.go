@@ -163,6 +163,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.setCommands(ctx); err != nil {
 		return err
 	}
+	if err := b.reg.Warm(ctx); err != nil {
+		b.log.Warn("loading campaigns at start", "err", err)
+	}
 	ln := b.cfg.Listener
 	if ln == nil {
 		var err error

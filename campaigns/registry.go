@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -51,8 +53,9 @@ type Registry struct {
 	DB      *store.DB
 	Recheck time.Duration
 
-	mu    sync.Mutex
-	cache map[string]*cached
+	mu      sync.Mutex
+	cache   map[string]*cached
+	loading singleflight.Group // one load of a campaign at a time, however many ask
 }
 
 type cached struct {
@@ -73,23 +76,52 @@ func (r *Registry) Campaign(ctx context.Context, id string) (*dialogs.Campaign, 
 	if e != nil && time.Since(e.checked) < r.Recheck {
 		return e.c, nil
 	}
-	if e != nil {
-		v, err := r.DB.CampaignVersion(ctx, id)
-		if err == nil && v == e.c.Version {
-			r.mu.Lock()
-			e.checked = time.Now()
-			r.mu.Unlock()
-			return e.c, nil
+	// Every worker that finds the entry missing or stale at once would check
+	// and parse it: a campaign of a few thousand units takes tens of
+	// milliseconds of CPU. One does; the others wait for its answer.
+	c, err, _ := r.loading.Do(id, func() (any, error) {
+		if e != nil {
+			v, err := r.DB.CampaignVersion(ctx, id)
+			if err == nil && v == e.c.Version {
+				r.mu.Lock()
+				e.checked = time.Now()
+				r.mu.Unlock()
+				return e.c, nil
+			}
 		}
-	}
-	c, err := r.load(ctx, id)
+		c, err := r.load(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.cache[id] = &cached{c: c, checked: time.Now()}
+		r.mu.Unlock()
+		return c, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	r.cache[id] = &cached{c: c, checked: time.Now()}
-	r.mu.Unlock()
-	return c, nil
+	return c.(*dialogs.Campaign), nil
+}
+
+// Warm loads every stored campaign, so that the first contacts after a
+// start do not wait for it. A campaign that fails to load is reported and
+// skipped: it fails again, with its error, when someone uses it.
+func (r *Registry) Warm(ctx context.Context) error {
+	list, err := r.DB.ListCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, c := range list {
+		if _, err := r.Campaign(ctx, c.ID); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", c.ID, err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("campaigns not loaded: %s", strings.Join(failed, "; "))
+	}
+	return nil
 }
 
 func (r *Registry) load(ctx context.Context, id string) (*dialogs.Campaign, error) {

@@ -69,6 +69,19 @@ func (db *DB) CreateInvite(ctx context.Context, inv Invite, createdBy int64, now
 // them on a fresh session, and uses the invite up. Redeeming the same invite
 // again by the same user is not an error, so a redelivered /start works.
 func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, name string, now time.Time) (int64, Invite, error) {
+	// The usual case, a fresh invite, in one statement; anything else (an
+	// unknown, used or expired token, or this user's own again) is told
+	// apart by the transaction below.
+	var fresh []struct {
+		ID int64 `db:"id"`
+		Invite
+	}
+	if err := db.selectP(ctx, &fresh, redeemFreshInvite, hashToken(token), now, user, chat, name); err != nil {
+		return 0, Invite{}, fmt.Errorf("redeem invite: %w", err)
+	}
+	if len(fresh) == 1 {
+		return fresh[0].ID, fresh[0].Invite, nil
+	}
 	var id int64
 	var inv Invite
 	err := db.Transact(ctx, func(tx *Tx) error {
@@ -121,6 +134,29 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 	}
 	return id, inv, nil
 }
+
+// redeemFreshInvite is RedeemInvite for an unused, unexpired invite: the
+// contact, its fresh session, the invite used up and the audit entry. It
+// returns no row when the invite is not fresh.
+const redeemFreshInvite = `WITH inv AS MATERIALIZED (
+		SELECT token_hash, campaign_id, unit_code, role, expires_at FROM invites
+		WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE),
+	c AS (
+		INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name)
+		SELECT campaign_id, unit_code, role, $3, $4, $5 FROM inv
+		ON CONFLICT (campaign_id, telegram_user_id) WHERE telegram_user_id IS NOT NULL
+		DO UPDATE SET unit_code = EXCLUDED.unit_code, role = EXCLUDED.role, chat_id = EXCLUDED.chat_id,
+			display_name = EXCLUDED.display_name, active = true, unreachable_at = NULL, created_at = now()
+		RETURNING id, campaign_id, unit_code, role),
+	s AS (
+		INSERT INTO sessions (contact_id) SELECT id FROM c
+		ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()),
+	u AS (
+		UPDATE invites SET used_at = $2, used_by = c.id FROM c WHERE invites.token_hash = $1),
+	a AS (
+		INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
+		SELECT id, campaign_id, unit_code, 'invite.redeemed', role FROM c)
+	SELECT c.id, c.campaign_id, c.unit_code, c.role, inv.expires_at FROM c, inv`
 
 // TelegramContact is the contact a Telegram account acts as.
 type TelegramContact struct {
