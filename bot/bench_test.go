@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -184,6 +186,12 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // fake Bot API, from invite to submit: updates/s and the time from a
 // contact's message to the bot's reply. Run with -benchtime 1x.
 func BenchmarkContactsFillA3(b *testing.B) {
+	// TIANBAO_BENCH_CONTACTS changes the 200 (more make a longer run, for
+	// profiling the steady state).
+	contacts := 200
+	if n, err := strconv.Atoi(os.Getenv("TIANBAO_BENCH_CONTACTS")); err == nil && n > 0 {
+		contacts = n
+	}
 	for _, run := range []struct {
 		name, mode string
 		think      time.Duration
@@ -194,7 +202,7 @@ func BenchmarkContactsFillA3(b *testing.B) {
 			var elapsed time.Duration
 			byStep := map[string][]time.Duration{}
 			for i := 0; i < b.N; i++ {
-				r := runLoad(b, run.mode, 200, run.think)
+				r := runLoad(b, run.mode, contacts, run.think)
 				all = append(all, r.latencies...)
 				updates += r.updates
 				elapsed += r.elapsed

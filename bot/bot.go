@@ -49,6 +49,11 @@ type Config struct {
 // DefaultAPIURL is Telegram's Bot API.
 const DefaultAPIURL = "https://api.telegram.org"
 
+// turnCacheSize is how many contacts' last turns are kept (see
+// store.TurnCache): more than the counties of a province are ever active
+// at once, and a few megabytes.
+const turnCacheSize = 4096
+
 // allowedUpdates are the update kinds the bot asks for.
 var allowedUpdates = []string{"message", "callback_query"}
 
@@ -100,7 +105,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
 	api := &http.Client{Transport: transport, Timeout: 60 * time.Second}
 	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
-	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries}
+	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Cache: store.NewTurnCache(turnCacheSize)}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries}
 	b.engine.Notified = func() { b.sender.poke() }
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	tg, err := tgbot.New(cfg.Token,

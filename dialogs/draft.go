@@ -85,6 +85,39 @@ func NewDraft(campaign, unit, form string) *Draft {
 	return &Draft{Campaign: campaign, Unit: unit, Form: form, Status: StatusDraft, NextRow: 1, Sections: map[string]*SectionData{}}
 }
 
+// Clone returns a deep copy of the draft as it stands, with no changes
+// recorded: what loading it again after its changes were saved would give.
+func (d *Draft) Clone() *Draft {
+	c := &Draft{Campaign: d.Campaign, Unit: d.Unit, Form: d.Form, Status: d.Status, NextRow: d.NextRow,
+		Sections: make(map[string]*SectionData, len(d.Sections))}
+	c.Flags.Reason = d.Flags.Reason
+	c.Flags.Flagged = append([]string(nil), d.Flags.Flagged...)
+	if d.Flags.Soft != nil {
+		c.Flags.Soft = make(map[string]string, len(d.Flags.Soft))
+		for k, v := range d.Flags.Soft {
+			c.Flags.Soft[k] = v
+		}
+	}
+	if d.Flags.Done != nil {
+		c.Flags.Done = make(map[string]bool, len(d.Flags.Done))
+		for k, v := range d.Flags.Done {
+			c.Flags.Done[k] = v
+		}
+	}
+	for id, sec := range d.Sections {
+		cs := &SectionData{Rows: make([]*Row, len(sec.Rows))}
+		for i, r := range sec.Rows {
+			values := make(map[string]string, len(r.Values))
+			for k, v := range r.Values {
+				values[k] = v
+			}
+			cs.Rows[i] = &Row{Key: r.Key, Seq: r.Seq, Values: values}
+		}
+		c.Sections[id] = cs
+	}
+	return c
+}
+
 // Changes returns the changes made since the draft was loaded.
 func (d *Draft) Changes() []Change { return d.changes }
 

@@ -454,3 +454,26 @@ func TestOptimisticTurnSeesWhatChangedMeanwhile(t *testing.T) {
 		t.Errorf("turns: %d optimistic, %d locked", turns.Optimistic.Load(), turns.Locked.Load())
 	}
 }
+
+// TestRememberedTurnIsCheckedBeforeItIsShown: a contact's last turn is kept
+// so the next one need not read, but what it shows must be current. A
+// backup answers the field this contact answered; this contact then goes
+// back to it and must see the backup's answer, not the one it remembers.
+func TestRememberedTurnIsCheckedBeforeItIsShown(t *testing.T) {
+	env := newEnv(t)
+	a := env.Contact("330106", "张三")
+	b := env.Contact("330106", "王五")
+	a.Say("/start").Press("附件1").Say("西湖区小微企业园工作联席会议").Expect("召集人（组长）姓名（第 2/5 项）")
+	b.Say("/start").Press("附件1").Expect("召集人（组长）姓名（第 2/5 项）").Say("/back").Expect("当前答案：西湖区小微企业园工作联席会议")
+	b.Say("西湖区小微企业园领导小组")
+	cached := env.Turns.Cached.Load()
+	a.Say("/back").Expect("机构名称（第 1/5 项）", "当前答案：西湖区小微企业园领导小组")
+	if env.Turns.Cached.Load() != cached {
+		t.Errorf("the stale remembered turn was used")
+	}
+	// Undisturbed, the next turns need no read.
+	a.Press("保留当前答案").Say("王建国").Expect("召集人（组长）职务（第 3/5 项）")
+	if got := env.Turns.Cached.Load() - cached; got != 2 {
+		t.Errorf("%d of 2 undisturbed turns used the remembered one", got)
+	}
+}

@@ -22,6 +22,7 @@ import (
 type Dialogs struct {
 	DB     *DB
 	Counts *TurnCounts // optional
+	Cache  *TurnCache  // optional: without it every turn reads first
 }
 
 var _ dialogs.Store = Dialogs{}
@@ -54,7 +55,7 @@ const sessionLockQuery = `WITH ins AS (
 		SELECT $2, id FROM contacts WHERE id = $1 AND $2 <> ''
 		ON CONFLICT (key) DO NOTHING RETURNING 1),
 	sess AS MATERIALIZED (
-		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, ss.state
+		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, ss.state, ss.version
 		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id
 		WHERE c.id = $1 AND c.active FOR UPDATE OF ss),
 	d AS MATERIALIZED (
@@ -65,7 +66,7 @@ const sessionLockQuery = `WITH ins AS (
 	snap AS MATERIALIZED (
 		SELECT x.revision FROM drafts x JOIN sess ON x.campaign_id = sess.campaign_id AND x.unit_code = sess.unit_code
 			AND x.form_id = sess.state->>'form')
-	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.state,
+	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.state, sess.version,
 		($2 = '' OR EXISTS (SELECT 1 FROM ins)) AS fresh,
 		d.form_id IS NOT NULL AS has_draft,
 		COALESCE(d.form_id, '') AS form_id, COALESCE(d.status, '') AS status, COALESCE(d.flags, '{}') AS flags,
@@ -103,38 +104,40 @@ type sessionRow struct {
 	Role     string `db:"role"`
 	Name     string `db:"display_name"`
 	State    []byte `db:"state"`
-	Version  int64  `db:"version"` // only read by the optimistic try
+	Version  int64  `db:"version"`
 	Fresh    bool   `db:"fresh"`
 	HasDraft bool   `db:"has_draft"`
 	lockedDraft
 }
 
 // WithContact runs one turn of the engine for a contact. The first try is
-// optimistic: one statement reads the session and the draft it works on
-// (answers aggregated), without a transaction or locks; fn runs; and Save
-// writes everything in one statement that commits by itself and checks that
-// the session's version and the draft's revision are still the ones read.
-// That is two round trips for an answered field instead of four (BEGIN, lock,
-// write, COMMIT), and no row locks written. If anything changed in between
-// (a backup contact answered, another replica took the same update), or the
-// turn needs more than the draft it was given (submitting, reviewing,
-// notifying others, a new draft, deleting rows), the optimistic try has
-// changed nothing, and fn runs again in a transaction with the session and
-// the draft locked.
+// optimistic: the session and the draft it works on (answers aggregated)
+// come from the contact's last turn (Cache) or from one statement, without
+// a transaction or locks; fn runs; and Save writes everything in one
+// statement that commits by itself and checks that the session's version
+// and the draft's revision are still the ones read. An answered field is
+// one or two round trips instead of four (BEGIN, lock, write, COMMIT), and
+// no row locks are written. If anything changed in between (a backup
+// contact answered, another replica took the same update or a later one),
+// or the turn needs more than drafts (submitting, reviewing, notifying
+// others, deleting rows), the optimistic try has changed nothing, and fn
+// runs again in a transaction with the session and the draft locked.
 func (s Dialogs) WithContact(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
 	err := s.optimistic(ctx, contactID, key, fn)
 	if !errors.Is(err, errTakeLocks) && !retryable(err) {
 		s.count(func(c *TurnCounts) *atomic.Int64 { return &c.Optimistic }, err)
 		return err
 	}
+	s.Cache.forget(contactID)
 	s.count(func(c *TurnCounts) *atomic.Int64 { return &c.Locked }, nil)
 	return s.locked(ctx, contactID, key, fn)
 }
 
-// TurnCounts counts how turns were applied: in two statements without
-// locks, or (after a conflict, or for a turn that needs them) with locks.
+// TurnCounts counts how turns were applied: without locks (Cached: without
+// reading either), or (after a conflict, or for a turn that needs them)
+// with locks.
 type TurnCounts struct {
-	Optimistic, Locked atomic.Int64
+	Optimistic, Cached, Locked atomic.Int64
 }
 
 func (s Dialogs) count(which func(*TurnCounts) *atomic.Int64, err error) {
@@ -167,6 +170,24 @@ const sessionReadQuery = `WITH sess AS MATERIALIZED (
 
 // optimistic is the first try of a turn: see WithContact.
 func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
+	if e := s.Cache.get(contactID); e != nil {
+		var sess dialogs.Session
+		if err := json.Unmarshal(e.state, &sess); err != nil {
+			return fmt.Errorf("cached session of contact %d: %w", contactID, err)
+		}
+		c := e.contact
+		dtx := newDialogTx(nil, s.DB, e.version)
+		if e.draft != nil {
+			dtx.prefetch(e.draft.Clone(), e.revision)
+			dtx.fromCache = true
+		}
+		if err := fn(dtx, &c, &sess); err != nil {
+			return err
+		}
+		s.count(func(c *TurnCounts) *atomic.Int64 { return &c.Cached }, nil)
+		s.Cache.put(contactID, dtx.saved)
+		return nil
+	}
 	var rows []sessionRow
 	if err := s.DB.selectP(ctx, &rows, sessionReadQuery, contactID, key); err != nil {
 		return fmt.Errorf("read session of contact %d: %w", contactID, err)
@@ -182,21 +203,26 @@ func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn
 	if err != nil {
 		return err
 	}
-	dtx := &dialogTx{q: s.DB, db: s.DB, opt: &readVersions{session: row.Version, drafts: map[draftKey]int64{}, missing: map[draftKey]bool{}}}
+	dtx := newDialogTx(nil, s.DB, row.Version)
 	if row.HasDraft {
 		d, err := dtx.fromLocked(ctx, row.Campaign, row.Unit, &row.lockedDraft)
 		if err != nil {
 			return err
 		}
-		dtx.prefetched, dtx.prefetchedRevision = d, row.Revision
+		dtx.prefetch(d, row.Revision)
 	}
-	return fn(dtx, c, sess)
+	if err := fn(dtx, c, sess); err != nil {
+		return err
+	}
+	s.Cache.put(contactID, dtx.saved)
+	return nil
 }
 
 // locked runs a turn in a transaction with the contact's session row
 // locked (and the draft it is working on, prefetched and locked).
 func (s Dialogs) locked(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
-	return s.DB.Transact(ctx, func(tx *Tx) error {
+	var dtx *dialogTx
+	err := s.DB.Transact(ctx, func(tx *Tx) error {
 		var rows []sessionRow
 		if err := tx.selectP(ctx, &rows, sessionLockQuery, contactID, key); err != nil {
 			return fmt.Errorf("lock session of contact %d: %w", contactID, err)
@@ -212,16 +238,20 @@ func (s Dialogs) locked(ctx context.Context, contactID int64, key string, fn fun
 		if err != nil {
 			return err
 		}
-		dtx := &dialogTx{Tx: tx, q: tx, db: s.DB}
+		dtx = newDialogTx(tx, s.DB, row.Version)
 		if row.HasDraft {
 			d, err := dtx.fromLocked(ctx, row.Campaign, row.Unit, &row.lockedDraft)
 			if err != nil {
 				return err
 			}
-			dtx.prefetched = d
+			dtx.prefetch(d, row.Revision)
 		}
 		return fn(dtx, c, sess)
 	})
+	if err == nil {
+		s.Cache.put(contactID, dtx.saved)
+	}
+	return err
 }
 
 func (row *sessionRow) contact() (*dialogs.Contact, *dialogs.Session, error) {
@@ -280,30 +310,50 @@ type dialogTx struct {
 	*Tx
 	q          querier // the transaction, or the pool
 	db         *DB
-	prefetched *dialogs.Draft // locked with the session (or read with it); handed out once
-	opt        *readVersions  // set in the optimistic try
+	optimistic bool
+	session    int64 // sessions.version as read (or as the last turn left it)
 
+	prefetched         *dialogs.Draft // read (and locked) with the session; handed out once
 	prefetchedRevision int64
-}
+	fromCache          bool // prefetched came from the contact's last turn
 
-// readVersions is what the optimistic try read, for Save to check.
-type readVersions struct {
-	session int64              // sessions.version
-	drafts  map[draftKey]int64 // drafts.revision of each draft handed out
-	missing map[draftKey]bool  // handed out empty: no row yet, Save creates it
+	handed    map[draftKey]handedDraft // the drafts handed out, by Draft
+	saved     *cachedTurn              // what Save wrote, for the next turn
+	wroteMore bool                     // wrote more than Save does: nothing to remember
 }
 
 type draftKey struct{ campaign, unit, form string }
-
-func (r *readVersions) handOut(d *dialogs.Draft, revision int64, missing bool) {
-	k := draftKey{d.Campaign, d.Unit, d.Form}
-	r.drafts[k], r.missing[k] = revision, missing
-}
 
 // querier is what both the pool and a transaction offer.
 type querier interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// handedDraft is a draft Draft handed out, as it was read.
+type handedDraft struct {
+	d         *dialogs.Draft
+	revision  int64 // drafts.revision as read
+	missing   bool  // it had no row: Save creates it
+	fromCache bool  // not read now but kept from the last turn: Save checks it even unchanged
+}
+
+func newDialogTx(tx *Tx, db *DB, session int64) *dialogTx {
+	dtx := &dialogTx{Tx: tx, q: db, db: db, optimistic: tx == nil, session: session, handed: map[draftKey]handedDraft{}}
+	if tx != nil {
+		dtx.q = tx
+	}
+	return dtx
+}
+
+func (tx *dialogTx) prefetch(d *dialogs.Draft, revision int64) {
+	tx.prefetched, tx.prefetchedRevision = d, revision
+}
+
+func (tx *dialogTx) handOut(d *dialogs.Draft, h handedDraft) *dialogs.Draft {
+	h.d = d
+	tx.handed[draftKey{d.Campaign, d.Unit, d.Form}] = h
+	return d
 }
 
 type draftRow struct {
@@ -340,12 +390,12 @@ const (
 func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
 	if d := tx.prefetched; d != nil && d.Campaign == campaign && d.Unit == unit && d.Form == form {
 		tx.prefetched = nil
-		if tx.opt != nil {
-			tx.opt.handOut(d, tx.prefetchedRevision, false)
-		}
-		return d, nil
+		return tx.handOut(d, handedDraft{revision: tx.prefetchedRevision, fromCache: tx.fromCache}), nil
 	}
-	if tx.opt != nil {
+	if _, again := tx.handed[draftKey{campaign, unit, form}]; again && tx.optimistic {
+		return nil, errTakeLocks // handed out already: changes would be made on another copy
+	}
+	if tx.optimistic {
 		return tx.readDraft(ctx, campaign, unit, form)
 	}
 	var rows []lockedDraft
@@ -363,7 +413,11 @@ func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*di
 			return nil, fmt.Errorf("lock new draft %s/%s: %v", unit, form, err)
 		}
 	}
-	return tx.fromLocked(ctx, campaign, unit, &rows[0])
+	d, err := tx.fromLocked(ctx, campaign, unit, &rows[0])
+	if err != nil {
+		return nil, err
+	}
+	return tx.handOut(d, handedDraft{revision: rows[0].Revision}), nil
 }
 
 // draftReadQuery reads one draft and its answers, without locking.
@@ -377,9 +431,6 @@ const draftReadQuery = `SELECT d.form_id, d.status, d.flags, d.next_row, d.revis
 // form never touched gets an empty draft, which Save creates (failing if
 // someone else created it first).
 func (tx *dialogTx) readDraft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
-	if _, again := tx.opt.drafts[draftKey{campaign, unit, form}]; again {
-		return nil, errTakeLocks // handed out already: changes would be on another copy
-	}
 	var rows []lockedDraft
 	if err := tx.db.selectP(ctx, &rows, draftReadQuery, campaign, unit, form); err != nil {
 		return nil, fmt.Errorf("read draft %s/%s: %w", unit, form, err)
@@ -389,15 +440,13 @@ func (tx *dialogTx) readDraft(ctx context.Context, campaign, unit, form string) 
 		if err != nil {
 			return nil, err
 		}
-		tx.opt.handOut(d, 0, true)
-		return d, nil
+		return tx.handOut(d, handedDraft{missing: true}), nil
 	}
 	d, err := tx.fromLocked(ctx, campaign, unit, &rows[0])
 	if err != nil {
 		return nil, err
 	}
-	tx.opt.handOut(d, rows[0].Revision, false)
-	return d, nil
+	return tx.handOut(d, handedDraft{revision: rows[0].Revision}), nil
 }
 
 // fromLocked builds a draft from a locking read, reading the answers again
@@ -505,13 +554,19 @@ const (
 	lockedSaveSession = `WITH rec AS (
 			UPDATE processed_inputs SET replies = $4 WHERE key = $3 AND $3 <> '')
 		UPDATE sessions SET state = $2, version = version + 1, updated_at = now() WHERE contact_id = $1`
-	optimisticSaveSession = `WITH rec AS (
+	optimisticSaveSession = `WITH ` + optimisticSession + `
+		SELECT tianbao_expect(EXISTS (SELECT 1 FROM sess) AND ($3::text = '' OR EXISTS (SELECT 1 FROM rec)))`
+	// The same, also checking that the draft shown ($6-$8) is still at the
+	// revision it was shown at ($9).
+	optimisticSaveSessionChecked = `WITH ` + optimisticSession + `
+		SELECT tianbao_expect(EXISTS (SELECT 1 FROM sess) AND ($3::text = '' OR EXISTS (SELECT 1 FROM rec))
+			AND EXISTS (SELECT 1 FROM drafts WHERE campaign_id = $6 AND unit_code = $7 AND form_id = $8 AND revision = $9))`
+	optimisticSession = `rec AS (
 			INSERT INTO processed_inputs (key, contact_id, replies) SELECT $3::text, $1::bigint, $4::jsonb WHERE $3::text <> ''
 			ON CONFLICT (key) DO NOTHING RETURNING 1),
 		sess AS (
 			UPDATE sessions SET state = $2, version = version + 1, updated_at = now()
-			WHERE contact_id = $1 AND version = $5 RETURNING 1)
-		SELECT tianbao_expect(EXISTS (SELECT 1 FROM sess) AND ($3::text = '' OR EXISTS (SELECT 1 FROM rec)))`
+			WHERE contact_id = $1 AND version = $5 AND EXISTS (SELECT 1 FROM contacts WHERE id = $1 AND active) RETURNING 1)`
 
 	// saveAnswers: $1-$3 the draft, $4-$6 rows added, $7-$10 values set,
 	// $11 the actor, $12-$15 the audit entries.
@@ -552,12 +607,44 @@ const (
 		` + expectAll
 	optimisticSessionAndKey = `session AS (
 			UPDATE sessions SET state = $19, version = version + 1, updated_at = now()
-			WHERE contact_id = $11 AND version = $22 RETURNING 1),
+			WHERE contact_id = $11 AND version = $22 AND EXISTS (SELECT 1 FROM contacts WHERE id = $11 AND active) RETURNING 1),
 		rec AS (
 			INSERT INTO processed_inputs (key, contact_id, replies) SELECT $20::text, $11::bigint, $21::jsonb WHERE $20::text <> ''
 			ON CONFLICT (key) DO NOTHING RETURNING 1)`
 	expectAll = `SELECT tianbao_expect(EXISTS (SELECT 1 FROM session) AND EXISTS (SELECT 1 FROM dr) AND ($20::text = '' OR EXISTS (SELECT 1 FROM rec)))`
 )
+
+// cachedDraft is the draft handed out from the last turn's copy, if any.
+func (tx *dialogTx) cachedDraft() *handedDraft {
+	for _, h := range tx.handed {
+		if h.fromCache {
+			return &h
+		}
+	}
+	return nil
+}
+
+// remember notes what this turn leaves for the next: the session as saved
+// and the draft of the session's form, if this turn saved it (saved is its
+// new revision) or read it and left it unchanged. A turn that wrote
+// anything else (a submission's status moves its draft's revision too)
+// leaves nothing: the next turn reads.
+func (tx *dialogTx) remember(c *dialogs.Contact, s *dialogs.Session, state []byte, saved *dialogs.Draft, revision int64) {
+	if tx.wroteMore {
+		tx.saved = nil
+		return
+	}
+	e := &cachedTurn{contact: *c, state: state, version: tx.session + 1}
+	if h, ok := tx.handed[draftKey{c.Campaign, c.Unit, s.Form}]; ok && s.Form != "" {
+		switch {
+		case h.d == saved:
+			e.draft, e.revision = saved.Clone(), revision
+		case !h.missing && !h.d.Dirty():
+			e.draft, e.revision = h.d.Clone(), h.revision
+		}
+	}
+	tx.saved = e
+}
 
 // Save writes the session and the draft's changes and flags, and audits
 // every change, in one statement (data-modifying CTEs all run).
@@ -576,25 +663,31 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 	}
 	if d == nil {
 		var err error
-		if tx.opt != nil {
-			err = tx.db.execP(ctx, optimisticSaveSession, c.ID, string(state), key, recorded, tx.opt.session)
-		} else {
+		switch h := tx.cachedDraft(); {
+		case !tx.optimistic:
 			err = tx.execP(ctx, lockedSaveSession, c.ID, string(state), key, recorded)
+		case h != nil:
+			// Shown from the last turn's copy: it must still be current.
+			err = tx.db.execP(ctx, optimisticSaveSessionChecked, c.ID, string(state), key, recorded, tx.session,
+				h.d.Campaign, h.d.Unit, h.d.Form, h.revision)
+		default:
+			err = tx.db.execP(ctx, optimisticSaveSession, c.ID, string(state), key, recorded, tx.session)
 		}
 		if err != nil {
 			return fmt.Errorf("save session of contact %d: %w", c.ID, err)
 		}
+		tx.remember(c, s, state, nil, 0)
 		return nil
 	}
-	var revision int64
-	var missing bool
-	if tx.opt != nil {
-		k := draftKey{d.Campaign, d.Unit, d.Form}
-		var handed bool
-		if revision, handed = tx.opt.drafts[k]; !handed {
+	k := draftKey{d.Campaign, d.Unit, d.Form}
+	h, handed := tx.handed[k]
+	if tx.optimistic {
+		if !handed {
 			return errTakeLocks // a draft that Draft did not hand out (cannot happen)
 		}
-		missing = tx.opt.missing[k]
+		if cached := tx.cachedDraft(); cached != nil && cached.d != d {
+			return errTakeLocks // the last turn's copy of another draft was shown: it goes unchecked
+		}
 	}
 	actor := c.ID
 	flags, err := json.Marshal(d.Flags)
@@ -632,7 +725,7 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		auOld = append(auOld, nullString(c.Old))
 		auNew = append(auNew, nullString(c.New))
 	}
-	if tx.opt != nil && len(delSec) > 0 {
+	if tx.optimistic && len(delSec) > 0 {
 		return errTakeLocks // deleting comes after the upsert: two statements, so a transaction
 	}
 	args := []any{d.Campaign, d.Unit, d.Form,
@@ -640,17 +733,21 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		pq.Array(setSec), pq.Array(setRow), pq.Array(setField), pq.Array(setValue),
 		actor, pq.Array(auAction), pq.Array(auTarget), pq.Array(auOld), pq.Array(auNew),
 		string(d.Status), string(flags), d.NextRow, string(state), key, recorded}
-	if tx.opt != nil {
-		if missing {
-			err = tx.db.execP(ctx, optimisticSaveNewDraft, append(args, tx.opt.session)...)
-		} else {
-			err = tx.db.execP(ctx, optimisticSaveDraft, append(args, tx.opt.session, revision)...)
-		}
-	} else {
+	saved := h.revision + 1
+	switch {
+	case !tx.optimistic:
 		err = tx.execP(ctx, lockedSaveDraft, args...)
+	case h.missing:
+		err = tx.db.execP(ctx, optimisticSaveNewDraft, append(args, tx.session)...)
+		saved = 1
+	default:
+		err = tx.db.execP(ctx, optimisticSaveDraft, append(args, tx.session, h.revision)...)
 	}
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)
+	}
+	if handed {
+		tx.remember(c, s, state, d, saved)
 	}
 	if len(delSec) > 0 {
 		// Deleting after the upsert: a row removed in the same input as an
@@ -675,7 +772,7 @@ func nullString(s *string) sql.NullString {
 }
 
 func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (*dialogs.Submission, error) {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return nil, errTakeLocks
 	}
 	snap := d.Snapshot()
@@ -735,14 +832,14 @@ func (tx *dialogTx) oneSubmission(ctx context.Context, q string, args ...any) (*
 }
 
 func (tx *dialogTx) Submission(ctx context.Context, id int64) (*dialogs.Submission, error) {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return nil, errTakeLocks
 	}
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions WHERE id = $1 FOR UPDATE`, id)
 }
 
 func (tx *dialogTx) LatestSubmission(ctx context.Context, campaign, unit, form string) (*dialogs.Submission, error) {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return nil, errTakeLocks
 	}
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
@@ -764,9 +861,10 @@ var draftStatusFor = map[dialogs.SubmissionStatus]dialogs.Status{
 }
 
 func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submission, status dialogs.SubmissionStatus, actor int64, reason string, flagged []string) error {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return errTakeLocks
 	}
+	tx.wroteMore = true // the draft's revision moves here as well as in Save
 	if flagged == nil {
 		flagged = []string{}
 	}
@@ -818,7 +916,7 @@ func (tx *dialogTx) ContactsOf(ctx context.Context, campaign, unit string, roles
 }
 
 func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRequest, actor int64) error {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return errTakeLocks
 	}
 	if err := tx.QueryRowxContext(ctx, `WITH ins AS (
@@ -834,7 +932,7 @@ func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRe
 }
 
 func (tx *dialogTx) Extension(ctx context.Context, id int64) (*dialogs.ExtensionRequest, error) {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return nil, errTakeLocks
 	}
 	var r struct {
@@ -857,7 +955,7 @@ func (tx *dialogTx) Extension(ctx context.Context, id int64) (*dialogs.Extension
 }
 
 func (tx *dialogTx) DecideExtension(ctx context.Context, r *dialogs.ExtensionRequest, status string, actor int64) error {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return errTakeLocks
 	}
 	if _, err := tx.ExecContext(ctx, `WITH up AS (
@@ -903,7 +1001,7 @@ func (tx *dialogTx) UnitStates(ctx context.Context, campaign string, units []str
 }
 
 func (tx *dialogTx) Notify(ctx context.Context, n []dialogs.Notification) error {
-	if tx.opt != nil {
+	if tx.optimistic {
 		return errTakeLocks
 	}
 	if len(n) == 0 {

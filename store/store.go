@@ -97,10 +97,11 @@ func withBinaryParameters(url string) string {
 		}
 		q := u.Query()
 		q.Set("binary_parameters", "yes")
+		q.Set("plan_cache_mode", "force_generic_plan")
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	return strings.TrimSpace(url) + " binary_parameters=yes"
+	return strings.TrimSpace(url) + " binary_parameters=yes plan_cache_mode=force_generic_plan"
 }
 
 func (db *DB) provider() (*goose.Provider, error) {

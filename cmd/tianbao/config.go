@@ -110,7 +110,9 @@ func (e *env) connect(ctx context.Context, migrate bool) (*database, error) {
 }
 
 // storeDialogs is the engine's store over the database.
-func storeDialogs(db *database) store.Dialogs { return store.Dialogs{DB: db.DB} }
+func storeDialogs(db *database) store.Dialogs {
+	return store.Dialogs{DB: db.DB, Cache: store.NewTurnCache(64)}
+}
 
 // openCampaign connects to the database and loads a campaign; with unit
 // set, it also checks the unit is in the campaign. The caller closes db.

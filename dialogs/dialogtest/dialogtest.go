@@ -40,7 +40,7 @@ type Env struct {
 // New makes an engine on db with the built-in campaign and the clock at now.
 func New(t testing.TB, db *store.DB, now time.Time) *Env {
 	e := &Env{T: t, DB: db, Registry: campaigns.NewRegistry(db), Now: now, Turns: &store.TurnCounts{}}
-	e.Engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Counts: e.Turns}, Campaigns: e.Registry, Now: func() time.Time { return e.Now },
+	e.Engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Counts: e.Turns, Cache: store.NewTurnCache(1000)}, Campaigns: e.Registry, Now: func() time.Time { return e.Now },
 		Summaries: reports.Summarizer{DB: db}}
 	if _, err := e.Registry.Campaign(context.Background(), campaigns.BuiltinID); err != nil {
 		t.Fatalf("install built-in campaign: %v", err)
