@@ -320,6 +320,8 @@ type dialogTx struct {
 	handed    map[draftKey]handedDraft // the drafts handed out, by Draft
 	saved     *cachedTurn              // what Save wrote, for the next turn
 	wroteMore bool                     // wrote more than Save does: nothing to remember
+
+	extensions map[[2]string]map[string]time.Time // read along with Drafts, by campaign and unit
 }
 
 type draftKey struct{ campaign, unit, form string }
@@ -373,18 +375,13 @@ type answerRow struct {
 }
 
 // formAnswersQuery reads the answers and list rows of a unit's form (a row
-// has an empty field_id); unitAnswersQuery those of all its forms.
+// has an empty field_id).
 const (
 	formAnswersQuery = `SELECT form_id AS answer_form_id, section_id, row_key, '' AS field_id, '' AS value, seq FROM answer_rows
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3
 	UNION ALL
 	SELECT form_id, section_id, row_key, field_id, value, 0 FROM answers
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`
-	unitAnswersQuery = `SELECT form_id AS answer_form_id, section_id, row_key, '' AS field_id, '' AS value, seq FROM answer_rows
-		WHERE campaign_id = $1 AND unit_code = $2
-	UNION ALL
-	SELECT form_id, section_id, row_key, field_id, value, 0 FROM answers
-		WHERE campaign_id = $1 AND unit_code = $2`
 )
 
 func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
@@ -467,33 +464,57 @@ func (tx *dialogTx) fromLocked(ctx context.Context, campaign, unit string, l *lo
 }
 
 func (tx *dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	return loadDrafts(ctx, tx.q, campaign, unit)
+	drafts, extensions, err := loadDrafts(ctx, tx.q, campaign, unit)
+	if err != nil {
+		return nil, err
+	}
+	tx.extensions = map[[2]string]map[string]time.Time{{campaign, unit}: extensions}
+	return drafts, nil
 }
 
-// loadDrafts reads all of a unit's drafts without locking them.
-func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	var drs []draftRow
-	if err := q.SelectContext(ctx, &drs, `SELECT form_id, status, flags, next_row FROM drafts
-		WHERE campaign_id = $1 AND unit_code = $2`, campaign, unit); err != nil {
-		return nil, fmt.Errorf("drafts of %s: %w", unit, err)
+// unitDraftsQuery reads all of a unit's drafts with their answers, and its
+// approved extensions (the rows with a new_due), in one round trip: the
+// home screen shows both.
+const unitDraftsQuery = `SELECT d.form_id, d.status, d.flags, d.next_row, d.revision, d.revision AS snap_revision,
+		a.a_section, a.a_row, a.a_field, a.a_value, a.a_seq, NULL::date AS new_due
+	FROM drafts d ` + answersAggregate + `
+	WHERE d.campaign_id = $1 AND d.unit_code = $2
+	UNION ALL
+	SELECT e.form_id, '', '{}', 0, 0, 0, NULL, NULL, NULL, NULL, NULL, e.new_due FROM (
+		SELECT DISTINCT ON (form_id) form_id, new_due FROM extensions
+		WHERE campaign_id = $1 AND unit_code = $2 AND status = 'approved' ORDER BY form_id, decided_at DESC) e`
+
+// unitDraftRow is a row of unitDraftsQuery: a draft, or an extension.
+type unitDraftRow struct {
+	lockedDraft
+	NewDue sql.NullTime `db:"new_due"`
+}
+
+// loadDrafts reads all of a unit's drafts without locking them, and its
+// approved extensions' new due dates by form.
+func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[string]*dialogs.Draft, map[string]time.Time, error) {
+	var rows []unitDraftRow
+	if err := q.SelectContext(ctx, &rows, unitDraftsQuery, campaign, unit); err != nil {
+		return nil, nil, fmt.Errorf("drafts of %s: %w", unit, err)
 	}
-	var answers []answerRow
-	if err := q.SelectContext(ctx, &answers, unitAnswersQuery, campaign, unit); err != nil {
-		return nil, fmt.Errorf("answers of %s: %w", unit, err)
-	}
-	byForm := map[string][]answerRow{}
-	for _, a := range answers {
-		byForm[a.Form] = append(byForm[a.Form], a)
-	}
-	out := map[string]*dialogs.Draft{}
-	for _, dr := range drs {
-		d, err := buildDraft(campaign, unit, dr, byForm[dr.Form])
-		if err != nil {
-			return nil, err
+	drafts, extensions := map[string]*dialogs.Draft{}, map[string]time.Time{}
+	for i := range rows {
+		r := &rows[i]
+		if r.NewDue.Valid {
+			extensions[r.Form] = r.NewDue.Time
+			continue
 		}
-		out[dr.Form] = d
+		answers := make([]answerRow, len(r.Sections))
+		for j := range r.Sections {
+			answers[j] = answerRow{Section: r.Sections[j], Row: r.Rows[j], Field: r.Fields[j], Value: r.Values[j], Seq: int(r.Seqs[j])}
+		}
+		d, err := buildDraft(campaign, unit, r.draftRow, answers)
+		if err != nil {
+			return nil, nil, err
+		}
+		drafts[r.Form] = d
 	}
-	return out, nil
+	return drafts, extensions, nil
 }
 
 // sqlQuerier is what both *sqlx.DB and *sqlx.Tx offer for reads.
@@ -958,6 +979,7 @@ func (tx *dialogTx) DecideExtension(ctx context.Context, r *dialogs.ExtensionReq
 	if tx.optimistic {
 		return errTakeLocks
 	}
+	tx.extensions = nil // the due dates read with the drafts may change
 	if _, err := tx.ExecContext(ctx, `WITH up AS (
 			UPDATE extensions SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1)
 		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, new_value)
@@ -969,6 +991,9 @@ func (tx *dialogTx) DecideExtension(ctx context.Context, r *dialogs.ExtensionReq
 }
 
 func (tx *dialogTx) UnitExtensions(ctx context.Context, campaign, unit string) (map[string]time.Time, error) {
+	if ext, ok := tx.extensions[[2]string{campaign, unit}]; ok {
+		return ext, nil // read with the unit's drafts in this turn
+	}
 	var rows []struct {
 		Form   string    `db:"form_id"`
 		NewDue time.Time `db:"new_due"`
@@ -1061,7 +1086,8 @@ func (db *DB) ConsoleContact(ctx context.Context, campaign, unit string, role di
 
 // UnitDrafts loads all of a unit's drafts (for exports), without locking.
 func (db *DB) UnitDrafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	return loadDrafts(ctx, db.DB, campaign, unit)
+	drafts, _, err := loadDrafts(ctx, db.DB, campaign, unit)
+	return drafts, err
 }
 
 // SaveFile stores an uploaded document and returns its reference ("file:ID").
