@@ -54,7 +54,15 @@ type loadResult struct {
 // runLoad has n contacts go from invite to submitted 附件3 at once, each
 // waiting for the bot's reply before its next message, and measures the
 // time from each update's arrival at the Bot API to the bot's reply.
-func runLoad(b *testing.B, mode string, n int, think time.Duration) loadResult {
+// pace is how simulated contacts time their messages: after a pause of
+// 0.5x to 1.5x think once the reply came, or one every 0.8x to 1.2x every
+// from the previous (or at once after the reply, if that came later), the
+// first at a random moment within every. Neither: at once after each reply.
+type pace struct {
+	think, every time.Duration
+}
+
+func runLoad(b *testing.B, mode string, n int, pc pace) loadResult {
 	b.StopTimer()
 	ctx := context.Background()
 	fake := telegramtest.NewServer(token)
@@ -110,14 +118,24 @@ func runLoad(b *testing.B, mode string, n int, think time.Duration) loadResult {
 			events := fake.Subscribe(p.UserID)
 			var lat []time.Duration
 			steps := map[string][]time.Duration{}
+			var next time.Time // when the next message is due (pace.every)
+			if pc.every > 0 {
+				next = time.Now().Add(time.Duration(rand.Int64N(int64(pc.every))))
+			}
 			// send an update and wait for the reply that contains want.
 			step := func(kind string, update map[string]any, want string) telegramtest.Event {
 				// Reading the question and typing the answer takes people
-				// different times: 0.5× to 1.5× think, not in lockstep.
-				if think > 0 {
-					time.Sleep(think/2 + time.Duration(rand.Int64N(int64(think))))
+				// different times, not in lockstep.
+				switch {
+				case pc.think > 0:
+					time.Sleep(pc.think/2 + time.Duration(rand.Int64N(int64(pc.think))))
+				case pc.every > 0:
+					time.Sleep(time.Until(next))
 				}
 				sent := time.Now()
+				if pc.every > 0 {
+					next = sent.Add(pc.every*4/5 + time.Duration(rand.Int64N(int64(pc.every*2/5))))
+				}
 				fake.Push(update)
 				first := true
 				for {
@@ -194,15 +212,26 @@ func BenchmarkContactsFillA3(b *testing.B) {
 	}
 	for _, run := range []struct {
 		name, mode string
-		think      time.Duration
-	}{{"polling", "polling", 0}, {"webhook", "webhook", 0}, {"polling-think-500ms", "polling", 500 * time.Millisecond}, {"polling-think-60ms", "polling", 60 * time.Millisecond}, {"polling-think-80ms", "polling", 80 * time.Millisecond}} {
+		pace       pace
+	}{
+		// Every contact sends its next message the moment the reply comes:
+		// the most the bot can do, and (200 ÷ that rate) the reply time.
+		{"polling", "polling", pace{}},
+		{"webhook", "webhook", pace{}},
+		// Every contact sends ten messages a second (one per 80-120 ms, or
+		// at once after a slower reply): 2,000 updates/s offered.
+		{"polling-2000-per-s", "polling", pace{every: 100 * time.Millisecond}},
+		{"webhook-2000-per-s", "webhook", pace{every: 100 * time.Millisecond}},
+		// As people do: a pause of 0.25-0.75 s before each message.
+		{"polling-think-500ms", "polling", pace{think: 500 * time.Millisecond}},
+	} {
 		b.Run(run.name, func(b *testing.B) {
 			var all []time.Duration
 			var updates int
 			var elapsed time.Duration
 			byStep := map[string][]time.Duration{}
 			for i := 0; i < b.N; i++ {
-				r := runLoad(b, run.mode, contacts, run.think)
+				r := runLoad(b, run.mode, contacts, run.pace)
 				all = append(all, r.latencies...)
 				updates += r.updates
 				elapsed += r.elapsed
