@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -206,6 +207,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func BenchmarkContactsFillA3(b *testing.B) {
 	// TIANBAO_BENCH_CONTACTS changes the 200 (more make a longer run, for
 	// profiling the steady state).
+	defer debug.SetGCPercent(debug.SetGCPercent(bot.ServeGCPercent)) // as serve runs
 	contacts := 200
 	if n, err := strconv.Atoi(os.Getenv("TIANBAO_BENCH_CONTACTS")); err == nil && n > 0 {
 		contacts = n

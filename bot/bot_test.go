@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -126,7 +127,7 @@ func (h *harness) count(q string, args ...any) int {
 
 func TestInviteThenFillA3WithButtonsAndSubmit(t *testing.T) {
 	h := newHarness(t)
-	h.start("")
+	r := h.start("")
 	if cmds := h.fake.Commands(); len(cmds) < 6 || cmds[0]["command"] != "start" || cmds[0]["description"] == "" {
 		t.Errorf("setMyCommands: %v", cmds)
 	}
@@ -155,6 +156,38 @@ func TestInviteThenFillA3WithButtonsAndSubmit(t *testing.T) {
 	if a, ok := h.fake.Answer(p.LastCB); !ok || a.Text != "" {
 		t.Errorf("last callback answer: %+v %v", a, ok)
 	}
+	// One contact alone: every turn started from the last one's copy (the
+	// first from the session the invite made), none read first; only the
+	// submission took locks.
+	turns := metric(t, r.addr, "tianbao_turns_total")
+	if turns[`path="read"`] != 0 || turns[`path="locked"`] != 1 || turns[`path="cached"`] != 12 {
+		t.Errorf("turns by path: %v", turns)
+	}
+}
+
+// metric reads a counter's series from a bot's /metrics, by their labels.
+func metric(t *testing.T, addr, name string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		rest, ok := strings.CutPrefix(line, name+"{")
+		if !ok {
+			continue
+		}
+		labels, value, _ := strings.Cut(rest, "} ")
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		out[labels] = v
+	}
+	return out
 }
 
 func TestStrangerGetsOnePoliteExplanation(t *testing.T) {
@@ -506,7 +539,7 @@ func TestReminderScheduleInServe(t *testing.T) {
 	h.reminders = true
 	p := h.fake.Phone(t, 9401, "张三")
 	tok := h.invite("330106", dialogs.Filler)
-	if _, _, err := h.db.RedeemInvite(context.Background(), tok, 9401, 9401, "张三", now); err != nil {
+	if _, err := h.db.RedeemInvite(context.Background(), tok, 9401, 9401, "张三", now); err != nil {
 		t.Fatal(err)
 	}
 	h.start("")

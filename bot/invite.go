@@ -32,7 +32,8 @@ func InviteLink(username, token string) string {
 // the start screen, or "" after telling the person why it did not work.
 func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (string, error) {
 	name := strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
-	id, inv, err := b.db.RedeemInvite(ctx, token, m.From.ID, m.Chat.ID, name, b.cfg.Now())
+	r, err := b.db.RedeemInvite(ctx, token, m.From.ID, m.Chat.ID, name, b.cfg.Now())
+	id, inv := r.ContactID, r.Invite
 	var tell string
 	switch {
 	case errors.Is(err, store.ErrInviteUnknown):
@@ -49,6 +50,9 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 		return "", b.sendPlain(ctx, m.Chat.ID, tell)
 	}
 	b.contacts.Store(m.From.ID, &store.TelegramContact{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role})
+	if r.SessionVersion >= 0 { // the first turn need not read the empty session it just made
+		b.turns.Started(dialogs.Contact{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role, Name: name}, r.SessionVersion)
+	}
 	unit := inv.Unit
 	if camp, err := b.reg.Campaign(ctx, inv.Campaign); err == nil && camp.Units[inv.Unit] != nil {
 		unit = camp.Units[inv.Unit].Name

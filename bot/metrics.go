@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"tianbao/store"
 )
 
 // metrics are the bot's Prometheus series, in a registry of its own so that
@@ -34,6 +36,22 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(m.updates, m.latency, m.errors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchTurns exports how the engine's turns were applied: from the last
+// turn's copy without reading ("cached"), after one read without locks
+// ("read"), or in a locked transaction ("locked": a conflict, or a turn
+// that submits, reviews or notifies). Many locked turns mean contention.
+func (m *metrics) watchTurns(c *store.TurnCounts) {
+	for path, value := range map[string]func() float64{
+		"cached": func() float64 { return float64(c.Cached.Load()) },
+		"read":   func() float64 { return float64(c.Optimistic.Load() - c.Cached.Load()) },
+		"locked": func() float64 { return float64(c.Locked.Load()) },
+	} {
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tianbao_turns_total", Help: "Dialog turns applied, by how.", ConstLabels: prometheus.Labels{"path": path},
+		}, value))
+	}
 }
 
 func (m *metrics) handler() http.Handler {

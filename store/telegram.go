@@ -68,20 +68,18 @@ func (db *DB) CreateInvite(ctx context.Context, inv Invite, createdBy int64, now
 // its role (or moves their existing contact of the campaign there), starts
 // them on a fresh session, and uses the invite up. Redeeming the same invite
 // again by the same user is not an error, so a redelivered /start works.
-func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, name string, now time.Time) (int64, Invite, error) {
+func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, name string, now time.Time) (Redeemed, error) {
 	// The usual case, a fresh invite, in one statement; anything else (an
 	// unknown, used or expired token, or this user's own again) is told
 	// apart by the transaction below.
-	var fresh []struct {
-		ID int64 `db:"id"`
-		Invite
-	}
+	var fresh []Redeemed
 	if err := db.selectP(ctx, &fresh, redeemFreshInvite, hashToken(token), now, user, chat, name); err != nil {
-		return 0, Invite{}, fmt.Errorf("redeem invite: %w", err)
+		return Redeemed{}, fmt.Errorf("redeem invite: %w", err)
 	}
 	if len(fresh) == 1 {
-		return fresh[0].ID, fresh[0].Invite, nil
+		return fresh[0], nil
 	}
+	r := Redeemed{SessionVersion: -1}
 	var id int64
 	var inv Invite
 	err := db.Transact(ctx, func(tx *Tx) error {
@@ -118,8 +116,9 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 			RETURNING id`, inv.Campaign, inv.Unit, string(inv.Role), user, chat, name); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (contact_id) VALUES ($1)
-			ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()`, id); err != nil {
+		if err := tx.GetContext(ctx, &r.SessionVersion, `INSERT INTO sessions (contact_id) VALUES ($1)
+			ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()
+			RETURNING version`, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1`, hashToken(token), now, id); err != nil {
@@ -130,9 +129,19 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		return err
 	})
 	if err != nil {
-		return 0, Invite{}, fmt.Errorf("redeem invite: %w", err)
+		return Redeemed{}, fmt.Errorf("redeem invite: %w", err)
 	}
-	return id, inv, nil
+	r.ContactID, r.Invite = id, inv
+	return r, nil
+}
+
+// Redeemed is what redeeming an invite gave: the contact (of the invite's
+// unit, with its role) and the version of its fresh, empty session (-1 when
+// the session was not reset: the same user redeeming their invite again).
+type Redeemed struct {
+	ContactID int64 `db:"id"`
+	Invite
+	SessionVersion int64 `db:"session_version"`
 }
 
 // redeemFreshInvite is RedeemInvite for an unused, unexpired invite: the
@@ -150,13 +159,14 @@ const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 		RETURNING id, campaign_id, unit_code, role),
 	s AS (
 		INSERT INTO sessions (contact_id) SELECT id FROM c
-		ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()),
+		ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()
+		RETURNING version),
 	u AS (
 		UPDATE invites SET used_at = $2, used_by = c.id FROM c WHERE invites.token_hash = $1),
 	a AS (
 		INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
 		SELECT id, campaign_id, unit_code, 'invite.redeemed', role FROM c)
-	SELECT c.id, c.campaign_id, c.unit_code, c.role, inv.expires_at FROM c, inv`
+	SELECT c.id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version FROM c, inv, s`
 
 // TelegramContact is the contact a Telegram account acts as.
 type TelegramContact struct {

@@ -36,7 +36,8 @@ func TestInviteRedeemedOnceAmongMany(t *testing.T) {
 		wg.Add(1)
 		go func(user int64) {
 			defer wg.Done()
-			id, inv, err := db.RedeemInvite(ctx, tok, user, user, "某人", now)
+			r, err := db.RedeemInvite(ctx, tok, user, user, "某人", now)
+			id, inv := r.ContactID, r.Invite
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -54,9 +55,9 @@ func TestInviteRedeemedOnceAmongMany(t *testing.T) {
 		t.Fatalf("%d redeemed, %d told it was used", len(winners), used)
 	}
 	for user, id := range winners {
-		again, _, err := db.RedeemInvite(ctx, tok, user, user, "某人", now)
-		if err != nil || again != id {
-			t.Errorf("the same user again: contact %d, %v; want %d", again, err, id)
+		again, err := db.RedeemInvite(ctx, tok, user, user, "某人", now)
+		if err != nil || again.ContactID != id || again.SessionVersion != -1 {
+			t.Errorf("the same user again: %+v, %v; want contact %d, session left alone", again, err, id)
 		}
 		var contacts, sessions, audits int
 		_ = db.GetContext(ctx, &contacts, `SELECT count(*) FROM contacts WHERE telegram_user_id IS NOT NULL`)
@@ -66,14 +67,14 @@ func TestInviteRedeemedOnceAmongMany(t *testing.T) {
 			t.Errorf("%d contacts, %d sessions, %d audit entries; want one each", contacts, sessions, audits)
 		}
 	}
-	if _, _, err := db.RedeemInvite(ctx, "no-such-token", 6000, 6000, "某人", now); !errors.Is(err, store.ErrInviteUnknown) {
+	if _, err := db.RedeemInvite(ctx, "no-such-token", 6000, 6000, "某人", now); !errors.Is(err, store.ErrInviteUnknown) {
 		t.Errorf("an unknown token: %v", err)
 	}
 	late, err := db.CreateInvite(ctx, store.Invite{Campaign: campaigns.BuiltinID, Unit: "330106", Role: dialogs.Filler, ExpiresAt: now.Add(time.Hour)}, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.RedeemInvite(ctx, late, 6001, 6001, "某人", now.Add(time.Hour)); !errors.Is(err, store.ErrInviteExpired) {
+	if _, err := db.RedeemInvite(ctx, late, 6001, 6001, "某人", now.Add(time.Hour)); !errors.Is(err, store.ErrInviteExpired) {
 		t.Errorf("at the expiry time: %v", err)
 	}
 }

@@ -37,6 +37,12 @@ type cachedTurn struct {
 	revision int64 // drafts.revision of draft after the save
 }
 
+// Started remembers the empty session that redeeming an invite gave a
+// contact, at its version, so that its first turn need not read it.
+func (c *TurnCache) Started(contact dialogs.Contact, sessionVersion int64) {
+	c.put(contact.ID, &cachedTurn{contact: contact, state: []byte("{}"), version: sessionVersion})
+}
+
 func (c *TurnCache) get(contact int64) *cachedTurn {
 	if c == nil {
 		return nil

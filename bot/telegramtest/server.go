@@ -173,16 +173,18 @@ func params(r *http.Request) (map[string]string, map[string][]byte, error) {
 			out[k+"#name"] = fhs[0].Filename
 		}
 	case "application/json":
-		var m map[string]any
+		// Values stay raw JSON but for strings, which are unquoted: the
+		// handlers parse numbers and keyboards themselves.
+		var m map[string]json.RawMessage
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil && err != io.EOF {
 			return nil, nil, err
 		}
 		for k, v := range m {
-			if s, ok := v.(string); ok {
+			var s string
+			if len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &s) == nil {
 				out[k] = s
 			} else {
-				b, _ := json.Marshal(v)
-				out[k] = string(b)
+				out[k] = string(v)
 			}
 		}
 	default:
@@ -331,7 +333,13 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string
 	}
 }
 
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
 
 func parseKeyboard(raw string) ([][]Button, error) {
 	if raw == "" {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -94,6 +95,9 @@ flight and exits. Long polling by default; a webhook when WEBHOOK_URL is set
 	cfg, err := botConfig(e)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(bot.ServeGCPercent)
 	}
 	// The built-in campaign is installed if this is the first run.
 	db, reg, _, err := e.openCampaign(ctx, campaigns.BuiltinID, "")
