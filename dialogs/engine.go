@@ -110,10 +110,9 @@ type Tx interface {
 	// status, with the reason and the flagged items of a return, recording
 	// the step in the submission's history and the audit log.
 	SetSubmissionStatus(ctx context.Context, s *Submission, status SubmissionStatus, actor int64, reason string, flagged []string) error
-	// ContactsOf lists the active contacts of a unit with one of the roles.
-	ContactsOf(ctx context.Context, campaign, unit string, roles ...Role) ([]Contact, error)
-	// Notify queues messages for other contacts, in this transaction.
-	Notify(ctx context.Context, n []Notification) error
+	// Tell queues r, in this transaction, for the active contacts of unit
+	// that have one of the roles, and returns how many there were.
+	Tell(ctx context.Context, campaign, unit, kind string, r Reply, roles ...Role) (int, error)
 	// RequestExtension stores a request (setting its ID); Extension loads
 	// one and locks it; DecideExtension records the decision; UnitExtensions
 	// maps a unit's forms to their approved new due dates.

@@ -122,16 +122,9 @@ func (t *turn) tell(unit, kind string, r Reply, roles ...Role) error {
 	if unit == "" {
 		return nil
 	}
-	contacts, err := t.tx.ContactsOf(t.ctx, t.c.Campaign, unit, roles...)
-	if err != nil {
-		return err
-	}
-	n := make([]Notification, len(contacts))
-	for i, c := range contacts {
-		n[i] = Notification{ContactID: c.ID, Kind: kind, Reply: r}
-	}
-	t.notified = t.notified || len(n) > 0
-	return t.tx.Notify(t.ctx, n)
+	n, err := t.tx.Tell(t.ctx, t.c.Campaign, unit, kind, r, roles...)
+	t.notified = t.notified || n > 0
+	return err
 }
 
 // reviewAction handles 通过 / 退回 on a review request.

@@ -802,19 +802,20 @@ func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersio
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	sub := &dialogs.Submission{Campaign: d.Campaign, Unit: d.Unit, Form: d.Form, Status: dialogs.SubSubmitted, Data: snap}
-	// The draft is locked by the caller, so versions cannot race.
-	err = tx.QueryRowxContext(ctx, `INSERT INTO submissions (campaign_id, unit_code, form_id, version, campaign_version, data, status, submitted_by)
-		SELECT $1, $2, $3, COALESCE(max(version), 0) + 1, $4, $5, 'submitted', $6
-		FROM submissions WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3
-		RETURNING id, version`, d.Campaign, d.Unit, d.Form, campaignVersion, string(data), actor).Scan(&sub.ID, &sub.Version)
+	// The draft is locked by the caller, so versions cannot race. One
+	// statement: the submission, its first event and the audit entry.
+	err = tx.QueryRowxContext(ctx, `WITH sub AS (
+			INSERT INTO submissions (campaign_id, unit_code, form_id, version, campaign_version, data, status, submitted_by)
+			SELECT $1, $2, $3, COALESCE(max(version), 0) + 1, $4, $5, 'submitted', $6
+			FROM submissions WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3
+			RETURNING id, version),
+		ev AS (
+			INSERT INTO submission_events (submission_id, status, actor_id) SELECT id, 'submitted', $6 FROM sub),
+		au AS (
+			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, new_value)
+			SELECT $6, $1, $2, $3, 'submission.submitted', 'v' || version::text, 'submitted' FROM sub)
+		SELECT id, version FROM sub`, d.Campaign, d.Unit, d.Form, campaignVersion, string(data), actor).Scan(&sub.ID, &sub.Version)
 	if err != nil {
-		return nil, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
-	}
-	if _, err := tx.ExecContext(ctx, `WITH ev AS (
-			INSERT INTO submission_events (submission_id, status, actor_id) VALUES ($1, 'submitted', $2))
-		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, new_value)
-		VALUES ($2, $3, $4, $5, 'submission.submitted', 'v' || $6::text, 'submitted')`,
-		sub.ID, actor, d.Campaign, d.Unit, d.Form, sub.Version); err != nil {
 		return nil, fmt.Errorf("submit %s/%s: %w", d.Unit, d.Form, err)
 	}
 	return sub, nil
@@ -868,6 +869,9 @@ func (tx *dialogTx) LatestSubmission(ctx context.Context, campaign, unit, form s
 }
 
 func (tx *dialogTx) PreviousSubmission(ctx context.Context, s *dialogs.Submission) (*dialogs.Submission, error) {
+	if s.Version <= 1 {
+		return nil, nil // the first has none
+	}
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND version < $4 AND status <> 'withdrawn'
 		ORDER BY version DESC LIMIT 1`, s.Campaign, s.Unit, s.Form, s.Version)
@@ -915,25 +919,27 @@ func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submissi
 	return nil
 }
 
-func (tx *dialogTx) ContactsOf(ctx context.Context, campaign, unit string, roles ...dialogs.Role) ([]dialogs.Contact, error) {
+func (tx *dialogTx) Tell(ctx context.Context, campaign, unit, kind string, r dialogs.Reply, roles ...dialogs.Role) (int, error) {
+	if tx.optimistic {
+		return 0, errTakeLocks
+	}
 	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = string(r)
+	for i, role := range roles {
+		names[i] = string(role)
 	}
-	var rows []struct {
-		ID   int64  `db:"id"`
-		Role string `db:"role"`
-		Name string `db:"display_name"`
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return 0, err
 	}
-	if err := tx.q.SelectContext(ctx, &rows, `SELECT id, role, display_name FROM contacts
-		WHERE campaign_id = $1 AND unit_code = $2 AND active AND role = ANY($3) ORDER BY id`, campaign, unit, pq.Array(names)); err != nil {
-		return nil, fmt.Errorf("contacts of %s: %w", unit, err)
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload)
+		SELECT id, $4, $5::jsonb FROM contacts
+		WHERE campaign_id = $1 AND unit_code = $2 AND active AND role = ANY($3) ORDER BY id`,
+		campaign, unit, pq.Array(names), kind, string(payload))
+	if err != nil {
+		return 0, fmt.Errorf("tell %s: %w", unit, err)
 	}
-	out := make([]dialogs.Contact, len(rows))
-	for i, r := range rows {
-		out[i] = dialogs.Contact{ID: r.ID, Campaign: campaign, Unit: unit, Role: dialogs.Role(r.Role), Name: r.Name}
-	}
-	return out, nil
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRequest, actor int64) error {
