@@ -86,7 +86,7 @@ func runLoad(b *testing.B, mode string, n int, pc pace) loadResult {
 		b.Fatal(err)
 	}
 	cfg := bot.Config{Token: token, APIURL: fake.URL, Listener: ln, PollTimeout: 5 * time.Second,
-		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: true}
+		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: true, Workers: benchWorkers}
 	if mode == "webhook" {
 		cfg.WebhookURL, cfg.WebhookSecret = "http://"+ln.Addr().String()+"/telegram", "load-secret"
 		fake.AutoDeliver(true)
@@ -223,6 +223,7 @@ func BenchmarkContactsFillA3(b *testing.B) {
 		// Every contact sends ten messages a second (one per 80-120 ms, or
 		// at once after a slower reply): 2,000 updates/s offered.
 		{"polling-2000-per-s", "polling", pace{every: 100 * time.Millisecond}},
+		{"polling-paced-90ms", "polling", pace{every: 90 * time.Millisecond}},
 		{"webhook-2000-per-s", "webhook", pace{every: 100 * time.Millisecond}},
 		// As people do: a pause of 0.25-0.75 s before each message.
 		{"polling-think-500ms", "polling", pace{think: 500 * time.Millisecond}},
@@ -260,3 +261,5 @@ func lastText(fake *telegramtest.Server, chat int64) string {
 	}
 	return ev[len(ev)-1].Text
 }
+
+var benchWorkers, _ = strconv.Atoi(os.Getenv("TIANBAO_BENCH_WORKERS"))
