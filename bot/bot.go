@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	transport.MaxIdleConnsPerHost = 64
 	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
 	api := &http.Client{Transport: transport, Timeout: 60 * time.Second}
-	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, dispatch: newDispatcher(cfg.Workers), metrics: newMetrics()}
+	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, metrics: newMetrics()}
 	b.turns = store.NewTurnCache(turnCacheSize)
 	counts := &store.TurnCounts{}
 	b.metrics.watchTurns(counts)
@@ -137,6 +137,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 		return nil, fmt.Errorf("getMe (is the token right?): %w", err)
 	}
 	b.username = me.Username
+	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
 	return b, nil
 }
 
@@ -241,6 +242,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx) // waits for webhook requests being handled
 	b.dispatch.wait()
+	b.dispatch.stop()
 	<-senderDone
 	<-scheduleDone
 	b.log.Info("stopped")

@@ -3,52 +3,88 @@ package bot
 import "sync"
 
 // dispatcher runs jobs one chat at a time, in the order they were
-// submitted, and different chats in parallel, at most workers at once. A slow
-// chat holds one worker and delays only its own later jobs.
+// submitted, and different chats in parallel on a fixed set of workers. A
+// worker takes one job of the chat that has waited longest and then puts
+// the chat at the back of the line, so a busy or slow chat delays only its
+// own later jobs. The workers live as long as the dispatcher: a goroutine
+// per chat, as before, grew a fresh stack through the engine and the
+// database driver on every burst, which cost a tenth of the bot's CPU.
 type dispatcher struct {
 	mu      sync.Mutex
-	chats   map[int64][]func()
-	workers chan struct{}
-	running sync.WaitGroup
+	wake    *sync.Cond
+	queued  map[int64][]func() // each chat's jobs not started
+	ready   []int64            // chats with queued jobs and no worker, oldest first
+	busy    map[int64]bool     // chats a worker is on
+	stopped bool
+	running sync.WaitGroup // jobs submitted and not finished
+	workers sync.WaitGroup
 }
 
 func newDispatcher(workers int) *dispatcher {
 	if workers < 1 {
 		workers = 1
 	}
-	return &dispatcher{chats: map[int64][]func(){}, workers: make(chan struct{}, workers)}
+	d := &dispatcher{queued: map[int64][]func(){}, busy: map[int64]bool{}}
+	d.wake = sync.NewCond(&d.mu)
+	d.workers.Add(workers)
+	for i := 0; i < workers; i++ {
+		go d.work()
+	}
+	return d
 }
 
 // submit queues job behind the chat's earlier jobs.
 func (d *dispatcher) submit(chat int64, job func()) {
 	d.mu.Lock()
-	queue, busy := d.chats[chat]
-	d.chats[chat] = append(queue, job)
-	if !busy {
-		d.running.Add(1)
-		go d.drain(chat)
+	defer d.mu.Unlock()
+	d.running.Add(1)
+	if len(d.queued[chat]) == 0 && !d.busy[chat] {
+		d.ready = append(d.ready, chat)
+		d.wake.Signal()
 	}
-	d.mu.Unlock()
+	d.queued[chat] = append(d.queued[chat], job)
 }
 
-func (d *dispatcher) drain(chat int64) {
-	defer d.running.Done()
+func (d *dispatcher) work() {
+	defer d.workers.Done()
+	d.mu.Lock()
 	for {
-		d.mu.Lock()
-		queue := d.chats[chat]
-		if len(queue) == 0 {
-			delete(d.chats, chat)
+		for len(d.ready) == 0 && !d.stopped {
+			d.wake.Wait()
+		}
+		if len(d.ready) == 0 { // stopped, and nothing left
 			d.mu.Unlock()
 			return
 		}
-		job := queue[0]
-		d.chats[chat] = queue[1:]
+		chat := d.ready[0]
+		d.ready = d.ready[1:]
+		job := d.queued[chat][0]
+		d.queued[chat] = d.queued[chat][1:]
+		d.busy[chat] = true
 		d.mu.Unlock()
-		d.workers <- struct{}{}
+
 		job()
-		<-d.workers
+		d.running.Done()
+
+		d.mu.Lock()
+		delete(d.busy, chat)
+		if len(d.queued[chat]) > 0 {
+			d.ready = append(d.ready, chat)
+			d.wake.Signal()
+		} else {
+			delete(d.queued, chat)
+		}
 	}
 }
 
 // wait blocks until every submitted job has run.
 func (d *dispatcher) wait() { d.running.Wait() }
+
+// stop lets the workers finish what is queued and end.
+func (d *dispatcher) stop() {
+	d.mu.Lock()
+	d.stopped = true
+	d.wake.Broadcast()
+	d.mu.Unlock()
+	d.workers.Wait()
+}
