@@ -79,6 +79,7 @@ type Bot struct {
 	metrics  *metrics
 	sender   *sender
 	turns    *store.TurnCache
+	marks    *marker
 
 	contacts  sync.Map // Telegram user id -> *store.TelegramContact
 	strangers sync.Map // Telegram user id -> time.Time last told
@@ -113,6 +114,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
 	api := &http.Client{Transport: transport, Timeout: 60 * time.Second}
 	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, metrics: newMetrics()}
+	b.marks = newMarker(b)
 	b.turns = store.NewTurnCache(turnCacheSize)
 	counts := &store.TurnCounts{}
 	b.metrics.watchTurns(counts)
@@ -225,6 +227,13 @@ func (b *Bot) Run(ctx context.Context) error {
 		schedule := &reminders.Scheduler{DB: b.db, Campaigns: b.reg, Now: b.cfg.Now, Log: b.log, OnQueued: b.sender.poke}
 		schedule.Run(ctx)
 	}()
+	marksCtx, stopMarks := context.WithCancel(work)
+	defer stopMarks()
+	marksDone := make(chan struct{})
+	go func() {
+		defer close(marksDone)
+		b.marks.run(marksCtx)
+	}()
 	senderDone := make(chan struct{})
 	go func() {
 		defer close(senderDone)
@@ -243,6 +252,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	err := srv.Shutdown(shutdownCtx) // waits for webhook requests being handled
 	b.dispatch.wait()
 	b.dispatch.stop()
+	stopMarks() // the last marks are written as it ends
+	<-marksDone
 	<-senderDone
 	<-scheduleDone
 	b.log.Info("stopped")

@@ -164,9 +164,7 @@ func (b *Bot) webhook(w http.ResponseWriter, r *http.Request) {
 	b.dispatch.submit(chatOf(&u), func() {
 		key, err := b.process(context.WithoutCancel(r.Context()), &u)
 		if err == nil && key != "" {
-			if err := b.db.MarkSent(context.WithoutCancel(r.Context()), []string{key}); err != nil {
-				b.log.Warn("marking replies sent failed", "err", err)
-			}
+			b.marks.add(key)
 		}
 		done <- err
 	})
@@ -175,6 +173,57 @@ func (b *Bot) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// marker writes down, a batch at a time, the inputs whose replies went out
+// through the webhook, so that a redelivery does not send them again. One
+// statement per update doubled the database's work per webhook update;
+// Telegram redelivers only what was not answered 200, so a mark some
+// milliseconds late only widens a crash's window for a repeated reply.
+type marker struct {
+	b    *Bot
+	mu   sync.Mutex
+	keys []string
+	kick chan struct{}
+}
+
+// markEvery gathers the marks of this long into one statement.
+const markEvery = 20 * time.Millisecond
+
+func newMarker(b *Bot) *marker { return &marker{b: b, kick: make(chan struct{}, 1)} }
+
+func (m *marker) add(key string) {
+	m.mu.Lock()
+	m.keys = append(m.keys, key)
+	m.mu.Unlock()
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run flushes the marks until ctx ends, and once more then.
+func (m *marker) run(ctx context.Context) {
+	for {
+		select {
+		case <-m.kick:
+			sleep(ctx, markEvery)
+			m.flush(context.WithoutCancel(ctx))
+		case <-ctx.Done():
+			m.flush(context.WithoutCancel(ctx))
+			return
+		}
+	}
+}
+
+func (m *marker) flush(ctx context.Context) {
+	m.mu.Lock()
+	keys := m.keys
+	m.keys = nil
+	m.mu.Unlock()
+	if err := m.b.db.MarkSent(ctx, keys); err != nil {
+		m.b.log.Warn("marking replies sent failed", "err", err)
+	}
 }
 
 // chatOf is the chat an update belongs to (0 for kinds the bot ignores).

@@ -107,11 +107,19 @@ func NewServer(token string) *Server {
 		Token: token, changed: make(chan struct{}), nextUpdate: 1000,
 		nextMessage: map[int64]int{}, messages: map[int64]map[int]*Message{}, events: map[int64][]Event{},
 		answers: map[string]CallbackAnswer{}, files: map[string][]byte{}, calls: map[string]int{},
-		webhookClient: &http.Client{Timeout: 30 * time.Second}, blocked: map[int64]bool{}, failNext: map[string]int{},
+		webhookClient: webhookClient(), blocked: map[int64]bool{}, failNext: map[string]int{},
 		delay: map[string]time.Duration{}, subscribers: map[int64]chan Event{}, chatLocks: map[int64]*sync.Mutex{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// webhookClient posts updates as Telegram does: over at most 40 connections
+// to the bot (setWebhook's max_connections), kept open between updates.
+func webhookClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxConnsPerHost, t.MaxIdleConnsPerHost = 40, 40
+	return &http.Client{Timeout: 30 * time.Second, Transport: t}
 }
 
 // URL is what TELEGRAM_API_URL should be set to.
