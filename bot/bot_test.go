@@ -157,10 +157,9 @@ func TestInviteThenFillA3WithButtonsAndSubmit(t *testing.T) {
 		t.Errorf("last callback answer: %+v %v", a, ok)
 	}
 	// One contact alone: every turn started from the last one's copy (the
-	// first from the session the invite made), none read first; only the
-	// submission took locks.
+	// first from the session the invite made), none read first or locked.
 	turns := metric(t, r.addr, "tianbao_turns_total")
-	if turns[`path="read"`] != 0 || turns[`path="locked"`] != 1 || turns[`path="cached"`] != 12 {
+	if turns[`path="read"`] != 0 || turns[`path="locked"`] != 0 || turns[`path="cached"`] != 13 {
 		t.Errorf("turns by path: %v", turns)
 	}
 }

@@ -111,7 +111,8 @@ type Tx interface {
 	// the step in the submission's history and the audit log.
 	SetSubmissionStatus(ctx context.Context, s *Submission, status SubmissionStatus, actor int64, reason string, flagged []string) error
 	// Tell queues r, in this transaction, for the active contacts of unit
-	// that have one of the roles, and returns how many there were.
+	// that have one of the roles, and returns how many there were (or, when
+	// the store writes it only with the turn's draft, 1: maybe some).
 	Tell(ctx context.Context, campaign, unit, kind string, r Reply, roles ...Role) (int, error)
 	// RequestExtension stores a request (setting its ID); Extension loads
 	// one and locks it; DecideExtension records the decision; UnitExtensions
@@ -326,6 +327,23 @@ func (t *turn) loadDraft(form string) (*Draft, error) {
 }
 
 func (t *turn) dispatch(in Input) error {
+	if t.editing() && !isGlobal(in) {
+		// A backup may have submitted the form since this contact's screen
+		// was shown: nothing of a submitted form is changed (but by
+		// withdrawing it, from its read-only view).
+		f := t.camp.Form(t.s.Form)
+		if f != nil {
+			d, err := t.loadDraft(f.ID)
+			if err != nil {
+				return err
+			}
+			if d.Status == StatusSubmitted || d.Status == StatusApproved {
+				t.note(msg.SubmittedMeanwhile)
+				t.s.Mode = ModeView
+				return t.show()
+			}
+		}
+	}
 	switch {
 	case in.File != nil:
 		return t.file(in.File)
@@ -394,6 +412,30 @@ func (t *turn) command(cmd string) error {
 }
 
 // text is typed text that is not a command: an answer, or a misplaced word.
+// editing reports whether the contact's screen changes a form's draft.
+func (t *turn) editing() bool {
+	switch t.s.Mode {
+	case ModeField, ModeConfirm, ModeList, ModeRow, ModeDelete, ModeReview:
+		return t.s.Form != ""
+	}
+	return false
+}
+
+// isGlobal reports an input that does not act on the contact's screen: a
+// command, or a button of a message from outside the dialog.
+func isGlobal(in Input) bool {
+	if in.Button == "" {
+		_, cmd := ParseCommand(in.Text)
+		return cmd && in.File == nil
+	}
+	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix} {
+		if strings.HasPrefix(in.Button, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *turn) text(text string) error {
 	switch t.s.Mode {
 	case ModeReturn:

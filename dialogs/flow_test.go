@@ -309,10 +309,10 @@ func TestInputWithKeyAppliedOnce(t *testing.T) {
 	}
 }
 
-// TestAnswersTakeTheOptimisticPath: opening a form and answering its
-// fields are each read and written in two or three statements without
-// locks (the first answer creates the draft); submitting (a submission,
-// notifications) takes the locked transaction.
+// TestAnswersTakeTheOptimisticPath: opening a form, answering its fields
+// and submitting it are each written in one statement without locks (the
+// first answer creates the draft; the submission is numbered by one read
+// and written with the draft).
 func TestAnswersTakeTheOptimisticPath(t *testing.T) {
 	env := newEnv(t)
 	ctx := context.Background()
@@ -333,9 +333,59 @@ func TestAnswersTakeTheOptimisticPath(t *testing.T) {
 	if got := env.Turns.Locked.Load(); got != 0 {
 		t.Errorf("%d locked turns before submitting", got)
 	}
-	c.Press("✅ 提交").Expect("已提交")
-	if got := env.Turns.Locked.Load(); got != 1 {
-		t.Errorf("submitting: %d locked turns, want 1", got)
+	c.Press("✅ 提交").Expect("已提交《附件3 2018-2022年小微企业园建设规划目标》（第 1 版）")
+	if got := env.Turns.Locked.Load(); got != 0 {
+		t.Errorf("submitting: %d locked turns", got)
+	}
+	if s := status(t, env.DB, "330106", "a3"); s != "submitted" {
+		t.Errorf("status %s", s)
+	}
+	var history []string
+	if err := env.DB.SelectContext(ctx, &history, `SELECT s.version || ':' || e.status || ':' || (a.id IS NOT NULL)::text
+		FROM submissions s JOIN submission_events e ON e.submission_id = s.id
+		LEFT JOIN audit_log a ON a.action = 'submission.submitted' AND a.unit_code = s.unit_code
+		WHERE s.unit_code = '330106'`); err != nil || strings.Join(history, ",") != "1:submitted:true" {
+		t.Errorf("submission, event, audit: %v %v", history, err)
+	}
+}
+
+// TestBackupsSubmitAtOnce: two contacts of a unit press 提交 at the same
+// moment. One submission (version 1) is made, with one review request to
+// the city; the other press finds the form submitted.
+func TestBackupsSubmitAtOnce(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	a := env.Contact("330106", "张三")
+	b := env.Contact("330106", "王五")
+	city := env.Reviewer("330100", "李审核")
+	fillA3(a, "2")
+	b.Say("/start").Press("附件3（草稿 9/9）").Expect("全部填写完毕")
+	pressA, _ := a.Button("✅ 提交")
+	pressB, _ := b.Button("✅ 提交")
+	var wg sync.WaitGroup
+	for _, p := range []struct {
+		c    *dialogtest.Chat
+		data string
+	}{{a, pressA.Data}, {b, pressB.Data}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := env.Engine.Handle(ctx, dialogs.Input{ContactID: p.c.ID, Button: p.data}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var versions []int
+	if err := env.DB.SelectContext(ctx, &versions, `SELECT version FROM submissions WHERE unit_code = '330106' ORDER BY version`); err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 1 || versions[0] != 1 {
+		t.Fatalf("submissions %v, want one, version 1", versions)
+	}
+	var requests int
+	if err := env.DB.GetContext(ctx, &requests, `SELECT count(*) FROM outbox WHERE contact_id = $1 AND kind = 'review'`, city.ID); err != nil || requests != 1 {
+		t.Errorf("%d review requests (%v), want 1", requests, err)
 	}
 	if s := status(t, env.DB, "330106", "a3"); s != "submitted" {
 		t.Errorf("status %s", s)
@@ -476,4 +526,23 @@ func TestRememberedTurnIsCheckedBeforeItIsShown(t *testing.T) {
 	if got := env.Turns.Cached.Load() - cached; got != 2 {
 		t.Errorf("%d of 2 undisturbed turns used the remembered one", got)
 	}
+}
+
+// TestBackupAnswersAfterSubmission: a backup still on a question when the
+// form was submitted from another phone cannot change it.
+func TestBackupAnswersAfterSubmission(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	a := env.Contact("330106", "张三")
+	b := env.Contact("330106", "王五")
+	b.Say("/start").Press("附件3").Expect("新建成（家）（第 1/9 项）")
+	fillA3(a, "2")
+	a.Press("✅ 提交").Expect("已提交")
+	b.Say("7").Expect("本单位已提交此表，这次的输入没有保存。", "已提交，正在等待审核，暂时不能修改")
+	var v string
+	if err := env.DB.GetContext(ctx, &v, `SELECT value FROM answers WHERE unit_code = '330106' AND form_id = 'a3' AND field_id = 'built'`); err != nil || v != "2" {
+		t.Errorf("the submitted answer is %q (%v), want 2", v, err)
+	}
+	// Commands still work.
+	b.Say("/start").Expect("请选择要填写的表格")
 }

@@ -25,6 +25,7 @@ var msg = struct {
 	Saved, HardOpenAfterEdit                             string
 	ReviewIntro, ReviewBlocked, ReviewReady              string
 	Submitted, AlreadySubmitted, AlreadyApproved         string
+	SubmittedMeanwhile                                   string
 	ListEmpty, ListIntro, RowSaved, RowDeleted           string
 	DeleteAsk, RowMenu, NotFillable, FileNotExpected     string
 	FileWrongType, FileTooBig, FileExpected              string
@@ -102,6 +103,7 @@ var msg = struct {
 	Submitted:             "已提交《%s》（第 %d 版）。审核结果会在这里通知您。",
 	AlreadySubmitted:      "《%s》已提交，正在等待审核，暂时不能修改。",
 	AlreadyApproved:       "《%s》已审核通过。",
+	SubmittedMeanwhile:    "本单位已提交此表，这次的输入没有保存。",
 	ListEmpty:             "%s：本部分可以填写多个%s，也可以没有。",
 	ListIntro:             "%s：已填 %d 个%s。",
 	RowSaved:              "已保存第 %d 个%s。",

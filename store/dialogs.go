@@ -124,7 +124,7 @@ type sessionRow struct {
 // runs again in a transaction with the session and the draft locked.
 func (s Dialogs) WithContact(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
 	err := s.optimistic(ctx, contactID, key, fn)
-	if !errors.Is(err, errTakeLocks) && !retryable(err) {
+	if !errors.Is(err, errTakeLocks) && !retryable(err) && !taken(err) {
 		s.count(func(c *TurnCounts) *atomic.Int64 { return &c.Optimistic }, err)
 		return err
 	}
@@ -144,6 +144,13 @@ func (s Dialogs) count(which func(*TurnCounts) *atomic.Int64, err error) {
 	if s.Counts != nil && err == nil {
 		which(s.Counts).Add(1)
 	}
+}
+
+// taken reports a unique violation: in an optimistic write, something the
+// turn numbered (a submission's version) was taken by another meanwhile.
+func taken(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // errTakeLocks ends an optimistic try that cannot finish without locks.
@@ -177,6 +184,7 @@ func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn
 		}
 		c := e.contact
 		dtx := newDialogTx(nil, s.DB, e.version)
+		dtx.actor = contactID
 		if e.draft != nil {
 			dtx.prefetch(e.draft.Clone(), e.revision)
 			dtx.fromCache = true
@@ -204,6 +212,7 @@ func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn
 		return err
 	}
 	dtx := newDialogTx(nil, s.DB, row.Version)
+	dtx.actor = contactID
 	if row.HasDraft {
 		d, err := dtx.fromLocked(ctx, row.Campaign, row.Unit, &row.lockedDraft)
 		if err != nil {
@@ -322,6 +331,11 @@ type dialogTx struct {
 	wroteMore bool                     // wrote more than Save does: nothing to remember
 
 	extensions map[[2]string]map[string]time.Time // read along with Drafts, by campaign and unit
+
+	// Writes an optimistic turn asked for, which Save makes with the draft.
+	actor       int64 // the contact whose turn it is
+	pendingSub  *pendingSubmission
+	pendingTell *pendingTell
 }
 
 type draftKey struct{ campaign, unit, form string }
@@ -614,18 +628,14 @@ const (
 			UPDATE processed_inputs SET replies = $21 WHERE key = $20 AND $20 <> '')
 		` + updateDraft
 	// $22 the session's version read, $23 the draft's revision read.
-	optimisticSaveDraft = `WITH ` + saveAnswers + `, ` + optimisticSessionAndKey + `,
-		dr AS (
-			` + updateDraft + ` AND revision = $23 RETURNING 1)
-		` + expectAll
-	// The same for a draft that had no row: it is created, with revision 1,
-	// in the statement that inserts its first answers (their foreign keys
-	// are checked at the statement's end).
-	optimisticSaveNewDraft = `WITH ` + saveAnswers + `, ` + optimisticSessionAndKey + `,
-		dr AS (
+	optimisticUpdateDraft = `dr AS (
+			` + updateDraft + ` AND revision = $23 RETURNING 1)`
+	// For a draft that had no row: it is created, with revision 1, in the
+	// statement that inserts its first answers (their foreign keys are
+	// checked at the statement's end).
+	optimisticInsertDraft = `dr AS (
 			INSERT INTO drafts (campaign_id, unit_code, form_id, status, flags, next_row, revision, updated_by)
-			VALUES ($1, $2, $3, $16, $17, $18, 1, $11) ON CONFLICT DO NOTHING RETURNING 1)
-		` + expectAll
+			VALUES ($1, $2, $3, $16, $17, $18, 1, $11) ON CONFLICT DO NOTHING RETURNING 1)`
 	optimisticSessionAndKey = `session AS (
 			UPDATE sessions SET state = $19, version = version + 1, updated_at = now()
 			WHERE contact_id = $11 AND version = $22 AND EXISTS (SELECT 1 FROM contacts WHERE id = $11 AND active) RETURNING 1),
@@ -634,6 +644,56 @@ const (
 			ON CONFLICT (key) DO NOTHING RETURNING 1)`
 	expectAll = `SELECT tianbao_expect(EXISTS (SELECT 1 FROM session) AND EXISTS (SELECT 1 FROM dr) AND ($20::text = '' OR EXISTS (SELECT 1 FROM rec)))`
 )
+
+// optimisticSaveDraft is the optimistic write of a draft (dr: an update
+// checking the revision, or the insert of a new one), with what the turn
+// asked for besides (a submission, a message to a unit's contacts) as more
+// parts of the same statement, their parameters from $next on.
+func optimisticSaveDraft(dr string, sub *pendingSubmission, tell *pendingTell, next int, args []any) (string, []any) {
+	q := `WITH ` + saveAnswers + `, ` + optimisticSessionAndKey + `,
+		` + dr
+	p := func() string { next++; return "$" + strconv.Itoa(next-1) }
+	if sub != nil {
+		id, version, campaignVersion, data := p(), p(), p(), p()
+		q += `,
+		subm AS (
+			INSERT INTO submissions (id, campaign_id, unit_code, form_id, version, campaign_version, data, status, submitted_by)
+			VALUES (` + id + `::bigint, $1, $2, $3, ` + version + `::int, ` + campaignVersion + `::int, ` + data + `::jsonb, 'submitted', $11)
+			RETURNING id, version),
+		subev AS (
+			INSERT INTO submission_events (submission_id, status, actor_id) SELECT id, 'submitted', $11 FROM subm),
+		subau AS (
+			INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, new_value)
+			SELECT $11, $1, $2, $3, 'submission.submitted', 'v' || version::text, 'submitted' FROM subm)`
+		args = append(args, sub.id, sub.version, sub.campaignVersion, sub.data)
+	}
+	if tell != nil {
+		campaign, unit, roles, kind, payload := p(), p(), p(), p(), p()
+		q += `,
+		told AS (
+			INSERT INTO outbox (contact_id, kind, payload)
+			SELECT id, ` + kind + `::text, ` + payload + `::jsonb FROM contacts
+			WHERE campaign_id = ` + campaign + `::text AND unit_code = ` + unit + `::text AND active AND role = ANY(` + roles + `::text[]) ORDER BY id)`
+		args = append(args, tell.campaign, tell.unit, pq.Array(tell.roles), tell.kind, tell.payload)
+	}
+	return q + `
+		` + expectAll, args
+}
+
+// pendingSubmission is a submission an optimistic turn made, written by
+// Save with the draft; pendingTell likewise a message to a unit's contacts.
+type pendingSubmission struct {
+	campaign, unit, form string
+	id                   int64
+	version              int
+	campaignVersion      int
+	data                 string
+}
+
+type pendingTell struct {
+	campaign, unit, kind, payload string
+	roles                         []string
+}
 
 // cachedDraft is the draft handed out from the last turn's copy, if any.
 func (tx *dialogTx) cachedDraft() *handedDraft {
@@ -682,6 +742,9 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		}
 		recorded = string(b)
 	}
+	if d == nil && (tx.pendingSub != nil || tx.pendingTell != nil) {
+		return errTakeLocks // they are written with a draft
+	}
 	if d == nil {
 		var err error
 		switch h := tx.cachedDraft(); {
@@ -708,6 +771,9 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		}
 		if cached := tx.cachedDraft(); cached != nil && cached.d != d {
 			return errTakeLocks // the last turn's copy of another draft was shown: it goes unchecked
+		}
+		if p := tx.pendingSub; p != nil && (p.campaign != d.Campaign || p.unit != d.Unit || p.form != d.Form) {
+			return errTakeLocks // a submission of another draft than the one saved
 		}
 	}
 	actor := c.ID
@@ -759,10 +825,12 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 	case !tx.optimistic:
 		err = tx.execP(ctx, lockedSaveDraft, args...)
 	case h.missing:
-		err = tx.db.execP(ctx, optimisticSaveNewDraft, append(args, tx.session)...)
+		q, all := optimisticSaveDraft(optimisticInsertDraft, tx.pendingSub, tx.pendingTell, 23, append(args, tx.session))
+		err = tx.db.execP(ctx, q, all...)
 		saved = 1
 	default:
-		err = tx.db.execP(ctx, optimisticSaveDraft, append(args, tx.session, h.revision)...)
+		q, all := optimisticSaveDraft(optimisticUpdateDraft, tx.pendingSub, tx.pendingTell, 24, append(args, tx.session, h.revision))
+		err = tx.db.execP(ctx, q, all...)
 	}
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)
@@ -793,15 +861,31 @@ func nullString(s *string) sql.NullString {
 }
 
 func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (*dialogs.Submission, error) {
-	if tx.optimistic {
-		return nil, errTakeLocks
-	}
 	snap := d.Snapshot()
 	data, err := json.Marshal(snap)
 	if err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	sub := &dialogs.Submission{Campaign: d.Campaign, Unit: d.Unit, Form: d.Form, Status: dialogs.SubSubmitted, Data: snap}
+	if tx.optimistic {
+		// Numbered now, written by Save with the draft. A backup who
+		// submits the same draft meanwhile moves its revision (and takes
+		// the version): Save then fails whole, and the turn is run again.
+		if tx.pendingSub != nil || actor != tx.actor {
+			return nil, errTakeLocks
+		}
+		var next []struct {
+			ID      int64 `db:"id"`
+			Version int   `db:"version"`
+		}
+		if err := tx.db.selectP(ctx, &next, nextSubmissionQuery, d.Campaign, d.Unit, d.Form); err != nil || len(next) != 1 {
+			return nil, fmt.Errorf("number a submission of %s/%s: %v", d.Unit, d.Form, err)
+		}
+		sub.ID, sub.Version = next[0].ID, next[0].Version
+		tx.pendingSub = &pendingSubmission{campaign: d.Campaign, unit: d.Unit, form: d.Form, id: sub.ID,
+			version: sub.Version, campaignVersion: campaignVersion, data: string(data)}
+		return sub, nil
+	}
 	// The draft is locked by the caller, so versions cannot race. One
 	// statement: the submission, its first event and the audit entry.
 	err = tx.QueryRowxContext(ctx, `WITH sub AS (
@@ -820,6 +904,11 @@ func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersio
 	}
 	return sub, nil
 }
+
+// nextSubmissionQuery numbers a unit's next submission of a form.
+const nextSubmissionQuery = `SELECT nextval(pg_get_serial_sequence('submissions', 'id')) AS id,
+		COALESCE(max(version), 0) + 1 AS version
+	FROM submissions WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`
 
 type submissionRow struct {
 	ID       int64  `db:"id"`
@@ -920,9 +1009,6 @@ func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submissi
 }
 
 func (tx *dialogTx) Tell(ctx context.Context, campaign, unit, kind string, r dialogs.Reply, roles ...dialogs.Role) (int, error) {
-	if tx.optimistic {
-		return 0, errTakeLocks
-	}
 	names := make([]string, len(roles))
 	for i, role := range roles {
 		names[i] = string(role)
@@ -930,6 +1016,14 @@ func (tx *dialogTx) Tell(ctx context.Context, campaign, unit, kind string, r dia
 	payload, err := json.Marshal(r)
 	if err != nil {
 		return 0, err
+	}
+	if tx.optimistic {
+		// Written by Save with the draft; how many is known only then.
+		if tx.pendingTell != nil || tx.pendingSub == nil {
+			return 0, errTakeLocks // only a submission's one message goes this way
+		}
+		tx.pendingTell = &pendingTell{campaign: campaign, unit: unit, kind: kind, payload: string(payload), roles: names}
+		return 1, nil
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload)
 		SELECT id, $4, $5::jsonb FROM contacts
