@@ -546,3 +546,28 @@ func TestBackupAnswersAfterSubmission(t *testing.T) {
 	// Commands still work.
 	b.Say("/start").Expect("请选择要填写的表格")
 }
+
+// TestRememberedNoDraftIsChecked: a contact's home screen showed that the
+// unit had no 附件3 yet; a backup then starts it. Opening it from the
+// remembered screen must show the backup's answer, not an empty form.
+func TestRememberedNoDraftIsChecked(t *testing.T) {
+	env := newEnv(t)
+	a := env.Contact("330106", "张三")
+	b := env.Contact("330106", "王五")
+	a.Say("/start").Expect("附件3 2018-2022年小微企业园建设规划目标\n    未开始")
+	b.Say("/start").Press("附件3").Say("5").Expect("改造提升（家）（第 2/9 项）")
+	cached := env.Turns.Cached.Load()
+	a.Press("附件3").Expect("改造提升（家）（第 2/9 项）")
+	if env.Turns.Cached.Load() != cached {
+		t.Errorf("the stale remembered home screen was used")
+	}
+	// Undisturbed, opening a form from a remembered home screen is one
+	// statement, as is the answer after it.
+	c := env.Contact("330102", "赵六")
+	c.Say("/start")
+	cached = env.Turns.Cached.Load()
+	c.Press("附件3").Expect("新建成（家）（第 1/9 项）").Say("1").Expect("改造提升（家）（第 2/9 项）")
+	if got := env.Turns.Cached.Load() - cached; got != 2 {
+		t.Errorf("%d of 2 turns started from the remembered one", got)
+	}
+}

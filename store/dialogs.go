@@ -184,11 +184,7 @@ func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn
 		}
 		c := e.contact
 		dtx := newDialogTx(nil, s.DB, e.version)
-		dtx.actor = contactID
-		if e.draft != nil {
-			dtx.prefetch(e.draft.Clone(), e.revision)
-			dtx.fromCache = true
-		}
+		dtx.actor, dtx.cached = contactID, e
 		if err := fn(dtx, &c, &sess); err != nil {
 			return err
 		}
@@ -324,7 +320,10 @@ type dialogTx struct {
 
 	prefetched         *dialogs.Draft // read (and locked) with the session; handed out once
 	prefetchedRevision int64
-	fromCache          bool // prefetched came from the contact's last turn
+	cached             *cachedTurn // what the contact's last turn left, if this turn starts from it
+
+	unitDrafts map[draftKey]int64                      // revisions of the drafts Drafts read (all the unit had)
+	allDrafts  map[[2]string]map[string]*dialogs.Draft // what Drafts returned, by campaign and unit
 
 	handed    map[draftKey]handedDraft // the drafts handed out, by Draft
 	saved     *cachedTurn              // what Save wrote, for the next turn
@@ -401,10 +400,18 @@ const (
 func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
 	if d := tx.prefetched; d != nil && d.Campaign == campaign && d.Unit == unit && d.Form == form {
 		tx.prefetched = nil
-		return tx.handOut(d, handedDraft{revision: tx.prefetchedRevision, fromCache: tx.fromCache}), nil
+		return tx.handOut(d, handedDraft{revision: tx.prefetchedRevision}), nil
 	}
 	if _, again := tx.handed[draftKey{campaign, unit, form}]; again && tx.optimistic {
 		return nil, errTakeLocks // handed out already: changes would be made on another copy
+	}
+	if e := tx.cached; e != nil && campaign == e.contact.Campaign && unit == e.contact.Unit {
+		if cd, known := e.drafts[form]; known || e.complete {
+			if cd.d == nil {
+				return tx.handOut(emptyDraft(campaign, unit, form), handedDraft{missing: true, fromCache: true}), nil
+			}
+			return tx.handOut(cd.d.Clone(), handedDraft{revision: cd.revision, fromCache: true}), nil
+		}
 	}
 	if tx.optimistic {
 		return tx.readDraft(ctx, campaign, unit, form)
@@ -447,17 +454,19 @@ func (tx *dialogTx) readDraft(ctx context.Context, campaign, unit, form string) 
 		return nil, fmt.Errorf("read draft %s/%s: %w", unit, form, err)
 	}
 	if len(rows) == 0 {
-		d, err := buildDraft(campaign, unit, draftRow{Form: form, Status: string(dialogs.StatusDraft), Flags: []byte("{}"), NextRow: 1}, nil)
-		if err != nil {
-			return nil, err
-		}
-		return tx.handOut(d, handedDraft{missing: true}), nil
+		return tx.handOut(emptyDraft(campaign, unit, form), handedDraft{missing: true}), nil
 	}
 	d, err := tx.fromLocked(ctx, campaign, unit, &rows[0])
 	if err != nil {
 		return nil, err
 	}
 	return tx.handOut(d, handedDraft{revision: rows[0].Revision}), nil
+}
+
+// emptyDraft is a draft of a form the unit never touched, as a new row
+// would hold it.
+func emptyDraft(campaign, unit, form string) *dialogs.Draft {
+	return dialogs.NewDraft(campaign, unit, form)
 }
 
 // fromLocked builds a draft from a locking read, reading the answers again
@@ -478,11 +487,19 @@ func (tx *dialogTx) fromLocked(ctx context.Context, campaign, unit string, l *lo
 }
 
 func (tx *dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	drafts, extensions, err := loadDrafts(ctx, tx.q, campaign, unit)
+	drafts, revisions, extensions, err := loadDrafts(ctx, tx.q, campaign, unit)
 	if err != nil {
 		return nil, err
 	}
 	tx.extensions = map[[2]string]map[string]time.Time{{campaign, unit}: extensions}
+	tx.unitDrafts = map[draftKey]int64{}
+	for form, r := range revisions {
+		tx.unitDrafts[draftKey{campaign, unit, form}] = r
+	}
+	if tx.allDrafts == nil {
+		tx.allDrafts = map[[2]string]map[string]*dialogs.Draft{}
+	}
+	tx.allDrafts[[2]string{campaign, unit}] = drafts
 	return drafts, nil
 }
 
@@ -506,12 +523,12 @@ type unitDraftRow struct {
 
 // loadDrafts reads all of a unit's drafts without locking them, and its
 // approved extensions' new due dates by form.
-func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[string]*dialogs.Draft, map[string]time.Time, error) {
+func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[string]*dialogs.Draft, map[string]int64, map[string]time.Time, error) {
 	var rows []unitDraftRow
 	if err := q.SelectContext(ctx, &rows, unitDraftsQuery, campaign, unit); err != nil {
-		return nil, nil, fmt.Errorf("drafts of %s: %w", unit, err)
+		return nil, nil, nil, fmt.Errorf("drafts of %s: %w", unit, err)
 	}
-	drafts, extensions := map[string]*dialogs.Draft{}, map[string]time.Time{}
+	drafts, revisions, extensions := map[string]*dialogs.Draft{}, map[string]int64{}, map[string]time.Time{}
 	for i := range rows {
 		r := &rows[i]
 		if r.NewDue.Valid {
@@ -524,11 +541,11 @@ func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[s
 		}
 		d, err := buildDraft(campaign, unit, r.draftRow, answers)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		drafts[r.Form] = d
+		drafts[r.Form], revisions[r.Form] = d, r.Revision
 	}
-	return drafts, extensions, nil
+	return drafts, revisions, extensions, nil
 }
 
 // sqlQuerier is what both *sqlx.DB and *sqlx.Tx offer for reads.
@@ -596,6 +613,11 @@ const (
 	optimisticSaveSessionChecked = `WITH ` + optimisticSession + `
 		SELECT tianbao_expect(EXISTS (SELECT 1 FROM sess) AND ($3::text = '' OR EXISTS (SELECT 1 FROM rec))
 			AND EXISTS (SELECT 1 FROM drafts WHERE campaign_id = $6 AND unit_code = $7 AND form_id = $8 AND revision = $9))`
+	// The same, checking that the unit still has no draft of the form shown
+	// empty ($6-$8).
+	optimisticSaveSessionNone = `WITH ` + optimisticSession + `
+		SELECT tianbao_expect(EXISTS (SELECT 1 FROM sess) AND ($3::text = '' OR EXISTS (SELECT 1 FROM rec))
+			AND NOT EXISTS (SELECT 1 FROM drafts WHERE campaign_id = $6 AND unit_code = $7 AND form_id = $8))`
 	optimisticSession = `rec AS (
 			INSERT INTO processed_inputs (key, contact_id, replies) SELECT $3::text, $1::bigint, $4::jsonb WHERE $3::text <> ''
 			ON CONFLICT (key) DO NOTHING RETURNING 1),
@@ -695,33 +717,64 @@ type pendingTell struct {
 	roles                         []string
 }
 
-// cachedDraft is the draft handed out from the last turn's copy, if any.
-func (tx *dialogTx) cachedDraft() *handedDraft {
-	for _, h := range tx.handed {
-		if h.fromCache {
-			return &h
+// cachedDraft is the draft handed out from the last turn's copy, if any
+// (ok false: more than one, which Save does not check in one statement).
+func (tx *dialogTx) cachedDraft() (h *handedDraft, ok bool) {
+	for _, x := range tx.handed {
+		if x.fromCache {
+			if h != nil {
+				return nil, false
+			}
+			x := x
+			h = &x
 		}
 	}
-	return nil
+	return h, true
 }
 
 // remember notes what this turn leaves for the next: the session as saved
-// and the draft of the session's form, if this turn saved it (saved is its
-// new revision) or read it and left it unchanged. A turn that wrote
-// anything else (a submission's status moves its draft's revision too)
-// leaves nothing: the next turn reads.
+// and the unit's drafts as this turn knows them: saved (saved is the new
+// revision of the one saved), read and left unchanged, or kept from the
+// last turn. Every one is checked again when a later turn relies on it. A
+// turn that wrote anything else (a submission's status moves its draft's
+// revision too) leaves nothing: the next turn reads.
 func (tx *dialogTx) remember(c *dialogs.Contact, s *dialogs.Session, state []byte, saved *dialogs.Draft, revision int64) {
 	if tx.wroteMore {
 		tx.saved = nil
 		return
 	}
-	e := &cachedTurn{contact: *c, state: state, version: tx.session + 1}
-	if h, ok := tx.handed[draftKey{c.Campaign, c.Unit, s.Form}]; ok && s.Form != "" {
+	e := &cachedTurn{contact: *c, state: state, version: tx.session + 1, drafts: map[string]cachedDraft{}}
+	if prev := tx.cached; prev != nil {
+		for form, cd := range prev.drafts {
+			e.drafts[form] = cd
+		}
+		e.complete = prev.complete
+	}
+	if all, ok := tx.allDrafts[[2]string{c.Campaign, c.Unit}]; ok {
+		e.drafts, e.complete = map[string]cachedDraft{}, true
+		for form, d := range all {
+			e.drafts[form] = cachedDraft{d: d, revision: tx.unitDrafts[draftKey{c.Campaign, c.Unit, form}]}
+		}
+	}
+	for k, h := range tx.handed {
+		if k.campaign != c.Campaign || k.unit != c.Unit {
+			continue
+		}
 		switch {
 		case h.d == saved:
-			e.draft, e.revision = saved.Clone(), revision
-		case !h.missing && !h.d.Dirty():
-			e.draft, e.revision = h.d.Clone(), h.revision
+			e.drafts[k.form] = cachedDraft{d: saved, revision: revision}
+		case h.d.Dirty():
+			delete(e.drafts, k.form) // changed and not saved: not what the database holds
+			e.complete = false
+		case h.missing:
+			e.drafts[k.form] = cachedDraft{}
+		default:
+			e.drafts[k.form] = cachedDraft{d: h.d, revision: h.revision}
+		}
+	}
+	for form, cd := range e.drafts {
+		if cd.d != nil {
+			e.drafts[form] = cachedDraft{d: cd.d.Clone(), revision: cd.revision}
 		}
 	}
 	tx.saved = e
@@ -747,9 +800,17 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 	}
 	if d == nil {
 		var err error
-		switch h := tx.cachedDraft(); {
+		h, one := tx.cachedDraft()
+		switch {
 		case !tx.optimistic:
 			err = tx.execP(ctx, lockedSaveSession, c.ID, string(state), key, recorded)
+		case !one:
+			return errTakeLocks
+		case h != nil && h.missing:
+			// Shown from the last turn's knowledge that there was none: there
+			// must still be none.
+			err = tx.db.execP(ctx, optimisticSaveSessionNone, c.ID, string(state), key, recorded, tx.session,
+				h.d.Campaign, h.d.Unit, h.d.Form)
 		case h != nil:
 			// Shown from the last turn's copy: it must still be current.
 			err = tx.db.execP(ctx, optimisticSaveSessionChecked, c.ID, string(state), key, recorded, tx.session,
@@ -769,7 +830,7 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		if !handed {
 			return errTakeLocks // a draft that Draft did not hand out (cannot happen)
 		}
-		if cached := tx.cachedDraft(); cached != nil && cached.d != d {
+		if cached, one := tx.cachedDraft(); !one || (cached != nil && cached.d != d) {
 			return errTakeLocks // the last turn's copy of another draft was shown: it goes unchecked
 		}
 		if p := tx.pendingSub; p != nil && (p.campaign != d.Campaign || p.unit != d.Unit || p.form != d.Form) {
@@ -1186,7 +1247,7 @@ func (db *DB) ConsoleContact(ctx context.Context, campaign, unit string, role di
 
 // UnitDrafts loads all of a unit's drafts (for exports), without locking.
 func (db *DB) UnitDrafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	drafts, _, err := loadDrafts(ctx, db.DB, campaign, unit)
+	drafts, _, _, err := loadDrafts(ctx, db.DB, campaign, unit)
 	return drafts, err
 }
 

@@ -30,11 +30,19 @@ func NewTurnCache(size int) *TurnCache {
 
 // cachedTurn is what a committed turn left behind for its contact.
 type cachedTurn struct {
-	contact  dialogs.Contact
-	state    []byte // the session, as saved
-	version  int64  // sessions.version after the save
-	draft    *dialogs.Draft
-	revision int64 // drafts.revision of draft after the save
+	contact dialogs.Contact
+	state   []byte // the session, as saved
+	version int64  // sessions.version after the save
+	// drafts are the unit's drafts as this contact last read or wrote them,
+	// by form (nil: the unit had no draft of the form); with complete,
+	// every draft the unit had then, so a form not among them had none.
+	drafts   map[string]cachedDraft
+	complete bool
+}
+
+type cachedDraft struct {
+	d        *dialogs.Draft
+	revision int64
 }
 
 // Started remembers the empty session that redeeming an invite gave a
