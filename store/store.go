@@ -174,22 +174,9 @@ func (db *DB) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	return s, nil
 }
 
-// selectP and execP run a prepared query outside any transaction.
-func (db *DB) selectP(ctx context.Context, dest any, query string, args ...any) error {
-	s, err := db.prepared(ctx, query)
-	if err != nil {
-		return err
-	}
-	return s.SelectContext(ctx, dest, args...)
-}
-
-func (db *DB) execP(ctx context.Context, query string, args ...any) error {
-	s, err := db.prepared(ctx, query)
-	if err != nil {
-		return err
-	}
-	_, err = s.ExecContext(ctx, args...)
-	return err
+// stmt is the prepared query, for use outside any transaction.
+func (db *DB) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	return db.prepared(ctx, query)
 }
 
 // stmt is the prepared query bound to this transaction.
@@ -201,31 +188,44 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	return tx.StmtxContext(ctx, s), nil
 }
 
-// getP, selectP and execP are GetContext, SelectContext and ExecContext
-// through prepared statements.
-func (tx *Tx) getP(ctx context.Context, dest any, query string, args ...any) error {
-	s, err := tx.stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	return s.GetContext(ctx, dest, args...)
+// preparer is the pool or a transaction: where a prepared query runs.
+type preparer interface {
+	stmt(ctx context.Context, query string) (*sqlx.Stmt, error)
 }
 
-func (tx *Tx) selectP(ctx context.Context, dest any, query string, args ...any) error {
-	s, err := tx.stmt(ctx, query)
+// selectOn and execOn are SelectContext and ExecContext through prepared
+// statements, in a transaction or outside one.
+func selectOn(ctx context.Context, p preparer, dest any, query string, args ...any) error {
+	s, err := p.stmt(ctx, query)
 	if err != nil {
 		return err
 	}
 	return s.SelectContext(ctx, dest, args...)
 }
 
-func (tx *Tx) execP(ctx context.Context, query string, args ...any) error {
-	s, err := tx.stmt(ctx, query)
+func execOn(ctx context.Context, p preparer, query string, args ...any) error {
+	s, err := p.stmt(ctx, query)
 	if err != nil {
 		return err
 	}
 	_, err = s.ExecContext(ctx, args...)
 	return err
+}
+
+func (db *DB) selectP(ctx context.Context, dest any, query string, args ...any) error {
+	return selectOn(ctx, db, dest, query, args...)
+}
+
+func (db *DB) execP(ctx context.Context, query string, args ...any) error {
+	return execOn(ctx, db, query, args...)
+}
+
+func (tx *Tx) selectP(ctx context.Context, dest any, query string, args ...any) error {
+	return selectOn(ctx, tx, dest, query, args...)
+}
+
+func (tx *Tx) execP(ctx context.Context, query string, args ...any) error {
+	return execOn(ctx, tx, query, args...)
 }
 
 // maxAttempts bounds retries of a transaction that failed only because it
