@@ -96,7 +96,9 @@ func (tx *dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[stri
 		return nil, err
 	}
 	tx.extensions = map[[2]string]map[string]time.Time{{campaign, unit}: extensions}
-	tx.unitDrafts = map[draftKey]int64{}
+	if tx.unitDrafts == nil {
+		tx.unitDrafts = map[draftKey]int64{}
+	}
 	for form, r := range revisions {
 		tx.unitDrafts[draftKey{campaign, unit, form}] = r
 	}
