@@ -411,7 +411,6 @@ func (t *turn) command(cmd string) error {
 	return t.show()
 }
 
-// text is typed text that is not a command: an answer, or a misplaced word.
 // editing reports whether the contact's screen changes a form's draft.
 func (t *turn) editing() bool {
 	switch t.s.Mode {
@@ -436,6 +435,7 @@ func isGlobal(in Input) bool {
 	return false
 }
 
+// text is typed text that is not a command: an answer, or a misplaced word.
 func (t *turn) text(text string) error {
 	switch t.s.Mode {
 	case ModeReturn:
