@@ -185,6 +185,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.reg.Warm(ctx); err != nil {
 		b.log.Warn("loading campaigns at start", "err", err)
 	}
+	// A connection for each worker, the sender and the poller, open before
+	// the first update.
+	if err := b.db.Warm(ctx, b.cfg.Workers+2); err != nil {
+		b.log.Warn("opening database connections at start", "err", err)
+	}
 	ln := b.cfg.Listener
 	if ln == nil {
 		var err error

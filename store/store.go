@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -61,6 +62,29 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return &DB{DB: db}, nil
+}
+
+// Warm opens n connections to the pool at once. A replica that just
+// started would otherwise open them during its first burst of updates, a
+// new PostgreSQL backend each, while people wait.
+func (db *DB) Warm(ctx context.Context, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close() // back to the pool, open
+		}
+	}()
+	for i := 0; i < n; i++ {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("open connection: %w", err)
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(ctx); err != nil {
+			return fmt.Errorf("open connection: %w", err)
+		}
+	}
+	return nil
 }
 
 // Open connects to url and refuses a database whose schema is older (or
