@@ -545,3 +545,33 @@ func TestReminderScheduleInServe(t *testing.T) {
 	p.Expect("⏰ 填报提醒：西湖区", "截止 12月5日，还剩 3 天")
 	p.Press("填写 附件3").Expect("按建设方式 · 新建成（家）")
 }
+
+// TestDatabaseConnectionsDropped: every connection the bot holds is cut
+// (a database restart or failover, as the bot sees it) while a contact is
+// mid-form. The next answers are applied once each, the ones before stay,
+// and the contact is not told anything failed.
+func TestDatabaseConnectionsDropped(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	p := h.member(7101, "张三", "330106")
+	p.Press("附件3").Say("5").Expect("改造提升（家）（第 2/9 项）")
+	var cut int
+	if err := h.db.GetContext(context.Background(), &cut, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil || cut == 0 {
+		t.Fatalf("cut %d connections: %v", cut, err)
+	}
+	p.Say("0").Expect("生产制造类 · 园区数量（个）")
+	p.Say("2").Expect("占地面积")
+	// The test reads through the same pool: let go of the cut connections
+	// still idle in it (each would fail once, as it did for the bot).
+	h.db.SetMaxIdleConns(0)
+	h.db.SetMaxIdleConns(32)
+	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330106' AND form_id = 'a3'`); n != 3 {
+		t.Errorf("%d answers stored, want 3", n)
+	}
+	for _, e := range h.fake.Events(7101, 0) {
+		if strings.Contains(e.Text, "抱歉") {
+			t.Errorf("the contact was told something failed: %q", e.Text)
+		}
+	}
+}
