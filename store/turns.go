@@ -337,7 +337,7 @@ func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*di
 	if e := tx.cached; e != nil && campaign == e.contact.Campaign && unit == e.contact.Unit {
 		if cd, known := e.drafts[form]; known || e.complete {
 			if cd.d == nil {
-				return tx.handOut(emptyDraft(campaign, unit, form), handedDraft{missing: true, fromCache: true}), nil
+				return tx.handOut(dialogs.NewDraft(campaign, unit, form), handedDraft{missing: true, fromCache: true}), nil
 			}
 			return tx.handOut(cd.d.Clone(), handedDraft{revision: cd.revision, fromCache: true}), nil
 		}
@@ -383,19 +383,13 @@ func (tx *dialogTx) readDraft(ctx context.Context, campaign, unit, form string) 
 		return nil, fmt.Errorf("read draft %s/%s: %w", unit, form, err)
 	}
 	if len(rows) == 0 {
-		return tx.handOut(emptyDraft(campaign, unit, form), handedDraft{missing: true}), nil
+		return tx.handOut(dialogs.NewDraft(campaign, unit, form), handedDraft{missing: true}), nil
 	}
 	d, err := tx.fromLocked(ctx, campaign, unit, &rows[0])
 	if err != nil {
 		return nil, err
 	}
 	return tx.handOut(d, handedDraft{revision: rows[0].Revision}), nil
-}
-
-// emptyDraft is a draft of a form the unit never touched, as a new row
-// would hold it.
-func emptyDraft(campaign, unit, form string) *dialogs.Draft {
-	return dialogs.NewDraft(campaign, unit, form)
 }
 
 // fromLocked builds a draft from a locking read, reading the answers again
