@@ -90,6 +90,7 @@ func runLoad(b *testing.B, mode string, n int, pc pace) loadResult {
 	cfg := bot.Config{Token: token, APIURL: fake.URL, Listener: ln, PollTimeout: 5 * time.Second,
 		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: true, Workers: benchWorkers}
 	if mode == "webhook" {
+		fake.AllowHTTPWebhook() // the bot under test listens on plain loopback HTTP
 		cfg.WebhookURL, cfg.WebhookSecret = "http://"+ln.Addr().String()+"/telegram", "load-secret"
 		fake.AutoDeliver(true)
 	}

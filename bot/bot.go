@@ -179,9 +179,7 @@ func (b *Bot) healthz(w http.ResponseWriter, r *http.Request) {
 // Updates in flight are handled on a context that the shutdown does not
 // cancel, so an answer being saved is saved.
 func (b *Bot) Run(ctx context.Context) error {
-	if err := b.setCommands(ctx); err != nil {
-		return err
-	}
+	go b.setDefaultMenu(ctx)
 	if err := b.reg.Warm(ctx); err != nil {
 		b.log.Warn("loading campaigns at start", "err", err)
 	}
@@ -270,27 +268,6 @@ func (b *Bot) mode() string {
 		return "webhook"
 	}
 	return "polling"
-}
-
-func (b *Bot) setCommands(ctx context.Context) error {
-	t := dialogs.Texts
-	cmds := []models.BotCommand{
-		{Command: "start", Description: t.CommandStart},
-		{Command: "status", Description: t.CommandStatus},
-		{Command: "back", Description: t.CommandBack},
-		{Command: "skip", Description: t.CommandSkip},
-		{Command: "cancel", Description: t.CommandCancel},
-		{Command: "extend", Description: t.CommandExtend},
-		{Command: "help", Description: t.CommandHelp},
-		{Command: "summary", Description: t.CommandSummary},
-		{Command: "export", Description: t.CommandExport},
-		{Command: "forward", Description: t.CommandForward},
-		{Command: "invite", Description: t.CommandInvite},
-	}
-	if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds}); err != nil {
-		return fmt.Errorf("setMyCommands: %w", err)
-	}
-	return nil
 }
 
 // janitor forgets applied updates older than a week, hourly.

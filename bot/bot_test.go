@@ -67,6 +67,9 @@ func (h *harness) start(webhook string) *running {
 	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, PollTimeout: time.Second, Workers: 8,
 		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders}
 	if webhook != "" {
+		// Lenient here only: Telegram wants an https URL on a standard
+		// port, and a test's bot listens on plain HTTP on loopback.
+		h.fake.AllowHTTPWebhook()
 		cfg.WebhookURL = "http://" + ln.Addr().String() + "/telegram/hook"
 		cfg.WebhookSecret = webhook
 	}
@@ -468,9 +471,22 @@ func TestReviewerInvitesInChat(t *testing.T) {
 	// Outside the subtree: refused, even with a hand-made button.
 	r.PressData(r.Screen().ID, "inv:r:330200:filler")
 	r.Expect("您只能邀请本单位及下级单位的联系人。")
+	// A role the menu does not offer for the unit: a county has no
+	// reviewers (its city reviews it), and nobody mints admins in the chat.
+	for _, forged := range []string{"inv:r:330106:reviewer", "inv:r:330100:admin", "inv:r:330106:boss"} {
+		menu := r.Say("/invite").Expect("要邀请哪个单位的联系人？").Screen()
+		r.PressData(menu.ID, forged)
+		r.Expect("您只能邀请本单位及下级单位的联系人。")
+	}
+	if n := h.count(`SELECT count(*) FROM invites WHERE role <> 'filler' AND created_by IS NOT NULL`); n != 0 {
+		t.Errorf("%d invites with a role the menu never offered", n)
+	}
+	r.Say("/invite").Expect("要邀请哪个单位的联系人？")
+	r.Press("杭州市").Expect("邀请杭州市的：")
+	r.Press("审核人").Expect("请把下面的邀请链接发给杭州市的审核人")
 	// A filler has no /invite.
 	f := h.member(8203, "赵六", "330106")
-	f.Say("/invite").Expect("您只能邀请本单位及下级单位的联系人。")
+	f.Say("/invite").Expect("只有审核人可以邀请联系人。")
 }
 
 // TestCountyCityProvinceThroughTelegram is the whole path on phones: a

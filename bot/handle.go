@@ -88,7 +88,14 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 	if m.Chat.Type != models.ChatTypePrivate {
 		return "", b.sendPlain(ctx, m.Chat.ID, dialogs.Texts.NotPrivate)
 	}
-	user, chat := m.From.ID, m.Chat.ID
+	if m.Chat.ID != m.From.ID {
+		// A private chat is the sender's own: anything else is forged, and
+		// nothing of anyone's data is written into that chat.
+		b.metrics.errors.WithLabelValues("foreign_chat").Inc()
+		b.log.Warn("refused a message whose chat is not its sender's", "update", u.ID)
+		return "", b.sendPlain(ctx, m.From.ID, dialogs.Texts.NotPrivate)
+	}
+	user, chat := m.From.ID, m.From.ID
 	cmd, arg := command(m.Text)
 	var notes []string
 	if cmd == "start" && arg != "" {
@@ -134,12 +141,24 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 	q := u.CallbackQuery
 	user := q.From.ID
-	chat := user
-	msgID := 0
-	if q.Message.Message != nil {
-		chat, msgID = q.Message.Message.Chat.ID, q.Message.Message.ID
-	} else if q.Message.InaccessibleMessage != nil {
-		chat = q.Message.InaccessibleMessage.Chat.ID
+	// Replies go to the presser's private chat, and only a button of a
+	// message in that chat is taken: one in a group, or in someone else's
+	// chat, is refused as group messages are.
+	chat, msgID := user, 0
+	var where models.Chat
+	switch {
+	case q.Message.Message != nil:
+		where, msgID = q.Message.Message.Chat, q.Message.Message.ID
+	case q.Message.InaccessibleMessage != nil:
+		where = q.Message.InaccessibleMessage.Chat
+	default:
+		where = models.Chat{ID: user, Type: models.ChatTypePrivate}
+	}
+	if where.ID != user || (where.Type != "" && where.Type != models.ChatTypePrivate) {
+		b.metrics.errors.WithLabelValues("foreign_chat").Inc()
+		b.log.Warn("refused a button outside the presser's private chat", "update", u.ID)
+		b.answerCallback(ctx, q.ID, dialogs.Texts.NotPrivate)
+		return "", nil
 	}
 	c, err := b.contact(ctx, user)
 	if errors.Is(err, store.ErrNotFound) {

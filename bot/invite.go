@@ -64,7 +64,7 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 // inviteMenu lists the units a reviewer may invite contacts for.
 func (b *Bot) inviteMenu(ctx context.Context, c *store.TelegramContact, chat int64) error {
 	if c.Role != dialogs.Reviewer && c.Role != dialogs.Admin {
-		return b.sendPlain(ctx, chat, dialogs.Texts.InviteNotAllowed)
+		return b.sendPlain(ctx, chat, dialogs.Texts.InviteOnlyReviewers)
 	}
 	camp, err := b.reg.Campaign(ctx, c.Campaign)
 	if err != nil {
@@ -89,14 +89,18 @@ func (b *Bot) inviteButton(ctx context.Context, c *store.TelegramContact, chat i
 	if err != nil {
 		return err
 	}
+	// Exactly what the menu offers: a unit of the presser's subtree, as a
+	// filler, or as a reviewer of a unit with units below it. A role the
+	// menu did not offer is refused whatever the button says.
 	allowed := func(unit string, role dialogs.Role) bool {
 		if c.Role != dialogs.Reviewer && c.Role != dialogs.Admin {
 			return false
 		}
-		if camp.Units[unit] == nil || !camp.InSubtree(c.Unit, unit) {
+		u := camp.Units[unit]
+		if u == nil || !camp.InSubtree(c.Unit, unit) {
 			return false
 		}
-		return role != dialogs.Admin || c.Role == dialogs.Admin
+		return role == dialogs.Filler || (role == dialogs.Reviewer && len(u.Children) > 0)
 	}
 	show := func(text string, rows [][]inlineButton) error {
 		var kb *inlineKeyboard

@@ -22,6 +22,7 @@ import (
 func TestPanicCostsAnApology(t *testing.T) {
 	fake := telegramtest.NewServer("1:panic")
 	defer fake.Close()
+	fake.OpenChat(77)
 	tg, err := tgbot.New("1:panic", tgbot.WithServerURL(fake.URL), tgbot.WithSkipGetMe())
 	if err != nil {
 		t.Fatal(err)

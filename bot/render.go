@@ -72,9 +72,15 @@ func (b *Bot) render(ctx context.Context, contactID, chat int64, pressed int, re
 	return nil
 }
 
-// sendFailed notes a contact who blocked the bot (nothing to retry) and
-// passes other failures on, so the update is retried.
+// sendFailed notes a contact who blocked the bot (nothing to retry), logs
+// a message Telegram refused (a bug: retrying cannot help, and the turn was
+// saved), and passes other failures on, so the update is retried.
 func (b *Bot) sendFailed(ctx context.Context, contactID int64, err error) error {
+	if errors.Is(err, tgbot.ErrorBadRequest) {
+		b.metrics.errors.WithLabelValues("refused").Inc()
+		b.log.Error("Telegram refused a reply", "contact", contactID, "err", err)
+		return nil
+	}
 	if errors.Is(err, tgbot.ErrorForbidden) {
 		b.metrics.errors.WithLabelValues("blocked").Inc()
 		if contactID != 0 {

@@ -181,14 +181,18 @@ func (s *sender) forgetIdleChats() {
 func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
 	b := s.b
 	var err error
-	parts := split(m.Reply.Text, maxText)
-	for i, part := range parts {
-		var kb *inlineKeyboard
-		if i == len(parts)-1 {
-			kb = keyboard(m.Reply.Buttons)
-		}
-		if err = b.sendMessage(ctx, m.ChatID, part, kb); err != nil {
-			break
+	if m.Kind == store.MenuKind {
+		err = b.setChatMenu(ctx, m)
+	} else {
+		parts := split(m.Reply.Text, maxText)
+		for i, part := range parts {
+			var kb *inlineKeyboard
+			if i == len(parts)-1 {
+				kb = keyboard(m.Reply.Buttons)
+			}
+			if err = b.sendMessage(ctx, m.ChatID, part, kb); err != nil {
+				break
+			}
 		}
 	}
 	var tooMany *tgbot.TooManyRequestsError
@@ -203,6 +207,12 @@ func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
 	case errors.Is(err, tgbot.ErrorForbidden):
 		b.metrics.errors.WithLabelValues("blocked").Inc()
 		return outcome{id: m.ID, contact: m.ContactID, blocked: true}
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		// Telegram refused the message itself: sending it again cannot
+		// help. It stays in the outbox, unsent, with Telegram's reason.
+		b.metrics.errors.WithLabelValues("refused").Inc()
+		b.log.Error("Telegram refused a notification", "outbox", m.ID, "kind", m.Kind, "err", err)
+		return outcome{id: m.ID, wait: 7 * 24 * time.Hour, reason: redact(err.Error(), b.cfg.Token)}
 	default:
 		b.metrics.errors.WithLabelValues("send").Inc()
 		return outcome{id: m.ID, wait: time.Duration(1<<min(m.Attempts, 8)) * time.Second, reason: redact(err.Error(), b.cfg.Token)}

@@ -15,10 +15,14 @@ import (
 	"tianbao/store/storetest"
 )
 
-// queueMessages makes chats contacts with a chat and queues perChat
-// notifications for each, interleaved (chat 1, 2, …, chat 1, 2, …).
-func queueMessages(tb testing.TB, db *store.DB, chats, perChat int) {
+// queueMessages makes chats contacts with a chat (each of whom opened the
+// bot) and queues perChat notifications for each, interleaved (chat 1, 2,
+// …, chat 1, 2, …).
+func queueMessages(tb testing.TB, db *store.DB, fake *telegramtest.Server, chats, perChat int) {
 	tb.Helper()
+	for i := 1; i <= chats; i++ {
+		fake.OpenChat(int64(500000 + i))
+	}
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name)
 		SELECT 'zj-2018-14', '330106', 'filler', 500000 + n, 500000 + n, '联系人' || n FROM generate_series(1, $1) n`, chats); err != nil {
@@ -79,9 +83,9 @@ func TestSenderUnderTelegramLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	const chats, each = 1000, 5
-	queueMessages(t, db, chats, each)
 	fake := telegramtest.NewServer(token)
 	defer fake.Close()
+	queueMessages(t, db, fake, chats, each)
 	fake.EnforceLimits(1200, 25*time.Millisecond)
 	runSender(t, 1000, 25*time.Millisecond, fake, db, chats*each)
 	if n := fake.TooMany(); n != 0 {
@@ -137,8 +141,8 @@ func BenchmarkSender(b *testing.B) {
 		if _, err := campaigns.NewRegistry(db).Campaign(context.Background(), campaigns.BuiltinID); err != nil {
 			b.Fatal(err)
 		}
-		queueMessages(b, db, 1000, 5)
 		fake := telegramtest.NewServer(token)
+		queueMessages(b, db, fake, 1000, 5)
 		fake.EnforceLimits(1200, 25*time.Millisecond)
 		b.StartTimer()
 		elapsed := runSender(b, 1000, 25*time.Millisecond, fake, db, 5000)

@@ -118,6 +118,15 @@ func (c *Campaign) Form(id string) *Form {
 	return nil
 }
 
+// FormAt is the form at a button's index (see Index), or nil.
+func (c *Campaign) FormAt(i string) *Form {
+	n, err := strconv.Atoi(i)
+	if err != nil || n < 0 || n >= len(c.Forms) {
+		return nil
+	}
+	return c.Forms[n]
+}
+
 // FormsFor returns the forms that units of level fill, in file order.
 func (c *Campaign) FormsFor(level Level) []*Form {
 	var out []*Form
@@ -161,6 +170,35 @@ func (f *Form) FilledBy(level Level) bool {
 		}
 	}
 	return false
+}
+
+// index is f's position in the campaign's forms, as buttons carry it: an
+// id may be 40 characters, and a button's data only 64 bytes.
+func (c *Campaign) index(f *Form) string {
+	for i, x := range c.Forms {
+		if x == f {
+			return strconv.Itoa(i)
+		}
+	}
+	return "-1"
+}
+
+// SectionAt is the section at a button's index, or nil.
+func (f *Form) SectionAt(i string) *Section {
+	n, err := strconv.Atoi(i)
+	if err != nil || n < 0 || n >= len(f.Sections) {
+		return nil
+	}
+	return f.Sections[n]
+}
+
+func (f *Form) sectionIndex(s *Section) string {
+	for i, x := range f.Sections {
+		if x == s {
+			return strconv.Itoa(i)
+		}
+	}
+	return "-1"
 }
 
 // Section returns the section with id, or nil.
@@ -220,6 +258,24 @@ func (s *Section) Field(id string) *Field {
 		}
 	}
 	return nil
+}
+
+// FieldAt is the field at a button's index, or nil.
+func (s *Section) FieldAt(i string) *Field {
+	n, err := strconv.Atoi(i)
+	if err != nil || n < 0 || n >= len(s.Fields) {
+		return nil
+	}
+	return s.Fields[n]
+}
+
+func (s *Section) fieldIndex(fd *Field) string {
+	for i, x := range s.Fields {
+		if x == fd {
+			return strconv.Itoa(i)
+		}
+	}
+	return "-1"
 }
 
 // FieldType is what kind of answer a field takes.

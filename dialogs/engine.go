@@ -540,7 +540,9 @@ func (t *turn) button(data string) error {
 	switch t.s.Mode {
 	case ModeHome:
 		if name == "open" {
-			return t.open(arg)
+			if f := t.camp.FormAt(arg); f != nil {
+				return t.open(f.ID)
+			}
 		}
 	case ModeView:
 		switch name {

@@ -61,7 +61,7 @@ func (t *turn) extendMenu() error {
 		if d := drafts[f.ID]; d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved) {
 			continue
 		}
-		buttons = append(buttons, []Button{{Label: f.Short + " " + t.dueText(f), Data: "xf:" + f.ID}})
+		buttons = append(buttons, []Button{{Label: f.Short + " " + t.dueText(f), Data: "xf:" + t.camp.index(f)}})
 	}
 	if len(buttons) == 0 || t.unit.Parent == "" {
 		t.note(msg.NothingToExtend)
@@ -99,7 +99,7 @@ func (t *turn) extendButton(name, arg string) error {
 		t.s.Mode, t.s.Extending = ModeHome, nil
 		return t.show()
 	case "xf":
-		if f := t.camp.Form(arg); f != nil && f.FilledBy(t.unit.Level) && t.s.Extending != nil {
+		if f := t.camp.FormAt(arg); f != nil && f.FilledBy(t.unit.Level) && t.s.Extending != nil {
 			t.s.Extending.Form = f.ID
 			return t.show()
 		}

@@ -244,6 +244,7 @@ var Texts = struct {
 	Stranger, InviteUnknown, InviteUsed, InviteExpired, InviteWelcome string
 	FileTooBigForBot, FileDownloadFailed, NotPrivate                  string
 	InviteChooseUnit, InviteChooseRole, InviteLink, InviteNotAllowed  string
+	InviteOnlyReviewers                                               string
 	RoleFiller, RoleReviewer, RoleAdmin                               string
 	CommandStart, CommandStatus, CommandBack, CommandSkip             string
 	CommandCancel, CommandHelp, CommandInvite                         string
@@ -266,6 +267,7 @@ var Texts = struct {
 	InviteChooseRole:    "邀请%s的：",
 	InviteLink:          "请把下面的邀请链接发给%s的%s（%s前有效，只能使用一次）：\n%s",
 	InviteNotAllowed:    "您只能邀请本单位及下级单位的联系人。",
+	InviteOnlyReviewers: "只有审核人可以邀请联系人。如需增加本单位的填报人，请联系上级审核人。",
 	RoleFiller:          "填报人",
 	RoleReviewer:        "审核人",
 	RoleAdmin:           "管理员",
@@ -278,6 +280,8 @@ var Texts = struct {
 	CommandInvite:       "邀请联系人（审核人）",
 	CommandSummary:      "下级单位填报进度（审核人）",
 	CommandExport:       "导出汇总表 XLSX（审核人）",
+	CommandExtend:       "申请延期",
+	CommandForward:      "向上级上报汇总（审核人）",
 	ExportOnlyReviewers: "只有审核人和管理员可以导出汇总表。",
 	ExportCaption:       "%s《%s》汇总表（已通过的数据），%s 导出",
 	ExportWritten:       "已导出：%s",

@@ -2,6 +2,7 @@ package dialogs
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -110,7 +111,7 @@ func (t *turn) rowMenu(f *Form, s *Section, d *Draft) error {
 			v = ""
 		}
 		fmt.Fprintf(&b, "\n%s：%s", fd.Title(), Display(fd, v))
-		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Label), Data: "edit:" + fd.ID}})
+		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Label), Data: "edit:" + s.fieldIndex(fd)}})
 	}
 	buttons = append(buttons, []Button{
 		{Label: fmt.Sprintf(msg.BtnDeleteRow, s.RowNoun), Data: "del"},
@@ -125,8 +126,8 @@ func (t *turn) rowButton(name, arg string) error {
 	s := f.Section(t.s.Section)
 	switch name {
 	case "edit":
-		if s.Field(arg) != nil {
-			t.at(ModeField, s.ID, t.s.Row, arg)
+		if fd := s.FieldAt(arg); fd != nil {
+			t.at(ModeField, s.ID, t.s.Row, fd.ID)
 			t.s.Return = returnRow
 			return t.show()
 		}
@@ -227,11 +228,11 @@ func (t *turn) review(f *Form, d *Draft) error {
 			if title == "" {
 				title = s.RowNoun
 			}
-			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnOpenList, title, len(d.Rows(s.ID)), s.RowNoun), Data: "list:" + s.ID}})
+			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnOpenList, title, len(d.Rows(s.ID)), s.RowNoun), Data: "list:" + f.sectionIndex(s)}})
 		case Table:
 			var row []Button
-			for _, rk := range s.Rows {
-				row = append(row, Button{Label: fmt.Sprintf(msg.BtnEdit, rk.Title), Data: "trow:" + s.ID + ":" + rk.Key})
+			for ri, rk := range s.Rows {
+				row = append(row, Button{Label: fmt.Sprintf(msg.BtnEdit, rk.Title), Data: "trow:" + f.sectionIndex(s) + ":" + strconv.Itoa(ri)})
 				if len(row) == 3 {
 					buttons, row = append(buttons, row), nil
 				}
@@ -241,7 +242,7 @@ func (t *turn) review(f *Form, d *Draft) error {
 			}
 		default:
 			for _, fd := range s.Fields {
-				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + s.ID + ":" + fd.ID}})
+				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + f.sectionIndex(s) + ":" + s.fieldIndex(fd)}})
 			}
 		}
 	}
@@ -266,25 +267,23 @@ func (t *turn) reviewButton(name, arg string) error {
 	}
 	switch name {
 	case "edit":
-		secID, fieldID, _ := strings.Cut(arg, ":")
-		if s := f.Section(secID); s != nil && s.Kind == Record && s.Field(fieldID) != nil {
-			t.at(ModeField, s.ID, "", fieldID)
+		secIdx, fieldIdx, _ := strings.Cut(arg, ":")
+		if s := f.SectionAt(secIdx); s != nil && s.Kind == Record && s.FieldAt(fieldIdx) != nil {
+			t.at(ModeField, s.ID, "", s.FieldAt(fieldIdx).ID)
 			t.s.Return = returnReview
 			return t.show()
 		}
 	case "trow":
-		secID, key, _ := strings.Cut(arg, ":")
-		if s := f.Section(secID); s != nil && s.Kind == Table {
-			for _, rk := range s.Rows {
-				if rk.Key == key {
-					t.at(ModeField, s.ID, key, s.Fields[0].ID)
-					t.s.Return = returnRowReview
-					return t.show()
-				}
+		secIdx, rowIdx, _ := strings.Cut(arg, ":")
+		if s := f.SectionAt(secIdx); s != nil && s.Kind == Table {
+			if ri, err := strconv.Atoi(rowIdx); err == nil && ri >= 0 && ri < len(s.Rows) {
+				t.at(ModeField, s.ID, s.Rows[ri].Key, s.Fields[0].ID)
+				t.s.Return = returnRowReview
+				return t.show()
 			}
 		}
 	case "list":
-		if s := f.Section(arg); s != nil && s.Kind == List {
+		if s := f.SectionAt(arg); s != nil && s.Kind == List {
 			t.at(ModeList, s.ID, "", "")
 			t.s.ListReturn = returnReview
 			return t.show()

@@ -97,7 +97,7 @@ func (t *turn) home() error {
 		}
 		status := statusText(f, d)
 		fmt.Fprintf(&b, "\n%d. %s\n    %s · %s", i+1, f.Name(), status, t.dueText(f))
-		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: "open:" + f.ID}})
+		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: "open:" + t.camp.index(f)}})
 	}
 	b.WriteString("\n\n" + msg.ChooseForm)
 	t.screen(b.String(), buttons)

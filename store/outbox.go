@@ -21,7 +21,14 @@ type OutboxMessage struct {
 	Kind      string
 	Reply     dialogs.Reply
 	Attempts  int
+	// The contact as it stands now (a menu is set for its current role).
+	Campaign, Unit string
+	Role           dialogs.Role
 }
+
+// MenuKind is the outbox kind that sets a contact's chat menu (its command
+// list for its role) instead of sending a message.
+const MenuKind = "menu"
 
 // ClaimOutbox takes up to limit due messages for Telegram contacts and
 // holds them for lease: another sender (another replica) skips them until
@@ -34,6 +41,9 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		Kind     string `db:"kind"`
 		Payload  []byte `db:"payload"`
 		Attempts int    `db:"attempts"`
+		Campaign string `db:"campaign_id"`
+		Unit     string `db:"unit_code"`
+		Role     string `db:"role"`
 	}
 	err := db.SelectContext(ctx, &rows, `WITH due AS (
 			SELECT o.id FROM outbox o JOIN contacts c ON c.id = o.contact_id
@@ -41,13 +51,17 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 			ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED)
 		UPDATE outbox o SET next_attempt_at = now() + make_interval(secs => $2)
 		FROM due, contacts c WHERE o.id = due.id AND c.id = o.contact_id
-		RETURNING o.id, o.contact_id, c.chat_id, o.kind, o.payload, o.attempts`, limit, lease.Seconds())
+		RETURNING o.id, o.contact_id, c.chat_id, o.kind, o.payload, o.attempts, c.campaign_id, c.unit_code, c.role`, limit, lease.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
 	out := make([]OutboxMessage, len(rows))
 	for i, r := range rows {
-		out[i] = OutboxMessage{ID: r.ID, ContactID: r.Contact, ChatID: r.Chat, Kind: r.Kind, Attempts: r.Attempts}
+		out[i] = OutboxMessage{ID: r.ID, ContactID: r.Contact, ChatID: r.Chat, Kind: r.Kind, Attempts: r.Attempts,
+			Campaign: r.Campaign, Unit: r.Unit, Role: dialogs.Role(r.Role)}
+		if r.Kind == MenuKind {
+			continue
+		}
 		if err := json.Unmarshal(r.Payload, &out[i].Reply); err != nil {
 			return nil, fmt.Errorf("outbox %d: %w", r.ID, err)
 		}
@@ -63,7 +77,8 @@ func (db *DB) PendingFor(ctx context.Context, contactID int64) ([]OutboxMessage,
 		Kind    string `db:"kind"`
 		Payload []byte `db:"payload"`
 	}
-	if err := db.SelectContext(ctx, &rows, `SELECT id, kind, payload FROM outbox WHERE contact_id = $1 AND sent_at IS NULL ORDER BY id`, contactID); err != nil {
+	if err := db.SelectContext(ctx, &rows, `SELECT id, kind, payload FROM outbox
+		WHERE contact_id = $1 AND sent_at IS NULL AND kind <> 'menu' ORDER BY id`, contactID); err != nil {
 		return nil, fmt.Errorf("pending messages: %w", err)
 	}
 	out := make([]OutboxMessage, len(rows))

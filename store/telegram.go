@@ -116,6 +116,9 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 			RETURNING id`, inv.Campaign, inv.Unit, string(inv.Role), user, chat, name); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload) VALUES ($1, 'menu', '{}')`, id); err != nil {
+			return err
+		}
 		if err := tx.GetContext(ctx, &r.SessionVersion, `INSERT INTO sessions (contact_id) VALUES ($1)
 			ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()
 			RETURNING version`, id); err != nil {
@@ -156,7 +159,11 @@ const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 		ON CONFLICT (campaign_id, telegram_user_id) WHERE telegram_user_id IS NOT NULL
 		DO UPDATE SET unit_code = EXCLUDED.unit_code, role = EXCLUDED.role, chat_id = EXCLUDED.chat_id,
 			display_name = EXCLUDED.display_name, active = true, unreachable_at = NULL, created_at = now()
-		RETURNING id, campaign_id, unit_code, role),
+		RETURNING id, campaign_id, unit_code, role, xmax <> 0 AS existed),
+	m AS (
+		-- A reviewer's chat gets its own command menu; so does a chat whose
+		-- contact had another role before (its menu is reset to this one).
+		INSERT INTO outbox (contact_id, kind, payload) SELECT id, 'menu', '{}' FROM c WHERE role <> 'filler' OR existed),
 	s AS (
 		INSERT INTO sessions (contact_id) SELECT id FROM c
 		ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()

@@ -22,8 +22,10 @@ type Phone struct {
 	LastCB  string          // the id of the last callback query sent
 }
 
-// Phone returns a phone for a user (its private chat has the same id).
+// Phone returns a phone for a user who has opened the bot (its private
+// chat has the same id, and the bot may write to it).
 func (s *Server) Phone(t testing.TB, userID int64, name string) *Phone {
+	s.OpenChat(userID)
 	return &Phone{T: t, S: s, UserID: userID, Name: name, Timeout: 10 * time.Second}
 }
 
@@ -76,9 +78,30 @@ func (p *Phone) PressUpdate(messageID int, data string) map[string]any {
 	}
 	return map[string]any{"callback_query": map[string]any{
 		"id": p.LastCB, "from": p.from(), "chat_instance": "ci" + itoa(int(p.UserID)), "data": data,
-		"message": map[string]any{"message_id": messageID, "chat": p.chat(), "date": time.Now().Unix(), "text": text},
+		"message": map[string]any{"message_id": messageID, "chat": p.chat(), "date": time.Now().Unix(), "text": text,
+			"from": map[string]any{"id": BotID, "is_bot": true, "first_name": "填报", "username": BotUsername}},
 	}}
 }
+
+// InGroup builds a message the user types in a group chat the bot is in.
+func (p *Phone) InGroup(groupID int64, text string) map[string]any {
+	p.nextMsg++
+	return map[string]any{"message": map[string]any{
+		"message_id": p.nextMsg, "from": p.from(), "date": time.Now().Unix(), "text": text,
+		"chat": map[string]any{"id": groupID, "type": "supergroup", "title": "工作群"},
+	}}
+}
+
+// PressInGroup builds a callback query of a button on a message in a group.
+func (p *Phone) PressInGroup(groupID int64, messageID int, data string) map[string]any {
+	u := p.PressUpdate(messageID, data)
+	q := u["callback_query"].(map[string]any)
+	q["message"].(map[string]any)["chat"] = map[string]any{"id": groupID, "type": "supergroup", "title": "工作群"}
+	return u
+}
+
+// Send queues an update built by one of the builders.
+func (p *Phone) Send(update map[string]any) *Phone { return p.send(update) }
 
 // Press presses the button labelled label (or whose label starts with it)
 // on the newest message that has it.

@@ -1,25 +1,34 @@
-// Package telegramtest is a fake Telegram Bot API server for tests. It
-// speaks the protocol as go-telegram/bot uses it (multipart POSTs to
-// /bot<token>/<method>, JSON answers), serves long-polled getUpdates with
-// offsets, delivers updates to a webhook with the secret header, keeps every
-// message the bot showed, and gives tests a Phone: send text, press a
-// button, upload a document, read what the bot showed.
+// Package telegramtest is a fake Telegram Bot API server for tests, as
+// strict as Telegram: it refuses what Telegram refuses, with Telegram's own
+// error shapes ({"ok":false,"error_code":400,"description":"Bad Request: …"})
+// and words (see rules.go for each rule and where it comes from). It speaks
+// the protocol as go-telegram/bot and tianbao use it (multipart, form or
+// JSON POSTs to /bot<token>/<method>), serves long-polled getUpdates with
+// offsets and Telegram's 409 conflicts, delivers updates to an https
+// webhook with the secret header, keeps every chat and message, and gives
+// tests a Phone: send text, press a button, upload a document, read what
+// the bot showed.
+//
+// Lenient switches exist only where a test cannot do what Telegram needs
+// (AllowHTTPWebhook: a test's bot listens on plain loopback HTTP); a test
+// that uses one says why. Flood limits are off unless EnforceLimits turns
+// them on: a load test sends far more than Telegram's 30 messages a second.
 package telegramtest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 )
 
 // BotUser is the bot's own account as getMe returns it.
@@ -28,14 +37,18 @@ const (
 	BotUsername = "tianbao_test_bot"
 )
 
+// CallbackTimeout is how long Telegram waits for a callback query's answer.
+const CallbackTimeout = 15 * time.Second
+
 // Button is an inline keyboard button as the bot sent it.
 type Button struct {
 	Text         string `json:"text"`
 	CallbackData string `json:"callback_data,omitempty"`
 	URL          string `json:"url,omitempty"`
+	WebApp       string `json:"-"`
 }
 
-// Message is a message the bot shows in a chat, as it currently stands.
+// Message is a message in a chat, as it currently stands.
 type Message struct {
 	ID       int
 	ChatID   int64
@@ -43,6 +56,7 @@ type Message struct {
 	Buttons  [][]Button
 	Document *Document
 	Edits    int
+	FromBot  bool
 }
 
 // Document is a file the bot sent.
@@ -65,6 +79,51 @@ type CallbackAnswer struct {
 	ID, Text string
 }
 
+// MenuButton is what setChatMenuButton set for a chat (0: the default).
+type MenuButton struct {
+	Type   string // commands, web_app, default
+	Text   string
+	WebApp string
+}
+
+// WebhookInfo is what getWebhookInfo answers.
+type WebhookInfo struct {
+	URL                string `json:"url"`
+	HasCustomCert      bool   `json:"has_custom_certificate"`
+	PendingUpdateCount int    `json:"pending_update_count"`
+	LastErrorDate      int64  `json:"last_error_date,omitempty"`
+	LastErrorMessage   string `json:"last_error_message,omitempty"`
+	MaxConnections     int    `json:"max_connections,omitempty"`
+}
+
+// chat is one chat the bot can reach: a private chat with a user who opened
+// the bot, or a group it is in.
+type chat struct {
+	id       int64
+	typ      string
+	nextMsg  int
+	messages map[int]*Message
+	blocked  bool
+}
+
+type callbackQuery struct {
+	at       time.Time
+	answered bool
+}
+
+type file struct {
+	content []byte
+	size    int64 // as Telegram reports it
+}
+
+// refusal is a canned answer for the next calls of a method.
+type refusal struct {
+	n          int
+	code       int
+	desc       string
+	retryAfter int
+}
+
 // Server is the fake Bot API.
 type Server struct {
 	*httptest.Server
@@ -75,22 +134,27 @@ type Server struct {
 	pending       []json.RawMessage
 	pendingIDs    []int64
 	nextUpdate    int64
-	nextMessage   map[int64]int
-	messages      map[int64]map[int]*Message
+	chats         map[int64]*chat
 	events        map[int64][]Event
 	answers       map[string]CallbackAnswer
-	files         map[string][]byte
+	queries       map[string]*callbackQuery
+	files         map[string]file
 	webhookURL    string
 	webhookSecret string
-	commands      []map[string]string
+	webhookHTTP   bool
+	webhookErr    string
+	webhookErrAt  time.Time
+	commands      map[string][]map[string]string // by scope
+	menus         map[int64]MenuButton
 	calls         map[string]int
 	webhookClient *http.Client
-	blocked       map[int64]bool
-	failNext      map[string]int
+	refusals      map[string]*refusal
 	delay         map[string]time.Duration
 	subscribers   map[int64]chan Event
 	autoDeliver   bool
 	chatLocks     map[int64]*sync.Mutex
+	pollGen       int // each getUpdates takes a number; an older poll still waiting is terminated
+	refused       []string
 
 	// Telegram's limits, when enforced: at most perSecond sends in any
 	// second, and perChat between two sends to one chat.
@@ -105,9 +169,10 @@ type Server struct {
 func NewServer(token string) *Server {
 	s := &Server{
 		Token: token, changed: make(chan struct{}), nextUpdate: 1000,
-		nextMessage: map[int64]int{}, messages: map[int64]map[int]*Message{}, events: map[int64][]Event{},
-		answers: map[string]CallbackAnswer{}, files: map[string][]byte{}, calls: map[string]int{},
-		webhookClient: webhookClient(), blocked: map[int64]bool{}, failNext: map[string]int{},
+		chats: map[int64]*chat{}, events: map[int64][]Event{}, answers: map[string]CallbackAnswer{},
+		queries: map[string]*callbackQuery{}, files: map[string]file{}, calls: map[string]int{},
+		commands: map[string][]map[string]string{}, menus: map[int64]MenuButton{},
+		webhookClient: webhookClient(), refusals: map[string]*refusal{},
 		delay: map[string]time.Duration{}, subscribers: map[int64]chan Event{}, chatLocks: map[int64]*sync.Mutex{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -122,7 +187,7 @@ func webhookClient() *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: t}
 }
 
-// URL is what TELEGRAM_API_URL should be set to.
+// APIURL is what TELEGRAM_API_URL should be set to.
 func (s *Server) APIURL() string { return s.Server.URL }
 
 func (s *Server) notify() {
@@ -143,14 +208,30 @@ func reply(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(apiResult{OK: true, Result: v})
 }
 
-func fail(w http.ResponseWriter, code int, desc string) {
+// refuse answers as Telegram does when it refuses a request, and keeps the
+// refusal for Refused.
+func (s *Server) refuse(w http.ResponseWriter, method string, code int, desc string) {
+	s.mu.Lock()
+	s.refused = append(s.refused, method+": "+desc)
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(apiResult{OK: false, ErrorCode: code, Description: desc})
 }
 
+func (s *Server) tooManyRequests(w http.ResponseWriter, method string, after int) {
+	s.mu.Lock()
+	s.refused = append(s.refused, method+": 429")
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(apiResult{OK: false, ErrorCode: 429, Description: fmt.Sprintf("Too Many Requests: retry after %d", after),
+		Parameters: map[string]int{"retry_after": after}})
+}
+
 // params reads a request's parameters: multipart, urlencoded or JSON. File
-// parts are returned separately.
+// parts are returned separately. JSON values stay raw JSON but for strings,
+// which are unquoted: the handlers parse numbers and objects themselves.
 func params(r *http.Request) (map[string]string, map[string][]byte, error) {
 	out, files := map[string]string{}, map[string][]byte{}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -181,8 +262,6 @@ func params(r *http.Request) (map[string]string, map[string][]byte, error) {
 			out[k+"#name"] = fhs[0].Filename
 		}
 	case "application/json":
-		// Values stay raw JSON but for strings, which are unquoted: the
-		// handlers parse numbers and keyboards themselves.
 		var m map[string]json.RawMessage
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil && err != io.EOF {
 			return nil, nil, err
@@ -209,24 +288,24 @@ func params(r *http.Request) (map[string]string, map[string][]byte, error) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+s.Token+"/"); ok {
 		s.mu.Lock()
-		b, found := s.files[rest]
+		f, found := s.files[rest]
 		s.mu.Unlock()
 		if !found {
 			http.NotFound(w, r)
 			return
 		}
-		_, _ = w.Write(b)
+		_, _ = w.Write(f.content)
 		return
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || token != s.Token {
-		fail(w, http.StatusUnauthorized, "Unauthorized")
+		s.refuse(w, method, http.StatusUnauthorized, ErrUnauthorized)
 		return
 	}
 	p, files, err := params(r)
 	if err != nil {
-		fail(w, http.StatusBadRequest, "Bad Request: "+err.Error())
+		s.refuse(w, method, http.StatusBadRequest, "Bad Request: "+err.Error())
 		return
 	}
 	s.mu.Lock()
@@ -241,10 +320,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 	}
-	if n := s.failNext[method]; n > 0 {
-		s.failNext[method] = n - 1
+	if f := s.refusals[method]; f != nil && f.n > 0 {
+		f.n--
 		s.mu.Unlock()
-		fail(w, http.StatusInternalServerError, "Internal Server Error")
+		if f.code == http.StatusTooManyRequests {
+			s.tooManyRequests(w, method, f.retryAfter)
+			return
+		}
+		s.refuse(w, method, f.code, f.desc)
 		return
 	}
 	s.mu.Unlock()
@@ -254,119 +337,253 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		s.getUpdates(w, r, p)
 	case "setWebhook":
+		s.setWebhook(w, p)
+	case "deleteWebhook":
 		s.mu.Lock()
-		s.webhookURL, s.webhookSecret = p["url"], p["secret_token"]
+		s.webhookURL, s.webhookSecret = "", ""
+		if p["drop_pending_updates"] == "true" {
+			s.pending, s.pendingIDs = nil, nil
+		}
+		s.notify()
 		s.mu.Unlock()
 		reply(w, true)
-	case "deleteWebhook":
+	case "getWebhookInfo":
+		reply(w, s.WebhookInfo())
+	case "setMyCommands", "getMyCommands", "deleteMyCommands":
+		s.myCommands(w, method, p)
+	case "setChatMenuButton", "getChatMenuButton":
+		s.menuButton(w, method, p)
+	case "sendMessage":
+		s.sendMessage(w, method, p, nil)
+	case "sendDocument":
+		name := p["document#name"]
+		if files["document"] == nil {
+			s.refuse(w, method, http.StatusBadRequest, ErrNoDocument)
+			return
+		}
+		s.sendMessage(w, method, p, &Document{Name: name, Content: files["document"]})
+	case "editMessageText", "editMessageReplyMarkup":
+		s.editMessage(w, method, p)
+	case "answerCallbackQuery":
+		s.answerCallback(w, method, p)
+	case "getFile":
+		s.mu.Lock()
+		f, found := s.files[p["file_id"]]
+		s.mu.Unlock()
+		switch {
+		case !found:
+			s.refuse(w, method, http.StatusBadRequest, ErrInvalidFileID)
+		case f.size > MaxDownload:
+			s.refuse(w, method, http.StatusBadRequest, ErrFileTooBig)
+		default:
+			reply(w, map[string]any{"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": f.size, "file_path": p["file_id"]})
+		}
+	default:
+		s.refuse(w, method, http.StatusNotFound, ErrMethodNotFound)
+	}
+}
+
+// scopeKey names a BotCommandScope: default, all_private_chats, chat:ID …
+func scopeKey(raw string) (key string, chat int64, err error) {
+	if raw == "" || raw == "null" {
+		return "default", 0, nil
+	}
+	var sc struct {
+		Type   string          `json:"type"`
+		ChatID json.RawMessage `json:"chat_id"`
+	}
+	if err := json.Unmarshal([]byte(raw), &sc); err != nil {
+		return "", 0, fmt.Errorf("can't parse BotCommandScope JSON object")
+	}
+	switch sc.Type {
+	case "default", "all_private_chats", "all_group_chats", "all_chat_administrators":
+		return sc.Type, 0, nil
+	case "chat", "chat_administrators":
+		id, err := strconv.ParseInt(strings.Trim(string(sc.ChatID), `"`), 10, 64)
+		if err != nil {
+			return "", 0, fmt.Errorf("chat not found")
+		}
+		return sc.Type + ":" + strconv.FormatInt(id, 10), id, nil
+	}
+	return "", 0, fmt.Errorf("unsupported bot command scope type specified")
+}
+
+func (s *Server) myCommands(w http.ResponseWriter, method string, p map[string]string) {
+	key, chatID, err := scopeKey(p["scope"])
+	if err != nil {
+		s.refuse(w, method, http.StatusBadRequest, "Bad Request: "+err.Error())
+		return
+	}
+	s.mu.Lock()
+	if chatID != 0 && s.chats[chatID] == nil {
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrChatNotFound)
+		return
+	}
+	s.mu.Unlock()
+	switch method {
+	case "getMyCommands":
+		s.mu.Lock()
+		cmds := s.commands[key]
+		s.mu.Unlock()
+		if cmds == nil {
+			cmds = []map[string]string{}
+		}
+		reply(w, cmds)
+		return
+	case "deleteMyCommands":
+		s.mu.Lock()
+		delete(s.commands, key)
+		s.notify()
+		s.mu.Unlock()
+		reply(w, true)
+		return
+	}
+	cmds, bad := checkCommands(p["commands"])
+	if bad != "" {
+		s.refuse(w, method, http.StatusBadRequest, bad)
+		return
+	}
+	s.mu.Lock()
+	s.commands[key] = cmds
+	s.notify()
+	s.mu.Unlock()
+	reply(w, true)
+}
+
+func (s *Server) menuButton(w http.ResponseWriter, method string, p map[string]string) {
+	var chatID int64
+	if v := p["chat_id"]; v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		s.mu.Lock()
+		known := err == nil && s.chats[id] != nil
+		s.mu.Unlock()
+		if !known {
+			s.refuse(w, method, http.StatusBadRequest, ErrChatNotFound)
+			return
+		}
+		chatID = id
+	}
+	if method == "getChatMenuButton" {
+		s.mu.Lock()
+		m, ok := s.menus[chatID]
+		s.mu.Unlock()
+		if !ok {
+			m = MenuButton{Type: "commands"}
+		}
+		out := map[string]any{"type": m.Type}
+		if m.Type == "web_app" {
+			out["text"], out["web_app"] = m.Text, map[string]string{"url": m.WebApp}
+		}
+		reply(w, out)
+		return
+	}
+	var mb struct {
+		Type   string `json:"type"`
+		Text   string `json:"text"`
+		WebApp *struct {
+			URL string `json:"url"`
+		} `json:"web_app"`
+	}
+	if raw := p["menu_button"]; raw != "" {
+		if err := json.Unmarshal([]byte(raw), &mb); err != nil {
+			s.refuse(w, method, http.StatusBadRequest, "Bad Request: can't parse menu button JSON object")
+			return
+		}
+	} else {
+		mb.Type = "default"
+	}
+	m := MenuButton{Type: mb.Type, Text: mb.Text}
+	switch mb.Type {
+	case "default", "commands":
+	case "web_app":
+		if strings.TrimSpace(mb.Text) == "" {
+			s.refuse(w, method, http.StatusBadRequest, "Bad Request: text must be non-empty")
+			return
+		}
+		if mb.WebApp == nil || !strings.HasPrefix(mb.WebApp.URL, "https://") {
+			s.refuse(w, method, http.StatusBadRequest, ErrMenuWebAppURL)
+			return
+		}
+		m.WebApp = mb.WebApp.URL
+	default:
+		s.refuse(w, method, http.StatusBadRequest, "Bad Request: unsupported menu button type")
+		return
+	}
+	s.mu.Lock()
+	s.menus[chatID] = m
+	s.notify()
+	s.mu.Unlock()
+	reply(w, true)
+}
+
+func (s *Server) setWebhook(w http.ResponseWriter, p map[string]string) {
+	raw := p["url"]
+	if raw == "" {
 		s.mu.Lock()
 		s.webhookURL, s.webhookSecret = "", ""
 		s.mu.Unlock()
 		reply(w, true)
-	case "setMyCommands":
-		var cmds []map[string]string
-		if err := json.Unmarshal([]byte(p["commands"]), &cmds); err != nil {
-			fail(w, http.StatusBadRequest, "Bad Request: can't parse commands")
-			return
-		}
-		s.mu.Lock()
-		s.commands = cmds
-		s.mu.Unlock()
-		reply(w, true)
-	case "sendMessage":
-		s.sendMessage(w, p, nil)
-	case "sendDocument":
-		doc := &Document{Name: p["document#name"], Content: files["document"]}
-		s.sendMessage(w, p, doc)
-	case "editMessageText", "editMessageReplyMarkup":
-		s.editMessage(w, method, p)
-	case "answerCallbackQuery":
-		s.mu.Lock()
-		s.answers[p["callback_query_id"]] = CallbackAnswer{ID: p["callback_query_id"], Text: p["text"]}
-		s.notify()
-		s.mu.Unlock()
-		reply(w, true)
-	case "getFile":
-		s.mu.Lock()
-		b, found := s.files[p["file_id"]]
-		s.mu.Unlock()
-		if !found {
-			fail(w, http.StatusBadRequest, "Bad Request: invalid file_id")
-			return
-		}
-		reply(w, map[string]any{"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": len(b), "file_path": p["file_id"]})
-	default:
-		fail(w, http.StatusNotFound, "Not Found: method "+method)
+		return
 	}
+	u, err := url.Parse(raw)
+	s.mu.Lock()
+	insecure := s.webhookHTTP
+	s.mu.Unlock()
+	if err != nil || (u.Scheme != "https" && !(insecure && u.Scheme == "http")) {
+		s.refuse(w, "setWebhook", http.StatusBadRequest, ErrWebhookNotHTTPS)
+		return
+	}
+	if port := u.Port(); !insecure && port != "" && port != "443" && port != "80" && port != "88" && port != "8443" {
+		s.refuse(w, "setWebhook", http.StatusBadRequest, ErrWebhookPort)
+		return
+	}
+	if sec, ok := p["secret_token"]; ok && !secretRe.MatchString(sec) {
+		s.refuse(w, "setWebhook", http.StatusBadRequest, ErrSecretToken)
+		return
+	}
+	if mc := p["max_connections"]; mc != "" {
+		if n, err := strconv.Atoi(mc); err != nil || n < 1 || n > 100 {
+			s.refuse(w, "setWebhook", http.StatusBadRequest, "Bad Request: max_connections must be between 1 and 100")
+			return
+		}
+	}
+	s.mu.Lock()
+	s.webhookURL, s.webhookSecret = raw, p["secret_token"]
+	s.notify()
+	s.mu.Unlock()
+	reply(w, true)
 }
 
-func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string]string) {
-	offset, _ := strconv.ParseInt(p["offset"], 10, 64)
-	limit, _ := strconv.Atoi(p["limit"])
-	if limit <= 0 || limit > 100 {
-		limit = 100
-	}
-	timeout, _ := strconv.Atoi(p["timeout"])
-	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
-	for {
-		s.mu.Lock()
-		if s.webhookURL != "" {
-			s.mu.Unlock()
-			fail(w, http.StatusConflict, "Conflict: can't use getUpdates method while webhook is active")
-			return
-		}
-		// An offset confirms every update before it.
-		for len(s.pendingIDs) > 0 && offset > 0 && s.pendingIDs[0] < offset {
-			s.pendingIDs, s.pending = s.pendingIDs[1:], s.pending[1:]
-		}
-		if n := min(len(s.pending), limit); n > 0 {
-			out := append([]json.RawMessage(nil), s.pending[:n]...)
-			s.mu.Unlock()
-			reply(w, out)
-			return
-		}
-		wait := s.changed
-		s.mu.Unlock()
-		left := time.Until(deadline)
-		if left <= 0 {
-			reply(w, []json.RawMessage{})
-			return
-		}
-		select {
-		case <-wait:
-		case <-time.After(left):
-		case <-r.Context().Done():
-			return
-		}
-	}
+// AllowHTTPWebhook lets setWebhook take a plain-HTTP URL on any port. Only
+// for tests whose bot listens on loopback: Telegram itself requires HTTPS
+// on port 443, 80, 88 or 8443.
+func (s *Server) AllowHTTPWebhook() {
+	s.mu.Lock()
+	s.webhookHTTP = true
+	s.mu.Unlock()
 }
 
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
+// WebhookInfo is what getWebhookInfo says now.
+func (s *Server) WebhookInfo() WebhookInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	info := WebhookInfo{URL: s.webhookURL, PendingUpdateCount: len(s.pending), LastErrorMessage: s.webhookErr}
+	if !s.webhookErrAt.IsZero() {
+		info.LastErrorDate = s.webhookErrAt.Unix()
 	}
-	return n
+	if s.webhookURL != "" {
+		info.MaxConnections = 40
+	}
+	return info
 }
 
-func parseKeyboard(raw string) ([][]Button, error) {
-	if raw == "" {
-		return nil, nil
-	}
-	var kb struct {
-		InlineKeyboard [][]Button `json:"inline_keyboard"`
-	}
-	if err := json.Unmarshal([]byte(raw), &kb); err != nil {
-		return nil, err
-	}
-	for _, row := range kb.InlineKeyboard {
-		for _, b := range row {
-			if len(b.CallbackData) > 64 || (b.CallbackData == "" && b.URL == "") {
-				return nil, fmt.Errorf("BUTTON_DATA_INVALID")
-			}
-		}
-	}
-	return kb.InlineKeyboard, nil
+// SetWebhookError makes getWebhookInfo report a delivery error, as
+// Telegram does after failing to reach the bot.
+func (s *Server) SetWebhookError(msg string) {
+	s.mu.Lock()
+	s.webhookErr, s.webhookErrAt = msg, time.Now()
+	s.mu.Unlock()
 }
 
 // EnforceLimits makes sendMessage answer 429 (retry_after 1) past perSecond
@@ -418,81 +635,146 @@ func (s *Server) limited(chat int64) bool {
 	return false
 }
 
-func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string, doc *Document) {
-	chat, err := strconv.ParseInt(p["chat_id"], 10, 64)
+// chatOf resolves chat_id to a chat the bot can write to; s.mu is held.
+func (s *Server) chatOf(raw string) *chat {
+	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
-		fail(w, http.StatusBadRequest, "Bad Request: chat not found")
-		return
+		return nil
 	}
-	text := p["text"]
+	return s.chats[id]
+}
+
+func (s *Server) sendMessage(w http.ResponseWriter, method string, p map[string]string, doc *Document) {
+	limit, text := MaxText, p["text"]
 	if doc != nil {
-		text = p["caption"]
-	} else if strings.TrimSpace(text) == "" {
-		fail(w, http.StatusBadRequest, "Bad Request: message text is empty")
-		return
+		limit, text = MaxCaption, p["caption"]
 	}
-	if utf16Len(text) > 4096 {
-		fail(w, http.StatusBadRequest, "Bad Request: message is too long")
-		return
+	shown := text
+	if doc == nil || text != "" {
+		var bad string
+		if shown, bad = checkText(text, p["parse_mode"], limit); bad != "" {
+			s.refuse(w, method, http.StatusBadRequest, bad)
+			return
+		}
 	}
-	kb, err := parseKeyboard(p["reply_markup"])
-	if err != nil {
-		fail(w, http.StatusBadRequest, "Bad Request: "+err.Error())
+	kb, bad := checkKeyboard(p["reply_markup"])
+	if bad != "" {
+		s.refuse(w, method, http.StatusBadRequest, bad)
 		return
 	}
 	s.mu.Lock()
+	c := s.chatOf(p["chat_id"])
+	switch {
+	case c == nil:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrChatNotFound)
+		return
+	case c.blocked:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusForbidden, ErrBlocked)
+		return
+	case s.limited(c.id):
+		s.mu.Unlock()
+		s.tooManyRequests(w, method, 1)
+		return
+	}
 	defer s.mu.Unlock()
-	if s.blocked[chat] {
-		fail(w, http.StatusForbidden, "Forbidden: bot was blocked by the user")
-		return
-	}
-	if s.limited(chat) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusTooManyRequests)
-		_ = json.NewEncoder(w).Encode(apiResult{OK: false, ErrorCode: 429, Description: "Too Many Requests: retry after 1", Parameters: map[string]int{"retry_after": 1}})
-		return
-	}
-	s.nextMessage[chat]++
-	m := &Message{ID: s.nextMessage[chat], ChatID: chat, Text: text, Buttons: kb, Document: doc}
-	if s.messages[chat] == nil {
-		s.messages[chat] = map[int]*Message{}
-	}
-	s.messages[chat][m.ID] = m
-	s.record(chat, Event{MessageID: m.ID, Text: text, Buttons: kb, Document: doc})
-	reply(w, map[string]any{"message_id": m.ID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": text})
+	m := c.add(shown, kb, doc, true)
+	s.record(c.id, Event{MessageID: m.ID, Text: shown, Buttons: kb, Document: doc})
+	reply(w, map[string]any{"message_id": m.ID, "date": time.Now().Unix(), "chat": map[string]any{"id": c.id, "type": c.typ}, "text": shown})
+}
+
+// add puts a message in the chat with the chat's next id (user and bot
+// messages share one sequence, as in Telegram).
+func (c *chat) add(text string, kb [][]Button, doc *Document, fromBot bool) *Message {
+	c.nextMsg++
+	m := &Message{ID: c.nextMsg, ChatID: c.id, Text: text, Buttons: kb, Document: doc, FromBot: fromBot}
+	c.messages[m.ID] = m
+	return m
 }
 
 func (s *Server) editMessage(w http.ResponseWriter, method string, p map[string]string) {
-	chat, _ := strconv.ParseInt(p["chat_id"], 10, 64)
-	id, _ := strconv.Atoi(p["message_id"])
-	kb, err := parseKeyboard(p["reply_markup"])
-	if err != nil {
-		fail(w, http.StatusBadRequest, "Bad Request: "+err.Error())
+	kb, bad := checkKeyboard(p["reply_markup"])
+	if bad != "" {
+		s.refuse(w, method, http.StatusBadRequest, bad)
 		return
 	}
+	shown := ""
+	if method == "editMessageText" {
+		if shown, bad = checkText(p["text"], p["parse_mode"], MaxText); bad != "" {
+			s.refuse(w, method, http.StatusBadRequest, bad)
+			return
+		}
+	}
+	id, _ := strconv.Atoi(p["message_id"])
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.messages[chat][id]
-	if m == nil {
-		fail(w, http.StatusBadRequest, "Bad Request: message to edit not found")
+	c := s.chatOf(p["chat_id"])
+	var m *Message
+	if c != nil {
+		m = c.messages[id]
+	}
+	switch {
+	case c == nil:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrChatNotFound)
+		return
+	case c.blocked:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusForbidden, ErrBlocked)
+		return
+	case m == nil:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrEditNotFound)
+		return
+	case !m.FromBot:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrCantEdit)
 		return
 	}
 	text := m.Text
 	if method == "editMessageText" {
-		text = p["text"]
-		if utf16Len(text) > 4096 {
-			fail(w, http.StatusBadRequest, "Bad Request: message is too long")
-			return
-		}
+		text = shown
 	}
 	if text == m.Text && keyboardsEqual(kb, m.Buttons) {
-		fail(w, http.StatusBadRequest, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrNotModified)
 		return
 	}
+	defer s.mu.Unlock()
 	m.Text, m.Buttons = text, kb
 	m.Edits++
-	s.record(chat, Event{MessageID: m.ID, Text: text, Buttons: kb, Edit: true})
-	reply(w, map[string]any{"message_id": m.ID, "chat": map[string]any{"id": chat, "type": "private"}, "text": text})
+	s.record(c.id, Event{MessageID: m.ID, Text: text, Buttons: kb, Edit: true})
+	reply(w, map[string]any{"message_id": m.ID, "chat": map[string]any{"id": c.id, "type": c.typ}, "text": text})
+}
+
+func (s *Server) answerCallback(w http.ResponseWriter, method string, p map[string]string) {
+	id, text := p["callback_query_id"], p["text"]
+	if len([]rune(text)) > MaxCallbackAnswer {
+		s.refuse(w, method, http.StatusBadRequest, ErrCallbackTextLong)
+		return
+	}
+	s.mu.Lock()
+	q := s.queries[id]
+	if q == nil || q.answered || time.Since(q.at) > CallbackTimeout {
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrQueryTooOld)
+		return
+	}
+	q.answered = true
+	s.answers[id] = CallbackAnswer{ID: id, Text: text}
+	s.notify()
+	s.mu.Unlock()
+	reply(w, true)
+}
+
+// AgeCallback makes a callback query d older, as if the bot had taken that
+// long to answer it.
+func (s *Server) AgeCallback(id string, d time.Duration) {
+	s.mu.Lock()
+	if q := s.queries[id]; q != nil {
+		q.at = q.at.Add(-d)
+	}
+	s.mu.Unlock()
 }
 
 // record keeps an event and tells whoever waits for it; s.mu is held.
@@ -518,139 +800,28 @@ func (s *Server) Subscribe(chat int64) <-chan Event {
 	return ch
 }
 
-// AutoDeliver makes Enqueue post updates to the webhook once one is set, as
-// Telegram does: one chat's updates one after another, chats in parallel,
-// retrying until the bot answers 200.
-func (s *Server) AutoDeliver(on bool) {
-	s.mu.Lock()
-	s.autoDeliver = on
-	s.mu.Unlock()
-}
-
-func (s *Server) deliver(url, secret string, chat int64, raw json.RawMessage) {
-	s.mu.Lock()
-	l := s.chatLocks[chat]
-	if l == nil {
-		l = &sync.Mutex{}
-		s.chatLocks[chat] = l
-	}
-	s.mu.Unlock()
-	l.Lock()
-	defer l.Unlock()
-	for attempt := 0; attempt < 20; attempt++ {
-		code, err := s.PostWebhook(context.Background(), url, secret, raw)
-		if err == nil && code == http.StatusOK {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func keyboardsEqual(a, b [][]Button) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
 }
 
-// Push gives an update (a JSON object without update_id) its id and queues
-// it, in one step, as Telegram does: ids increase in the order updates are
-// queued. It returns the update as sent, for redelivery tests.
-func (s *Server) Push(update map[string]any) json.RawMessage {
+// OpenChat makes a private chat with a user who opened the bot (only such
+// users can be written to: anyone else is "chat not found").
+func (s *Server) OpenChat(user int64) {
 	s.mu.Lock()
-	s.nextUpdate++
-	update["update_id"] = s.nextUpdate
-	raw, _ := json.Marshal(update)
-	if !(s.autoDeliver && s.webhookURL != "") {
-		s.pending = append(s.pending, raw)
-		s.pendingIDs = append(s.pendingIDs, s.nextUpdate)
-		s.notify()
-		s.mu.Unlock()
-		return raw
-	}
-	s.mu.Unlock()
-	s.Enqueue(raw)
-	return raw
-}
-
-// Enqueue queues an update built by Update for getUpdates (or posts it to
-// the webhook, with AutoDeliver). Updates built and queued from several
-// goroutines may be queued out of id order; use Push for those.
-func (s *Server) Enqueue(raw json.RawMessage) {
-	var head struct {
-		ID      int64 `json:"update_id"`
-		Message *struct {
-			Chat struct {
-				ID int64 `json:"id"`
-			} `json:"chat"`
-		} `json:"message"`
-		Callback *struct {
-			From struct {
-				ID int64 `json:"id"`
-			} `json:"from"`
-		} `json:"callback_query"`
-	}
-	_ = json.Unmarshal(raw, &head)
-	s.mu.Lock()
-	if s.autoDeliver && s.webhookURL != "" {
-		url, secret := s.webhookURL, s.webhookSecret
-		s.mu.Unlock()
-		chat := int64(0)
-		if head.Message != nil {
-			chat = head.Message.Chat.ID
-		} else if head.Callback != nil {
-			chat = head.Callback.From.ID
-		}
-		go s.deliver(url, secret, chat, raw)
-		return
-	}
-	s.pending = append(s.pending, raw)
-	s.pendingIDs = append(s.pendingIDs, head.ID)
-	s.notify()
+	s.openChat(user, "private")
 	s.mu.Unlock()
 }
 
-// Redeliver queues an already delivered update again, as Telegram does when
-// it is not sure the bot got it.
-func (s *Server) Redeliver(raw json.RawMessage) {
-	var head struct {
-		ID int64 `json:"update_id"`
+// openChat finds or makes a chat; s.mu is held.
+func (s *Server) openChat(id int64, typ string) *chat {
+	c := s.chats[id]
+	if c == nil {
+		c = &chat{id: id, typ: typ, messages: map[int]*Message{}}
+		s.chats[id] = c
 	}
-	_ = json.Unmarshal(raw, &head)
-	s.mu.Lock()
-	s.pending = append([]json.RawMessage{raw}, s.pending...)
-	s.pendingIDs = append([]int64{head.ID}, s.pendingIDs...)
-	s.notify()
-	s.mu.Unlock()
-}
-
-// Update builds the JSON of an update as Push would send it, without queueing it.
-func (s *Server) Update(update map[string]any) json.RawMessage {
-	s.mu.Lock()
-	s.nextUpdate++
-	update["update_id"] = s.nextUpdate
-	s.mu.Unlock()
-	raw, _ := json.Marshal(update)
-	return raw
-}
-
-// PostWebhook posts an update to url with the secret header, as Telegram
-// does, and returns the HTTP status.
-func (s *Server) PostWebhook(ctx context.Context, url, secret string, raw json.RawMessage) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if secret != "" {
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
-	}
-	resp, err := s.webhookClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	return c
 }
 
 // Webhook returns the URL and secret the bot set.
@@ -660,11 +831,25 @@ func (s *Server) Webhook() (string, string) {
 	return s.webhookURL, s.webhookSecret
 }
 
-// Commands returns what setMyCommands set.
+// Commands returns what setMyCommands set for the default scope.
 func (s *Server) Commands() []map[string]string {
+	return s.CommandsFor("default")
+}
+
+// CommandsFor returns the commands of a scope: "default",
+// "all_private_chats", "chat:ID" …; nil when none were set.
+func (s *Server) CommandsFor(scope string) []map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]map[string]string(nil), s.commands...)
+	return append([]map[string]string(nil), s.commands[scope]...)
+}
+
+// Menu returns the menu button set for a chat (0: the default one).
+func (s *Server) Menu(chat int64) (MenuButton, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.menus[chat]
+	return m, ok
 }
 
 // Calls counts the calls of a method.
@@ -674,10 +859,23 @@ func (s *Server) Calls(method string) int {
 	return s.calls[method]
 }
 
+// Refused lists every refusal so far ("method: description").
+func (s *Server) Refused() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.refused...)
+}
+
 // FailNext makes the next n calls of method answer 500.
 func (s *Server) FailNext(method string, n int) {
+	s.RefuseNext(method, n, http.StatusInternalServerError, "Internal Server Error")
+}
+
+// RefuseNext makes the next n calls of method answer code with the
+// description, as Telegram words it (429 carries retry_after 1).
+func (s *Server) RefuseNext(method string, n, code int, description string) {
 	s.mu.Lock()
-	s.failNext[method] = n
+	s.refusals[method] = &refusal{n: n, code: code, desc: description, retryAfter: 1}
 	s.mu.Unlock()
 }
 
@@ -690,18 +888,24 @@ func (s *Server) Delay(method string, d time.Duration) {
 }
 
 // Block makes the chat's user block the bot: sends to it get 403.
-func (s *Server) Block(chat int64) {
+func (s *Server) Block(chatID int64) {
 	s.mu.Lock()
-	s.blocked[chat] = true
+	s.openChat(chatID, "private").blocked = true
 	s.mu.Unlock()
 }
 
 // AddFile stores content as a Telegram file and returns its file_id.
 func (s *Server) AddFile(content []byte) string {
+	return s.AddFileSized(content, int64(len(content)))
+}
+
+// AddFileSized stores a file whose size Telegram reports as size (a file
+// too big to keep in a test's memory).
+func (s *Server) AddFileSized(content []byte, size int64) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := fmt.Sprintf("file%d", len(s.files)+1)
-	s.files[id] = content
+	s.files[id] = file{content: content, size: size}
 	return id
 }
 
@@ -724,12 +928,14 @@ func (s *Server) EventCount(chat int64) int {
 }
 
 // Message returns a message as it stands now.
-func (s *Server) Message(chat int64, id int) *Message {
+func (s *Server) Message(chatID int64, id int) *Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if m := s.messages[chat][id]; m != nil {
-		c := *m
-		return &c
+	if c := s.chats[chatID]; c != nil {
+		if m := c.messages[id]; m != nil {
+			cp := *m
+			return &cp
+		}
 	}
 	return nil
 }
@@ -761,6 +967,18 @@ func (s *Server) WaitFor(timeout time.Duration, cond func() bool) bool {
 		case <-time.After(min(left, 50*time.Millisecond)):
 		}
 	}
+}
+
+// Chats lists the ids of the chats the fake knows, in order.
+func (s *Server) Chats() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]int64, 0, len(s.chats))
+	for id := range s.chats {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 // Close shuts the server down without waiting for long polls to time out.

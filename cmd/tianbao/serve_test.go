@@ -157,3 +157,71 @@ func TestRemindCommand(t *testing.T) {
 		t.Errorf("overdue: %s", out)
 	}
 }
+
+// TestServeLongestIDs: a campaign whose ids are all at the checker's
+// longest, served by `tianbao serve` through the strict fake Bot API
+// (which refuses callback data over 64 bytes, as Telegram does): a county
+// fills every kind of section, opens each change button of the review and
+// submits; the city approves from its notification.
+func TestServeLongestIDs(t *testing.T) {
+	const token = "42:long-ids"
+	fake := telegramtest.NewServer(token)
+	defer fake.Close()
+	url := storetest.URL(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	src, err := campaigns.ReadFile("testdata/longids.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, _, err := campaigns.Install(ctx, db, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite := func(unit string, role dialogs.Role) string {
+		tok, err := db.CreateInvite(ctx, store.Invite{Campaign: camp.ID, Unit: unit, Role: role, ExpiresAt: time.Now().Add(time.Hour)}, 0, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	serveProcess(t, []string{"DATABASE_URL=" + url, "TELEGRAM_BOT_TOKEN=" + token, "TELEGRAM_API_URL=" + fake.URL,
+		"LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=warn", "REMINDERS=off"})
+	city := fake.Phone(t, 9501, "杭州审核")
+	city.Timeout = 20 * time.Second
+	city.Say("/start " + invite("330100", dialogs.Reviewer)).Expect("欢迎")
+	p := fake.Phone(t, 9502, "张三")
+	p.Timeout = 20 * time.Second
+	p.Say("/start " + invite("330106", dialogs.Filler)).Expect("欢迎")
+	p.Press("附表").Expect("名称（第 1/3 项）")
+	p.Say("西湖").Expect("类型")
+	p.Press("乙类").Expect("备注")
+	p.Press("跳过").Expect("清单")
+	p.Press("➕ 添加项").Expect("项目名称")
+	p.Say("一号").Expect("数量")
+	p.Say("3").Expect("已保存第 1 个项")
+	p.Press("本部分填完了").Expect("2020年")
+	p.Say("5").Expect("2021年")
+	p.Say("6").Expect("请核对已填内容", "全部填写完毕")
+	for _, label := range []string{"改：名称", "改：类型", "改：备注"} {
+		p.Press(label)
+		p.Say("/back")
+		p.Expect("请核对已填内容")
+	}
+	p.Press("改：2020年").Expect("目标").Say("7").Expect("请核对已填内容")
+	p.Press("清单（1 个项）").Expect("已填 1 个项")
+	p.Press("1. 一号").Expect("第 1 个项：")
+	p.Press("改：数量").Expect("数量（第 2/2 项）")
+	p.Say("4").Expect("第 1 个项：")
+	p.Press("返回列表").Expect("已填 1 个项")
+	p.Press("返回核对页").Expect("请核对已填内容")
+	p.Press("✅ 提交").Expect("已提交《附表 长标识表》（第 1 版）")
+	city.Expect("【待审核】西湖区 提交了").Press("✅ 通过").Expect("✅ 已通过：西湖区")
+	for _, r := range fake.Refused() {
+		t.Errorf("Telegram would have refused: %s", r)
+	}
+}
