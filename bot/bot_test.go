@@ -384,7 +384,7 @@ func TestDocumentUpload(t *testing.T) {
 	h.start("")
 	p := h.member(7001, "张三", "330106")
 	p.Press("附件4").Expect("正式规划文本（第 1/1 项）")
-	p.Upload("规划.pdf", "application/pdf", []byte("just some text, not a pdf")).Expect("文件类型不符：「规划.pdf」看起来是 未知类型 文件")
+	p.Upload("规划.pdf", "application/pdf", []byte("just some text, not a pdf")).Expect("文件类型不符：「规划.pdf」的类型无法识别")
 	p.Photo([]byte("\xff\xd8\xff\xe0 a photo")).Expect("文件类型不符：「照片.jpg」看起来是 jpg 文件")
 	p.Upload("西湖区小微企业园五年规划.docx", "application/octet-stream", docx(t)).Expect("✔ 正式规划文本：西湖区小微企业园五年规划.docx", "2018年（基期）")
 	var name, kind string
@@ -393,6 +393,43 @@ func TestDocumentUpload(t *testing.T) {
 	}
 	if name != "西湖区小微企业园五年规划.docx" || kind != "docx" {
 		t.Errorf("stored file %q (%s)", name, kind)
+	}
+	// A PDF that calls itself a .docx is stored as what it is; a name with
+	// NUL and a right-to-left override is stored cleaned (D2, D16).
+	p.Say("/back").Expect("正式规划文本（第 1/1 项）")
+	p.Upload("规划\x00\u202efdp.docx", "application/pdf", []byte("%PDF-1.7 plan")).Expect("✔ 正式规划文本：规划fdp.pdf")
+	if err := h.db.QueryRowContext(context.Background(), `SELECT name, kind FROM files WHERE unit_code = '330106' ORDER BY id DESC LIMIT 1`).Scan(&name, &kind); err != nil {
+		t.Fatal(err)
+	}
+	if name != "规划fdp.pdf" || kind != "pdf" {
+		t.Errorf("stored file %q (%s)", name, kind)
+	}
+	for _, e := range h.fake.Events(7001, 0) {
+		if strings.Contains(e.Text, "抱歉") {
+			t.Errorf("apology: %q", e.Text)
+		}
+	}
+}
+
+// TestNULAndInvisibleText: a NUL in a typed answer or in a Telegram name
+// never reaches PostgreSQL (which refuses it): the answer is stored
+// cleaned, the name too, and nobody gets an apology; a text of invisible
+// characters only is refused as empty (D2, D5).
+func TestNULAndInvisibleText(t *testing.T) {
+	h := newHarness(t)
+	h.start("")
+	p := h.fake.Phone(t, 7011, "张\x00三")
+	p.Say("/start "+h.invite("330106", dialogs.Filler)).Expect("欢迎！您已登记为西湖区的填报人。")
+	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = 7011 AND display_name = '张三'`); n != 1 {
+		t.Errorf("the contact with a NUL in its name was not registered as 张三")
+	}
+	p.Press("附件1").Expect("机构名称")
+	p.Say("\u200b\u200b\u200b\u200b").Expect("「机构名称」不能为空")
+	p.Say("西湖区\x00联席会议").Expect("✔ 机构名称：西湖区联席会议")
+	for _, e := range h.fake.Events(7011, 0) {
+		if strings.Contains(e.Text, "抱歉") {
+			t.Errorf("apology: %q", e.Text)
+		}
 	}
 }
 

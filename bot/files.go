@@ -65,6 +65,7 @@ func (b *Bot) receiveFile(ctx context.Context, c *store.TelegramContact, m *mode
 	if len(kinds) > 0 {
 		kind = kinds[0]
 	}
+	name = dialogs.FileName(name, kinds)
 	ref, err := b.db.SaveFile(ctx, c.Campaign, c.Unit, name, kind, content, c.ID)
 	if err != nil {
 		return nil, "", err

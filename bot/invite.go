@@ -12,6 +12,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"tianbao/dialogs"
+	"tianbao/dialogs/parse"
 	"tianbao/reports"
 	"tianbao/store"
 )
@@ -31,7 +32,8 @@ func InviteLink(username, token string) string {
 // redeem handles /start TOKEN: it returns the welcome line to show before
 // the start screen, or "" after telling the person why it did not work.
 func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (string, error) {
-	name := strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
+	// Telegram names may hold anything, NUL included: shown and stored cleaned.
+	name := parse.Clean(m.From.FirstName + " " + m.From.LastName)
 	r, err := b.db.RedeemInvite(ctx, token, m.From.ID, m.Chat.ID, name, b.cfg.Now())
 	id, inv := r.ContactID, r.Invite
 	var tell string

@@ -30,7 +30,11 @@ func Validate(f *Field, text string) (string, string) {
 		if f.Type == Integer {
 			places = 0
 		}
-		v, err := parse.Quantity(text, f.Unit, places)
+		quantity := parse.Quantity
+		if f.Min == nil || *f.Min < 0 {
+			quantity = parse.SignedQuantity // 结余, 增减: negative where the field allows it
+		}
+		v, err := quantity(text, f.Unit, places)
 		if err != nil {
 			return "", parseMessage(f, err)
 		}

@@ -406,7 +406,12 @@ type Failure struct {
 	Row         string
 	Message     string
 	Fingerprint string
+	Broken      error // the rule could not be evaluated: it blocks, hard or soft
 }
+
+// Blocks reports whether the failure stops a submission outright (a hard
+// rule, or any rule that could not be evaluated).
+func (f Failure) Blocks() bool { return !f.Rule.Soft || f.Broken != nil }
 
 // Key identifies the failure for soft confirmations.
 func (f Failure) Key() string { return f.Section + "/" + f.Row + "/" + f.Rule.ID }
@@ -430,8 +435,20 @@ func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[st
 			env = d.env(f, s, row, override)
 		}
 		res, err := rule.Check.Eval(env)
-		if ok, _ := res.(bool); err != nil || ok {
-			continue // a rule that cannot be evaluated on these values does not block
+		ok, isBool := res.(bool)
+		if err == nil && !isBool {
+			err = fmt.Errorf("the check gave %T, not true or false", res)
+		}
+		if err != nil {
+			// Fail closed: a rule that cannot be evaluated on these values
+			// (a division by zero, expr's budget) blocks as a broken hard
+			// rule would, whatever its kind, and the turn logs it.
+			out = append(out, Failure{Rule: rule, Section: s.ID, Row: row, Message: fmt.Sprintf(msg.RuleBroken, rule.ID),
+				Fingerprint: fingerprint(values, rule.Check.Fields), Broken: err})
+			continue
+		}
+		if ok {
+			continue
 		}
 		out = append(out, Failure{Rule: rule, Section: s.ID, Row: row, Message: rule.Message.Render(env),
 			Fingerprint: fingerprint(values, rule.Check.Fields)})
@@ -473,7 +490,9 @@ func contains(list []string, s string) bool {
 type Problem struct {
 	Section, Row, Field string
 	Text                string
-	Soft                bool // an unconfirmed soft warning
+	Soft                bool   // an unconfirmed soft warning
+	Rule                string // the rule that fails, if a rule does
+	Broken              error  // the rule could not be evaluated
 }
 
 // Problems lists everything that blocks submission: missing required fields,
@@ -493,8 +512,8 @@ func (d *Draft) Problems(f *Form) []Problem {
 				}
 			}
 			for _, fail := range d.CheckRow(f, s, key, "", nil) {
-				if !fail.Rule.Soft {
-					out = append(out, Problem{Section: s.ID, Row: key, Text: where + fail.Message})
+				if fail.Blocks() {
+					out = append(out, Problem{Section: s.ID, Row: key, Text: where + fail.Message, Broken: fail.Broken, Rule: fail.Rule.ID})
 				} else if d.Flags.Soft[fail.Key()] != fail.Fingerprint {
 					out = append(out, Problem{Section: s.ID, Row: key, Text: where + fmt.Sprintf(msg.SoftUnconfirmed, fail.Message), Soft: true})
 				}

@@ -124,9 +124,9 @@ type Tx interface {
 	// UnitStates returns the status of form for each of the units that has
 	// a draft of it.
 	UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]Status, error)
-	// Suggestions returns answers to a field given by the other units under
-	// parent, most frequent first.
-	Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error)
+	// Suggestions returns answers to a field that the other units under
+	// parent (not unit) submitted, most frequent first.
+	Suggestions(ctx context.Context, campaign, parent, unit, form, field string, limit int) ([]string, error)
 }
 
 // Campaigns hands out loaded campaigns.
@@ -473,9 +473,9 @@ func (t *turn) file(in *FileInput) error {
 		}
 	}
 	if kind == "" {
-		seen := "未知类型"
+		seen := msg.FileUnknownKind
 		if len(in.Kinds) > 0 {
-			seen = strings.Join(in.Kinds, "/")
+			seen = fmt.Sprintf(msg.FileLooksLike, strings.Join(in.Kinds, "/"))
 		}
 		t.note(msg.FileWrongType, in.Name, seen, strings.Join(fd.FileTypes, "、"))
 		return t.show()

@@ -176,6 +176,14 @@ func park(c *dialogtest.Chat, name, typ, industry, modeOrContent, land, area, wh
 
 func TestFormA2Lists(t *testing.T) {
 	env := newEnv(t)
+	// Another county of the city submitted its parks; a third only
+	// drafted one. Suggestions come from what was submitted (D18).
+	other := env.Contact("330102", "王五")
+	other.Say("/start").Press("附件2").Press("➕ 添加园区")
+	park(other, "上城园", "生产制造类", "智能装备", "政府主导开发", "20亩", "2万平方米", "2019年5月")
+	other.Press("本部分填完了").Press("本部分没有园区").Press("本部分没有园区").Press("✅ 提交").Expect("已提交")
+	draft := env.Contact("330105", "赵六")
+	draft.Say("/start").Press("附件2").Press("➕ 添加园区").Say("拱墅园").Say("拱墅区 1 号").Press("生产制造类").Say("机密产业XYZ").Expect("开发建设模式")
 	c := env.Contact("330106", "张三")
 	c.Say("/start").Press("附件2").Expect("可建成：本部分可以填写多个园区，也可以没有。").
 		Press("➕ 添加园区").Expect("可建成 · 第 1 个园区", "园区名称（第 1/8 项）")
@@ -185,7 +193,8 @@ func TestFormA2Lists(t *testing.T) {
 	// date must fall in 2019, the plot ratio is checked.
 	c.Press("➕ 添加园区").Say("西湖创业园").Expect("本部分已有「西湖创业园」，园区名称不能重复。").
 		Say("三墩数字园").Say("三墩镇 2 号").Press("生产性服务等其他类").
-		Expect("智能装备"). // the industry another park of the city gave, as a button
+		Expect("智能装备"). // the industry another county of the city submitted, as a button
+		ExpectNot("机密产业XYZ", "生物医药").
 		Press("智能装备").Press("企业联合开发").
 		Say("约30亩").Expect("「计划用地（亩）」需要一个确切的数字").
 		Say("30").Say("60000").Expect("您输入的数字看起来是平方米").
@@ -232,7 +241,7 @@ func TestPoliciesWithFiles(t *testing.T) {
 		Say("2018-02-30").Expect("「印发日期」需要日期").
 		Say("2018年9月15日").Expect("文件原文（第 5/5 项）").
 		Say("见附件").Expect("本项需要上传文件").
-		Upload("policy.pdf", []byte("just text, named pdf"), "file:1").Expect("文件类型不符：「policy.pdf」看起来是 未知类型 文件").
+		Upload("policy.pdf", []byte("just text, named pdf"), "file:1").Expect("文件类型不符：「policy.pdf」的类型无法识别").
 		Upload("policy.pdf", pdf, "file:2").Expect("✔ 文件原文：policy.pdf（17 字节）", "已保存第 1 个文件")
 	c.Press("➕ 添加文件").Say("杭州市小微企业园认定管理办法").Say("杭政办函〔2018〕12号").Say("杭州市经信委").Say("2018-06-01").
 		Press("跳过").Expect("已保存第 2 个文件").Press("本部分填完了").Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")

@@ -115,7 +115,7 @@ func (t *turn) extendText(text string) error {
 		return t.show()
 	}
 	if e.Reason == "" {
-		reason := strings.TrimSpace(text)
+		reason := parse.Text(text)
 		if reason == "" || len([]rune(reason)) > 500 {
 			t.note(msg.ReasonTooLong)
 			return t.show()

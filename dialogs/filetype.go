@@ -3,8 +3,36 @@ package dialogs
 import (
 	"archive/zip"
 	"bytes"
+	"path"
 	"strings"
+
+	"tianbao/dialogs/parse"
 )
+
+// FileName is the name an upload is stored and shown under: its own name
+// cleaned of what cannot be stored or would mislead on screen (NUL, control
+// and bidirectional characters), and with the extension of what its content
+// is when the name claims another (a PDF called a.docx is a.pdf). kinds is
+// SniffFile's verdict.
+func FileName(name string, kinds []string) string {
+	name = parse.Clean(strings.ReplaceAll(name, "/", "_"))
+	if name == "" {
+		name = msg.UnnamedFile
+	}
+	if len(kinds) == 0 {
+		return name
+	}
+	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+	for _, k := range kinds {
+		if ext == k || (k == "jpg" && ext == "jpeg") {
+			return name
+		}
+	}
+	if ext != "" && len(ext) <= 5 {
+		name = strings.TrimSuffix(name, path.Ext(name))
+	}
+	return name + "." + kinds[0]
+}
 
 // SniffFile says what a file's content is, whatever its name claims: "pdf",
 // "jpg", "png", the OLE family of old Office and WPS files ("doc", "wps",

@@ -29,6 +29,7 @@ var msg = struct {
 	ListEmpty, ListIntro, RowSaved, RowDeleted           string
 	DeleteAsk, RowMenu, NotFillable, FileNotExpected     string
 	FileWrongType, FileTooBig, FileExpected              string
+	FileLooksLike, FileUnknownKind                       string
 	SuggestHint, Apology, HelpFooter, Checklist          string
 	MissingRequired, SoftUnconfirmed, HardFailing        string
 	Unique, NoRowsYet, TableRow, MaxRows                 string
@@ -41,7 +42,7 @@ var msg = struct {
 	ReasonTooLong, ReturnCancelled, WholeForm            string
 	ReturnedNotice, ReturnedDone, ReturnedHeader         string
 	CannotWithdraw, WithdrawnNotice, WithdrawnDone       string
-	DiffAdded, DiffRemoved                               string
+	DiffAdded, DiffRemoved, UnnamedFile, RuleBroken      string
 	CannotForward, ForwardIntro, ForwardWaiting          string
 	ForwardNotReady, Forwarded, BtnForward               string
 	PackageRequest, PackageApproved, PackageReturned     string
@@ -112,7 +113,9 @@ var msg = struct {
 	RowMenu:               "%s 第 %d 个%s：",
 	NotFillable:           "本单位不需要填写此表。",
 	FileNotExpected:       "现在不需要上传文件。",
-	FileWrongType:         "文件类型不符：「%s」看起来是 %s 文件，本项只接受 %s。",
+	FileWrongType:         "文件类型不符：「%s」%s，本项只接受 %s。",
+	FileLooksLike:         "看起来是 %s 文件",
+	FileUnknownKind:       "的类型无法识别",
 	FileTooBig:            "文件太大（%s），本项不超过 %d MB。",
 	FileExpected:          "本项需要上传文件（%s），请发送文件。",
 	SuggestHint:           "可点选其他县（市、区）已填的内容，也可直接输入。",
@@ -153,6 +156,8 @@ var msg = struct {
 	WithdrawnDone:         "已撤回《%s》第 %d 版，可以修改后重新提交。",
 	DiffAdded:             "%s 新增%s「%s」",
 	DiffRemoved:           "%s 删除%s「%s」",
+	UnnamedFile:           "文件",
+	RuleBroken:            "核对规则「%s」用这些数字无法计算（例如出现了除以 0），暂时不能提交。请核对相关数字；如确认无误，请联系上级审核人。",
 	CannotForward:         "只有设区市的审核人可以向省里上报。",
 	ForwardIntro:          "%s 向省里上报（各表分别上报，下级和本级全部审核通过后才能上报）：",
 	ForwardWaiting:        "\n  待审核通过（%[2]d 个）：%[1]s",
@@ -220,6 +225,12 @@ func parseMessage(f *Field, err error) string {
 		return fmt.Sprintf("「%s」是固定电话时请带上区号，例如 0571-87059132。", f.Label)
 	case parse.BadYesNo:
 		return fmt.Sprintf("「%s」请回答「是」或「否」。", f.Label)
+	case parse.SpacedDigits:
+		return fmt.Sprintf("「%s」的数字中间有空格，请连续输入一个数字，例如 %s。", f.Label, exampleOr(f, "12"))
+	case parse.ConvertedTooPrecise:
+		return fmt.Sprintf("「%s」换算后是 %s %s，本项最多保留 %d 位小数，请直接按%s填写（四舍五入后的数字）。", f.Label, pe.Value, unitOr(unit), pe.Limit, unitOr(unit))
+	case parse.TooLarge:
+		return fmt.Sprintf("「%s」的数字太大：整数部分最多 %d 位（不超过 %s），请核对单位或数字。", f.Label, pe.Limit, strings.Repeat("9", pe.Limit))
 	}
 	return fmt.Sprintf("「%s」的答案无法识别，请重新输入。", f.Label)
 }

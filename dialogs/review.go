@@ -246,7 +246,7 @@ func (t *turn) review(f *Form, d *Draft) error {
 			}
 		}
 	}
-	if problems := d.Problems(f); len(problems) > 0 {
+	if problems := t.problems(f, d); len(problems) > 0 {
 		b.WriteString("\n\n" + msg.ReviewBlocked)
 		for _, p := range problems {
 			b.WriteString("\n· " + p.Text)
@@ -300,7 +300,7 @@ func (t *turn) reviewButton(name, arg string) error {
 
 // submit stores an immutable version once nothing blocks it.
 func (t *turn) submit(f *Form, d *Draft) error {
-	if problems := d.Problems(f); len(problems) > 0 {
+	if problems := t.problems(f, d); len(problems) > 0 {
 		t.note(msg.ReviewBlocked)
 		for _, p := range problems {
 			t.note("· " + p.Text)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tianbao/dialogs/parse"
 )
 
 // Prefixes of buttons that stand outside the contact's dialog.
@@ -268,7 +270,7 @@ func (t *turn) returnScreen() error {
 
 func (t *turn) returnText(text string) error {
 	r := t.s.Returning
-	reason := strings.TrimSpace(text)
+	reason := parse.Text(text)
 	if r == nil {
 		t.s.Mode = ModeHome
 		return t.show()

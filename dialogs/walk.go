@@ -212,6 +212,27 @@ func (t *turn) firstOpen(f *Form, d *Draft) {
 	t.at(ModeReview, "", "", "")
 }
 
+// logBroken logs every rule that could not be evaluated, by campaign and
+// rule id (never the values: they may be personal data).
+func (t *turn) logBroken(fails []Failure) {
+	for _, fl := range fails {
+		if fl.Broken != nil && t.Log != nil {
+			t.Log.Error("a rule cannot be evaluated; it blocks", "campaign", t.camp.ID, "section", fl.Section, "rule", fl.Rule.ID, "err", fl.Broken)
+		}
+	}
+}
+
+// problems is the draft's Problems, with broken rules logged.
+func (t *turn) problems(f *Form, d *Draft) []Problem {
+	ps := d.Problems(f)
+	for _, p := range ps {
+		if p.Broken != nil && t.Log != nil {
+			t.Log.Error("a rule cannot be evaluated; it blocks", "campaign", t.camp.ID, "section", p.Section, "rule", p.Rule, "err", p.Broken)
+		}
+	}
+	return ps
+}
+
 func (t *turn) at(m Mode, section, row, field string) {
 	t.s.Mode, t.s.Section, t.s.Row, t.s.Field, t.s.Pending = m, section, row, field, ""
 }
@@ -264,7 +285,7 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 	case Text:
 		t.s.Suggest = nil
 		if fd.Suggest && t.unit.Parent != "" {
-			sugg, err := t.tx.Suggestions(t.ctx, t.c.Campaign, t.unit.Parent, f.ID, fd.ID, 6)
+			sugg, err := t.tx.Suggestions(t.ctx, t.c.Campaign, t.unit.Parent, t.unit.Code, f.ID, fd.ID, 6)
 			if err != nil {
 				return err
 			}
@@ -363,8 +384,9 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 	}
 	fails := d.CheckRow(f, sec, t.s.Row, fd.ID, map[string]string{fd.ID: value})
 	var hard, soft []Failure
+	t.logBroken(fails)
 	for _, fl := range fails {
-		if !fl.Rule.Soft {
+		if fl.Blocks() {
 			hard = append(hard, fl)
 		} else if d.Flags.Soft[fl.Key()] != fl.Fingerprint {
 			soft = append(soft, fl)
@@ -403,7 +425,7 @@ func (t *turn) askConfirm(f *Form, sec *Section, fd *Field, d *Draft) error {
 	fails := d.CheckRow(f, sec, t.s.Row, fd.ID, map[string]string{fd.ID: t.s.Pending})
 	var lines []string
 	for _, fl := range fails {
-		if fl.Rule.Soft {
+		if !fl.Blocks() {
 			lines = append(lines, fl.Message)
 		}
 	}

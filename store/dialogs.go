@@ -493,12 +493,16 @@ func (tx *dialogTx) Notify(ctx context.Context, n []dialogs.Notification) error 
 	return nil
 }
 
-func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, form, field string, limit int) ([]string, error) {
+func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, unit, form, field string, limit int) ([]string, error) {
 	var out []string
+	// Only what other units submitted: a draft is nobody else's business,
+	// and half-typed text is no suggestion.
 	err := tx.q.SelectContext(ctx, &out, `SELECT a.value FROM answers a
 		JOIN units u ON u.campaign_id = a.campaign_id AND u.code = a.unit_code
+		JOIN drafts d ON d.campaign_id = a.campaign_id AND d.unit_code = a.unit_code AND d.form_id = a.form_id
 		WHERE a.campaign_id = $1 AND u.parent_code = $2 AND a.form_id = $3 AND a.field_id = $4 AND a.value <> ''
-		GROUP BY a.value ORDER BY count(*) DESC, a.value LIMIT $5`, campaign, parent, form, field, limit)
+			AND d.status IN ('submitted', 'approved') AND a.unit_code <> $6
+		GROUP BY a.value ORDER BY count(*) DESC, a.value LIMIT $5`, campaign, parent, form, field, limit, unit)
 	if err != nil {
 		return nil, fmt.Errorf("suggestions for %s: %w", field, err)
 	}

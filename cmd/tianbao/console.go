@@ -213,11 +213,12 @@ func (c *console) upload(ctx context.Context, path string) (*dialogs.FileInput, 
 	if len(kinds) > 0 {
 		kind = kinds[0]
 	}
-	ref, err := c.db.SaveFile(ctx, c.campaign, c.unit, filepath.Base(path), kind, content, c.contact)
+	name := dialogs.FileName(filepath.Base(path), kinds)
+	ref, err := c.db.SaveFile(ctx, c.campaign, c.unit, name, kind, content, c.contact)
 	if err != nil {
 		return nil, err
 	}
-	return &dialogs.FileInput{Name: filepath.Base(path), Size: int64(len(content)), Kinds: kinds, Ref: ref}, nil
+	return &dialogs.FileInput{Name: name, Size: int64(len(content)), Kinds: kinds, Ref: ref}, nil
 }
 
 func (c *console) send(ctx context.Context, in dialogs.Input) error {

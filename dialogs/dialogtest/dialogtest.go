@@ -272,6 +272,21 @@ func InstallMini(t testing.TB, db *store.DB) {
 	}
 }
 
+// InstallVariant installs a copy of the built-in campaign under id, its
+// YAML changed by edit (a rule rewritten, a field added), for tests of what
+// a campaign file can say.
+func InstallVariant(t testing.TB, db *store.DB, id string, edit func(yaml string) string) {
+	t.Helper()
+	src, err := campaigns.Builtin(campaigns.BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := edit(strings.Replace(string(src.YAML), "id: zj-2018-14", "id: "+id, 1))
+	if _, _, err := campaigns.Install(context.Background(), db, &campaigns.Source{Name: id + ".yaml", YAML: []byte(yaml), Files: src.Files}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Docx is a minimal Word document: a zip with word/document.xml.
 func Docx() []byte {
 	var b bytes.Buffer

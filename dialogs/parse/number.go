@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Units of measure that the number parsers understand. A field's unit (as
@@ -57,22 +59,69 @@ var (
 	digitRe   = regexp.MustCompile(`[0-9]`)
 )
 
+// MaxIntegerDigits and MaxDigits bound a figure: at most 12 digits before
+// the point (under 1 万亿) and 15 in all. Within them every figure, and the
+// sum of thousands of them, is exact in a float64 and in a spreadsheet
+// (which keeps 15 significant digits).
+const (
+	MaxIntegerDigits = 12
+	MaxDigits        = 15
+)
+
 // Quantity parses a non-negative figure in unit (e.g. "万平方米", "亩", "家",
 // or "" for none) with at most decimals places, and returns it in canonical
 // form ("6", "0.25"). A figure typed in another accepted unit is converted
-// exactly and rounded to decimals places; a figure typed in the field's own
-// unit with too many places is refused, since rounding it silently would
-// change what the person wrote.
+// exactly; if the converted figure needs more places than the field keeps
+// it is refused (with the exact value), as a figure typed in the field's
+// own unit with too many places is: rounding either silently would change
+// what the person wrote.
 func Quantity(s, unit string, decimals int) (string, error) {
-	s = strings.ToLower(strings.ReplaceAll(Fold(s), " ", ""))
+	return quantity(s, unit, decimals, false)
+}
+
+// SignedQuantity is Quantity for a field that may be negative (结余, 增减).
+func SignedQuantity(s, unit string, decimals int) (string, error) {
+	return quantity(s, unit, decimals, true)
+}
+
+// spacedDigitsRe finds digits separated by spaces ("1 2", "5　5"): a typo
+// or two figures, never one number.
+var spacedDigitsRe = regexp.MustCompile(`[0-9][.,]?\s+[.,]?[0-9]`)
+
+func quantity(s, unit string, decimals int, signed bool) (string, error) {
+	s = strings.ToLower(Fold(strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, s)))
 	if s == "" {
 		return "", fail(Empty)
+	}
+	if spacedDigitsRe.MatchString(s) {
+		return "", fail(SpacedDigits)
+	}
+	s = strings.ReplaceAll(s, " ", "")
+	negative := false
+	switch {
+	case strings.HasPrefix(s, "+") && len(s) > 1 && isDigitOrPoint(s[1]):
+		s = s[1:] // "+5" is 5; "50+" stays an estimate
+	case strings.HasPrefix(s, "-") && len(s) > 1 && isDigitOrPoint(s[1]):
+		negative, s = true, s[1:]
+	case strings.HasPrefix(s, "－") || strings.HasPrefix(s, "−"):
+		_, size := utf8.DecodeRuneInString(s)
+		if rest := s[size:]; rest != "" && isDigitOrPoint(rest[0]) {
+			negative, s = true, rest
+		}
 	}
 	if rangeRe.MatchString(s) {
 		return "", fail(Range)
 	}
 	if hasApproxMarker(s) {
 		return "", fail(Approximate)
+	}
+	if s == "-" {
+		return "", fail(NotNumber)
 	}
 	if strings.HasPrefix(s, "-") {
 		return "", fail(Negative)
@@ -104,20 +153,36 @@ func Quantity(s, unit string, decimals int) (string, error) {
 	if shift != 0 {
 		r.Mul(r, new(big.Rat).SetFrac(pow10(max(shift, 0)), pow10(max(-shift, 0))))
 	}
-	if !converted && places(canon) > decimals {
-		if decimals == 0 {
+	exact := trimZeros(r.FloatString(12))
+	if places(exact) > decimals {
+		switch {
+		case converted:
+			return "", &Error{Code: ConvertedTooPrecise, Limit: decimals, Value: exact}
+		case decimals == 0:
 			return "", fail(NotInteger)
+		default:
+			return "", &Error{Code: TooManyDecimals, Limit: decimals}
 		}
-		return "", &Error{Code: TooManyDecimals, Limit: decimals}
 	}
-	out := trimZeros(r.FloatString(decimals))
+	intPart, frac, _ := strings.Cut(exact, ".")
+	if len(strings.TrimLeft(intPart, "0")) > MaxIntegerDigits || len(strings.TrimLeft(intPart, "0"))+len(frac) > MaxDigits {
+		return "", &Error{Code: TooLarge, Limit: MaxIntegerDigits}
+	}
 	// A bare figure of ten thousand or more in a 万平方米 field is almost
 	// certainly square metres; asking beats storing a park of 6 亿 m².
 	if isAreaWan && body == s && r.Cmp(big.NewRat(10000, 1)) >= 0 {
 		return "", fail(LooksLikeSquareMetres)
 	}
-	return out, nil
+	if negative && exact != "0" {
+		if !signed {
+			return "", fail(Negative)
+		}
+		return "-" + exact, nil
+	}
+	return exact, nil
 }
+
+func isDigitOrPoint(c byte) bool { return c >= '0' && c <= '9' || c == '.' }
 
 // Integer parses a whole number ≥ 0, with an optional counter suffix (家, 个).
 func Integer(s, unit string) (string, error) { return Quantity(s, unit, 0) }
@@ -137,8 +202,8 @@ func plainNumber(s string) (string, error) {
 	if !plainRe.MatchString(s) || !digitRe.MatchString(s) {
 		return "", fail(NotNumber)
 	}
-	if len(s) > 18 {
-		return "", fail(NotNumber)
+	if len(strings.TrimLeft(s, "0")) > 40 {
+		return "", &Error{Code: TooLarge, Limit: MaxIntegerDigits} // not worth reading further
 	}
 	return trimZeros(s), nil
 }

@@ -12,7 +12,6 @@ package parse
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Code names why an input was refused.
@@ -35,6 +34,9 @@ const (
 	BadPhone                   // neither a mobile nor a landline number
 	PhoneNeedsAreaCode         // a 7-8 digit local number without its area code
 	BadYesNo                   // not 是/否
+	SpacedDigits               // "1 2": digits with a space between them
+	ConvertedTooPrecise        // "12345平方米" for a 万平方米 field of 2 places: 1.2345 (Value)
+	TooLarge                   // more digits than are stored and summed exactly (Limit: digits before the point)
 )
 
 // Error is a refused input: its Code, and for TooManyDecimals the limit.
@@ -42,6 +44,7 @@ type Error struct {
 	Code  Code
 	Limit int
 	Unit  string // for WrongUnit: the unit that was typed
+	Value string // for ConvertedTooPrecise: the exact converted figure
 }
 
 func (e *Error) Error() string { return "parse: refused input, code " + itoa(int(e.Code)) }
@@ -93,15 +96,66 @@ func Fold(s string) string {
 	return strings.TrimSpace(b.String())
 }
 
-// Text trims and collapses runs of white space to one space. Full-width
-// punctuation is kept: it is correct in Chinese text.
+// Text cleans typed text for storing: invalid UTF-8, NUL and the other
+// control characters (which PostgreSQL refuses or a screen cannot show) and
+// the bidirectional controls (which turn "规划‮fdp.exe" into "规划exe.pdf"
+// on screen) are removed, runs of white space become one space, and
+// invisible characters at either end are trimmed. Full-width punctuation is
+// kept: it is correct in Chinese text.
 func Text(s string) string {
 	s = strings.ToValidUTF8(s, "")
-	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.TrimFunc(s, func(r rune) bool { return Invisible(r) || r == ' ' })
 }
 
-// Length is the number of characters (not bytes) in s.
-func Length(s string) int { return utf8.RuneCountInString(s) }
+// isBidiControl reports the explicit directional marks and embeddings.
+func isBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C
+}
+
+// Invisible reports a character that shows nothing by itself: format
+// characters (zero-width space and joiners, U+2060, the soft hyphen),
+// combining marks and variation selectors, and the blank letters (U+3164
+// Hangul filler, U+2800 blank Braille pattern). A text made only of these
+// is empty, whatever its length in characters.
+func Invisible(r rune) bool {
+	switch r {
+	case 0x3164, 0x115F, 0x1160, 0xFFA0, 0x2800, 0x180E:
+		return true
+	}
+	return unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me)
+}
+
+// Length is the number of visible characters in s (not bytes, and not the
+// invisible ones: "西\u200b" is one).
+func Length(s string) int {
+	n := 0
+	for _, r := range s {
+		if !Invisible(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// Clean makes a name (a file's, a person's) safe to store and show: Text,
+// and "" when nothing visible is left.
+func Clean(s string) string {
+	s = Text(s)
+	if Length(s) == 0 {
+		return ""
+	}
+	return s
+}
 
 // approxMarkers are words that make a figure an estimate. A form asks for a
 // figure; an estimate must be resolved by the person, not by the parser.

@@ -25,8 +25,28 @@ func TestQuantity(t *testing.T) {
 		{"6万㎡", "万平方米", 2, "6", 0},
 		{"60000 m2", "万平方米", 2, "6", 0},
 		{"60,000 M2", "万平方米", 2, "6", 0},
-		{"12345平方米", "万平方米", 2, "1.23", 0}, // converted: rounded to the field's places
-		{"12355平方米", "万平方米", 2, "1.24", 0},
+		{"12345平方米", "万平方米", 2, "", ConvertedTooPrecise}, // 1.2345: never rounded silently
+		{"12300平方米", "万平方米", 2, "1.23", 0},
+		{"12345平方米", "万平方米", 4, "1.2345", 0},
+		{"1平方米", "万平方米", 2, "", ConvertedTooPrecise},
+		{"0.5平方米", "万平方米", 2, "", ConvertedTooPrecise},
+		{"1 2", "", 0, "", SpacedDigits},
+		{"12 34", "家", 0, "", SpacedDigits},
+		{"5　5", "", 0, "", SpacedDigits},
+		{"5 5", "", 0, "", SpacedDigits},
+		{"1. 5", "", 2, "", SpacedDigits},
+		{"50 亩", "亩", 2, "50", 0},
+		{"+5", "", 0, "5", 0},
+		{"+0", "", 0, "0", 0},
+		{"50+", "", 0, "", Approximate},
+		{"-0", "", 0, "0", 0},
+		{"999999999999", "", 0, "999999999999", 0},
+		{"1000000000000", "", 0, "", TooLarge},
+		{"99999999999999999999", "", 0, "", TooLarge},
+		{"9223372036854775807", "", 0, "", TooLarge},
+		{"1234567890.123456", "", 6, "", TooLarge}, // 15 digits in all at most
+		{"1234567890.12345", "", 6, "1234567890.12345", 0},
+		{"123456789.123456", "", 6, "123456789.123456", 0},
 		{"1.5", "万平方米", 2, "1.5", 0},
 		{"１．５万平方米", "万平方米", 2, "1.5", 0},
 		{"60000", "万平方米", 2, "", LooksLikeSquareMetres},
@@ -63,6 +83,22 @@ func TestQuantity(t *testing.T) {
 		if code(err) != tt.err || got != tt.want {
 			t.Errorf("Quantity(%q, %q, %d) = %q, code %d; want %q, code %d (err %v)", tt.in, tt.unit, tt.dec, got, code(err), tt.want, tt.err, err)
 		}
+	}
+}
+
+func TestSignedQuantity(t *testing.T) {
+	for in, want := range map[string]string{"-5": "-5", "－12.5": "-12.5", "−3": "-3", "-0": "0", "+4": "4", "-1,200.50": "-1200.5", "- 5": "-5"} {
+		if got, err := SignedQuantity(in, "", 2); err != nil || got != want {
+			t.Errorf("SignedQuantity(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, c := range map[string]Code{"--5": Negative, "-约5": Approximate, "-": NotNumber} {
+		if _, err := SignedQuantity(in, "", 2); code(err) != c {
+			t.Errorf("SignedQuantity(%q): code %d, want %d (%v)", in, code(err), c, err)
+		}
+	}
+	if _, err := Quantity("-5", "", 0); code(err) != Negative {
+		t.Errorf("Quantity took a negative figure")
 	}
 }
 
