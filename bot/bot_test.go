@@ -419,7 +419,7 @@ func TestNULAndInvisibleText(t *testing.T) {
 	h := newHarness(t)
 	h.start("")
 	p := h.fake.Phone(t, 7011, "张\x00三")
-	p.Say("/start "+h.invite("330106", dialogs.Filler)).Expect("欢迎！您已登记为西湖区的填报人。")
+	p.Say("/start " + h.invite("330106", dialogs.Filler)).Expect("欢迎！您已登记为西湖区的填报人。")
 	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = 7011 AND display_name = '张三'`); n != 1 {
 		t.Errorf("the contact with a NUL in its name was not registered as 张三")
 	}
