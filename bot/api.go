@@ -38,46 +38,72 @@ type answerCallbackRequest struct {
 	Text            string `json:"text,omitempty"`
 }
 
-// apiAnswer is the Bot API's envelope; the result itself is not needed by
-// any of the calls above.
+// apiAnswer is the Bot API's envelope.
 type apiAnswer struct {
-	OK          bool   `json:"ok"`
-	ErrorCode   int    `json:"error_code"`
-	Description string `json:"description"`
+	OK          bool            `json:"ok"`
+	Result      json.RawMessage `json:"result"`
+	ErrorCode   int             `json:"error_code"`
+	Description string          `json:"description"`
 	Parameters  struct {
 		RetryAfter int `json:"retry_after"`
 	} `json:"parameters"`
 }
 
-// call posts one Bot API method with a JSON body.
-func (b *Bot) call(ctx context.Context, method string, params any) error {
+// API is a Bot API server and a bot's token: the calls tianbao makes with
+// JSON bodies (the bot's hot path, and tianbao doctor).
+type API struct {
+	URL, Token string
+	HTTP       *http.Client
+}
+
+// Call posts one method with params as JSON and decodes its result into
+// result (nil: the result is not needed). A refusal is one of the Telegram
+// library's errors (tgbot.ErrorBadRequest …), with Telegram's description.
+func (a API) Call(ctx context.Context, method string, params, result any) error {
+	if params == nil {
+		params = struct{}{}
+	}
 	body, err := json.Marshal(params)
 	if err != nil {
 		return fmt.Errorf("%s: %w", method, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.cfg.APIURL+"/bot"+b.cfg.Token+"/"+method, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.URL+"/bot"+a.Token+"/"+method, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("%s: cannot build request", method)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.api.Do(req)
+	client := a.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		// The error names the URL, and the URL holds the token.
-		return fmt.Errorf("%s: %s", method, redact(err.Error(), b.cfg.Token))
+		return fmt.Errorf("%s: %s", method, redact(err.Error(), a.Token))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return fmt.Errorf("%s: %w", method, err)
 	}
-	var a apiAnswer
-	if err := json.Unmarshal(raw, &a); err != nil {
+	var ans apiAnswer
+	if err := json.Unmarshal(raw, &ans); err != nil {
 		return fmt.Errorf("%s: HTTP %d, unreadable answer", method, resp.StatusCode)
 	}
-	if a.OK {
-		return nil
+	if !ans.OK {
+		return apiError(method, ans)
 	}
-	return apiError(method, a)
+	if result != nil {
+		if err := json.Unmarshal(ans.Result, result); err != nil {
+			return fmt.Errorf("%s: unreadable result: %w", method, err)
+		}
+	}
+	return nil
+}
+
+// call posts one Bot API method with a JSON body.
+func (b *Bot) call(ctx context.Context, method string, params any) error {
+	return API{URL: b.cfg.APIURL, Token: b.cfg.Token, HTTP: b.api}.Call(ctx, method, params, nil)
 }
 
 // apiError maps a refusal to the library's errors.

@@ -82,7 +82,8 @@ type Bot struct {
 	marks    *marker
 
 	contacts  sync.Map // Telegram user id -> *store.TelegramContact
-	strangers sync.Map // Telegram user id -> time.Time last told
+	strangers sync.Map // Telegram user id -> time.Time last told what the bot is
+	badLinks  sync.Map // Telegram user id -> time.Time last told a link did not work
 }
 
 // New connects to the Bot API (getMe) and wires the engine.

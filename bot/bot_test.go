@@ -203,6 +203,12 @@ func TestStrangerGetsOnePoliteExplanation(t *testing.T) {
 		t.Errorf("a stranger got %d messages, want one explanation", got)
 	}
 	p.Say("/start not-a-real-token").Expect("这个邀请链接无效")
+	// Trying link after link is answered once in ten minutes, not each time (D19).
+	p.Say("/start another-guess")
+	time.Sleep(300 * time.Millisecond)
+	if got := h.fake.EventCount(2002); got != 2 {
+		t.Errorf("a stranger guessing links got %d messages, want 2", got)
+	}
 	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = 2002`); n != 0 {
 		t.Errorf("a stranger became a contact")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -37,6 +38,9 @@ func (b *Bot) receiveFile(ctx context.Context, c *store.TelegramContact, m *mode
 	}
 	f, err := b.tg.GetFile(ctx, &tgbot.GetFileParams{FileID: id})
 	if err != nil {
+		if strings.Contains(err.Error(), "file is too big") { // the size Telegram gave us was understated
+			return nil, fmt.Sprintf(dialogs.Texts.FileTooBigForBot, "> 20 MB"), nil
+		}
 		b.log.Warn("getFile failed", "err", err)
 		return nil, dialogs.Texts.FileDownloadFailed, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -235,13 +236,23 @@ func command(text string) (string, string) {
 // stranger tells someone without an invite what the bot is, at most once
 // every ten minutes, and nothing else.
 func (b *Bot) stranger(ctx context.Context, chat, user int64) error {
-	now := b.cfg.Now()
-	if last, ok := b.strangers.Load(user); ok && now.Sub(last.(time.Time)) < 10*time.Minute {
+	if !b.mayTell(&b.strangers, user) {
 		return nil
 	}
-	b.strangers.Store(user, now)
 	b.metrics.errors.WithLabelValues("stranger").Inc()
 	return b.sendPlain(ctx, chat, dialogs.Texts.Stranger)
+}
+
+// mayTell reports whether someone without an invite may be told this kind
+// of thing (what the bot is; that a link did not work) now: at most once
+// every ten minutes each, so that nobody can make the bot talk at will.
+func (b *Bot) mayTell(told *sync.Map, user int64) bool {
+	now := b.cfg.Now()
+	if last, ok := told.Load(user); ok && now.Sub(last.(time.Time)) < 10*time.Minute {
+		return false
+	}
+	told.Store(user, now)
+	return true
 }
 
 // apologize tells the chat an update could not be handled.

@@ -49,6 +49,9 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 	}
 	if tell != "" {
 		b.metrics.errors.WithLabelValues("invite").Inc()
+		if _, err := b.contact(ctx, m.From.ID); errors.Is(err, store.ErrNotFound) && !b.mayTell(&b.badLinks, m.From.ID) {
+			return "", nil // a stranger trying links is told once in a while, not every time
+		}
 		return "", b.sendPlain(ctx, m.Chat.ID, tell)
 	}
 	b.contacts.Store(m.From.ID, &store.TelegramContact{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role})

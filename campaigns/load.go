@@ -12,6 +12,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -20,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -41,6 +43,9 @@ type Source struct {
 	Name  string            // the file's name, used in problem positions
 	YAML  []byte            // the definition
 	Files map[string][]byte // referred files by the name the definition uses
+	// Unreadable are referred files that exist but were not read (not a
+	// regular file, too large), with why.
+	Unreadable map[string]string
 }
 
 // Problem is one thing wrong with a campaign file, at a position.
@@ -70,9 +75,59 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// Limits on what is read: a campaign file and its units table are text of
+// a few hundred kilobytes; anything far larger is not one, and is refused
+// before it is read whole.
+const (
+	MaxCampaignBytes = 4 << 20
+	MaxUnitsBytes    = 16 << 20
+)
+
 // ReadFile reads a campaign file from disk with the files it refers to.
+// Only regular files are read (a FIFO would block, /dev/zero never ends),
+// and only up to the limits above.
 func ReadFile(name string) (*Source, error) {
+	if err := regularFile(name, MaxCampaignBytes); err != nil {
+		return nil, err
+	}
 	return read(os.DirFS(filepath.Dir(name)), filepath.Base(name), name)
+}
+
+// regularFile refuses what is not a regular file of at most max bytes,
+// without opening it.
+func regularFile(name string, max int64) error {
+	st, err := os.Stat(name)
+	if err != nil {
+		return fmt.Errorf("read campaign: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("read campaign: %s is not a regular file", name)
+	}
+	if st.Size() > max {
+		return fmt.Errorf("read campaign: %s is %d bytes; a campaign file is at most %d", name, st.Size(), max)
+	}
+	return nil
+}
+
+// readLimited reads a file of fsys, refusing one that is not regular or is
+// larger than max.
+func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes, more than %d", name, st.Size(), max)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max+1))
 }
 
 // Builtin returns the source of a campaign embedded in the binary.
@@ -83,7 +138,7 @@ func Builtin(id string) (*Source, error) {
 // read loads name from fsys with every units file it names; display is the
 // name problems are reported under.
 func read(fsys fs.FS, name, display string) (*Source, error) {
-	src, err := fs.ReadFile(fsys, name)
+	src, err := readLimited(fsys, name, MaxCampaignBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read campaign: %w", err)
 	}
@@ -101,8 +156,12 @@ func read(fsys fs.FS, name, display string) (*Source, error) {
 		headErr = yaml.Unmarshal(src, &head)
 	}()
 	if headErr == nil && head.Units.File != "" && !strings.Contains(head.Units.File, "..") {
-		if b, err := fs.ReadFile(fsys, path.Clean(head.Units.File)); err == nil {
+		b, err := readLimited(fsys, path.Clean(head.Units.File), MaxUnitsBytes)
+		switch {
+		case err == nil:
 			s.Files[head.Units.File] = b
+		case !errors.Is(err, fs.ErrNotExist):
+			s.Unreadable = map[string]string{head.Units.File: err.Error()}
 		}
 	}
 	return s, nil
@@ -223,6 +282,9 @@ const telegramDownloadLimit = 20
 
 var idRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
 
+// yearRe: a table's rows may be keyed by what they are ("2018").
+var yearRe = regexp.MustCompile(`^[0-9][a-z0-9_-]{0,39}$`)
+
 // loader collects problems while it builds a campaign.
 type loader struct {
 	src      *Source
@@ -258,6 +320,9 @@ func (l *loader) position(p string) (int, int) {
 // Problems listing everything wrong with it.
 func Load(src *Source) (*dialogs.Campaign, error) {
 	l := &loader{src: src}
+	if p, bad := textProblem(src.Name, src.YAML); bad {
+		return nil, Problems{p}
+	}
 	file, err := parser.ParseBytes(src.YAML, 0)
 	if err != nil {
 		return nil, l.yamlProblem(err)
@@ -302,9 +367,60 @@ func (l *loader) yamlProblem(err error) Problems {
 	var ye yaml.Error
 	if errors.As(err, &ye) && ye.GetToken() != nil {
 		pos := ye.GetToken().Position
-		return Problems{{File: l.src.Name, Line: pos.Line, Col: pos.Column, Msg: ye.GetMessage()}}
+		return Problems{{File: l.src.Name, Line: pos.Line, Col: pos.Column, Msg: plainYAMLMessage(ye.GetMessage())}}
 	}
-	return Problems{{File: l.src.Name, Line: 1, Col: 1, Msg: firstLine(err.Error())}}
+	return Problems{{File: l.src.Name, Line: 1, Col: 1, Msg: plainYAMLMessage(firstLine(err.Error()))}}
+}
+
+// goTypeRe is go-yaml's wording for a value of the wrong type, which names
+// this program's Go types; a campaign author needs the YAML's words.
+var goTypeRe = regexp.MustCompile(`cannot unmarshal (\S+) into Go (?:struct field \S+|value) of type (\S+)`)
+
+func plainYAMLMessage(m string) string {
+	sub := goTypeRe.FindStringSubmatch(m)
+	if sub == nil {
+		return m
+	}
+	want := map[string]string{"int": "a whole number", "int64": "a whole number", "float64": "a number", "bool": "true or false",
+		"string": "a text", "[]string": "a list", "*int": "a whole number", "*bool": "true or false", "*string": "a text"}[sub[2]]
+	if want == "" {
+		want = "a value of another kind"
+	}
+	return fmt.Sprintf("this value is %s; %s is wanted here", article(sub[1]), want)
+}
+
+func article(kind string) string {
+	switch kind {
+	case "string":
+		return "a text"
+	case "number", "int", "float":
+		return "a number"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + kind
+}
+
+// textProblem finds what no campaign text may hold and PostgreSQL would
+// refuse to store: invalid UTF-8 and NUL; it reports the first, at its
+// line and column (in characters).
+func textProblem(name string, b []byte) (Problem, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return Problem{name, line, col, "the file is not valid UTF-8 text (save it as UTF-8)"}, true
+		case r == 0:
+			return Problem{name, line, col, "the file holds a NUL character, which no text may contain"}, true
+		case r == '\n':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		i += size
+	}
+	return Problem{}, false
 }
 
 func firstLine(s string) string {
@@ -372,11 +488,19 @@ func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
 		return
 	}
 	data, ok := l.src.Files[raw.File]
+	if why, unreadable := l.src.Unreadable[raw.File]; unreadable {
+		l.at("$.units.file", "units file %q cannot be read: %s", raw.File, why)
+		return
+	}
 	if !ok {
 		l.at("$.units.file", "units file %q not found next to the campaign file", raw.File)
 		return
 	}
 	name := path.Join(path.Dir(l.src.Name), raw.File)
+	if p, bad := textProblem(name, data); bad {
+		l.problems = append(l.problems, p)
+		return
+	}
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	for i, line := range lines {
 		if i == 0 || strings.TrimSpace(line) == "" {
@@ -423,12 +547,15 @@ func (l *loader) reminder(p string, raw *rawReminder, base dialogs.ReminderPolic
 	if raw == nil {
 		return out
 	}
+	atOK := true
 	if raw.At != nil {
 		at, ok := clock(*raw.At)
 		if !ok {
 			l.at(p+".at", "reminder time %q: want HH:MM", *raw.At)
+			atOK = false
+		} else {
+			out.At = at
 		}
-		out.At = at
 	}
 	if raw.BeforeDays != nil {
 		for i, d := range raw.BeforeDays {
@@ -457,7 +584,7 @@ func (l *loader) reminder(p string, raw *rawReminder, base dialogs.ReminderPolic
 		out.Weekends = *raw.Weekends
 	}
 	probe := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(out.At)
-	if out.Quiet(probe) {
+	if atOK && out.Quiet(probe) {
 		l.at(p, "reminders at %02d:%02d fall in the quiet hours", int(out.At.Hours()), int(out.At.Minutes())%60)
 	}
 	return out
@@ -566,8 +693,8 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 		}
 		seen := map[string]bool{}
 		for i, r := range raw.Rows {
-			if r.Key == "" || seen[r.Key] {
-				l.at(fmt.Sprintf("%s.rows[%d]", p, i), "row key %q is empty or repeated", r.Key)
+			if !idRe.MatchString(r.Key) && !yearRe.MatchString(r.Key) || seen[r.Key] {
+				l.at(fmt.Sprintf("%s.rows[%d]", p, i), "row key %q is repeated, or not lower-case letters, digits, '-' or '_' (at most 40)", r.Key)
 			}
 			seen[r.Key] = true
 			if r.Title == "" {

@@ -2,8 +2,12 @@ package campaigns
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"tianbao/dialogs"
 )
@@ -156,5 +160,65 @@ func TestBrokenUnitsFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("want %q, got %v", w, err)
 		}
+	}
+}
+
+// TestTextThatCannotBeStored: check refuses what load would (D9): a NUL or
+// invalid UTF-8 in the campaign file or in its units table, at its place.
+func TestTextThatCannotBeStored(t *testing.T) {
+	for name, tt := range map[string]struct {
+		yaml, units, want string
+	}{
+		"NUL in the title":       {strings.Replace(minimal, "title: 测试", "title: 测\x00试", 1), units, "t.yaml:2:9: the file holds a NUL character"},
+		"invalid UTF-8":          {strings.Replace(minimal, "title: 测试", "title: \xff\xfe测试", 1), units, "t.yaml:2:8: the file is not valid UTF-8"},
+		"NUL in a county's name": {minimal, strings.Replace(units, "上城区", "上\x00城区", 1), "units.tsv:2:20: the file holds a NUL character"},
+		"GBK units table":        {minimal, strings.Replace(units, "上城区", "\xc9\xcf\xb3\xc7\xc7\xf8", 1), "units.tsv:2:19: the file is not valid UTF-8"},
+		"a row key of 41":        {strings.Replace(minimal, "kind: record", "kind: table\n        rows: [{key: "+strings.Repeat("k", 41)+"}]", 1), units, "row key"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := source(tt.yaml)
+			s.Files["units.tsv"] = []byte(tt.units)
+			_, err := Load(s)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("want %q, got %v", tt.want, err)
+			}
+		})
+	}
+}
+
+// TestOnlyRegularFilesAreRead: a FIFO (which would block), a device (which
+// never ends) and a file over the limit are refused before being read (D12).
+func TestOnlyRegularFilesAreRead(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, make([]byte, MaxCampaignBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{fifo, "/dev/zero", big, dir} {
+		done := make(chan error, 1)
+		go func() { _, err := ReadFile(name); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s was read", name)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("reading %s hangs", name)
+		}
+	}
+	// A units table that is a FIFO is a problem of the file, not a hang.
+	if err := os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(strings.Replace(minimal, "units.tsv", "fifo.yaml", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := ReadFile(filepath.Join(dir, "c.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(src); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Errorf("a FIFO units file: %v", err)
 	}
 }

@@ -572,11 +572,21 @@ func (d *Draft) Snapshot() Snapshot {
 // EvalColumn evaluates an export column's expression on one row's values
 // (with the section's computed values) and writes the result for people.
 func EvalColumn(s *Section, c *Column, values map[string]string) string {
+	v := EvalColumnRaw(s, c, values)
+	if v == nil {
+		return ""
+	}
+	return display(v)
+}
+
+// EvalColumnRaw is EvalColumn's value as the expression gives it (nil when
+// it cannot be evaluated).
+func EvalColumnRaw(s *Section, c *Column, values map[string]string) any {
 	env := rowEnv(s, values)
 	compute(s, values, env)
 	v, err := c.Value.Eval(env)
 	if err != nil {
-		return ""
+		return nil
 	}
-	return display(v)
+	return v
 }

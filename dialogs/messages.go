@@ -36,7 +36,7 @@ var msg = struct {
 	ReviewRequest, NoChanges, ChangesSince               string
 	BtnApprove, BtnReturn, BtnConfirmReturn, BtnGoFix    string
 	BtnWithdraw, StatusWithdrawn                         string
-	NotYourReview, AlreadyReviewed                       string
+	NotYourReview, AlreadyReviewed, NotYourSummary       string
 	ApprovedNotice, ApprovedDone                         string
 	ReturnGone, ReturnAskReason, ReturnAskFlags          string
 	ReasonTooLong, ReturnCancelled, WholeForm            string
@@ -139,6 +139,7 @@ var msg = struct {
 	BtnWithdraw:           "撤回提交",
 	StatusWithdrawn:       "已撤回",
 	NotYourReview:         "您无权审核这个单位的提交。",
+	NotYourSummary:        "您只能查看本单位及下级单位的填报进度。",
 	AlreadyReviewed:       "%s《%s》第 %d 版已处理：%s。",
 	ApprovedNotice:        "✅《%s》第 %d 版已由%s审核通过。",
 	ApprovedDone:          "✅ 已通过：%s《%s》第 %d 版。",
@@ -254,6 +255,7 @@ func unitOr(u string) string {
 var Texts = struct {
 	Stranger, InviteUnknown, InviteUsed, InviteExpired, InviteWelcome string
 	FileTooBigForBot, FileDownloadFailed, NotPrivate                  string
+	ConsoleNoFile, ConsoleNotAFile                                    string
 	InviteChooseUnit, InviteChooseRole, InviteLink, InviteNotAllowed  string
 	InviteOnlyReviewers                                               string
 	RoleFiller, RoleReviewer, RoleAdmin                               string
@@ -274,6 +276,8 @@ var Texts = struct {
 	FileTooBigForBot:    "文件太大（%s）。机器人只能接收 20 MB 以内的文件，请压缩或拆分后再发送。",
 	FileDownloadFailed:  "文件没有收到，请再发送一次。",
 	NotPrivate:          "请在与机器人的私聊中填报。",
+	ConsoleNoFile:       "找不到或无法读取文件「%s」。",
+	ConsoleNotAFile:     "「%s」不是普通文件，不能上传。",
 	InviteChooseUnit:    "要邀请哪个单位的联系人？",
 	InviteChooseRole:    "邀请%s的：",
 	InviteLink:          "请把下面的邀请链接发给%s的%s（%s前有效，只能使用一次）：\n%s",

@@ -483,7 +483,7 @@ func (t *turn) summaryOf(unit string) error {
 		if t.Log != nil {
 			t.Log.Warn("refused a summary", "contact", t.c.ID, "unit", unit)
 		}
-		t.note(msg.NotYourReview)
+		t.note(msg.NotYourSummary)
 		return t.show()
 	}
 	text, buttons, err := t.Summaries.Summary(t.ctx, t.camp, unit, t.now())

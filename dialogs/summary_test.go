@@ -56,7 +56,7 @@ func TestSummaryForProvinceAndCity(t *testing.T) {
 	hz.Press("杭州市").Expect("📊 杭州市")
 	nb := env.Reviewer("330200", "宁波审核")
 	nb.Last = provinceSummary
-	nb.Press("杭州市").Expect("您无权审核这个单位的提交。").ExpectNot("📊")
+	nb.Press("杭州市").Expect("您只能查看本单位及下级单位的填报进度。").ExpectNot("📊")
 	// A filler's /summary is their own unit's status.
 	xh.Say("/summary").Expect("您好，联系人（西湖区）", "附件3").ExpectNot("📊")
 	if !strings.Contains(province.Text(), "杭州市") {

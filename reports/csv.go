@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"tianbao/dialogs"
 )
@@ -109,6 +110,17 @@ func ColumnValue(s *dialogs.Section, c *dialogs.Column, values map[string]string
 	return dialogs.EvalColumn(s, c, values)
 }
 
+// ColumnRaw is a column's value as the expression gives it (a number stays
+// a number), or nil when a field it reads is unanswered.
+func ColumnRaw(s *dialogs.Section, c *dialogs.Column, values map[string]string) any {
+	for _, f := range c.Value.Fields {
+		if values[f] == "" {
+			return nil
+		}
+	}
+	return dialogs.EvalColumnRaw(s, c, values)
+}
+
 // WriteCSV writes the table as UTF-8 CSV; bom prefixes the byte-order mark
 // Excel needs to read Chinese text.
 func WriteCSV(w io.Writer, t Table, bom bool) error {
@@ -118,11 +130,38 @@ func WriteCSV(w io.Writer, t Table, bom bool) error {
 		}
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(t.Header); err != nil {
+	if err := cw.Write(neutralise(t.Header)); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	if err := cw.WriteAll(t.Rows); err != nil {
+	for _, r := range t.Rows {
+		if err := cw.Write(neutralise(r)); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// neutralise defuses cells a spreadsheet would run as formulas: those that
+// begin with =, +, -, @, a tab or a carriage return get a leading
+// apostrophe, as OWASP's CSV-injection guidance says. A figure (-5, +3.5)
+// is left as it is: it is a number to the spreadsheet, not a formula.
+func neutralise(row []string) []string {
+	out := row
+	for i, c := range row {
+		if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			continue
+		}
+		if _, err := strconv.ParseFloat(c, 64); err == nil && c[0] != '=' && c[0] != '@' {
+			continue
+		}
+		if &out[0] == &row[0] {
+			out = append([]string(nil), row...)
+		}
+		out[i] = "'" + c
+	}
+	return out
 }

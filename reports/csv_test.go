@@ -31,3 +31,44 @@ func TestWriteCSVReadsBack(t *testing.T) {
 		t.Errorf("BOM written when not asked (%v)", err)
 	}
 }
+
+// TestCSVFormulasAreNeutralised: a county can type anything into a text
+// field; in the coordinator's spreadsheet it must stay text (D8).
+func TestCSVFormulasAreNeutralised(t *testing.T) {
+	table := Table{Header: []string{"名称", "数量"}, Rows: [][]string{
+		{`=HYPERLINK("http://evil.example/x","点击")`, "-5"},
+		{"+1+1", "+3.5"},
+		{"-1+1", "12"},
+		{"@SUM(1)", "0"},
+		{"\tcmd", "-0.5"},
+		{"\rcmd", "=1"},
+		{"正常文本", ""},
+	}}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, table, false); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"名称", "数量"},
+		{`'=HYPERLINK("http://evil.example/x","点击")`, "-5"},
+		{"'+1+1", "+3.5"},
+		{"'-1+1", "12"},
+		{"'@SUM(1)", "0"},
+		{"'\tcmd", "-0.5"},
+		{"'\rcmd", "'=1"},
+		{"正常文本", ""},
+	}
+	for i := range want {
+		for j := range want[i] {
+			if records[i][j] != want[i][j] {
+				t.Errorf("row %d col %d: %q, want %q", i, j, records[i][j], want[i][j])
+			}
+		}
+	}
+	if table.Rows[0][0][0] != '=' {
+		t.Errorf("the table itself was changed")
+	}
+}

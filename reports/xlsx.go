@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -308,7 +311,20 @@ func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
 		case fd != nil && fd.Type == dialogs.Date:
 			c.width = max(c.width, 12)
 		}
-		c.value = func(r sheetRow) cell { return cell{v: ColumnValue(sec, col, r.values)} }
+		c.value = func(r sheetRow) cell {
+			// A computed column that gives a figure is a number in the sheet.
+			if col.Field == nil {
+				switch v := ColumnRaw(sec, col, r.values).(type) {
+				case int:
+					return cell{v: v, kind: 1}
+				case float64:
+					if !math.IsInf(v, 0) && !math.IsNaN(v) {
+						return cell{v: v, kind: 2}
+					}
+				}
+			}
+			return cell{v: ColumnValue(sec, col, r.values)}
+		}
 	}
 	return c
 }
@@ -384,7 +400,12 @@ func codesOf(units []*dialogs.Unit) []string {
 }
 
 func statusColumn() column {
-	return column{label: dialogs.ReportTexts.State, width: 8, value: func(r sheetRow) cell { return cell{v: dialogs.StateName(r.status)} }}
+	return column{label: dialogs.ReportTexts.State, width: 8, value: func(r sheetRow) cell {
+		if r.total {
+			return cell{v: ""} // a total has no state of its own
+		}
+		return cell{v: dialogs.StateName(r.status)}
+	}}
 }
 
 // recordForm: one row per unit, the city before its counties, with a 总计
@@ -443,10 +464,11 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 	for _, u := range fillers {
 		fills[u.Code] = true
 	}
-	// Sums per section/field under a unit, for its 总计 row.
-	var walk func(u *dialogs.Unit) (map[string]float64, bool, error)
-	walk = func(u *dialogs.Unit) (map[string]float64, bool, error) {
-		sums := map[string]float64{}
+	// Sums per section/field under a unit, for its 总计 row: exact
+	// (decimal figures summed as fractions), written as numbers.
+	var walk func(u *dialogs.Unit) (map[string]*big.Rat, bool, error)
+	walk = func(u *dialogs.Unit) (map[string]*big.Rat, bool, error) {
+		sums := map[string]*big.Rat{}
 		any := false
 		if fills[u.Code] {
 			r, ok := data[u.Code]
@@ -470,7 +492,10 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 			}
 			if childAny {
 				for k, v := range childSums {
-					sums[k] += v
+					if sums[k] == nil {
+						sums[k] = new(big.Rat)
+					}
+					sums[k].Add(sums[k], v)
 				}
 				any = true
 			}
@@ -482,7 +507,7 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 			}
 			values := map[string]string{}
 			for k, v := range sums {
-				values[k] = strconv.FormatFloat(v, 'f', -1, 64)
+				values[k] = ratString(v)
 			}
 			if err := sh.dataRow(cols, sheetRow{total: true, label: label, values: values, unit: u}); err != nil {
 				return nil, false, err
@@ -494,8 +519,8 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 	return err
 }
 
-// addSums adds a row's numeric answers (by field id) into sums.
-func addSums(form *dialogs.Form, values map[string]string, sums map[string]float64) {
+// addSums adds a row's numeric answers (by field id) into sums, exactly.
+func addSums(form *dialogs.Form, values map[string]string, sums map[string]*big.Rat) {
 	for _, s := range form.Sections {
 		if !s.Total {
 			continue
@@ -504,11 +529,24 @@ func addSums(form *dialogs.Form, values map[string]string, sums map[string]float
 			if fd.Type != dialogs.Integer && fd.Type != dialogs.Decimal {
 				continue
 			}
-			if v, err := strconv.ParseFloat(values[fd.ID], 64); err == nil {
-				sums[fd.ID] += v
+			if v, ok := new(big.Rat).SetString(values[fd.ID]); ok && values[fd.ID] != "" {
+				if sums[fd.ID] == nil {
+					sums[fd.ID] = new(big.Rat)
+				}
+				sums[fd.ID].Add(sums[fd.ID], v)
 			}
 		}
 	}
+}
+
+// ratString writes an exact sum of decimal figures as a decimal ("12.5").
+func ratString(v *big.Rat) string {
+	if v.IsInt() {
+		return v.Num().String()
+	}
+	s := v.FloatString(12)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
 }
 
 // listForm: a block per section (可建成, 完成改造提升, 开工建设), each with its

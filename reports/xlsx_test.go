@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,16 @@ func TestXLSXOfACity(t *testing.T) {
 	if v, _ := f.GetCellValue("附件3", "E8"); v != "160.25" {
 		t.Errorf("total cell %q", v)
 	}
+	// Totals are numbers, never text (D13).
+	for _, at := range []string{"B8", "E8", "H8", "J8", "B6", "E6"} {
+		if typ, err := f.GetCellType("附件3", at); err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
+			t.Errorf("附件3!%s is a %v cell, want a number", at, typ)
+		}
+		raw, _ := f.GetCellValue("附件3", at, excelize.Options{RawCellValue: true})
+		if _, err := strconv.ParseFloat(raw, 64); err != nil {
+			t.Errorf("附件3!%s holds %q, not a number", at, raw)
+		}
+	}
 	panes, err := f.GetPanes("附件3")
 	if err != nil || !panes.Freeze || panes.YSplit != 5 {
 		t.Errorf("附件3 header rows are not frozen: %+v %v", panes, err)
@@ -197,6 +208,9 @@ func TestXLSXOfACity(t *testing.T) {
 	}
 	if !strings.Contains(joined, "下城区|1|0|1|10.00|5|0|0.00|0|5|已提交") {
 		t.Errorf("the submitted row with its state is missing:\n%s", joined)
+	}
+	if !strings.Contains(joined, "总计|6|0|5|170.25|85|1|5.50|20|145\n") {
+		t.Errorf("the total row has a state, or wrong sums:\n%s", joined)
 	}
 }
 

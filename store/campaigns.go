@@ -144,13 +144,15 @@ type CampaignSummary struct {
 	Title    string       `db:"title"`
 	LoadedAt sql.NullTime `db:"loaded_at"`
 	Units    int          `db:"units"`
+	Contacts int          `db:"contacts"`
 }
 
 // ListCampaigns returns the newest version of every campaign.
 func (db *DB) ListCampaigns(ctx context.Context) ([]CampaignSummary, error) {
 	var out []CampaignSummary
 	err := db.SelectContext(ctx, &out, `SELECT DISTINCT ON (c.id) c.id, c.version, c.title, c.loaded_at,
-			(SELECT count(*) FROM units u WHERE u.campaign_id = c.id) AS units
+			(SELECT count(*) FROM units u WHERE u.campaign_id = c.id) AS units,
+			(SELECT count(*) FROM contacts k WHERE k.campaign_id = c.id AND k.active) AS contacts
 		FROM campaigns c ORDER BY c.id, c.version DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list campaigns: %w", err)

@@ -203,10 +203,29 @@ func core(label string) string {
 	return strings.TrimLeftFunc(label, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
+// maxUpload is what Telegram lets a bot download, and so what a form takes.
+const maxUpload = 20 << 20
+
 func (c *console) upload(ctx context.Context, path string) (*dialogs.FileInput, error) {
-	content, err := os.ReadFile(path)
+	// Judged before reading: a FIFO would block, /dev/zero never ends, and
+	// a 4 GB file would be read whole for nothing.
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf(dialogs.Texts.ConsoleNoFile, path)
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf(dialogs.Texts.ConsoleNotAFile, path)
+	case st.Size() > maxUpload:
+		return nil, fmt.Errorf(dialogs.Texts.FileTooBigForBot, fmt.Sprintf("%.1f MB", float64(st.Size())/(1<<20)))
+	}
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+		return nil, fmt.Errorf(dialogs.Texts.ConsoleNoFile, path)
+	}
+	defer f.Close()
+	content, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
+	if err != nil || len(content) > maxUpload {
+		return nil, fmt.Errorf(dialogs.Texts.ConsoleNoFile, path)
 	}
 	kinds := dialogs.SniffFile(content)
 	kind := "unknown"

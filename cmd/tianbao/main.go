@@ -52,6 +52,7 @@ func commands() []command {
 		{"summary", "print a unit's subtree progress, as /summary shows it", runSummary},
 		{"remind", "show (--dry-run) or queue the reminders due at a moment", runRemind},
 		{"serve", "run the Telegram bot (long polling, or a webhook with WEBHOOK_URL)", runServe},
+		{"doctor", "check the token, webhook, menu, database and campaigns before going live", runDoctor},
 		{"invite", "print a one-time invite link for a unit and role", runInvite},
 		{"healthcheck", "ask a running server's /healthz (for container health checks)", runHealthcheck},
 		{"help", "show this help", nil},

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -218,5 +220,53 @@ func TestConsoleReviewerAndExports(t *testing.T) {
 	// A filler cannot export from the console.
 	if _, out, _ := tianbao(t, "/export\n", "console", "--unit", "330106", "--name", "张三"); !strings.Contains(out, "只有审核人和管理员可以导出汇总表") {
 		t.Errorf("filler export: %s", out)
+	}
+}
+
+// TestConsoleFileAndCheckAtTheEdges: /file and campaign check judge a path
+// before reading it (D12): a missing file, a device, a FIFO and a file
+// over 20 MB get a message in Chinese, at once, and the dialog goes on.
+func TestConsoleFileAndCheckAtTheEdges(t *testing.T) {
+	useTestDatabase(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "plan.pdf")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.pdf")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(4 << 30); err != nil { // sparse: 4 GB that take no room
+		t.Fatal(err)
+	}
+	f.Close()
+	script := "附件4\n/file " + filepath.Join(dir, "nofile.pdf") + "\n/file /dev/zero\n/file " + fifo + "\n/file " + huge + "\n"
+	done := make(chan struct{})
+	var code int
+	var out string
+	go func() {
+		defer close(done)
+		code, out, _ = tianbao(t, script, "console", "--unit", "330106", "--name", "张三")
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the console hangs on a file it should not read")
+	}
+	for _, want := range []string{"找不到或无法读取文件", "「/dev/zero」不是普通文件", "plan.pdf」不是普通文件", "文件太大（4096.0 MB）", "正式规划文本（第 1/1 项）"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if code != 0 || strings.Contains(out, "cannot read") || strings.Contains(out, "no such file") {
+		t.Errorf("console: %d\n%s", code, out)
+	}
+	for _, path := range []string{"/dev/zero", fifo} {
+		code, _, errs := tianbao(t, "", "campaign", "check", path)
+		if code != 1 || !strings.Contains(errs, "is not a regular file") {
+			t.Errorf("campaign check %s: %d %q", path, code, errs)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -79,7 +80,27 @@ func botConfig(e *env) (bot.Config, error) {
 	if cfg.Token == "" {
 		return cfg, errors.New("set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to the token @BotFather gave you")
 	}
+	if cfg.WebhookURL != "" {
+		if err := checkWebhookSecret(cfg.WebhookSecret); err != nil {
+			return cfg, err
+		}
+	}
 	return cfg, nil
+}
+
+// webhookSecretRe is what Telegram takes as a webhook's secret_token.
+var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// checkWebhookSecret refuses a secret Telegram would refuse, at start and
+// with the reason, rather than at setWebhook.
+func checkWebhookSecret(s string) error {
+	switch {
+	case s == "":
+		return errors.New("WEBHOOK_URL is set but WEBHOOK_SECRET is not: every webhook request must be checked")
+	case !webhookSecretRe.MatchString(s):
+		return fmt.Errorf("WEBHOOK_SECRET must be 1-256 of A-Z, a-z, 0-9, _ and - (it has %d characters, or others)", len(s))
+	}
+	return nil
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {

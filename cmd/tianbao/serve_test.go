@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"tianbao/bot"
 	"tianbao/bot/telegramtest"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
@@ -223,5 +224,61 @@ func TestServeLongestIDs(t *testing.T) {
 	city.Expect("【待审核】西湖区 提交了").Press("✅ 通过").Expect("✅ 已通过：西湖区")
 	for _, r := range fake.Refused() {
 		t.Errorf("Telegram would have refused: %s", r)
+	}
+}
+
+// TestDoctor: the checklist before going live, against the strict fake.
+func TestDoctor(t *testing.T) {
+	const token = "77:doctor"
+	fake := telegramtest.NewServer(token)
+	defer fake.Close()
+	useTestDatabase(t)
+	t.Setenv("TELEGRAM_BOT_TOKEN", token)
+	t.Setenv("TELEGRAM_API_URL", fake.URL)
+	t.Setenv("WEBHOOK_URL", "")
+	if code, _, _ := tianbao(t, "", "units"); code != 0 { // installs the built-in campaign
+		t.Fatal("units")
+	}
+	code, out, _ := tianbao(t, "", "doctor")
+	for _, want := range []string{"✔ bot: @" + telegramtest.BotUsername, "✔ webhook at Telegram: none (long polling); 0 update(s) waiting",
+		"✔ command menu: not set yet", "✔ database (DATABASE_URL): schema at version", "✔ campaign zj-2018-14: v1, 5 forms, 101 units", "Everything is ready"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("doctor: exit %d", code)
+	}
+	// A webhook Telegram cannot deliver to, a secret it would refuse.
+	fake.AllowHTTPWebhook()
+	tg := bot.API{URL: fake.URL, Token: token}
+	if err := tg.Call(context.Background(), "setWebhook", map[string]any{"url": "https://bot.example.org/telegram"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	fake.SetWebhookError("Connection timed out")
+	t.Setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+	t.Setenv("WEBHOOK_SECRET", "not a secret!")
+	code, out, _ = tianbao(t, "", "doctor")
+	for _, want := range []string{"✘ webhook at Telegram: https://bot.example.org/telegram", "last delivery error", "Connection timed out",
+		"→ Telegram cannot deliver to", "✘ WEBHOOK_SECRET", "→ openssl rand -hex 32", "2 problem(s) to fix"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if code != 1 {
+		t.Errorf("doctor with problems: exit %d", code)
+	}
+	// A token Telegram does not know; a database without the schema.
+	t.Setenv("WEBHOOK_URL", "")
+	t.Setenv("TELEGRAM_BOT_TOKEN", "78:wrong")
+	t.Setenv("DATABASE_URL", storetest.EmptyURL(t))
+	code, out, _ = tianbao(t, "", "doctor")
+	for _, want := range []string{"✘ the bot at " + fake.URL, "Unauthorized", "→ check the token (@BotFather", "✘ database (DATABASE_URL)", "→ run `tianbao migrate`"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if code != 1 {
+		t.Errorf("doctor with a wrong token: exit %d", code)
 	}
 }
