@@ -42,6 +42,7 @@ type Config struct {
 	PerChat       time.Duration // least time between two messages to one chat (1 s)
 	NoReminders   bool          // do not take part in the reminder schedule (REMINDERS=off)
 	Summaries     dialogs.Summarizer
+	Nudges        dialogs.Nudger
 	Now           func() time.Time
 	Log           *slog.Logger
 }
@@ -119,7 +120,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	b.turns = store.NewTurnCache(turnCacheSize)
 	counts := &store.TurnCounts{}
 	b.metrics.watchTurns(counts)
-	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Cache: b.turns, Counts: counts}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries}
+	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Cache: b.turns, Counts: counts}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries, Nudges: cfg.Nudges}
 	b.engine.Notified = func() { b.sender.poke() }
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	tg, err := tgbot.New(cfg.Token,

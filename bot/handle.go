@@ -216,7 +216,7 @@ func (b *Bot) run(ctx context.Context, u *models.Update, c *store.TelegramContac
 		}
 		b.answerCallback(ctx, callbackID, notice)
 	}
-	if err := b.render(ctx, c.ID, chat, msgID, replies); err != nil {
+	if err := b.render(ctx, c, chat, msgID, replies); err != nil {
 		return "", err // saved, not shown: the redelivery sends the recorded replies
 	}
 	return in.Key, nil

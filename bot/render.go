@@ -11,6 +11,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 
 	"tianbao/dialogs"
+	"tianbao/store"
 )
 
 // maxText is Telegram's limit on a message, in UTF-16 code units.
@@ -45,27 +46,39 @@ func keyboard(rows [][]dialogs.Button) *inlineKeyboard {
 // render shows the engine's replies: the first may replace the message whose
 // button was pressed; texts over Telegram's limit are split at line breaks,
 // the buttons going with the last part.
-func (b *Bot) render(ctx context.Context, contactID, chat int64, pressed int, replies []dialogs.Reply) error {
+func (b *Bot) render(ctx context.Context, c *store.TelegramContact, chat int64, pressed int, replies []dialogs.Reply) error {
 	for i, r := range replies {
 		parts := split(r.Text, maxText)
 		kb := keyboard(r.Buttons)
+		sent := false
 		if i == 0 && r.Replace && pressed != 0 && len(parts) == 1 {
 			err := b.edit(ctx, chat, pressed, parts[0], kb)
-			if err == nil {
-				continue
+			switch {
+			case err == nil:
+				sent = true
+			case !errors.Is(err, tgbot.ErrorBadRequest):
+				return b.sendFailed(ctx, c.ID, err)
 			}
-			if !errors.Is(err, tgbot.ErrorBadRequest) {
-				return b.sendFailed(ctx, contactID, err)
-			}
-			// The message is gone or too old to edit: send it anew.
+			// Else the message is gone or too old to edit: send it anew.
 		}
 		for j, p := range parts {
+			if sent {
+				break
+			}
 			var markup *inlineKeyboard
 			if j == len(parts)-1 {
 				markup = kb
 			}
 			if err := b.send(ctx, chat, p, markup); err != nil {
-				return b.sendFailed(ctx, contactID, err)
+				return b.sendFailed(ctx, c.ID, err)
+			}
+		}
+		if r.Attach != nil {
+			if err := b.attach(ctx, c.Campaign, chat, r.Attach); err != nil {
+				if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) {
+					return b.sendFailed(ctx, c.ID, err)
+				}
+				return err
 			}
 		}
 	}

@@ -194,6 +194,9 @@ func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
 				break
 			}
 		}
+		if err == nil && m.Reply.Attach != nil {
+			err = b.attach(ctx, m.Campaign, m.ChatID, m.Reply.Attach)
+		}
 	}
 	var tooMany *tgbot.TooManyRequestsError
 	switch {

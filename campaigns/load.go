@@ -178,8 +178,16 @@ type rawCampaign struct {
 	TimeZone  string       `yaml:"timezone"`
 	Units     rawUnits     `yaml:"units"`
 	Reminders *rawReminder `yaml:"reminders"`
+	Contact   *rawContact  `yaml:"contact"`
 	Forms     []rawForm    `yaml:"forms"`
 	Defs      any          `yaml:"definitions"` // anchors for reuse; not read otherwise
+}
+
+// rawContact says where a unit gives its contact person and phone.
+type rawContact struct {
+	Form  string `yaml:"form"`
+	Name  string `yaml:"name"`
+	Phone string `yaml:"phone"`
 }
 
 type rawUnits struct {
@@ -236,6 +244,7 @@ type rawRowKey struct {
 type rawField struct {
 	ID           string   `yaml:"id"`
 	Label        string   `yaml:"label"`
+	Short        string   `yaml:"short"`
 	Group        []string `yaml:"group"`
 	Hint         string   `yaml:"hint"`
 	Example      string   `yaml:"example"`
@@ -473,7 +482,27 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 		seen[f.ID] = true
 		c.Forms = append(c.Forms, f)
 	}
+	if raw.Contact != nil {
+		c.Contact = l.contact(raw.Contact, c)
+	}
 	return c
+}
+
+// contact checks the contact key: a form whose record section has both
+// fields.
+func (l *loader) contact(raw *rawContact, c *dialogs.Campaign) *dialogs.ContactFields {
+	f := c.Form(raw.Form)
+	if f == nil {
+		l.at("$.contact.form", "contact: no form %q", raw.Form)
+		return nil
+	}
+	for _, s := range f.Sections {
+		if s.Kind == dialogs.Record && s.Field(raw.Name) != nil && s.Field(raw.Phone) != nil {
+			return &dialogs.ContactFields{Form: f.ID, Section: s.ID, Name: raw.Name, Phone: raw.Phone}
+		}
+	}
+	l.at("$.contact", "contact: form %q has no record section with the fields %q and %q", raw.Form, raw.Name, raw.Phone)
+	return nil
 }
 
 func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
@@ -789,7 +818,7 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 }
 
 func (l *loader) field(p string, raw *rawField) *dialogs.Field {
-	f := &dialogs.Field{ID: raw.ID, Label: raw.Label, Group: raw.Group, Hint: raw.Hint, Example: raw.Example,
+	f := &dialogs.Field{ID: raw.ID, Label: raw.Label, Short: raw.Short, Group: raw.Group, Hint: raw.Hint, Example: raw.Example,
 		Unit: raw.Unit, Type: dialogs.FieldType(raw.Type), Optional: raw.Optional, Unique: raw.Unique,
 		MinLen: raw.MinLen, MaxLen: raw.MaxLen, RangeMessage: raw.RangeMessage, Choices: raw.Choices,
 		Suggest: raw.Suggest}

@@ -164,6 +164,28 @@ func Display(f *Field, v string) string {
 	return v
 }
 
+// compact writes a value for a one-line summary of a row: figures with a
+// short unit and no space (50亩, 3.5万㎡), other values as they are, a
+// document by its name.
+func compact(f *Field, v string) string {
+	switch f.Type {
+	case File:
+		if fv, ok := DecodeFile(v); ok {
+			return "📎" + fv.Name
+		}
+	case Integer, Decimal:
+		unit := f.Unit
+		switch unit {
+		case "万平方米", "万平米":
+			unit = "万㎡"
+		case "平方米":
+			unit = "㎡"
+		}
+		return v + unit
+	}
+	return v
+}
+
 func humanSize(n int64) string {
 	switch {
 	case n >= 1<<20:

@@ -55,6 +55,14 @@ type Campaign struct {
 	Units    map[string]*Unit
 	Order    []string // unit codes, top down, in file order
 	Forms    []*Form
+	// Contact names where a unit gives its contact person and phone (a
+	// record section's fields): shown to reviewers next to late units.
+	Contact *ContactFields
+}
+
+// ContactFields locate a unit's stated contact in its answers.
+type ContactFields struct {
+	Form, Section, Name, Phone string
 }
 
 // ReminderPolicy says when the contacts of units that have not submitted a
@@ -301,6 +309,7 @@ var FieldTypes = []FieldType{Text, Integer, Decimal, Choice, YearMonth, Date, Ph
 type Field struct {
 	ID       string
 	Label    string
+	Short    string   // a few characters for one-line summaries (制造类园区); Label when empty
 	Group    []string // header groups above the label, outermost first (按园区类型, 生产制造类)
 	Hint     string
 	Example  string

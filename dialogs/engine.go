@@ -66,6 +66,27 @@ type Reply struct {
 	// Typed says the screen asks for a typed answer (its buttons, if any,
 	// are shortcuts), so a client must not read a typed number as a button.
 	Typed bool
+	// Attach is something to send with the text: a stored document, a
+	// spreadsheet or a chart the transport makes.
+	Attach *Attachment `json:",omitempty"`
+}
+
+// Attachment is what a reply carries besides its text. The engine names
+// it; the transport fetches or makes it (a document from the database, a
+// form's XLSX, a progress chart) and sends it after the text.
+type Attachment struct {
+	File   string     `json:",omitempty"` // a stored document's reference (file:ID)
+	Name   string     `json:",omitempty"` // the name to send it under
+	Export *ExportRef `json:",omitempty"` // a spreadsheet to make
+	Chart  string     `json:",omitempty"` // a unit: the progress chart of its subtree
+}
+
+// ExportRef names a spreadsheet: one form of a unit's subtree, as a
+// package carries it (Package) or as the unit's reviewers see it.
+type ExportRef struct {
+	Unit    string
+	Form    string
+	Package int64 `json:",omitempty"`
 }
 
 // Button is one choice under a message. Data is small (≤ 64 bytes), stable
@@ -124,6 +145,11 @@ type Tx interface {
 	// UnitStates returns the status of form for each of the units that has
 	// a draft of it.
 	UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]Status, error)
+	// Pending lists the submissions (forms and packages) of the units that
+	// wait for review, oldest first.
+	Pending(ctx context.Context, campaign string, units []string) ([]PendingItem, error)
+	// History is what happened to a submission, in order, with who did it.
+	History(ctx context.Context, submission int64) ([]SubmissionEvent, error)
 	// Suggestions returns answers to a field that the other units under
 	// parent (not unit) submitted, most frequent first.
 	Suggestions(ctx context.Context, campaign, parent, unit, form, field string, limit int) ([]string, error)
@@ -154,6 +180,7 @@ type Engine struct {
 	Now       func() time.Time // a clock tests can set
 	Log       *slog.Logger
 	Summaries Summarizer // /summary; nil: reviewers get the status screen
+	Nudges    Nudger     // a summary's 催报; nil: not offered
 	// Notified, if set, is called after an input that queued notifications
 	// for other contacts was committed, so a sender can deliver them now
 	// instead of polling for them.
@@ -175,6 +202,9 @@ const (
 	ModeView    Mode = "view"    // a submitted form, read only
 	ModeReturn  Mode = "return"  // a reviewer writing a return: reason, then flags
 	ModeExtend  Mode = "extend"  // a contact asking for more time
+	ModeQueue   Mode = "queue"   // a reviewer's pending items
+	ModeItem    Mode = "item"    // one pending item in full
+	ModeBatch   Mode = "batch"   // confirming 全部通过
 )
 
 // Where a single-field edit returns to.
@@ -205,6 +235,11 @@ type Session struct {
 	FlagAt int `json:"flag_at,omitempty"`
 	// Extending is an extension request being written.
 	Extending *Extending `json:"extending,omitempty"`
+	// Page is the queue's page; Batch the items its 全部通过 covers; Item
+	// the submission shown in full.
+	Page  int     `json:"page,omitempty"`
+	Batch []int64 `json:"batch,omitempty"`
+	Item  int64   `json:"item,omitempty"`
 }
 
 // Handle applies one input and returns what to show. The whole input is one
@@ -292,7 +327,11 @@ func (t *turn) screen(text string, buttons [][]Button) {
 	}
 	for i := range buttons {
 		for j := range buttons[i] {
-			buttons[i][j].Data = strconv.Itoa(t.s.Seq) + ":" + buttons[i][j].Data
+			// A button bound to an item (a review, a document) keeps
+			// working on any screen, whenever; the others are this screen's.
+			if !globalData(buttons[i][j].Data) {
+				buttons[i][j].Data = strconv.Itoa(t.s.Seq) + ":" + buttons[i][j].Data
+			}
 		}
 	}
 	r := Reply{Text: text, Buttons: buttons}
@@ -427,8 +466,13 @@ func isGlobal(in Input) bool {
 		_, cmd := ParseCommand(in.Text)
 		return cmd && in.File == nil
 	}
-	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix} {
-		if strings.HasPrefix(in.Button, prefix) {
+	return globalData(in.Button)
+}
+
+// globalData reports a button bound to an item rather than to a screen.
+func globalData(data string) bool {
+	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix} {
+		if strings.HasPrefix(data, prefix) {
 			return true
 		}
 	}
@@ -526,6 +570,24 @@ func (t *turn) button(data string) error {
 	if rest, ok := strings.CutPrefix(data, extensionPrefix); ok {
 		return t.extensionAction(rest)
 	}
+	if rest, ok := strings.CutPrefix(data, filePrefix); ok {
+		return t.sendFile(rest)
+	}
+	if rest, ok := strings.CutPrefix(data, detailPrefix); ok {
+		return t.summaryDetail(rest)
+	}
+	if rest, ok := strings.CutPrefix(data, reopenPrefix); ok {
+		return t.reopen(rest)
+	}
+	if form, ok := strings.CutPrefix(data, withdrawPrefix); ok {
+		return t.withdrawPackage(form)
+	}
+	if unit, ok := strings.CutPrefix(data, chartPrefix); ok {
+		return t.chart(unit)
+	}
+	if unit, ok := strings.CutPrefix(data, nudgePrefix); ok {
+		return t.nudge(unit)
+	}
 	seqText, action, _ := strings.Cut(data, ":")
 	seq, err := strconv.Atoi(seqText)
 	if err != nil || seq != t.s.Seq {
@@ -539,11 +601,21 @@ func (t *turn) button(data string) error {
 	name, arg, _ := strings.Cut(action, ":")
 	switch t.s.Mode {
 	case ModeHome:
-		if name == "open" {
+		switch name {
+		case "open":
 			if f := t.camp.FormAt(arg); f != nil {
 				return t.open(f.ID)
 			}
+		case "queue":
+			t.s.Mode, t.s.Page = ModeQueue, 0
+			return t.show()
 		}
+	case ModeQueue:
+		return t.queueButton(name, arg)
+	case ModeBatch:
+		return t.batchButton(name)
+	case ModeItem:
+		return t.itemButton(name)
 	case ModeView:
 		switch name {
 		case "home":

@@ -161,8 +161,9 @@ func (t *turn) extensionAction(rest string) error {
 	if err != nil {
 		return err
 	}
-	// The unit's deadline is set from above: only a reviewer of an ancestor decides.
-	if req == nil || req.Campaign != t.c.Campaign || req.Unit == t.c.Unit || !t.canReview(req.Unit) {
+	// The unit's deadline is set from above: the reviewers of the unit the
+	// request went to (its parent) decide.
+	if req == nil || req.Campaign != t.c.Campaign || t.camp.Units[req.Unit] == nil || t.camp.Units[req.Unit].Parent != t.c.Unit || !t.reviews() {
 		t.note(msg.NotYourReview)
 		return t.show()
 	}

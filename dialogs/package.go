@@ -2,6 +2,7 @@ package dialogs
 
 import (
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -11,8 +12,10 @@ import (
 // submission of the city for the form "pkg:<form>", listing the units it
 // carries; the province approves or returns it like any submission.
 const (
-	packagePrefix = "pkg:"
-	forwardPrefix = "fw:" // fw:<form>, a city reviewer's 上报 button
+	packagePrefix  = "pkg:"
+	forwardPrefix  = "fw:" // fw:<form>, a city reviewer's 上报 button
+	withdrawPrefix = "fx:" // fx:<form>, takes back a forwarded package nobody decided
+	reopenPrefix   = "ro:" // ro:<package>:<unit>, passes a returned package on to a unit
 )
 
 // IsPackage reports whether a submission's form names a city package.
@@ -24,38 +27,86 @@ func packageForm(form string) string { return strings.TrimPrefix(form, packagePr
 // PackageForm is the submission form id of form's package.
 func PackageForm(form string) string { return packagePrefix + form }
 
-// readiness is how far a city's package of a form is from being forwarded.
+// readiness is how far a unit's package of a form is from being
+// forwarded: each unit it would carry (its own, the units it reviews, and
+// what the units below it forwarded to it), and the package it last sent.
 type readiness struct {
-	approved, total int      // units of the subtree that fill the form
-	pending         []string // names of those not approved yet
+	approved, total int
+	notSubmitted    []string // names of units that have not submitted
+	waiting         []string // submitted, waiting for this unit's review
+	carried         []carriedUnit
 	latest          *Submission
 }
 
+// ready reports whether the package can go up now.
+func (r *readiness) ready() bool {
+	return r.total > 0 && r.approved == r.total &&
+		(r.latest == nil || r.latest.Status == SubReturned || r.latest.Status == SubWithdrawn)
+}
+
 func (t *turn) packageReadiness(f *Form) (*readiness, error) {
-	var units []*Unit
-	for _, u := range append([]*Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
-		if f.FilledBy(u.Level) {
-			units = append(units, u)
+	r := &readiness{}
+	add := func(u *Unit, sub *Submission, err error) error {
+		if err != nil {
+			return err
 		}
-	}
-	codes := make([]string, len(units))
-	for i, u := range units {
-		codes[i] = u.Code
-	}
-	states, err := t.tx.UnitStates(t.ctx, t.c.Campaign, codes, f.ID)
-	if err != nil {
-		return nil, err
-	}
-	r := &readiness{total: len(units)}
-	for _, u := range units {
-		if states[u.Code] == StatusApproved {
+		r.total++
+		switch {
+		case sub != nil && sub.Status == SubApproved:
 			r.approved++
-		} else {
-			r.pending = append(r.pending, u.Name)
+			r.carried = append(r.carried, carriedUnit{Unit: u.Code, Submission: sub.ID, Version: sub.Version})
+		case sub != nil && sub.Status == SubSubmitted:
+			r.waiting = append(r.waiting, u.Name)
+		default:
+			r.notSubmitted = append(r.notSubmitted, u.Name)
+		}
+		return nil
+	}
+	for _, u := range append([]*Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
+		switch {
+		case u != t.unit && len(u.Children) > 0:
+			// A unit with units below reports through its own package: what
+			// it carries goes up with this one, once approved here.
+			if !fillsBelowUnit(t.camp, f, u) {
+				continue
+			}
+			pkg, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, PackageForm(f.ID))
+			if err != nil {
+				return nil, err
+			}
+			r.total++
+			switch {
+			case pkg != nil && pkg.Status == SubApproved:
+				r.approved++
+				r.carried = append(r.carried, carriedOf(pkg)...)
+			case pkg != nil && pkg.Status == SubSubmitted:
+				r.waiting = append(r.waiting, u.Name)
+			default:
+				r.notSubmitted = append(r.notSubmitted, u.Name)
+			}
+		case f.FilledBy(u.Level):
+			sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, f.ID)
+			if err := add(u, sub, err); err != nil {
+				return nil, err
+			}
 		}
 	}
+	var err error
 	r.latest, err = t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, PackageForm(f.ID))
 	return r, err
+}
+
+// fillsBelowUnit reports whether any unit at or below u fills f.
+func fillsBelowUnit(c *Campaign, f *Form, u *Unit) bool {
+	if f.FilledBy(u.Level) {
+		return true
+	}
+	for _, code := range u.Children {
+		if fillsBelowUnit(c, f, c.Units[code]) {
+			return true
+		}
+	}
+	return false
 }
 
 func childrenOf(c *Campaign, u *Unit) []*Unit {
@@ -69,18 +120,21 @@ func childrenOf(c *Campaign, u *Unit) []*Unit {
 // canForward: a reviewer (or admin) of a unit that has units below it and a
 // unit above it — a city.
 func (t *turn) canForward() bool {
-	return (t.c.Role == Reviewer || t.c.Role == Admin) && len(t.unit.Children) > 0 && t.unit.Parent != ""
+	return t.reviews() && len(t.unit.Children) > 0 && t.unit.Parent != ""
 }
 
-// forwardMenu (/forward) shows each form's package: ready or not, and its
-// state at the province, with a 上报 button for those ready.
+// forwardMenu (/forward) shows each form's package: how many are approved,
+// who has not submitted and who waits for review (named, 等 N 个 past a
+// few), and where the last package stands, with 上报 for those ready, 撤回
+// for one nobody above has decided, and for a returned one the reason and
+// a button per flagged unit to pass it on.
 func (t *turn) forwardMenu() error {
 	if !t.canForward() {
 		t.note(msg.CannotForward)
 		return t.show()
 	}
 	var b strings.Builder
-	b.WriteString(fmt.Sprintf(msg.ForwardIntro, t.unit.Name))
+	b.WriteString(fmt.Sprintf(msg.ForwardIntro, t.unit.Name, t.camp.Units[t.unit.Parent].Name))
 	var buttons [][]Button
 	for _, f := range t.camp.Forms {
 		r, err := t.packageReadiness(f)
@@ -90,30 +144,48 @@ func (t *turn) forwardMenu() error {
 		if r.total == 0 {
 			continue
 		}
-		line := fmt.Sprintf("\n%s：已审核通过 %d/%d", f.Short, r.approved, r.total)
-		if r.latest != nil {
-			line += fmt.Sprintf("；第 %d 次上报%s", r.latest.Version, subStatusName(r.latest.Status))
+		fmt.Fprintf(&b, msg.ForwardLine, f.Short, r.approved, r.total)
+		if len(r.notSubmitted) > 0 {
+			fmt.Fprintf(&b, msg.ForwardNotSubmitted, len(r.notSubmitted), names(r.notSubmitted, 6))
 		}
-		b.WriteString(line)
-		canSend := r.approved == r.total && (r.latest == nil || r.latest.Status == SubReturned || r.latest.Status == SubWithdrawn)
-		if canSend {
+		if len(r.waiting) > 0 {
+			fmt.Fprintf(&b, msg.ForwardWaiting, len(r.waiting), names(r.waiting, 6))
+		}
+		if p := r.latest; p != nil {
+			fmt.Fprintf(&b, msg.ForwardState, p.Version, subStatusName(p.Status))
+			switch p.Status {
+			case SubSubmitted:
+				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnWithdrawPackage, f.Short), Data: withdrawPrefix + f.ID}})
+			case SubReturned:
+				events, err := t.tx.History(t.ctx, p.ID)
+				if err != nil {
+					return err
+				}
+				if len(events) > 0 {
+					last := events[len(events)-1]
+					note, bs := t.returnedPackageNote(p, last.Reason, last.Flagged)
+					b.WriteString("\n  " + strings.ReplaceAll(note, "\n", "\n  "))
+					buttons = append(buttons, bs[:len(bs)-1]...) // the 上报 button comes below, when ready
+				}
+			}
+		}
+		if r.ready() {
 			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.Short), Data: forwardPrefix + f.ID}})
-		} else if r.approved < r.total {
-			b.WriteString(fmt.Sprintf(msg.ForwardWaiting, strings.Join(first(r.pending, 8), "、"), len(r.pending)))
 		}
 	}
 	t.message(b.String(), buttons)
 	return nil
 }
 
-func first(names []string, n int) []string {
-	if len(names) > n {
-		return names[:n]
+// names lists up to n names, then 等 N 个.
+func names(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, "、")
 	}
-	return names
+	return strings.Join(list[:n], "、") + fmt.Sprintf(msg.AndMore, len(list))
 }
 
-// forward sends a ready package of form to the province's reviewers.
+// forward sends a ready package of form to the reviewers of the unit above.
 func (t *turn) forward(formID string) error {
 	f := t.camp.Form(formID)
 	if f == nil || !t.canForward() {
@@ -124,86 +196,440 @@ func (t *turn) forward(formID string) error {
 	if err != nil {
 		return err
 	}
-	if r.approved < r.total || r.total == 0 || (r.latest != nil && (r.latest.Status == SubSubmitted || r.latest.Status == SubApproved)) {
+	if !r.ready() {
 		t.note(msg.ForwardNotReady)
 		return t.forwardMenu()
 	}
 	// The package names the exact approved submission of every unit it
-	// carries: submissions are immutable, so this is what was forwarded.
+	// carries (flattened: what the units below forwarded too): submissions
+	// are immutable, so this is what was forwarded.
 	pkg := NewDraft(t.c.Campaign, t.c.Unit, PackageForm(f.ID))
 	rows := &SectionData{}
-	for _, u := range append([]*Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
-		if !f.FilledBy(u.Level) {
-			continue
-		}
-		sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, f.ID)
-		if err != nil {
-			return err
-		}
-		if sub == nil || sub.Status != SubApproved {
-			t.note(msg.ForwardNotReady)
-			return t.forwardMenu()
-		}
-		rows.Rows = append(rows.Rows, &Row{Key: u.Code, Values: map[string]string{
-			"submission": strconv.FormatInt(sub.ID, 10), "version": strconv.Itoa(sub.Version)}})
+	for _, c := range r.carried {
+		rows.Rows = append(rows.Rows, &Row{Key: c.Unit, Values: map[string]string{
+			"submission": strconv.FormatInt(c.Submission, 10), "version": strconv.Itoa(c.Version)}})
 	}
 	pkg.Sections["units"] = rows
 	sub, err := t.tx.Submit(t.ctx, pkg, t.camp.Version, t.c.ID)
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf(msg.PackageRequest, t.unit.Name, f.Name(), sub.Version, r.total)
-	if t.Summaries != nil {
-		if s, _, err := t.Summaries.Summary(t.ctx, t.camp, t.c.Unit, t.now()); err == nil {
-			text += "\n\n" + s
-		}
+	sub.Campaign, sub.Unit, sub.Form = t.c.Campaign, t.c.Unit, PackageForm(f.ID)
+	sub.Data, sub.Status = pkg.Snapshot(), SubSubmitted
+	text, buttons, err := t.describePackage(sub)
+	if err != nil {
+		return err
 	}
-	id := fmt.Sprint(sub.ID)
-	buttons := [][]Button{{{Label: msg.BtnApprove, Data: reviewPrefix + id + ":ok"}, {Label: msg.BtnReturn, Data: reviewPrefix + id + ":no"}}}
-	if err := t.tell(t.unit.Parent, "package", Reply{Text: text, Buttons: buttons}, reviewers...); err != nil {
+	attach := &Attachment{Export: &ExportRef{Unit: t.c.Unit, Form: f.ID, Package: sub.ID}}
+	if err := t.tell(t.unit.Parent, "package", Reply{Text: text, Buttons: buttons, Attach: attach}, reviewers...); err != nil {
 		return err
 	}
 	t.note(msg.Forwarded, f.Name(), sub.Version)
 	return t.forwardMenu()
 }
 
-// packageAction is the province's 通过 / 退回 on a city's package.
-func (t *turn) packageAction(sub *Submission, action string) error {
-	f := t.camp.Form(packageForm(sub.Form))
-	city := t.camp.Units[sub.Unit]
-	if f == nil || city == nil || sub.Unit == t.c.Unit {
-		t.note(msg.NotYourReview)
-		return t.show()
-	}
-	if sub.Status != SubSubmitted {
-		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.AlreadyReviewed, city.Name, f.Name()+" 汇总", sub.Version, subStatusName(sub.Status)), Replace: t.pressed})
-		return nil
-	}
-	if action == "no" {
-		t.s.Mode, t.s.Returning = ModeReturn, &Returning{Submission: sub.ID}
-		return t.show()
-	}
-	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, "", nil); err != nil {
-		return err
-	}
-	if err := t.tell(sub.Unit, "package_approved", Reply{Text: fmt.Sprintf(msg.PackageApproved, f.Name(), sub.Version, t.unit.Name)}, reviewers...); err != nil {
-		return err
-	}
-	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.ApprovedDone, city.Name, f.Name()+" 汇总", sub.Version), Replace: t.pressed})
-	return nil
-}
-
-// returnPackage sends a city's package back with the reason.
-func (t *turn) returnPackage(sub *Submission, reason string) error {
+// returnPackage sends a city's package back with the reason and what is
+// flagged (units, or items of units). The city is told, with a button per
+// flagged unit to pass the return on to it, and the package waits as
+// returned on its /forward until it is forwarded again.
+func (t *turn) returnPackage(sub *Submission, reason string, flags []string) error {
 	f, city := t.camp.Form(packageForm(sub.Form)), t.camp.Units[sub.Unit]
-	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubReturned, t.c.ID, reason, nil); err != nil {
+	var ordered []string // in the package's order, whatever the order ticked in
+	for _, c := range carriedOf(sub) {
+		for _, fl := range flags {
+			if fl == c.Unit || strings.HasPrefix(fl, c.Unit+"|") {
+				ordered = append(ordered, fl)
+			}
+		}
+	}
+	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubReturned, t.c.ID, reason, ordered); err != nil {
 		return err
 	}
-	notice := fmt.Sprintf(msg.PackageReturned, f.Name(), sub.Version, t.unit.Name, reason)
-	if err := t.tell(sub.Unit, "package_returned", Reply{Text: notice, Buttons: [][]Button{{{Label: fmt.Sprintf(msg.BtnForward, f.Short), Data: forwardPrefix + f.ID}}}}, reviewers...); err != nil {
+	notice, buttons := t.returnedPackageNote(sub, reason, ordered)
+	if err := t.tell(sub.Unit, "package_returned", Reply{Text: notice, Buttons: buttons}, reviewers...); err != nil {
 		return err
 	}
 	t.s.Mode, t.s.Returning = ModeHome, nil
 	t.note(msg.ReturnedDone, city.Name, f.Name()+" 汇总", sub.Version)
 	return t.show()
+}
+
+// returnedPackageNote tells a city what the level above returned and why,
+// with a button per flagged unit to reopen its approved form with the same
+// reason and flags, and one to forward again.
+func (t *turn) returnedPackageNote(pkg *Submission, reason string, flags []string) (string, [][]Button) {
+	f := t.camp.Form(packageForm(pkg.Form))
+	byUnit := map[string][]string{}
+	var units []string
+	for _, fl := range flags {
+		unit, item, _ := strings.Cut(fl, "|")
+		if _, seen := byUnit[unit]; !seen {
+			units = append(units, unit)
+			byUnit[unit] = nil
+		}
+		if item != "" {
+			byUnit[unit] = append(byUnit[unit], item)
+		}
+	}
+	var what []string
+	var buttons [][]Button
+	id := strconv.FormatInt(pkg.ID, 10)
+	for _, unit := range units {
+		u := t.camp.Units[unit]
+		if u == nil {
+			continue
+		}
+		items := msg.WholeForm
+		if len(byUnit[unit]) > 0 {
+			var labels []string
+			for _, key := range byUnit[unit] {
+				labels = append(labels, itemLabelOf(f, key))
+			}
+			items = strings.Join(labels, "、")
+		}
+		what = append(what, fmt.Sprintf("%s（%s）", u.Name, items))
+		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnPassOn, u.Name), Data: reopenPrefix + id + ":" + unit}})
+	}
+	if len(what) == 0 {
+		what = []string{msg.WholePackage}
+	}
+	buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.Short), Data: forwardPrefix + f.ID}})
+	return fmt.Sprintf(msg.PackageReturned, f.Name(), pkg.Version, t.camp.Units[t.parentOf(pkg.Unit)].Name, reason, strings.Join(what, "；")), buttons
+}
+
+func (t *turn) parentOf(unit string) string {
+	if u := t.camp.Units[unit]; u != nil && u.Parent != "" {
+		return u.Parent
+	}
+	return unit
+}
+
+// itemLabelOf names a flagged item of a form without a draft at hand.
+func itemLabelOf(f *Form, key string) string {
+	sec, row, field := splitItem(key)
+	s := f.Section(sec)
+	if s == nil {
+		return key
+	}
+	if field != "" {
+		if fd := s.Field(field); fd != nil {
+			return fd.Title()
+		}
+	}
+	if s.Kind == Table {
+		for _, rk := range s.Rows {
+			if rk.Key == row {
+				return s.Title + " " + rk.Title
+			}
+		}
+	}
+	return s.Title + " " + s.RowNoun
+}
+
+// reopen passes a package's return on to a unit it carried: the unit's
+// approved form (the version the package carried) is returned to it with
+// the level above's reason and the items flagged in it, and its contacts
+// are told. Only the reviewers who approved it may, and only while that
+// package stands returned.
+func (t *turn) reopen(rest string) error {
+	idText, unit, _ := strings.Cut(rest, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return t.staleNotice()
+	}
+	pkg, err := t.tx.Submission(t.ctx, id)
+	if err != nil {
+		return err
+	}
+	if pkg == nil || !IsPackage(pkg.Form) || pkg.Campaign != t.c.Campaign || pkg.Unit != t.c.Unit || !t.reviews() || !t.canReview(unit) {
+		t.note(msg.NotYourReview)
+		return t.show()
+	}
+	f := t.camp.Form(packageForm(pkg.Form))
+	latest, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, pkg.Form)
+	if err != nil {
+		return err
+	}
+	if f == nil || pkg.Status != SubReturned || latest == nil || latest.ID != pkg.ID {
+		t.note(msg.ReopenGone)
+		return t.show()
+	}
+	var carried *carriedUnit
+	for _, c := range carriedOf(pkg) {
+		if c.Unit == unit {
+			c := c
+			carried = &c
+		}
+	}
+	if carried == nil {
+		return t.staleNotice()
+	}
+	sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, unit, f.ID)
+	if err != nil {
+		return err
+	}
+	name := t.camp.Units[unit].Name
+	if sub == nil || sub.ID != carried.Submission || sub.Status != SubApproved {
+		t.note(msg.ReopenDone, name, f.Name())
+		return t.show()
+	}
+	events, err := t.tx.History(t.ctx, pkg.ID)
+	if err != nil {
+		return err
+	}
+	var reason string
+	var flags []string
+	if len(events) > 0 {
+		last := events[len(events)-1]
+		reason = last.Reason
+		for _, fl := range last.Flagged {
+			if u, item, ok := strings.Cut(fl, "|"); ok && u == unit {
+				flags = append(flags, item)
+			}
+		}
+	}
+	reason = fmt.Sprintf(msg.PassedOnReason, t.camp.Units[t.parentOf(t.c.Unit)].Name, reason)
+	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubReturned, t.c.ID, reason, flags); err != nil {
+		return err
+	}
+	what := msg.WholeForm
+	if len(flags) > 0 {
+		var labels []string
+		for _, key := range flags {
+			labels = append(labels, itemLabelOf(f, key))
+		}
+		what = strings.Join(labels, "、")
+	}
+	notice := fmt.Sprintf(msg.ReturnedNotice, f.Name(), sub.Version, t.unit.Name, reason, what)
+	if err := t.tell(unit, "returned", Reply{Text: notice, Buttons: [][]Button{{{Label: msg.BtnGoFix, Data: goPrefix + f.ID}}}}, everyone...); err != nil {
+		return err
+	}
+	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.ReopenDone, name, f.Name())})
+	return nil
+}
+
+// withdrawPackage takes back a forwarded package nobody above has decided.
+func (t *turn) withdrawPackage(formID string) error {
+	f := t.camp.Form(formID)
+	if f == nil || !t.canForward() {
+		t.note(msg.CannotForward)
+		return t.show()
+	}
+	latest, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, PackageForm(f.ID))
+	if err != nil {
+		return err
+	}
+	if latest == nil || latest.Status != SubSubmitted {
+		t.note(msg.CannotWithdrawPackage)
+		return t.forwardMenu()
+	}
+	if err := t.tx.SetSubmissionStatus(t.ctx, latest, SubWithdrawn, t.c.ID, "", nil); err != nil {
+		return err
+	}
+	if err := t.tell(t.unit.Parent, "package_withdrawn", Reply{Text: fmt.Sprintf(msg.PackageWithdrawnNotice, t.unit.Name, f.Name(), latest.Version)}, reviewers...); err != nil {
+		return err
+	}
+	t.note(msg.PackageWithdrawnDone, f.Name(), latest.Version)
+	return t.forwardMenu()
+}
+
+// carried is what a package carries: each unit's submission id and version,
+// in the package's order.
+type carriedUnit struct {
+	Unit       string
+	Submission int64
+	Version    int
+}
+
+func carriedOf(pkg *Submission) []carriedUnit {
+	var out []carriedUnit
+	for _, r := range pkg.Data.Sections["units"] {
+		id, _ := strconv.ParseInt(r.Values["submission"], 10, 64)
+		v, _ := strconv.Atoi(r.Values["version"])
+		out = append(out, carriedUnit{Unit: r.Key, Submission: id, Version: v})
+	}
+	return out
+}
+
+// describePackage is a city's package as the level above reads it: that
+// form's figures per unit and their totals, what changed since the package
+// before, the form's spreadsheet attached, and 通过 / 退回 while it waits.
+func (t *turn) describePackage(pkg *Submission) (string, [][]Button, error) {
+	f, city := t.camp.Form(packageForm(pkg.Form)), t.camp.Units[pkg.Unit]
+	carried := carriedOf(pkg)
+	var b strings.Builder
+	fmt.Fprintf(&b, msg.PackageRequest, city.Name, f.Name(), pkg.Version, len(carried))
+	var subs []*Submission
+	for _, c := range carried {
+		sub, err := t.tx.Submission(t.ctx, c.Submission)
+		if err != nil {
+			return "", nil, err
+		}
+		if sub == nil {
+			continue
+		}
+		subs = append(subs, sub)
+		fmt.Fprintf(&b, "\n· %s：%s", t.camp.Units[c.Unit].Name, unitFigures(f, snapshotDraft(sub)))
+	}
+	if totals := formTotals(f, subs); totals != "" {
+		b.WriteString("\n" + desk.PackageTotals + totals)
+	}
+	prev, err := t.tx.PreviousSubmission(t.ctx, pkg)
+	if err != nil {
+		return "", nil, err
+	}
+	if prev != nil {
+		changes, err := t.packageDiff(f, prev, pkg)
+		if err != nil {
+			return "", nil, err
+		}
+		if len(changes) == 0 {
+			changes = []string{msg.NoChanges}
+		}
+		fmt.Fprintf(&b, "\n\n"+desk.PackageChangesSince+"\n· %s", prev.Version, strings.Join(changes, "\n· "))
+	}
+	var buttons [][]Button
+	if pkg.Status == SubSubmitted {
+		id := strconv.FormatInt(pkg.ID, 10)
+		buttons = append(buttons, []Button{{Label: msg.BtnApprove, Data: reviewPrefix + id + ":ok"}, {Label: msg.BtnReturn, Data: reviewPrefix + id + ":no"}})
+	} else {
+		handled, err := t.handledLine(pkg)
+		if err != nil {
+			return "", nil, err
+		}
+		b.WriteString("\n\n" + handled)
+	}
+	return b.String(), buttons, nil
+}
+
+// packageDiff is what changed between two packages of a form: units added
+// or dropped, and for each unit whose version moved, its changes.
+func (t *turn) packageDiff(f *Form, old, cur *Submission) ([]string, error) {
+	before := map[string]carriedUnit{}
+	for _, c := range carriedOf(old) {
+		before[c.Unit] = c
+	}
+	var out []string
+	for _, c := range carriedOf(cur) {
+		name := t.camp.Units[c.Unit].Name
+		p, ok := before[c.Unit]
+		delete(before, c.Unit)
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf(desk.PackageUnitAdded, name, c.Version))
+		case p.Submission != c.Submission:
+			a, err := t.tx.Submission(t.ctx, p.Submission)
+			if err != nil {
+				return nil, err
+			}
+			z, err := t.tx.Submission(t.ctx, c.Submission)
+			if err != nil {
+				return nil, err
+			}
+			if a == nil || z == nil {
+				continue
+			}
+			changes := Diff(f, a.Data, z.Data)
+			if len(changes) == 0 {
+				changes = []string{msg.NoChanges}
+			}
+			out = append(out, fmt.Sprintf(desk.PackageUnitChanged, name, p.Version, c.Version, strings.Join(changes, "；")))
+		}
+	}
+	for unit := range before {
+		out = append(out, fmt.Sprintf(desk.PackageUnitDropped, t.camp.Units[unit].Name))
+	}
+	return out, nil
+}
+
+// unitFigures is one unit's return in a line: a record's values, a list's
+// rows per section, a table's rows filled.
+func unitFigures(f *Form, d *Draft) string {
+	var parts []string
+	for _, s := range f.Sections {
+		switch s.Kind {
+		case List:
+			title := s.Title
+			if title == "" {
+				title = shortName(f)
+			}
+			parts = append(parts, fmt.Sprintf("%s %d 个%s", title, len(d.Rows(s.ID)), s.RowNoun))
+		case Table:
+			n := 0
+			for _, rk := range s.Rows {
+				if r := d.Row(s.ID, rk.Key); r != nil && len(r.Values) > 0 {
+					n++
+				}
+			}
+			parts = append(parts, fmt.Sprintf(desk.TableRowsFilled, s.Title, n, len(s.Rows)))
+		default:
+			for _, fd := range s.Fields {
+				if v, ok := d.Value(s.ID, "", fd.ID); ok && v != "" {
+					parts = append(parts, plainLabel(fd)+" "+compact(fd, v))
+				}
+			}
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// formTotals adds up what a form's submissions hold: each numeric field of
+// a section with a 总计, and each list section's rows.
+func formTotals(f *Form, subs []*Submission) string {
+	var parts []string
+	for _, s := range f.Sections {
+		switch {
+		case s.Kind == List:
+			n := 0
+			for _, sub := range subs {
+				n += len(sub.Data.Sections[s.ID])
+			}
+			parts = append(parts, fmt.Sprintf("%s %d 个%s", s.Title, n, s.RowNoun))
+		case s.Total:
+			for _, fd := range s.Fields {
+				if fd.Type != Integer && fd.Type != Decimal {
+					continue
+				}
+				sum := new(big.Rat)
+				for _, sub := range subs {
+					for _, r := range sub.Data.Sections[s.ID] {
+						if v, ok := new(big.Rat).SetString(r.Values[fd.ID]); ok && r.Values[fd.ID] != "" {
+							sum.Add(sum, v)
+						}
+					}
+				}
+				parts = append(parts, plainLabel(fd)+" "+compact(fd, ratText(sum)))
+			}
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// ratText writes an exact sum as a decimal ("12.5").
+func ratText(v *big.Rat) string {
+	if v.IsInt() {
+		return v.Num().String()
+	}
+	return strings.TrimRight(strings.TrimRight(v.FloatString(6), "0"), ".")
+}
+
+// plainLabel is a field's short label (short: in the campaign file), or its
+// label with its groups' last word and without a
+// trailing unit in brackets (新建成（家） → 新建成; 生产制造类园区数量), for
+// one-line figures whose values carry the unit.
+func plainLabel(fd *Field) string {
+	if fd.Short != "" {
+		return fd.Short
+	}
+	label := fd.Label
+	if i := strings.LastIndex(label, "（"); i > 0 && strings.HasSuffix(label, "）") {
+		label = label[:i]
+	}
+	if len(fd.Group) > 0 && fd.Type != Text {
+		g := fd.Group[len(fd.Group)-1]
+		if !strings.HasPrefix(g, "按") {
+			label = g + label
+		}
+	}
+	return label
 }

@@ -6,18 +6,20 @@ import (
 	"strings"
 )
 
-// rowSummary is one line about a list row: its number and first values.
+// rowSummary is one line about a list row: its number and every value,
+// compact (西湖区三墩智造小微园 · 50亩 · 3.5万㎡ · 2019-06 · 龙头企业开发), so
+// that a reviewer reads every figure.
 func rowSummary(s *Section, r *Row, n int) string {
 	var parts []string
 	for _, fd := range s.Fields {
-		if v := r.Values[fd.ID]; v != "" && fd.Type != File && len(parts) < 4 {
-			parts = append(parts, Display(fd, v))
+		if v := r.Values[fd.ID]; v != "" {
+			parts = append(parts, compact(fd, v))
 		}
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("%d. %s", n, msg.NoRowsYet)
+		return fmt.Sprintf("%d. %s", n, msg.RowEmpty)
 	}
-	return fmt.Sprintf("%d. %s", n, strings.Join(parts, "，"))
+	return fmt.Sprintf("%d. %s", n, strings.Join(parts, " · "))
 }
 
 func rowName(s *Section, r *Row, n int) string {

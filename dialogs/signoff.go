@@ -12,9 +12,10 @@ import (
 
 // Prefixes of buttons that stand outside the contact's dialog.
 const (
-	reviewPrefix = "rv:" // rv:<submission>:ok|no, on a review request
+	reviewPrefix = "rv:" // rv:<submission>:ok|no|view, on a review request and the queue
 	goPrefix     = "go:" // go:<form>, opens a form (on a return notice)
 	sumPrefix    = "sm:" // sm:<unit>, a summary's drill-down
+	filePrefix   = "fl:" // fl:<submission>:<n>, sends a submission's n-th document
 )
 
 // OpenButton is the data of a button that opens a form from a message
@@ -44,6 +45,29 @@ type Submission struct {
 	Version  int
 	Status   SubmissionStatus
 	Data     Snapshot
+	At       time.Time     // submitted at
+	Waited   time.Duration // since then, by the database's clock
+}
+
+// PendingItem is a submission waiting for a reviewer's decision.
+type PendingItem struct {
+	ID      int64
+	Unit    string
+	Form    string // a form id, or a package's (pkg:<form>)
+	Version int
+	At      time.Time     // when it was submitted
+	Waited  time.Duration // since then, by the database's clock
+	By      string        // who submitted it
+}
+
+// SubmissionEvent is one step of a submission's history.
+type SubmissionEvent struct {
+	Status  SubmissionStatus
+	By      string // the actor's name
+	ByUnit  string
+	Reason  string
+	Flagged []string
+	At      time.Time
 }
 
 // Notification is a message for another contact than the one whose input
@@ -59,24 +83,45 @@ type Returning struct {
 	Submission int64    `json:"submission"`
 	Reason     string   `json:"reason,omitempty"`
 	Flags      []string `json:"flags,omitempty"`
+	Drill      string   `json:"drill,omitempty"` // a package's unit opened to flag its items
 }
 
-// Summarizer writes /summary for a unit's subtree (reports implements it).
+// Summarizer writes /summary for a unit's subtree and the details behind
+// its buttons (reports implements it).
 type Summarizer interface {
 	Summary(ctx context.Context, c *Campaign, unit string, now time.Time) (string, [][]Button, error)
+	Details(ctx context.Context, c *Campaign, unit, what string, now time.Time) (string, [][]Button, error)
 }
 
-// canReview reports whether the contact may review submissions of unit: a
-// reviewer or admin of an ancestor of it.
-func (t *turn) canReview(unit string) bool {
-	u := t.camp.Units[unit]
-	if (t.c.Role != Reviewer && t.c.Role != Admin) || u == nil || !t.camp.InSubtree(t.c.Unit, unit) {
-		return false
-	}
-	// A city's own forms are reviewed by the city (审定), then forwarded in
-	// its package; a county's by its city.
-	return unit != t.c.Unit || len(u.Children) > 0
+// Nudger sends the late units of a subtree a reminder now (催报), as the
+// schedule would, and recorded as it records its own; each unit at most
+// once an hour (reminders implements it).
+type Nudger interface {
+	Nudge(ctx context.Context, c *Campaign, unit string, now time.Time) (NudgeResult, error)
 }
+
+// NudgeResult is what a 催报 did: units reminded, messages queued, and the
+// units left out because they were reminded within the hour.
+type NudgeResult struct {
+	Units, Messages int
+	Recent          []string
+}
+
+// Prefixes of a summary's buttons: its details, the chart, a 催报.
+const (
+	detailPrefix = "sd:" // sd:<unit>:<what>
+	chartPrefix  = "ch:" // ch:<unit>
+	nudgePrefix  = "nd:" // nd:<unit>
+)
+
+// DetailButton opens one of a summary's details.
+func DetailButton(unit, what string) string { return detailPrefix + unit + ":" + what }
+
+// ChartButton sends a subtree's progress chart.
+func ChartButton(unit string) string { return chartPrefix + unit }
+
+// NudgeButton reminds a subtree's late units now.
+func NudgeButton(unit string) string { return nudgePrefix + unit }
 
 // reviewerUnit is the unit whose reviewers review u's own forms: a unit with
 // units below it reviews its own (the city's 联席会议 审定 its rows before
@@ -88,27 +133,20 @@ func reviewerUnit(c *Campaign, u *Unit) string {
 	return u.Parent
 }
 
-// notifySubmitted tells the parent unit's reviewers about a submission,
-// with what changed since the version before.
+// notifySubmitted tells the reviewing unit's reviewers about a submission:
+// everything in it, what changed since the version before, its documents,
+// and 通过 / 退回. The same item waits in their queue (see desk.go) whether
+// or not this message reaches anyone.
 func (t *turn) notifySubmitted(f *Form, d *Draft, sub *Submission) error {
 	parent := reviewerUnit(t.camp, t.unit)
 	if parent == "" {
 		return nil
 	}
-	prev, err := t.tx.PreviousSubmission(t.ctx, sub)
+	sub.Campaign, sub.Unit, sub.Form = t.c.Campaign, t.c.Unit, f.ID
+	text, buttons, err := t.describe(sub)
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf(msg.ReviewRequest, t.unit.Name, f.Name(), sub.Version) + "\n\n" + summary(f, d)
-	if prev != nil {
-		changes := Diff(f, prev.Data, sub.Data)
-		if len(changes) == 0 {
-			changes = []string{msg.NoChanges}
-		}
-		text += "\n\n" + fmt.Sprintf(msg.ChangesSince, prev.Version) + "\n· " + strings.Join(changes, "\n· ")
-	}
-	id := strconv.FormatInt(sub.ID, 10)
-	buttons := [][]Button{{{Label: msg.BtnApprove, Data: reviewPrefix + id + ":ok"}, {Label: msg.BtnReturn, Data: reviewPrefix + id + ":no"}}}
 	return t.tell(parent, "review", Reply{Text: text, Buttons: buttons}, reviewers...)
 }
 
@@ -133,46 +171,68 @@ func (t *turn) tell(unit, kind string, r Reply, roles ...Role) error {
 func (t *turn) reviewAction(rest string) error {
 	idText, action, _ := strings.Cut(rest, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || (action != "ok" && action != "no") {
+	if err != nil || (action != "ok" && action != "no" && action != "view") {
 		return t.staleNotice()
 	}
 	sub, err := t.tx.Submission(t.ctx, id)
 	if err != nil {
 		return err
 	}
-	if sub == nil || sub.Campaign != t.c.Campaign || !t.canReview(sub.Unit) {
+	if sub == nil || sub.Campaign != t.c.Campaign || !t.canDecide(sub) {
 		if t.Log != nil {
 			t.Log.Warn("refused a review action", "contact", t.c.ID, "submission", id)
 		}
 		t.note(msg.NotYourReview)
 		return t.show()
 	}
-	if IsPackage(sub.Form) {
-		return t.packageAction(sub, action)
-	}
-	f := t.camp.Form(sub.Form)
+	f := t.camp.Form(packageForm(sub.Form))
 	unit := t.camp.Units[sub.Unit]
 	if f == nil || unit == nil {
 		return t.staleNotice()
 	}
-	if sub.Status != SubSubmitted {
-		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.AlreadyReviewed, unit.Name, f.Name(), sub.Version, subStatusName(sub.Status)), Replace: t.pressed})
-		return nil
-	}
-	if action == "ok" {
-		if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, "", nil); err != nil {
+	switch {
+	case action == "view":
+		t.s.Mode, t.s.Item = ModeItem, sub.ID
+		return t.show()
+	case sub.Status != SubSubmitted:
+		// Handled meanwhile, by this reviewer or another: say by whom.
+		handled, err := t.handledLine(sub)
+		if err != nil {
 			return err
 		}
-		if err := t.tell(sub.Unit, "approved", Reply{Text: fmt.Sprintf(msg.ApprovedNotice, f.Name(), sub.Version, t.unit.Name)}, everyone...); err != nil {
+		name := f.Name()
+		if IsPackage(sub.Form) {
+			name += " 汇总"
+		}
+		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.AlreadyReviewed, unit.Name, name, sub.Version, handled), Replace: t.pressed})
+		return nil
+	case action == "ok":
+		if err := t.approve(sub); err != nil {
 			return err
 		}
 		// The request itself becomes the record of the decision; the
 		// reviewer's own dialog stays where it was.
-		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.ApprovedDone, unit.Name, f.Name(), sub.Version), Replace: t.pressed})
+		done := fmt.Sprintf(msg.ApprovedDone, unit.Name, f.Name(), sub.Version)
+		if IsPackage(sub.Form) {
+			done = fmt.Sprintf(msg.ApprovedDone, unit.Name, f.Name()+" 汇总", sub.Version)
+		}
+		t.replies = append(t.replies, Reply{Text: done, Replace: t.pressed})
 		return nil
 	}
 	t.s.Mode, t.s.Returning = ModeReturn, &Returning{Submission: sub.ID}
 	return t.show()
+}
+
+// approve approves a waiting submission or package and tells its unit.
+func (t *turn) approve(sub *Submission) error {
+	f := t.camp.Form(packageForm(sub.Form))
+	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, "", nil); err != nil {
+		return err
+	}
+	if IsPackage(sub.Form) {
+		return t.tell(sub.Unit, "package_approved", Reply{Text: fmt.Sprintf(msg.PackageApproved, f.Name(), sub.Version, t.unit.Name)}, reviewers...)
+	}
+	return t.tell(sub.Unit, "approved", Reply{Text: fmt.Sprintf(msg.ApprovedNotice, f.Name(), sub.Version, t.unit.Name)}, everyone...)
 }
 
 func subStatusName(s SubmissionStatus) string {
@@ -197,10 +257,12 @@ func (t *turn) staleNotice() error {
 	return nil
 }
 
-// flagItem is something a reviewer can flag: a field of a record, or a row.
+// flagItem is something a reviewer can flag: a field of a record, or a
+// row; in a package, a unit (whole, or opened to flag its items).
 type flagItem struct {
-	Key   string // section/row/field, or section/row/ for a whole row
+	Key   string // section/row/field, or section/row/ for a whole row; a package's: unit, or unit|item
 	Label string
+	Unit  string // a package's unit, which can be opened
 }
 
 // flagItems lists what of a submission can be flagged, in form order.
@@ -251,9 +313,9 @@ func (t *turn) returnScreen() error {
 		t.replies[len(t.replies)-1].Typed = true
 		return nil
 	}
-	var items []flagItem
-	if !IsPackage(sub.Form) {
-		items = flagItems(f, sub.Data)
+	items, err := t.returnItems(sub, r)
+	if err != nil {
+		return err
 	}
 	var buttons [][]Button
 	for i, it := range items {
@@ -261,11 +323,53 @@ func (t *turn) returnScreen() error {
 		if contains(r.Flags, it.Key) {
 			mark = "☑ "
 		}
-		buttons = append(buttons, []Button{{Label: mark + it.Label, Data: "flag:" + strconv.Itoa(i)}})
+		row := []Button{{Label: mark + it.Label, Data: "flag:" + strconv.Itoa(i)}}
+		if it.Unit != "" {
+			row = append(row, Button{Label: msg.BtnFlagInside, Data: "drill:" + strconv.Itoa(i)})
+		}
+		buttons = append(buttons, row)
+	}
+	if r.Drill != "" {
+		buttons = append(buttons, []Button{{Label: msg.BtnBackToUnits, Data: "undrill"}})
 	}
 	buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnConfirmReturn, len(r.Flags)), Data: "send"}, {Label: msg.BtnCancel, Data: "cancel"}})
-	t.screen(fmt.Sprintf(msg.ReturnAskFlags, unit.Name, f.Name(), r.Reason), buttons)
+	text := fmt.Sprintf(msg.ReturnAskFlags, unit.Name, f.Name(), r.Reason)
+	if IsPackage(sub.Form) {
+		text = fmt.Sprintf(msg.ReturnAskUnits, unit.Name, f.Name(), r.Reason)
+		if r.Drill != "" {
+			text = fmt.Sprintf(msg.ReturnAskInside, t.camp.Units[r.Drill].Name, r.Reason)
+		}
+	}
+	t.screen(text, buttons)
 	return nil
+}
+
+// returnItems is what a return can flag: a form's fields and rows; for a
+// package, the units it carries (whole), or with one unit opened, that
+// unit's fields and rows (keyed unit|item).
+func (t *turn) returnItems(sub *Submission, r *Returning) ([]flagItem, error) {
+	f := t.camp.Form(packageForm(sub.Form))
+	if !IsPackage(sub.Form) {
+		return flagItems(f, sub.Data), nil
+	}
+	var out []flagItem
+	for _, c := range carriedOf(sub) {
+		if r.Drill == "" {
+			out = append(out, flagItem{Key: c.Unit, Label: fmt.Sprintf(msg.FlagUnit, t.camp.Units[c.Unit].Name, c.Version), Unit: c.Unit})
+			continue
+		}
+		if c.Unit != r.Drill {
+			continue
+		}
+		unitSub, err := t.tx.Submission(t.ctx, c.Submission)
+		if err != nil || unitSub == nil {
+			return nil, err
+		}
+		for _, it := range flagItems(f, unitSub.Data) {
+			out = append(out, flagItem{Key: c.Unit + "|" + it.Key, Label: it.Label})
+		}
+	}
+	return out, nil
 }
 
 func (t *turn) returnText(text string) error {
@@ -297,21 +401,32 @@ func (t *turn) returnButton(name, arg string) error {
 		t.s.Mode, t.s.Returning = ModeHome, nil
 		t.note(msg.ReturnCancelled)
 		return t.show()
-	case "flag":
+	case "flag", "drill":
 		sub, err := t.tx.Submission(t.ctx, r.Submission)
 		if err != nil || sub == nil {
 			return err
 		}
-		items := flagItems(t.camp.Form(sub.Form), sub.Data)
+		items, err := t.returnItems(sub, r)
+		if err != nil {
+			return err
+		}
 		i, err := strconv.Atoi(arg)
 		if err != nil || i < 0 || i >= len(items) || r.Reason == "" {
 			return t.staleNotice()
 		}
-		if contains(r.Flags, items[i].Key) {
+		switch {
+		case name == "drill" && items[i].Unit != "":
+			r.Drill = items[i].Unit
+		case name == "drill":
+			return t.staleNotice()
+		case contains(r.Flags, items[i].Key):
 			r.Flags = remove(r.Flags, items[i].Key)
-		} else {
+		default:
 			r.Flags = append(r.Flags, items[i].Key)
 		}
+		return t.show()
+	case "undrill":
+		r.Drill = ""
 		return t.show()
 	case "send":
 		return t.sendReturn()
@@ -336,13 +451,13 @@ func (t *turn) sendReturn() error {
 	if err != nil {
 		return err
 	}
-	if sub == nil || !t.canReview(sub.Unit) || sub.Status != SubSubmitted || r.Reason == "" {
+	if sub == nil || !t.canDecide(sub) || sub.Status != SubSubmitted || r.Reason == "" {
 		t.s.Mode, t.s.Returning = ModeHome, nil
 		t.note(msg.ReturnGone)
 		return t.show()
 	}
 	if IsPackage(sub.Form) {
-		return t.returnPackage(sub, r.Reason)
+		return t.returnPackage(sub, r.Reason, r.Flags)
 	}
 	f, unit := t.camp.Form(sub.Form), t.camp.Units[sub.Unit]
 	// Items in form order, whatever the order they were ticked in.
@@ -491,6 +606,66 @@ func (t *turn) summaryOf(unit string) error {
 		return err
 	}
 	t.message(text, buttons)
+	return nil
+}
+
+// mayLookAt checks a summary button's unit: in the contact's subtree, and
+// the contact a reviewer; a refusal is said and logged.
+func (t *turn) mayLookAt(unit string) bool {
+	if t.reviews() && t.Summaries != nil && t.camp.Units[unit] != nil && t.camp.InSubtree(t.c.Unit, unit) {
+		return true
+	}
+	if t.Log != nil {
+		t.Log.Warn("refused a summary button", "contact", t.c.ID, "unit", unit)
+	}
+	t.note(msg.NotYourSummary)
+	return false
+}
+
+// summaryDetail opens a detail behind a summary's button.
+func (t *turn) summaryDetail(rest string) error {
+	unit, what, _ := strings.Cut(rest, ":")
+	if !t.mayLookAt(unit) {
+		return t.show()
+	}
+	text, buttons, err := t.Summaries.Details(t.ctx, t.camp, unit, what, t.now())
+	if err != nil {
+		return err
+	}
+	t.replies = append(t.replies, Reply{Text: text, Buttons: buttons, Replace: t.pressed})
+	return nil
+}
+
+// chart sends a subtree's progress as a picture.
+func (t *turn) chart(unit string) error {
+	if !t.mayLookAt(unit) {
+		return t.show()
+	}
+	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(Texts.ChartCaption, t.camp.Units[unit].Name), Attach: &Attachment{Chart: unit}})
+	return nil
+}
+
+// nudge reminds the late units of a subtree now (催报).
+func (t *turn) nudge(unit string) error {
+	if !t.mayLookAt(unit) {
+		return t.show()
+	}
+	if t.Nudges == nil {
+		return t.staleNotice()
+	}
+	r, err := t.Nudges.Nudge(t.ctx, t.camp, unit, t.now())
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf(msg.NudgeDone, r.Units, r.Messages)
+	if r.Units == 0 {
+		text = msg.NudgeNone
+	}
+	if len(r.Recent) > 0 {
+		text += "\n" + fmt.Sprintf(msg.NudgeRecent, strings.Join(r.Recent, "、"))
+	}
+	t.notified = t.notified || r.Messages > 0
+	t.replies = append(t.replies, Reply{Text: text})
 	return nil
 }
 

@@ -47,7 +47,7 @@ func TestReturnCorrectResubmitApprove(t *testing.T) {
 	}
 	// Pressing the old request again: already handled.
 	city.Last = review
-	city.Press("✅ 通过").Expect("已处理：已退回")
+	city.Press("✅ 通过").Expect("已处理：已由杭州市 李审核于 ", "退回。")
 
 	// The county is told, and is asked only the flagged field.
 	county.Inbox().Expect("被杭州市退回修改", "理由：新建成数量与园区清单不符，请核实", "需修改：按建设方式 · 新建成（家）")
@@ -92,7 +92,7 @@ func TestWithdrawBeforeReview(t *testing.T) {
 	county.Press("附件3（已提交）").Press("撤回提交").Expect("已撤回《附件3 2018-2022年小微企业园建设规划目标》第 1 版", "请核对已填内容")
 	city.Inbox().Expect("【待审核】", "西湖区 撤回了《附件3")
 	city.Last = city.Last[:1]
-	city.Press("✅ 通过").Expect("已处理：已撤回")
+	city.Press("✅ 通过").Expect("已处理：已由西湖区 张三于", "撤回。")
 	if s := status(t, env.DB, "330106", "a3"); s != "draft" {
 		t.Errorf("after withdrawing: %s", s)
 	}

@@ -17,6 +17,12 @@ func (t *turn) show() error {
 		return t.returnScreen()
 	case ModeExtend:
 		return t.extendScreen()
+	case ModeQueue:
+		return t.queue()
+	case ModeBatch:
+		return t.batchScreen()
+	case ModeItem:
+		return t.itemScreen()
 	}
 	f := t.camp.Form(t.s.Form)
 	if f == nil {
@@ -82,13 +88,24 @@ func (t *turn) home() error {
 		name = "填报人"
 	}
 	fmt.Fprintf(&b, msg.Welcome, name, t.unit.Name, t.camp.Title, doc)
+	// A reviewer's start is what waits for them, before their own forms.
+	pendingText, buttons, err := t.pendingBlock()
+	if err != nil {
+		return err
+	}
+	if pendingText != "" {
+		b.WriteString("\n\n" + pendingText)
+	} else if t.reviews() && len(t.unit.Children) > 0 {
+		b.WriteString("\n\n" + desk.QueueEmpty)
+	}
 	forms := t.camp.FormsFor(t.unit.Level)
 	if len(forms) == 0 {
-		b.WriteString("\n\n" + msg.NoForms)
-		t.screen(b.String(), nil)
+		if pendingText == "" {
+			b.WriteString("\n\n" + msg.NoForms)
+		}
+		t.screen(b.String(), buttons)
 		return nil
 	}
-	var buttons [][]Button
 	b.WriteString("\n")
 	for i, f := range forms {
 		d := drafts[f.ID]

@@ -16,20 +16,13 @@ import (
 // those whose draft has one of the statuses.
 func (x Exporter) SubtreeTable(ctx context.Context, c *dialogs.Campaign, unit string, form *dialogs.Form, opt ExportOptions) (Table, error) {
 	var out Table
-	want := map[string]bool{}
-	for _, s := range opt.statuses() {
-		want[s] = true
+	units, err := x.returns(ctx, c, unit, form, opt)
+	if err != nil {
+		return Table{}, err
 	}
 	for _, u := range descendants(c, unit) {
-		if !form.FilledBy(u.Level) {
-			continue
-		}
-		drafts, err := x.DB.UnitDrafts(ctx, c.ID, u.Code)
-		if err != nil {
-			return Table{}, err
-		}
-		d := drafts[form.ID]
-		if d == nil || !want[string(d.Status)] {
+		d := units[u.Code]
+		if d == nil || !form.FilledBy(u.Level) {
 			continue
 		}
 		t := FormTable(form, d)
@@ -64,19 +57,22 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 	if err := x.WriteXLSX(ctx, xw, c, unit, opt); err != nil {
 		return err
 	}
-	want := map[string]bool{}
-	for _, s := range opt.statuses() {
-		want[s] = true
-	}
 	seen := map[string]bool{}
-	for _, u := range descendants(c, unit) {
-		drafts, err := x.DB.UnitDrafts(ctx, c.ID, u.Code)
+	returns := map[string]map[string]*dialogs.Draft{}
+	for _, f := range c.Forms {
+		if !opt.wants(f) {
+			continue
+		}
+		r, err := x.returns(ctx, c, unit, f, opt)
 		if err != nil {
 			return err
 		}
+		returns[f.ID] = r
+	}
+	for _, u := range descendants(c, unit) {
 		for _, f := range c.Forms {
-			d := drafts[f.ID]
-			if d == nil || !want[string(d.Status)] {
+			d := returns[f.ID][u.Code]
+			if d == nil {
 				continue
 			}
 			for _, s := range f.Sections {
@@ -112,4 +108,48 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 		}
 	}
 	return zw.Close()
+}
+
+// returns is each unit's return of form that an export of unit holds, as a
+// draft to read: the drafts as they stand (IncludeDrafts, with the
+// statuses asked for), or the accepted submissions.
+func (x Exporter) returns(ctx context.Context, c *dialogs.Campaign, unit string, form *dialogs.Form, opt ExportOptions) (map[string]*dialogs.Draft, error) {
+	out := map[string]*dialogs.Draft{}
+	if opt.IncludeDrafts {
+		want := map[string]bool{}
+		for _, s := range opt.statuses() {
+			want[s] = true
+		}
+		for _, u := range descendants(c, unit) {
+			if !form.FilledBy(u.Level) {
+				continue
+			}
+			drafts, err := x.DB.UnitDrafts(ctx, c.ID, u.Code)
+			if err != nil {
+				return nil, err
+			}
+			if d := drafts[form.ID]; d != nil && want[string(d.Status)] {
+				out[u.Code] = d
+			}
+		}
+		return out, nil
+	}
+	picks, err := x.accepted(ctx, c, c.Units[unit], form, opt)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(picks))
+	for _, p := range picks {
+		ids = append(ids, p.ID)
+	}
+	snaps, err := x.DB.Snapshots(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for u, p := range picks {
+		d := dialogs.DraftOf(c.ID, u, form.ID, snaps[p.ID])
+		d.Status = dialogs.Status(p.Status)
+		out[u] = d
+	}
+	return out, nil
 }

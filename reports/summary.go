@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -10,31 +11,33 @@ import (
 	"tianbao/store"
 )
 
-// Summarizer writes /summary over a unit's subtree from the database.
+// Summarizer writes /summary over a unit's subtree from the database: a
+// units × forms matrix that fits a phone, with the details (per form, the
+// late units and their contacts, the chart) behind buttons.
 type Summarizer struct {
 	DB *store.DB
 }
 
 var _ dialogs.Summarizer = Summarizer{}
 
-// stateOrder is the order states are listed in.
-var stateOrder = []string{"approved", "submitted", "returned", "draft", "none"}
-
-// counted are the statuses whose data enters the totals.
-var counted = []string{"submitted", "approved"}
-
 // maxNamed is how many late units a line names before summing up the rest.
 const maxNamed = 15
 
-// Summary is the progress of unit's subtree: per form, how many units are in
-// each state, which are late, key totals, the deadline; for a unit whose
-// children have children (the province), one line per child with a button
-// to drill down.
-func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) (string, [][]dialogs.Button, error) {
-	top := c.Units[unit]
-	if top == nil {
-		return "", nil, fmt.Errorf("summary: unit %s not in campaign %s", unit, c.ID)
-	}
+// Details a summary offers behind its buttons.
+const (
+	DetailForms = "forms" // per form and level: counts, deadlines, the late, totals
+	DetailLate  = "late"  // the late units with their contacts, and the units nobody was invited for
+)
+
+// states is where every unit of a subtree stands on every form.
+type states struct {
+	c        *dialogs.Campaign
+	form     map[[2]string]string    // unit/form: approved, submitted, returned, draft, none
+	pkg      map[[2]string]string    // a reporting unit's latest package of a form: submitted, approved, returned, withdrawn
+	extended map[[2]string]time.Time // approved extensions' due dates
+}
+
+func (s Summarizer) states(ctx context.Context, c *dialogs.Campaign, unit string) (*states, error) {
 	subtree := descendants(c, unit)
 	codes := make([]string, len(subtree))
 	for i, u := range subtree {
@@ -42,39 +45,332 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 	}
 	rows, err := s.DB.FormStates(ctx, c.ID, codes)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	state := map[[2]string]string{}
+	st := &states{c: c, form: map[[2]string]string{}, pkg: map[[2]string]string{}, extended: map[[2]string]time.Time{}}
 	for _, r := range rows {
-		st := r.Status
-		if st == "draft" && !r.Started {
-			st = "none"
+		switch {
+		case dialogs.IsPackage(r.Form):
+			continue
+		case r.Status == "draft" && !r.Started:
+			st.form[[2]string{r.Unit, r.Form}] = "none"
+		default:
+			st.form[[2]string{r.Unit, r.Form}] = r.Status
 		}
-		state[[2]string{r.Unit, r.Form}] = st
+	}
+	var reporting []string
+	for _, u := range subtree {
+		if len(u.Children) > 0 && u.Parent != "" {
+			reporting = append(reporting, u.Code)
+		}
+	}
+	for _, f := range c.Forms {
+		if len(reporting) == 0 {
+			break
+		}
+		pkgs, err := s.DB.LatestSubmissions(ctx, c.ID, dialogs.PackageForm(f.ID), reporting, []string{"submitted", "approved", "returned", "withdrawn"})
+		if err != nil {
+			return nil, err
+		}
+		for u, p := range pkgs {
+			st.pkg[[2]string{u, f.ID}] = p.Status
+		}
 	}
 	exts, err := s.DB.ApprovedExtensions(ctx, c.ID)
 	if err != nil {
+		return nil, err
+	}
+	for _, e := range exts {
+		st.extended[[2]string{e.Unit, e.Form}] = dialogs.EndOfDay(e.NewDue, c.TimeZone)
+	}
+	return st, nil
+}
+
+func (st *states) of(unit, form string) string {
+	if s, ok := st.form[[2]string{unit, form}]; ok {
+		return s
+	}
+	return "none"
+}
+
+// due is a unit's due date for a form: its approved extension or its level's.
+func (st *states) due(f *dialogs.Form, u *dialogs.Unit) (time.Time, bool) {
+	if d, ok := st.extended[[2]string{u.Code, f.ID}]; ok {
+		return d, true
+	}
+	d, ok := f.Due[u.Level]
+	return d, ok
+}
+
+// late reports a unit past its due date without having submitted the form.
+func (st *states) late(f *dialogs.Form, u *dialogs.Unit, now time.Time) bool {
+	due, ok := st.due(f, u)
+	s := st.of(u.Code, f.ID)
+	return ok && f.FilledBy(u.Level) && now.After(due) && s != "submitted" && s != "approved"
+}
+
+// symbol is a unit's state on a form as one mark of the matrix.
+func symbol(state string) string {
+	switch state {
+	case "approved", "pkg_approved":
+		return "✅"
+	case "submitted", "pkg_submitted":
+		return "⏳"
+	case "returned", "pkg_returned":
+		return "↩️"
+	case "draft":
+		return "📝"
+	}
+	return "⬜"
+}
+
+// Summary is the progress of unit's subtree. For a unit that reviews its
+// own units (a city): a line per unit with a mark per form. For a unit
+// whose units report through packages (the province): a line per such
+// unit with its packages' states, what share of its forms are approved, and
+// how many are late, with a button to drill down.
+func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) (string, [][]dialogs.Button, error) {
+	top := c.Units[unit]
+	if top == nil {
+		return "", nil, fmt.Errorf("summary: unit %s not in campaign %s", unit, c.ID)
+	}
+	st, err := s.states(ctx, c, unit)
+	if err != nil {
 		return "", nil, err
 	}
-	extended := map[[2]string]time.Time{}
-	for _, e := range exts {
-		extended[[2]string{e.Unit, e.Form}] = dialogs.EndOfDay(e.NewDue, c.TimeZone)
+	t := dialogs.ReportTexts
+	var b strings.Builder
+	fmt.Fprintf(&b, t.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
+	var shorts []string
+	for _, f := range c.Forms {
+		shorts = append(shorts, f.Short)
 	}
-	isLate := func(f *dialogs.Form, u *dialogs.Unit, st string, now time.Time) bool {
-		due, ok := f.Due[u.Level]
-		if d, ext := extended[[2]string{u.Code, f.ID}]; ext {
-			due, ok = d, true
-		}
-		return ok && now.After(due) && st != "submitted" && st != "approved"
+	b.WriteString("\n" + fmt.Sprintf(t.MatrixForms, strings.Join(shorts, " · ")))
+	var buttons [][]dialogs.Button
+	lateUnits, uninvited := 0, 0
+	contacts, err := s.DB.UnitContacts(ctx, c.ID, codesOf(descendants(c, unit)))
+	if err != nil {
+		return "", nil, err
 	}
-	stateOf := func(u, f string) string {
-		if st, ok := state[[2]string{u, f}]; ok {
-			return st
+	if hasGrandchildren(c, top) {
+		b.WriteString("\n" + t.MatrixLegendPackages)
+		var row []dialogs.Button
+		for _, code := range top.Children {
+			child := c.Units[code]
+			var marks []string
+			done, total, late := 0, 0, 0
+			for _, f := range c.Forms {
+				if len(child.Children) == 0 {
+					marks = append(marks, markFor(st, f, child))
+				} else if pkg, ok := st.pkg[[2]string{code, f.ID}]; ok && fillsBelow(c, f, child) {
+					marks = append(marks, symbol("pkg_"+pkg))
+				} else if fillsBelow(c, f, child) {
+					marks = append(marks, "⬜")
+				} else {
+					marks = append(marks, "➖")
+				}
+				for _, u := range descendants(c, code) {
+					if !f.FilledBy(u.Level) {
+						continue
+					}
+					total++
+					if st.of(u.Code, f.ID) == "approved" {
+						done++
+					}
+					if st.late(f, u, now) {
+						late++
+					}
+				}
+			}
+			line := fmt.Sprintf("\n%s：%s  %d/%d", child.Name, strings.Join(marks, ""), done, total)
+			if late > 0 {
+				line += fmt.Sprintf(t.MatrixLate, late)
+			}
+			b.WriteString(line)
+			row = append(row, dialogs.Button{Label: child.Name, Data: dialogs.SummaryButton(code)})
+			if len(row) == 3 {
+				buttons, row = append(buttons, row), nil
+			}
 		}
-		return "none"
+		if len(row) > 0 {
+			buttons = append(buttons, row)
+		}
+	} else {
+		b.WriteString("\n" + t.MatrixLegend)
+		rows := []*dialogs.Unit{top}
+		for _, code := range top.Children {
+			rows = append(rows, c.Units[code])
+		}
+		for _, u := range rows {
+			if len(c.FormsFor(u.Level)) == 0 {
+				continue
+			}
+			var marks []string
+			late := false
+			for _, f := range c.Forms {
+				marks = append(marks, markFor(st, f, u))
+				late = late || st.late(f, u, now)
+			}
+			name := u.Name
+			if late {
+				name = "❗" + name
+				lateUnits++
+			}
+			suffix := ""
+			if len(contacts[u.Code]) == 0 {
+				suffix = t.MatrixNobody
+				uninvited++
+			}
+			fmt.Fprintf(&b, "\n%s：%s%s", name, strings.Join(marks, ""), suffix)
+		}
+	}
+	if d := nextDue(c, top, now); d != "" {
+		b.WriteString("\n" + d)
+	}
+	if lateUnits > 0 || uninvited > 0 { // in a city's matrix; a province's lines count their own
+		b.WriteString("\n" + fmt.Sprintf(t.MatrixLateCount, lateUnits, uninvited))
+	}
+	buttons = append(buttons,
+		[]dialogs.Button{{Label: t.BtnFormDetails, Data: dialogs.DetailButton(unit, DetailForms)}, {Label: t.BtnChart, Data: dialogs.ChartButton(unit)}},
+		[]dialogs.Button{{Label: fmt.Sprintf(t.BtnLate, lateUnits), Data: dialogs.DetailButton(unit, DetailLate)}, {Label: t.BtnNudge, Data: dialogs.NudgeButton(unit)}})
+	return b.String(), buttons, nil
+}
+
+// markFor is one unit's mark on one form: its state, or ➖ where it does
+// not fill the form.
+func markFor(st *states, f *dialogs.Form, u *dialogs.Unit) string {
+	if !f.FilledBy(u.Level) {
+		return "➖"
+	}
+	return symbol(st.of(u.Code, f.ID))
+}
+
+// fillsBelow reports whether anyone in u's subtree fills f.
+func fillsBelow(c *dialogs.Campaign, f *dialogs.Form, u *dialogs.Unit) bool {
+	for _, d := range descendants(c, u.Code) {
+		if f.FilledBy(d.Level) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextDue is the line of the deadlines that matter next: each level's
+// nearest due date still ahead, with the year (or the last one passed).
+func nextDue(c *dialogs.Campaign, top *dialogs.Unit, now time.Time) string {
+	var parts []string
+	for _, level := range dialogs.Levels {
+		var best time.Time
+		for _, f := range c.Forms {
+			d, ok := f.Due[level]
+			if !ok || !f.FilledBy(level) || !hasLevel(c, top, level) {
+				continue
+			}
+			if best.IsZero() || (d.After(now) && (best.Before(now) || d.Before(best))) || (!d.After(now) && best.Before(now) && d.After(best)) {
+				best = d
+			}
+		}
+		if best.IsZero() {
+			continue
+		}
+		day := best.In(c.TimeZone).Format("2006年1月2日")
+		left := dialogs.DaysLeft(now, best, c.TimeZone)
+		switch {
+		case left > 0:
+			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelIn, level.Name(), day, left))
+		case left == 0:
+			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelToday, level.Name(), day))
+		default:
+			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelPast, level.Name(), day, -left))
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
+func hasLevel(c *dialogs.Campaign, top *dialogs.Unit, level dialogs.Level) bool {
+	for _, u := range descendants(c, top.Code) {
+		if u.Level == level {
+			return true
+		}
+	}
+	return false
+}
+
+// Details is what a summary's buttons open: DetailForms or DetailLate.
+func (s Summarizer) Details(ctx context.Context, c *dialogs.Campaign, unit, what string, now time.Time) (string, [][]dialogs.Button, error) {
+	top := c.Units[unit]
+	if top == nil {
+		return "", nil, fmt.Errorf("summary: unit %s not in campaign %s", unit, c.ID)
+	}
+	st, err := s.states(ctx, c, unit)
+	if err != nil {
+		return "", nil, err
+	}
+	back := [][]dialogs.Button{{{Label: dialogs.ReportTexts.BtnBackToSummary, Data: dialogs.SummaryButton(unit)}}}
+	switch what {
+	case DetailLate:
+		text, err := s.lateDetails(ctx, c, top, st, now)
+		return text, append([][]dialogs.Button{{{Label: dialogs.ReportTexts.BtnNudge, Data: dialogs.NudgeButton(unit)}}}, back...), err
+	case DetailForms:
+		text, err := s.formDetails(ctx, c, top, st, now)
+		return text, back, err
+	}
+	return "", nil, fmt.Errorf("summary: no detail %q", what)
+}
+
+// lateDetails lists the late units, each with its late forms and who to
+// call (the contacts' names, the phone the unit gave), and the units that
+// have no contact at all.
+func (s Summarizer) lateDetails(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, st *states, now time.Time) (string, error) {
+	t := dialogs.ReportTexts
+	units := descendants(c, top.Code)
+	info, err := s.DB.UnitContactInfo(ctx, c, codesOf(units))
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
+	fmt.Fprintf(&b, t.LateHead, top.Name, now.In(c.TimeZone).Format("1月2日 15:04"))
+	var nobody []string
+	n := 0
+	for _, u := range units {
+		var forms []string
+		for _, f := range c.Forms {
+			if st.late(f, u, now) {
+				forms = append(forms, f.Short)
+			}
+		}
+		ci := info[u.Code]
+		if len(ci.Names) == 0 && len(c.FormsFor(u.Level)) > 0 {
+			nobody = append(nobody, u.Name)
+		}
+		if len(forms) == 0 {
+			continue
+		}
+		n++
+		who := strings.Join(ci.Names, "、")
+		if who == "" {
+			who = t.NobodyInvited
+		}
+		if ci.Phone != "" {
+			who += " " + ci.Phone
+		}
+		fmt.Fprintf(&b, "\n%d. %s（%s）— %s", n, u.Name, strings.Join(forms, "、"), who)
+	}
+	if n == 0 {
+		b.WriteString("\n" + t.NobodyLate)
+	}
+	if len(nobody) > 0 {
+		fmt.Fprintf(&b, "\n\n"+t.Uninvited, len(nobody), strings.Join(nobody, "、"))
+	}
+	return b.String(), nil
+}
+
+// formDetails is, per form and level, how many units are in each state,
+// which are late, the deadline, and the totals of what was accepted.
+func (s Summarizer) formDetails(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, st *states, now time.Time) (string, error) {
+	var b strings.Builder
 	fmt.Fprintf(&b, dialogs.ReportTexts.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
+	subtree := descendants(c, top.Code)
 	for _, f := range c.Forms {
 		var lines []string
 		for _, level := range dialogs.Levels {
@@ -87,10 +383,9 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 					group = append(group, u)
 				}
 			}
-			if len(group) == 0 {
-				continue
+			if len(group) > 0 {
+				lines = append(lines, levelLine(c, f, level, group, st, now)...)
 			}
-			lines = append(lines, levelLine(c, f, level, group, stateOf, isLate, now)...)
 		}
 		if len(lines) == 0 {
 			continue
@@ -99,68 +394,38 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 		for _, l := range lines {
 			b.WriteString("\n  " + l)
 		}
-		totals, err := s.totals(ctx, c, f, codes)
+		totals, err := s.totals(ctx, c, top, f)
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
 		if totals != "" {
 			b.WriteString("\n  " + totals)
 		}
 	}
-	var buttons [][]dialogs.Button
-	if hasGrandchildren(c, top) {
-		fmt.Fprintf(&b, dialogs.ReportTexts.SummaryChildren, c.Units[top.Children[0]].Level.Name())
-		for _, code := range top.Children {
-			child := c.Units[code]
-			done, total, late := 0, 0, 0
-			for _, u := range descendants(c, code) {
-				for _, f := range c.Forms {
-					if !f.FilledBy(u.Level) {
-						continue
-					}
-					total++
-					st := stateOf(u.Code, f.ID)
-					if st == "approved" {
-						done++
-					}
-					if isLate(f, u, st, now) {
-						late++
-					}
-				}
-			}
-			line := fmt.Sprintf(dialogs.ReportTexts.SummaryChild, child.Name, done, total)
-			if late > 0 {
-				line += fmt.Sprintf(dialogs.ReportTexts.SummaryChildLate, late)
-			}
-			b.WriteString(line)
-			if len(buttons) < 90 {
-				buttons = append(buttons, []dialogs.Button{{Label: child.Name, Data: dialogs.SummaryButton(code)}})
-			}
-		}
-	}
-	return b.String(), buttons, nil
+	return b.String(), nil
 }
 
-func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group []*dialogs.Unit, stateOf func(u, f string) string,
-	isLate func(*dialogs.Form, *dialogs.Unit, string, time.Time) bool, now time.Time) []string {
+// stateOrder is the order states are listed in.
+var stateOrder = []string{"approved", "submitted", "returned", "draft", "none"}
+
+func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group []*dialogs.Unit, st *states, now time.Time) []string {
 	counts := map[string]int{}
 	var late []string
 	for _, u := range group {
-		st := stateOf(u.Code, f.ID)
-		counts[st]++
-		if isLate(f, u, st, now) {
+		counts[st.of(u.Code, f.ID)]++
+		if st.late(f, u, now) {
 			late = append(late, u.Name)
 		}
 	}
 	var parts []string
-	for _, st := range stateOrder {
-		if counts[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", dialogs.StateName(st), counts[st]))
+	for _, s := range stateOrder {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", dialogs.StateName(s), counts[s]))
 		}
 	}
 	line := fmt.Sprintf(dialogs.ReportTexts.SummaryLevel, level.Name(), strings.Join(parts, " · "), len(group))
 	if due, ok := f.Due[level]; ok {
-		day := due.In(c.TimeZone).Format("1月2日")
+		day := due.In(c.TimeZone).Format("2006年1月2日")
 		switch left := dialogs.DaysLeft(now, due, c.TimeZone); {
 		case left > 0:
 			line += fmt.Sprintf(dialogs.ReportTexts.SummaryDueIn, day, left)
@@ -172,8 +437,7 @@ func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group 
 	}
 	out := []string{line}
 	if len(late) > 0 {
-		named := late
-		more := ""
+		named, more := late, ""
 		if len(named) > maxNamed {
 			named, more = named[:maxNamed], fmt.Sprintf(dialogs.ReportTexts.SummaryLateMore, len(late))
 		}
@@ -182,61 +446,66 @@ func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group 
 	return out
 }
 
-// totals are the key figures of a form over what was submitted: sums of
-// total sections, rows of list sections.
-func (s Summarizer) totals(ctx context.Context, c *dialogs.Campaign, f *dialogs.Form, units []string) (string, error) {
-	var parts []string
-	hasTotal, hasList := false, false
+// totals are the key figures of a form over what was accepted at top's
+// level (as its export holds): sums of total sections, rows of lists.
+func (s Summarizer) totals(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, f *dialogs.Form) (string, error) {
+	counting := false
 	for _, sec := range f.Sections {
-		hasTotal = hasTotal || sec.Total
-		hasList = hasList || sec.Kind == dialogs.List
+		counting = counting || sec.Total || sec.Kind == dialogs.List
 	}
-	if hasTotal {
-		sums, err := s.DB.FieldSums(ctx, c.ID, f.ID, units, counted)
-		if err != nil {
-			return "", err
-		}
-		for _, sec := range f.Sections {
-			if !sec.Total {
-				continue
-			}
-			for _, fd := range sec.Fields {
-				if fd.Type == dialogs.Integer || fd.Type == dialogs.Decimal {
-					parts = append(parts, fmt.Sprintf("%s %s", shortLabel(fd), store.FormatNumber(round2(sums[sec.ID+"/"+fd.ID]))))
-				}
-			}
-		}
-	}
-	if hasList {
-		counts, err := s.DB.RowCounts(ctx, c.ID, f.ID, units, counted)
-		if err != nil {
-			return "", err
-		}
-		for _, sec := range f.Sections {
-			if sec.Kind == dialogs.List {
-				title := sec.Title
-				if title != "" {
-					title += " "
-				}
-				parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.SummaryRows, title, counts[sec.ID], sec.RowNoun))
-			}
-		}
-	}
-	if len(parts) == 0 {
+	if !counting {
 		return "", nil
+	}
+	returns, err := (Exporter{DB: s.DB}).returns(ctx, c, top.Code, f, ExportOptions{})
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, sec := range f.Sections {
+		switch {
+		case sec.Kind == dialogs.List:
+			n := 0
+			for _, d := range returns {
+				n += len(d.Rows(sec.ID))
+			}
+			title := sec.Title
+			if title != "" {
+				title += " "
+			}
+			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.SummaryRows, title, n, sec.RowNoun))
+		case sec.Total:
+			for _, fd := range sec.Fields {
+				if fd.Type != dialogs.Integer && fd.Type != dialogs.Decimal {
+					continue
+				}
+				sum := new(big.Rat)
+				for _, d := range returns {
+					if v, ok := new(big.Rat).SetString(valueOr(d, sec.ID, fd.ID)); ok {
+						sum.Add(sum, v)
+					}
+				}
+				parts = append(parts, fmt.Sprintf("%s %s", shortLabel(fd), ratString(sum)))
+			}
+		}
 	}
 	return dialogs.ReportTexts.SummaryTotals + strings.Join(parts, "，"), nil
 }
 
+func valueOr(d *dialogs.Draft, section, field string) string {
+	if v, ok := d.Value(section, "", field); ok && v != "" {
+		return v
+	}
+	return "0"
+}
+
 func shortLabel(fd *dialogs.Field) string {
+	if fd.Short != "" {
+		return fd.Short
+	}
 	if len(fd.Group) > 0 {
 		return fd.Group[len(fd.Group)-1] + fd.Label
 	}
 	return fd.Label
-}
-
-func round2(v float64) float64 {
-	return float64(int64(v*100+0.5)) / 100
 }
 
 // descendants lists unit and every unit below it, top down.

@@ -23,10 +23,27 @@ type Exporter struct {
 
 // ExportOptions choose what goes into an export.
 type ExportOptions struct {
-	// IncludeDrafts adds units whose form is not approved (draft,
-	// submitted, returned), with a 状态 column; by default only approved
-	// data is exported.
+	// IncludeDrafts exports the drafts as they stand (draft, submitted,
+	// returned, approved), with a 状态 column; by default only what was
+	// accepted at the exported unit's level (see accepted.go).
 	IncludeDrafts bool
+	// Forms limits the export to these forms (all when empty).
+	Forms []string
+	// Package exports the versions one package carries (its form only).
+	Package int64
+}
+
+// wants reports whether the options export form f.
+func (o ExportOptions) wants(f *dialogs.Form) bool {
+	if len(o.Forms) == 0 {
+		return true
+	}
+	for _, id := range o.Forms {
+		if id == f.ID {
+			return true
+		}
+	}
+	return false
 }
 
 func (o ExportOptions) statuses() []string {
@@ -79,6 +96,9 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 	units := descendants(c, unit)
 	sheets := 0
 	for _, form := range c.Forms {
+		if !opt.wants(form) {
+			continue
+		}
 		var fillers []*dialogs.Unit
 		for _, u := range units {
 			if form.FilledBy(u.Level) {
@@ -378,17 +398,21 @@ func stampFor(c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form) string
 }
 
 func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+	picks, err := x.picksFor(ctx, c, top, form, opt)
+	if err != nil {
+		return err
+	}
 	kinds := map[dialogs.SectionKind]int{}
 	for _, s := range form.Sections {
 		kinds[s.Kind]++
 	}
 	switch {
 	case kinds[dialogs.List] == len(form.Sections):
-		return x.listForm(ctx, sh, c, top, form, fillers, opt)
+		return x.listForm(ctx, sh, c, top, form, fillers, opt, picks)
 	case kinds[dialogs.Record] == len(form.Sections):
-		return x.recordForm(ctx, sh, c, top, form, fillers, opt)
+		return x.recordForm(ctx, sh, c, top, form, fillers, opt, picks)
 	}
-	return x.mixedForm(ctx, sh, c, top, form, fillers, opt)
+	return x.mixedForm(ctx, sh, c, top, form, fillers, opt, picks)
 }
 
 func codesOf(units []*dialogs.Unit) []string {
@@ -410,7 +434,7 @@ func statusColumn() column {
 
 // recordForm: one row per unit, the city before its counties, with a 总计
 // row per city and for the whole export where the section asks for one.
-func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	unitLabel := dialogs.ReportTexts.UnitColumnCity
 	if !form.FilledBy(dialogs.City) {
 		unitLabel = dialogs.ReportTexts.UnitColumnCounty
@@ -433,7 +457,7 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 	}
 	data := map[string]sheetRow{}
 	for _, s := range form.Sections {
-		err := x.DB.ExportRows(ctx, c.ID, form.ID, s.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+		err := x.rows(ctx, c, form, s.ID, fillers, opt, picks, func(r store.ExportRow) error {
 			sr, ok := data[r.Unit]
 			if !ok {
 				sr = sheetRow{unit: c.Units[r.Unit], status: r.Status, values: map[string]string{}}
@@ -551,7 +575,7 @@ func ratString(v *big.Rat) string {
 
 // listForm: a block per section (可建成, 完成改造提升, 开工建设), each with its
 // own header and rows numbered 序号 within the block, and the area.
-func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	multi := len(form.Sections) > 1
 	lead := []column{
 		{label: dialogs.ReportTexts.Seq, width: 6, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
@@ -602,7 +626,7 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, 
 			return err
 		}
 		seq := 0
-		err := x.DB.ExportRows(ctx, c.ID, form.ID, s.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+		err := x.rows(ctx, c, form, s.ID, fillers, opt, picks, func(r store.ExportRow) error {
 			seq++
 			sr := sheetRow{unit: c.Units[r.Unit], seq: seq, rowKey: r.Row, section: s, values: r.Values, status: r.Status}
 			cells := make([]excelize.Cell, offset+len(cols))
@@ -656,7 +680,7 @@ func areaName(c *dialogs.Campaign, u *dialogs.Unit) string {
 // mixedForm: a record part and a table part (附件4: the plan file and the
 // yearly targets): one row per unit and table row, the record's columns on
 // the unit's first row.
-func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	cols := []column{
 		{label: dialogs.ReportTexts.Area, width: 18, value: func(r sheetRow) cell {
 			if r.seq > 1 {
@@ -707,7 +731,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 	recordValues := map[string]map[string]string{}
 	status := map[string]string{}
 	for _, s := range record {
-		err := x.DB.ExportRows(ctx, c.ID, form.ID, s.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+		err := x.rows(ctx, c, form, s.ID, fillers, opt, picks, func(r store.ExportRow) error {
 			if recordValues[r.Unit] == nil {
 				recordValues[r.Unit] = map[string]string{}
 			}
@@ -723,7 +747,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 	}
 	tableRows := map[string][]store.ExportRow{}
 	if table != nil {
-		err := x.DB.ExportRows(ctx, c.ID, form.ID, table.ID, codesOf(fillers), opt.statuses(), func(r store.ExportRow) error {
+		err := x.rows(ctx, c, form, table.ID, fillers, opt, picks, func(r store.ExportRow) error {
 			tableRows[r.Unit] = append(tableRows[r.Unit], r)
 			status[r.Unit] = r.Status
 			return nil

@@ -254,24 +254,28 @@ const nextSubmissionQuery = `SELECT nextval(pg_get_serial_sequence('submissions'
 	FROM submissions WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`
 
 type submissionRow struct {
-	ID       int64  `db:"id"`
-	Campaign string `db:"campaign_id"`
-	Unit     string `db:"unit_code"`
-	Form     string `db:"form_id"`
-	Version  int    `db:"version"`
-	Status   string `db:"status"`
-	Data     []byte `db:"data"`
+	ID       int64     `db:"id"`
+	Campaign string    `db:"campaign_id"`
+	Unit     string    `db:"unit_code"`
+	Form     string    `db:"form_id"`
+	Version  int       `db:"version"`
+	Status   string    `db:"status"`
+	Data     []byte    `db:"data"`
+	At       time.Time `db:"submitted_at"`
+	Age      float64   `db:"age"`
 }
 
 func (r *submissionRow) submission() (*dialogs.Submission, error) {
-	s := &dialogs.Submission{ID: r.ID, Campaign: r.Campaign, Unit: r.Unit, Form: r.Form, Version: r.Version, Status: dialogs.SubmissionStatus(r.Status)}
+	s := &dialogs.Submission{ID: r.ID, Campaign: r.Campaign, Unit: r.Unit, Form: r.Form, Version: r.Version, Status: dialogs.SubmissionStatus(r.Status), At: r.At,
+		Waited: time.Duration(r.Age * float64(time.Second))}
 	if err := json.Unmarshal(r.Data, &s.Data); err != nil {
 		return nil, fmt.Errorf("submission %d: %w", r.ID, err)
 	}
 	return s, nil
 }
 
-const submissionColumns = `id, campaign_id, unit_code, form_id, version, status, data`
+const submissionColumns = `id, campaign_id, unit_code, form_id, version, status, data, submitted_at,
+	extract(epoch FROM now() - submitted_at)::float8 AS age`
 
 func (tx *dialogTx) oneSubmission(ctx context.Context, q string, args ...any) (*dialogs.Submission, error) {
 	var r submissionRow
@@ -377,6 +381,54 @@ func (tx *dialogTx) Tell(ctx context.Context, campaign, unit, kind string, r dia
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+func (tx *dialogTx) Pending(ctx context.Context, campaign string, units []string) ([]dialogs.PendingItem, error) {
+	var rows []struct {
+		ID      int64     `db:"id"`
+		Unit    string    `db:"unit_code"`
+		Form    string    `db:"form_id"`
+		Version int       `db:"version"`
+		At      time.Time `db:"submitted_at"`
+		Age     float64   `db:"age"`
+		By      string    `db:"by_name"`
+	}
+	if err := tx.q.SelectContext(ctx, &rows, `SELECT s.id, s.unit_code, s.form_id, s.version, s.submitted_at,
+			extract(epoch FROM now() - s.submitted_at)::float8 AS age, COALESCE(c.display_name, '') AS by_name
+		FROM submissions s LEFT JOIN contacts c ON c.id = s.submitted_by
+		WHERE s.campaign_id = $1 AND s.unit_code = ANY($2) AND s.status = 'submitted'
+		ORDER BY s.submitted_at, s.id`, campaign, pq.Array(units)); err != nil {
+		return nil, fmt.Errorf("pending reviews: %w", err)
+	}
+	out := make([]dialogs.PendingItem, len(rows))
+	for i, r := range rows {
+		out[i] = dialogs.PendingItem{ID: r.ID, Unit: r.Unit, Form: r.Form, Version: r.Version, At: r.At, By: r.By,
+			Waited: time.Duration(r.Age * float64(time.Second))}
+	}
+	return out, nil
+}
+
+func (tx *dialogTx) History(ctx context.Context, submission int64) ([]dialogs.SubmissionEvent, error) {
+	var rows []struct {
+		Status  string    `db:"status"`
+		By      string    `db:"by_name"`
+		Unit    string    `db:"by_unit"`
+		Reason  string    `db:"reason"`
+		Flagged []byte    `db:"flagged"`
+		At      time.Time `db:"at"`
+	}
+	if err := tx.q.SelectContext(ctx, &rows, `SELECT e.status, COALESCE(c.display_name, '') AS by_name, COALESCE(c.unit_code, '') AS by_unit,
+			e.reason, e.flagged, e.at
+		FROM submission_events e LEFT JOIN contacts c ON c.id = e.actor_id
+		WHERE e.submission_id = $1 ORDER BY e.id`, submission); err != nil {
+		return nil, fmt.Errorf("history of submission %d: %w", submission, err)
+	}
+	out := make([]dialogs.SubmissionEvent, len(rows))
+	for i, r := range rows {
+		out[i] = dialogs.SubmissionEvent{Status: dialogs.SubmissionStatus(r.Status), By: r.By, ByUnit: r.Unit, Reason: r.Reason, At: r.At}
+		_ = json.Unmarshal(r.Flagged, &out[i].Flagged)
+	}
+	return out, nil
 }
 
 func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRequest, actor int64) error {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -295,6 +297,203 @@ func (db *DB) ContactNames(ctx context.Context, campaign string) (map[int64]stri
 	out := make(map[int64]string, len(rows))
 	for _, r := range rows {
 		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
+// SubmissionRef is a submission by its number, version and status.
+type SubmissionRef struct {
+	Unit    string `db:"unit_code"`
+	ID      int64  `db:"id"`
+	Version int    `db:"version"`
+	Status  string `db:"status"`
+	Data    []byte `db:"data"` // only for packages: what they carry
+}
+
+// LatestSubmissions returns, per unit, the newest submission of form whose
+// status is one of statuses (a package's data with it: what it carries).
+func (db *DB) LatestSubmissions(ctx context.Context, campaign, form string, units, statuses []string) (map[string]SubmissionRef, error) {
+	var rows []SubmissionRef
+	err := db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (unit_code) unit_code, id, version, status,
+			CASE WHEN form_id LIKE 'pkg:%' THEN data ELSE 'null'::jsonb END AS data
+		FROM submissions WHERE campaign_id = $1 AND form_id = $2 AND unit_code = ANY($3) AND status = ANY($4)
+		ORDER BY unit_code, version DESC`, campaign, form, pq.Array(units), pq.Array(statuses))
+	if err != nil {
+		return nil, fmt.Errorf("latest submissions of %s: %w", form, err)
+	}
+	out := make(map[string]SubmissionRef, len(rows))
+	for _, r := range rows {
+		out[r.Unit] = r
+	}
+	return out, nil
+}
+
+// PackageByID returns a package's unit, form and what it carries.
+func (db *DB) PackageByID(ctx context.Context, id int64) (SubmissionRef, string, error) {
+	var r struct {
+		SubmissionRef
+		Form string `db:"form_id"`
+	}
+	err := db.GetContext(ctx, &r, `SELECT unit_code, id, version, status, data, form_id FROM submissions WHERE id = $1 AND form_id LIKE 'pkg:%'`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return SubmissionRef{}, "", fmt.Errorf("package %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return SubmissionRef{}, "", fmt.Errorf("package %d: %w", id, err)
+	}
+	return r.SubmissionRef, r.Form, nil
+}
+
+// SnapshotRows streams the rows of one section of the given submissions,
+// in the order of ids, as ExportRows does for drafts: what was submitted,
+// not what a draft holds now. status labels every row.
+func (db *DB) SnapshotRows(ctx context.Context, section string, ids []int64, status string, fn func(ExportRow) error) error {
+	rows, err := db.QueryxContext(ctx, `SELECT s.unit_code, r.value
+		FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, ord)
+		JOIN submissions s ON s.id = o.id
+		CROSS JOIN LATERAL jsonb_array_elements(COALESCE(s.data->'sections'->$2, '[]'::jsonb)) WITH ORDINALITY AS r(value, n)
+		ORDER BY o.ord, r.n`, pq.Array(ids), section)
+	if err != nil {
+		return fmt.Errorf("submitted rows of %s: %w", section, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var unit string
+		var raw []byte
+		if err := rows.Scan(&unit, &raw); err != nil {
+			return fmt.Errorf("submitted rows of %s: %w", section, err)
+		}
+		var r struct {
+			Key    string            `json:"key"`
+			Values map[string]string `json:"values"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("submitted row of %s: %w", section, err)
+		}
+		if err := fn(ExportRow{Unit: unit, Row: r.Key, Status: status, Values: r.Values}); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Snapshots loads what submissions hold, by id.
+func (db *DB) Snapshots(ctx context.Context, ids []int64) (map[int64]dialogs.Snapshot, error) {
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Data []byte `db:"data"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT id, data FROM submissions WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("submissions: %w", err)
+	}
+	out := make(map[int64]dialogs.Snapshot, len(rows))
+	for _, r := range rows {
+		var s dialogs.Snapshot
+		if err := json.Unmarshal(r.Data, &s); err != nil {
+			return nil, fmt.Errorf("submission %d: %w", r.ID, err)
+		}
+		out[r.ID] = s
+	}
+	return out, nil
+}
+
+// UnitContacts maps units to their active contacts' names.
+func (db *DB) UnitContacts(ctx context.Context, campaign string, units []string) (map[string][]string, error) {
+	var rows []struct {
+		Unit string `db:"unit_code"`
+		Name string `db:"display_name"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT unit_code, display_name FROM contacts
+		WHERE campaign_id = $1 AND unit_code = ANY($2) AND active ORDER BY id`, campaign, pq.Array(units)); err != nil {
+		return nil, fmt.Errorf("contacts of units: %w", err)
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.Unit] = append(out[r.Unit], r.Name)
+	}
+	return out, nil
+}
+
+// ContactInfo is who to call about a unit: its contacts in the bot (those
+// who blocked it marked), and the person and phone the unit gave in the
+// campaign's contact form, if it names one.
+type ContactInfo struct {
+	Names []string
+	Phone string
+}
+
+// UnitContactInfo is ContactInfo for each unit.
+func (db *DB) UnitContactInfo(ctx context.Context, c *dialogs.Campaign, units []string) (map[string]ContactInfo, error) {
+	var rows []struct {
+		Unit        string `db:"unit_code"`
+		Name        string `db:"display_name"`
+		Unreachable bool   `db:"unreachable"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT unit_code, display_name, unreachable_at IS NOT NULL AS unreachable FROM contacts
+		WHERE campaign_id = $1 AND unit_code = ANY($2) AND active ORDER BY id`, c.ID, pq.Array(units)); err != nil {
+		return nil, fmt.Errorf("contacts of units: %w", err)
+	}
+	out := map[string]ContactInfo{}
+	for _, r := range rows {
+		ci := out[r.Unit]
+		name := r.Name
+		if r.Unreachable {
+			name += dialogs.ReportTexts.BlockedMark
+		}
+		ci.Names = append(ci.Names, name)
+		out[r.Unit] = ci
+	}
+	cf := c.Contact
+	if cf == nil {
+		return out, nil
+	}
+	var answers []struct {
+		Unit  string `db:"unit_code"`
+		Field string `db:"field_id"`
+		Value string `db:"value"`
+	}
+	if err := db.SelectContext(ctx, &answers, `SELECT unit_code, field_id, value FROM answers
+		WHERE campaign_id = $1 AND form_id = $2 AND section_id = $3 AND row_key = '' AND field_id = ANY($4) AND unit_code = ANY($5)`,
+		c.ID, cf.Form, cf.Section, pq.Array([]string{cf.Name, cf.Phone}), pq.Array(units)); err != nil {
+		return nil, fmt.Errorf("contact answers: %w", err)
+	}
+	given := map[string]map[string]string{}
+	for _, a := range answers {
+		if given[a.Unit] == nil {
+			given[a.Unit] = map[string]string{}
+		}
+		given[a.Unit][a.Field] = a.Value
+	}
+	for unit, g := range given {
+		ci := out[unit]
+		if n := g[cf.Name]; n != "" && !contains(ci.Names, n) {
+			ci.Names = append(ci.Names, n)
+		}
+		ci.Phone = g[cf.Phone]
+		out[unit] = ci
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// RecentSlots reports the units with a slot of form recorded after since.
+func (db *DB) RecentSlots(ctx context.Context, campaign, form string, since time.Time) (map[string]bool, error) {
+	var units []string
+	if err := db.SelectContext(ctx, &units, `SELECT DISTINCT unit_code FROM reminder_slots
+		WHERE campaign_id = $1 AND form_id = $2 AND slot_at > $3`, campaign, form, since); err != nil {
+		return nil, fmt.Errorf("recent slots: %w", err)
+	}
+	out := make(map[string]bool, len(units))
+	for _, u := range units {
+		out[u] = true
 	}
 	return out, nil
 }

@@ -59,10 +59,11 @@ type Message struct {
 	FromBot  bool
 }
 
-// Document is a file the bot sent.
+// Document is a file the bot sent (a photo, with Photo).
 type Document struct {
 	Name    string
 	Content []byte
+	Photo   bool
 }
 
 // Event is one thing the bot did in a chat: a new message or an edit.
@@ -362,6 +363,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.sendMessage(w, method, p, &Document{Name: name, Content: files["document"]})
+	case "sendPhoto":
+		if files["photo"] == nil {
+			s.refuse(w, method, http.StatusBadRequest, "Bad Request: there is no photo in the request")
+			return
+		}
+		s.sendMessage(w, method, p, &Document{Name: p["photo#name"], Content: files["photo"], Photo: true})
 	case "editMessageText", "editMessageReplyMarkup":
 		s.editMessage(w, method, p)
 	case "answerCallbackQuery":

@@ -15,6 +15,7 @@ import (
 
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/reminders"
 	"tianbao/reports"
 )
 
@@ -58,7 +59,7 @@ requests of the units below arrive as messages (📨) with their buttons, and
 	c := &console{
 		role:   r,
 		camp:   camp,
-		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}},
+		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}, Nudges: reminders.Nudger{DB: db.DB}},
 		db:     db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
 	}
 	return c.run(ctx, e.stdin)

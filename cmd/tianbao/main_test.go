@@ -175,7 +175,7 @@ func TestConsoleReviewerAndExports(t *testing.T) {
 	if code, out, _ := tianbao(t, script, "console", "--unit", "330106", "--name", "张三"); code != 0 || !strings.Contains(out, "已提交") {
 		t.Fatalf("county console: %d\n%s", code, out)
 	}
-	code, out, _ := tianbao(t, "1\n/summary\n", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核")
+	code, out, _ := tianbao(t, "通过\n/summary\n", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核")
 	if code != 0 || !strings.Contains(out, "📨") || !strings.Contains(out, "【待审核】西湖区 提交了《政策措施") ||
 		!strings.Contains(out, "✅ 已通过：西湖区") || !strings.Contains(out, "📊 杭州市 填报进度") {
 		t.Fatalf("reviewer: %d\n%s", code, out)

@@ -126,7 +126,7 @@ flight and exits. Long polling by default; a webhook when WEBHOOK_URL is set
 		return err
 	}
 	defer db.Close()
-	cfg.Summaries = reports.Summarizer{DB: db.DB}
+	cfg.Summaries, cfg.Nudges = reports.Summarizer{DB: db.DB}, reminders.Nudger{DB: db.DB}
 	b, err := bot.New(ctx, cfg, db.DB, reg)
 	if err != nil {
 		return err
