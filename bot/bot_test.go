@@ -17,6 +17,8 @@ import (
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
+	"tianbao/reminders"
+	"tianbao/reports"
 	"tianbao/store"
 	"tianbao/store/storetest"
 )
@@ -65,7 +67,8 @@ func (h *harness) start(webhook string) *running {
 		h.t.Fatal(err)
 	}
 	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, PollTimeout: time.Second, Workers: 8,
-		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders}
+		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders,
+		Summaries: reports.Summarizer{DB: h.db}, Nudges: reminders.Nudger{DB: h.db}}
 	if webhook != "" {
 		// Lenient here only: Telegram wants an https URL on a standard
 		// port, and a test's bot listens on plain HTTP on loopback.
@@ -576,7 +579,35 @@ func TestCountyCityProvinceThroughTelegram(t *testing.T) {
 	fill(sc, "1")
 	city.Expect("上城区 提交了").Press("✅ 通过").Expect("✅ 已通过：上城区")
 	city.Say("/forward").Expect("附件3：已审核通过 2/2").Press("📤 上报 附件3").Expect("已上报")
-	province.Expect("杭州市 上报了《附件3").Press("✅ 通过").Expect("✅ 已通过：杭州市")
+	province.Expect("杭州市 上报了《附件3")
+	// The package's spreadsheet comes with it, as the package carries it.
+	if !h.fake.WaitFor(10*time.Second, func() bool {
+		for _, e := range h.fake.Events(9102, 0) {
+			if e.Document != nil && strings.HasSuffix(e.Document.Name, ".xlsx") && len(e.Document.Content) > 1000 {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("the province did not get the package's XLSX")
+	}
+	province.Press("✅ 通过").Expect("✅ 已通过：杭州市")
+	// The city's summary, and its chart as a photo.
+	city.Say("/summary").Expect("📊 杭州市 填报进度", "西湖区：")
+	city.Press("📈 进度图")
+	if !h.fake.WaitFor(10*time.Second, func() bool {
+		for _, e := range h.fake.Events(9101, 0) {
+			if e.Document != nil && e.Document.Photo && len(e.Document.Content) > 1000 {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("the chart was not sent")
+	}
+	for _, r := range h.fake.Refused() {
+		t.Errorf("Telegram would have refused: %s", r)
+	}
 	city.Expect("汇总（第 1 次上报）已由浙江省审核通过")
 	var history []string
 	if err := h.db.SelectContext(ctx, &history, `SELECT s.unit_code || ' v' || s.version || ' ' || e.status FROM submission_events e

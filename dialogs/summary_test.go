@@ -68,3 +68,26 @@ func TestSummaryForProvinceAndCity(t *testing.T) {
 	// A filler's /summary is their own unit's status.
 	xh.Say("/summary").Expect("您好，联系人（西湖区）", "附件3").ExpectNot("📊")
 }
+
+// TestNudgeRemindsTheLateOncePerHour: 催报 from the late list sends each
+// late unit's contacts a reminder now, recorded as the schedule records
+// its own; a second press within the hour sends nothing (UX 5).
+func TestNudgeRemindsTheLateOncePerHour(t *testing.T) {
+	env := newEnv(t)
+	hz := env.Reviewer("330100", "杭州审核")
+	late := env.Contact("330106", "王芳")
+	done := env.Contact("330102", "李四")
+	fillA3(done, "2")
+	done.Press("✅ 提交")
+	env.Now = time.Date(2018, 12, 7, 9, 30, 0, 0, dialogtest.Shanghai) // the counties are late
+	hz.Say("/summary").Press("⏰ 逾期与联系人").Expect("西湖区（附件1、附件2、附件3、政策措施）— 王芳", "上城区（附件1、附件2、政策措施）— 李四")
+	hz.Press("📣 催报逾期单位").Expect("📣 已向 2 个逾期单位发出催报")
+	late.Inbox().Expect("⏰ 填报提醒：西湖区", "附件3", "已逾期")
+	if n := count(t, env, `SELECT count(*) FROM reminder_slots WHERE unit_code = '330106' AND form_id = 'a3'`); n != 1 {
+		t.Errorf("the 催报 was not recorded as a slot (%d)", n)
+	}
+	hz.Say("/summary").Press("📣 催报逾期单位").Expect("没有可以催报的逾期单位", "一小时内已催报过，这次没有再发：上城区、西湖区")
+	if len(late.Inbox().Last) != 0 {
+		t.Errorf("a second 催报 within the hour reached the county")
+	}
+}

@@ -65,9 +65,20 @@ func (n Nudger) Nudge(ctx context.Context, c *dialogs.Campaign, unit string, now
 	if err != nil {
 		return result, err
 	}
+	people, err := n.DB.Reachable(ctx, c.ID)
+	if err != nil {
+		return result, err
+	}
+	reachable := map[string]bool{}
+	for _, p := range people {
+		reachable[p.Unit] = true
+	}
 	var todo []Slot
 	seen := map[string]bool{}
 	for _, s := range slots {
+		if !reachable[s.Unit.Code] {
+			continue // nobody to remind: the late list names it as not invited
+		}
 		if recent[s.Unit.Code] {
 			if !seen[s.Unit.Code] {
 				result.Recent = append(result.Recent, s.Unit.Name)
@@ -79,10 +90,6 @@ func (n Nudger) Nudge(ctx context.Context, c *dialogs.Campaign, unit string, now
 	}
 	if len(todo) == 0 {
 		return result, nil
-	}
-	people, err := n.DB.Reachable(ctx, c.ID)
-	if err != nil {
-		return result, err
 	}
 	var keys []store.SlotKey
 	units := map[string]bool{}

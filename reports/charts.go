@@ -2,7 +2,9 @@ package reports
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -27,7 +29,23 @@ const (
 	chartHeightBase    = 170
 )
 
-var fontOnce sync.Once
+// ChartHeight is the progress chart's height for so many bars.
+func ChartHeight(bars int) int { return chartHeightBase + chartHeightPerUnit*bars }
+
+// The charts' labels are Chinese, which the charts module's own fonts do
+// not cover, and a server (the distroless image) has no fonts: Droid Sans
+// Fallback (Apache 2.0, from Debian's fonts-droid-fallback; see
+// fonts/NOTICE) is built in.
+//
+//go:embed fonts/DroidSansFallback.ttf
+var droidSans []byte
+
+const chartFont = "droid-sans-fallback"
+
+var (
+	fontOnce sync.Once
+	fontErr  error
+)
 
 // chartStates are the states a bar is stacked from, in order, with their
 // colours (green, blue, amber, grey, light grey).
@@ -99,8 +117,11 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 	for i, b := range bars {
 		labels[i] = b.name
 	}
-	var fontErr error
-	fontOnce.Do(func() { fontErr = charts.SetDefaultFont(charts.FontFamilyNotoSans) }) // it has the Chinese glyphs
+	fontOnce.Do(func() {
+		if fontErr = charts.InstallFont(chartFont, droidSans); fontErr == nil {
+			fontErr = charts.SetDefaultFont(chartFont)
+		}
+	})
 	if fontErr != nil {
 		return nil, fmt.Errorf("chart font: %w", fontErr)
 	}
@@ -113,9 +134,13 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 	opt.Legend.Offset = charts.OffsetStr{Top: "28"}
 	opt.Padding = charts.Box{Top: 20, Right: 30, Bottom: 20, Left: 20}
 	opt.CategoryAxis = charts.CategoryAxisOption{Labels: labels}
+	if len(opt.ValueAxis) > 0 { // counts of forms: whole numbers
+		opt.ValueAxis[0].ValueFormatter = func(v float64) string { return strconv.Itoa(int(v + 0.5)) }
+		opt.ValueAxis[0].Min = charts.Ptr(0.0)
+		opt.ValueAxis[0].Unit = 1
+	}
 	opt.Theme = charts.GetDefaultTheme().WithSeriesColors(colors)
-	p := charts.NewPainter(charts.PainterOptions{OutputFormat: charts.ChartOutputPNG, Width: ChartWidth,
-		Height: chartHeightBase + chartHeightPerUnit*len(bars)})
+	p := charts.NewPainter(charts.PainterOptions{OutputFormat: charts.ChartOutputPNG, Width: ChartWidth, Height: ChartHeight(len(bars))})
 	if err := p.BarChart(opt); err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}

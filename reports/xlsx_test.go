@@ -255,3 +255,47 @@ func TestSubtreeCSVWithBOM(t *testing.T) {
 		}
 	}
 }
+
+// TestProvinceExportHoldsWhatWasForwarded: after 杭州 forwarded 附件3 only,
+// the province's export has 杭州's 附件3 rows as the package carries them
+// (a later change to a draft is not in it) and nothing of its 附件2.
+func TestProvinceExportHoldsWhatWasForwarded(t *testing.T) {
+	env := seed(t)
+	ctx := context.Background()
+	camp, _ := env.Registry.Campaign(ctx, campaigns.BuiltinID)
+	city := env.Reviewer("330100", "杭州审核")
+	// 附件3 can go up once every county of 杭州 has it approved: seed the rest.
+	if _, err := env.DB.ExecContext(ctx, `WITH c AS (SELECT code FROM units WHERE campaign_id = 'zj-2018-14' AND parent_code = '330100'
+			AND code NOT IN (SELECT unit_code FROM submissions WHERE form_id = 'a3' AND status = 'approved'))
+		INSERT INTO submissions (campaign_id, unit_code, form_id, version, campaign_version, data, status)
+		SELECT 'zj-2018-14', code, 'a3', 9, 1, '{"sections":{"main":[{"key":"","values":{"built":"1","upgraded":"0","mfg_count":"1","mfg_land":"1","mfg_firms":"1","svc_count":"0","svc_area":"0","svc_firms":"0","target":"1"}}]}}', 'approved' FROM c`); err != nil {
+		t.Fatal(err)
+	}
+	city.Say("/forward").Press("📤 上报 附件3").Expect("已上报《附件3")
+	// A change after forwarding: 上城区's form is reopened and its draft edited.
+	if _, err := env.DB.ExecContext(ctx, `UPDATE answers SET value = '99' WHERE unit_code = '330102' AND form_id = 'a3' AND field_id = 'built'`); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := (reports.Exporter{DB: env.DB}).WriteXLSX(ctx, &buf, camp, "330000", reports.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	rows, _ := f.GetRows("附件3")
+	joined := ""
+	for _, r := range rows {
+		joined += strings.Join(r, "|") + "\n"
+	}
+	if !strings.Contains(joined, "上城区|2|0|2|60.25") || strings.Contains(joined, "|99|") {
+		t.Errorf("附件3 is not what the package carried:\n%s", joined)
+	}
+	if !strings.Contains(joined, "杭州市总计|") || !strings.Contains(joined, "总计|") {
+		t.Errorf("no totals:\n%s", joined)
+	}
+	rows2, _ := f.GetRows("附件2")
+	for _, r := range rows2 {
+		if strings.Contains(strings.Join(r, "|"), "西湖创业园") {
+			t.Errorf("附件2 was never forwarded, yet the province's export has it: %v", r)
+		}
+	}
+}
