@@ -489,10 +489,13 @@ func contains(list []string, s string) bool {
 // Problem is a reason a form cannot be submitted yet.
 type Problem struct {
 	Section, Row, Field string
+	Where               string // the row it is in (可建成第 2 个园区：), if a list or table
 	Text                string
 	Soft                bool   // an unconfirmed soft warning
 	Rule                string // the rule that fails, if a rule does
 	Broken              error  // the rule could not be evaluated
+	Empty               bool   // a list row with nothing in it
+	Missing             bool   // a required field without an answer
 }
 
 // Problems lists everything that blocks submission: missing required fields,
@@ -502,20 +505,25 @@ func (d *Draft) Problems(f *Form) []Problem {
 	for _, s := range f.Sections {
 		for _, key := range rowKeys(d, s) {
 			where := rowLabel(d, s, key)
+			if r := d.Row(s.ID, key); s.Kind == List && r != nil && len(r.Values) == 0 {
+				// A row added and left empty: one problem, to delete it.
+				out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + msg.RowEmptyProblem, Empty: true})
+				continue
+			}
 			for _, fd := range s.Fields {
 				v, ok := d.Value(s.ID, key, fd.ID)
 				if !fd.Optional && (!ok || v == "") {
-					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title())})
+					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title()), Missing: true})
 				}
 				if ok && v != "" && d.UniqueClash(s, key, fd, v) {
-					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Text: where + fmt.Sprintf(msg.Unique, v, fd.Label)})
+					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.Unique, v, fd.Label)})
 				}
 			}
 			for _, fail := range d.CheckRow(f, s, key, "", nil) {
 				if fail.Blocks() {
-					out = append(out, Problem{Section: s.ID, Row: key, Text: where + fail.Message, Broken: fail.Broken, Rule: fail.Rule.ID})
+					out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + fail.Message, Broken: fail.Broken, Rule: fail.Rule.ID})
 				} else if d.Flags.Soft[fail.Key()] != fail.Fingerprint {
-					out = append(out, Problem{Section: s.ID, Row: key, Text: where + fmt.Sprintf(msg.SoftUnconfirmed, fail.Message), Soft: true})
+					out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + fmt.Sprintf(msg.SoftUnconfirmed, fail.Message), Soft: true, Rule: fail.Rule.ID})
 				}
 			}
 		}

@@ -150,6 +150,9 @@ type Tx interface {
 	Pending(ctx context.Context, campaign string, units []string) ([]PendingItem, error)
 	// History is what happened to a submission, in order, with who did it.
 	History(ctx context.Context, submission int64) ([]SubmissionEvent, error)
+	// ContactNames lists the names of a unit's active contacts that have
+	// one of the roles.
+	ContactNames(ctx context.Context, campaign, unit string, roles ...Role) ([]string, error)
 	// Suggestions returns answers to a field that the other units under
 	// parent (not unit) submitted, most frequent first.
 	Suggestions(ctx context.Context, campaign, parent, unit, form, field string, limit int) ([]string, error)
@@ -209,26 +212,30 @@ const (
 
 // Where a single-field edit returns to.
 const (
-	returnWalk      = ""          // go on to the next field
-	returnReview    = "review"    // back to the review screen
-	returnRow       = "row"       // back to the row's menu
-	returnRowReview = "rowreview" // walk this row, then the review
-	returnFlagged   = "flagged"   // walk the items a reviewer flagged, then the review
+	returnWalk    = ""        // go on to the next field
+	returnReview  = "review"  // back to the review screen
+	returnRow     = "row"     // back to the row's menu
+	returnMissing = "missing" // the next unanswered required field of the row, then the review
+	returnFlagged = "flagged" // walk the items a reviewer flagged, then the review
+	returnField   = "field:"  // field:<id>: back to that field of the row
 )
 
 // Session is a contact's position in the dialog. It is stored with every
 // input, so a draft resumes exactly where it stopped, in any process.
 type Session struct {
-	Seq        int      `json:"seq"` // numbers each screen; buttons carry it
-	Mode       Mode     `json:"mode,omitempty"`
-	Form       string   `json:"form,omitempty"`
-	Section    string   `json:"section,omitempty"`
-	Row        string   `json:"row,omitempty"`
-	Field      string   `json:"field,omitempty"`
-	Return     string   `json:"return,omitempty"`
-	ListReturn string   `json:"list_return,omitempty"`
-	Pending    string   `json:"pending,omitempty"` // the answer a soft warning holds back
-	Suggest    []string `json:"suggest,omitempty"` // the suggestions shown as buttons
+	Seq        int    `json:"seq"` // numbers each screen; buttons carry it
+	Mode       Mode   `json:"mode,omitempty"`
+	Form       string `json:"form,omitempty"`
+	Section    string `json:"section,omitempty"`
+	Row        string `json:"row,omitempty"`
+	Field      string `json:"field,omitempty"`
+	Return     string `json:"return,omitempty"`
+	ListReturn string `json:"list_return,omitempty"`
+	Pending    string `json:"pending,omitempty"` // the answer a soft warning holds back
+	// Replacing says Pending was typed on a warning's screen instead of
+	// confirming it, and waits for its own yes before it is stored.
+	Replacing bool     `json:"replacing,omitempty"`
+	Suggest   []string `json:"suggest,omitempty"` // the suggestions shown as buttons
 	// Returning is a reviewer's return in progress.
 	Returning *Returning `json:"returning,omitempty"`
 	// FlagAt is the flagged item being corrected in a returned form.
@@ -341,6 +348,18 @@ func (t *turn) screen(text string, buttons [][]Button) {
 	t.replies = append(t.replies, r)
 }
 
+// addButtons adds a row of buttons to the screen just emitted, bound to it.
+func (t *turn) addButtons(row []Button) {
+	if len(row) == 0 || len(t.replies) == 0 {
+		return
+	}
+	for i := range row {
+		row[i].Data = strconv.Itoa(t.s.Seq) + ":" + row[i].Data
+	}
+	last := &t.replies[len(t.replies)-1]
+	last.Buttons = append(last.Buttons, row)
+}
+
 // message emits a reply that is not a screen of the dialog (a summary, a
 // menu outside the walk): it carries the queued notes but does not stale
 // the buttons of the screen the contact is on.
@@ -419,8 +438,22 @@ func ParseCommand(text string) (string, bool) {
 
 func (t *turn) command(cmd string) error {
 	switch cmd {
-	case "start", "status":
+	case "start":
+		if err := t.leaveRow(); err != nil {
+			return err
+		}
 		t.s.Mode, t.s.Form, t.s.Returning = ModeHome, "", nil
+		return t.show()
+	case "status":
+		// Where the unit stands, on top of the screen the contact is on.
+		if t.s.Mode == ModeHome {
+			return t.show()
+		}
+		line, err := t.statusLine()
+		if err != nil {
+			return err
+		}
+		t.note(line)
 		return t.show()
 	case "summary":
 		return t.summary()
@@ -429,11 +462,11 @@ func (t *turn) command(cmd string) error {
 	case "extend":
 		return t.extendMenu()
 	case "help":
-		help := t.camp.Help
-		if help == "" {
-			help = t.camp.Office
+		help, err := t.help()
+		if err != nil {
+			return err
 		}
-		t.note(help + msg.HelpFooter)
+		t.note(help)
 		return t.show()
 	case "back":
 		return t.back()
@@ -442,6 +475,9 @@ func (t *turn) command(cmd string) error {
 	case "cancel":
 		if t.s.Form != "" {
 			t.note(msg.Cancelled)
+		}
+		if err := t.leaveRow(); err != nil {
+			return err
 		}
 		t.s.Mode, t.s.Form = ModeHome, ""
 		return t.show()
@@ -486,12 +522,14 @@ func (t *turn) text(text string) error {
 		return t.returnText(text)
 	case ModeExtend:
 		return t.extendText(text)
-	case ModeField, ModeConfirm:
+	case ModeConfirm:
+		return t.confirmText(text)
+	case ModeField:
 		f, sec, fd := t.position()
 		if fd == nil {
 			return t.reset()
 		}
-		t.s.Mode, t.s.Pending = ModeField, ""
+		t.s.Pending = ""
 		value, problem := Validate(fd, text)
 		if problem != "" {
 			t.note(problem)

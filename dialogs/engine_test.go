@@ -59,16 +59,16 @@ func status(t *testing.T, db *store.DB, unit, form string) string {
 func TestStartScreen(t *testing.T) {
 	env := newEnv(t)
 	county := env.Contact("330106", "张三")
-	county.Say("/start").Expect("您好，张三（西湖区）", "附件1", "附件3", "未开始", "截止 12月5日，还剩 3 天")
+	county.Say("/start").Expect("您好，张三（西湖区）", "附件1", "附件3", "未开始", "截止 2018年12月5日，还剩 3 天（报杭州市；杭州市 12月10日前报浙江省）")
 	if got := county.Labels(); strings.Join(got, "|") != "附件1（未开始）|附件2（未开始）|附件3（未开始）|政策措施（未开始）|附件4（未开始）" {
 		t.Errorf("county buttons = %v", got)
 	}
 	city := env.Contact("330100", "李四")
-	city.Say("/start@tianbao_bot").Expect("杭州市", "截止 12月10日，还剩 8 天").ExpectNot("附件3")
+	city.Say("/start@tianbao_bot").Expect("杭州市", "截止 2018年12月10日，还剩 8 天（报浙江省）").ExpectNot("附件3")
 	env.Now = time.Date(2018, 12, 7, 9, 0, 0, 0, dialogtest.Shanghai)
-	county.Say("/status").Expect("已逾期 2 天（截止 12月5日）")
+	county.Say("/status").Expect("已逾期 2 天，截止 2018年12月5日（报杭州市；")
 	env.Now = time.Date(2018, 12, 5, 23, 0, 0, 0, dialogtest.Shanghai)
-	county.Say("/start").Expect("今天（12月5日）截止")
+	county.Say("/start").Expect("截止 2018年12月5日，就是今天（报杭州市")
 }
 
 func TestFormA3EndToEnd(t *testing.T) {
@@ -266,11 +266,10 @@ func TestFormA4PlanAndYearlyTargets(t *testing.T) {
 		c.Say(year.land).Say("800").Say("25.5万元/亩").Say("20").Say("3")
 	}
 	c.Expect("请核对已填内容", "2021年：园区数量（个） 13；园区占地（亩） 1500", "全部填写完毕").
-		Press("改：2020年").Expect("当前答案：14 个").Press("保留当前答案").Expect("园区占地（亩）", "当前答案：1400 亩")
-	for i := 0; i < 5; i++ {
-		c.Press("保留当前答案")
-	}
-	c.Expect("请核对已填内容").Press("✅ 提交").Expect("已提交")
+		Press("改：2020年").Expect("分年度发展目标 【2020年】：", "园区数量（个）：14 个", "园区占地（亩）：1400 亩").
+		Press("改：园区占地（亩）").Expect("当前答案：1400 亩").Say("1450").Expect("分年度发展目标 【2020年】：", "园区占地（亩）：1450 亩").
+		Press("返回核对页").Expect("请核对已填内容", "2020年：园区数量（个） 14；园区占地（亩） 1450")
+	c.Press("✅ 提交").Expect("已提交")
 	if got := csvOf(t, env, "330106", "a4"); !strings.Contains(got, "部分,序号,正式规划文本,园区数量（个）") || !strings.Contains(got, "规划文本,,规划.docx") || !strings.Contains(got, "分年度发展目标,2021年,,13,1500,800,25.5,20,3") {
 		t.Errorf("CSV:\n%s", got)
 	}

@@ -31,7 +31,7 @@ func TestExtensionInTheChat(t *testing.T) {
 	city.Press("不批准").Expect("延期申请已处理")
 
 	county.Inbox().Expect("延期申请已批准：截止日期改为 12月20日（杭州市）")
-	county.Say("/start").Expect("1. 附件1 小微企业园工作联席会议（领导小组）建立情况汇总表\n    未开始 · 截止 12月20日，还剩 18 天", "2. 附件2 2019年小微企业园建设提升计划情况表\n    未开始 · 截止 12月5日，还剩 3 天")
+	county.Say("/start").Expect("1. 附件1 小微企业园工作联席会议（领导小组）建立情况汇总表\n    未开始 · 截止 2018年12月20日，还剩 18 天", "2. 附件2 2019年小微企业园建设提升计划情况表\n    未开始 · 截止 2018年12月5日，还剩 3 天")
 
 	// The reminders follow the new date.
 	camp, err := env.Registry.Campaign(context.Background(), campaigns.BuiltinID)

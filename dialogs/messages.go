@@ -13,7 +13,7 @@ var msg = struct {
 	Welcome, NoForms, ChooseForm                         string
 	StatusNotStarted, StatusDraft, StatusSubmitted       string
 	StatusReturned, StatusApproved, StatusDraftPlain     string
-	DueIn, DueToday, Overdue                             string
+	DueIn, DueToday, Overdue, DueWhose, DueWhoseChain    string
 	Progress, CurrentAnswer, Hint, UnitOf, Example       string
 	Optional                                             string
 	BtnSkip, BtnKeep, BtnConfirm, BtnRedo, BtnBack       string
@@ -53,6 +53,11 @@ var msg = struct {
 	ExtensionApprovedDone, ExtensionRefusedDone          string
 	BtnApproveExtension, BtnRefuseExtension              string
 	NudgeDone, NudgeNone, NudgeRecent                    string
+	ReplaceAsk, BtnReplaceWith                           string
+	StatusLineHead, HelpReviewer, HelpNoReviewer         string
+	RowEmptyProblem, BtnFixDelete, BtnFixConfirm, BtnFix string
+	BtnBackToReviewRow, RowDeletedName, FixedNone        string
+	BtnFixMissing, MissingMany                           string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
 	ReturnAskInside, FlagUnit, BtnPassOn, WholePackage   string
 	ReopenGone, ReopenDone, PassedOnReason               string
@@ -71,8 +76,10 @@ var msg = struct {
 	StatusApproved:         "已通过",
 	StatusDraftPlain:       "草稿",
 	DueIn:                  "截止 %s，还剩 %d 天",
-	DueToday:               "今天（%s）截止",
-	Overdue:                "已逾期 %d 天（截止 %s）",
+	DueToday:               "截止 %s，就是今天",
+	Overdue:                "已逾期 %d 天，截止 %s",
+	DueWhose:               "（报%s）",
+	DueWhoseChain:          "（报%s；%s %s前报%s）",
 	Progress:               "第 %d/%d 项",
 	CurrentAnswer:          "当前答案：%s",
 	Hint:                   "提示：%s",
@@ -106,7 +113,7 @@ var msg = struct {
 	SoftAsk:                "如确认无误请点「确认无误」，否则点「重新输入」。",
 	Saved:                  "已保存。",
 	HardOpenAfterEdit:      "已保存，但以下问题尚未解决，提交前请继续修改相关项目：",
-	ReviewIntro:            "%s\n请核对已填内容，点选按钮可修改：",
+	ReviewIntro:            "%s\n\n请核对已填内容，点选按钮可修改：",
 	ReviewBlocked:          "还不能提交，请先处理：",
 	ReviewReady:            "全部填写完毕，核对无误后请点「提交」。",
 	Submitted:              "已提交《%s》（第 %d 版）。审核结果会在这里通知您。",
@@ -192,6 +199,20 @@ var msg = struct {
 	ExtensionRefusedDone:   "已拒绝%s《%s》延至 %s 的申请。",
 	BtnApproveExtension:    "✅ 批准延期",
 	BtnRefuseExtension:     "不批准",
+	RowEmptyProblem:        "没有填写内容（可删除）",
+	BtnFixDelete:           "🗑 删除空行：%s",
+	BtnFixConfirm:          "确认无误：%s",
+	BtnFix:                 "去处理：%s",
+	BtnFixMissing:          "补填：%s（%d 项）",
+	MissingMany:            "%d 项尚未填写：%s",
+	BtnBackToReviewRow:     "返回核对页",
+	RowDeletedName:         "%s「%s」（已删除）",
+	FixedNone:              "这一项已经处理好了。",
+	StatusLineHead:         "本单位各表：",
+	HelpReviewer:           "本单位的表格由%s审核，有疑问请先联系审核人：%s。",
+	HelpNoReviewer:         "本单位的表格由%s审核（审核人尚未在本机器人登记）。",
+	ReplaceAsk:             "您在提示处输入了新的内容。要把「%s」改为「%s」吗？",
+	BtnReplaceWith:         "✅ 改为「%s」",
 	NudgeDone:              "📣 已向 %d 个逾期单位发出催报（%d 条消息）。",
 	NudgeNone:              "没有可以催报的逾期单位（逾期单位都没有联系人，或刚催报过）。",
 	NudgeRecent:            "一小时内已催报过，这次没有再发：%s。",
@@ -416,7 +437,7 @@ var Texts = struct {
 	ReminderReturned:    "已退回，请按审核意见修改后重新提交",
 	ReminderProgress:    "已填 %d/%d",
 	ReminderDaysLeft:    "截止 %s，还剩 %d 天",
-	ReminderToday:       "今天（%s）截止",
+	ReminderToday:       "今天截止（%s）",
 	ReminderOverdue:     "截止 %s，已逾期 %d 天",
 	ReminderOpen:        "填写 %s",
 	DigestText:          "⚠️ %s：%d 个%s逾期未报：%s",

@@ -98,29 +98,150 @@ func (t *turn) listButton(name, arg string) error {
 
 // rowMenu shows one list row with a button per field and delete.
 func (t *turn) rowMenu(f *Form, s *Section, d *Draft) error {
-	r := d.Row(s.ID, t.s.Row)
-	n := d.RowIndex(s.ID, r.Key)
+	values := map[string]string{}
+	if r := d.Row(s.ID, t.s.Row); r != nil {
+		values = r.Values
+	}
 	title := s.Title
 	if title == "" {
 		title = f.Short
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, msg.RowMenu, title, n, s.RowNoun)
+	if s.Kind == Table {
+		b.WriteString(title + " " + strings.Trim(rowLabel(d, s, t.s.Row), "：") + "：")
+	} else {
+		fmt.Fprintf(&b, msg.RowMenu, title, d.RowIndex(s.ID, t.s.Row), s.RowNoun)
+	}
 	var buttons [][]Button
 	for _, fd := range s.Fields {
-		v, ok := r.Values[fd.ID]
-		if !ok {
-			v = ""
-		}
-		fmt.Fprintf(&b, "\n%s：%s", fd.Title(), Display(fd, v))
+		fmt.Fprintf(&b, "\n%s：%s", fd.Title(), Display(fd, values[fd.ID]))
 		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Label), Data: "edit:" + s.fieldIndex(fd)}})
 	}
-	buttons = append(buttons, []Button{
-		{Label: fmt.Sprintf(msg.BtnDeleteRow, s.RowNoun), Data: "del"},
-		{Label: msg.BtnBackToList, Data: "list"},
-	})
+	if s.Kind == Table {
+		buttons = append(buttons, []Button{{Label: msg.BtnBackToReviewRow, Data: "list"}})
+	} else {
+		buttons = append(buttons, []Button{
+			{Label: fmt.Sprintf(msg.BtnDeleteRow, s.RowNoun), Data: "del"},
+			{Label: msg.BtnBackToList, Data: "list"},
+		})
+	}
 	t.screen(b.String(), buttons)
 	return nil
+}
+
+// maxFixButtons bounds the review's 去处理 buttons (Telegram takes 100 in all).
+const maxFixButtons = 12
+
+// fixButtons are what the review offers for one problem: 删除 for an empty
+// row, 确认无误 for a pending soft warning, 改 for each field a broken
+// cross-field rule names, 去处理 for a missing or repeated answer.
+func fixButtons(f *Form, p Problem, i int) [][]Button {
+	s := f.Section(p.Section)
+	if s == nil {
+		return nil
+	}
+	at := strconv.Itoa(i) + ":"
+	label := strings.TrimSuffix(short(p.Text, 24), "：")
+	switch {
+	case p.Empty:
+		return [][]Button{{{Label: fmt.Sprintf(msg.BtnFixDelete, short(strings.TrimSuffix(p.Where, "："), 20)), Data: "fix:" + at + "0"}}}
+	case p.Soft:
+		if p.Where != "" {
+			label = short(strings.TrimSuffix(p.Where, "："), 20)
+		}
+		return [][]Button{{{Label: fmt.Sprintf(msg.BtnFixConfirm, label), Data: "fix:" + at + "0"}}}
+	case p.Rule != "":
+		var row []Button
+		for j, id := range ruleFields(s, p.Rule) {
+			if fd := s.Field(id); fd != nil {
+				row = append(row, Button{Label: fmt.Sprintf(msg.BtnEdit, plainLabel(fd)), Data: "fix:" + at + strconv.Itoa(j)})
+			}
+		}
+		if len(row) > 0 {
+			return [][]Button{row}
+		}
+	case p.Field != "":
+		if fd := s.Field(p.Field); fd != nil {
+			return [][]Button{{{Label: fmt.Sprintf(msg.BtnFix, short(p.Where+plainLabel(fd), 24)), Data: "fix:" + at + "0"}}}
+		}
+	}
+	return nil
+}
+
+// missingButton walks one row's n unanswered required fields, from p's.
+func missingButton(f *Form, p Problem, i, n int) []Button {
+	where := strings.TrimSuffix(p.Where, "：")
+	if where == "" {
+		if s := f.Section(p.Section); s != nil && s.Title != "" {
+			where = s.Title
+		} else {
+			where = f.Short
+		}
+	}
+	return []Button{{Label: fmt.Sprintf(msg.BtnFixMissing, short(where, 20), n), Data: "fix:" + strconv.Itoa(i) + ":0"}}
+}
+
+// ruleFields are the fields a section's rule reads, in the section's order.
+func ruleFields(s *Section, rule string) []string {
+	for _, r := range s.Rules {
+		if r.ID != rule {
+			continue
+		}
+		var out []string
+		for _, fd := range s.Fields {
+			if contains(r.Check.Fields, fd.ID) {
+				out = append(out, fd.ID)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// fix acts on the review's problem i (arg i:j): deletes the empty row,
+// confirms the soft warning, or goes to the field (the j-th a rule names)
+// to change it and come back.
+func (t *turn) fix(f *Form, d *Draft, arg string) error {
+	iText, jText, _ := strings.Cut(arg, ":")
+	i, err1 := strconv.Atoi(iText)
+	j, err2 := strconv.Atoi(jText)
+	problems := d.Problems(f)
+	if err1 != nil || err2 != nil || i < 0 || i >= len(problems) {
+		t.note(msg.FixedNone)
+		return t.show()
+	}
+	p := problems[i]
+	s := f.Section(p.Section)
+	switch {
+	case s == nil:
+	case p.Empty:
+		d.DeleteListRow(s.ID, p.Row)
+		t.note(msg.RowDeleted)
+		return t.show()
+	case p.Soft:
+		for _, fl := range d.CheckRow(f, s, p.Row, "", nil) {
+			if fl.Rule.ID == p.Rule && !fl.Blocks() {
+				d.Confirm(fl.Key(), fl.Fingerprint)
+			}
+		}
+		return t.show()
+	case p.Rule != "":
+		if ids := ruleFields(s, p.Rule); j >= 0 && j < len(ids) {
+			t.at(ModeField, s.ID, p.Row, ids[j])
+			t.s.Return = returnReview
+			return t.show()
+		}
+	case p.Missing:
+		t.at(ModeField, s.ID, p.Row, p.Field)
+		t.s.Return = returnMissing
+		return t.show()
+	case p.Field != "":
+		t.at(ModeField, s.ID, p.Row, p.Field)
+		t.s.Return = returnReview
+		return t.show()
+	}
+	t.note(msg.FixedNone)
+	return t.show()
 }
 
 func (t *turn) rowButton(name, arg string) error {
@@ -134,9 +255,16 @@ func (t *turn) rowButton(name, arg string) error {
 			return t.show()
 		}
 	case "del":
+		if s.Kind != List {
+			break
+		}
 		t.s.Mode = ModeDelete
 		return t.show()
 	case "list":
+		if s.Kind == Table {
+			t.at(ModeReview, "", "", "")
+			return t.show()
+		}
 		t.at(ModeList, s.ID, "", "")
 		return t.show()
 	}
@@ -166,9 +294,22 @@ func (t *turn) deleteButton(name string) error {
 		}
 		d.DeleteListRow(s.ID, t.s.Row)
 		t.note(msg.RowDeleted)
+		if t.s.Return == returnFlagged && t.s.Field != "" {
+			// Deleted from the walk of a return: on to the next flagged item.
+			if t.flaggedFrom(f, d, t.s.FlagAt+1) {
+				return t.show()
+			}
+			t.at(ModeReview, "", "", "")
+			t.s.Return = returnWalk
+			return t.show()
+		}
 		t.at(ModeList, s.ID, "", "")
 		return t.show()
 	case "no":
+		if t.s.Return == returnFlagged && t.s.Field != "" {
+			t.s.Mode = ModeField
+			return t.show()
+		}
 		t.s.Mode = ModeRow
 		return t.show()
 	}
@@ -219,7 +360,11 @@ func summary(f *Form, d *Draft) string {
 func (t *turn) review(f *Form, d *Draft) error {
 	var b strings.Builder
 	if d.Status == StatusReturned {
-		b.WriteString(returnedNote(f, d) + "\n\n")
+		note, err := t.returnedNote(f, d)
+		if err != nil {
+			return err
+		}
+		b.WriteString(note + "\n\n")
 	}
 	fmt.Fprintf(&b, msg.ReviewIntro, summary(f, d))
 	var buttons [][]Button
@@ -250,9 +395,40 @@ func (t *turn) review(f *Form, d *Draft) error {
 	}
 	if problems := t.problems(f, d); len(problems) > 0 {
 		b.WriteString("\n\n" + msg.ReviewBlocked)
+		var fixes [][]Button
+		// A row's unanswered fields are one line and one button, which
+		// walks them.
+		missing := map[string][]string{}
 		for _, p := range problems {
-			b.WriteString("\n· " + p.Text)
+			if p.Missing {
+				k := p.Section + "\x00" + p.Row
+				missing[k] = append(missing[k], plainLabel(f.Section(p.Section).Field(p.Field)))
+			}
 		}
+		for i, p := range problems {
+			if !p.Missing {
+				b.WriteString("\n· " + p.Text)
+				if len(fixes) < maxFixButtons {
+					fixes = append(fixes, fixButtons(f, p, i)...)
+				}
+				continue
+			}
+			k := p.Section + "\x00" + p.Row
+			names, first := missing[k]
+			if !first {
+				continue
+			}
+			delete(missing, k)
+			if len(names) == 1 {
+				b.WriteString("\n· " + p.Text)
+			} else {
+				fmt.Fprintf(&b, "\n· %s"+msg.MissingMany, p.Where, len(names), strings.Join(names, "、"))
+			}
+			if len(fixes) < maxFixButtons {
+				fixes = append(fixes, missingButton(f, p, i, len(names)))
+			}
+		}
+		buttons = append(fixes, buttons...)
 	} else {
 		b.WriteString("\n\n" + msg.ReviewReady)
 	}
@@ -276,11 +452,17 @@ func (t *turn) reviewButton(name, arg string) error {
 			return t.show()
 		}
 	case "trow":
+		// A table's row (附件4's year) opens as a row: one 改 per field.
 		secIdx, rowIdx, _ := strings.Cut(arg, ":")
 		if s := f.SectionAt(secIdx); s != nil && s.Kind == Table {
 			if ri, err := strconv.Atoi(rowIdx); err == nil && ri >= 0 && ri < len(s.Rows) {
-				t.at(ModeField, s.ID, s.Rows[ri].Key, s.Fields[0].ID)
-				t.s.Return = returnRowReview
+				if len(s.Fields) == 1 {
+					// One field a row: the row menu would be one more tap.
+					t.at(ModeField, s.ID, s.Rows[ri].Key, s.Fields[0].ID)
+					t.s.Return = returnReview
+					return t.show()
+				}
+				t.at(ModeRow, s.ID, s.Rows[ri].Key, "")
 				return t.show()
 			}
 		}
@@ -290,6 +472,8 @@ func (t *turn) reviewButton(name, arg string) error {
 			t.s.ListReturn = returnReview
 			return t.show()
 		}
+	case "fix":
+		return t.fix(f, d, arg)
 	case "submit":
 		return t.submit(f, d)
 	case "home":

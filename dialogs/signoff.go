@@ -485,16 +485,37 @@ func (t *turn) sendReturn() error {
 }
 
 // returnedNote explains a returned form to its contact.
-func returnedNote(f *Form, d *Draft) string {
+func (t *turn) returnedNote(f *Form, d *Draft) (string, error) {
 	what := msg.WholeForm
 	if len(d.Flags.Flagged) > 0 {
 		var labels []string
+		var returned *Submission
 		for _, key := range d.Flags.Flagged {
+			sec, row, _ := splitItem(key)
+			if s := f.Section(sec); s != nil && s.Kind == List && d.Row(sec, row) == nil {
+				// Flagged, and deleted since: named as the returned version had it.
+				if returned == nil {
+					var err error
+					if returned, err = t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, f.ID); err != nil {
+						return "", err
+					}
+				}
+				name := ""
+				if returned != nil {
+					for _, r := range returned.Data.Sections[sec] {
+						if r.Key == row && len(s.Fields) > 0 {
+							name = r.Values[s.Fields[0].ID]
+						}
+					}
+				}
+				labels = append(labels, fmt.Sprintf(msg.RowDeletedName, s.Title+s.RowNoun, name))
+				continue
+			}
 			labels = append(labels, itemLabel(f, d, key))
 		}
 		what = strings.Join(labels, "、")
 	}
-	return fmt.Sprintf(msg.ReturnedHeader, d.Flags.Reason, what)
+	return fmt.Sprintf(msg.ReturnedHeader, d.Flags.Reason, what), nil
 }
 
 func itemLabel(f *Form, d *Draft, key string) string {
@@ -508,7 +529,13 @@ func itemLabel(f *Form, d *Draft, key string) string {
 			return fd.Title()
 		}
 	}
-	return strings.TrimSuffix(rowLabel(d, s, row), "：")
+	label := strings.TrimSuffix(rowLabel(d, s, row), "：")
+	if s.Kind == List && len(s.Fields) > 0 {
+		if v, ok := d.Value(sec, row, s.Fields[0].ID); ok && v != "" {
+			label += "「" + v + "」" // the row named as its contact knows it
+		}
+	}
+	return label
 }
 
 func splitItem(key string) (section, row, field string) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"tianbao/dialogs/parse"
 )
 
 // show renders the session's current screen.
@@ -55,6 +57,9 @@ func (t *turn) show() error {
 		}
 		return t.listMenu(f, sec, d)
 	case ModeRow, ModeDelete:
+		if sec != nil && sec.Kind == Table && t.s.Mode == ModeRow {
+			return t.rowMenu(f, sec, d)
+		}
 		if sec == nil || d.Row(sec.ID, t.s.Row) == nil {
 			t.s.Mode = ModeList
 			return t.show()
@@ -113,7 +118,11 @@ func (t *turn) home() error {
 			d = NewDraft(t.c.Campaign, t.c.Unit, f.ID)
 		}
 		status := statusText(f, d)
-		fmt.Fprintf(&b, "\n%d. %s\n    %s · %s", i+1, f.Name(), status, t.dueText(f))
+		if d.Status == StatusSubmitted || d.Status == StatusApproved {
+			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status) // done: no deadline to chase
+		} else {
+			fmt.Fprintf(&b, "\n%d. %s\n    %s · %s", i+1, f.Name(), status, t.dueText(f))
+		}
 		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: "open:" + t.camp.index(f)}})
 	}
 	b.WriteString("\n\n" + msg.ChooseForm)
@@ -151,15 +160,31 @@ func (t *turn) dueText(f *Form) string {
 	if !ok {
 		return ""
 	}
-	day := due.In(t.camp.TimeZone).Format("1月2日")
+	day := due.In(t.camp.TimeZone).Format("2006年1月2日")
 	left := DaysLeft(t.now(), due, t.camp.TimeZone)
+	whose := t.whoseDue(f)
 	switch {
 	case left > 0:
-		return fmt.Sprintf(msg.DueIn, day, left)
+		return fmt.Sprintf(msg.DueIn, day, left) + whose
 	case left == 0:
-		return fmt.Sprintf(msg.DueToday, day)
+		return fmt.Sprintf(msg.DueToday, day) + whose
 	}
-	return fmt.Sprintf(msg.Overdue, -left, day)
+	return fmt.Sprintf(msg.Overdue, -left, day) + whose
+}
+
+// whoseDue says whom a date is for and the date behind it: a county's is
+// its city's (报杭州市), which must report on by its own
+// (杭州市 12月10日前报浙江省).
+func (t *turn) whoseDue(f *Form) string {
+	parent := t.camp.Units[t.unit.Parent]
+	if parent == nil {
+		return ""
+	}
+	grand := t.camp.Units[parent.Parent]
+	if d, ok := f.Due[parent.Level]; ok && grand != nil && f.FilledBy(parent.Level) {
+		return fmt.Sprintf(msg.DueWhoseChain, parent.Name, parent.Name, d.In(t.camp.TimeZone).Format("1月2日"), grand.Name)
+	}
+	return fmt.Sprintf(msg.DueWhose, parent.Name)
 }
 
 // open starts or resumes a form.
@@ -180,7 +205,11 @@ func (t *turn) open(formID string) error {
 		return t.show()
 	}
 	if d.Status == StatusReturned && len(d.Flags.Flagged) > 0 {
-		t.note(returnedNote(f, d))
+		note, err := t.returnedNote(f, d)
+		if err != nil {
+			return err
+		}
+		t.note(note)
 		if t.flaggedFrom(f, d, 0) {
 			return t.show()
 		}
@@ -227,6 +256,75 @@ func (t *turn) firstOpen(f *Form, d *Draft) {
 		}
 	}
 	t.at(ModeReview, "", "", "")
+}
+
+// leaveRow drops the list row the contact is leaving if nothing was
+// entered in it (添加 then /cancel or /start): an empty row is no park, and
+// would block submission with a missing answer for every field.
+func (t *turn) leaveRow() error {
+	if t.s.Mode != ModeField || t.s.Row == "" {
+		return nil
+	}
+	f := t.camp.Form(t.s.Form)
+	if f == nil {
+		return nil
+	}
+	sec := f.Section(t.s.Section)
+	if sec == nil || sec.Kind != List {
+		return nil
+	}
+	d, err := t.loadDraft(f.ID)
+	if err != nil {
+		return err
+	}
+	if r := d.Row(sec.ID, t.s.Row); r != nil && len(r.Values) == 0 && d.Status != StatusSubmitted && d.Status != StatusApproved {
+		d.DeleteListRow(sec.ID, r.Key)
+	}
+	return nil
+}
+
+// statusLine is where each of the unit's forms stands, in one line.
+func (t *turn) statusLine() (string, error) {
+	drafts, err := t.tx.Drafts(t.ctx, t.c.Campaign, t.c.Unit)
+	if err != nil {
+		return "", err
+	}
+	if t.draft != nil {
+		drafts[t.draft.Form] = t.draft
+	}
+	var parts []string
+	for _, f := range t.camp.FormsFor(t.unit.Level) {
+		d := drafts[f.ID]
+		if d == nil {
+			d = NewDraft(t.c.Campaign, t.c.Unit, f.ID)
+		}
+		parts = append(parts, shortName(f)+" "+statusText(f, d))
+	}
+	return msg.StatusLineHead + strings.Join(parts, " · "), nil
+}
+
+// help is /help: who reviews this unit (the first people to ask), then the
+// campaign's own help, then the commands.
+func (t *turn) help() (string, error) {
+	var b strings.Builder
+	if up := reviewerUnit(t.camp, t.unit); up != "" && up != t.c.Unit {
+		names, err := t.tx.ContactNames(t.ctx, t.c.Campaign, up, reviewers...)
+		if err != nil {
+			return "", err
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(&b, msg.HelpReviewer, t.camp.Units[up].Name, strings.Join(names, "、"))
+		} else {
+			fmt.Fprintf(&b, msg.HelpNoReviewer, t.camp.Units[up].Name)
+		}
+		b.WriteString("\n\n")
+	}
+	help := t.camp.Help
+	if help == "" {
+		help = t.camp.Office
+	}
+	b.WriteString(help + msg.HelpFooter)
+	return b.String(), nil
 }
 
 // logBroken logs every rule that could not be evaluated, by campaign and
@@ -319,12 +417,25 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 	if fd.Optional {
 		last = append(last, Button{Label: msg.BtnSkip, Data: "skip"})
 	}
+	if t.flaggedRow(sec, d) {
+		// A reviewer may flag a row that should not be there at all.
+		last = append(last, Button{Label: fmt.Sprintf(msg.BtnDeleteRow, sec.RowNoun), Data: "rowdel"})
+	}
 	if len(last) > 0 {
 		buttons = append(buttons, last)
 	}
 	t.screen(b.String(), buttons)
 	t.replies[len(t.replies)-1].Typed = fd.Type != Choice && fd.Type != YesNo
 	return nil
+}
+
+// flaggedRow says the walk is on a list row a reviewer flagged as a whole.
+func (t *turn) flaggedRow(sec *Section, d *Draft) bool {
+	if sec.Kind != List || t.s.Return != returnFlagged || t.s.FlagAt >= len(d.Flags.Flagged) {
+		return false
+	}
+	s, row, field := splitItem(d.Flags.Flagged[t.s.FlagAt])
+	return s == sec.ID && row == t.s.Row && field == ""
 }
 
 // choiceButtons lays choices out two to a row when they are short.
@@ -372,6 +483,21 @@ func (t *turn) fieldButton(name, arg string) error {
 		}
 	case "skip":
 		return t.skip()
+	case "rowdel":
+		d, err := t.loadDraft(f.ID)
+		if err != nil {
+			return err
+		}
+		if t.flaggedRow(sec, d) {
+			t.s.Mode = ModeDelete
+			return t.show()
+		}
+	case "jump":
+		if other := sec.FieldAt(arg); other != nil && other.ID != fd.ID {
+			t.s.Return = returnField + fd.ID
+			t.s.Field = other.ID
+			return t.show()
+		}
 	case "keep":
 		d, err := t.loadDraft(f.ID)
 		if err != nil {
@@ -417,7 +543,21 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 		for _, h := range hard {
 			t.note(h.Message)
 		}
-		return t.show()
+		if err := t.show(); err != nil {
+			return err
+		}
+		// The mistake may be in a field answered before: a button for each
+		// other field the rule names, which comes back here after.
+		var jumps []Button
+		for _, h := range hard {
+			for _, id := range ruleFields(sec, h.Rule.ID) {
+				if other := sec.Field(id); other != nil && id != fd.ID {
+					jumps = append(jumps, Button{Label: fmt.Sprintf(msg.BtnEdit, plainLabel(other)), Data: "jump:" + sec.fieldIndex(other)})
+				}
+			}
+		}
+		t.addButtons(jumps)
+		return nil
 	}
 	if len(soft) > 0 && !confirmed {
 		t.s.Mode, t.s.Pending = ModeConfirm, value
@@ -439,6 +579,15 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 
 // askConfirm shows the soft warnings the pending answer raises.
 func (t *turn) askConfirm(f *Form, sec *Section, fd *Field, d *Draft) error {
+	if t.s.Replacing {
+		old, _ := d.Value(sec.ID, t.s.Row, fd.ID)
+		text := fmt.Sprintf(msg.ReplaceAsk, fd.Title(), Display(fd, t.s.Pending))
+		if old != "" {
+			text += "\n" + fmt.Sprintf(msg.CurrentAnswer, Display(fd, old))
+		}
+		t.screen(text, [][]Button{{{Label: fmt.Sprintf(msg.BtnReplaceWith, short(Display(fd, t.s.Pending), 20)), Data: "ok"}, {Label: msg.BtnRedo, Data: "redo"}}})
+		return nil
+	}
 	fails := d.CheckRow(f, sec, t.s.Row, fd.ID, map[string]string{fd.ID: t.s.Pending})
 	var lines []string
 	for _, fl := range fails {
@@ -462,20 +611,73 @@ func (t *turn) confirmButton(name string) error {
 	}
 	switch name {
 	case "ok":
-		pending := t.s.Pending
-		t.s.Mode, t.s.Pending = ModeField, ""
-		return t.accept(f, sec, fd, pending, true)
+		pending, replacing := t.s.Pending, t.s.Replacing
+		t.s.Mode, t.s.Pending, t.s.Replacing = ModeField, "", false
+		// A replacement the person confirmed still meets its own warnings.
+		return t.accept(f, sec, fd, pending, !replacing)
 	case "redo":
-		t.s.Mode, t.s.Pending = ModeField, ""
+		t.s.Mode, t.s.Pending, t.s.Replacing = ModeField, "", false
 		return t.show()
 	}
 	t.note(msg.Stale)
 	return t.show()
 }
 
+// confirmWords are what people type to say yes to a warning instead of
+// pressing 确认无误.
+var confirmWords = map[string]bool{"是": true, "对": true, "对的": true, "是的": true, "确认": true, "确定": true,
+	"无误": true, "确认无误": true, "没错": true, "正确": true, "好": true, "好的": true, "ok": true, "yes": true}
+
+// confirmText is text typed on a warning's screen: a yes confirms; any
+// other text is checked as a new answer, and shown for its own yes (or
+// its own warning) before it is stored: typed 对的 never becomes a park's
+// name unseen.
+func (t *turn) confirmText(text string) error {
+	f, sec, fd := t.position()
+	if fd == nil {
+		return t.reset()
+	}
+	word := strings.ToLower(strings.Trim(parse.Fold(text), "。.!！~ "))
+	if confirmWords[word] {
+		return t.confirmButton("ok")
+	}
+	value, problem := Validate(fd, text)
+	if problem != "" {
+		t.note(problem)
+		return t.show() // the same warning, for the same answer
+	}
+	d, err := t.loadDraft(f.ID)
+	if err != nil {
+		return err
+	}
+	for _, fl := range d.CheckRow(f, sec, t.s.Row, fd.ID, map[string]string{fd.ID: value}) {
+		if !fl.Blocks() && d.Flags.Soft[fl.Key()] != fl.Fingerprint {
+			t.s.Pending, t.s.Replacing = value, false // the new answer warns too
+			return t.show()
+		}
+	}
+	t.s.Pending, t.s.Replacing = value, true
+	return t.show()
+}
+
+// short cuts a label for a button.
+func short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // advance moves on after an answer: back to where an edit came from, or to
 // the next field of the walk.
 func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
+	if back, ok := strings.CutPrefix(t.s.Return, returnField); ok {
+		// An earlier field changed from a rule's message: back to the field
+		// whose answer the rule refused.
+		t.s.Field, t.s.Return = back, returnWalk
+		return t.show()
+	}
 	switch t.s.Return {
 	case returnFlagged:
 		return t.nextFlagged(f, sec, fd, d)
@@ -486,6 +688,16 @@ func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 	case returnRow:
 		t.at(ModeRow, sec.ID, t.s.Row, "")
 		return t.show()
+	case returnMissing:
+		for _, p := range d.Problems(f) {
+			if p.Missing && p.Section == sec.ID && p.Row == t.s.Row {
+				t.s.Field = p.Field
+				return t.show()
+			}
+		}
+		t.at(ModeReview, "", "", "")
+		t.s.Return = returnWalk
+		return t.show()
 	}
 	// The next field of the same row.
 	for i, x := range sec.Fields {
@@ -495,11 +707,6 @@ func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 		}
 	}
 	// The row is complete.
-	if t.s.Return == returnRowReview {
-		t.at(ModeReview, "", "", "")
-		t.s.Return = returnWalk
-		return t.show()
-	}
 	switch sec.Kind {
 	case List:
 		t.note(msg.RowSaved, d.RowIndex(sec.ID, t.s.Row), sec.RowNoun)
@@ -552,7 +759,11 @@ func (t *turn) back() error {
 	if (t.s.Mode != ModeField && t.s.Mode != ModeConfirm) || fd == nil {
 		switch t.s.Mode {
 		case ModeRow, ModeDelete:
-			t.at(ModeList, t.s.Section, "", "")
+			if sec := f.Section(t.s.Section); sec != nil && sec.Kind == Table {
+				t.at(ModeReview, "", "", "") // a table row is reached from the review
+			} else {
+				t.at(ModeList, t.s.Section, "", "")
+			}
 		case ModeList:
 			if t.s.ListReturn == returnReview {
 				t.at(ModeReview, "", "", "")
@@ -571,7 +782,11 @@ func (t *turn) back() error {
 		return t.show()
 	}
 	t.s.Mode, t.s.Pending = ModeField, ""
-	if t.s.Return != returnWalk && t.s.Return != returnRowReview {
+	if back, ok := strings.CutPrefix(t.s.Return, returnField); ok {
+		t.s.Field, t.s.Return = back, returnWalk
+		return t.show()
+	}
+	if t.s.Return != returnWalk {
 		// Backing out of a single-field edit returns where it came from.
 		if t.s.Return == returnRow {
 			t.at(ModeRow, sec.ID, t.s.Row, "")

@@ -431,6 +431,19 @@ func (tx *dialogTx) History(ctx context.Context, submission int64) ([]dialogs.Su
 	return out, nil
 }
 
+func (tx *dialogTx) ContactNames(ctx context.Context, campaign, unit string, roles ...dialogs.Role) ([]string, error) {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	var out []string
+	if err := tx.q.SelectContext(ctx, &out, `SELECT display_name FROM contacts WHERE campaign_id = $1 AND unit_code = $2 AND active
+		AND role = ANY($3) ORDER BY id`, campaign, unit, pq.Array(names)); err != nil {
+		return nil, fmt.Errorf("contacts of %s: %w", unit, err)
+	}
+	return out, nil
+}
+
 func (tx *dialogTx) RequestExtension(ctx context.Context, r *dialogs.ExtensionRequest, actor int64) error {
 	if tx.optimistic {
 		return errTakeLocks
