@@ -392,7 +392,7 @@ func TestDocumentUpload(t *testing.T) {
 	h := newHarness(t)
 	h.start("")
 	p := h.member(7001, "张三", "330106")
-	p.Press("附件4").Expect("正式规划文本（第 1/1 项）")
+	p.Press("附件4").Expect("规划编制方式（第 1/2 项）").Press("本地单独编制").Expect("正式规划文本（第 2/2 项）")
 	p.Upload("规划.pdf", "application/pdf", []byte("just some text, not a pdf")).Expect("文件类型不符：「规划.pdf」的类型无法识别")
 	p.Photo([]byte("\xff\xd8\xff\xe0 a photo")).Expect("文件类型不符：「照片.jpg」看起来是 jpg 文件")
 	p.Upload("西湖区小微企业园五年规划.docx", "application/octet-stream", docx(t)).Expect("✔ 正式规划文本：西湖区小微企业园五年规划.docx", "2018年（基期）")
@@ -405,7 +405,7 @@ func TestDocumentUpload(t *testing.T) {
 	}
 	// A PDF that calls itself a .docx is stored as what it is; a name with
 	// NUL and a right-to-left override is stored cleaned (D2, D16).
-	p.Say("/back").Expect("正式规划文本（第 1/1 项）")
+	p.Say("/back").Expect("正式规划文本（第 2/2 项）")
 	p.Upload("规划\x00\u202efdp.docx", "application/pdf", []byte("%PDF-1.7 plan")).Expect("✔ 正式规划文本：规划fdp.pdf")
 	if err := h.db.QueryRowContext(context.Background(), `SELECT name, kind FROM files WHERE unit_code = '330106' ORDER BY id DESC LIMIT 1`).Scan(&name, &kind); err != nil {
 		t.Fatal(err)

@@ -262,6 +262,7 @@ type rawField struct {
 	FileTypes    []string `yaml:"file_types"`
 	MaxMB        int      `yaml:"max_mb"`
 	Suggest      bool     `yaml:"suggest"`
+	When         string   `yaml:"when"`
 }
 
 type rawComputed struct {
@@ -751,6 +752,13 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 		seen[fd.ID] = true
 		s.Fields = append(s.Fields, fd)
 	}
+	if len(l.problems) == before {
+		for i := range raw.Fields {
+			if w := raw.Fields[i].When; strings.TrimSpace(w) != "" {
+				l.when(fmt.Sprintf("%s.fields[%d].when", p, i), s, i, w)
+			}
+		}
+	}
 	if len(l.problems) > before {
 		// Expressions over broken fields would only repeat those problems.
 		return s
@@ -779,6 +787,9 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 			l.at(rp+".message", "rule %q needs a message for the person filling the form", rr.ID)
 		}
 		check, err := dialogs.CompileCheck(rr.Check, s, s.Computed)
+		if err == nil {
+			err = dialogs.ChoiceLiterals(check, s)
+		}
 		if err != nil {
 			l.at(rp+".check", "%v", err)
 			continue
@@ -815,6 +826,27 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 		}
 	}
 	return s
+}
+
+// when compiles the condition of field i, which may read only the fields
+// before it in its section (they are answered first) and must compare a
+// choice only with one of its choices.
+func (l *loader) when(p string, s *dialogs.Section, i int, src string) {
+	before := &dialogs.Section{ID: s.ID, Kind: s.Kind, Fields: s.Fields[:i]}
+	e, err := dialogs.CompileCheck(src, before, nil)
+	if err != nil {
+		if strings.Contains(err.Error(), " names ") {
+			l.at(p, "%v (a field's when may read only the fields before it)", err)
+		} else {
+			l.at(p, "%v", err)
+		}
+		return
+	}
+	if err := dialogs.ChoiceLiterals(e, before); err != nil {
+		l.at(p, "%v", err)
+		return
+	}
+	s.Fields[i].When = e
 }
 
 func (l *loader) field(p string, raw *rawField) *dialogs.Field {

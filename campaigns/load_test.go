@@ -121,6 +121,13 @@ func TestBrokenCampaigns(t *testing.T) {
 			[]string{"4:9: units file \"nothere.tsv\" not found"}},
 		{"due for a level that does not fill", `due: {county: "2018-12-05"}`, `due: {county: "2018-12-05", city: "2018-12-10"}`,
 			[]string{"10:39: due date for level \"city\""}},
+		{"when reads a later field", "type: integer, min: 0}", "type: integer, min: 0, when: b > 0}",
+			[]string{"15:60: expression \"b > 0\" names b, which is not a field or computed value of section \"main\" (a field's when may read only the fields before it)"}},
+		{"when compares a choice with what it cannot be", "{id: b, label: 乙, type: integer}",
+			"{id: c, label: 丙, type: choice, choices: [本地单独编制, 由设区市统一编制]}\n          - {id: b, label: 乙, type: integer, when: c == \"本地编制\"}",
+			[]string{"17:52: expression \"c == \\\"本地编制\\\"\" compares c with \"本地编制\""}},
+		{"when not boolean", "type: integer}", "type: integer, when: a + 1}",
+			[]string{"16:52: expression \"a + 1\": expected bool"}},
 		{"county due after city", "levels: [county]\n    due: {county: \"2018-12-05\"}", "levels: [county, city]\n    due: {county: \"2018-12-11\", city: \"2018-12-10\"}",
 			[]string{"10:19: counties are due after their city"}},
 	}

@@ -327,6 +327,10 @@ type Field struct {
 	FileTypes      []string // file: accepted kinds (pdf, doc, docx, wps, jpg, png)
 	MaxBytes       int64    // file: size limit
 	Suggest        bool     // text: offer the answers others in the same city gave
+	// When, if set, is asked only when it holds on the row's earlier
+	// answers (正式规划文本 only for a plan compiled locally); a field not
+	// asked is not required and not submitted.
+	When *Expr
 }
 
 // Title is the label with its groups, as a question shows it.

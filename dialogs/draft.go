@@ -283,7 +283,11 @@ func (d *Draft) Started() bool {
 func (d *Draft) Progress(f *Form) (done, total int) {
 	for _, s := range f.Sections {
 		for _, key := range rowKeys(d, s) {
+			asked := s.askedFields(d.valuesWith(s.ID, key, nil))
 			for _, fd := range s.Fields {
+				if asked != nil && !asked[fd.ID] {
+					continue
+				}
 				total++
 				if _, ok := d.Value(s.ID, key, fd.ID); ok {
 					done++
@@ -334,6 +338,7 @@ func (d *Draft) valuesWith(section, row string, override map[string]string) map[
 // env builds what a section's expressions see for one row.
 func (d *Draft) env(f *Form, s *Section, row string, override map[string]string) map[string]any {
 	values := d.valuesWith(s.ID, row, override)
+	s.dropUnasked(values)
 	env := rowEnv(s, values)
 	var others []map[string]any
 	for _, r := range d.Rows(s.ID) {
@@ -422,6 +427,7 @@ func (f Failure) Key() string { return f.Section + "/" + f.Row + "/" + f.Rule.ID
 // considered.
 func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[string]string) []Failure {
 	values := d.valuesWith(s.ID, row, override)
+	s.dropUnasked(values)
 	var env map[string]any
 	var out []Failure
 	for _, rule := range s.Rules {
@@ -510,7 +516,11 @@ func (d *Draft) Problems(f *Form) []Problem {
 				out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + msg.RowEmptyProblem, Empty: true})
 				continue
 			}
+			asked := s.askedFields(d.valuesWith(s.ID, key, nil))
 			for _, fd := range s.Fields {
+				if asked != nil && !asked[fd.ID] {
+					continue // not asked in this row: neither required nor checked
+				}
 				v, ok := d.Value(s.ID, key, fd.ID)
 				if !fd.Optional && (!ok || v == "") {
 					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title()), Missing: true})

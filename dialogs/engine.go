@@ -195,19 +195,20 @@ type Mode string
 
 // The screens.
 const (
-	ModeHome    Mode = ""        // the list of forms
-	ModeField   Mode = "field"   // a question
-	ModeConfirm Mode = "confirm" // a soft warning awaiting 确认 / 重新输入
-	ModeList    Mode = "list"    // the rows of a list section
-	ModeRow     Mode = "row"     // one row of a list section
-	ModeDelete  Mode = "delete"  // confirming a row's deletion
-	ModeReview  Mode = "review"  // everything entered, before submit
-	ModeView    Mode = "view"    // a submitted form, read only
-	ModeReturn  Mode = "return"  // a reviewer writing a return: reason, then flags
-	ModeExtend  Mode = "extend"  // a contact asking for more time
-	ModeQueue   Mode = "queue"   // a reviewer's pending items
-	ModeItem    Mode = "item"    // one pending item in full
-	ModeBatch   Mode = "batch"   // confirming 全部通过
+	ModeHome     Mode = ""         // the list of forms
+	ModeField    Mode = "field"    // a question
+	ModeConfirm  Mode = "confirm"  // a soft warning awaiting 确认 / 重新输入
+	ModeList     Mode = "list"     // the rows of a list section
+	ModeRow      Mode = "row"      // one row of a list section
+	ModeDelete   Mode = "delete"   // confirming a row's deletion
+	ModeReview   Mode = "review"   // everything entered, before submit
+	ModeView     Mode = "view"     // a submitted form, read only
+	ModeWithdraw Mode = "withdraw" // asked to confirm taking a submission back
+	ModeReturn   Mode = "return"   // a reviewer writing a return: reason, then flags
+	ModeExtend   Mode = "extend"   // a contact asking for more time
+	ModeQueue    Mode = "queue"    // a reviewer's pending items
+	ModeItem     Mode = "item"     // one pending item in full
+	ModeBatch    Mode = "batch"    // confirming 全部通过
 )
 
 // Where a single-field edit returns to.
@@ -660,6 +661,9 @@ func (t *turn) button(data string) error {
 			t.s.Mode, t.s.Form = ModeHome, ""
 			return t.show()
 		case "withdraw":
+			t.s.Mode = ModeWithdraw
+			return t.show()
+		case "redo":
 			f := t.camp.Form(t.s.Form)
 			if f == nil {
 				return t.reset()
@@ -668,8 +672,22 @@ func (t *turn) button(data string) error {
 			if err != nil {
 				return err
 			}
-			return t.withdraw(f, d)
+			return t.redoOwn(f, d)
 		}
+	case ModeWithdraw:
+		t.s.Mode = ModeView
+		if name != "yes" {
+			return t.show()
+		}
+		f := t.camp.Form(t.s.Form)
+		if f == nil {
+			return t.reset()
+		}
+		d, err := t.loadDraft(f.ID)
+		if err != nil {
+			return err
+		}
+		return t.withdraw(f, d)
 	case ModeField:
 		return t.fieldButton(name, arg)
 	case ModeConfirm:

@@ -238,7 +238,7 @@ func TestPoliciesWithFiles(t *testing.T) {
 		Expect("文号（第 2/5 项）（选填，可发送 /skip 跳过）").Say("/skip").
 		Say("杭州市人民政府办公厅").
 		Say("2017年9月15日").Expect("印发日期须在 2018 年内（今年以来出台的政策）。").
-		Say("2018-02-30").Expect("「印发日期」需要日期").
+		Say("2018-02-30").Expect("「印发日期」的日期不存在").
 		Say("2018年9月15日").Expect("文件原文（第 5/5 项）").
 		Say("见附件").Expect("本项需要上传文件").
 		Upload("policy.pdf", []byte("just text, named pdf"), "file:1").Expect("文件类型不符：「policy.pdf」的类型无法识别").
@@ -256,7 +256,8 @@ func TestFormA4PlanAndYearlyTargets(t *testing.T) {
 	env := newEnv(t)
 	c := env.Contact("330106", "张三")
 	docx := docxBytes(t)
-	c.Say("/start").Press("附件4").Expect("规划文本须包括：", "四、保障措施", "正式规划文本（第 1/1 项）").
+	c.Say("/start").Press("附件4").Expect("规划文本须包括：", "四、保障措施", "规划编制方式（第 1/2 项）").
+		Press("本地单独编制").Expect("正式规划文本（第 2/2 项）").
 		Upload("规划.docx", docx, "file:9").Expect("✔ 正式规划文本：规划.docx", "分年度发展目标 · 【2018年（基期）】", "园区数量（个）（第 1/6 项）")
 	for _, year := range []struct{ parks, land string }{{"10", "1000"}, {"12", "1200"}, {"14", "1400"}, {"13", "1500"}, {"15", "1600"}} {
 		c.Say(year.parks)
@@ -270,7 +271,32 @@ func TestFormA4PlanAndYearlyTargets(t *testing.T) {
 		Press("改：园区占地（亩）").Expect("当前答案：1400 亩").Say("1450").Expect("分年度发展目标 【2020年】：", "园区占地（亩）：1450 亩").
 		Press("返回核对页").Expect("请核对已填内容", "2020年：园区数量（个） 14；园区占地（亩） 1450")
 	c.Press("✅ 提交").Expect("已提交")
-	if got := csvOf(t, env, "330106", "a4"); !strings.Contains(got, "部分,序号,正式规划文本,园区数量（个）") || !strings.Contains(got, "规划文本,,规划.docx") || !strings.Contains(got, "分年度发展目标,2021年,,13,1500,800,25.5,20,3") {
+	if got := csvOf(t, env, "330106", "a4"); !strings.Contains(got, "部分,序号,规划编制方式,正式规划文本,园区数量（个）") || !strings.Contains(got, "规划文本,,本地单独编制,规划.docx") || !strings.Contains(got, "分年度发展目标,2021年,,,13,1500,800,25.5,20,3") {
 		t.Errorf("CSV:\n%s", got)
+	}
+}
+
+// TestFormA4CompiledByTheCity: the notice lets a city compile its
+// districts' plan; such a district has no file to upload, and can submit
+// (UX defect 9). Changing its mind asks for the file again.
+func TestFormA4CompiledByTheCity(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件4").Press("由设区市统一编制").Expect("✔ 规划编制方式：由设区市统一编制", "【2018年（基期）】").ExpectNot("正式规划文本")
+	c.Say("/back").Expect("规划编制方式（第 1/1 项）", "当前答案：由设区市统一编制").Press("保留当前答案").Expect("【2018年（基期）】")
+	for i := 0; i < 5; i++ {
+		c.Say("10")
+		if i == 1 { // a digit dropped: 16 for 1000 亩 is asked about
+			c.Say("16").Expect("园区占地 16 亩少于上一年的 1000 亩").Press("重新输入").Expect("园区占地（亩）")
+		}
+		c.Say("1000").Say("800").Say("25").Say("20").Say("3")
+	}
+	c.Expect("规划编制方式：由设区市统一编制", "全部填写完毕").ExpectNot("正式规划文本")
+	c.Press("改：规划编制方式").Press("本地单独编制").Expect("✔ 规划编制方式：本地单独编制", "正式规划文本（第 2/2 项）")
+	c.Upload("规划.docx", docxBytes(t), "file:9").Expect("全部填写完毕", "正式规划文本：规划.docx")
+	c.Press("改：规划编制方式").Press("由设区市统一编制").Expect("全部填写完毕").ExpectNot("规划.docx")
+	c.Press("✅ 提交").Expect("已提交")
+	if got := csvOf(t, env, "330106", "a4"); !strings.Contains(got, "规划文本,,由设区市统一编制,,") || strings.Contains(got, "规划.docx") {
+		t.Errorf("the file of a plan not asked for was submitted:\n%s", got)
 	}
 }

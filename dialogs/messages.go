@@ -58,6 +58,9 @@ var msg = struct {
 	RowEmptyProblem, BtnFixDelete, BtnFixConfirm, BtnFix string
 	BtnBackToReviewRow, RowDeletedName, FixedNone        string
 	BtnFixMissing, MissingMany                           string
+	BtnNothingOwn, NothingOwnReason, NothingOwnDone      string
+	BtnRedoOwn, RedoOwnForwarded, RedoOwnDone            string
+	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
 	ReturnAskInside, FlagUnit, BtnPassOn, WholePackage   string
 	ReopenGone, ReopenDone, PassedOnReason               string
@@ -156,17 +159,17 @@ var msg = struct {
 	StatusWithdrawn:        "已撤回",
 	NotYourReview:          "您无权审核这个单位的提交。",
 	NotYourSummary:         "您只能查看本单位及下级单位的填报进度。",
-	AlreadyReviewed:        "%s《%s》第 %d 版已处理：%s",
+	AlreadyReviewed:        "%s已处理：%s",
 	ApprovedNotice:         "✅《%s》第 %d 版已由%s审核通过。",
-	ApprovedDone:           "✅ 已通过：%s《%s》第 %d 版。",
+	ApprovedDone:           "✅ 已通过：%s。",
 	ReturnGone:             "这份提交已被处理或撤回，无需退回。",
-	ReturnAskReason:        "退回%s《%s》第 %d 版。请输入退回理由（将原文告知填报人）：",
+	ReturnAskReason:        "退回%s。请输入退回理由（将原文告知对方）：",
 	ReturnAskFlags:         "退回%s《%s》\n理由：%s\n\n请勾选需要修改的项目（不勾选则整表重新核对），然后点「确认退回」：",
 	ReasonTooLong:          "理由请控制在 500 字以内。",
 	ReturnCancelled:        "已取消退回。",
 	WholeForm:              "整表",
 	ReturnedNotice:         "↩️《%s》第 %d 版被%s退回修改。\n理由：%s\n需修改：%s",
-	ReturnedDone:           "已退回%s《%s》第 %d 版，并通知了填报人。",
+	ReturnedDone:           "已退回%s，并已通知对方。",
 	ReturnedHeader:         "↩️ 此表被退回修改。\n理由：%s\n需修改：%s",
 	CannotWithdraw:         "此表已经审核，不能撤回。",
 	WithdrawnNotice:        "%s 撤回了《%s》第 %d 版，修改后会重新提交。",
@@ -179,7 +182,7 @@ var msg = struct {
 	ForwardIntro:           "%s 向%s上报（各表分别上报，本级和下级全部审核通过后才能上报）：",
 	ForwardWaiting:         "\n  待您审核 %d 个：%s",
 	ForwardNotReady:        "这张表还不能上报：还有单位未审核通过，或已经上报。",
-	Forwarded:              "已上报《%s》汇总（第 %d 次），等待上级审核。",
+	Forwarded:              "已上报《%s》汇总（第 %d 次上报），等待上级审核。",
 	BtnForward:             "📤 上报 %s",
 	PackageRequest:         "【待审核】%s 上报了《%s》汇总（第 %d 次上报，%d 个单位均已审核通过）：",
 	PackageApproved:        "✅《%s》汇总（第 %d 次上报）已由%s审核通过。",
@@ -205,6 +208,14 @@ var msg = struct {
 	BtnFix:                 "去处理：%s",
 	BtnFixMissing:          "补填：%s（%d 项）",
 	MissingMany:            "%d 项尚未填写：%s",
+	BtnNothingOwn:          "本级无（本单位没有要填报的内容）",
+	NothingOwnReason:       "本级无",
+	BtnRedoOwn:             "重新填写",
+	WithdrawAsk:            "确定撤回《%s》吗？撤回后审核人会收到通知，修改后须重新提交。",
+	BtnConfirmWithdraw:     "确认撤回",
+	RedoOwnForwarded:       "本表已上报，不能再改。如需修改，请先撤回上报（/forward），或请上级退回。",
+	RedoOwnDone:            "《%s》已改回草稿，可以重新填写。",
+	NothingOwnDone:         "已报送《%s》：本级无。本表随本单位上报一并报送，无需审核；如需补报，可在该表中点「重新填写」。",
 	BtnBackToReviewRow:     "返回核对页",
 	RowDeletedName:         "%s「%s」（已删除）",
 	FixedNone:              "这一项已经处理好了。",
@@ -361,6 +372,14 @@ func parseMessage(f *Field, err error) string {
 		return fmt.Sprintf("「%s」的数字中间有空格，请连续输入一个数字，例如 %s。", f.Label, exampleOr(f, "12"))
 	case parse.ConvertedTooPrecise:
 		return fmt.Sprintf("「%s」换算后是 %s %s，本项最多保留 %d 位小数，请直接按%s填写（四舍五入后的数字）。", f.Label, pe.Value, unitOr(unit), pe.Limit, unitOr(unit))
+	case parse.BadMonth:
+		return fmt.Sprintf("「%s」的月份应为 1–12。", f.Label)
+	case parse.BadDay:
+		return fmt.Sprintf("「%s」的日期不存在：%d 月没有这一天。", f.Label, pe.Limit)
+	case parse.MobileLength:
+		return fmt.Sprintf("「%s」：手机号应为 11 位，您输入了 %d 位，请核对。", f.Label, pe.Limit)
+	case parse.TooManyPhones:
+		return fmt.Sprintf("「%s」最多填两个号码（如固定电话和手机各一个），用「、」隔开。", f.Label)
 	case parse.TooLarge:
 		return fmt.Sprintf("「%s」的数字太大：整数部分最多 %d 位（不超过 %s），请核对单位或数字。", f.Label, pe.Limit, strings.Repeat("9", pe.Limit))
 	}

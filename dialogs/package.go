@@ -250,7 +250,7 @@ func (t *turn) returnPackage(sub *Submission, reason string, flags []string) err
 		return err
 	}
 	t.s.Mode, t.s.Returning = ModeHome, nil
-	t.note(msg.ReturnedDone, city.Name, f.Name()+" 汇总", sub.Version)
+	t.note(msg.ReturnedDone, subjectOf(city, f, sub))
 	return t.show()
 }
 

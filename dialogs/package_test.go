@@ -26,7 +26,7 @@ func TestCityForwardsPackageToProvince(t *testing.T) {
 	city.Say("/forward").Expect("附件3：已审核通过 1/2")
 	city.Last = reviews[1:]
 	city.Press("✅ 通过")
-	city.Say("/forward").Expect("附件3：已审核通过 2/2").Press("📤 上报 附件3").Expect("已上报《附件3 2018-2022年小微企业园建设规划目标》汇总（第 1 次）")
+	city.Say("/forward").Expect("附件3：已审核通过 2/2").Press("📤 上报 附件3").Expect("已上报《附件3 2018-2022年小微企业园建设规划目标》汇总（第 1 次上报）")
 	// Once forwarded it cannot be forwarded again while the province decides.
 	if _, ok := city.Button("📤 上报 附件3"); ok {
 		t.Errorf("a package under review can be forwarded again")
@@ -42,9 +42,9 @@ func TestCityForwardsPackageToProvince(t *testing.T) {
 	city.Last = request
 	city.Press("✅ 通过").Expect("您无权审核这个单位的提交。")
 	province.Press("↩️ 退回").Say("上城区的目标数偏低，请核实后重新上报").
-		Press("确认退回").Expect("已退回杭州市《附件3 2018-2022年小微企业园建设规划目标 汇总》第 1 版")
-	city.Inbox().Expect("汇总（第 1 次上报）被浙江省退回", "理由：上城区的目标数偏低", "需修改：整个汇总").Press("📤 上报 附件3").Expect("（第 2 次）")
-	province.Inbox().Expect("第 2 次", "与第 1 次上报相比：", "（没有改动）").Press("✅ 通过").Expect("✅ 已通过：杭州市《附件3 2018-2022年小微企业园建设规划目标 汇总》第 2 版。")
+		Press("确认退回").Expect("已退回杭州市《附件3 2018-2022年小微企业园建设规划目标》汇总（第 1 次上报）")
+	city.Inbox().Expect("汇总（第 1 次上报）被浙江省退回", "理由：上城区的目标数偏低", "需修改：整个汇总").Press("📤 上报 附件3").Expect("（第 2 次上报）")
+	province.Inbox().Expect("第 2 次", "与第 1 次上报相比：", "（没有改动）").Press("✅ 通过").Expect("✅ 已通过：杭州市《附件3 2018-2022年小微企业园建设规划目标》汇总（第 2 次上报）。")
 	city.Inbox().Expect("汇总（第 2 次上报）已由浙江省审核通过")
 	city.Say("/forward").Expect("附件3：已审核通过 2/2", "第 2 次上报：已通过")
 	// The package names the approved versions it carried.
@@ -85,7 +85,7 @@ func TestProvinceReturnReachesTheCounty(t *testing.T) {
 	// Withdrawn before the province looked, and forwarded again.
 	city.Say("/forward").Press("↩️ 撤回上报 附件3").Expect("已撤回《附件3")
 	province.Inbox().Expect("杭州市 撤回了《附件3")
-	city.Press("📤 上报 附件3").Expect("（第 2 次）")
+	city.Press("📤 上报 附件3").Expect("（第 2 次上报）")
 
 	province.Say("/start").Press("↩️ 退回").Say("西湖区的入园企业目标数偏低").Expect("请勾选需要修改的单位")
 	province.Press("选择具体项目…").Expect("勾选上城区需要修改的项目") // the first unit's items
@@ -106,6 +106,6 @@ func TestProvinceReturnReachesTheCounty(t *testing.T) {
 		Press("去修改").Expect("2018-2022入园企业目标数（家）", "当前答案：100 家")
 	xh.Say("120").Expect("全部填写完毕").Press("✅ 提交").Expect("（第 2 版）")
 	city.Inbox().Expect("2018-2022入园企业目标数（家）：100 家 → 120 家").Press("✅ 通过")
-	city.Say("/forward").Press("📤 上报 附件3").Expect("（第 3 次）")
+	city.Say("/forward").Press("📤 上报 附件3").Expect("（第 3 次上报）")
 	province.Inbox().Expect("第 3 次上报", "与第 2 次上报相比：", "西湖区 第 1 版 → 第 2 版：2018-2022入园企业目标数（家）：100 家 → 120 家").Press("✅ 通过")
 }

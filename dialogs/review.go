@@ -11,7 +11,11 @@ import (
 // that a reviewer reads every figure.
 func rowSummary(s *Section, r *Row, n int) string {
 	var parts []string
+	asked := s.askedFields(r.Values)
 	for _, fd := range s.Fields {
+		if asked != nil && !asked[fd.ID] {
+			continue
+		}
 		if v := r.Values[fd.ID]; v != "" {
 			parts = append(parts, compact(fd, v))
 		}
@@ -58,8 +62,55 @@ func (t *turn) listMenu(f *Form, s *Section, d *Draft) error {
 		finish.Label = msg.BtnBackToReview
 	}
 	buttons = append(buttons, []Button{add, finish})
+	if t.nothingOwnAllowed(f, d) {
+		buttons = append(buttons, []Button{{Label: msg.BtnNothingOwn, Data: "none"}})
+	}
 	t.screen(b.String(), buttons)
 	return nil
+}
+
+// nothingOwnAllowed says the unit may report 本级无 for the form in one
+// tap: a unit with units under it (a city, whose own part of 附件2 is often
+// empty), a form made only of lists, and nothing entered yet.
+func (t *turn) nothingOwnAllowed(f *Form, d *Draft) bool {
+	if len(t.unit.Children) == 0 || d.Status == StatusSubmitted || d.Status == StatusApproved {
+		return false
+	}
+	for _, s := range f.Sections {
+		if s.Kind != List || len(d.Rows(s.ID)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// nothingOwn submits the form empty as 本级无 and records it accepted:
+// there is nothing in it for the unit's own reviewers to approve (they
+// would be approving themselves), and it goes up with the unit's package.
+func (t *turn) nothingOwn(f *Form, d *Draft) error {
+	if !t.nothingOwnAllowed(f, d) {
+		t.note(msg.Stale)
+		return t.show()
+	}
+	for _, s := range f.Sections {
+		d.SetDone(s.ID, true)
+	}
+	if d.Flags.Reason != "" || len(d.Flags.Flagged) > 0 {
+		d.Flags.Reason, d.Flags.Flagged = "", nil
+		d.flagsChanged = true
+	}
+	d.SetStatus(StatusSubmitted)
+	sub, err := t.tx.Submit(t.ctx, d, t.camp.Version, t.c.ID)
+	if err != nil {
+		return err
+	}
+	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, msg.NothingOwnReason, nil); err != nil {
+		return err
+	}
+	d.Status = StatusApproved // written by SetSubmissionStatus
+	t.note(msg.NothingOwnDone, f.Name())
+	t.s.Mode, t.s.Form = ModeHome, ""
+	return t.show()
 }
 
 func (t *turn) listButton(name, arg string) error {
@@ -76,9 +127,15 @@ func (t *turn) listButton(name, arg string) error {
 			return t.show()
 		}
 		key := d.AddListRow(s.ID)
-		t.at(ModeField, s.ID, key, s.Fields[0].ID)
+		first := nextAsked(d, s, key, nil)
+		if first == nil {
+			first = s.Fields[0]
+		}
+		t.at(ModeField, s.ID, key, first.ID)
 		t.s.Return = returnWalk
 		return t.show()
+	case "none":
+		return t.nothingOwn(f, d)
 	case "finish":
 		d.SetDone(s.ID, true)
 		if t.s.ListReturn == returnReview {
@@ -114,6 +171,9 @@ func (t *turn) rowMenu(f *Form, s *Section, d *Draft) error {
 	}
 	var buttons [][]Button
 	for _, fd := range s.Fields {
+		if !d.Asked(s, t.s.Row, fd) {
+			continue
+		}
 		fmt.Fprintf(&b, "\n%s：%s", fd.Title(), Display(fd, values[fd.ID]))
 		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Label), Data: "edit:" + s.fieldIndex(fd)}})
 	}
@@ -340,6 +400,9 @@ func summary(f *Form, d *Draft) string {
 			for _, rk := range s.Rows {
 				var parts []string
 				for _, fd := range s.Fields {
+					if !d.Asked(s, rk.Key, fd) {
+						continue
+					}
 					v, _ := d.Value(s.ID, rk.Key, fd.ID)
 					parts = append(parts, fd.Label+" "+strings.TrimSpace(strings.TrimSuffix(Display(fd, v), fd.Unit)))
 				}
@@ -347,6 +410,9 @@ func summary(f *Form, d *Draft) string {
 			}
 		default:
 			for _, fd := range s.Fields {
+				if !d.Asked(s, "", fd) {
+					continue
+				}
 				v, _ := d.Value(s.ID, "", fd.ID)
 				b.WriteString("\n" + fd.Title() + "：" + Display(fd, v))
 			}
@@ -389,7 +455,9 @@ func (t *turn) review(f *Form, d *Draft) error {
 			}
 		default:
 			for _, fd := range s.Fields {
-				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + f.sectionIndex(s) + ":" + s.fieldIndex(fd)}})
+				if d.Asked(s, "", fd) {
+					buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + f.sectionIndex(s) + ":" + s.fieldIndex(fd)}})
+				}
 			}
 		}
 	}
@@ -502,6 +570,7 @@ func (t *turn) submit(f *Form, d *Draft) error {
 		d.Flags.Reason, d.Flags.Flagged = "", nil
 		d.flagsChanged = true
 	}
+	d.ClearUnasked(f) // a submission holds only what its questions asked
 	d.SetStatus(StatusSubmitted)
 	sub, err := t.tx.Submit(t.ctx, d, t.camp.Version, t.c.ID)
 	if err != nil {
@@ -535,7 +604,66 @@ func (t *turn) view() error {
 	if d.Status == StatusApproved {
 		head = fmt.Sprintf(msg.AlreadyApproved, f.Name())
 		buttons = [][]Button{{{Label: msg.BtnHome, Data: "home"}}}
+		if reviewerUnit(t.camp, t.unit) == t.unit.Code {
+			// The unit's own part, accepted by itself: it may fill it
+			// again until its package has gone up.
+			buttons = [][]Button{{{Label: msg.BtnRedoOwn, Data: "redo"}, {Label: msg.BtnHome, Data: "home"}}}
+		}
 	}
 	t.screen(head+"\n\n"+summary(f, d), buttons)
+	return nil
+}
+
+// redoOwn reopens the unit's own approved form (本级无 that was not, after
+// all) while its package is not with the level above.
+func (t *turn) redoOwn(f *Form, d *Draft) error {
+	if d.Status != StatusApproved || reviewerUnit(t.camp, t.unit) != t.unit.Code {
+		return t.staleNotice()
+	}
+	pkg, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, PackageForm(f.ID))
+	if err != nil {
+		return err
+	}
+	if pkg != nil && (pkg.Status == SubSubmitted || pkg.Status == SubApproved) {
+		t.note(msg.RedoOwnForwarded)
+		return t.show()
+	}
+	sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, f.ID)
+	if err != nil {
+		return err
+	}
+	if sub == nil || sub.Status != SubApproved {
+		return t.staleNotice()
+	}
+	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubWithdrawn, t.c.ID, "", nil); err != nil {
+		return err
+	}
+	d.Status = StatusDraft // written by SetSubmissionStatus
+	for _, s := range f.Sections {
+		if s.Kind == List {
+			d.SetDone(s.ID, false)
+		}
+	}
+	t.note(msg.RedoOwnDone, f.Name())
+	t.firstOpen(f, d)
+	return t.show()
+}
+
+// withdrawAsk asks before a submission is taken back: its reviewers are
+// told, and it must be submitted again.
+func (t *turn) withdrawAsk() error {
+	f := t.camp.Form(t.s.Form)
+	if f == nil {
+		return t.reset()
+	}
+	d, err := t.loadDraft(f.ID)
+	if err != nil {
+		return err
+	}
+	if d.Status != StatusSubmitted {
+		t.s.Mode = ModeView
+		return t.view()
+	}
+	t.screen(fmt.Sprintf(msg.WithdrawAsk, f.Name()), [][]Button{{{Label: msg.BtnConfirmWithdraw, Data: "yes"}, {Label: msg.BtnCancel, Data: "no"}}})
 	return nil
 }

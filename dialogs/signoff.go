@@ -200,11 +200,7 @@ func (t *turn) reviewAction(rest string) error {
 		if err != nil {
 			return err
 		}
-		name := f.Name()
-		if IsPackage(sub.Form) {
-			name += " 汇总"
-		}
-		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.AlreadyReviewed, unit.Name, name, sub.Version, handled), Replace: t.pressed})
+		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.AlreadyReviewed, subjectOf(unit, f, sub), handled), Replace: t.pressed})
 		return nil
 	case action == "ok":
 		if err := t.approve(sub); err != nil {
@@ -212,10 +208,7 @@ func (t *turn) reviewAction(rest string) error {
 		}
 		// The request itself becomes the record of the decision; the
 		// reviewer's own dialog stays where it was.
-		done := fmt.Sprintf(msg.ApprovedDone, unit.Name, f.Name(), sub.Version)
-		if IsPackage(sub.Form) {
-			done = fmt.Sprintf(msg.ApprovedDone, unit.Name, f.Name()+" 汇总", sub.Version)
-		}
+		done := fmt.Sprintf(msg.ApprovedDone, subjectOf(unit, f, sub))
 		t.replies = append(t.replies, Reply{Text: done, Replace: t.pressed})
 		return nil
 	}
@@ -309,7 +302,7 @@ func (t *turn) returnScreen() error {
 	}
 	f, unit := t.camp.Form(packageForm(sub.Form)), t.camp.Units[sub.Unit]
 	if r.Reason == "" {
-		t.screen(fmt.Sprintf(msg.ReturnAskReason, unit.Name, f.Name(), sub.Version), [][]Button{{{Label: msg.BtnCancel, Data: "cancel"}}})
+		t.screen(fmt.Sprintf(msg.ReturnAskReason, subjectOf(unit, f, sub)), [][]Button{{{Label: msg.BtnCancel, Data: "cancel"}}})
 		t.replies[len(t.replies)-1].Typed = true
 		return nil
 	}
@@ -480,7 +473,7 @@ func (t *turn) sendReturn() error {
 		return err
 	}
 	t.s.Mode, t.s.Returning = ModeHome, nil
-	t.note(msg.ReturnedDone, unit.Name, f.Name(), sub.Version)
+	t.note(msg.ReturnedDone, subjectOf(unit, f, sub))
 	return t.show()
 }
 
@@ -574,11 +567,9 @@ func (t *turn) nextFlagged(f *Form, sec *Section, fd *Field, d *Draft) error {
 	if t.s.FlagAt < len(d.Flags.Flagged) {
 		_, _, field := splitItem(d.Flags.Flagged[t.s.FlagAt])
 		if field == "" {
-			for i, x := range sec.Fields {
-				if x.ID == fd.ID && i+1 < len(sec.Fields) {
-					t.s.Field = sec.Fields[i+1].ID
-					return t.show()
-				}
+			if next := nextAsked(d, sec, t.s.Row, fd); next != nil {
+				t.s.Field = next.ID
+				return t.show()
 			}
 		}
 	}
@@ -752,4 +743,13 @@ func Diff(f *Form, old, cur Snapshot) []string {
 		}
 	}
 	return out
+}
+
+// subjectOf names a submission in a reviewer's messages: 西湖区《附件3 …》第 2 版,
+// or, for a package, 杭州市《附件3 …》汇总（第 2 次上报）.
+func subjectOf(unit *Unit, f *Form, sub *Submission) string {
+	if IsPackage(sub.Form) {
+		return fmt.Sprintf(desk.ItemPackage, unit.Name, f.Name(), sub.Version)
+	}
+	return fmt.Sprintf(desk.ItemForm, unit.Name, f.Name(), sub.Version)
 }

@@ -89,7 +89,8 @@ func TestWithdrawBeforeReview(t *testing.T) {
 	city := env.Reviewer("330100", "李审核")
 	fillA3(county, "1")
 	county.Press("✅ 提交")
-	county.Press("附件3（已提交）").Press("撤回提交").Expect("已撤回《附件3 2018-2022年小微企业园建设规划目标》第 1 版", "请核对已填内容")
+	county.Press("附件3（已提交）").Press("撤回提交").Expect("确定撤回《附件3 2018-2022年小微企业园建设规划目标》吗？").Press("取消").Expect("已提交")
+	county.Press("撤回提交").Press("确认撤回").Expect("已撤回《附件3 2018-2022年小微企业园建设规划目标》第 1 版", "请核对已填内容")
 	city.Inbox().Expect("【待审核】", "西湖区 撤回了《附件3")
 	city.Last = city.Last[:1]
 	city.Press("✅ 通过").Expect("已处理：已由西湖区 张三于", "撤回。")
@@ -115,4 +116,31 @@ func TestNotifiedOnlyWhenOthersAreTold(t *testing.T) {
 	if notified != 1 {
 		t.Fatalf("a submission to a city with a reviewer woke the sender %d times, want 1", notified)
 	}
+}
+
+// TestNothingOwnInOneTap: a city with no parks of its own says 本级无 in
+// one tap; nobody approves it (its reviewer would be approving itself), it
+// counts as ready for 上报, and it can be filled after all until the
+// package goes up (UX defect 19).
+func TestNothingOwnInOneTap(t *testing.T) {
+	env := newEnv(t)
+	city := env.Reviewer("330100", "李审核")
+	county := env.Contact("330106", "王芳")
+	county.Say("/start").Press("附件2").ExpectNot("本级无") // a county has no 本级 apart from itself
+	if _, ok := county.Button("本级无（本单位没有要填报的内容）"); ok {
+		t.Fatal("a county was offered 本级无")
+	}
+	city.Say("/start").Press("附件2").Expect("可建成：本部分可以填写多个园区")
+	city.Press("本级无（本单位没有要填报的内容）").Expect("已报送《附件2 2019年小微企业园建设提升计划情况表》：本级无", "请选择要填写的表格", "附件2 2019年小微企业园建设提升计划情况表\n    已通过").ExpectNot("待审核 1")
+	var status, reason string
+	if err := env.DB.QueryRowContext(ctxb(), `SELECT s.status, e.reason FROM submissions s JOIN submission_events e ON e.submission_id = s.id
+		WHERE s.unit_code = '330100' AND s.form_id = 'a2' ORDER BY e.id DESC LIMIT 1`).Scan(&status, &reason); err != nil {
+		t.Fatal(err)
+	}
+	if status != "approved" || reason != "本级无" {
+		t.Errorf("submission %s (%q)", status, reason)
+	}
+	city.Say("/forward").Expect("附件2").ExpectNot("杭州市（未开始）")
+	city.Say("/start").Press("附件2").Expect("已审核通过", "【可建成】\n（无）").Press("重新填写").Expect("已改回草稿", "可建成：本部分可以填写多个园区")
+	city.Press("➕ 添加园区").Expect("园区名称")
 }

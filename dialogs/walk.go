@@ -15,6 +15,8 @@ func (t *turn) show() error {
 		return t.home()
 	case ModeView:
 		return t.view()
+	case ModeWithdraw:
+		return t.withdrawAsk()
 	case ModeReturn:
 		return t.returnScreen()
 	case ModeExtend:
@@ -238,7 +240,7 @@ func (t *turn) firstOpen(f *Form, d *Draft) {
 			}
 			for _, r := range d.Rows(sec.ID) {
 				for _, fd := range sec.Fields {
-					if _, ok := r.Values[fd.ID]; !ok {
+					if _, ok := r.Values[fd.ID]; !ok && d.Asked(sec, r.Key, fd) {
 						t.at(ModeField, sec.ID, r.Key, fd.ID)
 						return
 					}
@@ -248,7 +250,7 @@ func (t *turn) firstOpen(f *Form, d *Draft) {
 		}
 		for _, key := range rowKeys(d, sec) {
 			for _, fd := range sec.Fields {
-				if _, ok := d.Value(sec.ID, key, fd.ID); !ok {
+				if _, ok := d.Value(sec.ID, key, fd.ID); !ok && d.Asked(sec, key, fd) {
 					t.at(ModeField, sec.ID, key, fd.ID)
 					return
 				}
@@ -365,13 +367,18 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 	case Table:
 		b.WriteString(" · " + strings.Trim(rowLabel(d, sec, t.s.Row), "："))
 	}
-	idx := 0
-	for i, x := range sec.Fields {
+	idx, of := 0, 0
+	asked := sec.askedFields(d.valuesWith(sec.ID, t.s.Row, nil))
+	for _, x := range sec.Fields {
+		if asked != nil && !asked[x.ID] && x != fd {
+			continue
+		}
+		of++
 		if x.ID == fd.ID {
-			idx = i + 1
+			idx = of
 		}
 	}
-	fmt.Fprintf(&b, "\n\n%s（%s）", fd.Title(), fmt.Sprintf(msg.Progress, idx, len(sec.Fields)))
+	fmt.Fprintf(&b, "\n\n%s（%s）", fd.Title(), fmt.Sprintf(msg.Progress, idx, of))
 	if fd.Optional {
 		b.WriteString(msg.Optional)
 	}
@@ -681,14 +688,10 @@ func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 	switch t.s.Return {
 	case returnFlagged:
 		return t.nextFlagged(f, sec, fd, d)
-	case returnReview:
-		t.at(ModeReview, "", "", "")
-		t.s.Return = returnWalk
-		return t.show()
-	case returnRow:
-		t.at(ModeRow, sec.ID, t.s.Row, "")
-		return t.show()
-	case returnMissing:
+	case returnReview, returnMissing:
+		// Back to the review, unless the row lacks answers (one the
+		// change has just made asked, 正式规划文本 after 本地单独编制):
+		// those first.
 		for _, p := range d.Problems(f) {
 			if p.Missing && p.Section == sec.ID && p.Row == t.s.Row {
 				t.s.Field = p.Field
@@ -698,13 +701,14 @@ func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 		t.at(ModeReview, "", "", "")
 		t.s.Return = returnWalk
 		return t.show()
+	case returnRow:
+		t.at(ModeRow, sec.ID, t.s.Row, "")
+		return t.show()
 	}
-	// The next field of the same row.
-	for i, x := range sec.Fields {
-		if x.ID == fd.ID && i+1 < len(sec.Fields) {
-			t.s.Field = sec.Fields[i+1].ID
-			return t.show()
-		}
+	// The next field of the same row that is asked.
+	if next := nextAsked(d, sec, t.s.Row, fd); next != nil {
+		t.s.Field = next.ID
+		return t.show()
 	}
 	// The row is complete.
 	switch sec.Kind {
@@ -714,9 +718,11 @@ func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 		return t.show()
 	case Table:
 		for i, r := range sec.Rows {
-			if r.Key == t.s.Row && i+1 < len(sec.Rows) {
-				t.at(ModeField, sec.ID, sec.Rows[i+1].Key, sec.Fields[0].ID)
-				return t.show()
+			if r.Key == t.s.Row {
+				if t.firstInRows(d, sec, sec.Rows[i+1:]) {
+					return t.show()
+				}
+				break
 			}
 		}
 	}
@@ -742,11 +748,39 @@ func (t *turn) enterSection(s *Section, d *Draft) error {
 		t.s.ListReturn = returnWalk
 		t.at(ModeList, s.ID, "", "")
 	case Table:
-		t.at(ModeField, s.ID, s.Rows[0].Key, s.Fields[0].ID)
+		if !t.firstInRows(d, s, s.Rows) {
+			return t.enterSectionAfter(t.camp.Form(t.s.Form), s, d)
+		}
 	default:
-		t.at(ModeField, s.ID, "", s.Fields[0].ID)
+		if !t.firstInRows(d, s, []RowKey{{}}) {
+			return t.enterSectionAfter(t.camp.Form(t.s.Form), s, d)
+		}
 	}
 	return t.show()
+}
+
+// firstInRows moves to the first asked field of the first of rows that has
+// one; false if none has.
+func (t *turn) firstInRows(d *Draft, s *Section, rows []RowKey) bool {
+	for _, r := range rows {
+		if fd := nextAsked(d, s, r.Key, nil); fd != nil {
+			t.at(ModeField, s.ID, r.Key, fd.ID)
+			return true
+		}
+	}
+	return false
+}
+
+// lastInRows moves to the last asked field of the last of rows that has
+// one; false if none has.
+func (t *turn) lastInRows(d *Draft, s *Section, rows []RowKey) bool {
+	for i := len(rows) - 1; i >= 0; i-- {
+		if fd := prevAsked(d, s, rows[i].Key, nil); fd != nil {
+			t.at(ModeField, s.ID, rows[i].Key, fd.ID)
+			return true
+		}
+	}
+	return false
 }
 
 // back goes one field back in the walk, showing its current answer.
@@ -796,20 +830,18 @@ func (t *turn) back() error {
 		t.s.Return = returnWalk
 		return t.show()
 	}
-	for i, x := range sec.Fields {
-		if x.ID == fd.ID && i > 0 {
-			t.s.Field = sec.Fields[i-1].ID
-			return t.show()
-		}
+	d, err := t.loadDraft(f.ID)
+	if err != nil {
+		return err
+	}
+	if prev := prevAsked(d, sec, t.s.Row, fd); prev != nil {
+		t.s.Field = prev.ID
+		return t.show()
 	}
 	switch sec.Kind {
 	case List:
 		// Backing out of a row's first field: to the list; a row left
 		// empty is not kept.
-		d, err := t.loadDraft(f.ID)
-		if err != nil {
-			return err
-		}
 		if r := d.Row(sec.ID, t.s.Row); r != nil && len(r.Values) == 0 {
 			d.DeleteListRow(sec.ID, r.Key)
 		}
@@ -817,9 +849,11 @@ func (t *turn) back() error {
 		return t.show()
 	case Table:
 		for i, r := range sec.Rows {
-			if r.Key == t.s.Row && i > 0 {
-				t.at(ModeField, sec.ID, sec.Rows[i-1].Key, sec.Fields[len(sec.Fields)-1].ID)
-				return t.show()
+			if r.Key == t.s.Row {
+				if t.lastInRows(d, sec, sec.Rows[:i]) {
+					return t.show()
+				}
+				break
 			}
 		}
 	}
@@ -853,9 +887,13 @@ func (t *turn) lastOf(f *Form, s *Section, d *Draft) error {
 		t.s.ListReturn = returnWalk
 		t.at(ModeList, s.ID, "", "")
 	case Table:
-		t.at(ModeField, s.ID, s.Rows[len(s.Rows)-1].Key, s.Fields[len(s.Fields)-1].ID)
+		if !t.lastInRows(d, s, s.Rows) {
+			return t.backBefore(f, s)
+		}
 	default:
-		t.at(ModeField, s.ID, "", s.Fields[len(s.Fields)-1].ID)
+		if !t.lastInRows(d, s, []RowKey{{}}) {
+			return t.backBefore(f, s)
+		}
 	}
 	return t.show()
 }

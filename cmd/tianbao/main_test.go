@@ -242,7 +242,7 @@ func TestConsoleFileAndCheckAtTheEdges(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	script := "附件4\n/file " + filepath.Join(dir, "nofile.pdf") + "\n/file /dev/zero\n/file " + fifo + "\n/file " + huge + "\n"
+	script := "附件4\n本地单独编制\n/file " + filepath.Join(dir, "nofile.pdf") + "\n/file /dev/zero\n/file " + fifo + "\n/file " + huge + "\n"
 	done := make(chan struct{})
 	var code int
 	var out string
@@ -255,7 +255,7 @@ func TestConsoleFileAndCheckAtTheEdges(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the console hangs on a file it should not read")
 	}
-	for _, want := range []string{"找不到或无法读取文件", "「/dev/zero」不是普通文件", "plan.pdf」不是普通文件", "文件太大（4096.0 MB）", "正式规划文本（第 1/1 项）"} {
+	for _, want := range []string{"找不到或无法读取文件", "「/dev/zero」不是普通文件", "plan.pdf」不是普通文件", "文件太大（4096.0 MB）", "正式规划文本（第 2/2 项）"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}

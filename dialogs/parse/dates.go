@@ -39,8 +39,11 @@ func YearMonth(s string) (string, error) {
 		return "", fail(BadYearMonth)
 	}
 	y, mo := year(m[1]), atoi(m[2])
-	if y < 1900 || y > 2199 || mo < 1 || mo > 12 {
+	if y < 1900 || y > 2199 {
 		return "", fail(BadYearMonth)
+	}
+	if mo < 1 || mo > 12 {
+		return "", fail(BadMonth)
 	}
 	return pad(y, 4) + "-" + pad(mo, 2), nil
 }
@@ -62,9 +65,12 @@ func Date(s string) (string, error) {
 	if y < 1900 || y > 2199 {
 		return "", fail(BadDate)
 	}
+	if mo < 1 || mo > 12 {
+		return "", fail(BadMonth)
+	}
 	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
 	if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
-		return "", fail(BadDate) // 2月30日 and the like
+		return "", &Error{Code: BadDay, Limit: mo} // 2月30日 and the like
 	}
 	return t.Format("2006-01-02"), nil
 }

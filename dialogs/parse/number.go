@@ -46,6 +46,12 @@ func suffixesFor(unit string) ([]suffix, bool) {
 	if i := strings.Index(u, "/"); i > 0 {
 		out = append(out, suffix{u[:i], 0})
 	}
+	// A unit in 万 (万元, 万元/亩, 万人) takes the figure in the unit itself
+	// and converts it exactly: 280000元/亩 is 28 万元/亩. Checked after the
+	// 万 forms, which end the same way.
+	if rest, ok := strings.CutPrefix(u, "万"); ok && rest != "" && rest[0] != '/' {
+		out = append(out, suffix{rest, -4})
+	}
 	if u == "家" || u == "个" {
 		out = append(out, suffix{"家", 0}, suffix{"个", 0})
 	}

@@ -37,6 +37,10 @@ const (
 	SpacedDigits               // "1 2": digits with a space between them
 	ConvertedTooPrecise        // "12345平方米" for a 万平方米 field of 2 places: 1.2345 (Value)
 	TooLarge                   // more digits than are stored and summed exactly (Limit: digits before the point)
+	BadMonth                   // a year-month or date whose month is not 1-12 (2019年13月)
+	BadDay                     // a date whose day the month does not have (2月30日)
+	MobileLength               // a mobile number with the wrong number of digits (Limit: how many)
+	TooManyPhones              // more than two numbers in one answer
 )
 
 // Error is a refused input: its Code, and for TooManyDecimals the limit.

@@ -75,6 +75,9 @@ func TestQuantity(t *testing.T) {
 		{".5", "", 2, "0.5", 0},
 		{"2.5万元", "万元/亩", 2, "2.5", 0},
 		{"2.5万元/亩", "万元/亩", 2, "2.5", 0},
+		{"280000元/亩", "万元/亩", 2, "28", 0},
+		{"280000元", "万元", 2, "28", 0},
+		{"123元/亩", "万元/亩", 2, "", ConvertedTooPrecise},
 		{"abc", "", 0, "", NotNumber},
 		{".", "", 0, "", NotNumber},
 	}
@@ -113,7 +116,12 @@ func TestYearMonth(t *testing.T) {
 			t.Errorf("YearMonth(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"2019-13", "2019", "6月", "明年", "2019-00", "2019年6月15日"} {
+	for _, in := range []string{"2019-13", "2019年13月", "2019-00"} {
+		if _, err := YearMonth(in); code(err) != BadMonth {
+			t.Errorf("YearMonth(%q): want BadMonth, got %v", in, err)
+		}
+	}
+	for _, in := range []string{"2019", "6月", "明年", "2019年6月15日"} {
 		if _, err := YearMonth(in); code(err) != BadYearMonth {
 			t.Errorf("YearMonth(%q): want BadYearMonth, got %v", in, err)
 		}
@@ -131,7 +139,13 @@ func TestDate(t *testing.T) {
 			t.Errorf("Date(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"2018-02-30", "2018-13-01", "2018年11月", "昨天"} {
+	if _, err := Date("2018-02-30"); code(err) != BadDay {
+		t.Errorf("Date(2018-02-30): want BadDay, got %v", err)
+	}
+	if _, err := Date("2018-13-01"); code(err) != BadMonth {
+		t.Errorf("Date(2018-13-01): want BadMonth, got %v", err)
+	}
+	for _, in := range []string{"2018年11月", "昨天"} {
 		if _, err := Date(in); code(err) != BadDate {
 			t.Errorf("Date(%q): want BadDate, got %v", in, err)
 		}
@@ -140,19 +154,22 @@ func TestDate(t *testing.T) {
 
 func TestPhone(t *testing.T) {
 	ok := map[string]string{
-		"13812345678":        "13812345678",
-		"138 1234 5678":      "13812345678",
-		"138-1234-5678":      "13812345678",
-		"+86 138 1234 5678":  "13812345678",
-		"１３８１２３４５６７８":        "13812345678",
-		"0571-87059132":      "0571-87059132",
-		"057187059132":       "0571-87059132",
-		"(0571)87059132":     "0571-87059132",
-		"０５７１－８７０５９１３２":      "0571-87059132",
-		"0571-87059132转8012": "0571-87059132-8012",
-		"0571-87059132-8012": "0571-87059132-8012",
-		"010-62345678":       "010-62345678",
-		"02162345678":        "021-62345678",
+		"13812345678":                 "13812345678",
+		"138 1234 5678":               "13812345678",
+		"138-1234-5678":               "13812345678",
+		"+86 138 1234 5678":           "13812345678",
+		"１３８１２３４５６７８":                 "13812345678",
+		"0571-87059132":               "0571-87059132",
+		"057187059132":                "0571-87059132",
+		"(0571)87059132":              "0571-87059132",
+		"０５７１－８７０５９１３２":               "0571-87059132",
+		"0571-87059132转8012":          "0571-87059132-8012",
+		"0571-87059132-8012":          "0571-87059132-8012",
+		"010-62345678":                "010-62345678",
+		"02162345678":                 "021-62345678",
+		"0571-86688888，13957112233":   "0571-86688888、13957112233",
+		"13957112233 / 0571-86688888": "13957112233、0571-86688888",
+		"0571-86688888或13957112233":   "0571-86688888、13957112233",
 	}
 	for in, want := range ok {
 		if got, err := Phone(in); err != nil || got != want {
@@ -161,12 +178,14 @@ func TestPhone(t *testing.T) {
 	}
 	bad := map[string]Code{
 		"87059132":     PhoneNeedsAreaCode,
-		"1381234567":   BadPhone, // ten digits
-		"12812345678":  BadPhone, // 12x is not a mobile prefix
+		"1381234567":   MobileLength, // ten digits
+		"12812345678":  BadPhone,     // 12x is not a mobile prefix
 		"0571-123":     BadPhone,
 		"电话号码":         BadPhone,
 		"":             Empty,
-		"138123456789": BadPhone,
+		"138123456789": MobileLength,
+		"0571-86688888，13957112233，13800000000": TooManyPhones,
+		"0571-86688888，1395711223":              MobileLength, // the second of two is checked as well
 	}
 	for in, want := range bad {
 		if _, err := Phone(in); code(err) != want {

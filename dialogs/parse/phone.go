@@ -13,11 +13,38 @@ var (
 	onlyDigits  = regexp.MustCompile(`^[0-9]+$`)
 )
 
+// phoneListRe splits an answer that gives two numbers, as the notice's
+// 联系方式 column often does (a landline and a mobile): 、，,;；/ or 或.
+var phoneListRe = regexp.MustCompile(`\s*(?:[、，,;；/]|或)\s*`)
+
 // Phone normalises a mobile number to its 11 digits ("13812345678") and a
 // landline to area code, number and optional extension ("0571-87059132",
-// "0571-87059132-8012"). A +86 prefix is dropped.
+// "0571-87059132-8012"). A +86 prefix is dropped. Two numbers, each valid,
+// are kept joined by 、 ("0571-86688888、13957112233").
 func Phone(s string) (string, error) {
-	s = Fold(s)
+	s = strings.TrimSpace(Fold(s))
+	if s == "" {
+		return "", fail(Empty)
+	}
+	parts := phoneListRe.Split(strings.Trim(s, "、，,;；/ "), -1)
+	if len(parts) > 2 {
+		return "", fail(TooManyPhones)
+	}
+	if len(parts) == 2 {
+		a, err := onePhone(parts[0])
+		if err != nil {
+			return "", err
+		}
+		b, err := onePhone(parts[1])
+		if err != nil {
+			return "", err
+		}
+		return a + "、" + b, nil
+	}
+	return onePhone(s)
+}
+
+func onePhone(s string) (string, error) {
 	if s == "" {
 		return "", fail(Empty)
 	}
@@ -46,6 +73,9 @@ func Phone(s string) (string, error) {
 	if !strings.HasPrefix(digits, "0") {
 		if len(digits) == 7 || len(digits) == 8 {
 			return "", fail(PhoneNeedsAreaCode)
+		}
+		if digits[0] == '1' && len(digits) >= 9 && len(digits) <= 13 && len(digits) != 11 && ext == "" {
+			return "", &Error{Code: MobileLength, Limit: len(digits)} // a digit too few or too many
 		}
 		return "", fail(BadPhone)
 	}

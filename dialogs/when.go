@@ -1,0 +1,163 @@
+package dialogs
+
+import (
+	"fmt"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+)
+
+// askedFields says, for a row's values, which of the section's fields are
+// asked: a field's when is evaluated on the answers before it that are
+// themselves asked. A when that cannot be evaluated asks the field (fail
+// closed: a question too many is better than a figure missing). nil means
+// every field is asked.
+func (s *Section) askedFields(values map[string]string) map[string]bool {
+	conditional := false
+	for _, fd := range s.Fields {
+		conditional = conditional || fd.When != nil
+	}
+	if !conditional {
+		return nil
+	}
+	asked := make(map[string]bool, len(s.Fields))
+	env := map[string]any{}
+	for _, fd := range s.Fields {
+		ok := true
+		if fd.When != nil {
+			res, err := fd.When.Eval(env)
+			b, isBool := res.(bool)
+			ok = err != nil || !isBool || b
+		}
+		asked[fd.ID] = ok
+		if v, has := values[fd.ID]; ok && has && v != "" {
+			env[fd.ID] = typed(fd, v)
+		}
+	}
+	return asked
+}
+
+// Asked says whether the field is asked in the draft's row.
+func (d *Draft) Asked(s *Section, row string, fd *Field) bool {
+	if fd.When == nil {
+		return true
+	}
+	return s.askedFields(d.valuesWith(s.ID, row, nil))[fd.ID]
+}
+
+// dropUnasked removes the values of fields not asked (rules and computed
+// values never see them).
+func (s *Section) dropUnasked(values map[string]string) {
+	asked := s.askedFields(values)
+	if asked == nil {
+		return
+	}
+	for id, ok := range asked {
+		if !ok {
+			delete(values, id)
+		}
+	}
+}
+
+// nextAsked is the first field after after (from the start when nil) that
+// is asked in the row, or nil.
+func nextAsked(d *Draft, s *Section, row string, after *Field) *Field {
+	asked := s.askedFields(d.valuesWith(s.ID, row, nil))
+	seen := after == nil
+	for _, fd := range s.Fields {
+		if seen && (asked == nil || asked[fd.ID]) {
+			return fd
+		}
+		seen = seen || fd == after
+	}
+	return nil
+}
+
+// prevAsked is the last field before before (from the end when nil) that
+// is asked in the row, or nil.
+func prevAsked(d *Draft, s *Section, row string, before *Field) *Field {
+	asked := s.askedFields(d.valuesWith(s.ID, row, nil))
+	seen := before == nil
+	for i := len(s.Fields) - 1; i >= 0; i-- {
+		fd := s.Fields[i]
+		if seen && (asked == nil || asked[fd.ID]) {
+			return fd
+		}
+		seen = seen || fd == before
+	}
+	return nil
+}
+
+// ClearUnasked blanks the answers of fields that are no longer asked (the
+// plan file of a plan now compiled by the city), so that a submission holds
+// only what its questions asked.
+func (d *Draft) ClearUnasked(f *Form) {
+	for _, s := range f.Sections {
+		for _, key := range rowKeys(d, s) {
+			asked := s.askedFields(d.valuesWith(s.ID, key, nil))
+			for _, fd := range s.Fields {
+				if asked != nil && !asked[fd.ID] {
+					if v, ok := d.Value(s.ID, key, fd.ID); ok && v != "" {
+						d.Set(s.ID, key, fd.ID, "")
+					}
+				}
+			}
+		}
+	}
+}
+
+// ChoiceLiterals checks that an expression compares each choice field only
+// with one of its choices: `compiled == "本地编制"` against the choice
+// 本地单独编制 would quietly never hold.
+func ChoiceLiterals(e *Expr, s *Section) error {
+	tree, err := parser.Parse(e.Source)
+	if err != nil {
+		return err
+	}
+	v := &choiceVisitor{s: s, src: e.Source}
+	ast.Walk(&tree.Node, v)
+	return v.err
+}
+
+type choiceVisitor struct {
+	s   *Section
+	src string
+	err error
+}
+
+func (v *choiceVisitor) Visit(n *ast.Node) {
+	b, ok := (*n).(*ast.BinaryNode)
+	if !ok || v.err != nil || (b.Operator != "==" && b.Operator != "!=") {
+		return
+	}
+	id, str := identAndString(b.Left, b.Right)
+	if id == nil {
+		id, str = identAndString(b.Right, b.Left)
+	}
+	if id == nil {
+		return
+	}
+	fd := v.s.Field(id.Value)
+	if fd == nil || (fd.Type != Choice && fd.Type != YesNo) {
+		return
+	}
+	choices := fd.Choices
+	if fd.Type == YesNo {
+		choices = []string{"是", "否"}
+	}
+	for _, c := range choices {
+		if c == str.Value {
+			return
+		}
+	}
+	v.err = fmt.Errorf("expression %q compares %s with %q, which is not one of its choices %q", v.src, fd.ID, str.Value, choices)
+}
+
+func identAndString(a, b ast.Node) (*ast.IdentifierNode, *ast.StringNode) {
+	id, ok1 := a.(*ast.IdentifierNode)
+	str, ok2 := b.(*ast.StringNode)
+	if ok1 && ok2 {
+		return id, str
+	}
+	return nil, nil
+}
