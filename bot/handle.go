@@ -117,8 +117,6 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 		return "", err
 	}
 	switch cmd {
-	case "invite":
-		return "", b.inviteMenu(ctx, c, chat)
 	case "export":
 		return "", b.export(ctx, c, chat)
 	}
@@ -168,9 +166,6 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 	}
 	if err != nil {
 		return "", err
-	}
-	if strings.HasPrefix(q.Data, invitePrefix) {
-		return "", b.inviteButton(ctx, c, chat, msgID, q.ID, q.Data)
 	}
 	return b.run(ctx, u, c, dialogs.Input{ContactID: c.ID, Button: q.Data, Key: inputKey(u)}, chat, msgID, q.ID, nil)
 }

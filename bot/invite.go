@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -16,13 +14,6 @@ import (
 	"tianbao/reports"
 	"tianbao/store"
 )
-
-// InviteTTL is how long an invitation made in the chat stays valid.
-const InviteTTL = 7 * 24 * time.Hour
-
-// invitePrefix marks the buttons of the invitation menu; they carry no
-// authority either: every press is checked against the presser's rights.
-const invitePrefix = "inv:"
 
 // InviteLink is the deep link that redeems a token.
 func InviteLink(username, token string) string {
@@ -64,89 +55,6 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 	}
 	b.log.Info("invite redeemed", "contact", id, "unit", inv.Unit, "role", inv.Role)
 	return fmt.Sprintf(dialogs.Texts.InviteWelcome, unit, dialogs.RoleName(inv.Role)), nil
-}
-
-// inviteMenu lists the units a reviewer may invite contacts for.
-func (b *Bot) inviteMenu(ctx context.Context, c *store.TelegramContact, chat int64) error {
-	if c.Role != dialogs.Reviewer && c.Role != dialogs.Admin {
-		return b.sendPlain(ctx, chat, dialogs.Texts.InviteOnlyReviewers)
-	}
-	camp, err := b.reg.Campaign(ctx, c.Campaign)
-	if err != nil {
-		return err
-	}
-	own := camp.Units[c.Unit]
-	if own == nil {
-		return fmt.Errorf("contact %d: unit %s not in campaign", c.ID, c.Unit)
-	}
-	rows := [][]inlineButton{{{Text: own.Name, CallbackData: invitePrefix + "u:" + own.Code}}}
-	for _, code := range own.Children {
-		rows = append(rows, []inlineButton{{Text: camp.Units[code].Name, CallbackData: invitePrefix + "u:" + code}})
-	}
-	return b.send(ctx, chat, dialogs.Texts.InviteChooseUnit, &inlineKeyboard{InlineKeyboard: rows})
-}
-
-// inviteButton handles the menu's presses: a unit, then a role, then the link.
-func (b *Bot) inviteButton(ctx context.Context, c *store.TelegramContact, chat int64, msgID int, callbackID, data string) error {
-	b.answerCallback(ctx, callbackID, "")
-	parts := strings.Split(strings.TrimPrefix(data, invitePrefix), ":")
-	camp, err := b.reg.Campaign(ctx, c.Campaign)
-	if err != nil {
-		return err
-	}
-	// Exactly what the menu offers: a unit of the presser's subtree, as a
-	// filler, or as a reviewer of a unit with units below it. A role the
-	// menu did not offer is refused whatever the button says.
-	allowed := func(unit string, role dialogs.Role) bool {
-		if c.Role != dialogs.Reviewer && c.Role != dialogs.Admin {
-			return false
-		}
-		u := camp.Units[unit]
-		if u == nil || !camp.InSubtree(c.Unit, unit) {
-			return false
-		}
-		return role == dialogs.Filler || (role == dialogs.Reviewer && len(u.Children) > 0)
-	}
-	show := func(text string, rows [][]inlineButton) error {
-		var kb *inlineKeyboard
-		if len(rows) > 0 {
-			kb = &inlineKeyboard{InlineKeyboard: rows}
-		}
-		if msgID != 0 {
-			if err := b.edit(ctx, chat, msgID, text, kb); err == nil {
-				return nil
-			}
-		}
-		return b.send(ctx, chat, text, kb)
-	}
-	switch {
-	case len(parts) == 2 && parts[0] == "u":
-		unit := parts[1]
-		if !allowed(unit, dialogs.Filler) {
-			b.log.Warn("refused an invite button", "contact", c.ID, "unit", unit)
-			return show(dialogs.Texts.InviteNotAllowed, nil)
-		}
-		row := []inlineButton{{Text: dialogs.Texts.RoleFiller, CallbackData: invitePrefix + "r:" + unit + ":filler"}}
-		if len(camp.Units[unit].Children) > 0 {
-			row = append(row, inlineButton{Text: dialogs.Texts.RoleReviewer, CallbackData: invitePrefix + "r:" + unit + ":reviewer"})
-		}
-		return show(fmt.Sprintf(dialogs.Texts.InviteChooseRole, camp.Units[unit].Name), [][]inlineButton{row})
-	case len(parts) == 3 && parts[0] == "r":
-		unit, role := parts[1], dialogs.Role(parts[2])
-		if (role != dialogs.Filler && role != dialogs.Reviewer && role != dialogs.Admin) || !allowed(unit, role) {
-			b.log.Warn("refused an invite button", "contact", c.ID, "unit", unit, "role", role)
-			return show(dialogs.Texts.InviteNotAllowed, nil)
-		}
-		expires := b.cfg.Now().Add(InviteTTL)
-		token, err := b.db.CreateInvite(ctx, store.Invite{Campaign: c.Campaign, Unit: unit, Role: role, ExpiresAt: expires}, c.ID, b.cfg.Now())
-		if err != nil {
-			return err
-		}
-		text := fmt.Sprintf(dialogs.Texts.InviteLink, camp.Units[unit].Name, dialogs.RoleName(role),
-			expires.In(camp.TimeZone).Format("1月2日 15:04"), InviteLink(b.username, token))
-		return show(text, nil)
-	}
-	return show(dialogs.Texts.InviteNotAllowed, nil)
 }
 
 // export sends a reviewer the XLSX of their subtree (approved data).

@@ -184,6 +184,10 @@ type Engine struct {
 	Log       *slog.Logger
 	Summaries Summarizer // /summary; nil: reviewers get the status screen
 	Nudges    Nudger     // a summary's 催报; nil: not offered
+	Invites   Inviter    // /invite; nil: not offered
+	// InviteLink turns an invitation's token into what to pass on (the
+	// bot's t.me deep link); nil: "/start TOKEN", to send the bot.
+	InviteLink func(token string) string
 	// Notified, if set, is called after an input that queued notifications
 	// for other contacts was committed, so a sender can deliver them now
 	// instead of polling for them.
@@ -458,6 +462,8 @@ func (t *turn) command(cmd string) error {
 		return t.show()
 	case "summary":
 		return t.summary()
+	case "invite":
+		return t.inviteMenu()
 	case "forward":
 		return t.forwardMenu()
 	case "extend":
@@ -483,7 +489,7 @@ func (t *turn) command(cmd string) error {
 		t.s.Mode, t.s.Form = ModeHome, ""
 		return t.show()
 	}
-	t.note(msg.UnknownCommand)
+	t.note(msg.UnknownCommand + t.commandList())
 	return t.show()
 }
 
@@ -508,7 +514,7 @@ func isGlobal(in Input) bool {
 
 // globalData reports a button bound to an item rather than to a screen.
 func globalData(data string) bool {
-	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix} {
+	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix, invitePrefix} {
 		if strings.HasPrefix(data, prefix) {
 			return true
 		}
@@ -626,6 +632,9 @@ func (t *turn) button(data string) error {
 	}
 	if unit, ok := strings.CutPrefix(data, nudgePrefix); ok {
 		return t.nudge(unit)
+	}
+	if rest, ok := strings.CutPrefix(data, invitePrefix); ok {
+		return t.inviteButton(rest)
 	}
 	seqText, action, _ := strings.Cut(data, ":")
 	seq, err := strconv.Atoi(seqText)

@@ -31,6 +31,7 @@ var msg = struct {
 	FileWrongType, FileTooBig, FileExpected              string
 	FileLooksLike, FileUnknownKind                       string
 	SuggestHint, Apology, HelpFooter, Checklist          string
+	HelpReviewerCommands                                 string
 	MissingRequired, SoftUnconfirmed, HardFailing        string
 	Unique, NoRowsYet, TableRow, MaxRows, RowEmpty       string
 	ReviewRequest, NoChanges, ChangesSince               string
@@ -109,7 +110,7 @@ var msg = struct {
 	Stale:                  "此按钮已失效，请按最新的提问操作。",
 	Cancelled:              "已离开此表，草稿已保存，随时可以继续。",
 	NoQuestion:             "现在没有待回答的问题。请点选下方按钮，或发送 /start 查看各表状态。",
-	UnknownCommand:         "没有这个命令。可用命令：/start 首页，/status 填报状态，/back 上一项，/skip 跳过，/cancel 离开此表，/help 帮助。",
+	UnknownCommand:         "没有这个命令。",
 	CannotSkip:             "「%s」是必填项，不能跳过。",
 	NothingBefore:          "这已经是第一项了。",
 	SoftIntro:              "请核对：",
@@ -138,7 +139,8 @@ var msg = struct {
 	FileExpected:           "本项需要上传文件（%s），请发送文件。",
 	SuggestHint:            "可点选其他县（市、区）已填的内容，也可直接输入。",
 	Apology:                "抱歉，系统出了点问题，您刚才的操作没有保存。请稍后再试。",
-	HelpFooter:             "\n\n命令：/start 首页，/status 填报状态，/back 上一项，/skip 跳过选填项，/cancel 离开此表（草稿保留），/extend 申请延期；审核人：/summary 进度，/export 导出，/forward 上报，/invite 邀请。",
+	HelpFooter:             "命令：/start 首页，/status 填报状态，/back 上一项，/skip 跳过选填项，/cancel 离开此表（草稿保留），/extend 申请延期，/help 帮助",
+	HelpReviewerCommands:   "；审核人：/summary 进度，/export 导出，/forward 上报，/invite 邀请",
 	Checklist:              "规划文本须包括：",
 	MissingRequired:        "「%s」尚未填写",
 	SoftUnconfirmed:        "提示未确认：%s",
@@ -405,7 +407,7 @@ func unitOr(u string) string {
 var Texts = struct {
 	Stranger, InviteUnknown, InviteUsed, InviteExpired, InviteWelcome string
 	FileTooBigForBot, FileDownloadFailed, NotPrivate                  string
-	ConsoleNoFile, ConsoleNotAFile                                    string
+	ConsoleNoFile, ConsoleNotAFile, ConsoleInviteLink                 string
 	InviteChooseUnit, InviteChooseRole, InviteLink, InviteNotAllowed  string
 	InviteOnlyReviewers                                               string
 	RoleFiller, RoleReviewer, RoleAdmin                               string
@@ -417,6 +419,7 @@ var Texts = struct {
 	ReminderHead, ReminderNotStarted, ReminderReturned                string
 	ReminderProgress, ReminderDaysLeft, ReminderToday                 string
 	ReminderOverdue, ReminderOpen, DigestText, UnreachableNotice      string
+	DigestUninvited, DigestNudge, DigestDetails                       string
 }{
 	Stranger:            "您好！这是省小微企业园工作联席会议办公室的填报机器人，只为受邀的各地联系人服务。如需填报，请向本市或省里的审核人索取邀请链接，点击链接即可开始。",
 	InviteUnknown:       "这个邀请链接无效。请向发出邀请的同事重新索取。",
@@ -427,6 +430,7 @@ var Texts = struct {
 	FileDownloadFailed:  "文件没有收到，请再发送一次。",
 	NotPrivate:          "请在与机器人的私聊中填报。",
 	ConsoleNoFile:       "找不到或无法读取文件「%s」。",
+	ConsoleInviteLink:   "在 Telegram 中向本机器人发送：/start %s",
 	ConsoleNotAFile:     "「%s」不是普通文件，不能上传。",
 	InviteChooseUnit:    "要邀请哪个单位的联系人？",
 	InviteChooseRole:    "邀请%s的：",
@@ -450,7 +454,7 @@ var Texts = struct {
 	CommandForward:      "向上级上报汇总（审核人）",
 	ExportOnlyReviewers: "只有审核人和管理员可以导出汇总表。",
 	ExportCaption:       "%s《%s》汇总表（已通过的数据），%s 导出",
-	ExportWritten:       "已导出：%s",
+	ExportWritten:       "已保存：%s",
 	ReminderHead:        "⏰ 填报提醒：%s\n以下表格尚未提交：",
 	ReminderNotStarted:  "未开始",
 	ReminderReturned:    "已退回，请按审核意见修改后重新提交",
@@ -459,7 +463,10 @@ var Texts = struct {
 	ReminderToday:       "今天截止（%s）",
 	ReminderOverdue:     "截止 %s，已逾期 %d 天",
 	ReminderOpen:        "填写 %s",
-	DigestText:          "⚠️ %s：%d 个%s逾期未报：%s",
+	DigestText:          "⚠️ %s：%d 个%s逾期未报",
+	DigestUninvited:     "没有联系人、收不到提醒的 %d 个（请用 /invite 邀请）：%s",
+	DigestNudge:         "📣 催报",
+	DigestDetails:       "⏰ 逾期与联系人",
 	UnreachableNotice:   "⚠️ %s的联系人（%s）已屏蔽填报机器人，收不到提醒和通知。请联系其重新打开机器人，或邀请其他联系人。",
 }
 

@@ -325,8 +325,16 @@ func (t *turn) help() (string, error) {
 	if help == "" {
 		help = t.camp.Office
 	}
-	b.WriteString(help + msg.HelpFooter)
+	b.WriteString(help + "\n\n" + t.commandList())
 	return b.String(), nil
+}
+
+// commandList is the commands the contact can use, as /help lists them.
+func (t *turn) commandList() string {
+	if t.reviews() {
+		return msg.HelpFooter + msg.HelpReviewerCommands + "。"
+	}
+	return msg.HelpFooter + "。"
 }
 
 // logBroken logs every rule that could not be evaluated, by campaign and

@@ -115,7 +115,7 @@ func (n Nudger) Nudge(ctx context.Context, c *dialogs.Campaign, unit string, now
 		}
 		var notes []dialogs.Notification
 		reached := map[string]bool{}
-		for _, p := range plan(c, send, people, at) {
+		for _, p := range plan(c, send, people, at, nil) {
 			if p.Digest {
 				continue // the reviewer who nudged needs no digest
 			}

@@ -150,8 +150,12 @@ func Round(ctx context.Context, db *store.DB, c *dialogs.Campaign, from, to time
 	if err != nil {
 		return nil, err
 	}
+	info, err := lateContacts(ctx, db, c, slots)
+	if err != nil {
+		return nil, err
+	}
 	if dry {
-		return plan(c, slots, people, to), nil
+		return plan(c, slots, people, to, info), nil
 	}
 	keys := make([]store.SlotKey, 0, len(slots))
 	for _, s := range slots {
@@ -172,7 +176,7 @@ func Round(ctx context.Context, db *store.DB, c *dialogs.Campaign, from, to time
 				todo = append(todo, s)
 			}
 		}
-		planned = plan(c, todo, people, to)
+		planned = plan(c, todo, people, to, info)
 		// A digest goes out once per reviewer unit and slot time.
 		var keep []Planned
 		for _, p := range planned {
@@ -194,6 +198,22 @@ func Round(ctx context.Context, db *store.DB, c *dialogs.Campaign, from, to time
 	return planned, err
 }
 
+// lateContacts is who to call about each overdue unit, for the digests.
+func lateContacts(ctx context.Context, db *store.DB, c *dialogs.Campaign, slots []Slot) (map[string]store.ContactInfo, error) {
+	var codes []string
+	seen := map[string]bool{}
+	for _, s := range slots {
+		if s.Overdue() && !seen[s.Unit.Code] {
+			seen[s.Unit.Code] = true
+			codes = append(codes, s.Unit.Code)
+		}
+	}
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	return db.UnitContactInfo(ctx, c, codes)
+}
+
 func digestKeys(c *dialogs.Campaign, slots []Slot) []store.SlotKey {
 	seen := map[store.SlotKey]bool{}
 	var out []store.SlotKey
@@ -213,7 +233,7 @@ func digestKeys(c *dialogs.Campaign, slots []Slot) []store.SlotKey {
 // plan turns slots into messages: one per contact and slot time listing the
 // unit's forms; before the due date the unit's main contact, once overdue
 // all its contacts; and once overdue one digest per parent unit's reviewer.
-func plan(c *dialogs.Campaign, slots []Slot, people []store.Recipient, now time.Time) []Planned {
+func plan(c *dialogs.Campaign, slots []Slot, people []store.Recipient, now time.Time, info map[string]store.ContactInfo) []Planned {
 	byUnit := map[string][]store.Recipient{}
 	for _, p := range people {
 		byUnit[p.Unit] = append(byUnit[p.Unit], p)
@@ -256,10 +276,10 @@ func plan(c *dialogs.Campaign, slots []Slot, people []store.Recipient, now time.
 		}
 	}
 	for _, pg := range lateOrder {
-		text := digestText(c, pg.unit, late[pg])
+		reply := digest(c, pg.unit, late[pg], info)
 		for _, r := range byUnit[pg.unit.Code] {
 			if r.Role == string(dialogs.Reviewer) || r.Role == string(dialogs.Admin) {
-				out = append(out, Planned{Contact: r.ID, Unit: pg.unit.Code, At: pg.at, Digest: true, Reply: dialogs.Reply{Text: text}})
+				out = append(out, Planned{Contact: r.ID, Unit: pg.unit.Code, At: pg.at, Digest: true, Reply: reply})
 			}
 		}
 	}
@@ -319,7 +339,11 @@ func reminderText(c *dialogs.Campaign, u *dialogs.Unit, ss []Slot, now time.Time
 	return dialogs.Reply{Text: b.String(), Buttons: buttons}
 }
 
-func digestText(c *dialogs.Campaign, parent *dialogs.Unit, late []Slot) string {
+// digest tells a unit's reviewers which units under it are late: one line
+// each with the late forms and whom to call, then the late units nobody was
+// invited for (their reminders reach no one), with 催报 and the details.
+func digest(c *dialogs.Campaign, parent *dialogs.Unit, late []Slot, info map[string]store.ContactInfo) dialogs.Reply {
+	t := dialogs.Texts
 	forms := map[string][]string{}
 	var units []*dialogs.Unit
 	for _, s := range late {
@@ -329,13 +353,33 @@ func digestText(c *dialogs.Campaign, parent *dialogs.Unit, late []Slot) string {
 		forms[s.Unit.Code] = append(forms[s.Unit.Code], s.Form.Short)
 	}
 	sort.SliceStable(units, func(i, j int) bool { return units[i].Code < units[j].Code })
-	parts := make([]string, len(units))
-	for i, u := range units {
-		parts[i] = fmt.Sprintf("%s（%s）", u.Name, strings.Join(forms[u.Code], "、"))
-	}
 	level := dialogs.County.Name()
 	if len(units) > 0 {
 		level = units[0].Level.Name()
 	}
-	return fmt.Sprintf(dialogs.Texts.DigestText, parent.Name, len(units), level, strings.Join(parts, "、"))
+	var b strings.Builder
+	fmt.Fprintf(&b, t.DigestText, parent.Name, len(units), level)
+	var nobody []string
+	n := 0
+	for _, u := range units {
+		ci := info[u.Code]
+		if len(ci.Names) == 0 {
+			nobody = append(nobody, fmt.Sprintf("%s（%s）", u.Name, strings.Join(forms[u.Code], "、")))
+			continue
+		}
+		n++
+		who := strings.Join(ci.Names, "、")
+		if ci.Phone != "" {
+			who += " " + ci.Phone
+		}
+		fmt.Fprintf(&b, "\n%d. %s（%s）— %s", n, u.Name, strings.Join(forms[u.Code], "、"), who)
+	}
+	if len(nobody) > 0 {
+		fmt.Fprintf(&b, "\n\n"+t.DigestUninvited, len(nobody), strings.Join(nobody, "、"))
+	}
+	buttons := [][]dialogs.Button{{
+		{Label: t.DigestNudge, Data: dialogs.NudgeButton(parent.Code)},
+		{Label: t.DigestDetails, Data: dialogs.DetailButton(parent.Code, "late")},
+	}}
+	return dialogs.Reply{Text: b.String(), Buttons: buttons}
 }

@@ -197,3 +197,10 @@ func (db *DB) ContactOfTelegramUser(ctx context.Context, user int64) (*TelegramC
 	}
 	return &c, nil
 }
+
+// Invites makes invitations for the dialog's /invite (dialogs.Inviter).
+type Invites struct{ DB *DB }
+
+func (i Invites) CreateInvite(ctx context.Context, campaign, unit string, role dialogs.Role, expires time.Time, by int64) (string, error) {
+	return i.DB.CreateInvite(ctx, Invite{Campaign: campaign, Unit: unit, Role: role, ExpiresAt: expires}, by, time.Now())
+}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,20 +19,24 @@ import (
 	"tianbao/dialogs"
 	"tianbao/reminders"
 	"tianbao/reports"
+	"tianbao/store"
 )
 
 func runConsole(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "console", `console --unit CODE [--campaign ID] [--name NAME] [--role filler|reviewer|admin]
 
 Chat with the bot in the terminal as a contact of unit CODE, with the same
-engine and database as the Telegram bot. Buttons are printed numbered,
-[1] 生产制造类  [2] 生产性服务等其他类; type the number, the label, or the
-unambiguous beginning of a label (附件3). Where a typed answer is asked,
-a number is the answer. /file PATH uploads a file. Reads standard input line
-by line (so it works with piped input) and exits at its end. The same unit
-and name continue the same draft on the next run. As a reviewer, the review
-requests of the units below arrive as messages (📨) with their buttons, and
-/summary and /export work as in Telegram.`)
+engine and database as the Telegram bot. Each message's buttons are printed
+with the message's number and their own, [4.1] 生产制造类  [4.2] 生产性服务等其他类:
+type 4.2 to press a button of any message printed, or, for the newest
+message, just 2, its label, or the unambiguous beginning of a label (附件3).
+Where a typed answer is asked, a number is the answer. /file PATH uploads a
+file; documents, spreadsheets and charts the bot sends are written under
+./exports. Reads standard input line by line (so it works with piped input)
+and exits at its end. The same unit and name continue the same draft on the
+next run. As a reviewer, the review requests of the units below arrive as
+messages (📨) with their buttons, and /summary, /export and /invite work as
+in Telegram.`)
 	unit := fs.String("unit", "", "unit code, e.g. 330106 (西湖区); see `tianbao units`")
 	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
 	name := fs.String("name", "控制台用户", "your name, as the bot greets you")
@@ -57,10 +63,11 @@ requests of the units below arrive as messages (📨) with their buttons, and
 		return err
 	}
 	c := &console{
-		role:   r,
-		camp:   camp,
-		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}, Nudges: reminders.Nudger{DB: db.DB}},
-		db:     db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
+		role: r,
+		camp: camp,
+		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}, Nudges: reminders.Nudger{DB: db.DB},
+			Invites: store.Invites{DB: db.DB}, InviteLink: func(token string) string { return fmt.Sprintf(dialogs.Texts.ConsoleInviteLink, token) }},
+		db: db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
 	}
 	return c.run(ctx, e.stdin)
 }
@@ -76,8 +83,20 @@ type console struct {
 	unit     string
 	out      io.Writer
 	log      *env
-	last     []dialogs.Reply
+	// shown are the messages printed, newest last, those with buttons
+	// numbered: any of them can be pressed, as in a chat.
+	shown []shownReply
+	next  int
 }
+
+type shownReply struct {
+	n     int // 0: no buttons
+	reply dialogs.Reply
+}
+
+// maxShown bounds the messages kept for pressing (a long session's first
+// screens are stale anyway).
+const maxShown = 200
 
 func (c *console) run(ctx context.Context, in io.Reader) error {
 	// Show where this contact stands: a new contact sees the start screen.
@@ -137,38 +156,68 @@ func (c *console) input(ctx context.Context, line string) (dialogs.Input, error)
 	return in, nil
 }
 
-// chooseButton finds the button a typed line means on the last screen.
+// buttonRef is "4.2": button 2 of message 4.
+var buttonRef = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
+
+// chooseButton finds the button a typed line means: m.n on any message
+// printed; on the newest message with buttons, its number; a label on the
+// newest message that has it; or the unambiguous beginning of a label.
 func (c *console) chooseButton(line string) (string, bool) {
-	if len(c.last) == 0 {
+	if len(c.shown) == 0 {
 		return "", false
 	}
-	screen := c.last[len(c.last)-1]
-	var all []dialogs.Button
-	for _, row := range screen.Buttons {
-		all = append(all, row...)
-	}
-	for _, b := range all {
-		if b.Label == line {
-			return b.Data, true
+	if m := buttonRef.FindStringSubmatch(line); m != nil {
+		msgN, _ := strconv.Atoi(m[1])
+		btnN, _ := strconv.Atoi(m[2])
+		for _, s := range c.shown {
+			if all := flat(s.reply); s.n == msgN && btnN >= 1 && btnN <= len(all) {
+				return all[btnN-1].Data, true
+			}
 		}
 	}
-	if screen.Typed {
-		return "", false // a number or word here is the answer itself
-	}
-	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(all) {
-		return all[n-1].Data, true
-	}
-	var match []dialogs.Button
-	for _, b := range all {
-		// "提交" picks "✅ 提交": the leading symbol is decoration.
-		if strings.HasPrefix(b.Label, line) || strings.HasPrefix(core(b.Label), line) {
-			match = append(match, b)
+	for i := len(c.shown) - 1; i >= 0; i-- {
+		for _, b := range flat(c.shown[i].reply) {
+			if b.Label == line {
+				return b.Data, true
+			}
 		}
 	}
-	if len(match) == 1 {
-		return match[0].Data, true
+	// The newest message with buttons, unless a question that wants a
+	// typed answer came after it: then a number or word is the answer.
+	var newest []dialogs.Button
+	for i := len(c.shown) - 1; i >= 0 && newest == nil; i-- {
+		if c.shown[i].reply.Typed {
+			return "", false
+		}
+		newest = flat(c.shown[i].reply)
+	}
+	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(newest) {
+		return newest[n-1].Data, true
+	}
+	for i := len(c.shown) - 1; i >= 0; i-- {
+		var match []dialogs.Button
+		for _, b := range flat(c.shown[i].reply) {
+			// "提交" picks "✅ 提交": the leading symbol is decoration.
+			if strings.HasPrefix(b.Label, line) || strings.HasPrefix(core(b.Label), line) {
+				match = append(match, b)
+			}
+		}
+		if len(match) == 1 {
+			return match[0].Data, true
+		}
+		if len(match) > 1 {
+			return "", false
+		}
 	}
 	return "", false
+}
+
+func flat(r dialogs.Reply) []dialogs.Button {
+	var all []dialogs.Button
+	for _, row := range r.Buttons {
+		all = append(all, row...)
+	}
+	return all
 }
 
 // errHandled says a line was handled by the console itself.
@@ -179,23 +228,15 @@ func (c *console) export(ctx context.Context) error {
 	if c.role != dialogs.Reviewer && c.role != dialogs.Admin {
 		return errors.New(dialogs.Texts.ExportOnlyReviewers)
 	}
-	if err := os.MkdirAll("exports", 0o755); err != nil {
+	var buf bytes.Buffer
+	if err := (reports.Exporter{DB: c.db.DB}).WriteXLSX(ctx, &buf, c.camp, c.unit, reports.ExportOptions{}); err != nil {
 		return err
 	}
-	path := filepath.Join("exports", fmt.Sprintf("%s-%s-%s.xlsx", c.campaign, c.unit, time.Now().Format("20060102-150405")))
-	f, err := os.Create(path)
+	path, err := writeExport(reports.ExportName(c.camp, &dialogs.ExportRef{Unit: c.unit}, time.Now()), buf.Bytes())
 	if err != nil {
 		return err
 	}
-	if err := (reports.Exporter{DB: c.db.DB}).WriteXLSX(ctx, f, c.camp, c.unit, reports.ExportOptions{}); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	abs, _ := filepath.Abs(path)
-	fmt.Fprintf(c.out, dialogs.Texts.ExportWritten+"\n", abs)
+	fmt.Fprintf(c.out, dialogs.Texts.ExportWritten+"\n", path)
 	return errHandled
 }
 
@@ -252,7 +293,9 @@ func (c *console) send(ctx context.Context, in dialogs.Input) error {
 		replies = []dialogs.Reply{dialogs.Apology()}
 	}
 	for _, r := range replies {
-		printReply(c.out, r)
+		if err := c.print(ctx, r); err != nil {
+			return err
+		}
 	}
 	// Messages from others (review requests, results) arrive here.
 	inbox, err := c.db.PendingFor(ctx, c.contact)
@@ -261,31 +304,83 @@ func (c *console) send(ctx context.Context, in dialogs.Input) error {
 	}
 	for _, m := range inbox {
 		fmt.Fprintln(c.out, "\n📨")
-		printReply(c.out, m.Reply)
-		replies = append(replies, m.Reply)
+		if err := c.print(ctx, m.Reply); err != nil {
+			return err
+		}
 		if err := c.db.OutboxSent(ctx, m.ID); err != nil {
 			return err
 		}
 	}
-	if len(replies) > 0 {
-		c.last = replies
-	}
 	return nil
 }
 
-func printReply(w io.Writer, r dialogs.Reply) {
+// print writes a reply, numbering its buttons after the message, and
+// writes what it attaches under ./exports.
+func (c *console) print(ctx context.Context, r dialogs.Reply) error {
 	if r.Notice != "" {
-		fmt.Fprintf(w, "（%s）\n", r.Notice)
+		fmt.Fprintf(c.out, "（%s）\n", r.Notice)
 	}
-	fmt.Fprintln(w, r.Text)
-	n := 0
-	for _, row := range r.Buttons {
-		var cells []string
-		for _, b := range row {
-			n++
-			cells = append(cells, fmt.Sprintf("[%d] %s", n, b.Label))
+	if r.Text != "" {
+		fmt.Fprintln(c.out, r.Text)
+	}
+	c.shown = append(c.shown, shownReply{reply: r})
+	if len(c.shown) > maxShown {
+		c.shown = c.shown[len(c.shown)-maxShown:]
+	}
+	if len(r.Buttons) > 0 {
+		c.next++
+		c.shown[len(c.shown)-1].n = c.next
+		n := 0
+		for _, row := range r.Buttons {
+			var cells []string
+			for _, b := range row {
+				n++
+				cells = append(cells, fmt.Sprintf("[%d.%d] %s", c.next, n, b.Label))
+			}
+			fmt.Fprintln(c.out, strings.Join(cells, "  "))
 		}
-		fmt.Fprintln(w, strings.Join(cells, "  "))
+	}
+	if r.Attach == nil {
+		return nil
+	}
+	a, err := reports.Render(ctx, c.db.DB, c.camp, r.Attach, time.Now())
+	if err != nil || a == nil {
+		return err
+	}
+	path, err := writeExport(a.Name, a.Content)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, dialogs.Texts.ExportWritten+"\n", path)
+	return nil
+}
+
+// writeExport writes a file the bot would have sent under ./exports, never
+// over an earlier one, and returns its absolute path.
+func writeExport(name string, content []byte) (string, error) {
+	if err := os.MkdirAll("exports", 0o755); err != nil {
+		return "", err
+	}
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(filepath.Base(name), ext)
+	path := filepath.Join("exports", base+ext)
+	for i := 2; ; i++ {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			path = filepath.Join("exports", fmt.Sprintf("%s-%d%s", base, i, ext))
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, err := f.Write(content); err != nil {
+			f.Close()
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+		return filepath.Abs(path)
 	}
 }
 

@@ -114,7 +114,7 @@ func TestConsoleAndExport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("console: %d %s", code, errs)
 	}
-	for _, want := range []string{"您好，张三（西湖区）", "[3] 附件3（未开始）", "✔ 按建设方式 · 新建成（家）：6 家", "入小微园企业数（家）（第 5/9 项）", "✔ 按园区类型 · 生产制造类 · 入小微园企业数（家）：300 家"} {
+	for _, want := range []string{"您好，张三（西湖区）", "[1.3] 附件3（未开始）", "✔ 按建设方式 · 新建成（家）：6 家", "入小微园企业数（家）（第 5/9 项）", "✔ 按园区类型 · 生产制造类 · 入小微园企业数（家）：300 家"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
@@ -269,4 +269,59 @@ func TestConsoleFileAndCheckAtTheEdges(t *testing.T) {
 			t.Errorf("campaign check %s: %d %q", path, code, errs)
 		}
 	}
+}
+
+// TestConsoleParity: the console speaks the dialog as the bot does (UX
+// defect 20): any printed message's buttons can be pressed (m.n), not only
+// the last one's; /invite works; what the bot would send as a file is
+// written under ./exports.
+func TestConsoleParity(t *testing.T) {
+	useTestDatabase(t)
+	t.Chdir(t.TempDir()) // ./exports goes here
+	if code, _, _ := tianbao(t, "", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核"); code != 0 {
+		t.Fatal("reviewer console")
+	}
+	a3 := "附件3\n2\n0\n2\n100\n50\n0\n0\n0\n100\n提交\n"
+	for _, unit := range []string{"330106", "330102"} {
+		if code, out, _ := tianbao(t, a3, "console", "--unit", unit, "--name", "联系人"+unit); code != 0 || !strings.Contains(out, "已提交") {
+			t.Fatalf("county %s: %d\n%s", unit, code, out)
+		}
+	}
+	// Two requests arrive after the start screen; the earlier one is pressed
+	// by its number, though a later message is on screen.
+	code, out, _ := tianbao(t, "2.1\n", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核")
+	if code != 0 || !strings.Contains(out, "[2.1] ✅ 通过") || !strings.Contains(out, "[3.1] ✅ 通过") || !strings.Contains(out, "✅ 已通过：西湖区《附件3") {
+		t.Fatalf("pressing an earlier message:\n%s", out)
+	}
+	// /invite: the unit, the role, then what to send the bot.
+	code, out, _ = tianbao(t, "/invite\n上城区\n填报人\n", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核")
+	if code != 0 || !strings.Contains(out, "要邀请哪个单位的联系人？") || !strings.Contains(out, "请把下面的邀请链接发给上城区的填报人") ||
+		!strings.Contains(out, "在 Telegram 中向本机器人发送：/start ") || strings.Contains(out, "没有这个命令") {
+		t.Fatalf("/invite:\n%s", out)
+	}
+	// The chart the bot would send as a photo is a PNG under ./exports.
+	code, out, _ = tianbao(t, "/summary\n📈\n", "console", "--unit", "330100", "--role", "reviewer", "--name", "李审核")
+	i := strings.Index(out, "已保存：")
+	if code != 0 || i < 0 {
+		t.Fatalf("chart:\n%s", out)
+	}
+	path := strings.TrimSpace(strings.SplitN(out[i+len("已保存："):], "\n", 2)[0])
+	png, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || !strings.HasPrefix(path, filepath.Join(mustGetwd(t), "exports")) {
+		t.Errorf("chart file %s: %v", path, err)
+	}
+	// A filler's /invite is refused in Chinese, with the filler's commands.
+	if _, out, _ := tianbao(t, "/invite\n/bogus\n", "console", "--unit", "330106", "--name", "联系人330106"); !strings.Contains(out, "只有审核人可以邀请联系人") ||
+		!strings.Contains(out, "没有这个命令。命令：/start 首页") || strings.Contains(out, "/summary 进度") {
+		t.Errorf("filler /invite:\n%s", out)
+	}
+}
+
+func mustGetwd(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
 }
