@@ -205,6 +205,8 @@ type rawForm struct {
 	Intro     string                  `yaml:"intro"`
 	Checklist []string                `yaml:"checklist"`
 	Stamp     bool                    `yaml:"stamp"`
+	Caption   string                  `yaml:"caption"`
+	Notes     []string                `yaml:"notes"`
 	Levels    []string                `yaml:"levels"`
 	Due       map[string]string       `yaml:"due"`
 	Reminders *rawReminder            `yaml:"reminders"`
@@ -642,7 +644,7 @@ func isCode(s string) bool {
 
 func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form {
 	f := &dialogs.Form{ID: raw.ID, Short: raw.Short, Title: raw.Title, Intro: strings.TrimSpace(raw.Intro),
-		Checklist: raw.Checklist, Stamp: raw.Stamp, Due: map[dialogs.Level]time.Time{}}
+		Checklist: raw.Checklist, Stamp: raw.Stamp, Caption: raw.Caption, Notes: raw.Notes, Due: map[dialogs.Level]time.Time{}}
 	if !idRe.MatchString(raw.ID) {
 		l.at(p+".id", "form id %q must be lower-case letters, digits, '-' or '_', starting with a letter", raw.ID)
 	}

@@ -163,7 +163,9 @@ type Form struct {
 	Title     string // 小微企业园工作联席会议（领导小组）建立情况汇总表
 	Intro     string // shown when the form is opened
 	Checklist []string
-	Stamp     bool // the city's sheet carries the 盖章 line of the notice
+	Stamp     bool     // the city's sheet carries the 盖章 line of the notice
+	Caption   string   // printed above the sheet's title, as the notice numbers its tables (附件1)
+	Notes     []string // printed under the sheet's table, as the notice's 注
 	Levels    []Level
 	Due       map[Level]time.Time // the end of the due day, per level
 	Reminders map[Level]ReminderPolicy

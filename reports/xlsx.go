@@ -128,12 +128,22 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 		if err != nil {
 			return err
 		}
-		sh := &sheet{sw: sw, st: st}
+		sh := &sheet{sw: sw, st: st, caption: form.Caption}
 		if err := x.writeForm(ctx, sh, c, top, form, fillers, opt); err != nil {
 			return fmt.Errorf("export %s: %w", form.ID, err)
 		}
+		if err := sh.notes(form.Notes); err != nil {
+			return err
+		}
 		if err := sw.Flush(); err != nil {
 			return err
+		}
+		if sh.headTop > 0 {
+			// The header rows repeat on every printed page.
+			if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name,
+				RefersTo: fmt.Sprintf("'%s'!$%d:$%d", name, sh.headTop, sh.headBottom)}); err != nil {
+				return err
+			}
 		}
 	}
 	if _, err := f.WriteTo(w); err != nil {
@@ -154,9 +164,15 @@ func printable(f *excelize.File, sheet string) error {
 
 // sheet writes rows in order with the merges and styles of the layout.
 type sheet struct {
-	sw  *excelize.StreamWriter
-	st  *styles
-	row int // the last row written, 1-based
+	sw      *excelize.StreamWriter
+	st      *styles
+	row     int // the last row written, 1-based
+	caption string
+	width   int       // the columns the banner spans
+	colW    []float64 // each column's width, for wrapped rows' heights
+	// headTop and headBottom are the header rows that repeat on each
+	// printed page (0: none, a sheet of several blocks with their own).
+	headTop, headBottom int
 }
 
 func (s *sheet) put(values []excelize.Cell, opts ...excelize.RowOpts) error {
@@ -186,6 +202,12 @@ func (s *sheet) merge(c1, r1, c2, r2 int) error {
 
 // banner writes the title (and the 盖章 line) across width columns.
 func (s *sheet) banner(title, stamp string, width int) error {
+	s.width = width
+	if s.caption != "" {
+		if err := s.put(row(width, excelize.Cell{StyleID: s.st.caption, Value: s.caption})); err != nil {
+			return err
+		}
+	}
 	if err := s.put(row(width, excelize.Cell{StyleID: s.st.title, Value: title}), excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
@@ -199,6 +221,48 @@ func (s *sheet) banner(title, stamp string, width int) error {
 		return err
 	}
 	return s.merge(1, s.row, width, s.row)
+}
+
+// notes writes the notice's 注 under the table, each across the sheet.
+func (s *sheet) notes(notes []string) error {
+	for i, n := range notes {
+		if i == 0 {
+			s.row++ // a blank line between the table and its notes
+		}
+		lines := 1
+		if total := sum(s.colW); total > 0 {
+			lines = int(displayWidth(n)/(total*0.95)) + 1
+		}
+		if err := s.put(row(max(s.width, 1), excelize.Cell{StyleID: s.st.note, Value: n}), excelize.RowOpts{Height: float64(lines) * 15}); err != nil {
+			return err
+		}
+		if err := s.merge(1, s.row, max(s.width, 1), s.row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sum(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+// displayWidth is a text's width in a column's units: a Chinese character
+// takes two, as it does in Excel's default font.
+func displayWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r < 0x2E80 {
+			w++
+		} else {
+			w += 2
+		}
+	}
+	return w
 }
 
 func row(width int, first excelize.Cell) []excelize.Cell {
@@ -276,6 +340,10 @@ func (s *sheet) freeze(form *dialogs.Form, stamp string, cols []column, xSplit i
 	if stamp != "" {
 		y++
 	}
+	if s.caption != "" {
+		y++
+	}
+	s.headTop, s.headBottom = y-headerDepth(cols)+1, y
 	p := &excelize.Panes{Freeze: true, YSplit: y, XSplit: xSplit, TopLeftCell: cellName(xSplit+1, y+1), ActivePane: "bottomLeft"}
 	if xSplit > 0 {
 		p.ActivePane = "bottomRight"
@@ -356,7 +424,9 @@ func width(label string) float64 {
 }
 
 func (s *sheet) widths(cols []column) error {
+	s.colW = make([]float64, len(cols))
 	for i, c := range cols {
+		s.colW[i] = c.width
 		if err := s.sw.SetColWidth(i+1, i+1, c.width); err != nil {
 			return err
 		}
@@ -382,6 +452,22 @@ func (s *sheet) dataRow(cols []column, r sheetRow) error {
 			style = s.st.decimal
 		}
 		cells[i] = excelize.Cell{StyleID: style, Value: v.v}
+	}
+	return s.putWrapped(cells)
+}
+
+// putWrapped writes a data row: text wraps within its column, and the row
+// grows to show it all (up to 8 lines), as no spreadsheet reliably does by
+// itself for a file written this way.
+func (s *sheet) putWrapped(cells []excelize.Cell) error {
+	lines := 1
+	for i, c := range cells {
+		if str, ok := c.Value.(string); ok && i < len(s.colW) && s.colW[i] > 2 {
+			lines = max(lines, int(displayWidth(str)/(s.colW[i]-1))+1)
+		}
+	}
+	if lines > 1 {
+		return s.put(cells, excelize.RowOpts{Height: float64(min(lines, 8)) * 15})
 	}
 	return s.put(cells)
 }
@@ -643,7 +729,7 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, 
 				}
 				cells[offset+j] = excelize.Cell{StyleID: style, Value: v.v}
 			}
-			return sh.put(cells)
+			return sh.putWrapped(cells)
 		})
 		if err != nil {
 			return err
@@ -810,6 +896,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 // styles are the workbook's cell styles.
 type styles struct {
 	title, stamp, header, text, integer, decimal, total, totalInt, totalDec int
+	caption, note                                                           int
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
@@ -824,12 +911,15 @@ func newStyles(f *excelize.File) (*styles, error) {
 		}
 		return id
 	}
-	decFmt := "0.00"
+	// Decimals as typed (42, 42.5, 12.35), not padded to 42.00.
+	decFmt := "General"
 	st := &styles{
+		caption:  mk(&excelize.Style{Font: &excelize.Font{Family: "黑体", Size: 12}, Alignment: &excelize.Alignment{Horizontal: "left"}}),
+		note:     mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}}),
 		title:    mk(&excelize.Style{Font: &excelize.Font{Family: "黑体", Size: 16, Bold: true}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}}),
 		stamp:    mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left"}}),
 		header:   mk(&excelize.Style{Font: bold, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}),
-		text:     mk(&excelize.Style{Font: font, Border: border, Alignment: &excelize.Alignment{Vertical: "center"}}),
+		text:     mk(&excelize.Style{Font: font, Border: border, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}}),
 		integer:  mk(&excelize.Style{Font: font, Border: border, NumFmt: 1}),
 		decimal:  mk(&excelize.Style{Font: font, Border: border, CustomNumFmt: &decFmt}),
 		total:    mk(&excelize.Style{Font: bold, Border: border, Alignment: &excelize.Alignment{Horizontal: "center"}}),

@@ -57,7 +57,7 @@ func seed(t *testing.T) *dialogtest.Env {
 
 	xh := env.Contact("330106", "甲")
 	xh.Say("/start").Press("附件2").Press("➕ 添加园区").
-		Say("西湖创业园").Say("三墩镇 1 号").Press("生产制造类").Say("智能装备").Press("政府主导开发").Say("50").Say("6").Say("2019-06").
+		Say("西湖创业园").Say("杭州市西湖区三墩镇西园八路 1 号紫金港科技城创业大楼 3 幢").Press("生产制造类").Say("智能装备").Press("政府主导开发").Say("50").Say("6").Say("2019-06").
 		Press("➕ 添加园区").Say("西湖数字园").Say("三墩镇 2 号").Press("生产性服务等其他类").Say("数字经济").Press("企业联合开发").Say("30").Say("4").Say("2019-09").
 		Press("本部分填完了").Press("本部分没有园区").
 		Press("➕ 添加园区").Say("云栖园").Say("转塘 8 号").Press("生产制造类").Say("云计算").Press("龙头企业开发").Say("100").Say("20").Say("2019-03").
@@ -124,32 +124,36 @@ func TestXLSXOfACity(t *testing.T) {
 	if got := strings.Join(f.GetSheetList(), ","); got != "附件1,附件2,附件3,政策措施,附件4" {
 		t.Errorf("sheets %s", got)
 	}
-	// 附件3: title, the 盖章 line, the grouped three-row header.
+	// 附件3: its number as the notice prints it, the title, the 盖章
+	// line, the grouped three-row header; the notice's 注 under the table.
 	for at, want := range map[string]string{
-		"A1": "2018-2022年小微企业园建设规划目标",
-		"A2": "杭州市小微企业园工作联席会议（领导小组）办公室（盖章）",
-		"A3": "县（市、区）", "B3": "按建设方式", "D3": "按园区类型", "J3": "2018-2022入园企业目标数（家）",
-		"B4": "新建成（家）", "C4": "改造提升（家）", "D4": "生产制造类", "G4": "生产性服务等其他类",
-		"D5": "园区数量（个）", "E5": "占地面积（亩）", "F5": "入小微园企业数（家）", "H5": "建筑面积（万平米）",
+		"A1":  "附件3",
+		"A11": "注：1.建设方式：包括新建成和改造提升，其中改造提升的园区必须是原来没有纳入小微企业园名单的园区；",
+		"A12": "2.入园企业目标数（家）：入园企业目标数包括进入小微企业园及各类园区、标准厂房的小微企业数量。",
+		"A2":  "2018-2022年小微企业园建设规划目标",
+		"A3":  "杭州市小微企业园工作联席会议（领导小组）办公室（盖章）",
+		"A4":  "县（市、区）", "B4": "按建设方式", "D4": "按园区类型", "J4": "2018-2022入园企业目标数（家）",
+		"B5": "新建成（家）", "C5": "改造提升（家）", "D5": "生产制造类", "G5": "生产性服务等其他类",
+		"D6": "园区数量（个）", "E6": "占地面积（亩）", "F6": "入小微园企业数（家）", "H6": "建筑面积（万平米）",
 		// Approved rows only, in the units file's order, then the city's 总计.
-		"A6": "上城区", "B6": "2", "C6": "0", "E6": "60.25", "J6": "40",
-		"A7": "西湖区", "B7": "3", "H7": "5.50",
-		"A8": "总计", "B8": "5", "C8": "0", "D8": "4", "E8": "160.25", "F8": "80", "G8": "1", "H8": "5.50", "J8": "140",
-		"A9": "",
+		"A7": "上城区", "B7": "2", "C7": "0", "E7": "60.25", "J7": "40",
+		"A8": "西湖区", "B8": "3", "H8": "5.5",
+		"A9": "总计", "B9": "5", "C9": "0", "D9": "4", "E9": "160.25", "F9": "80", "G9": "1", "H9": "5.5", "J9": "140",
+		"A10": "",
 	} {
 		if got := cell(t, f, "附件3", at); got != want {
 			t.Errorf("附件3!%s = %q, want %q", at, got, want)
 		}
 	}
-	wantMerges := []string{"A1:J1", "A2:J2", "A3:A5", "B3:C3", "B4:B5", "C4:C5", "D3:I3", "D4:F4", "G4:I4", "J3:J5"}
+	wantMerges := []string{"A11:J11", "A12:J12", "A2:J2", "A3:J3", "A4:A6", "B4:C4", "B5:B6", "C5:C6", "D4:I4", "D5:F5", "G5:I5", "J4:J6"}
 	if got := merges(t, f, "附件3"); strings.Join(got, " ") != strings.Join(wantMerges, " ") {
 		t.Errorf("附件3 merged ranges %v, want %v", got, wantMerges)
 	}
-	if v, _ := f.GetCellValue("附件3", "E8"); v != "160.25" {
+	if v, _ := f.GetCellValue("附件3", "E9"); v != "160.25" {
 		t.Errorf("total cell %q", v)
 	}
 	// Totals are numbers, never text (D13).
-	for _, at := range []string{"B8", "E8", "H8", "J8", "B6", "E6"} {
+	for _, at := range []string{"B9", "E9", "H9", "J9", "B7", "E7"} {
 		if typ, err := f.GetCellType("附件3", at); err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
 			t.Errorf("附件3!%s is a %v cell, want a number", at, typ)
 		}
@@ -159,23 +163,38 @@ func TestXLSXOfACity(t *testing.T) {
 		}
 	}
 	panes, err := f.GetPanes("附件3")
-	if err != nil || !panes.Freeze || panes.YSplit != 5 {
+	if err != nil || !panes.Freeze || panes.YSplit != 6 {
 		t.Errorf("附件3 header rows are not frozen: %+v %v", panes, err)
+	}
+	// The header rows repeat on each printed page; 附件2, whose blocks
+	// have headers of their own, repeats none.
+	titles := map[string]string{}
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm.Print_Titles" {
+			titles[dn.Scope] = dn.RefersTo
+		}
+	}
+	if titles["附件3"] != "'附件3'!$4:$6" || titles["附件1"] != "'附件1'!$3:$3" || titles["附件2"] != "" {
+		t.Errorf("print titles %v", titles)
+	}
+	// Long text wraps, and its row is tall enough to show it.
+	if h, err := f.GetRowHeight("附件2", 5); err != nil || h < 20 {
+		t.Errorf("附件2 row 5 (a long address) is %v high: %v", h, err)
 	}
 	// 附件2: three blocks, each with its header and numbered rows.
 	for at, want := range map[string]string{
-		"A1": "2019年小微企业园建设提升计划情况表",
-		"A3": "可建成", "B3": "序号", "C3": "所属地区", "D3": "园区名称", "H3": "开发建设模式", "I3": "计划用地（亩）",
-		"B4": "1", "C4": "杭州市西湖区", "D4": "西湖创业园", "I4": "50.00", "J4": "6.00", "K4": "2019-06",
-		"B5": "2", "D5": "西湖数字园",
-		"A6": "完成改造提升", "H6": "改造提升内容", "D7": "",
-		"A8": "开工建设", "K8": "计划开工时间", "B9": "1", "D9": "云栖园", "K9": "2019-03",
+		"A2": "2019年小微企业园建设提升计划情况表",
+		"A4": "可建成", "B4": "序号", "C4": "所属地区", "D4": "园区名称", "H4": "开发建设模式", "I4": "计划用地（亩）",
+		"B5": "1", "C5": "杭州市西湖区", "D5": "西湖创业园", "I5": "50", "J5": "6", "K5": "2019-06",
+		"B6": "2", "D6": "西湖数字园",
+		"A7": "完成改造提升", "H7": "改造提升内容", "D8": "",
+		"A9": "开工建设", "K9": "计划开工时间", "B10": "1", "D10": "云栖园", "K10": "2019-03",
 	} {
 		if got := cell(t, f, "附件2", at); got != want {
 			t.Errorf("附件2!%s = %q, want %q", at, got, want)
 		}
 	}
-	for _, m := range []string{"A3:A5", "A6:A7", "A8:A9"} {
+	for _, m := range []string{"A4:A6", "A7:A8", "A9:A10"} {
 		found := false
 		for _, got := range merges(t, f, "附件2") {
 			found = found || got == m
@@ -185,8 +204,8 @@ func TestXLSXOfACity(t *testing.T) {
 		}
 	}
 	// 附件1: the city's own row first, then its counties (none approved).
-	for at, want := range map[string]string{"A1": "小微企业园工作联席会议（领导小组）建立情况汇总表", "A2": "市、县（市、区）",
-		"B2": "机构名称", "C2": "召集人（组长）及职务", "A3": "杭州市", "C3": "王市长 副市长", "E3": "0571-87059132", "A4": ""} {
+	for at, want := range map[string]string{"A2": "小微企业园工作联席会议（领导小组）建立情况汇总表", "A3": "市、县（市、区）",
+		"B3": "机构名称", "C3": "召集人（组长）及职务", "A4": "杭州市", "C4": "王市长 副市长", "E4": "0571-87059132", "A5": ""} {
 		if got := cell(t, f, "附件1", at); got != want {
 			t.Errorf("附件1!%s = %q, want %q", at, got, want)
 		}
@@ -198,7 +217,7 @@ func TestXLSXOfACity(t *testing.T) {
 		t.Fatal(err)
 	}
 	f = open(t, buf.Bytes())
-	if got := cell(t, f, "附件3", "K3"); got != "状态" {
+	if got := cell(t, f, "附件3", "K4"); got != "状态" {
 		t.Errorf("state column %q", got)
 	}
 	rows, _ := f.GetRows("附件3")
@@ -206,10 +225,10 @@ func TestXLSXOfACity(t *testing.T) {
 	for _, r := range rows {
 		joined += strings.Join(r, "|") + "\n"
 	}
-	if !strings.Contains(joined, "下城区|1|0|1|10.00|5|0|0.00|0|5|已提交") {
+	if !strings.Contains(joined, "下城区|1|0|1|10|5|0|0|0|5|已提交") {
 		t.Errorf("the submitted row with its state is missing:\n%s", joined)
 	}
-	if !strings.Contains(joined, "总计|6|0|5|170.25|85|1|5.50|20|145\n") {
+	if !strings.Contains(joined, "总计|6|0|5|170.25|85|1|5.5|20|145\n") {
 		t.Errorf("the total row has a state, or wrong sums:\n%s", joined)
 	}
 }
