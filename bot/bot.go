@@ -34,17 +34,25 @@ type Config struct {
 	APIURL        string // https://api.telegram.org, a self-hosted Bot API, or a test double
 	WebhookURL    string // empty: long polling
 	WebhookSecret string
-	ListenAddr    string        // /healthz, /metrics and the webhook
-	Listener      net.Listener  // if set, used instead of ListenAddr (tests)
-	Workers       int           // chats handled at once
-	PollTimeout   time.Duration // long-poll wait
-	SendRate      float64       // outbox messages per second, overall (SEND_RATE)
-	PerChat       time.Duration // least time between two messages to one chat (1 s)
-	NoReminders   bool          // do not take part in the reminder schedule (REMINDERS=off)
-	Summaries     dialogs.Summarizer
-	Nudges        dialogs.Nudger
-	Now           func() time.Time
-	Log           *slog.Logger
+	ListenAddr    string       // /healthz and the webhook
+	Listener      net.Listener // if set, used instead of ListenAddr (tests)
+	// MetricsAddr serves /metrics apart, on a port that is not published
+	// (METRICS_ADDR); empty with no MetricsListener: not served.
+	MetricsAddr     string
+	MetricsListener net.Listener
+	// PollRetry is how often a process that does not poll (another holds
+	// the polling lock) asks to; it takes over within about that long
+	// after the poller dies. Default 2 s.
+	PollRetry   time.Duration
+	Workers     int           // chats handled at once
+	PollTimeout time.Duration // long-poll wait
+	SendRate    float64       // outbox messages per second, overall (SEND_RATE)
+	PerChat     time.Duration // least time between two messages to one chat (1 s)
+	NoReminders bool          // do not take part in the reminder schedule (REMINDERS=off)
+	Summaries   dialogs.Summarizer
+	Nudges      dialogs.Nudger
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // DefaultAPIURL is Telegram's Bot API.
@@ -76,6 +84,7 @@ type Bot struct {
 	http     *http.Client // getUpdates: a long poll
 	api      *http.Client // every other call
 	username string
+	id       int64 // the bot's user id: names its polling lock
 	dispatch *dispatcher
 	metrics  *metrics
 	sender   *sender
@@ -141,7 +150,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("getMe (is the token right?): %w", err)
 	}
-	b.username = me.Username
+	b.username, b.id = me.Username, me.ID
 	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
 	return b, nil
 }
@@ -149,11 +158,12 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 // Username is the bot's @name, for deep links.
 func (b *Bot) Username() string { return b.username }
 
-// Handler serves /healthz, /metrics and, in webhook mode, the webhook.
+// Handler serves /healthz and, in webhook mode, the webhook. /metrics is
+// served apart (MetricsAddr): what goes through the public proxy never
+// includes it.
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", b.healthz)
-	mux.Handle("/metrics", b.metrics.handler())
 	if b.cfg.WebhookURL != "" {
 		mux.HandleFunc(b.webhookPath(), b.webhook)
 	}
@@ -199,8 +209,23 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 	}
 	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	mln := b.cfg.MetricsListener
+	if mln == nil && b.cfg.MetricsAddr != "" {
+		var err error
+		if mln, err = net.Listen("tcp", b.cfg.MetricsAddr); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on %s for /metrics: %w", b.cfg.MetricsAddr, err)
+		}
+	}
+	if mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", b.metrics.handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { serveErr <- msrv.Serve(mln) }()
+		defer msrv.Close()
+	}
 	b.log.Info("serving", "addr", ln.Addr().String(), "mode", b.mode(), "bot", b.username)
 
 	work := context.WithoutCancel(ctx)
@@ -220,7 +245,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 		go func() {
 			defer close(pollDone)
-			b.poll(ctx, work)
+			b.pollWhenLeading(ctx, work)
 		}()
 	}
 	go b.janitor(ctx)

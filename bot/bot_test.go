@@ -54,8 +54,9 @@ func newHarness(t *testing.T) *harness {
 
 // running is a bot started by a test.
 type running struct {
-	addr string
-	stop func()
+	addr    string // /healthz and the webhook
+	metrics string // /metrics, apart
+	stop    func()
 }
 
 // start runs a bot the way serve does; the returned stop is a graceful
@@ -66,7 +67,11 @@ func (h *harness) start(webhook string) *running {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, PollTimeout: time.Second, Workers: 8,
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, MetricsListener: mln, PollTimeout: time.Second, Workers: 8, PollRetry: 200 * time.Millisecond,
 		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders,
 		Summaries: reports.Summarizer{DB: h.db}, Nudges: reminders.Nudger{DB: h.db}}
 	if webhook != "" {
@@ -84,7 +89,7 @@ func (h *harness) start(webhook string) *running {
 	}
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
-	r := &running{addr: ln.Addr().String()}
+	r := &running{addr: ln.Addr().String(), metrics: mln.Addr().String()}
 	var once sync.Once
 	r.stop = func() {
 		once.Do(func() {
@@ -164,7 +169,7 @@ func TestInviteThenFillA3WithButtonsAndSubmit(t *testing.T) {
 	}
 	// One contact alone: every turn started from the last one's copy (the
 	// first from the session the invite made), none read first or locked.
-	turns := metric(t, r.addr, "tianbao_turns_total")
+	turns := metric(t, r.metrics, "tianbao_turns_total")
 	if turns[`path="read"`] != 0 || turns[`path="locked"`] != 0 || turns[`path="cached"`] != 13 {
 		t.Errorf("turns by path: %v", turns)
 	}
@@ -369,9 +374,15 @@ func TestWebhookSecretAndTwoReplicas(t *testing.T) {
 	if !strings.Contains(p.Text(), "全部填写完毕") && !strings.Contains(h.fake.Events(6001, 0)[h.fake.EventCount(6001)-1].Text, "全部填写完毕") {
 		t.Errorf("not at the review: %q", h.fake.Events(6001, 0)[h.fake.EventCount(6001)-1].Text)
 	}
-	// Metrics and health on both.
-	for _, addr := range addrs {
-		resp, err := http.Get("http://" + addr + "/metrics")
+	// Metrics (apart, never on the webhook's port) and health on both.
+	for i, r := range []*running{r1, r2} {
+		addr := addrs[i]
+		if resp, err := http.Get("http://" + addr + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Errorf("/metrics on the public port: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		resp, err := http.Get("http://" + r.metrics + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

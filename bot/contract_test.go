@@ -225,3 +225,32 @@ func TestButtonsOnlyInThePressersOwnChat(t *testing.T) {
 		t.Errorf("B's unit changed")
 	}
 }
+
+// TestTwoPollersOneLeader: two processes polling one bot do not knock each
+// other out (Telegram answers 409 to overlapping getUpdates): only the
+// holder of the polling lock polls, the other stands by, and takes over
+// when the first stops.
+func TestTwoPollersOneLeader(t *testing.T) {
+	h := newHarness(t)
+	r1 := h.start("")
+	r2 := h.start("")
+	p := h.member(8101, "张三", "330106")
+	p.Press("附件3").Expect("新建成（家）")
+	for _, v := range []string{"5", "0", "5"} {
+		p.Say(v)
+	}
+	p.Expect("占地面积（亩）")
+	time.Sleep(1500 * time.Millisecond) // longer than a poll waits: two pollers would have met
+	for _, r := range h.fake.Refused() {
+		if strings.HasPrefix(r, "getUpdates") {
+			t.Fatalf("two pollers overlapped: %s", r)
+		}
+	}
+	// Whichever led stops; the chat goes on through the other.
+	r1.stop()
+	p.Say("600").Expect("入小微园企业数（家）")
+	r2.stop()
+	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330106' AND form_id = 'a3'`); n != 4 {
+		t.Errorf("%d answers, want 4", n)
+	}
+}

@@ -13,12 +13,76 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"tianbao/store"
 )
 
 // maxAttempts bounds how often one update is retried after transient
 // failures before the bot apologises and moves on, so that one poisonous
 // update cannot stop a chat (or, when polling, everyone) forever.
 const maxAttempts = 5
+
+// pollWhenLeading polls while this process holds the bot's polling lock (a
+// PostgreSQL advisory lock on its own connection), and otherwise waits as a
+// hot standby, asking again every PollRetry. Telegram allows one poller per
+// bot; several replicas without a webhook would knock each other out with
+// 409s. When the poller dies its connection closes, the lock is free, and a
+// standby takes over: the updates it had not confirmed come again, and
+// those it had applied are recognised by their ids.
+func (b *Bot) pollWhenLeading(ctx, work context.Context) {
+	retry := b.cfg.PollRetry
+	if retry <= 0 {
+		retry = 2 * time.Second
+	}
+	key := fmt.Sprintf("tianbao:poll:%d", b.id)
+	waiting := false
+	for ctx.Err() == nil {
+		l, err := b.db.TryLead(ctx, key)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			b.log.Warn("polling: cannot ask for the polling lock", "err", err)
+		case l != nil:
+			b.log.Info("polling: this process polls")
+			b.lead(ctx, work, l, retry)
+			l.Release()
+			waiting = false
+			continue
+		case !waiting:
+			b.log.Info("polling: another process polls; standing by")
+			waiting = true
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retry):
+		}
+	}
+}
+
+// lead polls until ctx ends or the lock's connection is gone (then another
+// process may hold it already: this one stops at once).
+func (b *Bot) lead(ctx, work context.Context, l *store.Leader, every time.Duration) {
+	leadCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		for leadCtx.Err() == nil {
+			select {
+			case <-leadCtx.Done():
+				return
+			case <-time.After(every):
+			}
+			check, done := context.WithTimeout(leadCtx, every)
+			alive := l.Alive(check)
+			done()
+			if !alive && leadCtx.Err() == nil {
+				b.log.Warn("polling: lost the polling lock's connection; stopping")
+				cancel()
+				return
+			}
+		}
+	}()
+	b.poll(leadCtx, work)
+}
 
 // poll runs the long-polling loop: fetch a batch, handle every update
 // durably (chats in parallel, each chat in order), and only then confirm

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"tianbao/campaigns"
 	"tianbao/dialogs"
@@ -28,7 +31,62 @@ func loadConfig() (config, error) {
 	if c.DataDir == "" {
 		c.DataDir = defaultDataDir()
 	}
+	switch strings.ToLower(c.LogLevel) {
+	case "", "debug", "info", "warn", "error":
+	default:
+		return c, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel)
+	}
+	if path := os.Getenv("DATABASE_PASSWORD_FILE"); path != "" {
+		if c.DatabaseURL == "" {
+			return c, errors.New("DATABASE_PASSWORD_FILE is set but DATABASE_URL is not: the password is for DATABASE_URL's server")
+		}
+		pw, err := readPassword(path)
+		if err != nil {
+			return c, err
+		}
+		if c.DatabaseURL, err = withPassword(c.DatabaseURL, pw); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// readPassword reads a database password from a secret file (compose and
+// Kubernetes mount them so): its first line, without the line end. Unlike
+// a pgpass file, which lib/pq ignores when it has group or world bits and
+// which the image's user cannot read when it is the host user's 0600 file,
+// a secret file only needs to be readable by the process.
+func readPassword(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_PASSWORD_FILE: %w", err)
+	}
+	pw, _, _ := strings.Cut(string(b), "\n")
+	pw = strings.TrimSuffix(pw, "\r")
+	if pw == "" {
+		return "", fmt.Errorf("DATABASE_PASSWORD_FILE %s is empty", path)
+	}
+	return pw, nil
+}
+
+// withPassword puts a password into a connection string, a URL
+// (postgres://user@host/db) or key=value pairs (host=… user=…), replacing
+// any password it has.
+func withPassword(dsn, pw string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("DATABASE_URL is not a valid URL: %v", err)
+		}
+		name := ""
+		if u.User != nil {
+			name = u.User.Username()
+		}
+		u.User = url.UserPassword(name, pw)
+		return u.String(), nil
+	}
+	quoted := "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(pw) + "'"
+	return strings.TrimSpace(dsn) + " password=" + quoted, nil
 }
 
 // defaultDataDir is /var/lib/tianbao for root (whose home PostgreSQL's

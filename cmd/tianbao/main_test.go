@@ -4,6 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"tianbao/store/pgcluster"
 	"tianbao/store/storetest"
 )
 
@@ -324,4 +328,79 @@ func mustGetwd(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return wd
+}
+
+// TestDatabasePasswordFile: compose gives the database password as a
+// mounted secret file, with the host file's mode (0644 under the usual
+// umask: lib/pq ignores a pgpass file like that). DATABASE_PASSWORD_FILE
+// is read by tianbao itself, against a server that checks passwords
+// (scram-sha-256), in both forms of DATABASE_URL.
+func TestDatabasePasswordFile(t *testing.T) {
+	ctx := context.Background()
+	base, err := os.MkdirTemp("", "tianbao-pw-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(base)
+	if err := os.Chmod(base, 0o755); err != nil { // the postgres account walks in when tests run as root
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	c, err := pgcluster.Start(ctx, filepath.Join(base, "data"), pgcluster.Options{Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(ctx)
+	admin, err := sql.Open("postgres", c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, q := range []string{`CREATE ROLE tianbao LOGIN PASSWORD 'Ünï-pw''s 1'`, `CREATE DATABASE tianbao OWNER tianbao`} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hba := filepath.Join(c.Dir, "pgdata", "pg_hba.conf")
+	if err := os.WriteFile(hba, []byte("local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ExecContext(ctx, `SELECT pg_reload_conf()`); err != nil {
+		t.Fatal(err)
+	}
+	secret := func(content string, mode os.FileMode) string {
+		p := filepath.Join(base, fmt.Sprintf("db_password-%o-%d", mode, len(content)))
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	urls := []string{fmt.Sprintf("postgres://tianbao@127.0.0.1:%d/tianbao?sslmode=disable", port),
+		fmt.Sprintf("host=127.0.0.1 port=%d user=tianbao dbname=tianbao sslmode=disable", port)}
+	for _, u := range urls {
+		t.Setenv("DATABASE_URL", u)
+		t.Setenv("DATABASE_PASSWORD_FILE", "")
+		if code, _, errs := tianbao(t, "", "migrate"); code != 1 || !strings.Contains(errs, "password authentication failed") {
+			t.Fatalf("without the password (%s): %d %s", u, code, errs)
+		}
+		for _, mode := range []os.FileMode{0o644, 0o444} {
+			t.Setenv("DATABASE_PASSWORD_FILE", secret("Ünï-pw's 1\n", mode))
+			if code, out, errs := tianbao(t, "", "migrate"); code != 0 || !strings.Contains(out, "database schema at version") {
+				t.Errorf("password file %o (%s): %d %s", mode, u, code, errs)
+			}
+		}
+		t.Setenv("DATABASE_PASSWORD_FILE", secret("wrong\n", 0o644))
+		if code, _, errs := tianbao(t, "", "migrate"); code != 1 || !strings.Contains(errs, "password authentication failed") {
+			t.Errorf("a wrong password: %d %s", code, errs)
+		}
+	}
+	t.Setenv("DATABASE_PASSWORD_FILE", filepath.Join(base, "nothere"))
+	if code, _, errs := tianbao(t, "", "migrate"); code != 2 || !strings.Contains(errs, "DATABASE_PASSWORD_FILE") {
+		t.Errorf("a missing password file: %d %s", code, errs)
+	}
 }

@@ -56,6 +56,15 @@ func botConfig(e *env) (bot.Config, error) {
 	if cfg.ListenAddr == "" {
 		cfg.ListenAddr = ":8080"
 	}
+	switch cfg.MetricsAddr = os.Getenv("METRICS_ADDR"); cfg.MetricsAddr {
+	case "":
+		cfg.MetricsAddr = ":9090"
+	case "off":
+		cfg.MetricsAddr = ""
+	}
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.ListenAddr {
+		return cfg, fmt.Errorf("METRICS_ADDR and LISTEN_ADDR are both %s: /metrics has a port of its own, which is not published", cfg.ListenAddr)
+	}
 	if w := os.Getenv("WORKERS"); w != "" {
 		n, err := strconv.Atoi(w)
 		if err != nil || n < 1 {
@@ -108,8 +117,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 Runs the Telegram bot until SIGTERM or Ctrl-C, then finishes the updates in
 flight and exits. Long polling by default; a webhook when WEBHOOK_URL is set
-(WEBHOOK_SECRET is then required and checked on every request). Serves
-/healthz and /metrics on LISTEN_ADDR. See the README for every variable.`)
+(WEBHOOK_SECRET is then required and checked on every request). Several
+processes may poll one bot: one polls, the others stand by and take over
+within seconds when it stops. Serves /healthz (and the webhook) on
+LISTEN_ADDR, /metrics on METRICS_ADDR. See the README for every variable.`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

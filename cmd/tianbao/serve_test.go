@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -280,5 +281,117 @@ func TestDoctor(t *testing.T) {
 	}
 	if code != 1 {
 		t.Errorf("doctor with a wrong token: exit %d", code)
+	}
+}
+
+// TestPollingStandbyTakesOver: two `tianbao serve` processes poll one bot
+// (no WEBHOOK_URL, as compose's two replicas do). Only the holder of the
+// polling lock polls; it is killed (SIGKILL) in the middle of 270 answers
+// from 30 counties; the standby takes over, and every answer is applied
+// exactly once: an answer lost, or applied twice, would shift the rest of
+// that county's answers to the wrong fields.
+func TestPollingStandbyTakesOver(t *testing.T) {
+	const token = "43:standby"
+	fake := telegramtest.NewServer(token)
+	defer fake.Close()
+	url := storetest.URL(t)
+	env := []string{"DATABASE_URL=" + url, "TELEGRAM_BOT_TOKEN=" + token, "TELEGRAM_API_URL=" + fake.URL,
+		"LISTEN_ADDR=127.0.0.1:0", "METRICS_ADDR=off", "REMINDERS=off", "LOG_LEVEL=warn"}
+	ctx := context.Background()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	camp, err := campaigns.NewRegistry(db).Campaign(ctx, campaigns.BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counties []string
+	for _, city := range camp.Units[camp.Root].Children {
+		counties = append(counties, camp.Units[city].Children...)
+	}
+	counties = counties[:30]
+	answers := []string{"1", "0", "1", "10", "5", "0", "0", "0", "5"}
+	var phones []*telegramtest.Phone
+	for i, unit := range counties {
+		tok, err := db.CreateInvite(ctx, store.Invite{Campaign: camp.ID, Unit: unit, Role: dialogs.Filler, ExpiresAt: time.Now().Add(time.Hour)}, 0, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		user := int64(9200 + i)
+		r, err := db.RedeemInvite(ctx, tok, user, user, "联系人", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Each contact is at 附件3's first question.
+		if _, err := db.ExecContext(ctx, `UPDATE sessions SET state = '{"seq":1,"mode":"field","form":"a3","section":"main","field":"built"}', version = version + 1
+			WHERE contact_id = $1`, r.ContactID); err != nil {
+			t.Fatal(err)
+		}
+		phones = append(phones, fake.Phone(t, user, "联系人"))
+	}
+
+	leader := serveProcess(t, env)
+	if !fake.WaitFor(20*time.Second, func() bool { return fake.Calls("getUpdates") > 0 }) {
+		t.Fatal("the first process never polled")
+	}
+	standby := serveProcess(t, env)
+	_ = standby
+	time.Sleep(500 * time.Millisecond) // the standby is up, and asked for the lock
+	fake.Delay("sendMessage", 20*time.Millisecond)
+	for _, v := range answers {
+		for _, p := range phones {
+			fake.Push(p.TextUpdate(v))
+		}
+	}
+	handled := func() int {
+		var n int
+		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM processed_inputs WHERE key LIKE 'tg:%'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if !fake.WaitFor(30*time.Second, func() bool { return handled() >= 60 }) {
+		t.Fatalf("only %d updates handled", handled())
+	}
+	for _, r := range fake.Refused() {
+		if strings.HasPrefix(r, "getUpdates") {
+			t.Fatalf("the two processes both polled: %s", r)
+		}
+	}
+	if err := leader.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = leader.Wait()
+	atKill := handled()
+	fake.Delay("sendMessage", 0)
+	if atKill >= len(answers)*len(phones) {
+		t.Fatalf("all %d updates were handled before the kill: the test proves nothing", atKill)
+	}
+	if !fake.WaitFor(60*time.Second, func() bool { return handled() == len(answers)*len(phones) }) {
+		t.Fatalf("after the leader died: %d of %d updates handled (%d at the kill)", handled(), len(answers)*len(phones), atKill)
+	}
+	for _, unit := range counties {
+		var rows []struct {
+			Field string `db:"field_id"`
+			Value string `db:"value"`
+		}
+		if err := db.SelectContext(ctx, &rows, `SELECT field_id, value FROM answers WHERE unit_code = $1 AND form_id = 'a3'`, unit); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, r := range rows {
+			got[r.Field] = r.Value
+		}
+		want := map[string]string{"built": "1", "upgraded": "0", "mfg_count": "1", "mfg_land": "10", "mfg_firms": "5",
+			"svc_count": "0", "svc_area": "0", "svc_firms": "0", "target": "5"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: answers %v, want %v", unit, got, want)
+		}
+		var sets int
+		if err := db.GetContext(ctx, &sets, `SELECT count(*) FROM audit_log WHERE unit_code = $1 AND action = 'answer.set'`, unit); err != nil || sets != 9 {
+			t.Errorf("%s: %d answers written (%v), want 9", unit, sets, err)
+		}
 	}
 }
