@@ -49,10 +49,10 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 	for _, s := range f.Sections {
 		for _, c := range s.Columns {
 			if multi {
-				colsOf[s] = append(colsOf[s], add(c.Label))
+				colsOf[s] = append(colsOf[s], add(ColumnTitle(c)))
 			} else {
 				colsOf[s] = append(colsOf[s], len(header))
-				header = append(header, c.Label)
+				header = append(header, ColumnTitle(c))
 			}
 		}
 	}
@@ -164,4 +164,11 @@ func neutralise(row []string) []string {
 		out[i] = "'" + c
 	}
 	return out
+}
+
+// ColumnTitle names a column in a one-row CSV header by its whole group
+// path (按园区类型·生产制造类·园区数量（个）), so that no two are equal as
+// 附件3's two 园区数量（个） would be.
+func ColumnTitle(c *dialogs.Column) string {
+	return strings.Join(append(append([]string(nil), c.Group...), c.Label), "·")
 }

@@ -41,22 +41,23 @@ func runCampaign(ctx context.Context, e *env, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fs.Usage()
-		return errUsage
+		return badUsage(fs, "say what to do: check FILE, load FILE or list")
 	}
 	switch sub := rest[0]; {
+	case len(rest) > 1 && (rest[1] == "-h" || rest[1] == "--help"):
+		return showHelp(fs)
 	case sub == "check" && len(rest) == 2:
 		return campaignCheck(e, rest[1])
 	case sub == "load" && len(rest) == 2:
 		return campaignLoad(ctx, e, rest[1])
 	case sub == "list" && len(rest) == 1:
 		return campaignList(ctx, e)
-	case len(rest) > 1 && (rest[1] == "-h" || rest[1] == "--help"):
-		fs.Usage()
-		return nil
+	case sub == "check" || sub == "load":
+		return badUsage(fs, "campaign %s takes one FILE", sub)
+	case sub == "list":
+		return badUsage(fs, "campaign list takes no arguments")
 	default:
-		fs.Usage()
-		return errUsage
+		return badUsage(fs, "unknown campaign subcommand %q (want check, load or list)", sub)
 	}
 }
 
@@ -153,15 +154,21 @@ func campaignList(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "no campaigns loaded (built in: %s; `tianbao campaign load FILE` loads one)\n", strings.Join(campaigns.BuiltinIDs(), ", "))
 		return nil
 	}
+	reg := campaigns.NewRegistry(db.DB)
 	for _, c := range list {
-		fmt.Fprintf(e.stdout, "%-16s v%-3d %4d units  loaded %s  %s\n", c.ID, c.Version, c.Units, c.LoadedAt.Time.Format("2006-01-02 15:04"), c.Title)
+		// In the campaign's own zone, named: that is where its dates are.
+		when := c.LoadedAt.Time.UTC().Format("2006-01-02 15:04 UTC")
+		if camp, err := reg.Campaign(ctx, c.ID); err == nil {
+			when = zoned(c.LoadedAt.Time, camp.TimeZone)
+		}
+		fmt.Fprintf(e.stdout, "%-16s v%-3d %4d units  loaded %s  %s\n", c.ID, c.Version, c.Units, when, c.Title)
 	}
 	return nil
 }
 
 func runUnits(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "units", "units --campaign ID\n\nPrints the campaign's unit hierarchy: province, cities, counties, with codes.")
-	id := fs.String("campaign", campaigns.BuiltinID, "campaign id")
+	id := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -37,21 +37,19 @@ and exits at its end. The same unit and name continue the same draft on the
 next run. As a reviewer, the review requests of the units below arrive as
 messages (📨) with their buttons, and /summary, /export and /invite work as
 in Telegram.`)
-	unit := fs.String("unit", "", "unit code, e.g. 330106 (西湖区); see `tianbao units`")
-	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
-	name := fs.String("name", "控制台用户", "your name, as the bot greets you")
-	role := fs.String("role", "filler", "filler, reviewer or admin")
+	unit := fs.String("unit", "", "the unit's `CODE`, e.g. 330106 (西湖区); the codes: tianbao units")
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
+	name := fs.String("name", "控制台用户", "your `NAME`, as the bot greets you")
+	role := fs.String("role", "filler", "your `ROLE`: filler, reviewer or admin")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	r := dialogs.Role(*role)
 	if r != dialogs.Filler && r != dialogs.Reviewer && r != dialogs.Admin {
-		fs.Usage()
-		return errUsage
+		return badUsage(fs, "--role %q: want filler, reviewer or admin", *role)
 	}
 	if *unit == "" {
-		fs.Usage()
-		return errUsage
+		return badUsage(fs, "--unit is required (the unit codes: tianbao units)")
 	}
 	db, reg, camp, err := e.openCampaign(ctx, *campaignID, *unit)
 	if err != nil {
@@ -385,27 +383,42 @@ func writeExport(name string, content []byte) (string, error) {
 }
 
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", `export --campaign ID --unit CODE [--form FORM] [--format xlsx|csv|zip] [--out FILE] [--include-drafts] [--bom]
+	fs := newFlags(e, "export", `export --campaign ID --unit CODE [--form FORM] [--out FILE.xlsx|FILE.csv|FILE.zip] [--format xlsx|csv|zip] [--include-drafts] [--bom]
 
+The format is --out's extension (--format may only agree with it); without
+--out, CSV of --form to standard output.
 xlsx (the default): the notice's tables for the unit's subtree, one sheet
-  per form, laid out like the notice; needs --out.
+  per form (--form: that one), laid out like the notice; needs --out.
 csv: one form (--form). For a unit without units below it: its current
-  answers (draft or submitted), a header row of the field labels, one line
-  per record or row. For a city or the province: every unit's rows below it,
-  with 所属地区 first. To standard output, or --out (then with a UTF-8 BOM so
-  Excel reads the Chinese text; --bom adds it on standard output too).
+  answers (draft or submitted), a header row naming each column by its
+  groups and label, one line per record or row. For a city or the
+  province: every unit's rows below it, with 所属地区 first. To standard
+  output, or --out (then with a UTF-8 BOM so Excel reads the Chinese text;
+  --bom adds it on standard output too).
 zip: the XLSX with the uploaded documents, named by unit; needs --out.
-By default only approved data of the units below; --include-drafts adds the
-rest with a 状态 column.`)
-	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
-	unit := fs.String("unit", "", "unit code")
-	form := fs.String("form", "", "form id for csv (a1, a2, a3, policies, a4)")
-	format := fs.String("format", "", "xlsx, csv or zip (default: csv with --form, else xlsx)")
-	out := fs.String("out", "", "file to write")
+By default what was accepted at the unit's level; --include-drafts adds the
+rest with a 状态 column. Only data goes to standard output.`)
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
+	unit := fs.String("unit", "", "the unit's `CODE`")
+	form := fs.String("form", "", "one form's `ID` (a1, a2, a3, policies, a4): required for csv")
+	format := fs.String("format", "", "`FORMAT`: xlsx, csv or zip (default: --out's extension; else csv with --form, xlsx without)")
+	out := fs.String("out", "", "the `FILE` to write, .xlsx, .csv or .zip")
 	drafts := fs.Bool("include-drafts", false, "include data not yet approved, with its state")
 	bom := fs.Bool("bom", false, "start CSV on standard output with a UTF-8 byte-order mark")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *out != "" {
+		// The file's name says what it holds; a format that says otherwise
+		// is a mistake, not a choice.
+		byExt, ok := map[string]string{".xlsx": "xlsx", ".csv": "csv", ".zip": "zip"}[strings.ToLower(filepath.Ext(*out))]
+		switch {
+		case !ok:
+			return badUsage(fs, "--out %s: end the file's name in .xlsx, .csv or .zip, which says the format", *out)
+		case *format != "" && *format != byExt:
+			return badUsage(fs, "--format %s contradicts --out %s (a .%s file)", *format, *out, byExt)
+		}
+		*format = byExt
 	}
 	if *format == "" {
 		*format = "xlsx"
@@ -413,9 +426,15 @@ rest with a 状态 column.`)
 			*format = "csv"
 		}
 	}
-	if *unit == "" || (*format == "csv" && *form == "") || (*format != "csv" && *out == "") || (*format != "csv" && *format != "xlsx" && *format != "zip") {
-		fs.Usage()
-		return errUsage
+	switch {
+	case *unit == "":
+		return badUsage(fs, "--unit is required (the province: 330000; the codes: tianbao units)")
+	case *format != "csv" && *format != "xlsx" && *format != "zip":
+		return badUsage(fs, "--format %q: want xlsx, csv or zip", *format)
+	case *format == "csv" && *form == "":
+		return badUsage(fs, "--form is required for csv (one form: a1, a2, a3, policies, a4)")
+	case *format != "csv" && *out == "":
+		return badUsage(fs, "--out is required for %s (only CSV is written to standard output)", *format)
 	}
 	db, _, camp, err := e.openCampaign(ctx, *campaignID, "")
 	if err != nil {
@@ -428,6 +447,12 @@ rest with a 状态 column.`)
 	}
 	x := reports.Exporter{DB: db.DB}
 	opt := reports.ExportOptions{IncludeDrafts: *drafts}
+	if *form != "" {
+		if camp.Form(*form) == nil {
+			return fmt.Errorf("campaign %s has no form %q", camp.ID, *form)
+		}
+		opt.Forms = []string{*form} // an XLSX or ZIP of that form's sheet alone
+	}
 	write := func(fn func(io.Writer) error) error {
 		if *out == "" {
 			return fn(e.stdout)

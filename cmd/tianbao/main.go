@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 	_ "time/tzdata" // campaign time zones must load on images without zoneinfo
 )
 
@@ -48,7 +50,7 @@ func commands() []command {
 		{"campaign", "check, load and list campaign files (campaign check|load|list)", runCampaign},
 		{"units", "print a campaign's unit hierarchy with codes", runUnits},
 		{"console", "chat with the bot in the terminal as a unit's contact", runConsole},
-		{"export", "write a unit's answers for a form as CSV", runExport},
+		{"export", "write the notice's tables as XLSX (the default), one form as CSV, or a ZIP", runExport},
 		{"summary", "print a unit's subtree progress, as /summary shows it", runSummary},
 		{"remind", "show (--dry-run) or queue the reminders due at a moment", runRemind},
 		{"serve", "run the Telegram bot (long polling, or a webhook with WEBHOOK_URL)", runServe},
@@ -109,31 +111,68 @@ Usage: tianbao COMMAND [options]    (tianbao COMMAND -h for a command's options)
 
 Commands:
 `)
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Configuration comes from the environment: DATABASE_URL (unset: a private
-PostgreSQL cluster in TIANBAO_DATA), TIANBAO_DATA, LOG_LEVEL, and for serve
-TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_URL, WEBHOOK_SECRET, LISTEN_ADDR,
-WORKERS. See README.md.
+PostgreSQL cluster in TIANBAO_DATA), DATABASE_PASSWORD_FILE, TIANBAO_DATA,
+LOG_LEVEL, and for serve TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_URL,
+WEBHOOK_SECRET, LISTEN_ADDR, METRICS_ADDR, WORKERS. See README.md.
 `)
 }
 
-// newFlags makes a flag set whose -h prints the command's usage to stdout.
+// flagInfo is what a command's flag set needs to explain itself.
+type flagInfo struct {
+	e              *env
+	name, synopsis string
+}
+
+var flagInfos sync.Map // *flag.FlagSet → flagInfo
+
+// newFlags makes a command's flag set. -h prints the usage to stdout; a
+// mistake prints its reason, then the usage, to stderr (never to stdout,
+// where a command may be writing data), and exits 2.
 func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stdout, "Usage: tianbao %s\n", synopsis)
-		if hasFlags(fs) {
-			fmt.Fprintln(e.stdout, "\nOptions:")
-			fs.SetOutput(e.stdout)
-			fs.PrintDefaults()
-			fs.SetOutput(e.stderr)
-		}
-	}
+	fs.SetOutput(io.Discard) // flag's own messages: said by parseFlags instead
+	fs.Usage = func() {}
+	flagInfos.Store(fs, flagInfo{e: e, name: name, synopsis: synopsis})
 	return fs
+}
+
+// printUsage writes a command's usage and options to w.
+func printUsage(fs *flag.FlagSet, w io.Writer) {
+	v, _ := flagInfos.Load(fs)
+	info := v.(flagInfo)
+	fmt.Fprintf(w, "Usage: tianbao %s\n", info.synopsis)
+	if hasFlags(fs) {
+		fmt.Fprintln(w, "\nOptions:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// showHelp prints the usage for -h, to stdout.
+func showHelp(fs *flag.FlagSet) error {
+	v, _ := flagInfos.Load(fs)
+	printUsage(fs, v.(flagInfo).e.stdout)
+	return flag.ErrHelp
+}
+
+// badUsage says what is wrong with a command line, then its usage, on
+// stderr, and makes the command exit 2.
+func badUsage(fs *flag.FlagSet, format string, args ...any) error {
+	v, _ := flagInfos.Load(fs)
+	info := v.(flagInfo)
+	fmt.Fprintf(info.e.stderr, "tianbao %s: %s\n\n", info.name, fmt.Sprintf(format, args...))
+	printUsage(fs, info.e.stderr)
+	return errUsage
 }
 
 func hasFlags(fs *flag.FlagSet) bool {
@@ -142,13 +181,13 @@ func hasFlags(fs *flag.FlagSet) bool {
 	return n > 0
 }
 
-// parseFlags parses args, mapping a bad flag to errUsage (flag already said why).
+// parseFlags parses args: -h shows the usage; a bad flag is explained.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return showHelp(fs)
 		}
-		return errUsage
+		return badUsage(fs, "%v", err)
 	}
 	return nil
 }
@@ -166,4 +205,10 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// zoned writes a moment for an operator in a campaign's zone, named (the
+// abbreviation CST would be ambiguous): 2018-12-05 09:30 Asia/Shanghai.
+func zoned(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2006-01-02 15:04") + " " + loc.String()
 }

@@ -130,7 +130,7 @@ func TestConsoleAndExport(t *testing.T) {
 	}
 	tianbao(t, "0\n0\n400\n", "console", "--unit", "330106", "--name", "张三")
 	code, out, _ = tianbao(t, "", "export", "--campaign", "zj-2018-14", "--unit", "330106", "--form", "a3", "--format", "csv")
-	want := "新建成（家）,改造提升（家）,园区数量（个）,占地面积（亩）,入小微园企业数（家）,园区数量（个）,建筑面积（万平米）,入小微园企业数（家）,2018-2022入园企业目标数（家）\n6,0,6,600,300,0,0,0,400\n"
+	want := "按建设方式·新建成（家）,按建设方式·改造提升（家）,按园区类型·生产制造类·园区数量（个）,按园区类型·生产制造类·占地面积（亩）,按园区类型·生产制造类·入小微园企业数（家）,按园区类型·生产性服务等其他类·园区数量（个）,按园区类型·生产性服务等其他类·建筑面积（万平米）,按园区类型·生产性服务等其他类·入小微园企业数（家）,2018-2022入园企业目标数（家）\n6,0,6,600,300,0,0,0,400\n"
 	if code != 0 || out != want {
 		t.Errorf("export: %d\n%s\nwant:\n%s", code, out, want)
 	}
@@ -402,5 +402,101 @@ func TestDatabasePasswordFile(t *testing.T) {
 	t.Setenv("DATABASE_PASSWORD_FILE", filepath.Join(base, "nothere"))
 	if code, _, errs := tianbao(t, "", "migrate"); code != 2 || !strings.Contains(errs, "DATABASE_PASSWORD_FILE") {
 		t.Errorf("a missing password file: %d %s", code, errs)
+	}
+}
+
+// TestCommandLineMistakes: a mistake is explained first, on stderr, then
+// the usage, also on stderr, with exit 2; nothing lands on standard output,
+// where a CSV may be going (newcomer trial D4).
+func TestCommandLineMistakes(t *testing.T) {
+	useTestDatabase(t)
+	for _, c := range []struct {
+		args []string
+		why  string
+	}{
+		{[]string{"export", "--unit", "330100"}, "tianbao export: --out is required for xlsx"},
+		{[]string{"export", "--unit", "330106", "--frm", "a3"}, "tianbao export: flag provided but not defined: -frm"},
+		{[]string{"export", "--unit", "330100", "--format", "csv"}, "tianbao export: --form is required for csv"},
+		{[]string{"export", "--unit", "330100", "--format", "pdf"}, `tianbao export: --format "pdf": want xlsx, csv or zip`},
+		{[]string{"export", "--unit", "330100", "--out", "x.pdf"}, "tianbao export: --out x.pdf: end the file's name in .xlsx, .csv or .zip"},
+		{[]string{"export", "--unit", "330100", "--format", "csv", "--form", "a3", "--out", "x.xlsx"}, "tianbao export: --format csv contradicts --out x.xlsx"},
+		{[]string{"export", "--form", "a3"}, "tianbao export: --unit is required"},
+		{[]string{"console"}, "tianbao console: --unit is required"},
+		{[]string{"console", "--unit", "330106", "--role", "boss"}, `tianbao console: --role "boss": want filler, reviewer or admin`},
+		{[]string{"summary"}, "tianbao summary: --unit is required"},
+		{[]string{"invite", "--unit", "330106", "--role", "boss", "--bot", "b"}, `tianbao invite: --role "boss"`},
+		{[]string{"invite", "--unit", "330106", "--expires", "-1h", "--bot", "b"}, "tianbao invite: --expires -1h0m0s: want a positive duration"},
+		{[]string{"campaign", "frob"}, `tianbao campaign: unknown campaign subcommand "frob"`},
+		{[]string{"campaign"}, "tianbao campaign: say what to do"},
+	} {
+		code, out, errs := tianbao(t, "", c.args...)
+		if code != 2 || out != "" || !strings.HasPrefix(errs, c.why) || !strings.Contains(errs, "\n\nUsage: tianbao "+c.args[0]) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", c.args, code, out, errs)
+		}
+	}
+	t.Setenv("LOG_LEVEL", "verbose")
+	if code, _, errs := tianbao(t, "", "migrate"); code != 2 || !strings.Contains(errs, `LOG_LEVEL="verbose": want debug, info, warn or error`) {
+		t.Errorf("LOG_LEVEL=verbose: %d %q", code, errs)
+	}
+	t.Setenv("LOG_LEVEL", "")
+	// -h is not a mistake: the usage on stdout, exit 0.
+	if code, out, errs := tianbao(t, "", "export", "-h"); code != 0 || !strings.HasPrefix(out, "Usage: tianbao export") || errs != "" || strings.Contains(out, "`") {
+		t.Errorf("export -h: %d %q %q", code, out, errs)
+	}
+	if _, out, _ := tianbao(t, "", "console", "-h"); !strings.Contains(out, "-unit CODE") || strings.Contains(out, "-unit tianbao") {
+		t.Errorf("console -h placeholders:\n%s", out)
+	}
+	// help: the summaries in one column, export's true.
+	_, out, _ := tianbao(t, "", "help")
+	col := -1
+	for _, line := range strings.Split(out, "\n") {
+		if name, rest, ok := strings.Cut(strings.TrimPrefix(line, "  "), " "); ok && strings.HasPrefix(line, "  ") && name != "" && !strings.HasPrefix(name, "(") {
+			at := len(line) - len(strings.TrimLeft(rest, " "))
+			if col >= 0 && at != col {
+				t.Errorf("help is not aligned at %q", line)
+			}
+			col = at
+		}
+	}
+	if !strings.Contains(out, "export       write the notice's tables as XLSX (the default)") {
+		t.Errorf("help's export line:\n%s", out)
+	}
+}
+
+// TestExportFollowsTheFileName: the file's extension is its format
+// (newcomer trial D3); --form narrows an XLSX to that form's sheet.
+func TestExportFollowsTheFileName(t *testing.T) {
+	useTestDatabase(t)
+	dir := t.TempDir()
+	tianbao(t, "附件3\n6\n0\n6\n600\n300\n", "console", "--unit", "330106", "--name", "张三")
+	for _, c := range []struct {
+		args  []string
+		magic string
+	}{
+		{[]string{"--out", filepath.Join(dir, "x.csv"), "--form", "a3"}, "\uFEFF"},
+		{[]string{"--out", filepath.Join(dir, "a3.xlsx"), "--form", "a3"}, "PK"},
+		{[]string{"--out", filepath.Join(dir, "all.XLSX")}, "PK"},
+		{[]string{"--out", filepath.Join(dir, "all.zip")}, "PK"},
+	} {
+		code, out, errs := tianbao(t, "", append([]string{"export", "--unit", "330100"}, c.args...)...)
+		if code != 0 || out != "" || !strings.Contains(errs, "wrote ") {
+			t.Fatalf("export %v: %d %q %q", c.args, code, out, errs)
+		}
+		b, err := os.ReadFile(c.args[1])
+		if err != nil || !bytes.HasPrefix(b, []byte(c.magic)) {
+			t.Errorf("%s: starts %q (%v), want %q", c.args[1], b[:min(len(b), 4)], err, c.magic)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "x.csv"))
+	if !strings.HasPrefix(string(b), "\uFEFF所属地区,按建设方式·新建成（家）") {
+		t.Errorf("csv by extension:\n%s", b)
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, "a3.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "附件3" {
+		t.Errorf("--form a3 gave sheets %s", got)
 	}
 }

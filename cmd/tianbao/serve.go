@@ -152,18 +152,22 @@ Prints a one-time deep link https://t.me/<bot>?start=<token> that makes
 whoever opens it a contact of the unit with the role. The token has 128
 random bits, is stored only as a hash, and expires. The bot's name comes from
 --bot, TELEGRAM_BOT_USERNAME, or the Bot API (TELEGRAM_BOT_TOKEN).`)
-	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
-	unit := fs.String("unit", "", "unit code")
-	role := fs.String("role", "filler", "filler, reviewer or admin")
-	expires := fs.Duration("expires", 168*time.Hour, "how long the link stays valid")
-	botName := fs.String("bot", os.Getenv("TELEGRAM_BOT_USERNAME"), "the bot's username")
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
+	unit := fs.String("unit", "", "the unit's `CODE`")
+	role := fs.String("role", "filler", "`ROLE`: filler, reviewer or admin")
+	expires := fs.Duration("expires", 168*time.Hour, "how long the link stays valid (a `DURATION`: 168h)")
+	botName := fs.String("bot", os.Getenv("TELEGRAM_BOT_USERNAME"), "the bot's `USERNAME`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	r := dialogs.Role(*role)
-	if *unit == "" || (r != dialogs.Filler && r != dialogs.Reviewer && r != dialogs.Admin) || *expires <= 0 {
-		fs.Usage()
-		return errUsage
+	switch {
+	case *unit == "":
+		return badUsage(fs, "--unit is required (the unit codes: tianbao units)")
+	case r != dialogs.Filler && r != dialogs.Reviewer && r != dialogs.Admin:
+		return badUsage(fs, "--role %q: want filler, reviewer or admin", *role)
+	case *expires <= 0:
+		return badUsage(fs, "--expires %s: want a positive duration, e.g. 168h", *expires)
 	}
 	name := strings.TrimPrefix(*botName, "@")
 	if name == "" {
@@ -183,7 +187,7 @@ random bits, is stored only as a hash, and expires. The bot's name comes from
 		return err
 	}
 	fmt.Fprintln(e.stdout, bot.InviteLink(name, token))
-	fmt.Fprintf(e.stderr, "%s %s, valid until %s, one use\n", camp.Units[*unit].Name, dialogs.RoleName(r), now.Add(*expires).In(camp.TimeZone).Format("2006-01-02 15:04"))
+	fmt.Fprintf(e.stderr, "%s %s, valid until %s, one use\n", camp.Units[*unit].Name, dialogs.RoleName(r), zoned(now.Add(*expires), camp.TimeZone))
 	return nil
 }
 
@@ -246,15 +250,14 @@ func runSummary(ctx context.Context, e *env, args []string) error {
 
 Prints /summary for the unit's subtree: per form how many units are in each
 state, the late units by name, key totals, days to the deadline.`)
-	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
-	unit := fs.String("unit", "", "unit code (the province: 330000)")
-	at := fs.String("at", "", "the moment to judge deadlines at, in the campaign's time zone (default now)")
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
+	unit := fs.String("unit", "", "the unit's `CODE` (the province: 330000)")
+	at := fs.String("at", "", "the `MOMENT` to judge deadlines at, \"YYYY-MM-DD HH:MM\" in the campaign's time zone (default now)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *unit == "" {
-		fs.Usage()
-		return errUsage
+		return badUsage(fs, "--unit is required (the province: 330000; the codes: tianbao units)")
 	}
 	db, _, camp, err := e.openCampaign(ctx, *campaignID, *unit)
 	if err != nil {
@@ -282,8 +285,8 @@ Works out the reminders due at that moment (the slots of the minute ending
 then, in the campaign's time zone) and prints who, for which unit and forms,
 and why. With --dry-run nothing is recorded or sent; without it they are
 queued for the running bot to send (a slot already handled is not repeated).`)
-	campaignID := fs.String("campaign", campaigns.BuiltinID, "campaign id")
-	atText := fs.String("at", "", "the moment, YYYY-MM-DD HH:MM in the campaign's time zone (default now)")
+	campaignID := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
+	atText := fs.String("at", "", "the `MOMENT`, \"YYYY-MM-DD HH:MM\" in the campaign's time zone (default now)")
 	dry := fs.Bool("dry-run", false, "print only; record and send nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -324,6 +327,6 @@ queued for the running bot to send (a slot already handled is not repeated).`)
 		fmt.Fprintf(e.stdout, "%s  %s %s  contact %d (%s)  %s  slot %s  (%s)\n", verb, u.Code, u.Name, p.Contact, names[p.Contact], what,
 			p.At.In(camp.TimeZone).Format("2006-01-02 15:04"), why)
 	}
-	fmt.Fprintf(e.stdout, "%d message(s) at %s\n", len(planned), at.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(e.stdout, "%d message(s) at %s\n", len(planned), zoned(at, camp.TimeZone))
 	return nil
 }

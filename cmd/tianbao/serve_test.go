@@ -144,7 +144,7 @@ func TestRemindCommand(t *testing.T) {
 	tianbao(t, "附件1\n西湖区小微企业园工作联席会议\n", "console", "--unit", "330106", "--name", "张三")
 	code, out, _ := tianbao(t, "", "remind", "--at", "2018-12-02 09:30", "--dry-run")
 	if code != 0 || !strings.Contains(out, "would send  330106 西湖区  contact 1 (张三)  reminder of a1, a2, a3, policies  slot 2018-12-02 09:30  (before the due date)") ||
-		!strings.Contains(out, "1 message(s) at 2018-12-02 09:30 CST") {
+		!strings.Contains(out, "1 message(s) at 2018-12-02 09:30 Asia/Shanghai") {
 		t.Fatalf("dry run: %d\n%s", code, out)
 	}
 	if _, out, _ := tianbao(t, "", "remind", "--at", "2018-12-02 09:31", "--dry-run"); !strings.Contains(out, "0 message(s)") {
