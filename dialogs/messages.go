@@ -408,6 +408,7 @@ var Texts = struct {
 	Stranger, InviteUnknown, InviteUsed, InviteExpired, InviteWelcome string
 	FileTooBigForBot, FileDownloadFailed, NotPrivate                  string
 	ConsoleNoFile, ConsoleNotAFile, ConsoleInviteLink                 string
+	ConsoleLineTooLong                                                string
 	InviteChooseUnit, InviteChooseRole, InviteLink, InviteNotAllowed  string
 	InviteOnlyReviewers                                               string
 	RoleFiller, RoleReviewer, RoleAdmin                               string
@@ -431,6 +432,7 @@ var Texts = struct {
 	NotPrivate:          "请在与机器人的私聊中填报。",
 	ConsoleNoFile:       "找不到或无法读取文件「%s」。",
 	ConsoleInviteLink:   "在 Telegram 中向本机器人发送：/start %s",
+	ConsoleLineTooLong:  "这一行超过 %d KB，没有处理。请输入较短的内容，文件请用 /file 上传。",
 	ConsoleNotAFile:     "「%s」不是普通文件，不能上传。",
 	InviteChooseUnit:    "要邀请哪个单位的联系人？",
 	InviteChooseRole:    "邀请%s的：",

@@ -97,19 +97,42 @@ type shownReply struct {
 const maxShown = 200
 
 func (c *console) run(ctx context.Context, in io.Reader) error {
+	// Each input is handled to its end even when Ctrl-C comes meanwhile:
+	// what was typed before is saved, and the session stops between inputs.
+	work := context.WithoutCancel(ctx)
 	// Show where this contact stands: a new contact sees the start screen.
-	if err := c.send(ctx, dialogs.Input{}); err != nil {
+	if err := c.send(work, dialogs.Input{}); err != nil {
 		return err
 	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	lines := make(chan consoleLine)
+	go readLines(in, lines)
+	for {
+		var l consoleLine
+		var ok bool
+		select {
+		case <-ctx.Done():
+			// Ctrl-C (or SIGTERM) while waiting for a line: leave at once;
+			// the draft is as the last answer left it.
+			fmt.Fprintln(c.out)
+			return exitError{code: 130}
+		case l, ok = <-lines:
+		}
+		if !ok {
+			return nil // Ctrl-D, or the end of piped input
+		}
+		if l.err != nil {
+			return l.err
+		}
+		if l.tooLong {
+			fmt.Fprintf(c.out, "\n%s\n", fmt.Sprintf(dialogs.Texts.ConsoleLineTooLong, maxLine>>10))
+			continue
+		}
+		line := strings.TrimSpace(l.text)
 		if line == "" {
 			continue
 		}
 		fmt.Fprintf(c.out, "\n» %s\n", line)
-		in, err := c.input(ctx, line)
+		in, err := c.input(work, line)
 		if errors.Is(err, errHandled) {
 			continue
 		}
@@ -117,14 +140,53 @@ func (c *console) run(ctx context.Context, in io.Reader) error {
 			fmt.Fprintln(c.out, err)
 			continue
 		}
-		if err := c.send(ctx, in); err != nil {
+		if err := c.send(work, in); err != nil {
 			return err
 		}
-		if ctx.Err() != nil {
-			return nil
+	}
+}
+
+// maxLine bounds a typed line: no answer is longer, and a pasted file
+// is not read into memory whole.
+const maxLine = 64 << 10
+
+type consoleLine struct {
+	text    string
+	tooLong bool
+	err     error
+}
+
+// readLines sends the lines of in, each at most maxLine bytes (a longer one
+// is reported and skipped), and closes out at the end of in.
+func readLines(in io.Reader, out chan<- consoleLine) {
+	defer close(out)
+	r := bufio.NewReaderSize(in, 4096)
+	var buf []byte
+	long := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(buf)+len(chunk) > maxLine {
+			long, buf = true, buf[:0]
+		} else if !long {
+			buf = append(buf, chunk...)
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err != nil && !errors.Is(err, io.EOF):
+			out <- consoleLine{err: err}
+			return
+		}
+		if long {
+			out <- consoleLine{tooLong: true}
+		} else if len(buf) > 0 {
+			out <- consoleLine{text: string(buf)}
+		}
+		buf, long = buf[:0], false
+		if err != nil {
+			return // io.EOF
 		}
 	}
-	return sc.Err()
 }
 
 // input turns a typed line into an engine input: a command, a file, a

@@ -5,11 +5,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -498,5 +502,154 @@ func TestExportFollowsTheFileName(t *testing.T) {
 	defer f.Close()
 	if got := strings.Join(f.GetSheetList(), ","); got != "附件3" {
 		t.Errorf("--form a3 gave sheets %s", got)
+	}
+}
+
+// TestConsoleCtrlC: Ctrl-C while the console waits for a line leaves at
+// once, with exit status 130 and the draft as the last answer left it;
+// Ctrl-D (the end of input) ends the session with 0; an overlong line is
+// refused in Chinese and the session goes on (newcomer trial D7, D11).
+func TestConsoleCtrlC(t *testing.T) {
+	url := storetest.URL(t)
+	cmd := exec.Command(os.Args[0], "console", "--unit", "330106", "--name", "张三")
+	cmd.Env = append(os.Environ(), "TIANBAO_BE_MAIN=1", "DATABASE_URL="+url, "LOG_LEVEL=warn")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	fmt.Fprint(stdin, "附件3\n"+strings.Repeat("x", 100<<10)+"\n5\n")
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "改造提升（家）（第 2/9 项）") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the console did not answer:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Errorf("after Ctrl-C: %v, want exit status 130", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("Ctrl-C did not end the console:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "这一行超过 64 KB，没有处理") {
+		t.Errorf("the long line:\n%s", out.String())
+	}
+	// The answer before Ctrl-C is kept; the next run continues after it,
+	// and the end of input (Ctrl-D) ends it with 0.
+	t.Setenv("DATABASE_URL", url)
+	code, o, _ := tianbao(t, "/start\n附件3\n", "console", "--unit", "330106", "--name", "张三")
+	if code != 0 || !strings.Contains(o, "改造提升（家）（第 2/9 项）") {
+		t.Errorf("after Ctrl-C: %d\n%s", code, o)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestTwoConsolesOnePrivateCluster: two consoles on one TIANBAO_DATA (no
+// DATABASE_URL). The first, which started the cluster, exits first; the
+// second goes on using it, and when it exits too the cluster is stopped
+// (newcomer trial D6).
+func TestTwoConsolesOnePrivateCluster(t *testing.T) {
+	if _, err := pgcluster.FindBinaries(); err != nil {
+		t.Fatal(err) // the README's promise: PostgreSQL's programs are all a machine needs
+	}
+	base, err := os.MkdirTemp("", "tb-two-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(base)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(base, "data")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "TIANBAO_BE_MAIN=1", "TIANBAO_DATA="+data, "LOG_LEVEL=info")
+	type consoleProc struct {
+		cmd   *exec.Cmd
+		stdin io.WriteCloser
+		out   *syncBuffer
+	}
+	start := func(unit string) *consoleProc {
+		cmd := exec.Command(os.Args[0], "console", "--unit", unit, "--name", "联系人"+unit)
+		cmd.Env = env
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return &consoleProc{cmd, in, out}
+	}
+	waitFor := func(p *consoleProc, want string) {
+		t.Helper()
+		deadline := time.Now().Add(90 * time.Second)
+		for !strings.Contains(p.out.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %q:\n%s", want, p.out.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	a := start("330106")
+	waitFor(a, "请选择要填写的表格")
+	b := start("330102")
+	waitFor(b, "请选择要填写的表格")
+	if !strings.Contains(b.out.String(), "using the private PostgreSQL cluster already running") {
+		t.Fatalf("the second console did not join the first's cluster:\n%s", b.out.String())
+	}
+	a.stdin.Close() // Ctrl-D: the first, which started the cluster, leaves
+	if err := a.cmd.Wait(); err != nil {
+		t.Fatalf("first console: %v\n%s", err, a.out.String())
+	}
+	fmt.Fprint(b.stdin, "附件3\n5\n")
+	waitFor(b, "改造提升（家）（第 2/9 项）")
+	b.stdin.Close()
+	if err := b.cmd.Wait(); err != nil {
+		t.Fatalf("second console: %v\n%s", err, b.out.String())
+	}
+	if strings.Contains(b.out.String(), "系统出了点问题") {
+		t.Errorf("the cluster went away under the second console:\n%s", b.out.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "pgdata", "postmaster.pid")); err == nil {
+		t.Errorf("the last console to exit left the cluster running")
 	}
 }

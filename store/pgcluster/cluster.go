@@ -44,7 +44,12 @@ type Cluster struct {
 	Port      int
 	bin       string
 	owner     *credential
-	started   bool // false when another process had already started it
+	// users is this process's share of the cluster: a shared flock on
+	// users.lock, held while it uses the cluster and dropped by the kernel
+	// when it exits, however it exits. The last user to stop stops the
+	// cluster; one that finds it running (another user's, or left by a
+	// process killed with -9) joins and counts as a user like any other.
+	users *os.File
 }
 
 type credential struct {
@@ -88,8 +93,10 @@ func isExec(p string) bool {
 }
 
 // Start initialises dir if it is new and starts the cluster, or finds it
-// already running (started by an earlier run that was killed, or by another
-// process now) and uses it as it is.
+// already running (started by another process now, or left by an earlier
+// run that was killed) and joins it. Either way the process is one of the
+// cluster's users until Stop, and the last user's Stop stops it. A cluster
+// whose postmaster was killed (a stale postmaster.pid) is started again.
 func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	logf := opts.Log
 	if logf == nil {
@@ -132,6 +139,25 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	// Starting and stopping are one at a time across processes.
+	unlock, err := lockFile(filepath.Join(dir, "start.lock"), syscall.LOCK_EX)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if c.users, err = os.OpenFile(filepath.Join(dir, "users.lock"), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("cluster users: %w", err)
+	}
+	if err := syscall.Flock(int(c.users.Fd()), syscall.LOCK_SH); err != nil {
+		c.users.Close()
+		return nil, fmt.Errorf("cluster users: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			c.users.Close()
+		}
+	}()
 	if _, err := os.Stat(filepath.Join(pgdata, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		logf("initialising a private PostgreSQL cluster in %s", pgdata)
 		if err := c.run(ctx, "initdb", "-D", pgdata, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
@@ -140,6 +166,7 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	}
 	if c.running(ctx) {
 		logf("using the private PostgreSQL cluster already running in %s", pgdata)
+		ok = true
 		return c, nil
 	}
 	listen := "''"
@@ -152,12 +179,25 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	}
 	c.Port = port
 	o := fmt.Sprintf("-c listen_addresses=%s -p %d -k %s -c fsync=on -c max_connections=200", listen, port, c.SocketDir)
-	logf("starting the private PostgreSQL cluster in %s (stopped again on exit)", pgdata)
+	logf("starting the private PostgreSQL cluster in %s (stopped again when its last user exits)", pgdata)
 	if err := c.run(ctx, "pg_ctl", "-D", pgdata, "-l", filepath.Join(dir, "postgres.log"), "-o", o, "-w", "-t", "60", "start"); err != nil {
 		return nil, fmt.Errorf("start PostgreSQL (see %s): %w", filepath.Join(dir, "postgres.log"), err)
 	}
-	c.started = true
+	ok = true
 	return c, nil
+}
+
+// lockFile takes a flock on path (created if need be) and returns its release.
+func lockFile(path string, how int) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 func (c *Cluster) pgdata() string { return filepath.Join(c.Dir, "pgdata") }
@@ -189,17 +229,38 @@ func (c *Cluster) URL(db string) string {
 	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", c.SocketDir, c.Port, db)
 }
 
-// Stop shuts the cluster down if this process started it.
+// Stop ends this process's use of the cluster, and shuts the cluster down
+// if no other process uses it.
 func (c *Cluster) Stop(ctx context.Context) error {
-	if !c.started {
+	if c.users == nil {
+		return nil
+	}
+	unlock, err := lockFile(filepath.Join(c.Dir, "start.lock"), syscall.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c.users.Close()
+	c.users = nil
+	last, err := lockFile(filepath.Join(c.Dir, "users.lock"), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil // another process uses it still
+	}
+	if err != nil {
+		return err
+	}
+	defer last()
+	if !c.running(ctx) {
 		return nil
 	}
 	if err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "-m", "fast", "-w", "stop"); err != nil {
 		return fmt.Errorf("stop PostgreSQL: %w", err)
 	}
-	c.started = false
 	return nil
 }
+
+// Running reports whether the cluster's postmaster is up.
+func (c *Cluster) Running(ctx context.Context) bool { return c.running(ctx) }
 
 // EnsureDatabase creates database name if it does not exist.
 func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {

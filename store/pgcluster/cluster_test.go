@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,13 +53,11 @@ func TestStartStopRestart(t *testing.T) {
 	if err := db.QueryRowContext(ctx, `SELECT v FROM kept`).Scan(&v); err != nil || v != "still here" {
 		t.Fatalf("after restart: %q, %v", v, err)
 	}
-	// A third Start while it runs reuses it and does not own it.
+	// A third Start while it runs joins it; the first of the two to stop
+	// leaves it running for the other, the last stops it.
 	c3, err := Start(ctx, dir, Options{})
 	if err != nil {
 		t.Fatalf("start while running: %v", err)
-	}
-	if c3.started {
-		t.Errorf("a reused cluster must not be stopped by the process that reused it")
 	}
 	if err := c3.EnsureDatabase(ctx, "tianbao"); err != nil {
 		t.Fatal(err)
@@ -64,6 +65,90 @@ func TestStartStopRestart(t *testing.T) {
 	if err := c3.EnsureDatabase(ctx, "tianbao"); err != nil {
 		t.Fatalf("EnsureDatabase is not idempotent: %v", err)
 	}
+	if err := c2.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT v FROM kept`).Scan(&v); err != nil {
+		t.Fatalf("the cluster stopped under its other user: %v", err)
+	}
+	db.Close()
+	if err := c3.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c3.Running(ctx) {
+		t.Errorf("the last user's Stop left the cluster running")
+	}
+}
+
+// TestClusterAfterKill: a process killed with -9 leaves the cluster
+// running (its user lock goes with it): the next run joins it and, being
+// its last user, stops it at exit. A postmaster killed with -9 leaves a
+// stale postmaster.pid: the next run starts it again.
+func TestClusterAfterKill(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	base, err := os.MkdirTemp("", "tianbao-cluster-kill-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(base)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "data")
+	c, err := Start(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.users.Close() // as the kernel does for a process killed with -9
+	c.users = nil
+	again, err := Start(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again.Running(ctx) {
+		t.Fatal("the run after a killed one did not stop the cluster at its exit")
+	}
+
+	// Now the postmaster itself.
+	c, err = Start(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidFile, err := os.ReadFile(filepath.Join(dir, "pgdata", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(pidFile), "\n", 2)[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.users.Close()
+	c.users = nil
+	if _, err := os.Stat(filepath.Join(dir, "pgdata", "postmaster.pid")); err != nil {
+		t.Fatalf("expected a stale postmaster.pid: %v", err)
+	}
+	var revived *Cluster
+	for i := 0; i < 40; i++ { // the killed postmaster's backends leave within moments
+		if revived, err = Start(ctx, dir, Options{}); err == nil {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("start after the postmaster was killed: %v", err)
+	}
+	defer revived.Stop(ctx)
+	execSQL(t, revived.URL("postgres"), `SELECT 1`)
 }
 
 func execSQL(t *testing.T, url, q string) {
