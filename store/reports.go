@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -258,6 +259,7 @@ func (tx *Tx) Queue(ctx context.Context, n []dialogs.Notification) error {
 // lock passes to the next one that tries.
 type Leader struct {
 	conn *sql.Conn
+	key  string
 }
 
 // TryLead takes the lock named key if it is free.
@@ -275,14 +277,27 @@ func (db *DB) TryLead(ctx context.Context, key string) (*Leader, error) {
 		conn.Close()
 		return nil, nil
 	}
-	return &Leader{conn: conn}, nil
+	return &Leader{conn: conn, key: key}, nil
 }
 
 // Alive checks the lock's connection still stands.
 func (l *Leader) Alive(ctx context.Context) bool { return l.conn.PingContext(ctx) == nil }
 
-// Release gives the lock up.
-func (l *Leader) Release() { _ = l.conn.Close() }
+// Release gives the lock up. The connection goes back to the pool, so the
+// lock (a session's) is given up explicitly first: else the pooled
+// connection would keep it, and nobody in this process, nor any other,
+// could lead again. A connection that cannot be unlocked is broken, and its
+// session, with the lock, is gone already.
+func (l *Leader) Release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var ok bool
+	if err := l.conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock(hashtext($1))`, l.key).Scan(&ok); err != nil || !ok {
+		// Not returned to the pool as it is: closed for good.
+		_ = l.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	_ = l.conn.Close()
+}
 
 // ContactNames maps a campaign's contacts to their display names (for
 // operators' listings; never logged).
