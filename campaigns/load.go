@@ -176,6 +176,7 @@ type rawCampaign struct {
 	Office    string       `yaml:"office"`
 	Help      string       `yaml:"help"`
 	TimeZone  string       `yaml:"timezone"`
+	Levels    []rawLevel   `yaml:"levels"`
 	Units     rawUnits     `yaml:"units"`
 	Reminders *rawReminder `yaml:"reminders"`
 	Contact   *rawContact  `yaml:"contact"`
@@ -188,6 +189,12 @@ type rawContact struct {
 	Form  string `yaml:"form"`
 	Name  string `yaml:"name"`
 	Phone string `yaml:"phone"`
+}
+
+// rawLevel is one tier of the hierarchy, top down.
+type rawLevel struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
 }
 
 type rawUnits struct {
@@ -460,6 +467,7 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 		loc = time.UTC
 	}
 	c.TimeZone = loc
+	l.levels(c, raw.Levels)
 	l.units(c, &raw.Units)
 	base := l.reminder("$.reminders", raw.Reminders, dialogs.DefaultReminders)
 	if len(raw.Forms) == 0 {
@@ -508,15 +516,33 @@ func (l *loader) contact(raw *rawContact, c *dialogs.Campaign) *dialogs.ContactF
 	return nil
 }
 
-func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
-	if raw.Root.Code == "" || raw.Root.Name == "" {
-		l.at("$.units.root", "units.root needs a code and a name (the province)")
+// levels reads the campaign's tiers (DefaultLevels when it names none).
+func (l *loader) levels(c *dialogs.Campaign, raw []rawLevel) {
+	if len(raw) == 0 {
+		c.Levels = append([]dialogs.LevelDef(nil), dialogs.DefaultLevels...)
+		return
 	}
-	c.Root = raw.Root.Code
-	c.Units = map[string]*dialogs.Unit{raw.Root.Code: {Code: raw.Root.Code, Name: raw.Root.Name, Level: dialogs.Province}}
-	c.Order = []string{raw.Root.Code}
+	seen := map[string]bool{}
+	for i, r := range raw {
+		p := fmt.Sprintf("$.levels[%d]", i)
+		if !idRe.MatchString(r.ID) || seen[r.ID] {
+			l.at(p+".id", "level id %q is repeated, or not lower-case letters, digits, '-' or '_'", r.ID)
+		}
+		if strings.TrimSpace(r.Name) == "" {
+			l.at(p+".name", "level %q needs its name as the notices write it (省, 设区市, 乡镇)", r.ID)
+		}
+		seen[r.ID] = true
+		c.Levels = append(c.Levels, dialogs.LevelDef{ID: dialogs.Level(r.ID), Name: r.Name})
+	}
+}
+
+// unitCodeRe is a unit's code in a code/name/parent units file: an
+// administrative code, a 统一社会信用代码, or any short id.
+var unitCodeRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,39}$`)
+
+func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
 	if raw.File == "" {
-		l.at("$.units", "units.file is required (a TSV of city_code, city, county_code, county)")
+		l.at("$.units", "units.file is required: a TSV of code, name, parent (or city_code, city, county_code, county)")
 		return
 	}
 	data, ok := l.src.Files[raw.File]
@@ -534,6 +560,37 @@ func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
 		return
 	}
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	header := strings.Split(strings.ToLower(strings.TrimSpace(lines[0])), "\t")
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	if strings.Join(header, ",") == "code,name,parent" {
+		l.treeUnits(c, raw, name, lines)
+	} else {
+		l.cityCountyUnits(c, raw, name, lines)
+	}
+	// Top down, level by level, each unit's children in file order.
+	c.Order = nil
+	for queue := []string{c.Root}; len(queue) > 0; queue = queue[1:] {
+		if u := c.Units[queue[0]]; u != nil {
+			c.Order = append(c.Order, u.Code)
+			queue = append(queue, u.Children...)
+		}
+	}
+}
+
+// cityCountyUnits reads the four-column file (city_code, city, county_code,
+// county) under the root the campaign file names.
+func (l *loader) cityCountyUnits(c *dialogs.Campaign, raw *rawUnits, name string, lines []string) {
+	if raw.Root.Code == "" || raw.Root.Name == "" {
+		l.at("$.units.root", "units.root needs a code and a name (the province)")
+	}
+	if len(c.Levels) < 3 {
+		l.at("$.levels", "a city_code, city, county_code, county units file needs three levels, it has %d", len(c.Levels))
+		return
+	}
+	c.Root = raw.Root.Code
+	c.Units = map[string]*dialogs.Unit{raw.Root.Code: {Code: raw.Root.Code, Name: raw.Root.Name, Level: c.LevelAt(0)}}
 	for i, line := range lines {
 		if i == 0 || strings.TrimSpace(line) == "" {
 			continue // the header
@@ -552,7 +609,7 @@ func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
 			continue
 		}
 		if cu := c.Units[cityCode]; cu == nil {
-			c.Units[cityCode] = &dialogs.Unit{Code: cityCode, Name: city, Level: dialogs.City, Parent: c.Root}
+			c.Units[cityCode] = &dialogs.Unit{Code: cityCode, Name: city, Level: c.LevelAt(1), Parent: c.Root}
 			c.Units[c.Root].Children = append(c.Units[c.Root].Children, cityCode)
 		} else if cu.Name != city {
 			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("city %s is named %q here and %q above", cityCode, city, cu.Name)})
@@ -561,15 +618,99 @@ func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
 			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
 			continue
 		}
-		c.Units[code] = &dialogs.Unit{Code: code, Name: county, Level: dialogs.County, Parent: cityCode}
+		c.Units[code] = &dialogs.Unit{Code: code, Name: county, Level: c.LevelAt(2), Parent: cityCode}
 		c.Units[cityCode].Children = append(c.Units[cityCode].Children, code)
 	}
-	for _, city := range c.Units[c.Root].Children {
-		c.Order = append(c.Order, city)
+}
+
+// treeUnits reads a code, name, parent file: any depth the campaign's
+// levels allow. The root is the row without a parent, or units.root; a
+// unit's level is its depth.
+func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, lines []string) {
+	c.Units = map[string]*dialogs.Unit{}
+	lineOf := map[string]int{}
+	type row struct{ code, parent string }
+	var rows []row
+	if raw.Root.Code != "" {
+		if raw.Root.Name == "" {
+			l.at("$.units.root", "units.root needs a name")
+		}
+		c.Root = raw.Root.Code
+		c.Units[c.Root] = &dialogs.Unit{Code: c.Root, Name: raw.Root.Name}
 	}
-	for _, city := range c.Units[c.Root].Children {
-		c.Order = append(c.Order, c.Units[city].Children...)
+	for i, line := range lines {
+		if i == 0 || strings.TrimSpace(line) == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) != 3 {
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("want 3 tab-separated columns (code, name, parent), got %d", len(cols))})
+			continue
+		}
+		code, uname, parent := strings.TrimSpace(cols[0]), strings.TrimSpace(cols[1]), strings.TrimSpace(cols[2])
+		switch {
+		case !unitCodeRe.MatchString(code):
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("unit code %q: letters, digits, '-' or '_', at most 40", code)})
+			continue
+		case uname == "":
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("unit %s has no name", code)})
+			continue
+		case c.Units[code] != nil:
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
+			continue
+		case parent == "" && c.Root != "":
+			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("unit %s has no parent, but %s is the root already", code, c.Root)})
+			continue
+		case parent == "":
+			c.Root = code
+		}
+		c.Units[code] = &dialogs.Unit{Code: code, Name: uname, Parent: parent}
+		lineOf[code] = i + 1
+		if parent != "" {
+			rows = append(rows, row{code, parent})
+		}
 	}
+	if c.Root == "" {
+		l.at("$.units", "the units file has no root: one row with an empty parent, or units.root")
+		return
+	}
+	for _, r := range rows {
+		if c.Units[r.parent] == nil {
+			l.problems = append(l.problems, Problem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s names parent %s, which is not in the file", r.code, r.parent)})
+			delete(c.Units, r.code)
+			continue
+		}
+		c.Units[r.parent].Children = append(c.Units[r.parent].Children, r.code)
+	}
+	// Levels by depth, from the root; a unit deeper than the campaign's
+	// levels, or not under the root (a cycle), is refused with its line.
+	depth := map[string]int{c.Root: 0}
+	c.Units[c.Root].Level = c.LevelAt(0)
+	for queue := []string{c.Root}; len(queue) > 0; queue = queue[1:] {
+		u := c.Units[queue[0]]
+		for _, ch := range u.Children {
+			depth[ch] = depth[u.Code] + 1
+			if depth[ch] >= len(c.Levels) {
+				l.problems = append(l.problems, Problem{name, lineOf[ch], 1, fmt.Sprintf("unit %s is %d levels below %s, deeper than the campaign's %d levels (%s)", ch, depth[ch], c.Root, len(c.Levels), levelIDs(c))})
+				continue
+			}
+			c.Units[ch].Level = c.LevelAt(depth[ch])
+			queue = append(queue, ch)
+		}
+	}
+	for _, r := range rows {
+		if _, ok := depth[r.code]; !ok && c.Units[r.code] != nil {
+			l.problems = append(l.problems, Problem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s is not under the root %s (its parents go round in a circle)", r.code, c.Root)})
+		}
+	}
+}
+
+func levelIDs(c *dialogs.Campaign) string {
+	var ids []string
+	for _, d := range c.Levels {
+		ids = append(ids, string(d.ID))
+	}
+	return strings.Join(ids, ", ")
 }
 
 // reminder applies raw on top of base.
@@ -656,8 +797,8 @@ func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form
 	}
 	for i, lv := range raw.Levels {
 		level := dialogs.Level(lv)
-		if level != dialogs.Province && level != dialogs.City && level != dialogs.County {
-			l.at(fmt.Sprintf("%s.levels[%d]", p, i), "unknown level %q (want province, city or county)", lv)
+		if !c.HasLevel(level) {
+			l.at(fmt.Sprintf("%s.levels[%d]", p, i), "unknown level %q (the campaign's levels: %s)", lv, levelIDs(c))
 			continue
 		}
 		f.Levels = append(f.Levels, level)
@@ -685,10 +826,13 @@ func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form
 			l.at(p+".due", "form %q has no due date for level %q", raw.ID, level)
 		}
 	}
-	// A lower level reports to its parent, which needs time to review.
-	if cd, ok := f.Due[dialogs.City]; ok {
-		if kd, ok := f.Due[dialogs.County]; ok && kd.After(cd) {
-			l.at(p+".due.county", "counties are due after their city (%s > %s): the city could not review them", kd.Format("2006-01-02"), cd.Format("2006-01-02"))
+	// A lower level reports to the one above, which needs time to review.
+	for i := 0; i+1 < len(c.Levels); i++ {
+		upper, lower := c.Levels[i].ID, c.Levels[i+1].ID
+		if ud, ok := f.Due[upper]; ok {
+			if ld, ok := f.Due[lower]; ok && ld.After(ud) {
+				l.at(p+".due."+string(lower), "%s are due after the level above (%s > %s): it could not review them", levelNoun(lower), ld.Format("2006-01-02"), ud.Format("2006-01-02"))
+			}
 		}
 	}
 	if len(raw.Sections) == 0 {
@@ -981,4 +1125,15 @@ func (l *loader) dateBound(p string, v any, norm func(string) (string, error)) s
 		return ""
 	}
 	return out
+}
+
+// levelNoun names a level's units in a message (counties, cities).
+func levelNoun(l dialogs.Level) string {
+	switch l {
+	case dialogs.City:
+		return "cities"
+	case dialogs.County:
+		return "counties"
+	}
+	return "units of level " + string(l)
 }

@@ -129,7 +129,7 @@ func TestBrokenCampaigns(t *testing.T) {
 		{"when not boolean", "type: integer}", "type: integer, when: a + 1}",
 			[]string{"16:52: expression \"a + 1\": expected bool"}},
 		{"county due after city", "levels: [county]\n    due: {county: \"2018-12-05\"}", "levels: [county, city]\n    due: {county: \"2018-12-11\", city: \"2018-12-10\"}",
-			[]string{"10:19: counties are due after their city"}},
+			[]string{"10:19: counties are due after the level above (2018-12-11 > 2018-12-10)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,5 +227,42 @@ func TestOnlyRegularFilesAreRead(t *testing.T) {
 	}
 	if _, err := Load(src); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
 		t.Errorf("a FIFO units file: %v", err)
+	}
+}
+
+// TestUnitsOfAnyDepth: a code, name, parent units file at the campaign's
+// own levels; a unit deeper than they allow, an unknown parent and a
+// circle are refused with their lines.
+func TestUnitsOfAnyDepth(t *testing.T) {
+	four := strings.Replace(minimal, "units:\n  file: units.tsv\n  root: {code: \"330000\", name: 浙江省}",
+		"levels:\n  - {id: province, name: 省}\n  - {id: city, name: 市}\n  - {id: county, name: 县}\n  - {id: town, name: 乡镇}\nunits:\n  file: tree.tsv", 1)
+	four = strings.Replace(four, "levels: [county]", "levels: [town]", 1)
+	four = strings.Replace(four, `due: {county: "2018-12-05"}`, `due: {town: "2018-12-05"}`, 1)
+	tree := "code\tname\tparent\n330000\t浙江省\t\n330100\t杭州市\t330000\n330106\t西湖区\t330100\n330106001\t三墩镇\t330106\n"
+	src := &Source{Name: "t.yaml", YAML: []byte(four), Files: map[string][]byte{"tree.tsv": []byte(tree)}}
+	c, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := c.Units["330106001"]; u == nil || u.Level != "town" || c.Units[c.Root].Level != "province" || len(c.Order) != 4 {
+		t.Fatalf("units %+v, order %v", c.Units, c.Order)
+	}
+	for _, bad := range []struct{ tree, want string }{
+		{tree + "330106001-1\t某村\t330106001\n", "tree.tsv:6:1: unit 330106001-1 is 4 levels below 330000, deeper than the campaign's 4 levels"},
+		{tree + "330107\t某区\t339999\n", "tree.tsv:6:1: unit 330107 names parent 339999, which is not in the file"},
+		{tree + "a\t甲\tb\nb\t乙\ta\n", "tree.tsv:6:1: unit a is not under the root 330000"},
+		{tree + "330108\t\t330100\n", "tree.tsv:6:1: unit 330108 has no name"},
+		{tree + "330199\t另一个省\t\n", "tree.tsv:6:1: unit 330199 has no parent, but 330000 is the root already"},
+	} {
+		src.Files["tree.tsv"] = []byte(bad.tree)
+		if _, err := Load(src); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("want %q, got %v", bad.want, err)
+		}
+	}
+	// A form at a level the campaign does not have.
+	src.Files["tree.tsv"] = []byte(tree)
+	src.YAML = []byte(strings.Replace(four, "levels: [town]", "levels: [village]", 1))
+	if _, err := Load(src); err == nil || !strings.Contains(err.Error(), `unknown level "village" (the campaign's levels: province, city, county, town)`) {
+		t.Errorf("unknown level: %v", err)
 	}
 }

@@ -6,30 +6,64 @@ import (
 	"time"
 )
 
-// Level is a tier of the unit hierarchy.
+// Level is a tier of the unit hierarchy, by the id a campaign gives it.
 type Level string
 
-// The levels of a provincial hierarchy, top down.
+// The levels of a provincial hierarchy, top down: a campaign's levels when
+// its file names none.
 const (
 	Province Level = "province"
 	City     Level = "city"
 	County   Level = "county"
 )
 
-// Levels lists the known levels top down.
-var Levels = []Level{Province, City, County}
+// LevelDef is one tier of a campaign's hierarchy: its id in the campaign
+// file and its name as the notices write it (设区市, 县（市、区）, 乡镇).
+type LevelDef struct {
+	ID   Level
+	Name string
+}
 
-// Name is the level's Chinese name, as the notices write it.
+// DefaultLevels are province, city and county.
+var DefaultLevels = []LevelDef{{Province, "省"}, {City, "设区市"}, {County, "县（市、区）"}}
+
+// Name is the level's Chinese name among the default levels; a campaign's
+// own levels are named by Campaign.LevelName.
 func (l Level) Name() string {
-	switch l {
-	case Province:
-		return "省"
-	case City:
-		return "设区市"
-	case County:
-		return "县（市、区）"
+	for _, d := range DefaultLevels {
+		if d.ID == l {
+			return d.Name
+		}
 	}
 	return string(l)
+}
+
+// LevelName is a level's name as the campaign gives it.
+func (c *Campaign) LevelName(l Level) string {
+	for _, d := range c.Levels {
+		if d.ID == l {
+			return d.Name
+		}
+	}
+	return l.Name()
+}
+
+// LevelAt is the level of depth i (0 is the top), or "".
+func (c *Campaign) LevelAt(i int) Level {
+	if i < 0 || i >= len(c.Levels) {
+		return ""
+	}
+	return c.Levels[i].ID
+}
+
+// HasLevel reports whether the campaign has the level.
+func (c *Campaign) HasLevel(l Level) bool {
+	for _, d := range c.Levels {
+		if d.ID == l {
+			return true
+		}
+	}
+	return false
 }
 
 // Unit is one office of the hierarchy: the province, a city, a county.
@@ -52,9 +86,12 @@ type Campaign struct {
 	Help     string // who to ask, shown by /help
 	TimeZone *time.Location
 	Root     string // code of the top unit
-	Units    map[string]*Unit
-	Order    []string // unit codes, top down, in file order
-	Forms    []*Form
+	// Levels are the tiers of the hierarchy, top down (DefaultLevels when
+	// the file names none); a unit's depth is its level.
+	Levels []LevelDef
+	Units  map[string]*Unit
+	Order  []string // unit codes, top down, in file order
+	Forms  []*Form
 	// Contact names where a unit gives its contact person and phone (a
 	// record section's fields): shown to reviewers next to late units.
 	Contact *ContactFields

@@ -353,9 +353,9 @@ func digest(c *dialogs.Campaign, parent *dialogs.Unit, late []Slot, info map[str
 		forms[s.Unit.Code] = append(forms[s.Unit.Code], s.Form.Short)
 	}
 	sort.SliceStable(units, func(i, j int) bool { return units[i].Code < units[j].Code })
-	level := dialogs.County.Name()
+	level := ""
 	if len(units) > 0 {
-		level = units[0].Level.Name()
+		level = c.LevelName(units[0].Level)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, t.DigestText, parent.Name, len(units), level)

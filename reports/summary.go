@@ -259,7 +259,8 @@ func fillsBelow(c *dialogs.Campaign, f *dialogs.Form, u *dialogs.Unit) bool {
 // nearest due date still ahead, with the year (or the last one passed).
 func nextDue(c *dialogs.Campaign, top *dialogs.Unit, now time.Time) string {
 	var parts []string
-	for _, level := range dialogs.Levels {
+	for _, ld := range c.Levels {
+		level := ld.ID
 		var best time.Time
 		for _, f := range c.Forms {
 			d, ok := f.Due[level]
@@ -277,11 +278,11 @@ func nextDue(c *dialogs.Campaign, top *dialogs.Unit, now time.Time) string {
 		left := dialogs.DaysLeft(now, best, c.TimeZone)
 		switch {
 		case left > 0:
-			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelIn, level.Name(), day, left))
+			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelIn, c.LevelName(level), day, left))
 		case left == 0:
-			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelToday, level.Name(), day))
+			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelToday, c.LevelName(level), day))
 		default:
-			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelPast, level.Name(), day, -left))
+			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelPast, c.LevelName(level), day, -left))
 		}
 	}
 	return strings.Join(parts, "；")
@@ -373,7 +374,8 @@ func (s Summarizer) formDetails(ctx context.Context, c *dialogs.Campaign, top *d
 	subtree := descendants(c, top.Code)
 	for _, f := range c.Forms {
 		var lines []string
-		for _, level := range dialogs.Levels {
+		for _, ld := range c.Levels {
+			level := ld.ID
 			if !f.FilledBy(level) {
 				continue
 			}
@@ -423,7 +425,7 @@ func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group 
 			parts = append(parts, fmt.Sprintf("%s %d", dialogs.StateName(s), counts[s]))
 		}
 	}
-	line := fmt.Sprintf(dialogs.ReportTexts.SummaryLevel, level.Name(), strings.Join(parts, " · "), len(group))
+	line := fmt.Sprintf(dialogs.ReportTexts.SummaryLevel, c.LevelName(level), strings.Join(parts, " · "), len(group))
 	if due, ok := f.Due[level]; ok {
 		day := due.In(c.TimeZone).Format("2006年1月2日")
 		switch left := dialogs.DaysLeft(now, due, c.TimeZone); {

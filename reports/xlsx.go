@@ -476,8 +476,9 @@ func stampFor(c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form) string
 	if !form.Stamp {
 		return ""
 	}
-	// The notice's line, with the city's name where one city exports.
-	if top.Level == dialogs.City {
+	// The notice's line, with the unit's name where one unit below the top
+	// exports (a city's sheet).
+	if top.Parent != "" {
 		return fmt.Sprintf(dialogs.ReportTexts.Stamp, top.Name)
 	}
 	return fmt.Sprintf(dialogs.ReportTexts.Stamp, dialogs.ReportTexts.StampAnyCity)
@@ -521,10 +522,7 @@ func statusColumn() column {
 // recordForm: one row per unit, the city before its counties, with a 总计
 // row per city and for the whole export where the section asks for one.
 func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
-	unitLabel := dialogs.ReportTexts.UnitColumnCity
-	if !form.FilledBy(dialogs.City) {
-		unitLabel = dialogs.ReportTexts.UnitColumnCounty
-	}
+	unitLabel := unitColumn(c, form)
 	cols := []column{{label: unitLabel, width: 16, value: func(r sheetRow) cell {
 		if r.total {
 			return cell{v: r.label}
@@ -752,15 +750,47 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, 
 	return nil
 }
 
-// areaName is a unit with its city: 杭州市西湖区.
+// areaName is a unit with the units above it, the top one left out:
+// 杭州市西湖区 (and 杭州市西湖区三墩镇 a level further down).
 func areaName(c *dialogs.Campaign, u *dialogs.Unit) string {
 	if u == nil {
 		return ""
 	}
-	if p := c.Units[u.Parent]; p != nil && u.Level == dialogs.County {
-		return p.Name + u.Name
+	name := u.Name
+	for p := c.Units[u.Parent]; p != nil && p.Parent != ""; p = c.Units[p.Parent] {
+		name = p.Name + name
 	}
-	return u.Name
+	return name
+}
+
+// unitColumn heads the column of unit names: the notice's 市、县（市、区）
+// for the default levels, else the names of the levels that fill the form.
+func unitColumn(c *dialogs.Campaign, form *dialogs.Form) string {
+	if sameLevels(c.Levels, dialogs.DefaultLevels) {
+		if form.FilledBy(dialogs.City) {
+			return dialogs.ReportTexts.UnitColumnCity
+		}
+		return dialogs.ReportTexts.UnitColumnCounty
+	}
+	var names []string
+	for _, l := range c.Levels {
+		if form.FilledBy(l.ID) {
+			names = append(names, l.Name)
+		}
+	}
+	return strings.Join(names, "、")
+}
+
+func sameLevels(a, b []dialogs.LevelDef) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // mixedForm: a record part and a table part (附件4: the plan file and the

@@ -182,12 +182,31 @@ func runUnits(ctx context.Context, e *env, args []string) error {
 	walk = func(code string, depth int) {
 		u := c.Units[code]
 		counts[u.Level]++
-		fmt.Fprintf(e.stdout, "%s%s  %s  (%s)\n", strings.Repeat("  ", depth), u.Code, u.Name, u.Level.Name())
+		fmt.Fprintf(e.stdout, "%s%s  %s  (%s)\n", strings.Repeat("  ", depth), u.Code, u.Name, c.LevelName(u.Level))
 		for _, ch := range u.Children {
 			walk(ch, depth+1)
 		}
 	}
 	walk(c.Root, 0)
-	fmt.Fprintf(e.stdout, "\n%d province, %d cities, %d counties\n", counts[dialogs.Province], counts[dialogs.City], counts[dialogs.County])
+	var parts []string
+	for _, l := range c.Levels {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[l.ID], levelNoun(l.ID, counts[l.ID])))
+	}
+	fmt.Fprintf(e.stdout, "\n%s\n", strings.Join(parts, ", "))
 	return nil
+}
+
+// levelNoun names a level for an operator: its id, in the plural for the
+// usual English ones (1 province, 11 cities, 89 counties).
+func levelNoun(l dialogs.Level, n int) string {
+	if n == 1 {
+		return string(l)
+	}
+	switch l {
+	case dialogs.City:
+		return "cities"
+	case dialogs.County:
+		return "counties"
+	}
+	return string(l) + "s"
 }

@@ -297,3 +297,17 @@ func Docx() []byte {
 	_ = zw.Close()
 	return b.Bytes()
 }
+
+// Install installs a campaign from a YAML text and the files next to it.
+func Install(t testing.TB, db *store.DB, name, yaml string, files map[string]string) *dialogs.Campaign {
+	t.Helper()
+	fs := map[string][]byte{}
+	for k, v := range files {
+		fs[k] = []byte(v)
+	}
+	c, _, err := campaigns.Install(context.Background(), db, &campaigns.Source{Name: name, YAML: []byte(yaml), Files: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
