@@ -27,6 +27,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"tianbao/calendar"
 	"tianbao/dialogs"
 	"tianbao/dialogs/parse"
 )
@@ -46,6 +47,9 @@ type Source struct {
 	// Unreadable are referred files that exist but were not read (not a
 	// regular file, too large), with why.
 	Unreadable map[string]string
+	// Now is the moment an open-ended standing return's periods are made
+	// up to (the end of the year after it); nil: the clock.
+	Now func() time.Time
 }
 
 // Problem is one thing wrong with a campaign file, at a position.
@@ -177,6 +181,7 @@ type rawCampaign struct {
 	Help      string       `yaml:"help"`
 	TimeZone  string       `yaml:"timezone"`
 	Levels    []rawLevel   `yaml:"levels"`
+	Calendar  *rawCalendar `yaml:"calendar"`
 	Units     rawUnits     `yaml:"units"`
 	Reminders *rawReminder `yaml:"reminders"`
 	Contact   *rawContact  `yaml:"contact"`
@@ -215,10 +220,45 @@ type rawForm struct {
 	Caption   string                  `yaml:"caption"`
 	Notes     []string                `yaml:"notes"`
 	Levels    []string                `yaml:"levels"`
-	Due       map[string]string       `yaml:"due"`
+	Due       map[string]any          `yaml:"due"` // per level: a date, or {working_days: N} / {days: N} after a period
+	Periods   *rawPeriods             `yaml:"periods"`
+	Opens     *rawOpens               `yaml:"opens"`
 	Reminders *rawReminder            `yaml:"reminders"`
 	ByLevel   map[string]*rawReminder `yaml:"reminders_by_level"`
 	Sections  []rawSection            `yaml:"sections"`
+}
+
+// rawPeriods makes a standing return: every month, quarter, half, year
+// or ten days (上/中/下旬) from a first period on, or the periods listed.
+type rawPeriods struct {
+	Every      string          `yaml:"every"`
+	From       string          `yaml:"from"`
+	Until      string          `yaml:"until"`
+	Cumulative bool            `yaml:"cumulative"`
+	List       []rawPeriodItem `yaml:"list"`
+}
+
+type rawPeriodItem struct {
+	Key   string            `yaml:"key"`
+	Label string            `yaml:"label"`
+	Start string            `yaml:"start"`
+	End   string            `yaml:"end"`
+	Due   map[string]string `yaml:"due"`
+}
+
+// rawOpens is when a period can be filled: so many (working) days after
+// it ends; by default the day after.
+type rawOpens struct {
+	Days        int `yaml:"days"`
+	WorkingDays int `yaml:"working_days"`
+}
+
+// rawCalendar adjusts the working-day calendar: days off and days worked
+// of the campaign's own, over the national calendar (or instead of it).
+type rawCalendar struct {
+	National *bool    `yaml:"national"`
+	Off      []string `yaml:"off"`
+	Work     []string `yaml:"work"`
 }
 
 // rawReminder is a reminder policy; every key is optional and falls back
@@ -229,6 +269,7 @@ type rawReminder struct {
 	OverdueDays *int    `yaml:"overdue_days"`
 	QuietHours  *string `yaml:"quiet_hours"`
 	Weekends    *bool   `yaml:"weekends"`
+	WorkingDays *bool   `yaml:"working_days"`
 }
 
 type rawSection struct {
@@ -467,6 +508,7 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 		loc = time.UTC
 	}
 	c.TimeZone = loc
+	l.calendar(c, raw.Calendar)
 	l.levels(c, raw.Levels)
 	l.units(c, &raw.Units)
 	base := l.reminder("$.reminders", raw.Reminders, dialogs.DefaultReminders)
@@ -491,6 +533,10 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 			l.at(p+".id", "duplicate form id %q", f.ID)
 		}
 		seen[f.ID] = true
+		if raw.Forms[i].Periods != nil {
+			c.Forms = append(c.Forms, l.periods(p, &raw.Forms[i], f, c)...)
+			continue
+		}
 		c.Forms = append(c.Forms, f)
 	}
 	if raw.Contact != nil {
@@ -756,6 +802,9 @@ func (l *loader) reminder(p string, raw *rawReminder, base dialogs.ReminderPolic
 	if raw.Weekends != nil {
 		out.Weekends = *raw.Weekends
 	}
+	if raw.WorkingDays != nil {
+		out.WorkingDays = *raw.WorkingDays
+	}
 	probe := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(out.At)
 	if atOK && out.Quiet(probe) {
 		l.at(p, "reminders at %02d:%02d fall in the quiet hours", int(out.At.Hours()), int(out.At.Minutes())%60)
@@ -803,37 +852,16 @@ func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form
 		}
 		f.Levels = append(f.Levels, level)
 	}
-	keys := make([]string, 0, len(raw.Due))
-	for k := range raw.Due {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		level := dialogs.Level(k)
-		if !f.FilledBy(level) {
-			l.at(p+".due."+k, "due date for level %q, which does not fill form %q", k, raw.ID)
-			continue
-		}
-		t, err := dialogs.ParseDue(raw.Due[k], c.TimeZone)
-		if err != nil {
-			l.at(p+".due."+k, "%v", err)
-			continue
-		}
-		f.Due[level] = t
-	}
-	for _, level := range f.Levels {
-		if _, ok := f.Due[level]; !ok && raw.Due[string(level)] == "" {
-			l.at(p+".due", "form %q has no due date for level %q", raw.ID, level)
-		}
-	}
-	// A lower level reports to the one above, which needs time to review.
-	for i := 0; i+1 < len(c.Levels); i++ {
-		upper, lower := c.Levels[i].ID, c.Levels[i+1].ID
-		if ud, ok := f.Due[upper]; ok {
-			if ld, ok := f.Due[lower]; ok && ld.After(ud) {
-				l.at(p+".due."+string(lower), "%s are due after the level above (%s > %s): it could not review them", levelNoun(lower), ld.Format("2006-01-02"), ud.Format("2006-01-02"))
+	rules := l.dueRules(p, raw, f, c)
+	if raw.Periods == nil {
+		for level, r := range rules {
+			if r.Date.IsZero() {
+				l.at(p+".due."+string(level), "so many days after the period: form %q has no periods (give a date)", raw.ID)
+				continue
 			}
+			f.Due[level] = r.Date
 		}
+		l.dueOrder(p, f, c)
 	}
 	if len(raw.Sections) == 0 {
 		l.at(p+".sections", "form %q has no sections", raw.ID)
@@ -1137,3 +1165,241 @@ func levelNoun(l dialogs.Level) string {
 	}
 	return "units of level " + string(l)
 }
+
+// dueRules reads a form's due: per level, a date, or {working_days: N}
+// or {days: N} after each period's end.
+func (l *loader) dueRules(p string, raw *rawForm, f *dialogs.Form, c *dialogs.Campaign) map[dialogs.Level]dialogs.DueRule {
+	rules := map[dialogs.Level]dialogs.DueRule{}
+	keys := make([]string, 0, len(raw.Due))
+	for k := range raw.Due {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		level, kp := dialogs.Level(k), p+".due."+k
+		if !f.FilledBy(level) {
+			l.at(kp, "due date for level %q, which does not fill form %q", k, raw.ID)
+			continue
+		}
+		switch v := raw.Due[k].(type) {
+		case string:
+			t, err := dialogs.ParseDue(v, c.TimeZone)
+			if err != nil {
+				l.at(kp, "%v", err)
+				continue
+			}
+			rules[level] = dialogs.DueRule{Date: t}
+		case map[string]any:
+			var r dialogs.DueRule
+			for key, n := range v {
+				days, ok := wholeNumber(n)
+				switch {
+				case !ok || days < 1 || days > 366:
+					l.at(kp+"."+key, "%s: want a number of days from 1 to 366", key)
+				case key == "working_days":
+					r.WorkingDays = days
+				case key == "days":
+					r.Days = days
+				default:
+					l.at(kp+"."+key, "unknown key %q (want working_days or days)", key)
+				}
+			}
+			if (r.WorkingDays > 0) == (r.Days > 0) {
+				l.at(kp, "give one of working_days or days")
+				continue
+			}
+			rules[level] = r
+		default:
+			l.at(kp, "want a date (2018-12-05) or {working_days: 10} after the period")
+		}
+	}
+	for _, level := range f.Levels {
+		if _, ok := rules[level]; !ok && raw.Due[string(level)] == nil && (raw.Periods == nil || len(raw.Periods.List) == 0) {
+			l.at(p+".due", "form %q has no due date for level %q", raw.ID, level)
+		}
+	}
+	return rules
+}
+
+func wholeNumber(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case uint64:
+		return int(n), true
+	case float64:
+		return int(n), n == float64(int(n))
+	}
+	return 0, false
+}
+
+// dueOrder: a lower level reports to the one above, which needs time to
+// review.
+func (l *loader) dueOrder(p string, f *dialogs.Form, c *dialogs.Campaign) {
+	for i := 0; i+1 < len(c.Levels); i++ {
+		upper, lower := c.Levels[i].ID, c.Levels[i+1].ID
+		if ud, ok := f.Due[upper]; ok {
+			if ld, ok := f.Due[lower]; ok && ld.After(ud) {
+				what := "the level above"
+				if f.Period != nil {
+					what = "the level above in " + f.Period.Label
+				}
+				l.at(p+".due."+string(lower), "%s are due after %s (%s > %s): it could not review them", levelNoun(lower), what, ld.Format("2006-01-02"), ud.Format("2006-01-02"))
+			}
+		}
+	}
+}
+
+// calendar is the campaign's working days: the national calendar (or
+// weekends only, national: false) with its own days off and worked.
+func (l *loader) calendar(c *dialogs.Campaign, raw *rawCalendar) {
+	c.Calendar = calendar.China()
+	if raw == nil {
+		return
+	}
+	if raw.National != nil && !*raw.National {
+		c.Calendar = calendar.Weekends()
+	}
+	read := func(key string, list []string) []calendar.Day {
+		var out []calendar.Day
+		for i, s := range list {
+			d, err := calendar.ParseDay(s)
+			if err != nil {
+				l.at(fmt.Sprintf("$.calendar.%s[%d]", key, i), "%v", err)
+				continue
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	c.Calendar = c.Calendar.With(read("off", raw.Off), read("work", raw.Work))
+}
+
+// periods makes a standing return's instances: one form per period, each
+// with its deadlines per level and the day it opens.
+func (l *loader) periods(p string, raw *rawForm, base *dialogs.Form, c *dialogs.Campaign) []*dialogs.Form {
+	rp := raw.Periods
+	rules := l.dueRules(p, raw, base, c)
+	var list []dialogs.Period
+	perDue := map[string]map[dialogs.Level]time.Time{}
+	switch {
+	case len(rp.List) > 0:
+		if rp.Every != "" && rp.Every != string(dialogs.Listed) {
+			l.at(p+".periods.every", "give every or list, not both")
+		}
+		seen := map[string]bool{}
+		for i, it := range rp.List {
+			ip := fmt.Sprintf("%s.periods.list[%d]", p, i)
+			start, err1 := calendar.ParseDay(it.Start)
+			end, err2 := calendar.ParseDay(it.End)
+			switch {
+			case !periodKeyRe.MatchString(it.Key) || seen[it.Key]:
+				l.at(ip+".key", "period key %q is repeated, or not lower-case letters and digits (at most 12)", it.Key)
+				continue
+			case strings.TrimSpace(it.Label) == "":
+				l.at(ip+".label", "period %q needs its label as the notice writes it (2019年上半年)", it.Key)
+				continue
+			case err1 != nil || err2 != nil || end.Before(start):
+				l.at(ip, "period %q: start and end are dates (YYYY-MM-DD), the end not before the start", it.Key)
+				continue
+			}
+			seen[it.Key] = true
+			list = append(list, dialogs.Period{Key: it.Key, Label: it.Label, Start: start, End: end, Index: len(list)})
+			if len(it.Due) > 0 {
+				perDue[it.Key] = map[dialogs.Level]time.Time{}
+				for k, v := range it.Due {
+					t, err := dialogs.ParseDue(v, c.TimeZone)
+					if err != nil || !base.FilledBy(dialogs.Level(k)) {
+						l.at(ip+".due."+k, "due for level %q: a date for a level that fills the form", k)
+						continue
+					}
+					perDue[it.Key][dialogs.Level(k)] = t
+				}
+			}
+		}
+	default:
+		kind := dialogs.PeriodKind(rp.Every)
+		switch kind {
+		case dialogs.Monthly, dialogs.Quarterly, dialogs.HalfYearly, dialogs.Yearly, dialogs.TenDaily:
+		default:
+			l.at(p+".periods.every", "unknown period %q (want month, quarter, half, year or tenday, or a list)", rp.Every)
+			return nil
+		}
+		if kind == dialogs.TenDaily && rp.Cumulative {
+			l.at(p+".periods.cumulative", "ten-day periods are not cumulative")
+		}
+		y, n, err := dialogs.ParsePeriodRef(kind, rp.From)
+		if err != nil {
+			l.at(p+".periods.from", "%v", err)
+			return nil
+		}
+		now := time.Now()
+		if l.src.Now != nil {
+			now = l.src.Now()
+		}
+		// Open-ended: up to the end of the year after now.
+		uy, un := now.In(c.TimeZone).Year()+1, map[dialogs.PeriodKind]int{dialogs.Yearly: 1, dialogs.HalfYearly: 2, dialogs.Quarterly: 4, dialogs.Monthly: 12, dialogs.TenDaily: 36}[kind]
+		if rp.Until != "" {
+			if uy, un, err = dialogs.ParsePeriodRef(kind, rp.Until); err != nil {
+				l.at(p+".periods.until", "%v", err)
+				return nil
+			}
+		}
+		list = dialogs.Periods(kind, rp.Cumulative, y, n, uy, un)
+		if len(list) == 0 {
+			l.at(p+".periods", "no period from %s until %s", rp.From, rp.Until)
+		}
+		if len(list) > 1200 {
+			l.at(p+".periods", "%d periods: give until", len(list))
+			return nil
+		}
+	}
+	var out []*dialogs.Form
+	for i := range list {
+		per := list[i]
+		f := *base
+		f.ID, f.Template, f.Period = dialogs.InstanceID(base.ID, per.Key), base.ID, &per
+		f.Due = map[dialogs.Level]time.Time{}
+		for _, level := range base.Levels {
+			if d, ok := perDue[per.Key][level]; ok {
+				f.Due[level] = d
+			} else if r, ok := rules[level]; ok {
+				f.Due[level] = r.DueFor(&per, c.Calendar, c.TimeZone)
+			} else {
+				l.at(p+".due", "form %q has no due date for level %q in %s", raw.ID, level, per.Label)
+			}
+		}
+		opens := per.End.AddDays(1)
+		if o := raw.Opens; o != nil {
+			switch {
+			case o.WorkingDays > 0:
+				opens = c.Calendar.AddWorkdays(per.End, o.WorkingDays)
+			case o.Days > 0:
+				opens = per.End.AddDays(o.Days)
+			}
+		}
+		f.Opens = opens.Start(c.TimeZone)
+		if i > 0 {
+			f.Prev = out[i-1].ID
+		}
+		l.dueOrder(p, &f, c)
+		out = append(out, &f)
+	}
+	// The same period a year before: it ends on the same day of the year
+	// (the last of February counting as the same day).
+	for _, f := range out {
+		for _, g := range out {
+			fe, ge := f.Period.End, g.Period.End
+			sameDay := ge.Day == fe.Day || fe.Month == time.February && fe.Day >= 28 && ge.Day >= 28
+			if ge.Year == fe.Year-1 && ge.Month == fe.Month && sameDay && g.Period.Start.Month == f.Period.Start.Month {
+				f.LastYear = g.ID
+			}
+		}
+	}
+	return out
+}
+
+// periodKeyRe is a listed period's key: it is part of the form's id.
+var periodKeyRe = regexp.MustCompile(`^[a-z0-9]{1,12}$`)

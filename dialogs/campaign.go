@@ -2,8 +2,12 @@ package dialogs
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
+
+	"tianbao/calendar"
 )
 
 // Level is a tier of the unit hierarchy, by the id a campaign gives it.
@@ -89,9 +93,12 @@ type Campaign struct {
 	// Levels are the tiers of the hierarchy, top down (DefaultLevels when
 	// the file names none); a unit's depth is its level.
 	Levels []LevelDef
-	Units  map[string]*Unit
-	Order  []string // unit codes, top down, in file order
-	Forms  []*Form
+	// Calendar says which days are worked: deadlines in working days and
+	// reminders count by it.
+	Calendar *calendar.Calendar
+	Units    map[string]*Unit
+	Order    []string // unit codes, top down, in file order
+	Forms    []*Form
 	// Contact names where a unit gives its contact person and phone (a
 	// record section's fields): shown to reviewers next to late units.
 	Contact *ContactFields
@@ -111,6 +118,10 @@ type ReminderPolicy struct {
 	QuietFrom   time.Duration // no reminder goes out from QuietFrom to QuietTo
 	QuietTo     time.Duration // (equal: no quiet hours; may wrap past midnight)
 	Weekends    bool          // false: no reminder on a Saturday or Sunday, the due day excepted
+	// WorkingDays counts BeforeDays and the overdue days in working days
+	// (the campaign's calendar), and moves a reminder that would fall on a
+	// day off to the working day before: never dropped, never on a holiday.
+	WorkingDays bool
 }
 
 // DefaultReminders: 7, 3 and 1 days before and on the day at 09:30, then
@@ -130,8 +141,12 @@ func (p ReminderPolicy) Quiet(t time.Time) bool {
 }
 
 // Slots are the reminder times for a due date: the before-days at At, then
-// daily while overdue; weekends dropped if they do not count.
-func (p ReminderPolicy) Slots(due time.Time, loc *time.Location) []time.Time {
+// daily while overdue; weekends dropped if they do not count; in working
+// days by cal when the policy says so.
+func (p ReminderPolicy) Slots(due time.Time, loc *time.Location, cal *calendar.Calendar) []time.Time {
+	if p.WorkingDays && cal != nil {
+		return p.workingSlots(due, loc, cal)
+	}
 	y, m, d := due.In(loc).Date()
 	day := func(offset int) time.Time {
 		return time.Date(y, m, d+offset, 0, 0, 0, 0, loc).Add(p.At)
@@ -153,6 +168,34 @@ func (p ReminderPolicy) Slots(due time.Time, loc *time.Location) []time.Time {
 	return out
 }
 
+// workingSlots counts in working days, and moves each reminder to a
+// working day: the due day's, if the deadline itself falls on a day off,
+// to the working day before it.
+func (p ReminderPolicy) workingSlots(due time.Time, loc *time.Location, cal *calendar.Calendar) []time.Time {
+	dueDay := calendar.DayOf(due, loc)
+	seen := map[calendar.Day]bool{}
+	var out []time.Time
+	add := func(d calendar.Day) {
+		d = cal.OnOrBefore(d)
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d.Start(loc).Add(p.At))
+		}
+	}
+	for _, k := range p.BeforeDays {
+		if k == 0 {
+			add(dueDay)
+		} else {
+			add(cal.SubWorkdays(dueDay, k))
+		}
+	}
+	for j := 1; j <= p.OverdueDays; j++ {
+		add(cal.AddWorkdays(dueDay, j))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
 // Form returns the form with id, or nil.
 func (c *Campaign) Form(id string) *Form {
 	for _, f := range c.Forms {
@@ -163,13 +206,25 @@ func (c *Campaign) Form(id string) *Form {
 	return nil
 }
 
-// FormAt is the form at a button's index (see Index), or nil.
-func (c *Campaign) FormAt(i string) *Form {
+// FormAt is the form a button names (see index), or nil.
+func (c *Campaign) FormAt(ref string) *Form {
+	i, key, periodic := strings.Cut(ref, "~")
 	n, err := strconv.Atoi(i)
-	if err != nil || n < 0 || n >= len(c.Forms) {
+	if err != nil || n < 0 {
 		return nil
 	}
-	return c.Forms[n]
+	seen := -1
+	var last string
+	for _, f := range c.Forms {
+		if f.Base() != last {
+			seen++
+			last = f.Base()
+		}
+		if seen == n && (!periodic && f.Period == nil || periodic && f.Period != nil && f.Period.Key == key) {
+			return f
+		}
+	}
+	return nil
 }
 
 // FormsFor returns the forms that units of level fill, in file order.
@@ -207,6 +262,14 @@ type Form struct {
 	Due       map[Level]time.Time // the end of the due day, per level
 	Reminders map[Level]ReminderPolicy
 	Sections  []*Section
+	// A standing return is one Form per period, sharing its sections:
+	// Template is the id in the file, Period the instance's (nil for a
+	// one-off form), Opens when it can be filled, Prev and LastYear the ids
+	// of the period before and the same period a year before ("" if none).
+	Template       string
+	Period         *Period
+	Opens          time.Time
+	Prev, LastYear string
 }
 
 // FilledBy reports whether units of level fill this form.
@@ -219,12 +282,23 @@ func (f *Form) FilledBy(level Level) bool {
 	return false
 }
 
-// index is f's position in the campaign's forms, as buttons carry it: an
-// id may be 40 characters, and a button's data only 64 bytes.
+// index names f in a button: the position of its form in the file (an id
+// may be 40 characters, and a button's data only 64 bytes), and for a
+// period its key (3~2019q1), which stays the same however many periods
+// the campaign has come to hold.
 func (c *Campaign) index(f *Form) string {
-	for i, x := range c.Forms {
+	seen := -1
+	var last string
+	for _, x := range c.Forms {
+		if x.Base() != last {
+			seen++
+			last = x.Base()
+		}
 		if x == f {
-			return strconv.Itoa(i)
+			if f.Period != nil {
+				return strconv.Itoa(seen) + "~" + f.Period.Key
+			}
+			return strconv.Itoa(seen)
 		}
 	}
 	return "-1"
@@ -258,12 +332,29 @@ func (f *Form) Section(id string) *Section {
 	return nil
 }
 
-// Name is how the form is named to people: "附件3 2018-2022年…".
+// Name is how the form is named to people: "附件3 2018-2022年…", and a
+// period's with its label: "进度季报 小微企业园建设进度（2019年1-3月）".
 func (f *Form) Name() string {
-	if f.Short == "" {
-		return f.Title
+	name := f.Title
+	if f.Short != "" {
+		name = f.Short + " " + f.Title
 	}
-	return f.Short + " " + f.Title
+	if f.Period != nil {
+		name += "（" + f.Period.Label + "）"
+	}
+	return name
+}
+
+// ShortName is the form's short name, with the period's label.
+func (f *Form) ShortName() string {
+	name := f.Short
+	if name == "" {
+		name = f.Title
+	}
+	if f.Period != nil {
+		name += " " + f.Period.Label
+	}
+	return name
 }
 
 // SectionKind says how many records a section holds per unit.

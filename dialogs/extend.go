@@ -57,11 +57,14 @@ func (t *turn) extendMenu() error {
 		return err
 	}
 	var buttons [][]Button
-	for _, f := range t.camp.FormsFor(t.unit.Level) {
+	for _, f := range t.camp.Recent(t.now(), maxShownPeriods) {
+		if !f.FilledBy(t.unit.Level) || !f.OpenAt(t.now()) {
+			continue
+		}
 		if d := drafts[f.ID]; d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved) {
 			continue
 		}
-		buttons = append(buttons, []Button{{Label: f.Short + " " + t.dueText(f), Data: "xf:" + t.camp.index(f)}})
+		buttons = append(buttons, []Button{{Label: f.ShortName() + " " + t.dueText(f), Data: "xf:" + t.camp.index(f)}})
 	}
 	if len(buttons) == 0 || t.unit.Parent == "" {
 		t.note(msg.NothingToExtend)

@@ -61,6 +61,7 @@ var msg = struct {
 	BtnFixMissing, MissingMany                           string
 	BtnNothingOwn, NothingOwnReason, NothingOwnDone      string
 	BtnRedoOwn, RedoOwnForwarded, RedoOwnDone            string
+	StatusOpensOn, NotOpenYet                            string
 	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
 	ReturnAskInside, FlagUnit, BtnPassOn, WholePackage   string
@@ -213,6 +214,8 @@ var msg = struct {
 	BtnNothingOwn:          "本级无（本单位没有要填报的内容）",
 	NothingOwnReason:       "本级无",
 	BtnRedoOwn:             "重新填写",
+	StatusOpensOn:          "%s开放填报",
+	NotOpenYet:             "《%s》%s开放填报，届时再来填写。",
 	WithdrawAsk:            "确定撤回《%s》吗？撤回后审核人会收到通知，修改后须重新提交。",
 	BtnConfirmWithdraw:     "确认撤回",
 	RedoOwnForwarded:       "本表已上报，不能再改。如需修改，请先撤回上报（/forward），或请上级退回。",

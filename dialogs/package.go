@@ -136,7 +136,10 @@ func (t *turn) forwardMenu() error {
 	var b strings.Builder
 	b.WriteString(fmt.Sprintf(msg.ForwardIntro, t.unit.Name, t.camp.Units[t.unit.Parent].Name))
 	var buttons [][]Button
-	for _, f := range t.camp.Forms {
+	for _, f := range t.camp.Recent(t.now(), 4) {
+		if !f.OpenAt(t.now()) {
+			continue
+		}
 		r, err := t.packageReadiness(f)
 		if err != nil {
 			return err
@@ -144,7 +147,7 @@ func (t *turn) forwardMenu() error {
 		if r.total == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, msg.ForwardLine, f.Short, r.approved, r.total)
+		fmt.Fprintf(&b, msg.ForwardLine, f.ShortName(), r.approved, r.total)
 		if len(r.notSubmitted) > 0 {
 			fmt.Fprintf(&b, msg.ForwardNotSubmitted, len(r.notSubmitted), names(r.notSubmitted, 6))
 		}
@@ -155,7 +158,7 @@ func (t *turn) forwardMenu() error {
 			fmt.Fprintf(&b, msg.ForwardState, p.Version, subStatusName(p.Status))
 			switch p.Status {
 			case SubSubmitted:
-				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnWithdrawPackage, f.Short), Data: withdrawPrefix + f.ID}})
+				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnWithdrawPackage, f.ShortName()), Data: withdrawPrefix + f.ID}})
 			case SubReturned:
 				events, err := t.tx.History(t.ctx, p.ID)
 				if err != nil {
@@ -170,7 +173,7 @@ func (t *turn) forwardMenu() error {
 			}
 		}
 		if r.ready() {
-			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.Short), Data: forwardPrefix + f.ID}})
+			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.ShortName()), Data: forwardPrefix + f.ID}})
 		}
 	}
 	t.message(b.String(), buttons)
@@ -293,7 +296,7 @@ func (t *turn) returnedPackageNote(pkg *Submission, reason string, flags []strin
 	if len(what) == 0 {
 		what = []string{msg.WholePackage}
 	}
-	buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.Short), Data: forwardPrefix + f.ID}})
+	buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.ShortName()), Data: forwardPrefix + f.ID}})
 	return fmt.Sprintf(msg.PackageReturned, f.Name(), pkg.Version, t.camp.Units[t.parentOf(pkg.Unit)].Name, reason, strings.Join(what, "；")), buttons
 }
 

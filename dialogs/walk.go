@@ -105,7 +105,10 @@ func (t *turn) home() error {
 	} else if t.reviews() && len(t.unit.Children) > 0 {
 		b.WriteString("\n\n" + desk.QueueEmpty)
 	}
-	forms := t.camp.FormsFor(t.unit.Level)
+	forms := t.camp.ShownFor(t.unit.Level, t.now(), func(f *Form) bool {
+		d := drafts[f.ID]
+		return d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved)
+	})
 	if len(forms) == 0 {
 		if pendingText == "" {
 			b.WriteString("\n\n" + msg.NoForms)
@@ -120,9 +123,13 @@ func (t *turn) home() error {
 			d = NewDraft(t.c.Campaign, t.c.Unit, f.ID)
 		}
 		status := statusText(f, d)
-		if d.Status == StatusSubmitted || d.Status == StatusApproved {
+		switch {
+		case !f.OpenAt(t.now()):
+			status = fmt.Sprintf(msg.StatusOpensOn, f.Opens.In(t.camp.TimeZone).Format("1月2日"))
+			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status)
+		case d.Status == StatusSubmitted || d.Status == StatusApproved:
 			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status) // done: no deadline to chase
-		} else {
+		default:
 			fmt.Fprintf(&b, "\n%d. %s\n    %s · %s", i+1, f.Name(), status, t.dueText(f))
 		}
 		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: "open:" + t.camp.index(f)}})
@@ -132,12 +139,7 @@ func (t *turn) home() error {
 	return nil
 }
 
-func shortName(f *Form) string {
-	if f.Short != "" {
-		return f.Short
-	}
-	return f.Title
-}
+func shortName(f *Form) string { return f.ShortName() }
 
 func statusText(f *Form, d *Draft) string {
 	switch d.Status {
@@ -194,6 +196,11 @@ func (t *turn) open(formID string) error {
 	f := t.camp.Form(formID)
 	if f == nil || !f.FilledBy(t.unit.Level) {
 		t.note(msg.NotFillable)
+		t.s.Mode = ModeHome
+		return t.show()
+	}
+	if !f.OpenAt(t.now()) {
+		t.note(msg.NotOpenYet, f.Name(), f.Opens.In(t.camp.TimeZone).Format("2006年1月2日"))
 		t.s.Mode = ModeHome
 		return t.show()
 	}
@@ -295,7 +302,10 @@ func (t *turn) statusLine() (string, error) {
 		drafts[t.draft.Form] = t.draft
 	}
 	var parts []string
-	for _, f := range t.camp.FormsFor(t.unit.Level) {
+	for _, f := range t.camp.ShownFor(t.unit.Level, t.now(), func(f *Form) bool {
+		d := drafts[f.ID]
+		return d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved)
+	}) {
 		d := drafts[f.ID]
 		if d == nil {
 			d = NewDraft(t.c.Campaign, t.c.Unit, f.ID)

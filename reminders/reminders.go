@@ -66,7 +66,10 @@ func Due(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]stri
 			if policy.Quiet(to.In(c.TimeZone)) {
 				continue // caught up once the quiet hours end
 			}
-			for _, at := range policy.Slots(due, c.TimeZone) {
+			for _, at := range policy.Slots(due, c.TimeZone, c.Calendar) {
+				if at.Before(f.Opens) {
+					continue // a period is reminded of once it can be filled
+				}
 				if at.After(from) && !at.After(to) {
 					out = append(out, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
 				}
@@ -334,7 +337,7 @@ func reminderText(c *dialogs.Campaign, u *dialogs.Unit, ss []Slot, now time.Time
 			when = fmt.Sprintf(dialogs.Texts.ReminderOverdue, day, -left)
 		}
 		fmt.Fprintf(&b, "\n· %s：%s，%s", s.Form.Name(), progress, when)
-		buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(dialogs.Texts.ReminderOpen, s.Form.Short), Data: dialogs.OpenButton(s.Form.ID)}})
+		buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(dialogs.Texts.ReminderOpen, s.Form.ShortName()), Data: dialogs.OpenButton(s.Form.ID)}})
 	}
 	return dialogs.Reply{Text: b.String(), Buttons: buttons}
 }
@@ -350,7 +353,7 @@ func digest(c *dialogs.Campaign, parent *dialogs.Unit, late []Slot, info map[str
 		if _, ok := forms[s.Unit.Code]; !ok {
 			units = append(units, s.Unit)
 		}
-		forms[s.Unit.Code] = append(forms[s.Unit.Code], s.Form.Short)
+		forms[s.Unit.Code] = append(forms[s.Unit.Code], s.Form.ShortName())
 	}
 	sort.SliceStable(units, func(i, j int) bool { return units[i].Code < units[j].Code })
 	level := ""

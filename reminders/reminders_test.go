@@ -26,7 +26,7 @@ func TestSlotsAndScheduleInShanghai(t *testing.T) {
 	c := builtin(t)
 	a1 := c.Form("a1")
 	var got []string
-	for _, s := range a1.Reminders[dialogs.County].Slots(a1.Due[dialogs.County], sh) {
+	for _, s := range a1.Reminders[dialogs.County].Slots(a1.Due[dialogs.County], sh, c.Calendar) {
 		got = append(got, s.In(sh).Format("01-02 15:04")+"="+s.UTC().Format("15:04Z"))
 	}
 	want := "11-28 09:30=01:30Z,12-02 09:30=01:30Z,12-04 09:30=01:30Z,12-05 09:30=01:30Z,12-06 09:30=01:30Z,12-07 09:30=01:30Z," +
@@ -36,12 +36,12 @@ func TestSlotsAndScheduleInShanghai(t *testing.T) {
 	}
 	// 附件4 overrides the days before; weekends can be left out.
 	a4 := c.Form("a4").Reminders[dialogs.County]
-	if first := a4.Slots(c.Form("a4").Due[dialogs.County], sh)[0]; first.Format("2006-01-02") != "2019-03-11" {
+	if first := a4.Slots(c.Form("a4").Due[dialogs.County], sh, c.Calendar)[0]; first.Format("2006-01-02") != "2019-03-11" {
 		t.Errorf("a4 first slot %s", first)
 	}
 	noWeekends := a1.Reminders[dialogs.County]
 	noWeekends.Weekends = false
-	for _, s := range noWeekends.Slots(a1.Due[dialogs.County], sh) {
+	for _, s := range noWeekends.Slots(a1.Due[dialogs.County], sh, c.Calendar) {
 		if wd := s.Weekday(); (wd == time.Saturday || wd == time.Sunday) && s.Day() != 5 {
 			t.Errorf("a weekend slot %s", s)
 		}

@@ -60,7 +60,7 @@ func Render(ctx context.Context, db *store.DB, c *dialogs.Campaign, a *dialogs.A
 func ExportName(c *dialogs.Campaign, e *dialogs.ExportRef, now time.Time) string {
 	name := c.ID + "-" + c.Units[e.Unit].Name
 	if f := c.Form(e.Form); f != nil {
-		name += "-" + f.Short
+		name += "-" + f.ShortName()
 	}
 	if e.Package != 0 {
 		name += "-上报汇总"

@@ -60,7 +60,7 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 	seen := map[string]bool{}
 	returns := map[string]map[string]*dialogs.Draft{}
 	for _, f := range c.Forms {
-		if !opt.wants(f) {
+		if !opt.wants(c, f) {
 			continue
 		}
 		r, err := x.returns(ctx, c, unit, f, opt)

@@ -68,7 +68,7 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 	if top == nil {
 		return nil, fmt.Errorf("chart: unit %s not in campaign %s", unit, c.ID)
 	}
-	states, err := (Summarizer{DB: ch.DB}).states(ctx, c, unit)
+	states, err := (Summarizer{DB: ch.DB}).states(ctx, c, unit, now)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 	count := func(name string, units []*dialogs.Unit) {
 		b := bar{name: name, counts: map[string]float64{}}
 		for _, u := range units {
-			for _, f := range c.Forms {
+			for _, f := range c.Current(now) {
 				if f.FilledBy(u.Level) {
 					b.counts[states.of(u.Code, f.ID)]++
 				}

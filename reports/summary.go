@@ -37,7 +37,7 @@ type states struct {
 	extended map[[2]string]time.Time // approved extensions' due dates
 }
 
-func (s Summarizer) states(ctx context.Context, c *dialogs.Campaign, unit string) (*states, error) {
+func (s Summarizer) states(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) (*states, error) {
 	subtree := descendants(c, unit)
 	codes := make([]string, len(subtree))
 	for i, u := range subtree {
@@ -64,7 +64,7 @@ func (s Summarizer) states(ctx context.Context, c *dialogs.Campaign, unit string
 			reporting = append(reporting, u.Code)
 		}
 	}
-	for _, f := range c.Forms {
+	for _, f := range c.Current(now) {
 		if len(reporting) == 0 {
 			break
 		}
@@ -134,7 +134,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 	if top == nil {
 		return "", nil, fmt.Errorf("summary: unit %s not in campaign %s", unit, c.ID)
 	}
-	st, err := s.states(ctx, c, unit)
+	st, err := s.states(ctx, c, unit, now)
 	if err != nil {
 		return "", nil, err
 	}
@@ -142,8 +142,8 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 	var b strings.Builder
 	fmt.Fprintf(&b, t.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
 	var shorts []string
-	for _, f := range c.Forms {
-		shorts = append(shorts, f.Short)
+	for _, f := range c.Current(now) {
+		shorts = append(shorts, f.ShortName())
 	}
 	b.WriteString("\n" + fmt.Sprintf(t.MatrixForms, strings.Join(shorts, " · ")))
 	var buttons [][]dialogs.Button
@@ -159,7 +159,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 			child := c.Units[code]
 			var marks []string
 			done, total, late := 0, 0, 0
-			for _, f := range c.Forms {
+			for _, f := range c.Current(now) {
 				if len(child.Children) == 0 {
 					marks = append(marks, markFor(st, f, child))
 				} else if pkg, ok := st.pkg[[2]string{code, f.ID}]; ok && fillsBelow(c, f, child) {
@@ -207,7 +207,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 			}
 			var marks []string
 			late := false
-			for _, f := range c.Forms {
+			for _, f := range c.Current(now) {
 				marks = append(marks, markFor(st, f, u))
 				late = late || st.late(f, u, now)
 			}
@@ -262,7 +262,7 @@ func nextDue(c *dialogs.Campaign, top *dialogs.Unit, now time.Time) string {
 	for _, ld := range c.Levels {
 		level := ld.ID
 		var best time.Time
-		for _, f := range c.Forms {
+		for _, f := range c.Current(now) {
 			d, ok := f.Due[level]
 			if !ok || !f.FilledBy(level) || !hasLevel(c, top, level) {
 				continue
@@ -303,7 +303,7 @@ func (s Summarizer) Details(ctx context.Context, c *dialogs.Campaign, unit, what
 	if top == nil {
 		return "", nil, fmt.Errorf("summary: unit %s not in campaign %s", unit, c.ID)
 	}
-	st, err := s.states(ctx, c, unit)
+	st, err := s.states(ctx, c, unit, now)
 	if err != nil {
 		return "", nil, err
 	}
@@ -335,9 +335,9 @@ func (s Summarizer) lateDetails(ctx context.Context, c *dialogs.Campaign, top *d
 	n := 0
 	for _, u := range units {
 		var forms []string
-		for _, f := range c.Forms {
+		for _, f := range c.Current(now) {
 			if st.late(f, u, now) {
-				forms = append(forms, f.Short)
+				forms = append(forms, f.ShortName())
 			}
 		}
 		ci := info[u.Code]
@@ -372,7 +372,7 @@ func (s Summarizer) formDetails(ctx context.Context, c *dialogs.Campaign, top *d
 	var b strings.Builder
 	fmt.Fprintf(&b, dialogs.ReportTexts.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
 	subtree := descendants(c, top.Code)
-	for _, f := range c.Forms {
+	for _, f := range c.Current(now) {
 		var lines []string
 		for _, ld := range c.Levels {
 			level := ld.ID
@@ -392,7 +392,7 @@ func (s Summarizer) formDetails(ctx context.Context, c *dialogs.Campaign, top *d
 		if len(lines) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n\n【%s】%s", f.Short, f.Title)
+		fmt.Fprintf(&b, "\n\n【%s】%s", f.ShortName(), f.Title)
 		for _, l := range lines {
 			b.WriteString("\n  " + l)
 		}

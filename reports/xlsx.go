@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -27,23 +28,50 @@ type ExportOptions struct {
 	// returned, approved), with a 状态 column; by default only what was
 	// accepted at the exported unit's level (see accepted.go).
 	IncludeDrafts bool
-	// Forms limits the export to these forms (all when empty).
+	// Forms limits the export to these forms; a standing return's id
+	// names all its periods, a period's id (progress.2019q1) that one.
+	// When empty: every one-off form, and each standing return's current
+	// period (see Campaign.Current).
 	Forms []string
 	// Package exports the versions one package carries (its form only).
 	Package int64
+	// At is the moment that decides the current periods (zero: now).
+	At time.Time
 }
 
 // wants reports whether the options export form f.
-func (o ExportOptions) wants(f *dialogs.Form) bool {
+func (o ExportOptions) wants(c *dialogs.Campaign, f *dialogs.Form) bool {
 	if len(o.Forms) == 0 {
-		return true
+		at := o.At
+		if at.IsZero() {
+			at = time.Now()
+		}
+		for _, g := range c.Current(at) {
+			if g == f {
+				return true
+			}
+		}
+		return false
 	}
 	for _, id := range o.Forms {
-		if id == f.ID {
+		if id == f.ID || f.Period != nil && id == f.Template {
 			return true
 		}
 	}
 	return false
+}
+
+// sheetName is a form's sheet: its short name, and a period's label,
+// within Excel's 31 characters.
+func sheetName(f *dialogs.Form) string {
+	name := f.ShortName()
+	if name == "" {
+		name = f.ID
+	}
+	if r := []rune(name); len(r) > 31 {
+		name = string(r[:31])
+	}
+	return name
 }
 
 func (o ExportOptions) statuses() []string {
@@ -96,7 +124,7 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 	units := descendants(c, unit)
 	sheets := 0
 	for _, form := range c.Forms {
-		if !opt.wants(form) {
+		if !opt.wants(c, form) {
 			continue
 		}
 		var fillers []*dialogs.Unit
@@ -108,10 +136,7 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 		if len(fillers) == 0 {
 			continue
 		}
-		name := form.Short
-		if name == "" {
-			name = form.ID
-		}
+		name := sheetName(form)
 		if sheets == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
 				return err
