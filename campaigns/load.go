@@ -284,6 +284,16 @@ type rawSection struct {
 	Computed []rawComputed `yaml:"computed"`
 	Rules    []rawRule     `yaml:"rules"`
 	Columns  []rawColumn   `yaml:"columns"`
+	Carry    bool          `yaml:"carry"`
+	Seed     *rawSeed      `yaml:"seed"`
+}
+
+// rawSeed is where a list's first rows come from.
+type rawSeed struct {
+	Campaign string            `yaml:"campaign"`
+	Form     string            `yaml:"form"`
+	Sections []string          `yaml:"sections"`
+	Fields   map[string]string `yaml:"fields"` // this section's field: the other's
 }
 
 type rawRowKey struct {
@@ -313,6 +323,7 @@ type rawField struct {
 	MaxMB        int      `yaml:"max_mb"`
 	Suggest      bool     `yaml:"suggest"`
 	When         string   `yaml:"when"`
+	Carry        bool     `yaml:"carry"`
 }
 
 type rawComputed struct {
@@ -881,7 +892,7 @@ func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form
 
 func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 	s := &dialogs.Section{ID: raw.ID, Title: raw.Title, Kind: dialogs.SectionKind(raw.Kind), RowNoun: raw.RowNoun,
-		MaxRows: raw.MaxRows, Total: raw.Total}
+		MaxRows: raw.MaxRows, Total: raw.Total, Carry: raw.Carry}
 	if !idRe.MatchString(raw.ID) {
 		l.at(p+".id", "section id %q must be lower-case letters, digits, '-' or '_'", raw.ID)
 	}
@@ -931,6 +942,22 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 			if w := raw.Fields[i].When; strings.TrimSpace(w) != "" {
 				l.when(fmt.Sprintf("%s.fields[%d].when", p, i), s, i, w)
 			}
+			s.Fields[i].Carry = raw.Fields[i].Carry
+		}
+	}
+	if sd := raw.Seed; sd != nil {
+		switch {
+		case s.Kind != dialogs.List:
+			l.at(p+".seed", "seed is for list sections")
+		case !idRe.MatchString(sd.Campaign) || !idRe.MatchString(sd.Form) || len(sd.Sections) == 0 || len(sd.Fields) == 0:
+			l.at(p+".seed", "seed needs a campaign, a form, its sections and fields (this field: theirs)")
+		default:
+			for to := range sd.Fields {
+				if s.Field(to) == nil {
+					l.at(p+".seed.fields."+to, "seed: section %q has no field %q", s.ID, to)
+				}
+			}
+			s.Seed = &dialogs.Seed{Campaign: sd.Campaign, Form: sd.Form, Sections: sd.Sections, Fields: sd.Fields}
 		}
 	}
 	if len(l.problems) > before {

@@ -386,6 +386,21 @@ type Section struct {
 	Computed []*Computed
 	Rules    []*Rule
 	Columns  []*Column // export columns; the fields' labels when none are given
+	// Carry fills a standing return's new period from the unit's last one:
+	// every row and answer of the section, to confirm or change.
+	Carry bool
+	// Seed fills a list the first time from another return (the parks
+	// that 附件2 of another campaign planned), when no earlier period has
+	// any: the unit's approved submission there.
+	Seed *Seed
+}
+
+// Seed is where a list's first rows come from: a form of a campaign (its
+// sections), each field from one of theirs (to: from).
+type Seed struct {
+	Campaign, Form string
+	Sections       []string
+	Fields         map[string]string
 }
 
 // Field returns the field with id, or nil.
@@ -461,6 +476,8 @@ type Field struct {
 	// answers (正式规划文本 only for a plan compiled locally); a field not
 	// asked is not required and not submitted.
 	When *Expr
+	// Carry fills the field in a new period with the last period's answer.
+	Carry bool
 }
 
 // Title is the label with its groups, as a question shows it.

@@ -30,6 +30,11 @@ type Draft struct {
 	NextRow  int
 	Sections map[string]*SectionData
 
+	// Last and LastYear are the unit's previous period of a standing
+	// return and the same period a year before, as rules read them (set
+	// by the turn when the form's rules name them; never saved).
+	Last, LastYear *Snapshot
+
 	changes      []Change
 	flagsChanged bool
 }
@@ -89,7 +94,8 @@ func NewDraft(campaign, unit, form string) *Draft {
 // recorded: what loading it again after its changes were saved would give.
 func (d *Draft) Clone() *Draft {
 	c := &Draft{Campaign: d.Campaign, Unit: d.Unit, Form: d.Form, Status: d.Status, NextRow: d.NextRow,
-		Sections: make(map[string]*SectionData, len(d.Sections))}
+		Sections: make(map[string]*SectionData, len(d.Sections)),
+		Last: d.Last, LastYear: d.LastYear} // other periods' returns: read only, shared
 	c.Flags.Reason = d.Flags.Reason
 	c.Flags.Flagged = append([]string(nil), d.Flags.Flagged...)
 	if d.Flags.Soft != nil {
@@ -369,8 +375,23 @@ func (d *Draft) env(f *Form, s *Section, row string, override map[string]string)
 			}
 		}
 	}
+	env[EnvLast] = snapshotRow(d.Last, s, row)
+	env[EnvLastYear] = snapshotRow(d.LastYear, s, row)
 	compute(s, values, env)
 	return env
+}
+
+// snapshotRow is a row of an earlier period, as rules see it, or nil.
+func snapshotRow(snap *Snapshot, s *Section, key string) any {
+	if snap == nil {
+		return nil
+	}
+	for _, r := range snap.Sections[s.ID] {
+		if r.Key == key {
+			return rowEnv(s, r.Values)
+		}
+	}
+	return nil
 }
 
 // compute adds the section's computed values that can be computed (every
@@ -439,6 +460,11 @@ func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[st
 		}
 		if env == nil {
 			env = d.env(f, s, row, override)
+		}
+		// A rule about the period before, or the year before, does not
+		// apply where the unit has no such return (or no such row).
+		if rule.Check.Last && env[EnvLast] == nil || rule.Check.LastYear && env[EnvLastYear] == nil {
+			continue
 		}
 		res, err := rule.Check.Eval(env)
 		ok, isBool := res.(bool)

@@ -126,6 +126,9 @@ type Tx interface {
 	// before (nil if none).
 	Submission(ctx context.Context, id int64) (*Submission, error)
 	LatestSubmission(ctx context.Context, campaign, unit, form string) (*Submission, error)
+	// EarlierReturn is a unit's approved submission of a form, else its
+	// latest, else nil: another period's, read without locks.
+	EarlierReturn(ctx context.Context, campaign, unit, form string) (*Submission, error)
 	PreviousSubmission(ctx context.Context, s *Submission) (*Submission, error)
 	// SetSubmissionStatus moves a submission (and its unit's draft) to a new
 	// status, with the reason and the flagged items of a return, recording
@@ -385,8 +388,30 @@ func (t *turn) loadDraft(form string) (*Draft, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f := t.camp.Form(form); f != nil && f.Period != nil && f.readsEarlier() {
+		// The rules read the period before or the year before: loaded
+		// with the draft, and only for a form whose rules do.
+		if d.Last, err = t.earlier(f.Prev); err != nil {
+			return nil, err
+		}
+		if d.LastYear, err = t.earlier(f.LastYear); err != nil {
+			return nil, err
+		}
+	}
 	t.draft = d
 	return d, nil
+}
+
+// earlier is the unit's return for another period of the form, or nil.
+func (t *turn) earlier(form string) (*Snapshot, error) {
+	if form == "" {
+		return nil, nil
+	}
+	sub, err := t.tx.EarlierReturn(t.ctx, t.c.Campaign, t.c.Unit, form)
+	if err != nil || sub == nil {
+		return nil, err
+	}
+	return &sub.Data, nil
 }
 
 func (t *turn) dispatch(in Input) error {

@@ -61,7 +61,7 @@ var msg = struct {
 	BtnFixMissing, MissingMany                           string
 	BtnNothingOwn, NothingOwnReason, NothingOwnDone      string
 	BtnRedoOwn, RedoOwnForwarded, RedoOwnDone            string
-	StatusOpensOn, NotOpenYet                            string
+	StatusOpensOn, NotOpenYet, Prefilled                 string
 	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
 	ReturnAskInside, FlagUnit, BtnPassOn, WholePackage   string
@@ -216,6 +216,7 @@ var msg = struct {
 	BtnRedoOwn:             "重新填写",
 	StatusOpensOn:          "%s开放填报",
 	NotOpenYet:             "《%s》%s开放填报，届时再来填写。",
+	Prefilled:              "已按上一期（或已审定的计划）预先填好，请逐项核对、修改后提交。",
 	WithdrawAsk:            "确定撤回《%s》吗？撤回后审核人会收到通知，修改后须重新提交。",
 	BtnConfirmWithdraw:     "确认撤回",
 	RedoOwnForwarded:       "本表已上报，不能再改。如需修改，请先撤回上报（/forward），或请上级退回。",

@@ -291,3 +291,119 @@ func (c *Campaign) Instances(base string) []*Form {
 	}
 	return out
 }
+
+// readsEarlier reports whether a rule of the form reads another period.
+func (f *Form) readsEarlier() bool {
+	for _, s := range f.Sections {
+		for _, r := range s.Rules {
+			if r.Check.Last || r.Check.LastYear || r.Message != nil && r.Message.readsEarlier() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (t *Template) readsEarlier() bool {
+	for _, p := range t.parts {
+		if p.expr != nil && (p.expr.Last || p.expr.LastYear) {
+			return true
+		}
+	}
+	return false
+}
+
+// prefill fills a standing return's new period, before it is started:
+// the sections and fields that carry take the last period's rows and
+// answers (its approved submission, else its latest, else its draft), and
+// a list with a seed whose last period had no rows takes them from the
+// seed's approved return. Everything prefilled is there to confirm or
+// change.
+func (t *turn) prefill(f *Form, d *Draft) error {
+	var last *Snapshot
+	if f.Prev != "" && f.carries() {
+		var err error
+		if last, err = t.earlier(f.Prev); err != nil {
+			return err
+		}
+		if last == nil {
+			pd, err := t.tx.Draft(t.ctx, t.c.Campaign, t.c.Unit, f.Prev)
+			if err != nil {
+				return err
+			}
+			if pd.Started() {
+				snap := pd.Snapshot()
+				last = &snap
+			}
+		}
+	}
+	for _, s := range f.Sections {
+		rows := []SnapshotRow(nil)
+		if last != nil {
+			rows = last.Sections[s.ID]
+		}
+		carried := false
+		for _, r := range rows {
+			values := map[string]string{}
+			for _, fd := range s.Fields {
+				if v, ok := r.Values[fd.ID]; ok && (s.Carry || fd.Carry) {
+					values[fd.ID] = v
+				}
+			}
+			if len(values) == 0 {
+				continue
+			}
+			key := r.Key
+			if s.Kind == List {
+				key = d.AddListRow(s.ID)
+			}
+			for id, v := range values {
+				d.Set(s.ID, key, id, v)
+			}
+			carried = true
+		}
+		if !carried && s.Seed != nil {
+			if err := t.seed(s, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// carries reports whether anything of the form comes from the last period.
+func (f *Form) carries() bool {
+	for _, s := range f.Sections {
+		if s.Carry {
+			return true
+		}
+		for _, fd := range s.Fields {
+			if fd.Carry {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// seed adds a list's rows from the unit's approved return of another form.
+func (t *turn) seed(s *Section, d *Draft) error {
+	sub, err := t.tx.EarlierReturn(t.ctx, s.Seed.Campaign, t.c.Unit, s.Seed.Form)
+	if err != nil || sub == nil || sub.Status != SubApproved {
+		return err
+	}
+	for _, from := range s.Seed.Sections {
+		for _, r := range sub.Data.Sections[from] {
+			key := ""
+			for to, field := range s.Seed.Fields {
+				if v := r.Values[field]; v != "" {
+					if key == "" {
+						key = d.AddListRow(s.ID)
+					}
+					d.Set(s.ID, key, to, v)
+				}
+			}
+		}
+	}
+	return nil
+}

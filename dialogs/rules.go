@@ -21,10 +21,27 @@ const (
 	EnvElsewhere = "elsewhere"
 	// EnvPrev is the previous row of a Table section (nil for the first).
 	EnvPrev = "prev"
+	// EnvLast is the same row in the unit's previous period of a standing
+	// return (its approved submission, else its latest); EnvLastYear the
+	// same row a year before. A rule that names one does not apply where
+	// there is none.
+	EnvLast     = "last"
+	EnvLastYear = "last_year"
 )
 
 // functions callable from campaign expressions.
 var functions = []expr.Option{
+	// near(a, b, tolerance): a balance identity of money holds to the fen
+	// (near(closing, opening + income - spending, 0.01)).
+	expr.Function("near", func(p ...any) (any, error) {
+		a, ok1 := toFloat(p[0])
+		b, ok2 := toFloat(p[1])
+		tol, ok3 := toFloat(p[2])
+		if !ok1 || !ok2 || !ok3 || tol < 0 {
+			return nil, fmt.Errorf("near(number, number, tolerance)")
+		}
+		return math.Abs(a-b) <= tol+1e-9, nil
+	}, new(func(float64, float64, float64) bool)),
 	expr.Function("fixed", func(p ...any) (any, error) {
 		v, ok := toFloat(p[0])
 		n, ok2 := p[1].(int)
@@ -35,13 +52,16 @@ var functions = []expr.Option{
 	}, new(func(float64, int) string), new(func(int, int) string)),
 }
 
-var reserved = map[string]bool{EnvOthers: true, EnvElsewhere: true, EnvPrev: true, "fixed": true}
+var reserved = map[string]bool{EnvOthers: true, EnvElsewhere: true, EnvPrev: true, EnvLast: true, EnvLastYear: true, "fixed": true, "near": true}
 
 // Expr is a compiled expression of a campaign file with the fields it reads.
 type Expr struct {
 	Source string
 	Fields []string // field ids read, directly or through computed values
-	prog   *vm.Program
+	// Last and LastYear say the expression reads the previous period's
+	// row, or the year before's.
+	Last, LastYear bool
+	prog           *vm.Program
 }
 
 // Template is a message with {expression} parts, e.g. "容积率为 {fixed(ratio, 2)}".
@@ -106,7 +126,12 @@ func compile(src string, s *Section, computedSoFar []*Computed, extra ...expr.Op
 		fields = append(fields, f)
 	}
 	sort.Strings(fields)
-	return &Expr{Source: src, Fields: fields, prog: prog}, nil
+	e := &Expr{Source: src, Fields: fields, prog: prog}
+	for _, name := range idents {
+		e.Last = e.Last || name == EnvLast
+		e.LastYear = e.LastYear || name == EnvLastYear
+	}
+	return e, nil
 }
 
 // CompileTemplate compiles a message whose {…} parts are expressions.
@@ -172,10 +197,16 @@ func (v *identVisitor) Visit(n *ast.Node) {
 // sampleEnv gives every name a value of its type so that expressions are
 // type-checked when the campaign is loaded, not when a person answers.
 func sampleEnv(s *Section, computed []*Computed) map[string]any {
+	row := map[string]any{}
+	for _, f := range s.Fields {
+		row[f.ID] = zeroOf(f.Type)
+	}
 	env := map[string]any{
 		EnvOthers:    []map[string]any{},
 		EnvElsewhere: []map[string]any{},
 		EnvPrev:      map[string]any{},
+		EnvLast:      row,
+		EnvLastYear:  row,
 	}
 	for _, f := range s.Fields {
 		env[f.ID] = zeroOf(f.Type)

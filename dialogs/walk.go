@@ -125,7 +125,7 @@ func (t *turn) home() error {
 		status := statusText(f, d)
 		switch {
 		case !f.OpenAt(t.now()):
-			status = fmt.Sprintf(msg.StatusOpensOn, f.Opens.In(t.camp.TimeZone).Format("1月2日"))
+			status = fmt.Sprintf(msg.StatusOpensOn, f.Opens.In(t.camp.TimeZone).Format("2006年1月2日"))
 			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status)
 		case d.Status == StatusSubmitted || d.Status == StatusApproved:
 			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status) // done: no deadline to chase
@@ -221,6 +221,14 @@ func (t *turn) open(formID string) error {
 		t.note(note)
 		if t.flaggedFrom(f, d, 0) {
 			return t.show()
+		}
+	}
+	if !d.Started() && f.Period != nil {
+		if err := t.prefill(f, d); err != nil {
+			return err
+		}
+		if d.Started() {
+			t.note(msg.Prefilled)
 		}
 	}
 	if !d.Started() {
@@ -564,7 +572,14 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 	// When one field is changed from the review, its partner may be the one
 	// to change next: the answer is kept and the rule stays open, blocking
 	// submission until it holds.
-	if len(hard) > 0 && t.s.Return == returnWalk {
+	// A rule on this field alone (against the period before, a bound of
+	// its own) has no partner to change next: refused at once, whatever
+	// screen the answer came from.
+	alone := len(hard) > 0
+	for _, h := range hard {
+		alone = alone && len(h.Rule.Check.Fields) == 1 && h.Rule.Check.Fields[0] == fd.ID
+	}
+	if len(hard) > 0 && (t.s.Return == returnWalk || alone) {
 		for _, h := range hard {
 			t.note(h.Message)
 		}

@@ -304,6 +304,15 @@ func (tx *dialogTx) LatestSubmission(ctx context.Context, campaign, unit, form s
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version DESC LIMIT 1 FOR UPDATE`, campaign, unit, form)
 }
 
+// EarlierReturn is what a unit returned for a form: its approved
+// submission, else its latest one, else nil. Read without locks: it is
+// another period's, which this turn does not change.
+func (tx *dialogTx) EarlierReturn(ctx context.Context, campaign, unit, form string) (*dialogs.Submission, error) {
+	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND status <> 'withdrawn'
+		ORDER BY status = 'approved' DESC, version DESC LIMIT 1`, campaign, unit, form)
+}
+
 func (tx *dialogTx) PreviousSubmission(ctx context.Context, s *dialogs.Submission) (*dialogs.Submission, error) {
 	if s.Version <= 1 {
 		return nil, nil // the first has none

@@ -1,0 +1,80 @@
+package dialogs_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"tianbao/dialogs"
+	"tianbao/dialogs/dialogtest"
+)
+
+const quarterly = "zj-2019-parks-quarterly"
+
+// TestQuarterlyReturn: the built-in example of a standing return. Its
+// first quarter opens after 31 March with the parks each county's approved
+// 附件2 planned, due 10 working days after the quarter (15 April, 清明
+// counted out); the second carries the first's answers, and its rules
+// read the first quarter: cumulative investment never falls.
+func TestQuarterlyReturn(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	if _, err := env.Registry.Campaign(ctx, quarterly); err != nil {
+		t.Fatal(err)
+	}
+	// 西湖区's 附件2 (2018 notice), approved by 杭州市.
+	a2 := env.Contact("330106", "王芳")
+	city := env.Reviewer("330100", "李审核")
+	a2.Say("/start").Press("附件2").Press("➕ 添加园区")
+	park(a2, "西湖区留下小微企业园", "生产制造类", "智能装备", "政府主导开发", "50", "6", "2019-06")
+	a2.Press("➕ 添加园区")
+	park(a2, "三墩小微园", "生产制造类", "智能装备", "政府主导开发", "30", "4", "2019-09")
+	a2.Press("本部分填完了").Press("本部分没有园区").Press("本部分没有园区").Press("✅ 提交").Expect("已提交")
+	city.Inbox().Press("✅ 通过").Expect("✅ 已通过")
+
+	env.Now = time.Date(2019, 3, 20, 9, 0, 0, 0, dialogtest.Shanghai)
+	c := env.ContactIn(quarterly, "330106", "王芳")
+	c.Say("/start").Expect("进度季报 小微企业园建设进度（2019年1-3月）", "2019年4月1日开放填报")
+	c.Press("进度季报 2019年1-3月").Expect("2019年4月1日开放填报，届时再来填写")
+
+	env.Now = time.Date(2019, 4, 2, 9, 0, 0, 0, dialogtest.Shanghai)
+	c.Say("/start").Expect("截止 2019年4月15日，还剩 13 天（报杭州市；杭州市 4月22日前报浙江省）")
+	c.Press("进度季报 2019年1-3月").Expect("已按上一期（或已审定的计划）预先填好", "已填 2 个园区", "1. 西湖区留下小微企业园 · 50亩", "2. 三墩小微园 · 30亩")
+	c.Press("本部分填完了").Expect("计划园区第 1 个园区：3 项尚未填写：建设状态、投资、入驻企业") // each park lacks three
+	c.Press("补填：计划园区第 1 个园区（3 项）").Press("已开工").Say("3000").Say("10")
+	c.Press("补填：计划园区第 2 个园区（3 项）").Press("未开工").Say("0").Say("0").Expect("全部填写完毕")
+	c.Press("✅ 提交").Expect("已提交《进度季报 小微企业园建设进度（2019年1-3月）》（第 1 版）")
+
+	// The second quarter: the first's answers carried, to change.
+	env.Now = time.Date(2019, 7, 3, 9, 0, 0, 0, dialogtest.Shanghai)
+	c.Say("/start").Expect("进度季报 小微企业园建设进度（2019年1-6月）", "截止 2019年7月12日").ExpectNot("2019年1-3月）\n    已提交 · ")
+	c.Press("进度季报 2019年1-6月").Expect("1. 西湖区留下小微企业园 · 已开工 · 3000万元 · 10家 · 50亩")
+	c.Press("1. 西湖区留下小微企业园").Press("改：累计完成投资（万元）").Say("2500").
+		Expect("累计完成投资 2500 万元少于上一季度的 3000 万元")
+	c.Say("4200").Expect("✔ 累计完成投资（万元）：4200 万元")
+	c.Press("返回列表").Press("2. 三墩小微园").Press("改：建设状态").Press("已开工").Expect("已开工")
+	c.Press("返回列表").Press("本部分填完了").Expect("全部填写完毕").Press("✅ 提交").Expect("（2019年1-6月）》（第 1 版）")
+	// A status cannot go back: 已开工 in the first half, 未开工 now.
+	env.Now = time.Date(2019, 10, 9, 9, 0, 0, 0, dialogtest.Shanghai)
+	c.Say("/start").Press("进度季报 2019年1-9月").Press("2. 三墩小微园").Press("改：建设状态").Press("未开工").
+		Expect("上一季度已是「已开工」，本季度不能改为「未开工」")
+
+	// Each period is its own submission; the first quarter's rules had no
+	// quarter before to read, and did not apply.
+	var forms []string
+	if err := env.DB.SelectContext(ctx, &forms, `SELECT form_id FROM submissions WHERE campaign_id = $1 ORDER BY id`, quarterly); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(forms, ",") != "progress.2019q1,progress.2019q2" {
+		t.Errorf("submissions %v", forms)
+	}
+	camp, err := env.Registry.Campaign(ctx, quarterly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := camp.Form("progress.2019q3")
+	if q == nil || q.Prev != "progress.2019q2" || q.Due[dialogs.County].Format("2006-01-02") != "2019-10-18" || q.Due[dialogs.City].Format("2006-01-02") != "2019-10-25" {
+		t.Errorf("third quarter: %+v", q)
+	}
+}
