@@ -297,8 +297,12 @@ type rawSeed struct {
 }
 
 type rawRowKey struct {
-	Key   string `yaml:"key"`
-	Title string `yaml:"title"`
+	Key      string   `yaml:"key"`
+	Title    string   `yaml:"title"`
+	Sum      []string `yaml:"sum"`      // a total row: the sum of these rows
+	PartOf   string   `yaml:"part_of"`  // a 其中 row: no figure above that row's
+	Blank    []string `yaml:"blank"`    // fields left empty here (——)
+	Required []string `yaml:"required"` // the only fields required here
 }
 
 type rawField struct {
@@ -334,6 +338,7 @@ type rawComputed struct {
 
 type rawRule struct {
 	ID      string `yaml:"id"`
+	Row     string `yaml:"row"`
 	Check   string `yaml:"check"`
 	Soft    bool   `yaml:"soft"`
 	Message string `yaml:"message"`
@@ -915,7 +920,7 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 			if r.Title == "" {
 				r.Title = r.Key
 			}
-			s.Rows = append(s.Rows, dialogs.RowKey{Key: r.Key, Title: r.Title})
+			s.Rows = append(s.Rows, dialogs.RowKey{Key: r.Key, Title: r.Title, Sum: r.Sum, PartOf: r.PartOf, Blank: r.Blank, Required: r.Required})
 		}
 	default:
 		l.at(p+".kind", "unknown section kind %q (want record, list or table)", raw.Kind)
@@ -1000,7 +1005,11 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 			l.at(rp+".message", "%v", err)
 			continue
 		}
-		s.Rules = append(s.Rules, &dialogs.Rule{ID: rr.ID, Soft: rr.Soft, Check: check, Message: msg})
+		if rr.Row != "" && (s.Kind != dialogs.Table || !hasRow(s, rr.Row)) {
+			l.at(rp+".row", "rule %q is for row %q, which is not a row of this table", rr.ID, rr.Row)
+			continue
+		}
+		s.Rules = append(s.Rules, &dialogs.Rule{ID: rr.ID, Soft: rr.Soft, Row: rr.Row, Check: check, Message: msg})
 	}
 	for i, rc := range raw.Columns {
 		cp := fmt.Sprintf("%s.columns[%d]", p, i)
@@ -1017,6 +1026,9 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 			col.Field = fd
 		}
 		s.Columns = append(s.Columns, col)
+	}
+	if s.Kind == dialogs.Table {
+		l.tableRows(p, s)
 	}
 	if len(raw.Columns) == 0 {
 		for _, fd := range s.Fields {
@@ -1430,3 +1442,51 @@ func (l *loader) periods(p string, raw *rawForm, base *dialogs.Form, c *dialogs.
 
 // periodKeyRe is a listed period's key: it is part of the form's id.
 var periodKeyRe = regexp.MustCompile(`^[a-z0-9]{1,12}$`)
+
+// tableRows checks a table's total, 其中, blank and required rows against
+// its rows and fields: a total sums rows above it (no circle), a 其中 row
+// is part of another row, and the fields named are the table's.
+func (l *loader) tableRows(p string, s *dialogs.Section) {
+	index := map[string]int{}
+	for i, r := range s.Rows {
+		index[r.Key] = i
+	}
+	for i, r := range s.Rows {
+		rp := fmt.Sprintf("%s.rows[%d]", p, i)
+		for _, k := range r.Sum {
+			j, ok := index[k]
+			switch {
+			case !ok:
+				l.at(rp+".sum", "row %q sums row %q, which the table does not have", r.Key, k)
+			case j == i:
+				l.at(rp+".sum", "row %q sums itself", r.Key)
+			case len(s.Rows[j].Sum) > 0 && j > i:
+				l.at(rp+".sum", "row %q sums the total row %q below it: a total may sum only totals above it", r.Key, k)
+			}
+		}
+		if r.PartOf != "" {
+			if j, ok := index[r.PartOf]; !ok || j == i {
+				l.at(rp+".part_of", "row %q is part of %q, which is not another row of the table", r.Key, r.PartOf)
+			}
+		}
+		if len(r.Sum) > 0 && (len(r.Blank) > 0 || len(r.Required) > 0) {
+			l.at(rp, "a total row is computed: blank and required do not apply to it")
+		}
+		for key, list := range map[string][]string{"blank": r.Blank, "required": r.Required} {
+			for _, id := range list {
+				if s.Field(id) == nil {
+					l.at(rp+"."+key, "row %q: the table has no field %q", r.Key, id)
+				}
+			}
+		}
+	}
+}
+
+func hasRow(s *dialogs.Section, key string) bool {
+	for _, r := range s.Rows {
+		if r.Key == key {
+			return true
+		}
+	}
+	return false
+}

@@ -371,6 +371,50 @@ const (
 type RowKey struct {
 	Key   string
 	Title string
+	// Sum makes the row a total (合计, 总计): each figure the sum of these
+	// rows', computed, never asked.
+	Sum []string
+	// PartOf makes it a 其中 row: no figure above that row's.
+	PartOf string
+	// Blank are the fields this row leaves empty ("——", never asked);
+	// Required, when given, the only fields it requires.
+	Blank, Required []string
+}
+
+// row is the table row with key, or nil.
+func (s *Section) row(key string) *RowKey {
+	for i := range s.Rows {
+		if s.Rows[i].Key == key {
+			return &s.Rows[i]
+		}
+	}
+	return nil
+}
+
+// BlankIn reports whether a table row leaves the field empty (——).
+func (s *Section) BlankIn(row string, fd *Field) bool {
+	if r := s.row(row); r != nil {
+		return contains(r.Blank, fd.ID)
+	}
+	return false
+}
+
+// IsSum reports whether a table row is a computed total.
+func (s *Section) IsSum(row string) bool {
+	r := s.row(row)
+	return r != nil && len(r.Sum) > 0
+}
+
+// optionalIn reports whether the field may be left empty in the row: an
+// optional field, or one a table row does not require.
+func (s *Section) optionalIn(row string, fd *Field) bool {
+	if fd.Optional {
+		return true
+	}
+	if r := s.row(row); r != nil && len(r.Required) > 0 {
+		return !contains(r.Required, fd.ID)
+	}
+	return false
 }
 
 // Section is a part of a form with its fields, computed values and rules.
@@ -501,6 +545,7 @@ type Computed struct {
 type Rule struct {
 	ID      string
 	Soft    bool
+	Row     string // a table's rule of one row (its key); "" for every row
 	Check   *Expr
 	Message *Template
 }

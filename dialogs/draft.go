@@ -2,6 +2,7 @@ package dialogs
 
 import (
 	"fmt"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ func NewDraft(campaign, unit, form string) *Draft {
 func (d *Draft) Clone() *Draft {
 	c := &Draft{Campaign: d.Campaign, Unit: d.Unit, Form: d.Form, Status: d.Status, NextRow: d.NextRow,
 		Sections: make(map[string]*SectionData, len(d.Sections)),
-		Last: d.Last, LastYear: d.LastYear} // other periods' returns: read only, shared
+		Last:     d.Last, LastYear: d.LastYear} // other periods' returns: read only, shared
 	c.Flags.Reason = d.Flags.Reason
 	c.Flags.Flagged = append([]string(nil), d.Flags.Flagged...)
 	if d.Flags.Soft != nil {
@@ -289,7 +290,7 @@ func (d *Draft) Started() bool {
 func (d *Draft) Progress(f *Form) (done, total int) {
 	for _, s := range f.Sections {
 		for _, key := range rowKeys(d, s) {
-			asked := s.askedFields(d.valuesWith(s.ID, key, nil))
+			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil))
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue
@@ -344,7 +345,7 @@ func (d *Draft) valuesWith(section, row string, override map[string]string) map[
 // env builds what a section's expressions see for one row.
 func (d *Draft) env(f *Form, s *Section, row string, override map[string]string) map[string]any {
 	values := d.valuesWith(s.ID, row, override)
-	s.dropUnasked(values)
+	s.dropUnasked(row, values)
 	env := rowEnv(s, values)
 	var others []map[string]any
 	for _, r := range d.Rows(s.ID) {
@@ -374,6 +375,17 @@ func (d *Draft) env(f *Form, s *Section, row string, override map[string]string)
 				}
 			}
 		}
+	}
+	if s.Kind == Table {
+		rows := map[string]any{}
+		for _, rk := range s.Rows {
+			vals := d.valuesWith(s.ID, rk.Key, nil)
+			if rk.Key == row {
+				vals = values
+			}
+			rows[rk.Key] = rowEnv(s, vals)
+		}
+		env[EnvRows] = rows
 	}
 	env[EnvLast] = snapshotRow(d.Last, s, row)
 	env[EnvLastYear] = snapshotRow(d.LastYear, s, row)
@@ -448,12 +460,15 @@ func (f Failure) Key() string { return f.Section + "/" + f.Row + "/" + f.Rule.ID
 // considered.
 func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[string]string) []Failure {
 	values := d.valuesWith(s.ID, row, override)
-	s.dropUnasked(values)
+	s.dropUnasked(row, values)
 	var env map[string]any
 	var out []Failure
 	for _, rule := range s.Rules {
 		if field != "" && !contains(rule.Check.Fields, field) {
 			continue
+		}
+		if rule.Row != "" && rule.Row != row {
+			continue // a rule of one table row
 		}
 		if !hasAll(values, rule.Check.Fields) {
 			continue
@@ -485,7 +500,74 @@ func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[st
 		out = append(out, Failure{Rule: rule, Section: s.ID, Row: row, Message: rule.Message.Render(env),
 			Fingerprint: fingerprint(values, rule.Check.Fields)})
 	}
+	return append(out, d.partOfFailures(s, row, field, values)...)
+}
+
+// partOfFailures checks a 其中 row: none of its figures above the row it is
+// part of. field, if set, limits the check to that field.
+func (d *Draft) partOfFailures(s *Section, row, field string, values map[string]string) []Failure {
+	r := s.row(row)
+	if s.Kind != Table || r == nil || r.PartOf == "" {
+		return nil
+	}
+	whole := d.valuesWith(s.ID, r.PartOf, nil)
+	var out []Failure
+	for _, fd := range s.Fields {
+		if (fd.Type != Integer && fd.Type != Decimal) || field != "" && fd.ID != field {
+			continue
+		}
+		part, ok1 := new(big.Rat).SetString(values[fd.ID])
+		all, ok2 := new(big.Rat).SetString(whole[fd.ID])
+		if !ok1 || !ok2 || values[fd.ID] == "" || whole[fd.ID] == "" || part.Cmp(all) <= 0 {
+			continue
+		}
+		parent := s.row(r.PartOf)
+		out = append(out, Failure{Rule: &Rule{ID: "part_of_" + fd.ID, Check: &Expr{Fields: []string{fd.ID}}}, Section: s.ID, Row: row,
+			Message:     fmt.Sprintf(msg.PartOfExceeds, r.Title, fd.Label, Display(fd, values[fd.ID]), parent.Title, Display(fd, whole[fd.ID])),
+			Fingerprint: fingerprint(values, []string{fd.ID})})
+	}
 	return out
+}
+
+// RecomputeSums sets a table's total rows to the sums of their rows, field
+// by field, exactly (a figure of no row stays empty).
+func (d *Draft) RecomputeSums(s *Section) {
+	if s.Kind != Table {
+		return
+	}
+	for _, r := range s.Rows {
+		if len(r.Sum) == 0 {
+			continue
+		}
+		for _, fd := range s.Fields {
+			if fd.Type != Integer && fd.Type != Decimal {
+				continue
+			}
+			total, any := new(big.Rat), false
+			for _, k := range r.Sum {
+				v, _ := d.Value(s.ID, k, fd.ID)
+				if x, ok := new(big.Rat).SetString(v); ok && v != "" {
+					total.Add(total, x)
+					any = true
+				}
+			}
+			value := ""
+			if any {
+				value = RatText(total)
+			}
+			if old, _ := d.Value(s.ID, r.Key, fd.ID); old != value {
+				d.Set(s.ID, r.Key, fd.ID, value)
+			}
+		}
+	}
+}
+
+// RatText writes an exact figure without trailing zeros: 12.5, 3.
+func RatText(v *big.Rat) string {
+	if v.IsInt() {
+		return v.RatString()
+	}
+	return strings.TrimRight(strings.TrimRight(v.FloatString(12), "0"), ".")
 }
 
 // UniqueClash returns the field's value if another row of the section has it.
@@ -542,13 +624,13 @@ func (d *Draft) Problems(f *Form) []Problem {
 				out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + msg.RowEmptyProblem, Empty: true})
 				continue
 			}
-			asked := s.askedFields(d.valuesWith(s.ID, key, nil))
+			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil))
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue // not asked in this row: neither required nor checked
 				}
 				v, ok := d.Value(s.ID, key, fd.ID)
-				if !fd.Optional && (!ok || v == "") {
+				if !s.optionalIn(key, fd) && (!ok || v == "") {
 					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title()), Missing: true})
 				}
 				if ok && v != "" && d.UniqueClash(s, key, fd, v) {

@@ -62,6 +62,7 @@ var msg = struct {
 	BtnNothingOwn, NothingOwnReason, NothingOwnDone      string
 	BtnRedoOwn, RedoOwnForwarded, RedoOwnDone            string
 	StatusOpensOn, NotOpenYet, Prefilled                 string
+	PartOfExceeds, Dash                                  string
 	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
 	ReturnAskInside, FlagUnit, BtnPassOn, WholePackage   string
@@ -215,6 +216,8 @@ var msg = struct {
 	NothingOwnReason:       "本级无",
 	BtnRedoOwn:             "重新填写",
 	StatusOpensOn:          "%s开放填报",
+	PartOfExceeds:          "「%s」的%s %s 大于「%s」的 %s：其中数不能超过总数。",
+	Dash:                   "——",
 	NotOpenYet:             "《%s》%s开放填报，届时再来填写。",
 	Prefilled:              "已按上一期（或已审定的计划）预先填好，请逐项核对、修改后提交。",
 	WithdrawAsk:            "确定撤回《%s》吗？撤回后审核人会收到通知，修改后须重新提交。",
@@ -494,6 +497,9 @@ var ReportTexts = struct {
 	BtnLate, BtnNudge, BtnBackToSummary, LateHead, NobodyInvited string
 	NobodyLate, Uninvited, DueLevelIn, DueLevelToday             string
 	DueLevelPast, ChartOwn, ChartTitle, BlockedMark              string
+	Dash, Item, OwnLevel, DetailSheet, StatusSheet               string
+	PeriodsSheet, Unit, SubmittedAt, ReviewedBy                  string
+	ReviewedAt, TimesReturned, WarningsOpen, Period              string
 	SummaryHead, SummaryChildren, SummaryChild, SummaryChildLate string
 	SummaryLevel, SummaryDueIn, SummaryDueToday, SummaryDuePast  string
 	SummaryLate, SummaryLateMore, SummaryTotals, SummaryRows     string
@@ -519,6 +525,19 @@ var ReportTexts = struct {
 	DueLevelToday:        "%s今天截止（%s）",
 	DueLevelPast:         "%s截止 %s（已过 %d 天）",
 	ChartOwn:             "（本级）",
+	Dash:                 "——",
+	Item:                 "项目",
+	OwnLevel:             "本级",
+	DetailSheet:          "明细",
+	StatusSheet:          "填报情况",
+	PeriodsSheet:         "各期",
+	Unit:                 "单位",
+	SubmittedAt:          "提交时间",
+	ReviewedBy:           "审核人",
+	ReviewedAt:           "审核时间",
+	TimesReturned:        "退回次数",
+	WarningsOpen:         "已确认的提示",
+	Period:               "期别",
 	BlockedMark:          "（已屏蔽机器人）",
 	ChartTitle:           "%s 填报进度（截至 %s）",
 	SummaryHead:          "📊 %s 填报进度\n截至 %s",

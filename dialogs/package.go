@@ -601,19 +601,11 @@ func formTotals(f *Form, subs []*Submission) string {
 						}
 					}
 				}
-				parts = append(parts, plainLabel(fd)+" "+compact(fd, ratText(sum)))
+				parts = append(parts, plainLabel(fd)+" "+compact(fd, RatText(sum)))
 			}
 		}
 	}
 	return strings.Join(parts, " · ")
-}
-
-// ratText writes an exact sum as a decimal ("12.5").
-func ratText(v *big.Rat) string {
-	if v.IsInt() {
-		return v.Num().String()
-	}
-	return strings.TrimRight(strings.TrimRight(v.FloatString(6), "0"), ".")
 }
 
 // plainLabel is a field's short label (short: in the campaign file), or its

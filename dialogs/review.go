@@ -11,7 +11,7 @@ import (
 // that a reviewer reads every figure.
 func rowSummary(s *Section, r *Row, n int) string {
 	var parts []string
-	asked := s.askedFields(r.Values)
+	asked := s.askedFields(r.Key, r.Values)
 	for _, fd := range s.Fields {
 		if asked != nil && !asked[fd.ID] {
 			continue
@@ -400,7 +400,11 @@ func summary(f *Form, d *Draft) string {
 			for _, rk := range s.Rows {
 				var parts []string
 				for _, fd := range s.Fields {
-					if !d.Asked(s, rk.Key, fd) {
+					switch {
+					case s.BlankIn(rk.Key, fd):
+						parts = append(parts, fd.Label+" "+msg.Dash)
+						continue
+					case !d.Asked(s, rk.Key, fd) && !s.IsSum(rk.Key):
 						continue
 					}
 					v, _ := d.Value(s.ID, rk.Key, fd.ID)
@@ -445,6 +449,9 @@ func (t *turn) review(f *Form, d *Draft) error {
 		case Table:
 			var row []Button
 			for ri, rk := range s.Rows {
+				if len(rk.Sum) > 0 {
+					continue // computed
+				}
 				row = append(row, Button{Label: fmt.Sprintf(msg.BtnEdit, rk.Title), Data: "trow:" + f.sectionIndex(s) + ":" + strconv.Itoa(ri)})
 				if len(row) == 3 {
 					buttons, row = append(buttons, row), nil
@@ -523,10 +530,11 @@ func (t *turn) reviewButton(name, arg string) error {
 		// A table's row (附件4's year) opens as a row: one 改 per field.
 		secIdx, rowIdx, _ := strings.Cut(arg, ":")
 		if s := f.SectionAt(secIdx); s != nil && s.Kind == Table {
-			if ri, err := strconv.Atoi(rowIdx); err == nil && ri >= 0 && ri < len(s.Rows) {
-				if len(s.Fields) == 1 {
-					// One field a row: the row menu would be one more tap.
-					t.at(ModeField, s.ID, s.Rows[ri].Key, s.Fields[0].ID)
+			if ri, err := strconv.Atoi(rowIdx); err == nil && ri >= 0 && ri < len(s.Rows) && len(s.Rows[ri].Sum) == 0 {
+				key := s.Rows[ri].Key
+				if first := nextAsked(d, s, key, nil); first != nil && first == prevAsked(d, s, key, nil) {
+					// One question in the row: the row menu would be one more tap.
+					t.at(ModeField, s.ID, key, first.ID)
 					t.s.Return = returnReview
 					return t.show()
 				}

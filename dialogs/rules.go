@@ -27,6 +27,9 @@ const (
 	// there is none.
 	EnvLast     = "last"
 	EnvLastYear = "last_year"
+	// EnvRows is a table's rows by key (rows.income.amount), for identities
+	// across rows: a balance, a total checked against its parts.
+	EnvRows = "rows"
 )
 
 // functions callable from campaign expressions.
@@ -52,7 +55,7 @@ var functions = []expr.Option{
 	}, new(func(float64, int) string), new(func(int, int) string)),
 }
 
-var reserved = map[string]bool{EnvOthers: true, EnvElsewhere: true, EnvPrev: true, EnvLast: true, EnvLastYear: true, "fixed": true, "near": true}
+var reserved = map[string]bool{EnvOthers: true, EnvElsewhere: true, EnvPrev: true, EnvLast: true, EnvLastYear: true, EnvRows: true, "fixed": true, "near": true}
 
 // Expr is a compiled expression of a campaign file with the fields it reads.
 type Expr struct {
@@ -201,12 +204,17 @@ func sampleEnv(s *Section, computed []*Computed) map[string]any {
 	for _, f := range s.Fields {
 		row[f.ID] = zeroOf(f.Type)
 	}
+	rows := map[string]any{}
+	for _, r := range s.Rows {
+		rows[r.Key] = row
+	}
 	env := map[string]any{
 		EnvOthers:    []map[string]any{},
 		EnvElsewhere: []map[string]any{},
 		EnvPrev:      map[string]any{},
 		EnvLast:      row,
 		EnvLastYear:  row,
+		EnvRows:      rows,
 	}
 	for _, f := range s.Fields {
 		env[f.ID] = zeroOf(f.Type)

@@ -394,7 +394,7 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 		b.WriteString(" · " + strings.Trim(rowLabel(d, sec, t.s.Row), "："))
 	}
 	idx, of := 0, 0
-	asked := sec.askedFields(d.valuesWith(sec.ID, t.s.Row, nil))
+	asked := sec.askedFields(t.s.Row, d.valuesWith(sec.ID, t.s.Row, nil))
 	for _, x := range sec.Fields {
 		if asked != nil && !asked[x.ID] && x != fd {
 			continue
@@ -405,7 +405,7 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 		}
 	}
 	fmt.Fprintf(&b, "\n\n%s（%s）", fd.Title(), fmt.Sprintf(msg.Progress, idx, of))
-	if fd.Optional {
+	if sec.optionalIn(t.s.Row, fd) {
 		b.WriteString(msg.Optional)
 	}
 	if fd.Hint != "" {
@@ -447,7 +447,7 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 	if has && current != "" {
 		last = append(last, Button{Label: msg.BtnKeep, Data: "keep"})
 	}
-	if fd.Optional {
+	if sec.optionalIn(t.s.Row, fd) {
 		last = append(last, Button{Label: msg.BtnSkip, Data: "skip"})
 	}
 	if t.flaggedRow(sec, d) {
@@ -604,6 +604,7 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 		return t.show()
 	}
 	d.Set(sec.ID, t.s.Row, fd.ID, value)
+	d.RecomputeSums(sec) // a table's 合计 follows its rows
 	for _, fl := range soft {
 		d.Confirm(fl.Key(), fl.Fingerprint)
 	}
@@ -938,7 +939,7 @@ func (t *turn) skip() error {
 		t.note(msg.NoQuestion)
 		return t.show()
 	}
-	if !fd.Optional {
+	if !sec.optionalIn(t.s.Row, fd) {
 		t.note(msg.CannotSkip, fd.Title())
 		return t.show()
 	}
@@ -947,5 +948,6 @@ func (t *turn) skip() error {
 		return err
 	}
 	d.Set(sec.ID, t.s.Row, fd.ID, "")
+	d.RecomputeSums(sec)
 	return t.advance(f, sec, fd, d)
 }

@@ -8,23 +8,28 @@ import (
 )
 
 // askedFields says, for a row's values, which of the section's fields are
-// asked: a field's when is evaluated on the answers before it that are
-// themselves asked. A when that cannot be evaluated asks the field (fail
-// closed: a question too many is better than a figure missing). nil means
-// every field is asked.
-func (s *Section) askedFields(values map[string]string) map[string]bool {
-	conditional := false
-	for _, fd := range s.Fields {
-		conditional = conditional || fd.When != nil
+// asked: none in a table's total row (computed), none of the fields a
+// table row leaves blank, and a field with a when only if it holds on the
+// answers before it that are themselves asked. A when that cannot be
+// evaluated asks the field (fail closed: a question too many is better
+// than a figure missing). nil means every field is asked.
+func (s *Section) askedFields(row string, values map[string]string) map[string]bool {
+	var r *RowKey
+	if s.Kind == Table {
+		r = s.row(row)
 	}
-	if !conditional {
+	special := r != nil && (len(r.Sum) > 0 || len(r.Blank) > 0)
+	for _, fd := range s.Fields {
+		special = special || fd.When != nil
+	}
+	if !special {
 		return nil
 	}
 	asked := make(map[string]bool, len(s.Fields))
 	env := map[string]any{}
 	for _, fd := range s.Fields {
-		ok := true
-		if fd.When != nil {
+		ok := r == nil || len(r.Sum) == 0 && !contains(r.Blank, fd.ID)
+		if ok && fd.When != nil {
 			res, err := fd.When.Eval(env)
 			b, isBool := res.(bool)
 			ok = err != nil || !isBool || b
@@ -39,16 +44,17 @@ func (s *Section) askedFields(values map[string]string) map[string]bool {
 
 // Asked says whether the field is asked in the draft's row.
 func (d *Draft) Asked(s *Section, row string, fd *Field) bool {
-	if fd.When == nil {
-		return true
-	}
-	return s.askedFields(d.valuesWith(s.ID, row, nil))[fd.ID]
+	asked := s.askedFields(row, d.valuesWith(s.ID, row, nil))
+	return asked == nil || asked[fd.ID]
 }
 
-// dropUnasked removes the values of fields not asked (rules and computed
-// values never see them).
-func (s *Section) dropUnasked(values map[string]string) {
-	asked := s.askedFields(values)
+// dropUnasked removes the values of fields not asked in the row (rules
+// and computed values never see them); a total row's figures are kept.
+func (s *Section) dropUnasked(row string, values map[string]string) {
+	if s.IsSum(row) {
+		return
+	}
+	asked := s.askedFields(row, values)
 	if asked == nil {
 		return
 	}
@@ -62,7 +68,7 @@ func (s *Section) dropUnasked(values map[string]string) {
 // nextAsked is the first field after after (from the start when nil) that
 // is asked in the row, or nil.
 func nextAsked(d *Draft, s *Section, row string, after *Field) *Field {
-	asked := s.askedFields(d.valuesWith(s.ID, row, nil))
+	asked := s.askedFields(row, d.valuesWith(s.ID, row, nil))
 	seen := after == nil
 	for _, fd := range s.Fields {
 		if seen && (asked == nil || asked[fd.ID]) {
@@ -76,7 +82,7 @@ func nextAsked(d *Draft, s *Section, row string, after *Field) *Field {
 // prevAsked is the last field before before (from the end when nil) that
 // is asked in the row, or nil.
 func prevAsked(d *Draft, s *Section, row string, before *Field) *Field {
-	asked := s.askedFields(d.valuesWith(s.ID, row, nil))
+	asked := s.askedFields(row, d.valuesWith(s.ID, row, nil))
 	seen := before == nil
 	for i := len(s.Fields) - 1; i >= 0; i-- {
 		fd := s.Fields[i]
@@ -93,8 +99,12 @@ func prevAsked(d *Draft, s *Section, row string, before *Field) *Field {
 // only what its questions asked.
 func (d *Draft) ClearUnasked(f *Form) {
 	for _, s := range f.Sections {
+		d.RecomputeSums(s)
 		for _, key := range rowKeys(d, s) {
-			asked := s.askedFields(d.valuesWith(s.ID, key, nil))
+			if s.IsSum(key) {
+				continue // computed
+			}
+			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil))
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					if v, ok := d.Value(s.ID, key, fd.ID); ok && v != "" {

@@ -100,6 +100,7 @@ type sheetRow struct {
 	status  string
 	total   bool
 	label   string // for total rows
+	n1, n2  int    // counts a status row carries
 }
 
 // cell is a value with its kind, for the style.
@@ -121,22 +122,10 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 	if err != nil {
 		return err
 	}
-	units := descendants(c, unit)
 	sheets := 0
-	for _, form := range c.Forms {
-		if !opt.wants(c, form) {
-			continue
-		}
-		var fillers []*dialogs.Unit
-		for _, u := range units {
-			if form.FilledBy(u.Level) {
-				fillers = append(fillers, u)
-			}
-		}
-		if len(fillers) == 0 {
-			continue
-		}
-		name := sheetName(form)
+	// add writes one sheet: printable, streamed, its notes under the
+	// table, its header rows repeated on every printed page.
+	add := func(name, caption string, notes []string, write func(sh *sheet) error) error {
 		if sheets == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
 				return err
@@ -153,28 +142,85 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 		if err != nil {
 			return err
 		}
-		sh := &sheet{sw: sw, st: st, caption: form.Caption}
-		if err := x.writeForm(ctx, sh, c, top, form, fillers, opt); err != nil {
-			return fmt.Errorf("export %s: %w", form.ID, err)
+		sh := &sheet{sw: sw, st: st, caption: caption}
+		if err := write(sh); err != nil {
+			return err
 		}
-		if err := sh.notes(form.Notes); err != nil {
+		if err := sh.notes(notes); err != nil {
 			return err
 		}
 		if err := sw.Flush(); err != nil {
 			return err
 		}
 		if sh.headTop > 0 {
-			// The header rows repeat on every printed page.
-			if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name,
-				RefersTo: fmt.Sprintf("'%s'!$%d:$%d", name, sh.headTop, sh.headBottom)}); err != nil {
-				return err
+			return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name,
+				RefersTo: fmt.Sprintf("'%s'!$%d:$%d", name, sh.headTop, sh.headBottom)})
+		}
+		return nil
+	}
+	units := descendants(c, unit)
+	var exported []*dialogs.Form
+	for _, form := range c.Forms {
+		if !opt.wants(c, form) {
+			continue
+		}
+		var fillers []*dialogs.Unit
+		for _, u := range units {
+			if form.FilledBy(u.Level) {
+				fillers = append(fillers, u)
 			}
 		}
+		if len(fillers) == 0 {
+			continue
+		}
+		exported = append(exported, form)
+		err := add(sheetName(form), form.Caption, form.Notes, func(sh *sheet) error {
+			return x.writeForm(ctx, sh, c, top, form, fillers, opt)
+		})
+		if err != nil {
+			return fmt.Errorf("export %s: %w", form.ID, err)
+		}
+		if tableOnly(form) && len(fillers) > 1 {
+			// The aggregate is the form's sheet; each unit's own, here.
+			err := add(detailSheetName(form), "", nil, func(sh *sheet) error {
+				picks, err := x.picksFor(ctx, c, top, form, opt)
+				if err != nil {
+					return err
+				}
+				return x.mixedForm(ctx, sh, c, top, form, fillers, opt, picks)
+			})
+			if err != nil {
+				return fmt.Errorf("export %s: %w", form.ID, err)
+			}
+		}
+	}
+	if err := x.extraSheets(ctx, add, c, top, exported, opt); err != nil {
+		return err
 	}
 	if _, err := f.WriteTo(w); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
+}
+
+// tableOnly reports whether the form is tables alone: exported as the
+// notice prints them, the aggregate of the units, then per unit.
+func tableOnly(form *dialogs.Form) bool {
+	for _, s := range form.Sections {
+		if s.Kind != dialogs.Table {
+			return false
+		}
+	}
+	return len(form.Sections) > 0
+}
+
+func detailSheetName(f *dialogs.Form) string {
+	name := []rune(sheetName(f))
+	suffix := []rune(dialogs.ReportTexts.DetailSheet)
+	if len(name)+len(suffix) > 31 {
+		name = name[:31-len(suffix)]
+	}
+	return string(name) + string(suffix)
 }
 
 // printable sets a sheet to print landscape, one page wide: these tables
@@ -439,6 +485,16 @@ func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
 			return cell{v: ColumnValue(sec, col, r.values)}
 		}
 	}
+	if fd != nil && sec.Kind == dialogs.Table {
+		// A cell the notice leaves empty in this row is printed ——.
+		inner := c.value
+		c.value = func(r sheetRow) cell {
+			if sec.BlankIn(r.rowKey, fd) {
+				return cell{v: dialogs.ReportTexts.Dash}
+			}
+			return inner(r)
+		}
+	}
 	return c
 }
 
@@ -523,6 +579,8 @@ func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 		return x.listForm(ctx, sh, c, top, form, fillers, opt, picks)
 	case kinds[dialogs.Record] == len(form.Sections):
 		return x.recordForm(ctx, sh, c, top, form, fillers, opt, picks)
+	case kinds[dialogs.Table] == len(form.Sections):
+		return x.tableForm(ctx, sh, c, top, form, fillers, opt, picks)
 	}
 	return x.mixedForm(ctx, sh, c, top, form, fillers, opt, picks)
 }

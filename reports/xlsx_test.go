@@ -121,8 +121,20 @@ func TestXLSXOfACity(t *testing.T) {
 		}
 	}
 	f := open(t, buf.Bytes())
-	if got := strings.Join(f.GetSheetList(), ","); got != "附件1,附件2,附件3,政策措施,附件4" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "附件1,附件2,附件3,政策措施,附件4,填报情况" {
 		t.Errorf("sheets %s", got)
+	}
+	// The status sheet: each unit on each form, its state, when it was
+	// submitted, who reviewed it.
+	status, _ := f.GetRows("填报情况")
+	found := false
+	for _, r := range status {
+		if len(r) >= 6 && r[0] == "附件3" && r[1] == "杭州市上城区" {
+			found = r[2] == "已通过" && r[3] != "" && r[4] != "" && r[5] != ""
+		}
+	}
+	if !found || len(status) < 3 || strings.Join(status[1], ",") != "期别,单位,状态,提交时间,审核人,审核时间,退回次数,已确认的提示" {
+		t.Errorf("status sheet:\n%q", status)
 	}
 	// 附件3: its number as the notice prints it, the title, the 盖章
 	// line, the grouped three-row header; the notice's 注 under the table.

@@ -512,3 +512,40 @@ func (db *DB) RecentSlots(ctx context.Context, campaign, form string, since time
 	}
 	return out, nil
 }
+
+// FormStatus is one unit's standing on one form, for an export's status
+// sheet: its draft's state, when it was last submitted, who last decided
+// and when, how often it was returned, how many warnings were confirmed.
+type FormStatus struct {
+	Unit        string         `db:"unit_code"`
+	Form        string         `db:"form_id"`
+	Status      string         `db:"status"`
+	SubmittedAt sql.NullTime   `db:"submitted_at"`
+	ReviewedBy  sql.NullString `db:"reviewed_by"`
+	ReviewedAt  sql.NullTime   `db:"reviewed_at"`
+	Returns     int            `db:"returns"`
+	Warnings    int            `db:"warnings"`
+}
+
+// FormStatuses is FormStatus for the units' drafts of the forms (a unit
+// that never opened a form has no row).
+func (db *DB) FormStatuses(ctx context.Context, campaign string, forms, units []string) ([]FormStatus, error) {
+	var out []FormStatus
+	err := db.SelectContext(ctx, &out, `SELECT d.unit_code, d.form_id, d.status,
+			(SELECT max(s.submitted_at) FROM submissions s WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code
+				AND s.form_id = d.form_id AND s.status <> 'withdrawn') AS submitted_at,
+			ev.reviewed_by, ev.reviewed_at,
+			(SELECT count(*) FROM submission_events e JOIN submissions s ON s.id = e.submission_id
+				WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code AND s.form_id = d.form_id AND e.status = 'returned') AS returns,
+			(SELECT count(*) FROM jsonb_object_keys(COALESCE(d.flags->'soft', '{}'::jsonb))) AS warnings
+		FROM drafts d
+		LEFT JOIN LATERAL (SELECT COALESCE(c.display_name, '') AS reviewed_by, e.at AS reviewed_at
+			FROM submission_events e JOIN submissions s ON s.id = e.submission_id LEFT JOIN contacts c ON c.id = e.actor_id
+			WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code AND s.form_id = d.form_id AND e.status IN ('approved', 'returned')
+			ORDER BY e.id DESC LIMIT 1) ev ON true
+		WHERE d.campaign_id = $1 AND d.form_id = ANY($2) AND d.unit_code = ANY($3)`, campaign, pq.Array(forms), pq.Array(units))
+	if err != nil {
+		return nil, fmt.Errorf("form statuses: %w", err)
+	}
+	return out, nil
+}

@@ -500,7 +500,7 @@ func TestExportFollowsTheFileName(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "附件3" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "附件3,填报情况" {
 		t.Errorf("--form a3 gave sheets %s", got)
 	}
 }
