@@ -195,3 +195,73 @@ func humanSize(n int64) string {
 	}
 	return fmt.Sprintf("%d 字节", n)
 }
+
+// StillValid reports whether a stored answer fits its field as the
+// campaign now defines it: a revised campaign file may have changed a
+// type, a bound or a choice. One that no longer fits is asked again, is
+// not counted as answered, and is not exported under the new field.
+func StillValid(f *Field, v string) bool {
+	switch f.Type {
+	case File:
+		return true // a stored document stays what it is
+	case Choice:
+		for _, c := range f.Choices {
+			if c == v {
+				return true
+			}
+		}
+		return false
+	case YesNo:
+		return v == "是" || v == "否"
+	case Text:
+		// Stored text was cleaned when typed; only its length can have
+		// moved.
+		n := parse.Length(v)
+		return n > 0 && (f.MinLen == 0 || n >= f.MinLen) && (f.MaxLen == 0 || n <= f.MaxLen)
+	case Integer, Decimal:
+		// Stored figures are canonical ("12.5"): checked without parsing
+		// them as typed, on every answer's rules.
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || f.Min != nil && x < *f.Min || f.Max != nil && x > *f.Max {
+			return false
+		}
+		_, frac, _ := strings.Cut(v, ".")
+		places := f.Decimals
+		if f.Type == Integer {
+			places = 0
+		}
+		return len(frac) <= places
+	case YearMonth, Date:
+		want := 7
+		if f.Type == Date {
+			want = 10
+		}
+		return len(v) == want && (f.After == "" || v >= f.After) && (f.Before == "" || v <= f.Before)
+	case Phone:
+		return true
+	}
+	_, problem := Validate(f, v)
+	return problem == ""
+}
+
+// FitValues is a row's values that still fit their fields (see StillValid).
+func FitValues(s *Section, values map[string]string) map[string]string {
+	var out map[string]string
+	for _, fd := range s.Fields {
+		v, ok := values[fd.ID]
+		if !ok || v == "" || StillValid(fd, v) {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(values))
+			for k, x := range values {
+				out[k] = x
+			}
+		}
+		delete(out, fd.ID)
+	}
+	if out == nil {
+		return values
+	}
+	return out
+}

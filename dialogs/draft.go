@@ -296,7 +296,7 @@ func (d *Draft) Progress(f *Form) (done, total int) {
 					continue
 				}
 				total++
-				if _, ok := d.Value(s.ID, key, fd.ID); ok {
+				if _, ok := d.Answered(s, key, fd); ok {
 					done++
 				}
 			}
@@ -421,11 +421,21 @@ func compute(s *Section, values map[string]string, env map[string]any) {
 func rowEnv(s *Section, values map[string]string) map[string]any {
 	env := make(map[string]any, len(values)+len(s.Computed)+3)
 	for _, fd := range s.Fields {
-		if v, ok := values[fd.ID]; ok && v != "" {
+		if v, ok := values[fd.ID]; ok && v != "" && StillValid(fd, v) {
 			env[fd.ID] = typed(fd, v)
 		}
 	}
 	return env
+}
+
+// Answered is a row's answer to the field if it has one that still fits
+// the field (see StillValid).
+func (d *Draft) Answered(s *Section, row string, fd *Field) (string, bool) {
+	v, ok := d.Value(s.ID, row, fd.ID)
+	if !ok || v != "" && !StillValid(fd, v) {
+		return "", false
+	}
+	return v, true
 }
 
 func hasAll(values map[string]string, fields []string) bool {
@@ -629,7 +639,7 @@ func (d *Draft) Problems(f *Form) []Problem {
 				if asked != nil && !asked[fd.ID] {
 					continue // not asked in this row: neither required nor checked
 				}
-				v, ok := d.Value(s.ID, key, fd.ID)
+				v, ok := d.Answered(s, key, fd)
 				if !s.optionalIn(key, fd) && (!ok || v == "") {
 					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title()), Missing: true})
 				}

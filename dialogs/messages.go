@@ -62,7 +62,7 @@ var msg = struct {
 	BtnNothingOwn, NothingOwnReason, NothingOwnDone      string
 	BtnRedoOwn, RedoOwnForwarded, RedoOwnDone            string
 	StatusOpensOn, NotOpenYet, Prefilled                 string
-	PartOfExceeds, Dash                                  string
+	PartOfExceeds, Dash, AnswerNoLongerFits              string
 	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
 	ReturnAskInside, FlagUnit, BtnPassOn, WholePackage   string
@@ -218,6 +218,7 @@ var msg = struct {
 	StatusOpensOn:          "%s开放填报",
 	PartOfExceeds:          "「%s」的%s %s 大于「%s」的 %s：其中数不能超过总数。",
 	Dash:                   "——",
+	AnswerNoLongerFits:     "原来的答案「%s」已不符合本项现在的要求（填报要求有调整），请重新填写。",
 	NotOpenYet:             "《%s》%s开放填报，届时再来填写。",
 	Prefilled:              "已按上一期（或已审定的计划）预先填好，请逐项核对、修改后提交。",
 	WithdrawAsk:            "确定撤回《%s》吗？撤回后审核人会收到通知，修改后须重新提交。",

@@ -8,6 +8,7 @@ import (
 
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
+	"tianbao/reports"
 )
 
 const quarterly = "zj-2019-parks-quarterly"
@@ -77,4 +78,35 @@ func TestQuarterlyReturn(t *testing.T) {
 	if q == nil || q.Prev != "progress.2019q2" || q.Due[dialogs.County].Format("2006-01-02") != "2019-10-18" || q.Due[dialogs.City].Format("2006-01-02") != "2019-10-25" {
 		t.Errorf("third quarter: %+v", q)
 	}
+}
+
+// TestRevisedCampaignAsksAgain: a campaign file is loaded again with a
+// field changed (a choice list without the old answer, a bound raised):
+// the stored answers that no longer fit are asked again, are not counted
+// as answered, and are not exported under the new field.
+func TestRevisedCampaignAsksAgain(t *testing.T) {
+	env := newEnv(t)
+	env.Registry.Recheck = 0 // the new version is noticed at once
+	dialogtest.InstallVariant(t, env.DB, "revised", func(y string) string { return y })
+	c := env.ContactIn("revised", "330106", "张三")
+	c.Say("/start").Press("附件1").Say("西湖区小微企业园工作联席会议").Say("王建国").Say("区长").Expect("联系人（第 4/5 项）")
+	dialogtest.InstallVariant(t, env.DB, "revised", func(y string) string {
+		return strings.Replace(y, "label: 召集人（组长）姓名\n            type: text\n            min_len: 2", "label: 召集人（组长）姓名\n            type: text\n            min_len: 4", 1)
+	})
+	c.Say("/start").Expect("附件1 小微企业园工作联席会议（领导小组）建立情况汇总表\n    草稿 2/5")
+	c.Press("附件1").Expect("召集人（组长）姓名", "原来的答案「王建国」已不符合本项现在的要求").ExpectNot("保留当前答案")
+	// Not exported under the new field either.
+	camp, err := env.Registry.Campaign(context.Background(), "revised")
+	if err != nil {
+		t.Fatal(err)
+	}
+	drafts, err := env.DB.UnitDrafts(context.Background(), "revised", "330106")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := reports.FormTable(camp.Form("a1"), drafts["a1"])
+	if got := strings.Join(table.Rows[0], ","); strings.Contains(got, "王建国") || !strings.Contains(got, "西湖区小微企业园工作联席会议") {
+		t.Errorf("exported: %s", got)
+	}
+	c.Say("王建国同志").Expect("✔ 召集人（组长）姓名：王建国同志", "召集人（组长）职务", "当前答案：区长")
 }

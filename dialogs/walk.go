@@ -255,7 +255,7 @@ func (t *turn) firstOpen(f *Form, d *Draft) {
 			}
 			for _, r := range d.Rows(sec.ID) {
 				for _, fd := range sec.Fields {
-					if _, ok := r.Values[fd.ID]; !ok && d.Asked(sec, r.Key, fd) {
+					if _, ok := d.Answered(sec, r.Key, fd); !ok && d.Asked(sec, r.Key, fd) {
 						t.at(ModeField, sec.ID, r.Key, fd.ID)
 						return
 					}
@@ -265,7 +265,7 @@ func (t *turn) firstOpen(f *Form, d *Draft) {
 		}
 		for _, key := range rowKeys(d, sec) {
 			for _, fd := range sec.Fields {
-				if _, ok := d.Value(sec.ID, key, fd.ID); !ok && d.Asked(sec, key, fd) {
+				if _, ok := d.Answered(sec, key, fd); !ok && d.Asked(sec, key, fd) {
 					t.at(ModeField, sec.ID, key, fd.ID)
 					return
 				}
@@ -421,6 +421,12 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 		b.WriteString("\n" + fmt.Sprintf(msg.FileExpected, strings.Join(fd.FileTypes, "、")))
 	}
 	current, has := d.Value(sec.ID, t.s.Row, fd.ID)
+	if has && current != "" && !StillValid(fd, current) {
+		// The campaign file changed since: the old answer is shown, to be
+		// answered again.
+		b.WriteString("\n" + fmt.Sprintf(msg.AnswerNoLongerFits, current))
+		has, current = false, ""
+	}
 	if has && current != "" {
 		b.WriteString("\n" + fmt.Sprintf(msg.CurrentAnswer, Display(fd, current)))
 	}
@@ -536,7 +542,7 @@ func (t *turn) fieldButton(name, arg string) error {
 		if err != nil {
 			return err
 		}
-		if v, ok := d.Value(sec.ID, t.s.Row, fd.ID); ok && v != "" {
+		if v, ok := d.Answered(sec, t.s.Row, fd); ok && v != "" {
 			return t.advance(f, sec, fd, d)
 		}
 	}

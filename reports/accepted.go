@@ -91,7 +91,16 @@ func carry(out map[string]store.SubmissionRef, pkg store.SubmissionRef, state st
 // rows streams one section's rows of the fillers, in their order, from the
 // drafts (IncludeDrafts) or from the accepted submissions.
 func (x Exporter) rows(ctx context.Context, c *dialogs.Campaign, form *dialogs.Form, section string, fillers []*dialogs.Unit,
-	opt ExportOptions, picks map[string]store.SubmissionRef, fn func(store.ExportRow) error) error {
+	opt ExportOptions, picks map[string]store.SubmissionRef, each func(store.ExportRow) error) error {
+	// An answer that no longer fits its field (the campaign file was
+	// revised) is not exported under it.
+	fn := each
+	if s := form.Section(section); s != nil {
+		fn = func(r store.ExportRow) error {
+			r.Values = dialogs.FitValues(s, r.Values)
+			return each(r)
+		}
+	}
 	if opt.IncludeDrafts {
 		return x.DB.ExportRows(ctx, c.ID, form.ID, section, codesOf(fillers), opt.statuses(), fn)
 	}

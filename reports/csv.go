@@ -79,7 +79,7 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 			}
 			values := map[string]string{}
 			if r := d.Row(s.ID, key); r != nil {
-				values = r.Values
+				values = dialogs.FitValues(s, r.Values) // an answer the revised file refuses is not exported
 			}
 			for j, c := range s.Columns {
 				line[colsOf[s][j]] = ColumnValue(s, c, values)
