@@ -328,6 +328,7 @@ type rawField struct {
 	Suggest      bool     `yaml:"suggest"`
 	When         string   `yaml:"when"`
 	Carry        bool     `yaml:"carry"`
+	FilledBy     string   `yaml:"filled_by"` // a level: the reviewing one, or one of the form's
 }
 
 type rawComputed struct {
@@ -891,6 +892,11 @@ func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form
 		}
 		seen[s.ID] = true
 		f.Sections = append(f.Sections, s)
+		for j, fd := range s.Fields {
+			if fd.FilledBy != "" {
+				l.filledBy(fmt.Sprintf("%s.fields[%d].filled_by", sp, j), c, f, s, fd)
+			}
+		}
 	}
 	return f
 }
@@ -948,6 +954,7 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 				l.when(fmt.Sprintf("%s.fields[%d].when", p, i), s, i, w)
 			}
 			s.Fields[i].Carry = raw.Fields[i].Carry
+			s.Fields[i].FilledBy = dialogs.Level(raw.Fields[i].FilledBy)
 		}
 	}
 	if sd := raw.Seed; sd != nil {
@@ -1489,4 +1496,40 @@ func hasRow(s *dialogs.Section, key string) bool {
 		}
 	}
 	return false
+}
+
+// filledBy checks a field that another level fills: the level that reviews
+// the form's fillers (it fills the field as it approves), or one of the
+// form's own levels (the levels below see it read only); in a record
+// section, one value per unit.
+func (l *loader) filledBy(p string, c *dialogs.Campaign, f *dialogs.Form, s *dialogs.Section, fd *dialogs.Field) {
+	if !c.HasLevel(fd.FilledBy) {
+		l.at(p, "filled_by %q is not a level of the campaign (%s)", fd.FilledBy, levelIDs(c))
+		return
+	}
+	if s.Kind != dialogs.Record {
+		l.at(p, "filled_by is for fields of record sections (one value per unit)")
+		return
+	}
+	if fd.Type == dialogs.File {
+		l.at(p, "a file is not filled by another level")
+		return
+	}
+	if f.FilledBy(fd.FilledBy) {
+		return
+	}
+	for i := 0; i+1 < len(c.Levels); i++ {
+		if c.Levels[i].ID == fd.FilledBy && f.FilledBy(c.Levels[i+1].ID) {
+			return // the reviewing level, as it approves
+		}
+	}
+	l.at(p, "filled_by %q: want a level of the form (%s) or the one right above a level of it, which reviews it", fd.FilledBy, joinLevels(f.Levels))
+}
+
+func joinLevels(ls []dialogs.Level) string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, string(l))
+	}
+	return strings.Join(out, ", ")
 }

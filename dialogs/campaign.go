@@ -522,6 +522,10 @@ type Field struct {
 	When *Expr
 	// Carry fills the field in a new period with the last period's answer.
 	Carry bool
+	// FilledBy is the level that fills the field, when not the form's
+	// fillers: the reviewing level as it approves (核定数, 审核意见), or a
+	// level of the form's own whose cells the levels below see read only.
+	FilledBy Level
 }
 
 // Title is the label with its groups, as a question shows it.

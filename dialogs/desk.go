@@ -208,7 +208,7 @@ func (t *turn) queueButton(name, arg string) error {
 func (t *turn) batchScreen() error {
 	var b strings.Builder
 	fmt.Fprintf(&b, desk.BatchAsk, len(t.s.Batch))
-	n := 0
+	n, own := 0, 0
 	for _, id := range t.s.Batch {
 		sub, err := t.tx.Submission(t.ctx, id)
 		if err != nil {
@@ -217,12 +217,19 @@ func (t *turn) batchScreen() error {
 		if sub == nil || sub.Status != SubSubmitted || !t.canDecide(sub) {
 			continue
 		}
-		n++
 		f := t.camp.Form(packageForm(sub.Form))
+		if !IsPackage(sub.Form) && len(reviewFields(f, t.unit.Level)) > 0 {
+			own++ // the reviewer fills fields of it as they approve: one at a time
+			continue
+		}
+		n++
 		fmt.Fprintf(&b, "\n%d. %s", n, t.itemLine(PendingItem{ID: sub.ID, Unit: sub.Unit, Form: sub.Form, Version: sub.Version, At: sub.At, Waited: sub.Waited}))
 		if !IsPackage(sub.Form) && len(softWarnings(f, snapshotDraft(sub))) > 0 {
 			b.WriteString(desk.BatchHasWarnings)
 		}
+	}
+	if own > 0 {
+		t.note(desk.BatchOneByOne, own)
 	}
 	if n == 0 {
 		t.s.Mode, t.s.Batch = ModeQueue, nil
@@ -245,8 +252,8 @@ func (t *turn) batchButton(name string) error {
 			if err != nil {
 				return err
 			}
-			if sub == nil || sub.Status != SubSubmitted || !t.canDecide(sub) {
-				skipped++
+			if sub == nil || sub.Status != SubSubmitted || !t.canDecide(sub) || len(reviewFields(t.camp.Form(sub.Form), t.unit.Level)) > 0 {
+				skipped++ // (one with fields the reviewer fills is approved on its own)
 				continue
 			}
 			if err := t.approve(sub); err != nil {

@@ -31,6 +31,10 @@ type Draft struct {
 	NextRow  int
 	Sections map[string]*SectionData
 
+	// Level is the level of the unit that fills the draft, as the turn
+	// knows it: a field another level fills (filled_by) is not asked of it.
+	// Empty (outside a turn): every field.
+	Level Level
 	// Last and LastYear are the unit's previous period of a standing
 	// return and the same period a year before, as rules read them (set
 	// by the turn when the form's rules name them; never saved).
@@ -290,7 +294,7 @@ func (d *Draft) Started() bool {
 func (d *Draft) Progress(f *Form) (done, total int) {
 	for _, s := range f.Sections {
 		for _, key := range rowKeys(d, s) {
-			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil))
+			asked := s.askedBy(key, d.valuesWith(s.ID, key, nil), d.Level)
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue
@@ -634,7 +638,7 @@ func (d *Draft) Problems(f *Form) []Problem {
 				out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + msg.RowEmptyProblem, Empty: true})
 				continue
 			}
-			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil))
+			asked := s.askedBy(key, d.valuesWith(s.ID, key, nil), d.Level)
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue // not asked in this row: neither required nor checked

@@ -126,6 +126,9 @@ type Tx interface {
 	// before (nil if none).
 	Submission(ctx context.Context, id int64) (*Submission, error)
 	LatestSubmission(ctx context.Context, campaign, unit, form string) (*Submission, error)
+	// SetReviewValues writes what the reviewing level fills as it approves
+	// into the submission and the unit's draft.
+	SetReviewValues(ctx context.Context, s *Submission, section string, values map[string]string, actor int64) error
 	// EarlierReturn is a unit's approved submission of a form, else its
 	// latest, else nil: another period's, read without locks.
 	EarlierReturn(ctx context.Context, campaign, unit, form string) (*Submission, error)
@@ -211,6 +214,7 @@ const (
 	ModeReview   Mode = "review"   // everything entered, before submit
 	ModeView     Mode = "view"     // a submitted form, read only
 	ModeWithdraw Mode = "withdraw" // asked to confirm taking a submission back
+	ModeApprove  Mode = "approve"  // a reviewer filling 核定数 / 审核意见 as they approve
 	ModeReturn   Mode = "return"   // a reviewer writing a return: reason, then flags
 	ModeExtend   Mode = "extend"   // a contact asking for more time
 	ModeQueue    Mode = "queue"    // a reviewer's pending items
@@ -246,6 +250,9 @@ type Session struct {
 	Suggest   []string `json:"suggest,omitempty"` // the suggestions shown as buttons
 	// Returning is a reviewer's return in progress.
 	Returning *Returning `json:"returning,omitempty"`
+	// Approving is a reviewer's approval in progress that asks the fields
+	// the reviewing level fills.
+	Approving *Approving `json:"approving,omitempty"`
 	// FlagAt is the flagged item being corrected in a returned form.
 	FlagAt int `json:"flag_at,omitempty"`
 	// Extending is an extension request being written.
@@ -388,6 +395,7 @@ func (t *turn) loadDraft(form string) (*Draft, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.Level = t.unit.Level
 	if f := t.camp.Form(form); f != nil && f.Period != nil && f.readsEarlier() {
 		// The rules read the period before or the year before: loaded
 		// with the draft, and only for a form whose rules do.
@@ -554,6 +562,8 @@ func (t *turn) text(text string) error {
 		return t.returnText(text)
 	case ModeExtend:
 		return t.extendText(text)
+	case ModeApprove:
+		return t.approveAnswer(text, false)
 	case ModeConfirm:
 		return t.confirmText(text)
 	case ModeField:
@@ -708,6 +718,8 @@ func (t *turn) button(data string) error {
 			}
 			return t.redoOwn(f, d)
 		}
+	case ModeApprove:
+		return t.approveButton(name, arg)
 	case ModeWithdraw:
 		t.s.Mode = ModeView
 		if name != "yes" {

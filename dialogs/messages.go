@@ -63,6 +63,7 @@ var msg = struct {
 	BtnRedoOwn, RedoOwnForwarded, RedoOwnDone            string
 	StatusOpensOn, NotOpenYet, Prefilled                 string
 	PartOfExceeds, Dash, AnswerNoLongerFits              string
+	ApproveAsk, FilledAbove                              string
 	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
 	ReturnAskInside, FlagUnit, BtnPassOn, WholePackage   string
@@ -218,6 +219,8 @@ var msg = struct {
 	StatusOpensOn:          "%s开放填报",
 	PartOfExceeds:          "「%s」的%s %s 大于「%s」的 %s：其中数不能超过总数。",
 	Dash:                   "——",
+	ApproveAsk:             "审核%s：通过前请填写「%s」（%s）",
+	FilledAbove:            "（由上级填写）",
 	AnswerNoLongerFits:     "原来的答案「%s」已不符合本项现在的要求（填报要求有调整），请重新填写。",
 	NotOpenYet:             "《%s》%s开放填报，届时再来填写。",
 	Prefilled:              "已按上一期（或已审定的计划）预先填好，请逐项核对、修改后提交。",
@@ -278,6 +281,7 @@ var desk = struct {
 	PackageUnitDropped   string
 	TableRowsFilled      string
 	QueueEmpty           string
+	BatchOneByOne        string
 	QueueHead            string
 	BtnPrevPage          string
 	BtnNextPage          string
@@ -326,6 +330,7 @@ var desk = struct {
 	BtnConfirmApproveAll: "✅ 确认通过 %d 份",
 	BatchDone:            "✅ 已通过 %d 份。",
 	BatchSkipped:         "另有 %d 份已由他人处理或已撤回，未作改动。",
+	BatchOneByOne:        "有 %d 份须在通过时填写核定数等内容，请逐份点「✅ 通过」。",
 	BtnBackToQueue:       "返回待审列表",
 	ItemWarnings:         "填报人已确认的提示（请留意）：",
 	HandledBy:            "已由%s于 %s %s。",

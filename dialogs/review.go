@@ -414,10 +414,20 @@ func summary(f *Form, d *Draft) string {
 			}
 		default:
 			for _, fd := range s.Fields {
+				v, _ := d.Value(s.ID, "", fd.ID)
+				if fd.FilledBy != "" && d.Level != "" && fd.FilledBy != d.Level {
+					// Another level's cell: shown, not asked.
+					if v == "" {
+						v = msg.FilledAbove
+					} else {
+						v = Display(fd, v)
+					}
+					b.WriteString("\n" + fd.Title() + "：" + v)
+					continue
+				}
 				if !d.Asked(s, "", fd) {
 					continue
 				}
-				v, _ := d.Value(s.ID, "", fd.ID)
 				b.WriteString("\n" + fd.Title() + "：" + Display(fd, v))
 			}
 		}

@@ -203,6 +203,9 @@ func (t *turn) reviewAction(rest string) error {
 		t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.AlreadyReviewed, subjectOf(unit, f, sub), handled), Replace: t.pressed})
 		return nil
 	case action == "ok":
+		if asked, err := t.startApproval(sub); asked || err != nil {
+			return err // the fields the reviewer fills come first
+		}
 		if err := t.approve(sub); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
+	"tianbao/reports"
 )
 
 // fundsCampaign is a table as statistical notices print them: a total row
@@ -94,3 +95,54 @@ func contains(list []string, s string) bool {
 }
 
 func containsText(s, part string) bool { return strings.Contains(s, part) }
+
+// grantCampaign: a county asks for funds; the city, as it approves, fills
+// the amount it grants (核定数) and its opinion (审核意见); the province
+// fills a cell of its own return that the levels below see read only.
+const grantCampaign = `id: grant
+title: 小微企业园补助资金申报（测试）
+units:
+  file: units.tsv
+  root: {code: "330000", name: 浙江省}
+forms:
+  - id: ask
+    short: 申报表
+    title: 补助资金申报表
+    levels: [county]
+    due: {county: "2018-12-20"}
+    sections:
+      - id: main
+        kind: record
+        fields:
+          - {id: asked, label: 申报补助（万元）, type: decimal, unit: 万元, min: 0}
+          - {id: granted, label: 核定补助（万元）, type: decimal, unit: 万元, min: 0, filled_by: city}
+          - {id: opinion, label: 审核意见, type: text, optional: true, filled_by: city}
+`
+
+// TestWhatTheReviewerWrites: the county is not asked the city's fields and
+// sees them as the city's; the city is asked them as it approves, beside
+// what the county asked for; they go into the approved return and its
+// export.
+func TestWhatTheReviewerWrites(t *testing.T) {
+	env := newEnv(t)
+	camp := dialogtest.Install(t, env.DB, "grant.yaml", grantCampaign, map[string]string{"units.tsv": fundsUnits})
+	county := env.ContactAs("grant", "330106", "会计", dialogs.Filler)
+	city := env.ContactAs("grant", "330100", "审核", dialogs.Reviewer)
+	county.Say("/start").Press("申报表").Expect("申报补助（万元）（第 1/1 项）").Say("80").
+		Expect("全部填写完毕", "核定补助（万元）：（由上级填写）", "审核意见：（由上级填写）").Press("✅ 提交").Expect("已提交")
+	city.Say("/start").Press("✅ 通过").Expect("通过前请填写「核定补助（万元）」（第 1/2 项）", "· 申报补助（万元）：80 万元")
+	city.Say("六十").Expect("需要填写阿拉伯数字")
+	city.Say("60").Expect("「审核意见」（第 2/2 项）（选填").Say("按标准核减").Expect("✅ 已通过：西湖区《申报表 补助资金申报表》第 1 版")
+	county.Say("/start").Press("申报表").Expect("已审核通过", "核定补助（万元）：60 万元", "审核意见：按标准核减")
+	drafts, err := env.DB.UnitDrafts(ctxb(), "grant", "330106")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(reports.FormTable(camp.Form("ask"), drafts["ask"]).Rows[0], ","); got != "80,60,按标准核减" {
+		t.Errorf("exported %q", got)
+	}
+	var data string
+	if err := env.DB.GetContext(ctxb(), &data, `SELECT data::text FROM submissions WHERE campaign_id = 'grant'`); err != nil || !strings.Contains(data, `"granted": "60"`) {
+		t.Errorf("the approved return lacks the city's figure: %s %v", data, err)
+	}
+}

@@ -17,6 +17,8 @@ func (t *turn) show() error {
 		return t.view()
 	case ModeWithdraw:
 		return t.withdrawAsk()
+	case ModeApprove:
+		return t.approveScreen()
 	case ModeReturn:
 		return t.returnScreen()
 	case ModeExtend:
@@ -394,7 +396,7 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 		b.WriteString(" · " + strings.Trim(rowLabel(d, sec, t.s.Row), "："))
 	}
 	idx, of := 0, 0
-	asked := sec.askedFields(t.s.Row, d.valuesWith(sec.ID, t.s.Row, nil))
+	asked := sec.askedBy(t.s.Row, d.valuesWith(sec.ID, t.s.Row, nil), d.Level)
 	for _, x := range sec.Fields {
 		if asked != nil && !asked[x.ID] && x != fd {
 			continue

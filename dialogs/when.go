@@ -14,13 +14,19 @@ import (
 // evaluated asks the field (fail closed: a question too many is better
 // than a figure missing). nil means every field is asked.
 func (s *Section) askedFields(row string, values map[string]string) map[string]bool {
+	return s.askedBy(row, values, "")
+}
+
+// askedBy is askedFields for a unit of level: a field another level fills
+// (filled_by) is not asked of it. An empty level asks them all.
+func (s *Section) askedBy(row string, values map[string]string, level Level) map[string]bool {
 	var r *RowKey
 	if s.Kind == Table {
 		r = s.row(row)
 	}
 	special := r != nil && (len(r.Sum) > 0 || len(r.Blank) > 0)
 	for _, fd := range s.Fields {
-		special = special || fd.When != nil
+		special = special || fd.When != nil || level != "" && fd.FilledBy != "" && fd.FilledBy != level
 	}
 	if !special {
 		return nil
@@ -28,7 +34,7 @@ func (s *Section) askedFields(row string, values map[string]string) map[string]b
 	asked := make(map[string]bool, len(s.Fields))
 	env := map[string]any{}
 	for _, fd := range s.Fields {
-		ok := r == nil || len(r.Sum) == 0 && !contains(r.Blank, fd.ID)
+		ok := (r == nil || len(r.Sum) == 0 && !contains(r.Blank, fd.ID)) && (level == "" || fd.FilledBy == "" || fd.FilledBy == level)
 		if ok && fd.When != nil {
 			res, err := fd.When.Eval(env)
 			b, isBool := res.(bool)
@@ -44,7 +50,7 @@ func (s *Section) askedFields(row string, values map[string]string) map[string]b
 
 // Asked says whether the field is asked in the draft's row.
 func (d *Draft) Asked(s *Section, row string, fd *Field) bool {
-	asked := s.askedFields(row, d.valuesWith(s.ID, row, nil))
+	asked := s.askedBy(row, d.valuesWith(s.ID, row, nil), d.Level)
 	return asked == nil || asked[fd.ID]
 }
 
@@ -68,7 +74,7 @@ func (s *Section) dropUnasked(row string, values map[string]string) {
 // nextAsked is the first field after after (from the start when nil) that
 // is asked in the row, or nil.
 func nextAsked(d *Draft, s *Section, row string, after *Field) *Field {
-	asked := s.askedFields(row, d.valuesWith(s.ID, row, nil))
+	asked := s.askedBy(row, d.valuesWith(s.ID, row, nil), d.Level)
 	seen := after == nil
 	for _, fd := range s.Fields {
 		if seen && (asked == nil || asked[fd.ID]) {
@@ -82,7 +88,7 @@ func nextAsked(d *Draft, s *Section, row string, after *Field) *Field {
 // prevAsked is the last field before before (from the end when nil) that
 // is asked in the row, or nil.
 func prevAsked(d *Draft, s *Section, row string, before *Field) *Field {
-	asked := s.askedFields(row, d.valuesWith(s.ID, row, nil))
+	asked := s.askedBy(row, d.valuesWith(s.ID, row, nil), d.Level)
 	seen := before == nil
 	for i := len(s.Fields) - 1; i >= 0; i-- {
 		fd := s.Fields[i]
@@ -104,7 +110,7 @@ func (d *Draft) ClearUnasked(f *Form) {
 			if s.IsSum(key) {
 				continue // computed
 			}
-			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil))
+			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil)) // a reviewer's field is kept
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					if v, ok := d.Value(s.ID, key, fd.ID); ok && v != "" {

@@ -623,3 +623,53 @@ func (db *DB) SaveFile(ctx context.Context, campaign, unit, name, kind string, c
 	}
 	return "file:" + strconv.FormatInt(id, 10), nil
 }
+
+// SetReviewValues writes what the reviewing level fills as it approves
+// (核定数, 审核意见) into the submission's copy and the unit's draft, one
+// statement, with an audit row per value.
+func (tx *dialogTx) SetReviewValues(ctx context.Context, s *dialogs.Submission, section string, values map[string]string, actor int64) error {
+	if tx.optimistic {
+		return errTakeLocks
+	}
+	tx.wroteMore = true
+	rows := s.Data.Sections[section]
+	i := -1
+	for j, r := range rows {
+		if r.Key == "" {
+			i = j
+		}
+	}
+	if i < 0 {
+		if s.Data.Sections == nil {
+			s.Data.Sections = map[string][]dialogs.SnapshotRow{}
+		}
+		rows = append(rows, dialogs.SnapshotRow{Key: "", Values: map[string]string{}})
+		i = len(rows) - 1
+	}
+	var fields, vals []string
+	for k, v := range values {
+		rows[i].Values[k] = v
+		fields, vals = append(fields, k), append(vals, v)
+	}
+	s.Data.Sections[section] = rows
+	data, err := json.Marshal(s.Data)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `WITH sub AS (
+			UPDATE submissions SET data = $2 WHERE id = $1 RETURNING campaign_id, unit_code, form_id),
+		ans AS (
+			INSERT INTO answers (campaign_id, unit_code, form_id, section_id, row_key, field_id, value, updated_by)
+			SELECT sub.campaign_id, sub.unit_code, sub.form_id, $3, '', f, v, $4
+			FROM sub, unnest($5::text[], $6::text[]) AS x(f, v)
+			ON CONFLICT (campaign_id, unit_code, form_id, section_id, row_key, field_id)
+			DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by)
+		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, new_value)
+		SELECT $4, sub.campaign_id, sub.unit_code, sub.form_id, 'review.value', $3 || '//' || f, v
+		FROM sub, unnest($5::text[], $6::text[]) AS x(f, v)`,
+		s.ID, string(data), section, actor, pq.Array(fields), pq.Array(vals))
+	if err != nil {
+		return fmt.Errorf("review values of submission %d: %w", s.ID, err)
+	}
+	return nil
+}
