@@ -266,3 +266,40 @@ func TestUnitsOfAnyDepth(t *testing.T) {
 		t.Errorf("unknown level: %v", err)
 	}
 }
+
+// TestMonthlyPeriodsAcrossSpringFestival: a monthly return due 10 working
+// days after each month: January 2019's deadline steps over 春节 (2月4日至
+// 10日) and counts the Saturday and Sunday worked before it (2月2日、3日);
+// a cumulative label for every month after January; a period opens the
+// day after it ends.
+func TestMonthlyPeriodsAcrossSpringFestival(t *testing.T) {
+	y := strings.Replace(minimal, `    due: {county: "2018-12-05"}`, "    periods: {every: month, from: 2019-01, until: 2019-03, cumulative: true}\n    due: {county: {working_days: 10}}", 1)
+	c, err := Load(&Source{Name: "t.yaml", YAML: []byte(y), Files: map[string][]byte{"units.tsv": []byte(units)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Forms) != 3 {
+		t.Fatalf("%d forms", len(c.Forms))
+	}
+	for i, want := range []struct{ id, label, due, opens, prev string }{
+		{"f1.2019m01", "2019年1月", "2019-02-19", "2019-02-01", ""},
+		{"f1.2019m02", "2019年1-2月", "2019-03-14", "2019-03-01", "f1.2019m01"},
+		{"f1.2019m03", "2019年1-3月", "2019-04-15", "2019-04-01", "f1.2019m02"}, // 清明 4月5日
+	} {
+		f := c.Forms[i]
+		if f.ID != want.id || f.Period.Label != want.label || f.Due[dialogs.County].Format("2006-01-02") != want.due ||
+			f.Opens.Format("2006-01-02") != want.opens || f.Prev != want.prev || f.Template != "f1" {
+			t.Errorf("period %d: %s %s due %s opens %s prev %s", i, f.ID, f.Period.Label, f.Due[dialogs.County].Format("2006-01-02"), f.Opens.Format("2006-01-02"), f.Prev)
+		}
+	}
+	// The ten-day periods of a month, and a date for a form without periods.
+	y = strings.Replace(minimal, `    due: {county: "2018-12-05"}`, "    periods: {every: tenday, from: 2019-06-1, until: 2019-06-3}\n    due: {county: {days: 3}}", 1)
+	c, err = Load(&Source{Name: "t.yaml", YAML: []byte(y), Files: map[string][]byte{"units.tsv": []byte(units)}})
+	if err != nil || len(c.Forms) != 3 || c.Forms[2].Period.Label != "2019年6月下旬" || c.Forms[2].Due[dialogs.County].Format("2006-01-02") != "2019-07-03" {
+		t.Errorf("ten-day periods: %v %+v", err, c)
+	}
+	y = strings.Replace(minimal, `due: {county: "2018-12-05"}`, `due: {county: {working_days: 10}}`, 1)
+	if _, err := Load(&Source{Name: "t.yaml", YAML: []byte(y), Files: map[string][]byte{"units.tsv": []byte(units)}}); err == nil || !strings.Contains(err.Error(), "has no periods (give a date)") {
+		t.Errorf("working days without periods: %v", err)
+	}
+}

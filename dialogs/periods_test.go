@@ -110,3 +110,67 @@ func TestRevisedCampaignAsksAgain(t *testing.T) {
 	}
 	c.Say("王建国同志").Expect("✔ 召集人（组长）姓名：王建国同志", "召集人（组长）职务", "当前答案：区长")
 }
+
+// yoy is a quarterly return whose rule reads the same quarter a year
+// before: it applies only where that return exists.
+const yoy = `id: yoy
+title: 园区数量季报（测试）
+units:
+  file: units.tsv
+  root: {code: "330000", name: 浙江省}
+forms:
+  - id: parks
+    short: 园区季报
+    title: 园区数量
+    levels: [county]
+    periods: {every: quarter, from: 2018-Q4, until: 2019-Q4}
+    due: {county: {working_days: 5}}
+    sections:
+      - id: main
+        kind: record
+        fields:
+          - {id: parks, label: 园区数量（个）, type: integer, unit: 个, min: 0}
+        rules:
+          - id: fewer_than_a_year_ago
+            soft: true
+            check: last_year.parks == nil || parks >= last_year.parks
+            message: 园区数量 {parks} 个少于去年同期的 {last_year.parks} 个，请确认。
+          - id: fewer_than_last_quarter
+            soft: true
+            check: last.parks == nil || parks >= last.parks
+            message: 园区数量 {parks} 个少于上一季度的 {last.parks} 个，请确认。
+`
+
+// TestLastYearAndLastQuarter: 2019's first quarter has a quarter before
+// (2018's fourth) but no year before: only the quarter rule applies; the
+// fourth quarter of 2019 has both.
+func TestLastYearAndLastQuarter(t *testing.T) {
+	env := newEnv(t)
+	camp := dialogtest.Install(t, env.DB, "yoy.yaml", yoy, map[string]string{"units.tsv": fundsUnits})
+	if q := camp.Form("parks.2019q4"); q.LastYear != "parks.2018q4" || camp.Form("parks.2019q1").LastYear != "" {
+		t.Fatalf("last years: %q %q", q.LastYear, camp.Form("parks.2019q1").LastYear)
+	}
+	c := env.ContactAs("yoy", "330106", "张三", dialogs.Filler)
+	fill := func(at time.Time, label, parks string, want ...string) {
+		t.Helper()
+		env.Now = at
+		c.Say("/start").Press("园区季报 " + label).Say(parks)
+		if len(want) > 0 {
+			c.Expect(want...)
+			c.Press("确认无误")
+		}
+		c.Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
+	}
+	fill(time.Date(2019, 1, 2, 9, 0, 0, 0, dialogtest.Shanghai), "2018年第4季度", "10")
+	// Against the quarter before; no year before to read.
+	fill(time.Date(2019, 4, 2, 9, 0, 0, 0, dialogtest.Shanghai), "2019年第1季度", "8", "园区数量 8 个少于上一季度的 10 个")
+	for _, q := range []struct {
+		at    time.Time
+		label string
+	}{{time.Date(2019, 7, 2, 9, 0, 0, 0, dialogtest.Shanghai), "2019年第2季度"}, {time.Date(2019, 10, 9, 9, 0, 0, 0, dialogtest.Shanghai), "2019年第3季度"}} {
+		fill(q.at, q.label, "9")
+	}
+	// A year on: 9 is no fewer than last quarter's, but fewer than 2018's 10.
+	env.Now = time.Date(2020, 1, 3, 9, 0, 0, 0, dialogtest.Shanghai)
+	c.Say("/start").Press("园区季报 2019年第4季度").Say("9").Expect("园区数量 9 个少于去年同期的 10 个，请确认。").ExpectNot("上一季度")
+}

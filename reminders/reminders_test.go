@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tianbao/calendar"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
@@ -253,5 +254,27 @@ func TestReturnedFormsAreReminded(t *testing.T) {
 	text := byContactText(f.round(t, at(4, 9, 30)), f.main.ID)
 	if !strings.Contains(text, "附件3 2018-2022年小微企业园建设规划目标：已退回，请按审核意见修改后重新提交，截止 12月5日，还剩 1 天") {
 		t.Errorf("returned form's reminder:\n%s", text)
+	}
+}
+
+// TestReminderOffAHoliday: in working days, a reminder that would fall on
+// a day off moves to the working day before (never dropped, never on a
+// holiday): a return due on 1 October 2019 (国庆) is reminded 3, 2 and 1
+// working days before, on 27, 29 (a Sunday worked) and 30 September, the
+// due day's reminder moving to the 30th too; overdue ones resume on 8
+// October.
+func TestReminderOffAHoliday(t *testing.T) {
+	c := builtin(t)
+	p := dialogs.ReminderPolicy{At: 9*time.Hour + 30*time.Minute, BeforeDays: []int{3, 2, 1, 0}, OverdueDays: 2, Weekends: true, WorkingDays: true}
+	due := time.Date(2019, 10, 1, 23, 59, 59, 0, sh)
+	var got []string
+	for _, s := range p.Slots(due, sh, c.Calendar) {
+		got = append(got, s.Format("01-02 15:04"))
+		if !c.Calendar.Workday(calendar.DayOf(s, sh)) {
+			t.Errorf("a reminder on a day off: %s", s)
+		}
+	}
+	if want := "09-27 09:30,09-29 09:30,09-30 09:30,10-08 09:30,10-09 09:30"; strings.Join(got, ",") != want {
+		t.Errorf("slots %s, want %s", strings.Join(got, ","), want)
 	}
 }

@@ -159,6 +159,19 @@ func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 	return applied, nil
 }
 
+// MigrateTo applies the migrations up to version only: a database as an
+// older release left it, for tests of upgrades.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate to %d: %w", version, err)
+	}
+	return nil
+}
+
 // SchemaVersion reports the database's schema version and the one this
 // program's migrations lead to.
 func (db *DB) SchemaVersion(ctx context.Context) (current, target int64, err error) {

@@ -95,7 +95,24 @@ func campaignCheck(e *env, name string) error {
 func printCampaign(e *env, c *dialogs.Campaign) {
 	w := e.stdout
 	fmt.Fprintf(w, "campaign %s: %s %s\n", c.ID, c.Document, c.Title)
-	fmt.Fprintf(w, "time zone %s; %d units\n", c.TimeZone, len(c.Units))
+	var levels []string
+	for _, l := range c.Levels {
+		levels = append(levels, fmt.Sprintf("%s %s", l.ID, l.Name))
+	}
+	fmt.Fprintf(w, "time zone %s; %d units; levels %s\n", c.TimeZone, len(c.Units), strings.Join(levels, ", "))
+	// Deadlines counted in working days in a year whose holidays are not
+	// known yet count weekends only: said, so that the author knows.
+	uncovered := map[int]bool{}
+	for _, f := range c.Forms {
+		for _, d := range f.Due {
+			if y := d.In(c.TimeZone).Year(); f.Period != nil && !c.Calendar.Covers(y) {
+				uncovered[y] = true
+			}
+		}
+	}
+	for y := range uncovered {
+		fmt.Fprintf(w, "note: the holidays of %d are not in the calendar yet: its working days count weekends only (see the README, \"Working days\")\n", y)
+	}
 	for _, f := range c.Forms {
 		var levels, dues []string
 		for _, l := range f.Levels {
