@@ -26,6 +26,7 @@ import (
 	"tianbao/dialogs"
 	"tianbao/reminders"
 	"tianbao/store"
+	"tianbao/webapp"
 )
 
 // Config is what serve needs from the environment.
@@ -49,6 +50,13 @@ type Config struct {
 	SendRate    float64       // outbox messages per second, overall (SEND_RATE)
 	PerChat     time.Duration // least time between two messages to one chat (1 s)
 	NoReminders bool          // do not take part in the reminder schedule (REMINDERS=off)
+	// AppURL is the public https URL of the desk's page, /app/ (APP_URL):
+	// every contact's menu button opens it, and reviewers get a button to
+	// it under /start and /summary. Empty: the chat has no such buttons
+	// (the page is served at /app/ all the same).
+	AppURL string
+	// AppAuthMaxAge is how old a Mini App's initData may be (1 h).
+	AppAuthMaxAge time.Duration
 	Summaries   dialogs.Summarizer
 	Nudges      dialogs.Nudger
 	Now         func() time.Time
@@ -90,6 +98,11 @@ type Bot struct {
 	sender   *sender
 	turns    *store.TurnCache
 	marks    *marker
+	desk     *webapp.Server
+	// menuButton is what the sender sets a chat's menu button to: the
+	// desk's page, the commands again (APP_URL was set once, and is no
+	// longer), or nothing at all.
+	menuButton *menuButton
 
 	contacts  sync.Map // Telegram user id -> *store.TelegramContact
 	strangers sync.Map // Telegram user id -> time.Time last told what the bot is
@@ -132,6 +145,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Cache: b.turns, Counts: counts}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries, Nudges: cfg.Nudges,
 		Invites: store.Invites{DB: db}, InviteLink: func(token string) string { return InviteLink(b.username, token) }}
 	b.engine.Notified = func() { b.sender.poke() }
+	b.engine.AppURL = cfg.AppURL
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
@@ -151,6 +165,8 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 		return nil, fmt.Errorf("getMe (is the token right?): %w", err)
 	}
 	b.username, b.id = me.Username, me.ID
+	b.desk = &webapp.Server{Auth: webapp.Auth{Token: cfg.Token, MaxAge: cfg.AppAuthMaxAge}, DB: db, Reg: reg, Engine: b.engine,
+		Log: cfg.Log, Now: cfg.Now, BotName: b.username}
 	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
 	return b, nil
 }
@@ -158,12 +174,13 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 // Username is the bot's @name, for deep links.
 func (b *Bot) Username() string { return b.username }
 
-// Handler serves /healthz and, in webhook mode, the webhook. /metrics is
-// served apart (MetricsAddr): what goes through the public proxy never
-// includes it.
+// Handler serves /healthz, the desk's page under /app/ and, in webhook
+// mode, the webhook. /metrics is served apart (MetricsAddr): what goes
+// through the public proxy never includes it.
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", b.healthz)
+	mux.Handle("/app/", b.desk.Handler())
 	if b.cfg.WebhookURL != "" {
 		mux.HandleFunc(b.webhookPath(), b.webhook)
 	}
@@ -193,6 +210,7 @@ func (b *Bot) healthz(w http.ResponseWriter, r *http.Request) {
 // cancel, so an answer being saved is saved.
 func (b *Bot) Run(ctx context.Context) error {
 	go b.setDefaultMenu(ctx)
+	b.syncMenus(ctx)
 	if err := b.reg.Warm(ctx); err != nil {
 		b.log.Warn("loading campaigns at start", "err", err)
 	}

@@ -69,5 +69,40 @@ func (b *Bot) setChatMenu(ctx context.Context, m store.OutboxMessage) error {
 	} else {
 		return err
 	}
-	return b.call(ctx, "setMyCommands", setMyCommandsRequest{Commands: menuFor(m.Role, unit), Scope: commandScope{Type: "chat", ChatID: m.ChatID}})
+	if err := b.call(ctx, "setMyCommands", setMyCommandsRequest{Commands: menuFor(m.Role, unit), Scope: commandScope{Type: "chat", ChatID: m.ChatID}}); err != nil {
+		return err
+	}
+	if b.menuButton == nil {
+		return nil
+	}
+	return b.call(ctx, "setChatMenuButton", setChatMenuButtonRequest{ChatID: m.ChatID, MenuButton: *b.menuButton})
+}
+
+// menuButton is a chat's menu button (Bot API MenuButton): the desk's page
+// (web_app) or the list of commands.
+type menuButton struct {
+	Type   string      `json:"type"`
+	Text   string      `json:"text,omitempty"`
+	WebApp *webAppInfo `json:"web_app,omitempty"`
+}
+
+type setChatMenuButtonRequest struct {
+	ChatID     int64      `json:"chat_id"`
+	MenuButton menuButton `json:"menu_button"`
+}
+
+// syncMenus decides what the chats' menu buttons are set to and, when
+// APP_URL changed since they were last set, queues every contact's menu.
+// Without APP_URL, and never with one, menu buttons are left alone.
+func (b *Bot) syncMenus(ctx context.Context) {
+	everSet, err := b.db.SyncMenuAppURL(ctx, b.cfg.AppURL)
+	if err != nil {
+		b.log.Warn("checking the menu buttons' APP_URL", "err", err)
+	}
+	switch {
+	case b.cfg.AppURL != "":
+		b.menuButton = &menuButton{Type: "web_app", Text: dialogs.DeskTexts["menuButton"], WebApp: &webAppInfo{URL: b.cfg.AppURL}}
+	case everSet:
+		b.menuButton = &menuButton{Type: "commands"}
+	}
 }

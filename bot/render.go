@@ -24,8 +24,14 @@ type inlineKeyboard struct {
 }
 
 type inlineButton struct {
-	Text         string `json:"text"`
-	CallbackData string `json:"callback_data,omitempty"`
+	Text         string      `json:"text"`
+	CallbackData string      `json:"callback_data,omitempty"`
+	WebApp       *webAppInfo `json:"web_app,omitempty"`
+}
+
+// webAppInfo is the page a web_app button opens (Bot API WebAppInfo).
+type webAppInfo struct {
+	URL string `json:"url"`
 }
 
 func keyboard(rows [][]dialogs.Button) *inlineKeyboard {
@@ -36,7 +42,11 @@ func keyboard(rows [][]dialogs.Button) *inlineKeyboard {
 	for _, row := range rows {
 		var r []inlineButton
 		for _, b := range row {
-			r = append(r, inlineButton{Text: b.Label, CallbackData: b.Data})
+			ib := inlineButton{Text: b.Label, CallbackData: b.Data}
+			if b.WebApp != "" {
+				ib.CallbackData, ib.WebApp = "", &webAppInfo{URL: b.WebApp}
+			}
+			r = append(r, ib)
 		}
 		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
 	}

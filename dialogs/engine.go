@@ -91,10 +91,12 @@ type ExportRef struct {
 
 // Button is one choice under a message. Data is small (≤ 64 bytes), stable
 // across restarts, and carries no authority: the engine checks it against
-// the contact's current question.
+// the contact's current question. A button with WebApp opens that page (the
+// desk's Mini App) instead of answering.
 type Button struct {
-	Label string
-	Data  string
+	Label  string
+	Data   string
+	WebApp string `json:",omitempty"`
 }
 
 // Store is what the engine needs from persistence.
@@ -141,6 +143,8 @@ type Tx interface {
 	// that have one of the roles, and returns how many there were (or, when
 	// the store writes it only with the turn's draft, 1: maybe some).
 	Tell(ctx context.Context, campaign, unit, kind string, r Reply, roles ...Role) (int, error)
+	// Notify queues messages for contacts (the outbox).
+	Notify(ctx context.Context, n []Notification) error
 	// RequestExtension stores a request (setting its ID); Extension loads
 	// one and locks it; DecideExtension records the decision; UnitExtensions
 	// maps a unit's forms to their approved new due dates.
@@ -194,6 +198,9 @@ type Engine struct {
 	// InviteLink turns an invitation's token into what to pass on (the
 	// bot's t.me deep link); nil: "/start TOKEN", to send the bot.
 	InviteLink func(token string) string
+	// AppURL is the desk's page (APP_URL, the Mini App): reviewers get a
+	// button to it under /start and /summary. Empty: no such button.
+	AppURL string
 	// Notified, if set, is called after an input that queued notifications
 	// for other contacts was committed, so a sender can deliver them now
 	// instead of polling for them.
@@ -267,9 +274,15 @@ type Session struct {
 // Handle applies one input and returns what to show. The whole input is one
 // transaction: on any error nothing is saved and the caller shows Apology().
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
+	return e.run(ctx, in.ContactID, in.Key, in.Button != "", func(t *turn) error { return t.dispatch(in) })
+}
+
+// run is one turn of a contact: act runs on the contact's session and
+// drafts, and everything it changed is saved in one transaction.
+func (e *Engine) run(ctx context.Context, contactID int64, key string, pressed bool, act func(*turn) error) ([]Reply, error) {
 	var out []Reply
 	var notified bool
-	err := e.Store.WithContact(ctx, in.ContactID, in.Key, func(tx Tx, c *Contact, s *Session) error {
+	err := e.Store.WithContact(ctx, contactID, key, func(tx Tx, c *Contact, s *Session) error {
 		notified = false // a transaction run again starts over
 		camp, err := e.Campaigns.Campaign(ctx, c.Campaign)
 		if err != nil {
@@ -279,15 +292,15 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		if unit == nil {
 			return fmt.Errorf("contact %d: unit %s not in campaign %s", c.ID, c.Unit, c.Campaign)
 		}
-		t := &turn{Engine: e, ctx: ctx, tx: tx, c: c, camp: camp, unit: unit, s: s, pressed: in.Button != ""}
-		if err := t.dispatch(in); err != nil {
+		t := &turn{Engine: e, ctx: ctx, tx: tx, c: c, camp: camp, unit: unit, s: s, pressed: pressed}
+		if err := act(t); err != nil {
 			return err
 		}
 		var changed *Draft
 		if t.draft != nil && t.draft.Dirty() {
 			changed = t.draft
 		}
-		if err := tx.Save(ctx, c, s, changed, in.Key, t.replies); err != nil {
+		if err := tx.Save(ctx, c, s, changed, key, t.replies); err != nil {
 			return err
 		}
 		out, notified = t.replies, t.notified

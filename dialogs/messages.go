@@ -504,6 +504,7 @@ var ReportTexts = struct {
 	NobodyLate, Uninvited, DueLevelIn, DueLevelToday             string
 	DueLevelPast, ChartOwn, ChartTitle, BlockedMark              string
 	Dash, Item, OwnLevel, DetailSheet, StatusSheet               string
+	PkgApproved, PkgSubmitted, PkgReturned, PkgNone              string
 	PeriodsSheet, Unit, SubmittedAt, ReviewedBy                  string
 	ReviewedAt, TimesReturned, WarningsOpen, Period              string
 	SummaryHead, SummaryChildren, SummaryChild, SummaryChildLate string
@@ -534,6 +535,10 @@ var ReportTexts = struct {
 	Dash:                 "——",
 	Item:                 "项目",
 	OwnLevel:             "本级",
+	PkgApproved:          "已上报·通过",
+	PkgSubmitted:         "已上报",
+	PkgReturned:          "上报被退回",
+	PkgNone:              "未上报",
 	DetailSheet:          "明细",
 	StatusSheet:          "填报情况",
 	PeriodsSheet:         "各期",
@@ -575,6 +580,18 @@ var ReportTexts = struct {
 // StateName is a form's state for people: approved, submitted, returned,
 // draft, or none (not started).
 func StateName(state string) string {
+	switch state {
+	case "pkg_approved":
+		return ReportTexts.PkgApproved
+	case "pkg_submitted":
+		return ReportTexts.PkgSubmitted
+	case "pkg_returned":
+		return ReportTexts.PkgReturned
+	case "pkg_none", "pkg_withdrawn":
+		return ReportTexts.PkgNone
+	case "na":
+		return "—"
+	}
 	switch Status(state) {
 	case StatusApproved:
 		return msg.StatusApproved
@@ -586,4 +603,91 @@ func StateName(state string) string {
 		return msg.StatusDraftPlain
 	}
 	return msg.StatusNotStarted
+}
+
+// webText is what the engine answers the desk's page.
+var webText = struct {
+	ReviewInChat, NoReason, GoToSent string
+}{
+	ReviewInChat: "此表通过时须填写核定数等内容，请在对话中点「✅ 通过」。",
+	NoReason:     "退回须写明理由。",
+	GoToSent:     "已在对话中打开，请回到对话修改。",
+}
+
+// DeskTexts are the desk's page's words (the Mini App): the page is sent
+// with them, so that what it says is said here with everything else.
+var DeskTexts = map[string]string{
+	"title":          "填报工作台",
+	"button":         "📊 打开工作台",
+	"menuButton":     "工作台",
+	"tabDesk":        "进度",
+	"tabQueue":       "待审核",
+	"tabTrend":       "趋势合计",
+	"tabExport":      "导出",
+	"tabMine":        "本单位",
+	"loading":        "加载中…",
+	"asOf":           "截至 %s",
+	"unitCol":        "单位",
+	"own":            "本级",
+	"late":           "逾期",
+	"lateUnits":      "逾期单位 %d 个",
+	"noLate":         "没有逾期单位",
+	"units":          "%d 个单位",
+	"due":            "%s截止",
+	"hint":           "点单位名看下级，点格子看报表。",
+	"counts":         "各状态单位数",
+	"back":           "‹ 返回",
+	"queueEmpty":     "没有待您审核的报表。",
+	"approve":        "✅ 通过",
+	"return":         "↩️ 退回",
+	"reason":         "退回理由（必填，填报人会看到）",
+	"flags":          "需要修改的项目（可多选）",
+	"sendReturn":     "确认退回",
+	"cancel":         "取消",
+	"inChat":         "此表通过时须填写核定数等内容，请回到对话中审核。",
+	"openChat":       "回到对话",
+	"figures":        "查看全部数据",
+	"version":        "第 %d 次上报",
+	"history":        "经过",
+	"changes":        "与第 %d 次上报相比：",
+	"noData":         "尚未填写。",
+	"waiting":        "待您审核",
+	"trend":          "每日进度",
+	"inHand":         "已交（含已通过）",
+	"approvedLine":   "已通过",
+	"ofTotal":        "共 %d 张表",
+	"noEvents":       "还没有单位提交。",
+	"chart":          "各单位进度",
+	"totals":         "已通过数据合计",
+	"noTotals":       "还没有可合计的数据。",
+	"exportNote":     "导出 %s 及下级已接收的数据，与 /export 相同。",
+	"exportAll":      "全部表 XLSX",
+	"exportZip":      "附件包 ZIP（表格与上传的文件）",
+	"progress":       "已填 %s 项",
+	"fieldsTitle":    "在对话中修改：",
+	"edit":           "去修改",
+	"openForm":       "在对话中填写此表",
+	"submittedNote":  "已提交，待上级审核；如需修改请在对话中撤回。",
+	"noForms":        "本单位目前没有要填的表。",
+	"expired":        "登录已失效，请从机器人重新打开工作台。",
+	"noInitData":     "请从 Telegram 机器人的「工作台」按钮打开此页。",
+	"failed":         "出错了：%s",
+	"downloadNote":   "下载链接一小时内有效。",
+	"reasonRequired": "退回须写明理由。",
+	"forbidden":      "您无权查看这个单位。",
+	"notFound":       "没有这张表或这个单位。",
+	"reviewersOnly":  "工作台的进度表供审核人使用。",
+	"badRequest":     "请求无法识别。",
+	"csvOneForm":     "CSV 须选一张表。",
+	"badFormat":      "格式须为 xlsx、csv 或 zip。",
+	"chartFile":      "进度.png",
+}
+
+// DeskStates are the desk's words for every state a cell can be in.
+func DeskStates() map[string]string {
+	out := map[string]string{}
+	for _, s := range []string{"none", "draft", "submitted", "returned", "approved", "pkg_none", "pkg_submitted", "pkg_approved", "pkg_returned", "na"} {
+		out[s] = StateName(s)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package dialogs
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -626,8 +627,28 @@ func (t *turn) summaryOf(unit string) error {
 	if err != nil {
 		return err
 	}
+	if b, ok := t.deskButton(unit); ok {
+		buttons = append(buttons, []Button{b})
+	}
 	t.message(text, buttons)
 	return nil
+}
+
+// deskButton opens the desk's page (the Mini App) at a unit, for a
+// reviewer, when there is one.
+func (t *turn) deskButton(unit string) (Button, bool) {
+	if t.AppURL == "" || !t.reviews() {
+		return Button{}, false
+	}
+	u := t.AppURL
+	if unit != "" && unit != t.c.Unit {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + "unit=" + url.QueryEscape(unit)
+	}
+	return Button{Label: DeskTexts["button"], WebApp: u}, true
 }
 
 // mayLookAt checks a summary button's unit: in the contact's subtree, and

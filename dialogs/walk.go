@@ -107,6 +107,9 @@ func (t *turn) home() error {
 	} else if t.reviews() && len(t.unit.Children) > 0 {
 		b.WriteString("\n\n" + desk.QueueEmpty)
 	}
+	if db, ok := t.deskButton(""); ok {
+		buttons = append(buttons, []Button{db})
+	}
 	forms := t.camp.ShownFor(t.unit.Level, t.now(), func(f *Form) bool {
 		d := drafts[f.ID]
 		return d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved)

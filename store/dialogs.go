@@ -673,3 +673,42 @@ func (tx *dialogTx) SetReviewValues(ctx context.Context, s *dialogs.Submission, 
 	}
 	return nil
 }
+
+// SubmissionsOf is every submission of a unit's form, oldest first.
+func (db *DB) SubmissionsOf(ctx context.Context, campaign, unit, form string) ([]*dialogs.Submission, error) {
+	var rows []submissionRow
+	if err := db.SelectContext(ctx, &rows, `SELECT `+submissionColumns+` FROM submissions
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version`, campaign, unit, form); err != nil {
+		return nil, fmt.Errorf("submissions of %s/%s: %w", unit, form, err)
+	}
+	out := make([]*dialogs.Submission, 0, len(rows))
+	for i := range rows {
+		s, err := rows[i].submission()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// HistoryEvent is a step of a unit's form's submissions: submitted,
+// returned, approved, withdrawn, by whom and when.
+type HistoryEvent struct {
+	Version int       `db:"version"`
+	Status  string    `db:"status"`
+	By      string    `db:"by_name"`
+	At      time.Time `db:"at"`
+	Reason  string    `db:"reason"`
+}
+
+// SubmissionHistory is every step of a unit's form, in order.
+func (db *DB) SubmissionHistory(ctx context.Context, campaign, unit, form string) ([]HistoryEvent, error) {
+	var out []HistoryEvent
+	if err := db.SelectContext(ctx, &out, `SELECT s.version, e.status, COALESCE(c.display_name, '') AS by_name, e.at, e.reason
+		FROM submission_events e JOIN submissions s ON s.id = e.submission_id LEFT JOIN contacts c ON c.id = e.actor_id
+		WHERE s.campaign_id = $1 AND s.unit_code = $2 AND s.form_id = $3 ORDER BY e.id`, campaign, unit, form); err != nil {
+		return nil, fmt.Errorf("history of %s/%s: %w", unit, form, err)
+	}
+	return out, nil
+}

@@ -151,3 +151,24 @@ func (db *DB) MarkUnreachableAndTell(ctx context.Context, contactID int64) error
 		return tx.Queue(ctx, n)
 	})
 }
+
+// SyncMenuAppURL records the desk's page (APP_URL) the chats' menu buttons
+// are for and, when it differs from the one they were last set for, queues
+// every reachable contact's menu to be set again, in one statement: of
+// several replicas starting at once, one queues them. It reports whether
+// the menu button was ever set to a page (then an empty APP_URL must set
+// it back to the commands).
+func (db *DB) SyncMenuAppURL(ctx context.Context, appURL string) (everSet bool, err error) {
+	err = db.GetContext(ctx, &everSet, `WITH prev AS (SELECT value FROM settings WHERE name = 'menu_app_url'),
+		up AS (INSERT INTO settings (name, value) SELECT 'menu_app_url', $1 WHERE $1 <> '' OR EXISTS (SELECT 1 FROM prev)
+			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now() WHERE settings.value <> EXCLUDED.value
+			RETURNING 1),
+		queued AS (INSERT INTO outbox (contact_id, kind, payload)
+			SELECT id, 'menu', '{}' FROM contacts WHERE active AND chat_id IS NOT NULL AND EXISTS (SELECT 1 FROM up) ORDER BY id
+			RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM prev) OR $1 <> '' FROM (SELECT count(*) FROM queued) q`, appURL)
+	if err != nil {
+		return false, fmt.Errorf("menu app url: %w", err)
+	}
+	return everSet, nil
+}

@@ -549,3 +549,25 @@ func (db *DB) FormStatuses(ctx context.Context, campaign string, forms, units []
 	}
 	return out, nil
 }
+
+// ProgressEvent is a step of a unit's form: submitted, returned, approved
+// or withdrawn, and when.
+type ProgressEvent struct {
+	Unit   string    `db:"unit_code"`
+	Form   string    `db:"form_id"`
+	Status string    `db:"status"`
+	At     time.Time `db:"at"`
+}
+
+// ProgressEvents are the steps of the units' forms, in the order they
+// happened: the desk's progress over time is drawn from them.
+func (db *DB) ProgressEvents(ctx context.Context, campaign string, forms, units []string) ([]ProgressEvent, error) {
+	var out []ProgressEvent
+	if err := db.SelectContext(ctx, &out, `SELECT s.unit_code, s.form_id, e.status, e.at
+		FROM submission_events e JOIN submissions s ON s.id = e.submission_id
+		WHERE s.campaign_id = $1 AND s.form_id = ANY($2) AND s.unit_code = ANY($3) ORDER BY e.at, e.id`,
+		campaign, pq.Array(forms), pq.Array(units)); err != nil {
+		return nil, fmt.Errorf("progress events: %w", err)
+	}
+	return out, nil
+}

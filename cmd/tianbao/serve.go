@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"runtime/debug"
@@ -86,6 +87,16 @@ func botConfig(e *env) (bot.Config, error) {
 		}
 		cfg.SendRate = v
 	}
+	if cfg.AppURL, err = appURL(os.Getenv("APP_URL")); err != nil {
+		return cfg, err
+	}
+	if v := os.Getenv("APP_AUTH_MAX_AGE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			return cfg, fmt.Errorf("APP_AUTH_MAX_AGE=%q: want a duration from 1m to 168h, e.g. 1h", v)
+		}
+		cfg.AppAuthMaxAge = d
+	}
 	if cfg.Token == "" {
 		return cfg, errors.New("set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to the token @BotFather gave you")
 	}
@@ -95,6 +106,24 @@ func botConfig(e *env) (bot.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// appURL checks APP_URL as Telegram will: a Mini App is opened only from
+// an https URL. Its path ends in / (the page finds its api/ beside it).
+func appURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		return "", fmt.Errorf("APP_URL=%q is not a URL; want the public https address of /app/, e.g. https://tianbao.example.org/app/", raw)
+	case u.Scheme != "https":
+		return "", fmt.Errorf("APP_URL=%q: Telegram opens Mini Apps only over https", raw)
+	case !strings.HasSuffix(u.Path, "/") || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("APP_URL=%q: want the address of /app/ itself, ending in /, without ? or #, e.g. https://%s/app/", raw, u.Host)
+	}
+	return raw, nil
 }
 
 // webhookSecretRe is what Telegram takes as a webhook's secret_token.
@@ -120,7 +149,9 @@ flight and exits. Long polling by default; a webhook when WEBHOOK_URL is set
 (WEBHOOK_SECRET is then required and checked on every request). Several
 processes may poll one bot: one polls, the others stand by and take over
 within seconds when it stops. Serves /healthz (and the webhook) on
-LISTEN_ADDR, /metrics on METRICS_ADDR. See the README for every variable.`)
+LISTEN_ADDR, /metrics on METRICS_ADDR, the desk's Mini App under /app/ on
+LISTEN_ADDR (APP_URL: its public https address, for the chats' buttons).
+See the README for every variable.`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -1,0 +1,179 @@
+package dialogs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// What the desk's page asks the engine to do goes through a turn of the
+// same contact, with the checks and the audit log of the chat; the
+// contact's place in the chat is left as it was.
+
+// Errors of the page's actions, each said to the person as it is.
+var (
+	ErrNotYours     = errors.New(msg.NotYourReview)
+	ErrHandled      = errors.New(msg.ReturnGone)
+	ErrReviewInChat = errors.New(webText.ReviewInChat)
+	ErrNoReason     = errors.New(webText.NoReason)
+	ErrNotFillable  = errors.New(msg.NotFillable)
+)
+
+// Review approves, or returns with a reason and the items to correct, a
+// submission (or a package) waiting for the contact's decision, as the
+// chat's 通过 / 退回 do. It returns what was done, for the page to show.
+func (e *Engine) Review(ctx context.Context, contact, submission int64, approve bool, reason string, flags []string) (string, error) {
+	var done string
+	_, err := e.run(ctx, contact, "", false, func(t *turn) error {
+		saved := *t.s
+		defer func() { *t.s = saved }() // the chat stays where it was
+		sub, err := t.tx.Submission(t.ctx, submission)
+		if err != nil {
+			return err
+		}
+		if sub == nil || sub.Campaign != t.c.Campaign || !t.canDecide(sub) {
+			return ErrNotYours
+		}
+		f, unit := t.camp.Form(packageForm(sub.Form)), t.camp.Units[sub.Unit]
+		if f == nil || unit == nil {
+			return ErrNotYours
+		}
+		if sub.Status != SubSubmitted {
+			return ErrHandled
+		}
+		if approve {
+			if !IsPackage(sub.Form) && len(reviewFields(f, t.unit.Level)) > 0 {
+				return ErrReviewInChat
+			}
+			if err := t.approve(sub); err != nil {
+				return err
+			}
+			done = fmt.Sprintf(msg.ApprovedDone, subjectOf(unit, f, sub))
+			return nil
+		}
+		if reason = trimReason(reason); reason == "" {
+			return ErrNoReason
+		}
+		t.s.Returning = &Returning{Submission: sub.ID, Reason: reason, Flags: flags}
+		if err := t.sendReturn(); err != nil {
+			return err
+		}
+		done = fmt.Sprintf(msg.ReturnedDone, subjectOf(unit, f, sub))
+		return nil
+	})
+	return done, err
+}
+
+func trimReason(s string) string {
+	r := []rune(s)
+	if len(r) > 500 {
+		r = r[:500]
+	}
+	out := string(r)
+	for len(out) > 0 && (out[0] == ' ' || out[0] == '\n') {
+		out = out[1:]
+	}
+	return out
+}
+
+// GoTo opens a form of the contact's own unit in the chat at a field (the
+// page's 去修改), and sends that screen to the chat.
+func (e *Engine) GoTo(ctx context.Context, contact int64, formID, section, row, field string) (string, error) {
+	_, err := e.run(ctx, contact, "", false, func(t *turn) error {
+		f := t.camp.Form(formID)
+		if f == nil || !f.FilledBy(t.unit.Level) || !f.OpenAt(t.now()) {
+			return ErrNotFillable
+		}
+		if err := t.open(f.ID); err != nil {
+			return err
+		}
+		d, err := t.loadDraft(f.ID)
+		if err != nil {
+			return err
+		}
+		if s := f.Section(section); s != nil && d.Status != StatusSubmitted && d.Status != StatusApproved {
+			if fd := s.Field(field); fd != nil && (s.Kind != List || d.Row(s.ID, row) != nil) && d.Asked(s, row, fd) {
+				t.replies = nil
+				t.at(ModeField, s.ID, row, fd.ID)
+				t.s.Return = returnReview
+				if err := t.show(); err != nil {
+					return err
+				}
+			}
+		}
+		// What the chat would have shown goes to the chat.
+		var n []Notification
+		for _, r := range t.replies {
+			n = append(n, Notification{ContactID: t.c.ID, Kind: "screen", Reply: r})
+		}
+		t.replies = nil
+		t.notified = true
+		return t.tx.Notify(t.ctx, n)
+	})
+	if err != nil {
+		return "", err
+	}
+	return webText.GoToSent, nil
+}
+
+// QueueItem is a submission or a package waiting for the contact, for the
+// page: what it is, who sent it when, and the items a return may flag.
+type QueueItem struct {
+	ID       int64     `json:"id"`
+	Unit     string    `json:"unit"`
+	UnitName string    `json:"unitName"`
+	Form     string    `json:"form"`
+	Title    string    `json:"title"`
+	Line     string    `json:"line"`
+	Package  bool      `json:"package,omitempty"`
+	InChat   bool      `json:"inChat,omitempty"` // approved only in the chat (the reviewer fills fields)
+	Items    []FlagOpt `json:"items"`
+	Text     string    `json:"text"` // every figure, as the chat shows it
+}
+
+// FlagOpt is an item a return may flag.
+type FlagOpt struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+// Queue is what waits for the contact's decision, oldest first: the same
+// list as the chat's 📥 待您审核.
+func (e *Engine) Queue(ctx context.Context, contact int64) ([]QueueItem, error) {
+	var out []QueueItem
+	_, err := e.run(ctx, contact, "", false, func(t *turn) error {
+		saved := *t.s
+		defer func() { *t.s = saved }()
+		items, err := t.pending()
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			sub, err := t.tx.Submission(t.ctx, it.ID)
+			if err != nil {
+				return err
+			}
+			if sub == nil {
+				continue
+			}
+			f := t.camp.Form(packageForm(sub.Form))
+			text, _, err := t.describe(sub)
+			if err != nil {
+				return err
+			}
+			q := QueueItem{ID: it.ID, Unit: it.Unit, UnitName: t.camp.Units[it.Unit].Name, Form: packageForm(it.Form), Title: f.Name(),
+				Line: t.itemLine(it), Package: IsPackage(it.Form), Text: text}
+			q.InChat = !q.Package && len(reviewFields(f, t.unit.Level)) > 0
+			flags, err := t.returnItems(sub, &Returning{})
+			if err != nil {
+				return err
+			}
+			for _, fl := range flags {
+				q.Items = append(q.Items, FlagOpt{Key: fl.Key, Label: fl.Label})
+			}
+			out = append(out, q)
+		}
+		return nil
+	})
+	return out, err
+}

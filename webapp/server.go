@@ -1,0 +1,453 @@
+package webapp
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"tianbao/campaigns"
+	"tianbao/dialogs"
+	"tianbao/reports"
+	"tianbao/store"
+)
+
+//go:embed page.html
+var pageTemplate []byte
+
+// page is the page with the catalogue's words in it.
+var page = func() []byte {
+	texts := map[string]any{"states": dialogs.DeskStates()}
+	for k, v := range dialogs.DeskTexts {
+		texts[k] = v
+	}
+	b, err := json.Marshal(texts)
+	if err != nil {
+		panic(err)
+	}
+	// json.Marshal escapes <, > and &, so the words cannot end the script.
+	return bytes.Replace(pageTemplate, []byte("/*TEXTS*/{}/**/"), b, 1)
+}()
+
+// Server is the desk's page and its API, under /app/.
+type Server struct {
+	Auth    Auth
+	DB      *store.DB
+	Reg     *campaigns.Registry
+	Engine  *dialogs.Engine
+	Log     *slog.Logger
+	Now     func() time.Time
+	BotName string // for the way back into the chat
+	Prefix  string // where it is mounted: /app/ by default
+}
+
+// Handler serves the page at the prefix and its API under prefix + api/.
+func (s *Server) Handler() http.Handler {
+	prefix := s.Prefix
+	if prefix == "" {
+		prefix = "/app/"
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+prefix+"{$}", s.index)
+	mux.HandleFunc("GET "+prefix+"api/me", s.api(s.me))
+	mux.HandleFunc("GET "+prefix+"api/desk", s.api(s.desk))
+	mux.HandleFunc("GET "+prefix+"api/return", s.api(s.unitReturn))
+	mux.HandleFunc("GET "+prefix+"api/queue", s.api(s.queue))
+	mux.HandleFunc("POST "+prefix+"api/review", s.api(s.review))
+	mux.HandleFunc("GET "+prefix+"api/mine", s.api(s.mine))
+	mux.HandleFunc("POST "+prefix+"api/goto", s.api(s.gotoField))
+	mux.HandleFunc("GET "+prefix+"api/export", s.file(s.export))
+	mux.HandleFunc("GET "+prefix+"api/chart", s.file(s.chart))
+	mux.HandleFunc("GET "+prefix+"api/timeline", s.api(s.timeline))
+	mux.HandleFunc("GET "+prefix+"api/totals", s.api(s.totals))
+	return mux
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// index is the page: one file, its script and style inside, nothing
+// fetched from elsewhere.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'; img-src 'self' blob: data:; frame-ancestors https://web.telegram.org https://*.telegram.org")
+	_, _ = w.Write(page)
+}
+
+// who is the signed-in contact of a request.
+type who struct {
+	user    User
+	contact *store.TelegramContact
+	camp    *dialogs.Campaign
+	unit    *dialogs.Unit
+}
+
+func (w who) reviews() bool {
+	return w.contact.Role == dialogs.Reviewer || w.contact.Role == dialogs.Admin
+}
+
+// mayOpen is the chat's rule: a reviewer sees their subtree, anyone else
+// their own unit only.
+func (w who) mayOpen(unit string) bool {
+	if w.camp.Units[unit] == nil {
+		return false
+	}
+	if w.reviews() {
+		return w.camp.InSubtree(w.contact.Unit, unit)
+	}
+	return unit == w.contact.Unit
+}
+
+// errStatus is an API error with its HTTP status, said in Chinese.
+type errStatus struct {
+	code int
+	msg  string
+}
+
+func (e errStatus) Error() string { return e.msg }
+
+var (
+	errForbidden = errStatus{http.StatusForbidden, dialogs.DeskTexts["forbidden"]}
+	errNotFound  = errStatus{http.StatusNotFound, dialogs.DeskTexts["notFound"]}
+)
+
+// signIn checks the request's initData (Authorization: tma <initData>, or
+// tma= for a download link) and finds the contact it is.
+func (s *Server) signIn(r *http.Request) (who, error) {
+	data := ""
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "tma ") {
+		data = strings.TrimPrefix(h, "tma ")
+	} else if q := r.URL.Query().Get("tma"); q != "" {
+		data = q
+	}
+	a := s.Auth
+	if a.Now == nil {
+		a.Now = s.now
+	}
+	u, err := a.Validate(data)
+	if err != nil {
+		return who{}, errStatus{http.StatusUnauthorized, dialogs.DeskTexts["expired"]}
+	}
+	c, err := s.DB.ContactOfTelegramUser(r.Context(), u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return who{}, errStatus{http.StatusUnauthorized, dialogs.Texts.Stranger}
+	}
+	if err != nil {
+		return who{}, err
+	}
+	camp, err := s.Reg.Campaign(r.Context(), c.Campaign)
+	if err != nil {
+		return who{}, err
+	}
+	unit := camp.Units[c.Unit]
+	if unit == nil {
+		return who{}, errForbidden
+	}
+	return who{user: u, contact: c, camp: camp, unit: unit}, nil
+}
+
+// api runs a JSON handler for a signed-in contact. A forged, expired or
+// missing initData gets 401 and nothing else.
+func (s *Server) api(fn func(ctx context.Context, w who, r *http.Request) (any, error)) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Cache-Control", "no-store")
+		wh, err := s.signIn(r)
+		if err == nil {
+			var v any
+			if v, err = fn(r.Context(), wh, r); err == nil {
+				rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+				_ = json.NewEncoder(rw).Encode(v)
+				return
+			}
+		}
+		s.fail(rw, err)
+	}
+}
+
+func (s *Server) fail(rw http.ResponseWriter, err error) {
+	var es errStatus
+	switch {
+	case errors.As(err, &es):
+	case errors.Is(err, dialogs.ErrNotYours), errors.Is(err, dialogs.ErrNotFillable):
+		es = errStatus{http.StatusForbidden, err.Error()}
+	case errors.Is(err, dialogs.ErrHandled), errors.Is(err, dialogs.ErrReviewInChat), errors.Is(err, dialogs.ErrNoReason):
+		es = errStatus{http.StatusConflict, err.Error()}
+	default:
+		if s.Log != nil {
+			s.Log.Error("desk request failed", "err", err)
+		}
+		es = errStatus{http.StatusInternalServerError, dialogs.Apology().Text}
+	}
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.WriteHeader(es.code)
+	_ = json.NewEncoder(rw).Encode(map[string]string{"error": es.msg})
+}
+
+// Me is who is signed in.
+type Me struct {
+	Name     string `json:"name"`
+	Unit     string `json:"unit"`
+	UnitName string `json:"unitName"`
+	Role     string `json:"role"`
+	Reviews  bool   `json:"reviews"`
+	Fills    bool   `json:"fills"` // the unit has forms of its own
+	Campaign string `json:"campaign"`
+	Title    string `json:"title"`
+	Bot      string `json:"bot,omitempty"`
+}
+
+func (s *Server) me(ctx context.Context, w who, r *http.Request) (any, error) {
+	return Me{Name: strings.TrimSpace(w.user.FirstName + " " + w.user.LastName), Unit: w.unit.Code, UnitName: w.unit.Name,
+		Role: dialogs.RoleName(w.contact.Role), Reviews: w.reviews(), Fills: len(w.camp.FormsFor(w.unit.Level)) > 0, Campaign: w.camp.ID, Title: w.camp.Title, Bot: s.BotName}, nil
+}
+
+func (s *Server) unitParam(w who, r *http.Request) (string, error) {
+	unit := r.URL.Query().Get("unit")
+	if unit == "" {
+		unit = w.contact.Unit
+	}
+	if !w.mayOpen(unit) {
+		return "", errForbidden
+	}
+	return unit, nil
+}
+
+func (s *Server) desk(ctx context.Context, w who, r *http.Request) (any, error) {
+	unit, err := s.reviewerUnit(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return reports.Summarizer{DB: s.DB}.Desk(ctx, w.camp, w.contact.Unit, unit, s.now())
+}
+
+func (s *Server) unitReturn(ctx context.Context, w who, r *http.Request) (any, error) {
+	unit, err := s.unitParam(w, r)
+	if err != nil {
+		return nil, err
+	}
+	f := w.camp.Form(r.URL.Query().Get("form"))
+	if f == nil || !f.FilledBy(w.camp.Units[unit].Level) {
+		return nil, errNotFound
+	}
+	return reports.Exporter{DB: s.DB}.Return(ctx, w.camp, unit, f)
+}
+
+func (s *Server) queue(ctx context.Context, w who, r *http.Request) (any, error) {
+	if !w.reviews() {
+		return []dialogs.QueueItem{}, nil
+	}
+	items, err := s.Engine.Queue(ctx, w.contact.ID)
+	if items == nil {
+		items = []dialogs.QueueItem{}
+	}
+	return items, err
+}
+
+// reviewRequest is 通过, or 退回 with a reason and the items to correct.
+type reviewRequest struct {
+	Submission int64    `json:"submission"`
+	Approve    bool     `json:"approve"`
+	Reason     string   `json:"reason"`
+	Flags      []string `json:"flags"`
+}
+
+func (s *Server) review(ctx context.Context, w who, r *http.Request) (any, error) {
+	var req reviewRequest
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10)).Decode(&req); err != nil || req.Submission == 0 {
+		return nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["badRequest"]}
+	}
+	done, err := s.Engine.Review(ctx, w.contact.ID, req.Submission, req.Approve, req.Reason, req.Flags)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"done": done}, nil
+}
+
+// MyForm is a form of the filler's own unit: its state, progress, and its
+// answers as the table they will submit.
+type MyForm struct {
+	ID       string              `json:"id"`
+	Name     string              `json:"name"`
+	Short    string              `json:"short"`
+	Progress string              `json:"progress"`
+	Return   *reports.UnitReturn `json:"return"`
+	Open     bool                `json:"open"`   // open for answers: the chat can be opened at it
+	Fields   []MyField           `json:"fields"` // the record fields to change, each a way back into the chat
+}
+
+// MyField is a question the chat can be opened at.
+type MyField struct {
+	Section string `json:"section"`
+	Field   string `json:"field"`
+	Label   string `json:"label"`
+}
+
+func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) {
+	drafts, err := s.DB.UnitDrafts(ctx, w.camp.ID, w.contact.Unit)
+	if err != nil {
+		return nil, err
+	}
+	forms := w.camp.ShownFor(w.unit.Level, s.now(), func(f *dialogs.Form) bool {
+		d := drafts[f.ID]
+		return d != nil && (d.Status == dialogs.StatusSubmitted || d.Status == dialogs.StatusApproved)
+	})
+	out := []MyForm{}
+	for _, f := range forms {
+		ret, err := reports.Exporter{DB: s.DB}.Return(ctx, w.camp, w.contact.Unit, f)
+		if err != nil {
+			return nil, err
+		}
+		mf := MyForm{ID: f.ID, Name: f.Name(), Short: f.ShortName(), Return: ret}
+		d := drafts[f.ID]
+		if d == nil {
+			d = dialogs.NewDraft(w.camp.ID, w.contact.Unit, f.ID)
+		}
+		d.Level = w.unit.Level
+		done, total := d.Progress(f)
+		mf.Progress = fmt.Sprintf("%d/%d", done, total)
+		if f.OpenAt(s.now()) && d.Status != dialogs.StatusSubmitted && d.Status != dialogs.StatusApproved {
+			mf.Open = true
+			for _, sec := range f.Sections {
+				if sec.Kind != dialogs.Record {
+					continue
+				}
+				for _, fd := range sec.Fields {
+					if d.Asked(sec, "", fd) {
+						mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Field: fd.ID, Label: fd.Title()})
+					}
+				}
+			}
+		}
+		out = append(out, mf)
+	}
+	return out, nil
+}
+
+type gotoRequest struct {
+	Form, Section, Row, Field string
+}
+
+func (s *Server) gotoField(ctx context.Context, w who, r *http.Request) (any, error) {
+	var req gotoRequest
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 16<<10)).Decode(&req); err != nil {
+		return nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["badRequest"]}
+	}
+	done, err := s.Engine.GoTo(ctx, w.contact.ID, req.Form, req.Section, req.Row, req.Field)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{"done": done}
+	if s.BotName != "" {
+		out["chat"] = "https://t.me/" + s.BotName
+	}
+	return out, nil
+}
+
+// file runs a handler that writes a download.
+func (s *Server) file(fn func(ctx context.Context, w who, r *http.Request) (name, kind string, body []byte, err error)) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		wh, err := s.signIn(r)
+		if err == nil {
+			var name, kind string
+			var body []byte
+			if name, kind, body, err = fn(r.Context(), wh, r); err == nil {
+				rw.Header().Set("Content-Type", kind)
+				rw.Header().Set("Cache-Control", "no-store")
+				rw.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+				_, _ = rw.Write(body)
+				return
+			}
+		}
+		s.fail(rw, err)
+	}
+}
+
+// export is the view's spreadsheet: the XLSX of a unit's subtree (or one
+// form's), its CSV, or the zip with the documents — as /export and
+// `tianbao export` write them.
+func (s *Server) export(ctx context.Context, w who, r *http.Request) (string, string, []byte, error) {
+	if !w.reviews() {
+		return "", "", nil, errStatus{http.StatusForbidden, dialogs.Texts.ExportOnlyReviewers}
+	}
+	unit, err := s.unitParam(w, r)
+	if err != nil {
+		return "", "", nil, err
+	}
+	x := reports.Exporter{DB: s.DB}
+	opt := reports.ExportOptions{At: s.now()}
+	form := r.URL.Query().Get("form")
+	f := w.camp.Form(form)
+	if form != "" {
+		if f == nil {
+			return "", "", nil, errNotFound
+		}
+		opt.Forms = []string{f.ID}
+	}
+	var buf bytes.Buffer
+	name := reports.ExportName(w.camp, &dialogs.ExportRef{Unit: unit, Form: form}, s.now())
+	switch r.URL.Query().Get("format") {
+	case "", "xlsx":
+		err = x.WriteXLSX(ctx, &buf, w.camp, unit, opt)
+		return name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes(), err
+	case "zip":
+		err = x.WriteZip(ctx, &buf, w.camp, unit, opt)
+		return strings.TrimSuffix(name, ".xlsx") + ".zip", "application/zip", buf.Bytes(), err
+	case "csv":
+		if f == nil {
+			return "", "", nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["csvOneForm"]}
+		}
+		table, err := x.SubtreeTable(ctx, w.camp, unit, f, opt)
+		if err != nil {
+			return "", "", nil, err
+		}
+		err = reports.WriteCSV(&buf, table, true)
+		return strings.TrimSuffix(name, ".xlsx") + ".csv", "text/csv; charset=utf-8", buf.Bytes(), err
+	}
+	return "", "", nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["badFormat"]}
+}
+
+func (s *Server) chart(ctx context.Context, w who, r *http.Request) (string, string, []byte, error) {
+	unit, err := s.reviewerUnit(w, r)
+	if err != nil {
+		return "", "", nil, err
+	}
+	png, err := reports.Charts{DB: s.DB}.Progress(ctx, w.camp, unit, s.now())
+	return dialogs.DeskTexts["chartFile"], "image/png", png, err
+}
+
+// reviewerUnit is the unit= of a reviewer's view: their own unit or one
+// in their subtree.
+func (s *Server) reviewerUnit(w who, r *http.Request) (string, error) {
+	if !w.reviews() {
+		return "", errStatus{http.StatusForbidden, dialogs.DeskTexts["reviewersOnly"]}
+	}
+	return s.unitParam(w, r)
+}
+
+func (s *Server) timeline(ctx context.Context, w who, r *http.Request) (any, error) {
+	unit, err := s.reviewerUnit(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return reports.Summarizer{DB: s.DB}.Timeline(ctx, w.camp, unit, s.now())
+}
+
+func (s *Server) totals(ctx context.Context, w who, r *http.Request) (any, error) {
+	unit, err := s.reviewerUnit(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return reports.Summarizer{DB: s.DB}.Totals(ctx, w.camp, unit, s.now())
+}
