@@ -57,10 +57,10 @@ type Config struct {
 	AppURL string
 	// AppAuthMaxAge is how old a Mini App's initData may be (1 h).
 	AppAuthMaxAge time.Duration
-	Summaries   dialogs.Summarizer
-	Nudges      dialogs.Nudger
-	Now         func() time.Time
-	Log         *slog.Logger
+	Summaries     dialogs.Summarizer
+	Nudges        dialogs.Nudger
+	Now           func() time.Time
+	Log           *slog.Logger
 }
 
 // DefaultAPIURL is Telegram's Bot API.
