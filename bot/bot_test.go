@@ -37,7 +37,8 @@ type harness struct {
 	fake      *telegramtest.Server
 	db        *store.DB
 	reg       *campaigns.Registry
-	reminders bool // run the reminder schedule (off: its catch-up would message every test's phones)
+	reminders bool   // run the reminder schedule (off: its catch-up would message every test's phones)
+	appURL    string // APP_URL
 }
 
 func newHarness(t *testing.T) *harness {
@@ -73,7 +74,7 @@ func (h *harness) start(webhook string) *running {
 	}
 	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, MetricsListener: mln, PollTimeout: time.Second, Workers: 8, PollRetry: 200 * time.Millisecond,
 		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders,
-		Summaries: reports.Summarizer{DB: h.db}, Nudges: reminders.Nudger{DB: h.db}}
+		Summaries: reports.Summarizer{DB: h.db}, Nudges: reminders.Nudger{DB: h.db}, AppURL: h.appURL}
 	if webhook != "" {
 		// Lenient here only: Telegram wants an https URL on a standard
 		// port, and a test's bot listens on plain HTTP on loopback.

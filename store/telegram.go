@@ -162,8 +162,10 @@ const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 		RETURNING id, campaign_id, unit_code, role, xmax <> 0 AS existed),
 	m AS (
 		-- A reviewer's chat gets its own command menu; so does a chat whose
-		-- contact had another role before (its menu is reset to this one).
-		INSERT INTO outbox (contact_id, kind, payload) SELECT id, 'menu', '{}' FROM c WHERE role <> 'filler' OR existed),
+		-- contact had another role before (its menu is reset to this one),
+		-- and every chat where the menu button opens the desk (APP_URL).
+		INSERT INTO outbox (contact_id, kind, payload) SELECT id, 'menu', '{}' FROM c WHERE role <> 'filler' OR existed
+			OR EXISTS (SELECT 1 FROM settings WHERE name = 'menu_app_url' AND value <> '')),
 	s AS (
 		INSERT INTO sessions (contact_id) SELECT id FROM c
 		ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()

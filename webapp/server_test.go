@@ -518,8 +518,8 @@ func TestThePageIsOneSmallFile(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !resp.Uncompressed {
+		t.Fatalf("page: %d %s, gzipped %v", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Uncompressed)
 	}
 	if len(b) > 200<<10 {
 		t.Errorf("page is %d bytes", len(b))

@@ -69,6 +69,7 @@ const (
 	ErrNoDocument        = "Bad Request: there is no document in the request"
 	ErrWebAppURL         = "Bad Request: inline keyboard button Web App URL is invalid: Only HTTPS links are allowed"
 	ErrMenuWebAppURL     = "Bad Request: menu button Web App URL is invalid: Only HTTPS links are allowed"
+	ErrButtonType        = "Bad Request: BUTTON_TYPE_INVALID"
 	ErrUnsupportedParse  = "Bad Request: unsupported parse_mode"
 	ErrCallbackTextLong  = "Bad Request: MESSAGE_TOO_LONG"
 	ErrUnauthorized      = "Unauthorized"

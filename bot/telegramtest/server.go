@@ -680,6 +680,10 @@ func (s *Server) sendMessage(w http.ResponseWriter, method string, p map[string]
 		s.mu.Unlock()
 		s.refuse(w, method, http.StatusForbidden, ErrBlocked)
 		return
+	case c.typ != "private" && hasWebApp(kb):
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrButtonType)
+		return
 	case s.limited(c.id):
 		s.mu.Unlock()
 		s.tooManyRequests(w, method, 1)
@@ -689,6 +693,19 @@ func (s *Server) sendMessage(w http.ResponseWriter, method string, p map[string]
 	m := c.add(shown, kb, doc, true)
 	s.record(c.id, Event{MessageID: m.ID, Text: shown, Buttons: kb, Document: doc})
 	reply(w, map[string]any{"message_id": m.ID, "date": time.Now().Unix(), "chat": map[string]any{"id": c.id, "type": c.typ}, "text": shown})
+}
+
+// hasWebApp reports a web_app button: Telegram takes them only in private
+// chats between a user and the bot.
+func hasWebApp(kb [][]Button) bool {
+	for _, row := range kb {
+		for _, b := range row {
+			if b.WebApp != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // add puts a message in the chat with the chat's next id (user and bot
@@ -736,6 +753,10 @@ func (s *Server) editMessage(w http.ResponseWriter, method string, p map[string]
 	case !m.FromBot:
 		s.mu.Unlock()
 		s.refuse(w, method, http.StatusBadRequest, ErrCantEdit)
+		return
+	case c.typ != "private" && hasWebApp(kb):
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrButtonType)
 		return
 	}
 	text := m.Text

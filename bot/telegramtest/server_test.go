@@ -56,6 +56,9 @@ func TestRefusesWhatTelegramRefuses(t *testing.T) {
 	s := NewServer(tok)
 	defer s.Close()
 	s.OpenChat(10)
+	s.mu.Lock()
+	s.openChat(-100777, "supergroup")
+	s.mu.Unlock()
 	sent := func() int {
 		_, a := call(t, s, tok, "sendMessage", map[string]any{"chat_id": 10, "text": "问题", "reply_markup": kb(map[string]any{"text": "甲", "callback_data": "1:a"})})
 		var m struct {
@@ -127,6 +130,7 @@ func TestRefusesWhatTelegramRefuses(t *testing.T) {
 		{"webhook over http", tok, "setWebhook", map[string]any{"url": "http://bot.example.org/hook"}, 400, ErrWebhookNotHTTPS},
 		{"webhook on port 9000", tok, "setWebhook", map[string]any{"url": "https://bot.example.org:9000/hook"}, 400, ErrWebhookPort},
 		{"secret with a space", tok, "setWebhook", map[string]any{"url": "https://bot.example.org/hook", "secret_token": "not secret"}, 400, ErrSecretToken},
+		{"web app in a group", tok, "sendMessage", map[string]any{"chat_id": -100777, "text": "x", "reply_markup": kb(map[string]any{"text": "工作台", "web_app": map[string]any{"url": "https://example.org/app/"}})}, 400, ErrButtonType},
 		{"menu web app over http", tok, "setChatMenuButton", map[string]any{"chat_id": 10, "menu_button": map[string]any{"type": "web_app", "text": "工作台", "web_app": map[string]any{"url": "http://x/app/"}}}, 400, ErrMenuWebAppURL},
 		{"file id unknown", tok, "getFile", map[string]any{"file_id": "nope"}, 400, ErrInvalidFileID},
 	}
@@ -158,6 +162,8 @@ func TestRefusesWhatTelegramRefuses(t *testing.T) {
 		{"sendMessage", map[string]any{"chat_id": 10, "text": "x", "reply_markup": map[string]any{"inline_keyboard": hundred[:100]}}},
 		{"sendMessage", map[string]any{"chat_id": 10, "text": "x", "reply_markup": kb(map[string]any{"text": "工作台", "web_app": map[string]any{"url": "https://example.org/app/"}})}},
 		{"setWebhook", map[string]any{"url": "https://bot.example.org:8443/hook", "secret_token": "A-z_09"}},
+		{"setChatMenuButton", map[string]any{"chat_id": 10, "menu_button": map[string]any{"type": "web_app", "text": "工作台", "web_app": map[string]any{"url": "https://example.org/app/"}}}},
+		{"setChatMenuButton", map[string]any{"chat_id": 10, "menu_button": map[string]any{"type": "commands"}}},
 		{"setChatMenuButton", map[string]any{"chat_id": 10, "menu_button": map[string]any{"type": "web_app", "text": "工作台", "web_app": map[string]any{"url": "https://x/app/"}}}},
 	} {
 		if code, a := call(t, s, tok, ok.method, ok.body); code != 200 || !a.OK {

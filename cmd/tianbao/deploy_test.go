@@ -125,8 +125,9 @@ func TestComposePieces(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^\s*name bot\s*$`).MatchString(caddy) || !regexp.MustCompile(`(?m)^\s*port `+port+`\s*$`).MatchString(caddy) {
 		t.Errorf("the Caddyfile does not reach bot:%s:\n%s", port, caddy)
 	}
-	if !strings.Contains(caddy, "handle /telegram {") || strings.Contains(caddy, "9090") {
-		t.Errorf("the Caddyfile passes on more than the webhook (/telegram):\n%s", caddy)
+	if !regexp.MustCompile(`(?m)^\s*@public path /telegram /app/\*\s*$`).MatchString(caddy) || !strings.Contains(caddy, "handle @public {") ||
+		strings.Contains(caddy, "9090") || strings.Count(caddy, "handle") != 2 {
+		t.Errorf("the Caddyfile passes on more than the webhook (/telegram) and the desk (/app/):\n%s", caddy)
 	}
 	if !strings.Contains(section, "WEBHOOK_URL=https://bot.example.org/telegram") {
 		t.Errorf("the README's webhook example does not use the proxied path")

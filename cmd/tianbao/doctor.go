@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -152,6 +153,7 @@ func doctorTelegram(ctx context.Context, list *checklist) {
 			list.add(check{ok: true, what: "WEBHOOK_SECRET", detail: fmt.Sprintf("%d characters", len(sec))})
 		}
 	}
+	doctorDesk(ctx, list)
 	var menu []struct {
 		Command string `json:"command"`
 	}
@@ -166,6 +168,35 @@ func doctorTelegram(ctx context.Context, list *checklist) {
 		}
 		list.add(check{ok: true, what: "command menu", detail: strings.Join(names, " ")})
 	}
+}
+
+// doctorDesk checks APP_URL: an https address of /app/ that answers with
+// the desk's page (as a phone in Telegram would fetch it).
+func doctorDesk(ctx context.Context, list *checklist) {
+	raw := os.Getenv("APP_URL")
+	if raw == "" {
+		list.add(check{ok: true, what: "APP_URL", detail: "not set: no desk (Mini App) buttons in the chat"})
+		return
+	}
+	if _, err := appURL(raw); err != nil {
+		list.add(check{what: "APP_URL", detail: err.Error(), fix: "give the public https address the proxy serves /app/ at, e.g. https://tianbao.example.org/app/"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		list.add(check{what: "APP_URL", detail: raw + ": " + err.Error(), fix: "the phones open this address: proxy it (with a valid certificate) to tianbao's LISTEN_ADDR, path /app/"})
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "tianbao-desk") {
+		list.add(check{what: "APP_URL", detail: fmt.Sprintf("%s answered HTTP %d, not the desk's page", raw, resp.StatusCode), fix: "proxy " + raw + " to tianbao's LISTEN_ADDR, path /app/"})
+		return
+	}
+	list.add(check{ok: true, what: "APP_URL", detail: raw + " serves the desk"})
 }
 
 func doctorDatabase(ctx context.Context, e *env, list *checklist) {

@@ -113,6 +113,30 @@ func TestServeRefusesOldSchema(t *testing.T) {
 	}
 }
 
+// TestServeChecksTheDesksConfiguration: an APP_URL Telegram would not
+// open, or an age that is not one, stops serve at the start with the reason.
+func TestServeChecksTheDesksConfiguration(t *testing.T) {
+	t.Setenv("TELEGRAM_BOT_TOKEN", "1:x")
+	for value, want := range map[string]string{
+		"http://desk.example.org/app/":      "only over https",
+		"https://desk.example.org/app":      "ending in /",
+		"https://desk.example.org/app/?x=1": "without ? or #",
+		"desk.example.org/app/":             "is not a URL",
+	} {
+		t.Setenv("APP_URL", value)
+		if code, _, errs := tianbao(t, "", "serve"); code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("APP_URL=%s: %d %q", value, code, errs)
+		}
+	}
+	t.Setenv("APP_URL", "https://desk.example.org/app/")
+	for _, age := range []string{"10s", "1 hour", "200h"} {
+		t.Setenv("APP_AUTH_MAX_AGE", age)
+		if code, _, errs := tianbao(t, "", "serve"); code != 1 || !strings.Contains(errs, "APP_AUTH_MAX_AGE") {
+			t.Errorf("APP_AUTH_MAX_AGE=%s: %d %q", age, code, errs)
+		}
+	}
+}
+
 func TestInviteCommand(t *testing.T) {
 	useTestDatabase(t)
 	code, out, errs := tianbao(t, "", "invite", "--campaign", "zj-2018-14", "--unit", "330100", "--role", "reviewer", "--bot", "@tianbao_bot")
@@ -242,7 +266,7 @@ func TestDoctor(t *testing.T) {
 	}
 	code, out, _ := tianbao(t, "", "doctor")
 	for _, want := range []string{"✔ bot: @" + telegramtest.BotUsername, "✔ webhook at Telegram: none (long polling); 0 update(s) waiting",
-		"✔ command menu: not set yet", "✔ database (DATABASE_URL): schema at version", "✔ campaign zj-2018-14: v1, 5 forms, 101 units", "Everything is ready"} {
+		"✔ command menu: not set yet", "✔ APP_URL: not set", "✔ database (DATABASE_URL): schema at version", "✔ campaign zj-2018-14: v1, 5 forms, 101 units", "Everything is ready"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
@@ -259,9 +283,11 @@ func TestDoctor(t *testing.T) {
 	fake.SetWebhookError("Connection timed out")
 	t.Setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
 	t.Setenv("WEBHOOK_SECRET", "not a secret!")
+	t.Setenv("APP_URL", "http://bot.example.org/app/")
 	code, out, _ = tianbao(t, "", "doctor")
+	t.Setenv("APP_URL", "")
 	for _, want := range []string{"✘ webhook at Telegram: https://bot.example.org/telegram", "last delivery error", "Connection timed out",
-		"→ Telegram cannot deliver to", "✘ WEBHOOK_SECRET", "→ openssl rand -hex 32", "2 problem(s) to fix"} {
+		"→ Telegram cannot deliver to", "✘ WEBHOOK_SECRET", "→ openssl rand -hex 32", "✘ APP_URL", "only over https", "3 problem(s) to fix"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
