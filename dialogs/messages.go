@@ -667,6 +667,7 @@ var DeskTexts = map[string]string{
 	"fieldsTitle":    "在对话中修改：",
 	"edit":           "去修改",
 	"openForm":       "在对话中填写此表",
+	"rowLabel":       "%s 第 %d 个%s「%s」",
 	"submittedNote":  "已提交，待上级审核；如需修改请在对话中撤回。",
 	"noForms":        "本单位目前没有要填的表。",
 	"expired":        "登录已失效，请从机器人重新打开工作台。",

@@ -327,6 +327,7 @@ type MyForm struct {
 // MyField is a question the chat can be opened at.
 type MyField struct {
 	Section string `json:"section"`
+	Row     string `json:"row,omitempty"` // a list's row
 	Field   string `json:"field"`
 	Label   string `json:"label"`
 }
@@ -357,12 +358,24 @@ func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) 
 		if f.OpenAt(s.now()) && d.Status != dialogs.StatusSubmitted && d.Status != dialogs.StatusApproved {
 			mf.Open = true
 			for _, sec := range f.Sections {
-				if sec.Kind != dialogs.Record {
-					continue
-				}
-				for _, fd := range sec.Fields {
-					if d.Asked(sec, "", fd) {
-						mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Field: fd.ID, Label: fd.Title()})
+				switch sec.Kind {
+				case dialogs.Record:
+					for _, fd := range sec.Fields {
+						if d.Asked(sec, "", fd) {
+							mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Field: fd.ID, Label: fd.Title()})
+						}
+					}
+				case dialogs.List:
+					// Each row (a park) is opened at its first question.
+					for i, row := range d.Rows(sec.ID) {
+						for _, fd := range sec.Fields {
+							if d.Asked(sec, row.Key, fd) {
+								name := row.Values[sec.Fields[0].ID]
+								mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Row: row.Key, Field: fd.ID,
+									Label: fmt.Sprintf(dialogs.DeskTexts["rowLabel"], sec.Title, i+1, sec.RowNoun, name)})
+								break
+							}
+						}
 					}
 				}
 			}

@@ -504,6 +504,31 @@ func TestAFillersUnit(t *testing.T) {
 	d.xihu.Inbox().Expect(a1.Fields[3].Label)
 	// Typing now answers that question.
 	d.xihu.Say("王五").Expect("✔ " + a1.Fields[3].Label + "：王五")
+	// A list's rows (附件2's parks) each open at their first question.
+	d.xihu.Say("/start").Press("附件2").Press("➕ 添加园区").Say("西湖创业园").Say("三墩镇西园八路 1 号").Press("生产制造类").Say("智能装备").
+		Press("政府主导开发").Say("50").Say("6").Say("2019-06")
+	var again []struct {
+		ID     string
+		Return struct{ Sections []struct{ Rows [][]string } }
+		Fields []struct{ Section, Row, Field, Label string }
+	}
+	d.get(userXihu, "mine", &again)
+	for _, f := range again {
+		if f.ID != "a2" {
+			continue
+		}
+		if len(f.Fields) != 1 || f.Fields[0].Row == "" || !strings.Contains(f.Fields[0].Label, "第 1 个园区「西湖创业园」") {
+			t.Fatalf("附件2's ways back: %+v", f.Fields)
+		}
+		if len(f.Return.Sections[0].Rows) != 1 || f.Return.Sections[0].Rows[0][1] != "西湖创业园" {
+			t.Errorf("附件2's parks as rows: %+v", f.Return.Sections)
+		}
+		x := f.Fields[0]
+		if code, b := d.call(userXihu, "POST", "goto", map[string]string{"Form": "a2", "Section": x.Section, "Row": x.Row, "Field": x.Field}); code != 200 {
+			t.Fatalf("goto a park: %d %s", code, b)
+		}
+		d.xihu.Inbox().Expect("当前答案：西湖创业园")
+	}
 	code, _ = d.call(userXihu, "POST", "goto", map[string]string{"Form": "a5"})
 	if code != http.StatusForbidden { // 附件5 is the province's
 		t.Errorf("goto another level's form: %d", code)
