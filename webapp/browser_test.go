@@ -284,6 +284,11 @@ func TestTheDeskInABrowser(t *testing.T) {
 	if rows := eval[int](t, prov, `document.querySelectorAll("#matrix tbody tr").length`); rows != 14 {
 		t.Errorf("杭州市 rows: %d", rows)
 	}
+	// Telegram's back button goes up a level.
+	redraw(t, prov, "back up", "desk", chromedp.Evaluate[chromedp.Void](`window.Telegram.WebView.receiveEvent("back_button_pressed")`))
+	if crumbs := eval[string](t, prov, `document.querySelector(".crumbs").textContent`); crumbs != "浙江省" {
+		t.Errorf("after back: %q", crumbs)
+	}
 
 	// A filler: its unit's forms; 去修改 sends the question to the chat and
 	// closes the page.
