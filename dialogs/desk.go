@@ -375,19 +375,8 @@ func statusVerb(s SubmissionStatus) string {
 // fileButtons offer each document of a submission (查看原文), sent on a press.
 func fileButtons(f *Form, sub *Submission) [][]Button {
 	var out [][]Button
-	n := 0
-	for _, s := range f.Sections {
-		for _, r := range sub.Data.Sections[s.ID] {
-			for _, fd := range s.Fields {
-				if fd.Type != File {
-					continue
-				}
-				if fv, ok := DecodeFile(r.Values[fd.ID]); ok {
-					out = append(out, []Button{{Label: fmt.Sprintf(desk.BtnOpenFile, fv.Name), Data: filePrefix + strconv.FormatInt(sub.ID, 10) + ":" + strconv.Itoa(n)}})
-					n++
-				}
-			}
-		}
+	for n, fv := range submissionFiles(f, sub) {
+		out = append(out, []Button{{Label: fmt.Sprintf(desk.BtnOpenFile, fv.Name), Data: filePrefix + strconv.FormatInt(sub.ID, 10) + ":" + strconv.Itoa(n)}})
 	}
 	return out
 }
@@ -395,7 +384,17 @@ func fileButtons(f *Form, sub *Submission) [][]Button {
 // fileOf is the n-th document of a submission, in the order fileButtons
 // offers them.
 func fileOf(f *Form, sub *Submission, n int) (FileValue, bool) {
-	i := 0
+	files := submissionFiles(f, sub)
+	if n < 0 || n >= len(files) {
+		return FileValue{}, false
+	}
+	return files[n], true
+}
+
+// submissionFiles are a submission's documents in the form's order:
+// section by section, row by row, field by field.
+func submissionFiles(f *Form, sub *Submission) []FileValue {
+	var out []FileValue
 	for _, s := range f.Sections {
 		for _, r := range sub.Data.Sections[s.ID] {
 			for _, fd := range s.Fields {
@@ -403,15 +402,12 @@ func fileOf(f *Form, sub *Submission, n int) (FileValue, bool) {
 					continue
 				}
 				if fv, ok := DecodeFile(r.Values[fd.ID]); ok {
-					if i == n {
-						return fv, true
-					}
-					i++
+					out = append(out, fv)
 				}
 			}
 		}
 	}
-	return FileValue{}, false
+	return out
 }
 
 // sendFile answers 查看原文: the document itself, to whoever may see the

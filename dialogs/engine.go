@@ -721,15 +721,7 @@ func (t *turn) button(data string) error {
 			t.s.Mode = ModeWithdraw
 			return t.show()
 		case "redo":
-			f := t.camp.Form(t.s.Form)
-			if f == nil {
-				return t.reset()
-			}
-			d, err := t.loadDraft(f.ID)
-			if err != nil {
-				return err
-			}
-			return t.redoOwn(f, d)
+			return t.withForm(t.redoOwn)
 		}
 	case ModeApprove:
 		return t.approveButton(name, arg)
@@ -738,15 +730,7 @@ func (t *turn) button(data string) error {
 		if name != "yes" {
 			return t.show()
 		}
-		f := t.camp.Form(t.s.Form)
-		if f == nil {
-			return t.reset()
-		}
-		d, err := t.loadDraft(f.ID)
-		if err != nil {
-			return err
-		}
-		return t.withdraw(f, d)
+		return t.withForm(t.withdraw)
 	case ModeField:
 		return t.fieldButton(name, arg)
 	case ModeConfirm:

@@ -603,15 +603,9 @@ func (t *turn) submit(f *Form, d *Draft) error {
 }
 
 // view shows a submitted or approved form, read only.
-func (t *turn) view() error {
-	f := t.camp.Form(t.s.Form)
-	if f == nil {
-		return t.reset()
-	}
-	d, err := t.loadDraft(f.ID)
-	if err != nil {
-		return err
-	}
+func (t *turn) view() error { return t.withForm(t.viewForm) }
+
+func (t *turn) viewForm(f *Form, d *Draft) error {
 	if d.Status != StatusSubmitted && d.Status != StatusApproved {
 		// Returned or reopened meanwhile: continue where the walk stands.
 		t.firstOpen(f, d)
@@ -669,15 +663,9 @@ func (t *turn) redoOwn(f *Form, d *Draft) error {
 
 // withdrawAsk asks before a submission is taken back: its reviewers are
 // told, and it must be submitted again.
-func (t *turn) withdrawAsk() error {
-	f := t.camp.Form(t.s.Form)
-	if f == nil {
-		return t.reset()
-	}
-	d, err := t.loadDraft(f.ID)
-	if err != nil {
-		return err
-	}
+func (t *turn) withdrawAsk() error { return t.withForm(t.withdrawAskForm) }
+
+func (t *turn) withdrawAskForm(f *Form, d *Draft) error {
 	if d.Status != StatusSubmitted {
 		t.s.Mode = ModeView
 		return t.view()

@@ -30,6 +30,12 @@ func (t *turn) show() error {
 	case ModeItem:
 		return t.itemScreen()
 	}
+	return t.withForm(t.showForm)
+}
+
+// withForm runs fn on the session's form and its draft; when the form is
+// gone (the campaign was revised without it), the dialog starts over.
+func (t *turn) withForm(fn func(*Form, *Draft) error) error {
 	f := t.camp.Form(t.s.Form)
 	if f == nil {
 		return t.reset()
@@ -38,6 +44,11 @@ func (t *turn) show() error {
 	if err != nil {
 		return err
 	}
+	return fn(f, d)
+}
+
+// showForm renders a screen of a form being filled.
+func (t *turn) showForm(f *Form, d *Draft) error {
 	if d.Status == StatusSubmitted || d.Status == StatusApproved {
 		// Submitted from another phone meanwhile: nothing here is editable.
 		t.s.Mode = ModeView
