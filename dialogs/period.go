@@ -187,22 +187,14 @@ func InstanceID(form, period string) string { return form + "." + period }
 // is open). Summaries, charts and exports show these.
 func (c *Campaign) Current(now time.Time) []*Form {
 	var out []*Form
-	for i := 0; i < len(c.Forms); {
-		f := c.Forms[i]
-		if f.Period == nil {
-			out = append(out, f)
-			i++
-			continue
-		}
-		pick := f
-		j := i
-		for ; j < len(c.Forms) && c.Forms[j].Template == f.Template; j++ {
-			if c.Forms[j].OpenAt(now) {
-				pick = c.Forms[j]
+	for g := range c.returns {
+		pick := g[0]
+		for _, f := range g {
+			if f.OpenAt(now) {
+				pick = f
 			}
 		}
 		out = append(out, pick)
-		i = j
 	}
 	return out
 }
@@ -213,35 +205,14 @@ func (c *Campaign) Current(now time.Time) []*Form {
 // one even when done (or the first, before any is open).
 func (c *Campaign) ShownFor(level Level, now time.Time, done func(*Form) bool) []*Form {
 	var out []*Form
-	for i := 0; i < len(c.Forms); {
-		f := c.Forms[i]
-		if f.Period == nil {
-			if f.FilledBy(level) {
-				out = append(out, f)
-			}
-			i++
-			continue
+	for g := range c.returns {
+		switch f := g[0]; {
+		case !f.FilledBy(level):
+		case f.Period == nil:
+			out = append(out, f)
+		default:
+			out = append(out, newestOpen(g, now, maxShownPeriods, func(p *Form, taken int) bool { return taken == 0 || !done(p) })...)
 		}
-		j := i
-		for j < len(c.Forms) && c.Forms[j].Template == f.Template {
-			j++
-		}
-		if !f.FilledBy(level) {
-			i = j
-			continue
-		}
-		var open []*Form
-		for k := j - 1; k >= i && len(open) < maxShownPeriods; k-- {
-			g := c.Forms[k]
-			if g.OpenAt(now) && (len(open) == 0 || !done(g)) {
-				open = append(open, g)
-			}
-		}
-		if len(open) == 0 {
-			open = []*Form{f} // not open yet: shown with the day it opens
-		}
-		out = append(out, open...)
-		i = j
 	}
 	return out
 }
@@ -255,30 +226,48 @@ const maxShownPeriods = 6
 // /forward and /extend offer.
 func (c *Campaign) Recent(now time.Time, n int) []*Form {
 	var out []*Form
-	for i := 0; i < len(c.Forms); {
-		f := c.Forms[i]
-		if f.Period == nil {
-			out = append(out, f)
-			i++
+	for g := range c.returns {
+		if g[0].Period == nil {
+			out = append(out, g[0])
 			continue
 		}
-		j := i
-		for j < len(c.Forms) && c.Forms[j].Template == f.Template {
-			j++
-		}
-		var open []*Form
-		for k := j - 1; k >= i && len(open) < n; k-- {
-			if c.Forms[k].OpenAt(now) {
-				open = append(open, c.Forms[k])
-			}
-		}
-		if len(open) == 0 {
-			open = []*Form{f}
-		}
-		out = append(out, open...)
-		i = j
+		out = append(out, newestOpen(g, now, n, func(*Form, int) bool { return true })...)
 	}
 	return out
+}
+
+// returns walks the campaign's forms as units return them: a one-off form
+// alone, or a standing return's periods in order (they stand together in
+// c.Forms).
+func (c *Campaign) returns(yield func([]*Form) bool) {
+	for i := 0; i < len(c.Forms); {
+		j := i + 1
+		if c.Forms[i].Period != nil {
+			for j < len(c.Forms) && c.Forms[j].Template == c.Forms[i].Template {
+				j++
+			}
+		}
+		if !yield(c.Forms[i:j]) {
+			return
+		}
+		i = j
+	}
+}
+
+// newestOpen is up to n of a standing return's periods open at now that
+// take accepts (told how many are taken already), newest first; its first
+// period when none is open yet (shown with the day it opens).
+func newestOpen(periods []*Form, now time.Time, n int, take func(p *Form, taken int) bool) []*Form {
+	var open []*Form
+	for k := len(periods) - 1; k >= 0 && len(open) < n; k-- {
+		if p := periods[k]; p.OpenAt(now) && take(p, len(open)) {
+			open = append(open, p)
+		}
+	}
+	if len(open) == 0 {
+		return periods[:1]
+	}
+	return open
 }
 
 // Instances are the periods of the standing return base, in order.

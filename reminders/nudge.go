@@ -34,29 +34,11 @@ func (n Nudger) Nudge(ctx context.Context, c *dialogs.Campaign, unit string, now
 	}
 	at := now.Truncate(time.Minute)
 	var slots []Slot
-	for _, f := range c.Forms {
-		for _, code := range c.Order {
-			u := c.Units[code]
-			if !f.FilledBy(u.Level) || !c.InSubtree(unit, code) {
-				continue
-			}
-			st, ok := states[[2]string{code, f.ID}]
-			if !ok {
-				st = state{status: "none", total: fieldsOf(f)}
-			}
-			if st.status == string(dialogs.StatusSubmitted) || st.status == string(dialogs.StatusApproved) {
-				continue
-			}
-			due := f.Due[u.Level]
-			if ext, ok := extensions[[2]string{code, f.ID}]; ok {
-				due = ext
-			}
-			if !at.After(due) {
-				continue // not late: the schedule reminds it
-			}
+	owed(c, states, extensions, func(u *dialogs.Unit, f *dialogs.Form, st state, due time.Time) {
+		if c.InSubtree(unit, u.Code) && at.After(due) { // not late: the schedule reminds it
 			slots = append(slots, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
 		}
-	}
+	})
 	var result dialogs.NudgeResult
 	if len(slots) == 0 {
 		return result, nil

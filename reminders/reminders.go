@@ -45,6 +45,28 @@ type state struct {
 // forms are never reminded.
 func Due(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, from, to time.Time) []Slot {
 	var out []Slot
+	owed(c, states, extensions, func(u *dialogs.Unit, f *dialogs.Form, st state, due time.Time) {
+		policy := f.Reminders[u.Level]
+		if policy.Quiet(to.In(c.TimeZone)) {
+			return // caught up once the quiet hours end
+		}
+		for _, at := range policy.Slots(due, c.TimeZone, c.Calendar) {
+			if at.Before(f.Opens) {
+				continue // a period is reminded of once it can be filled
+			}
+			if at.After(from) && !at.After(to) {
+				out = append(out, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
+			}
+		}
+	})
+	return out
+}
+
+// owed calls fn, form by form and unit by unit in the units file's order,
+// for every form a unit fills at its level and has not submitted (not
+// started, draft or returned), with where it stands and its due date (an
+// approved extension's, or its level's).
+func owed(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, fn func(u *dialogs.Unit, f *dialogs.Form, st state, due time.Time)) {
 	for _, f := range c.Forms {
 		for _, code := range c.Order {
 			u := c.Units[code]
@@ -62,21 +84,9 @@ func Due(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]stri
 			if ext, ok := extensions[[2]string{code, f.ID}]; ok {
 				due = ext
 			}
-			policy := f.Reminders[u.Level]
-			if policy.Quiet(to.In(c.TimeZone)) {
-				continue // caught up once the quiet hours end
-			}
-			for _, at := range policy.Slots(due, c.TimeZone, c.Calendar) {
-				if at.Before(f.Opens) {
-					continue // a period is reminded of once it can be filled
-				}
-				if at.After(from) && !at.After(to) {
-					out = append(out, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
-				}
-			}
+			fn(u, f, st, due)
 		}
 	}
-	return out
 }
 
 // fieldsOf counts a form's questions outside lists (a list's rows add theirs).
