@@ -20,13 +20,7 @@ func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 	for _, col := range first.Columns {
 		cols = append(cols, fieldColumn(first, col))
 	}
-	if err := sh.widths(cols); err != nil {
-		return err
-	}
-	if err := sh.freeze(form, stampFor(c, top, form), cols, 1); err != nil {
-		return err
-	}
-	if err := sh.banner(form.Title, stampFor(c, top, form), len(cols)); err != nil {
+	if err := sh.open(form.Title, stampFor(c, top, form), cols, 1); err != nil {
 		return err
 	}
 	for si, s := range form.Sections {
@@ -154,13 +148,7 @@ func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *dialogs.Campaig
 		{label: t.TimesReturned, width: 10, value: func(r sheetRow) cell { return cell{v: r.n1, kind: 1} }},
 		{label: t.WarningsOpen, width: 12, value: func(r sheetRow) cell { return cell{v: r.n2, kind: 1} }},
 	}
-	if err := sh.widths(cols); err != nil {
-		return err
-	}
-	if err := sh.freeze(&dialogs.Form{}, "", cols, 2); err != nil {
-		return err
-	}
-	if err := sh.banner(c.Title+" "+t.StatusSheet, "", len(cols)); err != nil {
+	if err := sh.open(c.Title+" "+t.StatusSheet, "", cols, 2); err != nil {
 		return err
 	}
 	if err := sh.header(cols, 0, ""); err != nil {
@@ -233,13 +221,7 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *dialogs.Campai
 			return cell{v: r.values[id]}
 		}})
 	}
-	if err := sh.widths(cols); err != nil {
-		return err
-	}
-	if err := sh.freeze(&dialogs.Form{}, "", cols, 2); err != nil {
-		return err
-	}
-	if err := sh.banner(current.Short+" "+current.Title+"（"+t.PeriodsSheet+"）", "", len(cols)); err != nil {
+	if err := sh.open(current.Short+" "+current.Title+"（"+t.PeriodsSheet+"）", "", cols, 2); err != nil {
 		return err
 	}
 	if err := sh.header(cols, 0, ""); err != nil {

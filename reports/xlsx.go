@@ -404,9 +404,21 @@ func headerDepth(cols []column) int {
 	return depth
 }
 
+// open begins a sheet of columns: their widths, the banner and header rows
+// (and xSplit columns) kept in view, the banner with its title and stamp.
+func (s *sheet) open(title, stamp string, cols []column, xSplit int) error {
+	if err := s.widths(cols); err != nil {
+		return err
+	}
+	if err := s.freeze(stamp, cols, xSplit); err != nil {
+		return err
+	}
+	return s.banner(title, stamp, len(cols))
+}
+
 // freeze keeps the banner and header rows (and xSplit columns) in view; it
 // must come before the first row is written.
-func (s *sheet) freeze(form *dialogs.Form, stamp string, cols []column, xSplit int) error {
+func (s *sheet) freeze(stamp string, cols []column, xSplit int) error {
 	y := 1 + headerDepth(cols)
 	if stamp != "" {
 		y++
@@ -639,13 +651,7 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 			return err
 		}
 	}
-	if err := sh.widths(cols); err != nil {
-		return err
-	}
-	if err := sh.freeze(form, stampFor(c, top, form), cols, 1); err != nil {
-		return err
-	}
-	if err := sh.banner(form.Title, stampFor(c, top, form), len(cols)); err != nil {
+	if err := sh.open(form.Title, stampFor(c, top, form), cols, 1); err != nil {
 		return err
 	}
 	if err := sh.header(cols, 0, ""); err != nil {
@@ -779,7 +785,7 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, 
 		return err
 	}
 	if !multi {
-		if err := sh.freeze(form, stampFor(c, top, form), blocks[0], 0); err != nil {
+		if err := sh.freeze(stampFor(c, top, form), blocks[0], 0); err != nil {
 			return err
 		}
 	}
@@ -955,13 +961,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 			return err
 		}
 	}
-	if err := sh.widths(cols); err != nil {
-		return err
-	}
-	if err := sh.freeze(form, stampFor(c, top, form), cols, 0); err != nil {
-		return err
-	}
-	if err := sh.banner(form.Title, stampFor(c, top, form), len(cols)); err != nil {
+	if err := sh.open(form.Title, stampFor(c, top, form), cols, 0); err != nil {
 		return err
 	}
 	if err := sh.header(cols, 0, ""); err != nil {
