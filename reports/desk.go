@@ -95,16 +95,20 @@ func (s Summarizer) Desk(ctx context.Context, c *dialogs.Campaign, from, unit st
 	}
 	for _, u := range rows {
 		r := DeskRow{Unit: deskUnit(c, u), Own: u == top, Drill: u != top && len(u.Children) > 0}
+		var below []*dialogs.Unit // a reporting unit's subtree, late if any of it is
+		if r.Drill {
+			below = descendants(c, u.Code)
+		}
 		for i, f := range forms {
 			cell := DeskCell{State: "na"}
 			switch {
-			case u != top && len(u.Children) > 0 && fillsBelow(c, f, u):
+			case r.Drill && fillsBelow(c, f, u):
 				// A unit that reports a package: where its 上报 stands.
 				cell.State = "pkg_none"
 				if p, ok := st.pkg[[2]string{u.Code, f.ID}]; ok {
 					cell.State = "pkg_" + p
 				}
-				for _, dd := range descendants(c, u.Code) {
+				for _, dd := range below {
 					cell.Late = cell.Late || st.late(f, dd, now)
 				}
 			case f.FilledBy(u.Level):
@@ -173,8 +177,8 @@ type ReturnEvent struct {
 }
 
 // Return builds a unit's return of a form: its latest submission, or its
-// draft where it has none.
-func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, f *dialogs.Form) (*UnitReturn, error) {
+// draft (d, nil if it has none) where it has no submission.
+func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, f *dialogs.Form, d *dialogs.Draft) (*UnitReturn, error) {
 	u := c.Units[unit]
 	if u == nil || f == nil {
 		return nil, fmt.Errorf("return: no unit %s or form", unit)
@@ -206,15 +210,9 @@ func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, 
 				At: e.At.In(c.TimeZone).Format("1月2日 15:04"), Reason: e.Reason})
 		}
 	}
-	if data == nil {
-		drafts, err := x.DB.UnitDrafts(ctx, c.ID, unit)
-		if err != nil {
-			return nil, err
-		}
-		if d := drafts[f.ID]; d != nil {
-			snap := d.Snapshot()
-			data, out.State = &snap, "draft"
-		}
+	if data == nil && d != nil {
+		snap := d.Snapshot()
+		data, out.State = &snap, "draft"
 	}
 	out.Word = dialogs.StateName(out.State)
 	for _, s := range f.Sections {

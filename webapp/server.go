@@ -278,7 +278,11 @@ func (s *Server) unitReturn(ctx context.Context, w who, r *http.Request) (any, e
 	if f == nil || !f.FilledBy(w.camp.Units[unit].Level) {
 		return nil, errNotFound
 	}
-	return reports.Exporter{DB: s.DB}.Return(ctx, w.camp, unit, f)
+	drafts, err := s.DB.UnitDrafts(ctx, w.camp.ID, unit)
+	if err != nil {
+		return nil, err
+	}
+	return reports.Exporter{DB: s.DB}.Return(ctx, w.camp, unit, f, drafts[f.ID])
 }
 
 func (s *Server) queue(ctx context.Context, w who, r *http.Request) (any, error) {
@@ -343,7 +347,7 @@ func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) 
 	})
 	out := []MyForm{}
 	for _, f := range forms {
-		ret, err := reports.Exporter{DB: s.DB}.Return(ctx, w.camp, w.contact.Unit, f)
+		ret, err := reports.Exporter{DB: s.DB}.Return(ctx, w.camp, w.contact.Unit, f, drafts[f.ID])
 		if err != nil {
 			return nil, err
 		}
