@@ -20,27 +20,10 @@ import (
 	"tianbao/bot/telegramtest"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/reports/reportstest"
 	"tianbao/store"
 	"tianbao/store/storetest"
 )
-
-// loadCampaign is the built-in campaign over a national-scale unit table
-// (2,900 counties in 290 cities), so that every simulated contact has a
-// county of its own.
-func loadCampaign(b *testing.B) *campaigns.Source {
-	src, err := campaigns.Builtin(campaigns.BuiltinID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var units strings.Builder
-	units.WriteString("city_code\tcity\tcounty_code\tcounty\n")
-	for i := 0; i < 2900; i++ {
-		fmt.Fprintf(&units, "4%03d00\t市%d\t5%05d\t县%d\n", i/10, i/10, i, i)
-	}
-	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: load-a3", 1)
-	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: national.tsv", 1)
-	return &campaigns.Source{Name: "load.yaml", YAML: []byte(yaml), Files: map[string][]byte{"national.tsv": []byte(units.String())}}
-}
 
 // a3Answers fill 附件3 without a warning: 3 = 2 + 1 parks, 100 ≥ 50 + 20.
 var a3Answers = []string{"3", "0", "2", "100", "50", "1", "5", "20", "100"}
@@ -72,7 +55,7 @@ func runLoad(b *testing.B, mode string, n int, pc pace) loadResult {
 	defer fake.Close()
 	db := storetest.NewDB(b)
 	reg := campaigns.NewRegistry(db)
-	if _, _, err := campaigns.Install(ctx, db, loadCampaign(b)); err != nil {
+	if _, _, err := campaigns.Install(ctx, db, reportstest.Country(b, "load-a3", 2900, 290)); err != nil {
 		b.Fatal(err)
 	}
 	tokens := make([]string, n)

@@ -36,24 +36,15 @@ func approveAll(t *testing.T, reviewer *dialogtest.Chat, about string) {
 	}
 }
 
-func fillA3(c *dialogtest.Chat, values ...string) {
-	c.T.Helper()
-	c.Say("/start").Press("附件3")
-	for _, v := range values {
-		c.Say(v)
-	}
-	c.Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
-}
-
 // seed: two approved 附件3 of 杭州, one only submitted; 西湖区's 附件2 with
 // two parks approved; 杭州市's own 附件1 approved by the province.
 func seed(t *testing.T) *dialogtest.Env {
 	env := dialogtest.New(t, storetest.NewDB(t), now)
 	city := env.Reviewer("330100", "杭州审核")
-	fillA3(env.Contact("330106", "甲"), "3", "0", "2", "100", "50", "1", "5.5", "20", "100")
-	fillA3(env.Contact("330102", "乙"), "2", "0", "2", "60.25", "30", "0", "0", "0", "40")
+	env.Contact("330106", "甲").SubmitA3("3", "0", "2", "100", "50", "1", "5.5", "20", "100")
+	env.Contact("330102", "乙").SubmitA3("2", "0", "2", "60.25", "30", "0", "0", "0", "40")
 	approveAll(t, city, "附件3")
-	fillA3(env.Contact("330103", "丙"), "1", "0", "1", "10", "5", "0", "0", "0", "5") // submitted, not approved
+	env.Contact("330103", "丙").SubmitA3("1", "0", "1", "10", "5", "0", "0", "0", "5") // submitted, not approved
 
 	xh := env.Contact("330106", "甲")
 	xh.Say("/start").Press("附件2").Press("➕ 添加园区").

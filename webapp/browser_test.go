@@ -172,8 +172,8 @@ func spreadEvents(t testing.TB, d *desk) {
 
 func TestTheDeskInABrowser(t *testing.T) {
 	d := newDesk(t)
-	fillA3(d.env.Contact("330103", "丙"), "1", "0", "1", "10", "5", "0", "0", "0", "5")
-	fillA3(d.env.Contact("330108", "丁"), "3", "0", "2", "40", "12", "1", "1.2", "8", "30")
+	d.env.Contact("330103", "丙").SubmitA3("1", "0", "1", "10", "5", "0", "0", "0", "5")
+	d.env.Contact("330108", "丁").SubmitA3("3", "0", "2", "40", "12", "1", "1.2", "8", "30")
 	d.env.Contact("330105", "戊").Say("/start").Press("附件1").Say("拱墅区小微企业园工作领导小组")
 	spreadEvents(t, d)
 	bctx := newBrowser(t)

@@ -44,15 +44,6 @@ type desk struct {
 	province *dialogtest.Chat
 }
 
-func fillA3(c *dialogtest.Chat, values ...string) {
-	c.T.Helper()
-	c.Say("/start").Press("附件3")
-	for _, v := range values {
-		c.Say(v)
-	}
-	c.Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
-}
-
 // link makes a chat's contact the contact of a Telegram user.
 func link(t testing.TB, env *dialogtest.Env, c *dialogtest.Chat, user int64) {
 	t.Helper()
@@ -74,10 +65,10 @@ func newDesk(t *testing.T) *desk {
 	for c, u := range map[*dialogtest.Chat]int64{d.city: userHangzhou, nb: userNingbo, d.province: userProvince, d.xihu: userXihu, d.shangc: userShangc} {
 		link(t, env, c, u)
 	}
-	fillA3(d.shangc, "2", "0", "2", "60.25", "30", "0", "0", "0", "40")
+	d.shangc.SubmitA3("2", "0", "2", "60.25", "30", "0", "0", "0", "40")
 	d.city.Inbox()
 	d.city.Press("✅ 通过").Expect("已通过")
-	fillA3(d.xihu, "3", "0", "2", "100", "50", "1", "5.5", "20", "100")
+	d.xihu.SubmitA3("3", "0", "2", "100", "50", "1", "5.5", "20", "100")
 	d.xihu.Say("/start").Press("附件1").Say("西湖区小微企业园工作领导小组")
 	s := &webapp.Server{Auth: webapp.Auth{Token: botToken}, DB: env.DB, Reg: env.Registry, Engine: env.Engine,
 		Now: func() time.Time { return env.Now }, BotName: "tianbao_test_bot"}
@@ -449,7 +440,7 @@ func TestReviewFromTheDesk(t *testing.T) {
 	}
 
 	// 退回 with a reason and flagged items, as the chat's.
-	fillA3(d.env.Contact("330103", "丙"), "1", "0", "1", "10", "5", "0", "0", "0", "5")
+	d.env.Contact("330103", "丙").SubmitA3("1", "0", "1", "10", "5", "0", "0", "0", "5")
 	d.get(userHangzhou, "queue", &q)
 	if len(q) != 1 {
 		t.Fatalf("queue: %+v", q)

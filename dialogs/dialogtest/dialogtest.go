@@ -98,6 +98,17 @@ type Chat struct {
 	Last   []dialogs.Reply
 }
 
+// SubmitA3 fills the built-in campaign's 附件3 with its nine figures in
+// order and submits it.
+func (c *Chat) SubmitA3(values ...string) *Chat {
+	c.T.Helper()
+	c.Say("/start").Press("附件3")
+	for _, v := range values {
+		c.Say(v)
+	}
+	return c.Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
+}
+
 // Inbox takes the contact's undelivered notifications as the last replies
 // (so their buttons can be pressed) and marks them delivered.
 func (c *Chat) Inbox() *Chat {

@@ -1,6 +1,6 @@
-// Package reportstest seeds what the reports' and the desk's measurements
-// run on: the built-in campaign over a country's 2,900 counties, every
-// county's returns approved.
+// Package reportstest seeds what the measurements at a country's scale run
+// on (the reports', the desk's, the bot's): the built-in campaign over
+// 2,900 counties, and every county's returns approved.
 package reportstest
 
 import (
@@ -16,20 +16,24 @@ import (
 
 // NationalCampaign is the built-in campaign over 2,900 counties in 330
 // cities.
-func NationalCampaign(tb testing.TB) *campaigns.Source {
+func NationalCampaign(tb testing.TB) *campaigns.Source { return Country(tb, "national", 2900, 330) }
+
+// Country is the built-in campaign with the id over a country's units
+// table: counties spread evenly over cities.
+func Country(tb testing.TB, id string, counties, cities int) *campaigns.Source {
 	src, err := campaigns.Builtin(campaigns.BuiltinID)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var units strings.Builder
 	units.WriteString("city_code\tcity\tcounty_code\tcounty\n")
-	for i := 0; i < 2900; i++ {
-		city := i * 330 / 2900
+	for i := 0; i < counties; i++ {
+		city := i * cities / counties
 		fmt.Fprintf(&units, "4%03d00\t市%d\t5%05d\t县%d\n", city, city, i, i)
 	}
-	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: national", 1)
+	yaml := strings.Replace(string(src.YAML), "id: "+campaigns.BuiltinID, "id: "+id, 1)
 	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: national.tsv", 1)
-	return &campaigns.Source{Name: "national.yaml", YAML: []byte(yaml), Files: map[string][]byte{"national.tsv": []byte(units.String())}}
+	return &campaigns.Source{Name: id + ".yaml", YAML: []byte(yaml), Files: map[string][]byte{"national.tsv": []byte(units.String())}}
 }
 
 // SeedNational fills, in SQL, every county's 附件3 and 20 parks of 附件2
