@@ -32,11 +32,12 @@ func runCampaign(ctx context.Context, e *env, args []string) error {
 	const synopsis = `campaign check FILE | campaign load FILE | campaign list
 
   check FILE   validate a campaign file and print its forms; exit 1 with
-               FILE:LINE:COL: lines when it has problems
+               FILE:LINE:COL: lines on stderr when it has problems
   load FILE    validate and store the file as the campaign's newest version
+               (FILE may be a built-in campaign's id: this release's file)
   list         list stored campaigns`
 	fs := newFlags(e, "campaign", synopsis)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	rest := fs.Args()
@@ -76,7 +77,9 @@ func readCampaign(e *env, name string) (*campaigns.Source, *dialogs.Campaign, er
 	c, err := campaigns.Load(src)
 	var ps campaigns.Problems
 	if errors.As(err, &ps) {
-		fmt.Fprintln(e.stdout, ps.Error())
+		// Problems are diagnostics: on stderr, with the count, so that a
+		// script keeping stdout (the forms printed) loses none of them.
+		fmt.Fprintln(e.stderr, ps.Error())
 		fmt.Fprintf(e.stderr, "%s: %d problem(s); nothing was loaded\n", name, len(ps))
 		return nil, nil, exitError{1}
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -182,15 +183,50 @@ func hasFlags(fs *flag.FlagSet) bool {
 	return n > 0
 }
 
-// parseFlags parses args: -h shows the usage; a bad flag is explained.
+// parseFlags parses args, which are options only: -h shows the usage; a bad
+// flag is explained; anything else on the line (a stray word, or options
+// after one, which flag would stop at) is refused rather than ignored.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return badUsage(fs, "unexpected argument %q (this command takes options only)", fs.Arg(0))
+	}
+	return nil
+}
+
+// parseArgs parses args that may end in positional arguments (fs.Args()).
+func parseArgs(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return showHelp(fs)
 		}
-		return badUsage(fs, "%v", err)
+		return badUsage(fs, "%v%s", err, durationHint(fs, err))
 	}
 	return nil
+}
+
+// badDuration is how flag reports a value it could not parse.
+var badDuration = regexp.MustCompile(`^invalid value ".*" for flag -([A-Za-z0-9-]+): `)
+
+// durationHint is an example for a duration flag given a value Go cannot
+// read (3d, 1 week): Go's durations stop at hours.
+func durationHint(fs *flag.FlagSet, err error) string {
+	m := badDuration.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	f := fs.Lookup(m[1])
+	if f == nil {
+		return ""
+	}
+	if g, ok := f.Value.(flag.Getter); ok {
+		if _, ok := g.Get().(time.Duration); ok {
+			return " (want a duration in h, m or s, e.g. 72h for three days, 90m, 168h for a week)"
+		}
+	}
+	return ""
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

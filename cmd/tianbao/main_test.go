@@ -81,10 +81,15 @@ func TestCampaignCheck(t *testing.T) {
 	if code != 1 {
 		t.Errorf("a broken file exits %d, want 1", code)
 	}
+	// The problems are on stderr (a script keeping 2> keeps them), none on
+	// stdout.
 	for _, want := range []string{bad + ":3:15: units file \"none.tsv\" not found", bad + ":8:19: due date \"2018-13-01\"", bad + ":10:64: unknown field type \"integr\""} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in:\n%s", want, out)
+		if !strings.Contains(errs, want) {
+			t.Errorf("missing %q in stderr:\n%s", want, errs)
 		}
+	}
+	if out != "" {
+		t.Errorf("a broken file printed on stdout:\n%s", out)
 	}
 	if !strings.Contains(errs, "nothing was loaded") {
 		t.Errorf("stderr: %q", errs)
@@ -651,5 +656,49 @@ func TestTwoConsolesOnePrivateCluster(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "pgdata", "postmaster.pid")); err == nil {
 		t.Errorf("the last console to exit left the cluster running")
+	}
+}
+
+// TestStrayArguments: a word a command does not take is a mistake on the
+// command line (exit 2, said on stderr with the usage), never ignored; so
+// is an option after it, which flag parsing would otherwise stop before
+// (newcomer trial turn 3, D12).
+func TestStrayArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"migrate", "extra"},
+		{"units", "extra"},
+		{"serve", "extra"},
+		{"doctor", "now"},
+		{"healthcheck", "x"},
+		{"summary", "--unit", "330106", "330108"},
+		{"export", "--unit", "330106", "--form", "a3", "stray-arg"},
+		{"export", "--unit", "330106", "stray", "--form", "a3"},
+		{"console", "--unit", "330106", "张三"},
+		{"invite", "--unit", "330106", "reviewer"},
+		{"remind", "--dry-run", "2018-12-07"},
+	} {
+		code, out, errs := tianbao(t, "", args...)
+		if code != 2 || out != "" || !strings.Contains(errs, "unexpected argument") || !strings.Contains(errs, "Usage: tianbao "+args[0]) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	// The campaign command's own words are still taken.
+	if code, _, errs := tianbao(t, "", "campaign", "check", "../../campaigns/zj-2018-14.yaml", "extra"); code != 2 || !strings.Contains(errs, "takes one FILE") {
+		t.Errorf("campaign check FILE extra: %d %q", code, errs)
+	}
+}
+
+// TestDurationExamples: a duration Go cannot read gets an example.
+func TestDurationExamples(t *testing.T) {
+	for _, v := range []string{"3d", "1 week", "soon"} {
+		code, _, errs := tianbao(t, "", "invite", "--unit", "330106", "--expires", v)
+		if code != 2 || !strings.Contains(errs, "e.g. 72h") {
+			t.Errorf("--expires %s: exit %d, %q", v, code, errs)
+		}
+	}
+	// Not for other flags: a bad number is not a duration.
+	code, _, errs := tianbao(t, "", "console", "--unit", "330106", "--role=x", "--bogus")
+	if code != 2 || strings.Contains(errs, "72h") {
+		t.Errorf("a non-duration flag got the duration hint: %d %q", code, errs)
 	}
 }
