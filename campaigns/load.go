@@ -755,10 +755,10 @@ func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, line
 			depth[ch] = depth[u.Code] + 1
 			if depth[ch] >= len(c.Levels) {
 				l.problems = append(l.problems, Problem{name, lineOf[ch], 1, fmt.Sprintf("unit %s is %d levels below %s, deeper than the campaign's %d levels (%s)", ch, depth[ch], c.Root, len(c.Levels), levelIDs(c))})
-				continue
+			} else {
+				c.Units[ch].Level = c.LevelAt(depth[ch])
 			}
-			c.Units[ch].Level = c.LevelAt(depth[ch])
-			queue = append(queue, ch)
+			queue = append(queue, ch) // its own children are too deep, not in a circle
 		}
 	}
 	for _, r := range rows {

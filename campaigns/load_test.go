@@ -259,6 +259,14 @@ func TestUnitsOfAnyDepth(t *testing.T) {
 			t.Errorf("want %q, got %v", bad.want, err)
 		}
 	}
+	// The children of a unit too deep are too deep themselves, not in a
+	// circle.
+	src.Files["tree.tsv"] = []byte(tree + "330106001-1\t某村\t330106001\n330106001-1-1\t某组\t330106001-1\n")
+	_, err = Load(src)
+	if err == nil || !strings.Contains(err.Error(), "tree.tsv:7:1: unit 330106001-1-1 is 5 levels below 330000, deeper than the campaign's 4 levels") ||
+		strings.Contains(err.Error(), "circle") {
+		t.Errorf("a unit under one too deep: %v", err)
+	}
 	// A form at a level the campaign does not have.
 	src.Files["tree.tsv"] = []byte(tree)
 	src.YAML = []byte(strings.Replace(four, "levels: [town]", "levels: [village]", 1))

@@ -14,24 +14,61 @@ import (
 // and bidirectional characters), and with the extension of what its content
 // is when the name claims another (a PDF called a.docx is a.pdf). kinds is
 // SniffFile's verdict.
+//
+// A name is also made safe to unpack anywhere it is exported to (the ZIP of
+// a unit's documents): every character some file system reads as a path
+// separator or refuses (/ \ : * ? " < > |) becomes _, so that no entry can
+// climb out of the folder it is unpacked into, even where \ separates
+// folders; and it is kept within MaxFileNameBytes, its extension kept.
 func FileName(name string, kinds []string) string {
-	name = parse.Clean(strings.ReplaceAll(name, "/", "_"))
+	name = parse.Clean(unsafeInName.Replace(name))
 	if name == "" {
 		name = msg.UnnamedFile
 	}
-	if len(kinds) == 0 {
-		return name
-	}
-	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
-	for _, k := range kinds {
-		if ext == k || (k == "jpg" && ext == "jpeg") {
-			return name
+	if len(kinds) > 0 {
+		ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+		matches := false
+		for _, k := range kinds {
+			if ext == k || (k == "jpg" && ext == "jpeg") {
+				matches = true
+			}
+		}
+		if !matches {
+			if ext != "" && len(ext) <= 5 {
+				name = strings.TrimSuffix(name, path.Ext(name))
+			}
+			name += "." + kinds[0]
 		}
 	}
-	if ext != "" && len(ext) <= 5 {
-		name = strings.TrimSuffix(name, path.Ext(name))
+	return shortenName(name, MaxFileNameBytes)
+}
+
+// MaxFileNameBytes bounds a stored file's name: most file systems refuse a
+// name over 255 bytes, and an export puts a prefix (表 2-) before it.
+const MaxFileNameBytes = 180
+
+// unsafeInName replaces what a path or a file system would read in a name.
+var unsafeInName = strings.NewReplacer("/", "_", "\\", "_", ":", "_", "*", "_", "?", "_", "\"", "_", "<", "_", ">", "_", "|", "_")
+
+// shortenName cuts a name to at most limit bytes at a character boundary,
+// keeping its extension (a short one) whole.
+func shortenName(name string, limit int) string {
+	if len(name) <= limit {
+		return name
 	}
-	return name + "." + kinds[0]
+	ext := path.Ext(name)
+	if len(ext) > 10 {
+		ext = ""
+	}
+	base := strings.TrimSuffix(name, ext)
+	cut := 0
+	for i := range base {
+		if i > limit-len(ext) {
+			break
+		}
+		cut = i
+	}
+	return base[:cut] + ext
 }
 
 // SniffFile says what a file's content is, whatever its name claims: "pdf",

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"tianbao/dialogs/parse"
 )
 
 // What the desk's page asks the engine to do goes through a turn of the
@@ -12,11 +14,12 @@ import (
 
 // Errors of the page's actions, each said to the person as it is.
 var (
-	ErrNotYours     = errors.New(msg.NotYourReview)
-	ErrHandled      = errors.New(msg.ReturnGone)
-	ErrReviewInChat = errors.New(webText.ReviewInChat)
-	ErrNoReason     = errors.New(webText.NoReason)
-	ErrNotFillable  = errors.New(msg.NotFillable)
+	ErrNotYours      = errors.New(msg.NotYourReview)
+	ErrHandled       = errors.New(msg.ReturnGone)
+	ErrReviewInChat  = errors.New(webText.ReviewInChat)
+	ErrNoReason      = errors.New(webText.NoReason)
+	ErrReasonTooLong = errors.New(msg.ReasonTooLong)
+	ErrNotFillable   = errors.New(msg.NotFillable)
 )
 
 // Review approves, or returns with a reason and the items to correct, a
@@ -51,8 +54,14 @@ func (e *Engine) Review(ctx context.Context, contact, submission int64, approve 
 			done = fmt.Sprintf(msg.ApprovedDone, subjectOf(unit, f, sub))
 			return nil
 		}
-		if reason = trimReason(reason); reason == "" {
+		// Cleaned as the chat cleans a typed reason: no NUL, controls or
+		// bidirectional marks reach the county's chat, invisible-only is
+		// no reason, and a long one is refused rather than cut.
+		switch reason = parse.Text(reason); {
+		case parse.Length(reason) == 0:
 			return ErrNoReason
+		case len([]rune(reason)) > 500:
+			return ErrReasonTooLong
 		}
 		t.s.Returning = &Returning{Submission: sub.ID, Reason: reason, Flags: flags}
 		if err := t.sendReturn(); err != nil {
@@ -62,18 +71,6 @@ func (e *Engine) Review(ctx context.Context, contact, submission int64, approve 
 		return nil
 	})
 	return done, err
-}
-
-func trimReason(s string) string {
-	r := []rune(s)
-	if len(r) > 500 {
-		r = r[:500]
-	}
-	out := string(r)
-	for len(out) > 0 && (out[0] == ' ' || out[0] == '\n') {
-		out = out[1:]
-	}
-	return out
 }
 
 // GoTo opens a form of the contact's own unit in the chat at a field (the

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"strings"
 
 	"tianbao/dialogs"
 )
@@ -90,7 +89,7 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 						if s.Kind == dialogs.List {
 							name = fmt.Sprintf("%s-%d-%s", f.Short, i+1, fv.Name)
 						}
-						p := path.Join(dialogs.ReportTexts.FilesDir, areaName(c, u), strings.ReplaceAll(name, "/", "_"))
+						p := path.Join(dialogs.ReportTexts.FilesDir, areaName(c, u), dialogs.FileName(name, nil)) // names stored before they were made safe too
 						if seen[p] {
 							continue
 						}

@@ -221,6 +221,8 @@ func (s *Server) fail(rw http.ResponseWriter, err error) {
 		es = errStatus{http.StatusForbidden, err.Error()}
 	case errors.Is(err, dialogs.ErrHandled), errors.Is(err, dialogs.ErrReviewInChat), errors.Is(err, dialogs.ErrNoReason):
 		es = errStatus{http.StatusConflict, err.Error()}
+	case errors.Is(err, dialogs.ErrReasonTooLong):
+		es = errStatus{http.StatusBadRequest, err.Error()}
 	default:
 		if s.Log != nil {
 			s.Log.Error("desk request failed", "err", err)

@@ -159,7 +159,12 @@ func quantity(s, unit string, decimals int, signed bool) (string, error) {
 	if shift != 0 {
 		r.Mul(r, new(big.Rat).SetFrac(pow10(max(shift, 0)), pow10(max(-shift, 0))))
 	}
-	exact := trimZeros(r.FloatString(12))
+	// Exact, never rounded: canon has places(canon) decimals, and a shift
+	// to a smaller unit adds at most -shift more, so the product's decimal
+	// expansion ends within that many digits. (Rounding to a fixed 12
+	// stored 12.0000000000000001 as the integer 12, and
+	// 0.0000000000000001 as 0.)
+	exact := trimZeros(r.FloatString(places(canon) + max(-shift, 0)))
 	if places(exact) > decimals {
 		switch {
 		case converted:

@@ -80,6 +80,16 @@ func TestQuantity(t *testing.T) {
 		{"123元/亩", "万元/亩", 2, "", ConvertedTooPrecise},
 		{"abc", "", 0, "", NotNumber},
 		{".", "", 0, "", NotNumber},
+		// Beyond twelve decimals: refused, never rounded first (12 would
+		// have passed as an integer, 0.0000000000000001 亩 as 0).
+		{"12.0000000000000001", "家", 0, "", NotInteger},
+		{"12.000000000000001", "家", 0, "", NotInteger},
+		{"0.0000000000000001", "亩", 2, "", TooManyDecimals},
+		{"7.00000000000000000000000000001", "亩", 2, "", TooManyDecimals},
+		{"7.0000000000000000000000000000", "亩", 2, "7", 0},
+		{"0.0000000000001万平方米", "万平方米", 13, "0.0000000000001", 0},
+		{"0.00000000000012万元", "万元", 14, "0.00000000000012", 0},
+		{"1.00000000000000001平方米", "万平方米", 2, "", ConvertedTooPrecise},
 	}
 	for _, tt := range tests {
 		got, err := Quantity(tt.in, tt.unit, tt.dec)
