@@ -12,6 +12,7 @@ import (
 
 	"tianbao/bot"
 	"tianbao/bot/telegramtest"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 )
 
@@ -205,18 +206,18 @@ func TestButtonsOnlyInThePressersOwnChat(t *testing.T) {
 	u["callback_query"].(map[string]any)["message"].(map[string]any)["chat"] = map[string]any{"id": 11301, "type": "private"}
 	eventsA := h.fake.EventCount(11301)
 	b.Send(u)
-	if !h.fake.WaitFor(5*time.Second, func() bool { a, ok := h.fake.Answer(b.LastCB); return ok && a.Text == dialogs.Texts.NotPrivate }) {
+	if !h.fake.WaitFor(5*time.Second, func() bool { a, ok := h.fake.Answer(b.LastCB); return ok && a.Text == catalog.Texts.NotPrivate }) {
 		t.Errorf("a press on another user's message was not refused")
 	}
 	// B presses in a group.
 	b.Send(b.PressInGroup(-100123, 1, "1:open:0"))
-	if !h.fake.WaitFor(5*time.Second, func() bool { a, ok := h.fake.Answer(b.LastCB); return ok && a.Text == dialogs.Texts.NotPrivate }) {
+	if !h.fake.WaitFor(5*time.Second, func() bool { a, ok := h.fake.Answer(b.LastCB); return ok && a.Text == catalog.Texts.NotPrivate }) {
 		t.Errorf("a press in a group was not refused")
 	}
 	// A message whose chat is not its sender's.
 	forged := b.TextUpdate("/start")
 	forged["message"].(map[string]any)["chat"] = map[string]any{"id": 11301, "type": "private"}
-	b.Send(forged).Expect(dialogs.Texts.NotPrivate)
+	b.Send(forged).Expect(catalog.Texts.NotPrivate)
 	time.Sleep(200 * time.Millisecond)
 	if got := h.fake.EventCount(11301); got != eventsA {
 		t.Errorf("the bot wrote %d events into A's chat", got-eventsA)

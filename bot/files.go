@@ -10,6 +10,8 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -34,19 +36,19 @@ func (b *Bot) receiveFile(ctx context.Context, c *store.TelegramContact, m *mode
 		id, name, size = p.FileID, "照片.jpg", int64(p.FileSize)
 	}
 	if size > maxDownload {
-		return nil, fmt.Sprintf(dialogs.Texts.FileTooBigForBot, fmt.Sprintf("%.1f MB", float64(size)/(1<<20))), nil
+		return nil, fmt.Sprintf(catalog.Texts.FileTooBigForBot, fmt.Sprintf("%.1f MB", float64(size)/(1<<20))), nil
 	}
 	f, err := b.tg.GetFile(ctx, &tgbot.GetFileParams{FileID: id})
 	if err != nil {
 		if strings.Contains(err.Error(), "file is too big") { // the size Telegram gave us was understated
-			return nil, fmt.Sprintf(dialogs.Texts.FileTooBigForBot, "> 20 MB"), nil
+			return nil, fmt.Sprintf(catalog.Texts.FileTooBigForBot, "> 20 MB"), nil
 		}
 		b.log.Warn("getFile failed", "err", err)
-		return nil, dialogs.Texts.FileDownloadFailed, nil
+		return nil, catalog.Texts.FileDownloadFailed, nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.tg.FileDownloadLink(f), nil)
 	if err != nil {
-		return nil, dialogs.Texts.FileDownloadFailed, nil
+		return nil, catalog.Texts.FileDownloadFailed, nil
 	}
 	resp, err := b.http.Do(req)
 	if err != nil {
@@ -55,21 +57,21 @@ func (b *Bot) receiveFile(ctx context.Context, c *store.TelegramContact, m *mode
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, dialogs.Texts.FileDownloadFailed, nil
+		return nil, catalog.Texts.FileDownloadFailed, nil
 	}
 	content, err := io.ReadAll(io.LimitReader(resp.Body, maxDownload+1))
 	if err != nil {
 		return nil, "", fmt.Errorf("download a file: %w", err)
 	}
 	if len(content) > maxDownload {
-		return nil, fmt.Sprintf(dialogs.Texts.FileTooBigForBot, "> 20 MB"), nil
+		return nil, fmt.Sprintf(catalog.Texts.FileTooBigForBot, "> 20 MB"), nil
 	}
-	kinds := dialogs.SniffFile(content)
+	kinds := campaign.SniffFile(content)
 	kind := "unknown"
 	if len(kinds) > 0 {
 		kind = kinds[0]
 	}
-	name = dialogs.FileName(name, kinds)
+	name = campaign.FileName(name, kinds)
 	ref, err := b.db.SaveFile(ctx, c.Campaign, c.Unit, name, kind, content, c.ID)
 	if err != nil {
 		return nil, "", err

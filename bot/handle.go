@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -87,14 +88,14 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 		return "", nil
 	}
 	if m.Chat.Type != models.ChatTypePrivate {
-		return "", b.sendPlain(ctx, m.Chat.ID, dialogs.Texts.NotPrivate)
+		return "", b.sendPlain(ctx, m.Chat.ID, catalog.Texts.NotPrivate)
 	}
 	if m.Chat.ID != m.From.ID {
 		// A private chat is the sender's own: anything else is forged, and
 		// nothing of anyone's data is written into that chat.
 		b.metrics.errors.WithLabelValues("foreign_chat").Inc()
 		b.log.Warn("refused a message whose chat is not its sender's", "update", u.ID)
-		return "", b.sendPlain(ctx, m.From.ID, dialogs.Texts.NotPrivate)
+		return "", b.sendPlain(ctx, m.From.ID, catalog.Texts.NotPrivate)
 	}
 	user, chat := m.From.ID, m.From.ID
 	cmd, arg := command(m.Text)
@@ -156,12 +157,12 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 	if where.ID != user || (where.Type != "" && where.Type != models.ChatTypePrivate) {
 		b.metrics.errors.WithLabelValues("foreign_chat").Inc()
 		b.log.Warn("refused a button outside the presser's private chat", "update", u.ID)
-		b.answerCallback(ctx, q.ID, dialogs.Texts.NotPrivate)
+		b.answerCallback(ctx, q.ID, catalog.Texts.NotPrivate)
 		return "", nil
 	}
 	c, err := b.contact(ctx, user)
 	if errors.Is(err, store.ErrNotFound) {
-		b.answerCallback(ctx, q.ID, dialogs.Texts.Stranger)
+		b.answerCallback(ctx, q.ID, catalog.Texts.Stranger)
 		return "", nil
 	}
 	if err != nil {
@@ -192,10 +193,10 @@ func (b *Bot) run(ctx context.Context, u *models.Update, c *store.TelegramContac
 			return true
 		})
 		if callbackID != "" {
-			b.answerCallback(ctx, callbackID, dialogs.Texts.Stranger)
+			b.answerCallback(ctx, callbackID, catalog.Texts.Stranger)
 			return "", nil
 		}
-		return "", b.sendPlain(ctx, chat, dialogs.Texts.Stranger)
+		return "", b.sendPlain(ctx, chat, catalog.Texts.Stranger)
 	case err != nil:
 		b.metrics.errors.WithLabelValues("engine").Inc()
 		b.log.Error("handling an update failed", "update", u.ID, "contact", c.ID, "err", err)
@@ -235,7 +236,7 @@ func (b *Bot) stranger(ctx context.Context, chat, user int64) error {
 		return nil
 	}
 	b.metrics.errors.WithLabelValues("stranger").Inc()
-	return b.sendPlain(ctx, chat, dialogs.Texts.Stranger)
+	return b.sendPlain(ctx, chat, catalog.Texts.Stranger)
 }
 
 // mayTell reports whether someone without an invite may be told this kind

@@ -9,8 +9,9 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"tianbao/campaign/parse"
+	"tianbao/catalog"
 	"tianbao/dialogs"
-	"tianbao/dialogs/parse"
 	"tianbao/reports"
 	"tianbao/store"
 )
@@ -30,11 +31,11 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 	var tell string
 	switch {
 	case errors.Is(err, store.ErrInviteUnknown):
-		tell = dialogs.Texts.InviteUnknown
+		tell = catalog.Texts.InviteUnknown
 	case errors.Is(err, store.ErrInviteUsed):
-		tell = dialogs.Texts.InviteUsed
+		tell = catalog.Texts.InviteUsed
 	case errors.Is(err, store.ErrInviteExpired):
-		tell = dialogs.Texts.InviteExpired
+		tell = catalog.Texts.InviteExpired
 	case err != nil:
 		return "", err
 	}
@@ -54,13 +55,13 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 		unit = camp.Units[inv.Unit].Name
 	}
 	b.log.Info("invite redeemed", "contact", id, "unit", inv.Unit, "role", inv.Role)
-	return fmt.Sprintf(dialogs.Texts.InviteWelcome, unit, dialogs.RoleName(inv.Role)), nil
+	return fmt.Sprintf(catalog.Texts.InviteWelcome, unit, dialogs.RoleName(inv.Role)), nil
 }
 
 // export sends a reviewer the XLSX of their subtree (approved data).
 func (b *Bot) export(ctx context.Context, c *store.TelegramContact, chat int64) error {
 	if c.Role != dialogs.Reviewer && c.Role != dialogs.Admin {
-		return b.sendPlain(ctx, chat, dialogs.Texts.ExportOnlyReviewers)
+		return b.sendPlain(ctx, chat, catalog.Texts.ExportOnlyReviewers)
 	}
 	camp, err := b.reg.Campaign(ctx, c.Campaign)
 	if err != nil {
@@ -77,7 +78,7 @@ func (b *Bot) export(ctx context.Context, c *store.TelegramContact, chat int64) 
 		_, err := b.tg.SendDocument(ctx, &tgbot.SendDocumentParams{
 			ChatID:   chat,
 			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(buf.Bytes())},
-			Caption:  fmt.Sprintf(dialogs.Texts.ExportCaption, unit.Name, camp.Title, now.Format("1月2日 15:04")),
+			Caption:  fmt.Sprintf(catalog.Texts.ExportCaption, unit.Name, camp.Title, now.Format("1月2日 15:04")),
 		})
 		return err
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -27,8 +29,8 @@ type setMyCommandsRequest struct {
 // menuFor is the command menu a contact's role and unit call for: a filler
 // sees the dialog's commands; a reviewer also /summary, /export, /invite,
 // and where the unit reports upwards with units below it (a city), /forward.
-func menuFor(role dialogs.Role, unit *dialogs.Unit) []botCommand {
-	t := dialogs.Texts
+func menuFor(role dialogs.Role, unit *campaign.Unit) []botCommand {
+	t := catalog.Texts
 	menu := []botCommand{{"start", t.CommandStart}, {"status", t.CommandStatus}}
 	if role == dialogs.Reviewer || role == dialogs.Admin {
 		menu = append(menu, botCommand{"summary", t.CommandSummary})
@@ -63,7 +65,7 @@ func (b *Bot) setDefaultMenu(ctx context.Context) {
 // setChatMenu sets one contact's command menu in its chat, for its role as
 // it stands now (the outbox's 'menu' rows).
 func (b *Bot) setChatMenu(ctx context.Context, m store.OutboxMessage) error {
-	var unit *dialogs.Unit
+	var unit *campaign.Unit
 	if camp, err := b.reg.Campaign(ctx, m.Campaign); err == nil {
 		unit = camp.Units[m.Unit]
 	} else {
@@ -101,7 +103,7 @@ func (b *Bot) syncMenus(ctx context.Context) {
 	}
 	switch {
 	case b.cfg.AppURL != "":
-		b.menuButton = &menuButton{Type: "web_app", Text: dialogs.DeskTexts["menuButton"], WebApp: &webAppInfo{URL: b.cfg.AppURL}}
+		b.menuButton = &menuButton{Type: "web_app", Text: catalog.DeskTexts["menuButton"], WebApp: &webAppInfo{URL: b.cfg.AppURL}}
 	case everSet:
 		b.menuButton = &menuButton{Type: "commands"}
 	}

@@ -11,14 +11,14 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
 	"tianbao/store"
 )
 
 // Install validates src and stores it as the campaign's newest version (no
 // new version when the source is unchanged). It returns the loaded campaign.
-func Install(ctx context.Context, db *store.DB, src *Source) (c *dialogs.Campaign, created bool, err error) {
-	c, err = Load(src)
+func Install(ctx context.Context, db *store.DB, src *campaign.Source) (c *campaign.Campaign, created bool, err error) {
+	c, err = campaign.Load(src)
 	if err != nil {
 		return nil, false, err
 	}
@@ -59,7 +59,7 @@ type Registry struct {
 }
 
 type cached struct {
-	c       *dialogs.Campaign
+	c       *campaign.Campaign
 	checked time.Time
 }
 
@@ -69,7 +69,7 @@ func NewRegistry(db *store.DB) *Registry {
 }
 
 // Campaign returns the newest version of campaign id.
-func (r *Registry) Campaign(ctx context.Context, id string) (*dialogs.Campaign, error) {
+func (r *Registry) Campaign(ctx context.Context, id string) (*campaign.Campaign, error) {
 	r.mu.Lock()
 	e := r.cache[id]
 	r.mu.Unlock()
@@ -101,7 +101,7 @@ func (r *Registry) Campaign(ctx context.Context, id string) (*dialogs.Campaign, 
 	if err != nil {
 		return nil, err
 	}
-	return c.(*dialogs.Campaign), nil
+	return c.(*campaign.Campaign), nil
 }
 
 // Warm loads every stored campaign, so that the first contacts after a
@@ -124,7 +124,7 @@ func (r *Registry) Warm(ctx context.Context) error {
 	return nil
 }
 
-func (r *Registry) load(ctx context.Context, id string) (*dialogs.Campaign, error) {
+func (r *Registry) load(ctx context.Context, id string) (*campaign.Campaign, error) {
 	rec, err := r.DB.LatestCampaign(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		src, berr := Builtin(id)
@@ -137,11 +137,11 @@ func (r *Registry) load(ctx context.Context, id string) (*dialogs.Campaign, erro
 	if err != nil {
 		return nil, err
 	}
-	src := &Source{Name: rec.SourceName, YAML: []byte(rec.Source), Files: map[string][]byte{}}
+	src := &campaign.Source{Name: rec.SourceName, YAML: []byte(rec.Source), Files: map[string][]byte{}}
 	for name, body := range rec.Files {
 		src.Files[name] = []byte(body)
 	}
-	c, err := Load(src)
+	c, err := campaign.Load(src)
 	if err != nil {
 		return nil, fmt.Errorf("stored campaign %s version %d no longer loads: %w", id, rec.Version, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"tianbao/campaign"
 )
 
 // Approving is an approval that asks, first, the fields the reviewing
@@ -16,20 +18,20 @@ type Approving struct {
 
 // reviewField is a field the reviewing level fills, with its section.
 type reviewField struct {
-	Section *Section
-	Field   *Field
+	Section *campaign.Section
+	Field   *campaign.Field
 }
 
 // reviewFields are the fields of f that units of level fill as they
 // approve it: in record sections, filled_by that level, which does not
 // fill the form itself.
-func reviewFields(f *Form, level Level) []reviewField {
+func reviewFields(f *campaign.Form, level campaign.Level) []reviewField {
 	if f == nil || f.FilledBy(level) {
 		return nil
 	}
 	var out []reviewField
 	for _, s := range f.Sections {
-		if s.Kind != Record {
+		if s.Kind != campaign.Record {
 			continue
 		}
 		for _, fd := range s.Fields {
@@ -80,15 +82,15 @@ func (t *turn) approveScreen() error {
 	for _, r := range sub.Data.Sections[rf.Section.ID] {
 		for _, fd := range rf.Section.Fields {
 			if v := r.Values[fd.ID]; v != "" && fd.FilledBy == "" {
-				fmt.Fprintf(&b, "\n· %s：%s", fd.Title(), Display(fd, v))
+				fmt.Fprintf(&b, "\n· %s：%s", fd.Title(), campaign.Display(fd, v))
 			}
 		}
 	}
 	var buttons [][]Button
 	switch rf.Field.Type {
-	case Choice:
+	case campaign.Choice:
 		buttons = choiceButtons(rf.Field.Choices)
-	case YesNo:
+	case campaign.YesNo:
 		buttons = [][]Button{{{Label: "是", Data: "choice:1"}, {Label: "否", Data: "choice:2"}}}
 	}
 	last := []Button{{Label: msg.BtnCancel, Data: "cancel"}}
@@ -97,7 +99,7 @@ func (t *turn) approveScreen() error {
 	}
 	buttons = append(buttons, last)
 	t.screen(b.String(), buttons)
-	t.replies[len(t.replies)-1].Typed = rf.Field.Type != Choice && rf.Field.Type != YesNo
+	t.replies[len(t.replies)-1].Typed = rf.Field.Type != campaign.Choice && rf.Field.Type != campaign.YesNo
 	return nil
 }
 
@@ -130,7 +132,7 @@ func (t *turn) approveAnswer(text string, skip bool) error {
 	rf := fields[a.At]
 	value := ""
 	if !skip {
-		v, problem := Validate(rf.Field, text)
+		v, problem := campaign.Validate(rf.Field, text)
 		if problem != "" {
 			t.note(problem)
 			return t.show()
@@ -164,7 +166,7 @@ func (t *turn) approveButton(name, arg string) error {
 		if t.s.Approving.At < len(fields) {
 			fd := fields[t.s.Approving.At].Field
 			choices := fd.Choices
-			if fd.Type == YesNo {
+			if fd.Type == campaign.YesNo {
 				choices = []string{"是", "否"}
 			}
 			if n, err := strconv.Atoi(arg); err == nil && n >= 1 && n <= len(choices) {

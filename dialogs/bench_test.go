@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
@@ -16,7 +17,7 @@ import (
 // benchCampaign: a table of 10 rows × 10 integer fields (100 answers per
 // unit, about the size of a real form's draft), and 2,000 counties, so that
 // every contact answers a realistic form and moves to a fresh unit when done.
-func benchCampaign() *campaigns.Source {
+func benchCampaign() *campaign.Source {
 	var fields strings.Builder
 	for i := 1; i <= 10; i++ {
 		fmt.Fprintf(&fields, "          - {id: n%d, label: 数%d, type: integer, unit: 个, min: 0}\n", i, i)
@@ -44,7 +45,7 @@ forms:
 	for i := 0; i < 2000; i++ {
 		fmt.Fprintf(&units, "34%02d00\t市%d\t35%04d\t县%d\n", i/100+1, i/100+1, i, i)
 	}
-	return &campaigns.Source{Name: "bench.yaml", YAML: []byte(yaml), Files: map[string][]byte{"units.tsv": []byte(units.String())}}
+	return &campaign.Source{Name: "bench.yaml", YAML: []byte(yaml), Files: map[string][]byte{"units.tsv": []byte(units.String())}}
 }
 
 type benchFiller struct {
@@ -72,7 +73,7 @@ func newBenchFiller(b *testing.B) *benchFiller {
 	}
 	f := &benchFiller{env: env}
 	for _, code := range c.Order {
-		if c.Units[code].Level == dialogs.County {
+		if c.Units[code].Level == campaign.County {
 			f.units = append(f.units, code)
 		}
 	}

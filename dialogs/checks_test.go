@@ -4,17 +4,17 @@ import (
 	"strings"
 	"testing"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
 	"tianbao/dialogs/dialogtest"
 )
 
-func builtin(t *testing.T) *dialogs.Campaign { return dialogtest.Builtin(t) }
+func builtin(t *testing.T) *campaign.Campaign { return dialogtest.Builtin(t) }
 
 // TestFieldChecks runs every field check of FORMS.md, failing and passing,
 // and asserts the exact message or the canonical value.
 func TestFieldChecks(t *testing.T) {
 	c := builtin(t)
-	field := func(form, section, id string) *dialogs.Field {
+	field := func(form, section, id string) *campaign.Field {
 		f := c.Form(form).Section(section).Field(id)
 		if f == nil {
 			t.Fatalf("no field %s/%s/%s", form, section, id)
@@ -120,7 +120,7 @@ func TestFieldChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := field(tt.form, tt.section, tt.field)
-		value, problem := dialogs.Validate(f, tt.input)
+		value, problem := campaign.Validate(f, tt.input)
 		got := value
 		if problem != "" {
 			got = problem
@@ -129,8 +129,8 @@ func TestFieldChecks(t *testing.T) {
 			t.Errorf("%s/%s %q: got %q, want %q", tt.form, tt.field, tt.input, got, tt.want)
 		}
 		// What is stored parses to itself: normalisation is idempotent.
-		if problem == "" && f.Type != dialogs.Choice {
-			if again, p := dialogs.Validate(f, value); p != "" || again != value {
+		if problem == "" && f.Type != campaign.Choice {
+			if again, p := campaign.Validate(f, value); p != "" || again != value {
 				t.Errorf("%s/%s: %q is not canonical (%q, %q)", tt.form, tt.field, value, again, p)
 			}
 		}
@@ -149,7 +149,7 @@ func TestSniffFile(t *testing.T) {
 		"docx": {docxBytes(t), "docx"},
 		"text": {[]byte("hello"), ""},
 	} {
-		got := strings.Join(dialogs.SniffFile(tt.content), ",")
+		got := strings.Join(campaign.SniffFile(tt.content), ",")
 		if !strings.HasPrefix(got, tt.want) || (tt.want == "" && got != "") {
 			t.Errorf("%s: SniffFile = %q, want %q", name, got, tt.want)
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tianbao/campaign"
 )
 
 // The reviewer's desk: what waits for a reviewer is computed from the
@@ -373,7 +375,7 @@ func statusVerb(s SubmissionStatus) string {
 }
 
 // fileButtons offer each document of a submission (查看原文), sent on a press.
-func fileButtons(f *Form, sub *Submission) [][]Button {
+func fileButtons(f *campaign.Form, sub *Submission) [][]Button {
 	var out [][]Button
 	for n, fv := range submissionFiles(f, sub) {
 		out = append(out, []Button{{Label: fmt.Sprintf(desk.BtnOpenFile, fv.Name), Data: filePrefix + strconv.FormatInt(sub.ID, 10) + ":" + strconv.Itoa(n)}})
@@ -383,25 +385,25 @@ func fileButtons(f *Form, sub *Submission) [][]Button {
 
 // fileOf is the n-th document of a submission, in the order fileButtons
 // offers them.
-func fileOf(f *Form, sub *Submission, n int) (FileValue, bool) {
+func fileOf(f *campaign.Form, sub *Submission, n int) (campaign.FileValue, bool) {
 	files := submissionFiles(f, sub)
 	if n < 0 || n >= len(files) {
-		return FileValue{}, false
+		return campaign.FileValue{}, false
 	}
 	return files[n], true
 }
 
 // submissionFiles are a submission's documents in the form's order:
 // section by section, row by row, field by field.
-func submissionFiles(f *Form, sub *Submission) []FileValue {
-	var out []FileValue
+func submissionFiles(f *campaign.Form, sub *Submission) []campaign.FileValue {
+	var out []campaign.FileValue
 	for _, s := range f.Sections {
 		for _, r := range sub.Data.Sections[s.ID] {
 			for _, fd := range s.Fields {
-				if fd.Type != File {
+				if fd.Type != campaign.File {
 					continue
 				}
-				if fv, ok := DecodeFile(r.Values[fd.ID]); ok {
+				if fv, ok := campaign.DecodeFile(r.Values[fd.ID]); ok {
 					out = append(out, fv)
 				}
 			}
@@ -445,13 +447,13 @@ func (t *turn) sees(unit string) bool {
 
 // softWarnings are the soft rules a submitted form breaks, which its
 // contact confirmed before submitting: the reviewer should look at them.
-func softWarnings(f *Form, d *Draft) []string {
+func softWarnings(f *campaign.Form, d *campaign.Draft) []string {
 	var out []string
 	for _, s := range f.Sections {
-		for _, key := range rowKeys(d, s) {
+		for _, key := range d.RowKeys(s) {
 			for _, fl := range d.CheckRow(f, s, key, "", nil) {
 				if !fl.Blocks() {
-					out = append(out, rowLabel(d, s, key)+fl.Message)
+					out = append(out, campaign.RowLabel(d, s, key)+fl.Message)
 				}
 			}
 		}
@@ -461,24 +463,6 @@ func softWarnings(f *Form, d *Draft) []string {
 
 // snapshotDraft is a submission's answers as a draft, for reading them
 // with the draft's methods (summary, Problems).
-func snapshotDraft(sub *Submission) *Draft {
-	return DraftOf(sub.Campaign, sub.Unit, sub.Form, sub.Data)
-}
-
-// DraftOf is a snapshot as a draft (read only: it records no changes), so
-// that what was submitted is read with the draft's methods.
-func DraftOf(campaign, unit, form string, snap Snapshot) *Draft {
-	d := NewDraft(campaign, unit, form)
-	for sec, rows := range snap.Sections {
-		sd := &SectionData{}
-		for _, r := range rows {
-			values := make(map[string]string, len(r.Values))
-			for k, v := range r.Values {
-				values[k] = v
-			}
-			sd.Rows = append(sd.Rows, &Row{Key: r.Key, Values: values})
-		}
-		d.Sections[sec] = sd
-	}
-	return d
+func snapshotDraft(sub *Submission) *campaign.Draft {
+	return campaign.DraftOf(sub.Campaign, sub.Unit, sub.Form, sub.Data)
 }

@@ -1,6 +1,6 @@
-// Package dialogs is tianbao's domain: the campaign model (forms, sections,
-// fields, rules), the checks every answer goes through, and the conversation
-// engine that walks a contact through a form. An Input goes in, Replies come
+// Package dialogs is the conversation and sign-off engine: it walks a contact
+// through a campaign's forms (package campaign is the model and its checks),
+// and carries submissions through review, returns and packages up the levels. An Input goes in, Replies come
 // out; the engine knows nothing of Telegram or SQL. It declares the small
 // interfaces it needs (Store, Tx, Campaigns) and the store implements them.
 package dialogs
@@ -10,9 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"tianbao/campaign"
 )
 
 // Role is what a contact may do.
@@ -114,26 +117,26 @@ type Store interface {
 type Tx interface {
 	// Draft loads a unit's draft of a form and locks it; a form never
 	// touched comes back empty (and is created when saved).
-	Draft(ctx context.Context, campaign, unit, form string) (*Draft, error)
+	Draft(ctx context.Context, campaignID, unit, form string) (*campaign.Draft, error)
 	// Drafts loads all of a unit's drafts, without locking, for overviews.
-	Drafts(ctx context.Context, campaign, unit string) (map[string]*Draft, error)
+	Drafts(ctx context.Context, campaignID, unit string) (map[string]*campaign.Draft, error)
 	// Save writes the contact's position in the dialog and, if d is not
 	// nil, the draft's changes, flags and status, auditing every change;
 	// with a key, it records the replies of the input.
-	Save(ctx context.Context, c *Contact, s *Session, d *Draft, key string, replies []Reply) error
+	Save(ctx context.Context, c *Contact, s *Session, d *campaign.Draft, key string, replies []Reply) error
 	// Submit stores an immutable copy of the draft and returns it.
-	Submit(ctx context.Context, d *Draft, campaignVersion int, actor int64) (*Submission, error)
+	Submit(ctx context.Context, d *campaign.Draft, campaignVersion int, actor int64) (*Submission, error)
 	// Submission loads a submission by id and locks it; LatestSubmission the
 	// newest of a unit's form (nil if none); PreviousSubmission the version
 	// before (nil if none).
 	Submission(ctx context.Context, id int64) (*Submission, error)
-	LatestSubmission(ctx context.Context, campaign, unit, form string) (*Submission, error)
+	LatestSubmission(ctx context.Context, campaignID, unit, form string) (*Submission, error)
 	// SetReviewValues writes what the reviewing level fills as it approves
 	// into the submission and the unit's draft.
 	SetReviewValues(ctx context.Context, s *Submission, section string, values map[string]string, actor int64) error
 	// EarlierReturn is a unit's approved submission of a form, else its
 	// latest, else nil: another period's, read without locks.
-	EarlierReturn(ctx context.Context, campaign, unit, form string) (*Submission, error)
+	EarlierReturn(ctx context.Context, campaignID, unit, form string) (*Submission, error)
 	PreviousSubmission(ctx context.Context, s *Submission) (*Submission, error)
 	// SetSubmissionStatus moves a submission (and its unit's draft) to a new
 	// status, with the reason and the flagged items of a return, recording
@@ -142,7 +145,7 @@ type Tx interface {
 	// Tell queues r, in this transaction, for the active contacts of unit
 	// that have one of the roles, and returns how many there were (or, when
 	// the store writes it only with the turn's draft, 1: maybe some).
-	Tell(ctx context.Context, campaign, unit, kind string, r Reply, roles ...Role) (int, error)
+	Tell(ctx context.Context, campaignID, unit, kind string, r Reply, roles ...Role) (int, error)
 	// Notify queues messages for contacts (the outbox).
 	Notify(ctx context.Context, n []Notification) error
 	// RequestExtension stores a request (setting its ID); Extension loads
@@ -151,26 +154,26 @@ type Tx interface {
 	RequestExtension(ctx context.Context, r *ExtensionRequest, actor int64) error
 	Extension(ctx context.Context, id int64) (*ExtensionRequest, error)
 	DecideExtension(ctx context.Context, r *ExtensionRequest, status string, actor int64) error
-	UnitExtensions(ctx context.Context, campaign, unit string) (map[string]time.Time, error)
+	UnitExtensions(ctx context.Context, campaignID, unit string) (map[string]time.Time, error)
 	// UnitStates returns the status of form for each of the units that has
 	// a draft of it.
-	UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]Status, error)
+	UnitStates(ctx context.Context, campaignID string, units []string, form string) (map[string]campaign.Status, error)
 	// Pending lists the submissions (forms and packages) of the units that
 	// wait for review, oldest first.
-	Pending(ctx context.Context, campaign string, units []string) ([]PendingItem, error)
+	Pending(ctx context.Context, campaignID string, units []string) ([]PendingItem, error)
 	// History is what happened to a submission, in order, with who did it.
 	History(ctx context.Context, submission int64) ([]SubmissionEvent, error)
 	// ContactNames lists the names of a unit's active contacts that have
 	// one of the roles.
-	ContactNames(ctx context.Context, campaign, unit string, roles ...Role) ([]string, error)
+	ContactNames(ctx context.Context, campaignID, unit string, roles ...Role) ([]string, error)
 	// Suggestions returns answers to a field that the other units under
 	// parent (not unit) submitted, most frequent first.
-	Suggestions(ctx context.Context, campaign, parent, unit, form, field string, limit int) ([]string, error)
+	Suggestions(ctx context.Context, campaignID, parent, unit, form, field string, limit int) ([]string, error)
 }
 
 // Campaigns hands out loaded campaigns.
 type Campaigns interface {
-	Campaign(ctx context.Context, id string) (*Campaign, error)
+	Campaign(ctx context.Context, id string) (*campaign.Campaign, error)
 }
 
 // ErrUnknownContact is returned for an input from a contact that does not exist.
@@ -296,7 +299,7 @@ func (e *Engine) run(ctx context.Context, contactID int64, key string, pressed b
 		if err := act(t); err != nil {
 			return err
 		}
-		var changed *Draft
+		var changed *campaign.Draft
 		if t.draft != nil && t.draft.Dirty() {
 			changed = t.draft
 		}
@@ -324,10 +327,10 @@ type turn struct {
 	ctx     context.Context
 	tx      Tx
 	c       *Contact
-	camp    *Campaign
-	unit    *Unit
+	camp    *campaign.Campaign
+	unit    *campaign.Unit
 	s       *Session
-	draft   *Draft
+	draft   *campaign.Draft
 	replies []Reply
 	notes   []string // said before the next screen, in the same message
 	pressed bool
@@ -400,7 +403,7 @@ func (t *turn) message(text string, buttons [][]Button) {
 }
 
 // loadDraft returns the current form's draft, loaded (and locked) once per turn.
-func (t *turn) loadDraft(form string) (*Draft, error) {
+func (t *turn) loadDraft(form string) (*campaign.Draft, error) {
 	if t.draft != nil && t.draft.Form == form {
 		return t.draft, nil
 	}
@@ -409,7 +412,7 @@ func (t *turn) loadDraft(form string) (*Draft, error) {
 		return nil, err
 	}
 	d.Level = t.unit.Level
-	if f := t.camp.Form(form); f != nil && f.Period != nil && f.readsEarlier() {
+	if f := t.camp.Form(form); f != nil && f.Period != nil && f.ReadsEarlier() {
 		// The rules read the period before or the year before: loaded
 		// with the draft, and only for a form whose rules do.
 		if d.Last, err = t.earlier(f.Prev); err != nil {
@@ -424,7 +427,7 @@ func (t *turn) loadDraft(form string) (*Draft, error) {
 }
 
 // earlier is the unit's return for another period of the form, or nil.
-func (t *turn) earlier(form string) (*Snapshot, error) {
+func (t *turn) earlier(form string) (*campaign.Snapshot, error) {
 	if form == "" {
 		return nil, nil
 	}
@@ -446,7 +449,7 @@ func (t *turn) dispatch(in Input) error {
 			if err != nil {
 				return err
 			}
-			if d.Status == StatusSubmitted || d.Status == StatusApproved {
+			if d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
 				t.note(msg.SubmittedMeanwhile)
 				t.s.Mode = ModeView
 				return t.show()
@@ -585,7 +588,7 @@ func (t *turn) text(text string) error {
 			return t.reset()
 		}
 		t.s.Pending = ""
-		value, problem := Validate(fd, text)
+		value, problem := campaign.Validate(fd, text)
 		if problem != "" {
 			t.note(problem)
 			return t.show()
@@ -598,13 +601,13 @@ func (t *turn) text(text string) error {
 
 func (t *turn) file(in *FileInput) error {
 	f, sec, fd := t.position()
-	if t.s.Mode != ModeField || fd == nil || fd.Type != File {
+	if t.s.Mode != ModeField || fd == nil || fd.Type != campaign.File {
 		t.note(msg.FileNotExpected)
 		return t.show()
 	}
 	kind := ""
 	for _, k := range in.Kinds {
-		if contains(fd.FileTypes, k) {
+		if slices.Contains(fd.FileTypes, k) {
 			kind = k
 			break
 		}
@@ -618,14 +621,14 @@ func (t *turn) file(in *FileInput) error {
 		return t.show()
 	}
 	if fd.MaxBytes > 0 && in.Size > fd.MaxBytes {
-		t.note(msg.FileTooBig, humanSize(in.Size), fd.MaxBytes>>20)
+		t.note(msg.FileTooBig, campaign.HumanSize(in.Size), fd.MaxBytes>>20)
 		return t.show()
 	}
-	return t.accept(f, sec, fd, encodeFile(FileValue{Name: in.Name, Kind: kind, Size: in.Size, Ref: in.Ref}), false)
+	return t.accept(f, sec, fd, campaign.EncodeFile(campaign.FileValue{Name: in.Name, Kind: kind, Size: in.Size, Ref: in.Ref}), false)
 }
 
 // position resolves the session's form, section and field.
-func (t *turn) position() (*Form, *Section, *Field) {
+func (t *turn) position() (*campaign.Form, *campaign.Section, *campaign.Field) {
 	f := t.camp.Form(t.s.Form)
 	if f == nil {
 		return nil, nil, nil

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
-	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
 	"tianbao/reports"
 	"tianbao/store"
@@ -37,7 +37,7 @@ func csvOf(t *testing.T, env *dialogtest.Env, unit, form string) string {
 	}
 	d := drafts[form]
 	if d == nil {
-		d = dialogs.NewDraft(campaigns.BuiltinID, unit, form)
+		d = campaign.NewDraft(campaigns.BuiltinID, unit, form)
 	}
 	var b strings.Builder
 	if err := reports.WriteCSV(&b, reports.FormTable(camp.Form(form), d), false); err != nil {

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"tianbao/dialogs/parse"
+	"tianbao/campaign"
+	"tianbao/campaign/parse"
 )
 
 // extensionPrefix marks a reviewer's buttons on an extension request:
@@ -35,7 +36,7 @@ type ExtensionRequest struct {
 
 // dueFor is a unit's due date for a form: its approved extension, or its
 // level's date.
-func (t *turn) dueFor(f *Form) (time.Time, bool) {
+func (t *turn) dueFor(f *campaign.Form) (time.Time, bool) {
 	if t.extensions == nil {
 		ext, err := t.tx.UnitExtensions(t.ctx, t.c.Campaign, t.c.Unit)
 		if err != nil {
@@ -44,7 +45,7 @@ func (t *turn) dueFor(f *Form) (time.Time, bool) {
 		t.extensions = ext
 	}
 	if d, ok := t.extensions[f.ID]; ok {
-		return EndOfDay(d, t.camp.TimeZone), true
+		return campaign.EndOfDay(d, t.camp.TimeZone), true
 	}
 	due, ok := f.Due[t.unit.Level]
 	return due, ok
@@ -57,14 +58,14 @@ func (t *turn) extendMenu() error {
 		return err
 	}
 	var buttons [][]Button
-	for _, f := range t.camp.Recent(t.now(), maxShownPeriods) {
+	for _, f := range t.camp.Recent(t.now(), campaign.MaxShownPeriods) {
 		if !f.FilledBy(t.unit.Level) || !f.OpenAt(t.now()) {
 			continue
 		}
-		if d := drafts[f.ID]; d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved) {
+		if d := drafts[f.ID]; d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved) {
 			continue
 		}
-		buttons = append(buttons, []Button{{Label: f.ShortName() + " " + t.dueText(f), Data: "xf:" + t.camp.index(f)}})
+		buttons = append(buttons, []Button{{Label: f.ShortName() + " " + t.dueText(f), Data: "xf:" + t.camp.FormIndex(f)}})
 	}
 	if len(buttons) == 0 || t.unit.Parent == "" {
 		t.note(msg.NothingToExtend)

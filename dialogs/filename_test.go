@@ -4,9 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"tianbao/campaign"
 	"unicode/utf8"
-
-	"tianbao/dialogs"
 )
 
 // TestFileNameIsSafeToUnpack: an upload's name can neither climb out of
@@ -28,13 +27,13 @@ func TestFileNameIsSafeToUnpack(t *testing.T) {
 		{"意见.pdf", []string{"pdf"}, "意见.pdf"},
 	}
 	for _, tt := range tests {
-		if got := dialogs.FileName(tt.name, tt.kinds); got != tt.want {
+		if got := campaign.FileName(tt.name, tt.kinds); got != tt.want {
 			t.Errorf("FileName(%q) = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 	for _, long := range []string{strings.Repeat("a", 300) + ".pdf", strings.Repeat("规", 300) + ".pdf", strings.Repeat("规", 300)} {
-		got := dialogs.FileName(long, []string{"pdf"})
-		if len(got) > dialogs.MaxFileNameBytes || !utf8.ValidString(got) || !strings.HasSuffix(got, ".pdf") {
+		got := campaign.FileName(long, []string{"pdf"})
+		if len(got) > campaign.MaxFileNameBytes || !utf8.ValidString(got) || !strings.HasSuffix(got, ".pdf") {
 			t.Errorf("a %d-byte name became %q (%d bytes)", len(long), got, len(got))
 		}
 		if !filepath.IsLocal(got) {
@@ -42,7 +41,7 @@ func TestFileNameIsSafeToUnpack(t *testing.T) {
 		}
 	}
 	for _, tt := range tests {
-		if got := dialogs.FileName(tt.name, tt.kinds); !filepath.IsLocal(got) || strings.ContainsAny(got, `/\:`) {
+		if got := campaign.FileName(tt.name, tt.kinds); !filepath.IsLocal(got) || strings.ContainsAny(got, `/\:`) {
 			t.Errorf("%q is not a plain name", got)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
@@ -134,7 +135,7 @@ forms:
 // installOrderCampaign installs orderCampaign over 西湖区 alone.
 func installOrderCampaign(t *testing.T, env *dialogtest.Env) {
 	t.Helper()
-	src := &campaigns.Source{Name: "order.yaml", YAML: []byte(orderCampaign),
+	src := &campaign.Source{Name: "order.yaml", YAML: []byte(orderCampaign),
 		Files: map[string][]byte{"units.tsv": []byte("city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330106\t西湖区\n")}}
 	if _, _, err := campaigns.Install(context.Background(), env.DB, src); err != nil {
 		t.Fatal(err)

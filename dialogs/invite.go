@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"tianbao/catalog"
 )
 
 // InviteTTL is how long an invitation made in the chat stays valid.
@@ -25,14 +27,14 @@ type Inviter interface {
 // their own and those right below.
 func (t *turn) inviteMenu() error {
 	if !t.reviews() || t.Invites == nil {
-		t.note(Texts.InviteOnlyReviewers)
+		t.note(catalog.Texts.InviteOnlyReviewers)
 		return t.show()
 	}
 	rows := [][]Button{{{Label: t.unit.Name, Data: invitePrefix + "u:" + t.unit.Code}}}
 	for _, code := range t.unit.Children {
 		rows = append(rows, []Button{{Label: t.camp.Units[code].Name, Data: invitePrefix + "u:" + code}})
 	}
-	t.replies = append(t.replies, Reply{Text: Texts.InviteChooseUnit, Buttons: rows})
+	t.replies = append(t.replies, Reply{Text: catalog.Texts.InviteChooseUnit, Buttons: rows})
 	return nil
 }
 
@@ -58,18 +60,18 @@ func (t *turn) inviteButton(rest string) error {
 		unit := parts[1]
 		if !t.mayInvite(unit, Filler) {
 			t.warn("refused an invite button", "contact", t.c.ID, "unit", unit)
-			return say(Texts.InviteNotAllowed, nil)
+			return say(catalog.Texts.InviteNotAllowed, nil)
 		}
-		row := []Button{{Label: Texts.RoleFiller, Data: invitePrefix + "r:" + unit + ":" + string(Filler)}}
+		row := []Button{{Label: catalog.Texts.RoleFiller, Data: invitePrefix + "r:" + unit + ":" + string(Filler)}}
 		if len(t.camp.Units[unit].Children) > 0 {
-			row = append(row, Button{Label: Texts.RoleReviewer, Data: invitePrefix + "r:" + unit + ":" + string(Reviewer)})
+			row = append(row, Button{Label: catalog.Texts.RoleReviewer, Data: invitePrefix + "r:" + unit + ":" + string(Reviewer)})
 		}
-		return say(fmt.Sprintf(Texts.InviteChooseRole, t.camp.Units[unit].Name), [][]Button{row})
+		return say(fmt.Sprintf(catalog.Texts.InviteChooseRole, t.camp.Units[unit].Name), [][]Button{row})
 	case len(parts) == 3 && parts[0] == "r":
 		unit, role := parts[1], Role(parts[2])
 		if (role != Filler && role != Reviewer) || !t.mayInvite(unit, role) {
 			t.warn("refused an invite button", "contact", t.c.ID, "unit", unit, "role", role)
-			return say(Texts.InviteNotAllowed, nil)
+			return say(catalog.Texts.InviteNotAllowed, nil)
 		}
 		expires := t.now().Add(InviteTTL)
 		token, err := t.Invites.CreateInvite(t.ctx, t.c.Campaign, unit, role, expires, t.c.ID)
@@ -80,10 +82,10 @@ func (t *turn) inviteButton(rest string) error {
 		if t.InviteLink != nil {
 			link = t.InviteLink(token)
 		}
-		return say(fmt.Sprintf(Texts.InviteLink, t.camp.Units[unit].Name, RoleName(role),
+		return say(fmt.Sprintf(catalog.Texts.InviteLink, t.camp.Units[unit].Name, RoleName(role),
 			expires.In(t.camp.TimeZone).Format("2006年1月2日 15:04"), link), nil)
 	}
-	return say(Texts.InviteNotAllowed, nil)
+	return say(catalog.Texts.InviteNotAllowed, nil)
 }
 
 func (t *turn) warn(msg string, args ...any) {

@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"tianbao/campaign"
 )
 
 // A city forwards (上报) each form to the province as a package: its own
@@ -44,9 +46,9 @@ func (r *readiness) ready() bool {
 		(r.latest == nil || r.latest.Status == SubReturned || r.latest.Status == SubWithdrawn)
 }
 
-func (t *turn) packageReadiness(f *Form) (*readiness, error) {
+func (t *turn) packageReadiness(f *campaign.Form) (*readiness, error) {
 	r := &readiness{}
-	add := func(u *Unit, sub *Submission, err error) error {
+	add := func(u *campaign.Unit, sub *Submission, err error) error {
 		if err != nil {
 			return err
 		}
@@ -62,7 +64,7 @@ func (t *turn) packageReadiness(f *Form) (*readiness, error) {
 		}
 		return nil
 	}
-	for _, u := range append([]*Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
+	for _, u := range append([]*campaign.Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
 		switch {
 		case u != t.unit && len(u.Children) > 0:
 			// A unit with units below reports through its own package: what
@@ -97,7 +99,7 @@ func (t *turn) packageReadiness(f *Form) (*readiness, error) {
 }
 
 // fillsBelowUnit reports whether any unit at or below u fills f.
-func fillsBelowUnit(c *Campaign, f *Form, u *Unit) bool {
+func fillsBelowUnit(c *campaign.Campaign, f *campaign.Form, u *campaign.Unit) bool {
 	if f.FilledBy(u.Level) {
 		return true
 	}
@@ -109,8 +111,8 @@ func fillsBelowUnit(c *Campaign, f *Form, u *Unit) bool {
 	return false
 }
 
-func childrenOf(c *Campaign, u *Unit) []*Unit {
-	out := make([]*Unit, len(u.Children))
+func childrenOf(c *campaign.Campaign, u *campaign.Unit) []*campaign.Unit {
+	out := make([]*campaign.Unit, len(u.Children))
 	for i, code := range u.Children {
 		out[i] = c.Units[code]
 	}
@@ -206,10 +208,10 @@ func (t *turn) forward(formID string) error {
 	// The package names the exact approved submission of every unit it
 	// carries (flattened: what the units below forwarded too): submissions
 	// are immutable, so this is what was forwarded.
-	pkg := NewDraft(t.c.Campaign, t.c.Unit, PackageForm(f.ID))
-	rows := &SectionData{}
+	pkg := campaign.NewDraft(t.c.Campaign, t.c.Unit, PackageForm(f.ID))
+	rows := &campaign.SectionData{}
 	for _, c := range r.carried {
-		rows.Rows = append(rows.Rows, &Row{Key: c.Unit, Values: map[string]string{
+		rows.Rows = append(rows.Rows, &campaign.Row{Key: c.Unit, Values: map[string]string{
 			"submission": strconv.FormatInt(c.Submission, 10), "version": strconv.Itoa(c.Version)}})
 	}
 	pkg.Sections["units"] = rows
@@ -308,7 +310,7 @@ func (t *turn) parentOf(unit string) string {
 }
 
 // itemLabelOf names a flagged item of a form without a draft at hand.
-func itemLabelOf(f *Form, key string) string {
+func itemLabelOf(f *campaign.Form, key string) string {
 	sec, row, field := splitItem(key)
 	s := f.Section(sec)
 	if s == nil {
@@ -319,7 +321,7 @@ func itemLabelOf(f *Form, key string) string {
 			return fd.Title()
 		}
 	}
-	if s.Kind == Table {
+	if s.Kind == campaign.Table {
 		for _, rk := range s.Rows {
 			if rk.Key == row {
 				return s.Title + " " + rk.Title
@@ -507,7 +509,7 @@ func (t *turn) describePackage(pkg *Submission) (string, [][]Button, error) {
 
 // packageDiff is what changed between two packages of a form: units added
 // or dropped, and for each unit whose version moved, its changes.
-func (t *turn) packageDiff(f *Form, old, cur *Submission) ([]string, error) {
+func (t *turn) packageDiff(f *campaign.Form, old, cur *Submission) ([]string, error) {
 	before := map[string]carriedUnit{}
 	for _, c := range carriedOf(old) {
 		before[c.Unit] = c
@@ -547,17 +549,17 @@ func (t *turn) packageDiff(f *Form, old, cur *Submission) ([]string, error) {
 
 // unitFigures is one unit's return in a line: a record's values, a list's
 // rows per section, a table's rows filled.
-func unitFigures(f *Form, d *Draft) string {
+func unitFigures(f *campaign.Form, d *campaign.Draft) string {
 	var parts []string
 	for _, s := range f.Sections {
 		switch s.Kind {
-		case List:
+		case campaign.List:
 			title := s.Title
 			if title == "" {
 				title = shortName(f)
 			}
 			parts = append(parts, fmt.Sprintf("%s %d 个%s", title, len(d.Rows(s.ID)), s.RowNoun))
-		case Table:
+		case campaign.Table:
 			n := 0
 			for _, rk := range s.Rows {
 				if r := d.Row(s.ID, rk.Key); r != nil && len(r.Values) > 0 {
@@ -568,7 +570,7 @@ func unitFigures(f *Form, d *Draft) string {
 		default:
 			for _, fd := range s.Fields {
 				if v, ok := d.Value(s.ID, "", fd.ID); ok && v != "" {
-					parts = append(parts, plainLabel(fd)+" "+compact(fd, v))
+					parts = append(parts, plainLabel(fd)+" "+campaign.Compact(fd, v))
 				}
 			}
 		}
@@ -578,11 +580,11 @@ func unitFigures(f *Form, d *Draft) string {
 
 // formTotals adds up what a form's submissions hold: each numeric field of
 // a section with a 总计, and each list section's rows.
-func formTotals(f *Form, subs []*Submission) string {
+func formTotals(f *campaign.Form, subs []*Submission) string {
 	var parts []string
 	for _, s := range f.Sections {
 		switch {
-		case s.Kind == List:
+		case s.Kind == campaign.List:
 			n := 0
 			for _, sub := range subs {
 				n += len(sub.Data.Sections[s.ID])
@@ -590,7 +592,7 @@ func formTotals(f *Form, subs []*Submission) string {
 			parts = append(parts, fmt.Sprintf("%s %d 个%s", s.Title, n, s.RowNoun))
 		case s.Total:
 			for _, fd := range s.Fields {
-				if fd.Type != Integer && fd.Type != Decimal {
+				if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
 					continue
 				}
 				sum := new(big.Rat)
@@ -601,7 +603,7 @@ func formTotals(f *Form, subs []*Submission) string {
 						}
 					}
 				}
-				parts = append(parts, plainLabel(fd)+" "+compact(fd, RatText(sum)))
+				parts = append(parts, plainLabel(fd)+" "+campaign.Compact(fd, campaign.RatText(sum)))
 			}
 		}
 	}
@@ -612,7 +614,7 @@ func formTotals(f *Form, subs []*Submission) string {
 // label with its groups' last word and without a
 // trailing unit in brackets (新建成（家） → 新建成; 生产制造类园区数量), for
 // one-line figures whose values carry the unit.
-func plainLabel(fd *Field) string {
+func plainLabel(fd *campaign.Field) string {
 	if fd.Short != "" {
 		return fd.Short
 	}
@@ -620,7 +622,7 @@ func plainLabel(fd *Field) string {
 	if i := strings.LastIndex(label, "（"); i > 0 && strings.HasSuffix(label, "）") {
 		label = label[:i]
 	}
-	if len(fd.Group) > 0 && fd.Type != Text {
+	if len(fd.Group) > 0 && fd.Type != campaign.Text {
 		g := fd.Group[len(fd.Group)-1]
 		if !strings.HasPrefix(g, "按") {
 			label = g + label

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"tianbao/campaign"
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
 	"tianbao/reports"
@@ -75,7 +76,7 @@ func TestQuarterlyReturn(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := camp.Form("progress.2019q3")
-	if q == nil || q.Prev != "progress.2019q2" || q.Due[dialogs.County].Format("2006-01-02") != "2019-10-18" || q.Due[dialogs.City].Format("2006-01-02") != "2019-10-25" {
+	if q == nil || q.Prev != "progress.2019q2" || q.Due[campaign.County].Format("2006-01-02") != "2019-10-18" || q.Due[campaign.City].Format("2006-01-02") != "2019-10-25" {
 		t.Errorf("third quarter: %+v", q)
 	}
 }

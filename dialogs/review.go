@@ -2,22 +2,25 @@ package dialogs
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+
+	"tianbao/campaign"
 )
 
 // rowSummary is one line about a list row: its number and every value,
-// compact (西湖区三墩智造小微园 · 50亩 · 3.5万㎡ · 2019-06 · 龙头企业开发), so
+// campaign.Compact (西湖区三墩智造小微园 · 50亩 · 3.5万㎡ · 2019-06 · 龙头企业开发), so
 // that a reviewer reads every figure.
-func rowSummary(s *Section, r *Row, n int) string {
+func rowSummary(s *campaign.Section, r *campaign.Row, n int) string {
 	var parts []string
-	asked := s.askedFields(r.Key, r.Values)
+	asked := s.AskedFields(r.Key, r.Values)
 	for _, fd := range s.Fields {
 		if asked != nil && !asked[fd.ID] {
 			continue
 		}
 		if v := r.Values[fd.ID]; v != "" {
-			parts = append(parts, compact(fd, v))
+			parts = append(parts, campaign.Compact(fd, v))
 		}
 	}
 	if len(parts) == 0 {
@@ -26,7 +29,7 @@ func rowSummary(s *Section, r *Row, n int) string {
 	return fmt.Sprintf("%d. %s", n, strings.Join(parts, " · "))
 }
 
-func rowName(s *Section, r *Row, n int) string {
+func rowName(s *campaign.Section, r *campaign.Row, n int) string {
 	if len(s.Fields) > 0 {
 		if v := r.Values[s.Fields[0].ID]; v != "" {
 			return fmt.Sprintf("%d. %s", n, v)
@@ -36,7 +39,7 @@ func rowName(s *Section, r *Row, n int) string {
 }
 
 // listMenu shows a list section's rows with add, open and finish buttons.
-func (t *turn) listMenu(f *Form, s *Section, d *Draft) error {
+func (t *turn) listMenu(f *campaign.Form, s *campaign.Section, d *campaign.Draft) error {
 	rows := d.Rows(s.ID)
 	title := s.Title
 	if title == "" {
@@ -72,12 +75,12 @@ func (t *turn) listMenu(f *Form, s *Section, d *Draft) error {
 // nothingOwnAllowed says the unit may report 本级无 for the form in one
 // tap: a unit with units under it (a city, whose own part of 附件2 is often
 // empty), a form made only of lists, and nothing entered yet.
-func (t *turn) nothingOwnAllowed(f *Form, d *Draft) bool {
-	if len(t.unit.Children) == 0 || d.Status == StatusSubmitted || d.Status == StatusApproved {
+func (t *turn) nothingOwnAllowed(f *campaign.Form, d *campaign.Draft) bool {
+	if len(t.unit.Children) == 0 || d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
 		return false
 	}
 	for _, s := range f.Sections {
-		if s.Kind != List || len(d.Rows(s.ID)) > 0 {
+		if s.Kind != campaign.List || len(d.Rows(s.ID)) > 0 {
 			return false
 		}
 	}
@@ -87,7 +90,7 @@ func (t *turn) nothingOwnAllowed(f *Form, d *Draft) bool {
 // nothingOwn submits the form empty as 本级无 and records it accepted:
 // there is nothing in it for the unit's own reviewers to approve (they
 // would be approving themselves), and it goes up with the unit's package.
-func (t *turn) nothingOwn(f *Form, d *Draft) error {
+func (t *turn) nothingOwn(f *campaign.Form, d *campaign.Draft) error {
 	if !t.nothingOwnAllowed(f, d) {
 		t.note(msg.Stale)
 		return t.show()
@@ -95,11 +98,8 @@ func (t *turn) nothingOwn(f *Form, d *Draft) error {
 	for _, s := range f.Sections {
 		d.SetDone(s.ID, true)
 	}
-	if d.Flags.Reason != "" || len(d.Flags.Flagged) > 0 {
-		d.Flags.Reason, d.Flags.Flagged = "", nil
-		d.flagsChanged = true
-	}
-	d.SetStatus(StatusSubmitted)
+	d.ClearReturn()
+	d.SetStatus(campaign.StatusSubmitted)
 	sub, err := t.tx.Submit(t.ctx, d, t.camp.Version, t.c.ID)
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ func (t *turn) nothingOwn(f *Form, d *Draft) error {
 	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubApproved, t.c.ID, msg.NothingOwnReason, nil); err != nil {
 		return err
 	}
-	d.Status = StatusApproved // written by SetSubmissionStatus
+	d.Status = campaign.StatusApproved // written by SetSubmissionStatus
 	t.note(msg.NothingOwnDone, f.Name())
 	t.s.Mode, t.s.Form = ModeHome, ""
 	return t.show()
@@ -127,7 +127,7 @@ func (t *turn) listButton(name, arg string) error {
 			return t.show()
 		}
 		key := d.AddListRow(s.ID)
-		first := nextAsked(d, s, key, nil)
+		first := campaign.NextAsked(d, s, key, nil)
 		if first == nil {
 			first = s.Fields[0]
 		}
@@ -154,7 +154,7 @@ func (t *turn) listButton(name, arg string) error {
 }
 
 // rowMenu shows one list row with a button per field and delete.
-func (t *turn) rowMenu(f *Form, s *Section, d *Draft) error {
+func (t *turn) rowMenu(f *campaign.Form, s *campaign.Section, d *campaign.Draft) error {
 	values := map[string]string{}
 	if r := d.Row(s.ID, t.s.Row); r != nil {
 		values = r.Values
@@ -164,8 +164,8 @@ func (t *turn) rowMenu(f *Form, s *Section, d *Draft) error {
 		title = f.Short
 	}
 	var b strings.Builder
-	if s.Kind == Table {
-		b.WriteString(title + " " + strings.Trim(rowLabel(d, s, t.s.Row), "：") + "：")
+	if s.Kind == campaign.Table {
+		b.WriteString(title + " " + strings.Trim(campaign.RowLabel(d, s, t.s.Row), "：") + "：")
 	} else {
 		fmt.Fprintf(&b, msg.RowMenu, title, d.RowIndex(s.ID, t.s.Row), s.RowNoun)
 	}
@@ -174,10 +174,10 @@ func (t *turn) rowMenu(f *Form, s *Section, d *Draft) error {
 		if !d.Asked(s, t.s.Row, fd) {
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s：%s", fd.Title(), Display(fd, values[fd.ID]))
-		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Label), Data: "edit:" + s.fieldIndex(fd)}})
+		fmt.Fprintf(&b, "\n%s：%s", fd.Title(), campaign.Display(fd, values[fd.ID]))
+		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Label), Data: "edit:" + s.FieldIndex(fd)}})
 	}
-	if s.Kind == Table {
+	if s.Kind == campaign.Table {
 		buttons = append(buttons, []Button{{Label: msg.BtnBackToReviewRow, Data: "list"}})
 	} else {
 		buttons = append(buttons, []Button{
@@ -195,7 +195,7 @@ const maxFixButtons = 12
 // fixButtons are what the review offers for one problem: 删除 for an empty
 // row, 确认无误 for a pending soft warning, 改 for each field a broken
 // cross-field rule names, 去处理 for a missing or repeated answer.
-func fixButtons(f *Form, p Problem, i int) [][]Button {
+func fixButtons(f *campaign.Form, p campaign.Problem, i int) [][]Button {
 	s := f.Section(p.Section)
 	if s == nil {
 		return nil
@@ -229,7 +229,7 @@ func fixButtons(f *Form, p Problem, i int) [][]Button {
 }
 
 // missingButton walks one row's n unanswered required fields, from p's.
-func missingButton(f *Form, p Problem, i, n int) []Button {
+func missingButton(f *campaign.Form, p campaign.Problem, i, n int) []Button {
 	where := strings.TrimSuffix(p.Where, "：")
 	if where == "" {
 		if s := f.Section(p.Section); s != nil && s.Title != "" {
@@ -242,14 +242,14 @@ func missingButton(f *Form, p Problem, i, n int) []Button {
 }
 
 // ruleFields are the fields a section's rule reads, in the section's order.
-func ruleFields(s *Section, rule string) []string {
+func ruleFields(s *campaign.Section, rule string) []string {
 	for _, r := range s.Rules {
 		if r.ID != rule {
 			continue
 		}
 		var out []string
 		for _, fd := range s.Fields {
-			if contains(r.Check.Fields, fd.ID) {
+			if slices.Contains(r.Check.Fields, fd.ID) {
 				out = append(out, fd.ID)
 			}
 		}
@@ -261,7 +261,7 @@ func ruleFields(s *Section, rule string) []string {
 // fix acts on the review's problem i (arg i:j): deletes the empty row,
 // confirms the soft warning, or goes to the field (the j-th a rule names)
 // to change it and come back.
-func (t *turn) fix(f *Form, d *Draft, arg string) error {
+func (t *turn) fix(f *campaign.Form, d *campaign.Draft, arg string) error {
 	iText, jText, _ := strings.Cut(arg, ":")
 	i, err1 := strconv.Atoi(iText)
 	j, err2 := strconv.Atoi(jText)
@@ -315,13 +315,13 @@ func (t *turn) rowButton(name, arg string) error {
 			return t.show()
 		}
 	case "del":
-		if s.Kind != List {
+		if s.Kind != campaign.List {
 			break
 		}
 		t.s.Mode = ModeDelete
 		return t.show()
 	case "list":
-		if s.Kind == Table {
+		if s.Kind == campaign.Table {
 			t.at(ModeReview, "", "", "")
 			return t.show()
 		}
@@ -332,7 +332,7 @@ func (t *turn) rowButton(name, arg string) error {
 	return t.show()
 }
 
-func (t *turn) deleteAsk(s *Section, d *Draft) error {
+func (t *turn) deleteAsk(s *campaign.Section, d *campaign.Draft) error {
 	r := d.Row(s.ID, t.s.Row)
 	name := msg.NoRowsYet
 	if len(s.Fields) > 0 && r.Values[s.Fields[0].ID] != "" {
@@ -378,7 +378,7 @@ func (t *turn) deleteButton(name string) error {
 }
 
 // summary writes every answer of the form, lists as numbered rows.
-func summary(f *Form, d *Draft) string {
+func summary(f *campaign.Form, d *campaign.Draft) string {
 	var b strings.Builder
 	b.WriteString(f.Name())
 	for _, s := range f.Sections {
@@ -388,7 +388,7 @@ func summary(f *Form, d *Draft) string {
 			b.WriteString("\n")
 		}
 		switch s.Kind {
-		case List:
+		case campaign.List:
 			rows := d.Rows(s.ID)
 			if len(rows) == 0 {
 				b.WriteString("\n" + msg.NoRowsYet)
@@ -396,7 +396,7 @@ func summary(f *Form, d *Draft) string {
 			for i, r := range rows {
 				b.WriteString("\n" + rowSummary(s, r, i+1))
 			}
-		case Table:
+		case campaign.Table:
 			for _, rk := range s.Rows {
 				var parts []string
 				for _, fd := range s.Fields {
@@ -408,7 +408,7 @@ func summary(f *Form, d *Draft) string {
 						continue
 					}
 					v, _ := d.Value(s.ID, rk.Key, fd.ID)
-					parts = append(parts, fd.Label+" "+strings.TrimSpace(strings.TrimSuffix(Display(fd, v), fd.Unit)))
+					parts = append(parts, fd.Label+" "+strings.TrimSpace(strings.TrimSuffix(campaign.Display(fd, v), fd.Unit)))
 				}
 				b.WriteString("\n" + rk.Title + "：" + strings.Join(parts, "；"))
 			}
@@ -420,7 +420,7 @@ func summary(f *Form, d *Draft) string {
 					if v == "" {
 						v = msg.FilledAbove
 					} else {
-						v = Display(fd, v)
+						v = campaign.Display(fd, v)
 					}
 					b.WriteString("\n" + fd.Title() + "：" + v)
 					continue
@@ -428,7 +428,7 @@ func summary(f *Form, d *Draft) string {
 				if !d.Asked(s, "", fd) {
 					continue
 				}
-				b.WriteString("\n" + fd.Title() + "：" + Display(fd, v))
+				b.WriteString("\n" + fd.Title() + "：" + campaign.Display(fd, v))
 			}
 		}
 	}
@@ -437,9 +437,9 @@ func summary(f *Form, d *Draft) string {
 
 // review shows everything entered with a button per field, list and table
 // row, and the submit button.
-func (t *turn) review(f *Form, d *Draft) error {
+func (t *turn) review(f *campaign.Form, d *campaign.Draft) error {
 	var b strings.Builder
-	if d.Status == StatusReturned {
+	if d.Status == campaign.StatusReturned {
 		note, err := t.returnedNote(f, d)
 		if err != nil {
 			return err
@@ -450,19 +450,19 @@ func (t *turn) review(f *Form, d *Draft) error {
 	var buttons [][]Button
 	for _, s := range f.Sections {
 		switch s.Kind {
-		case List:
+		case campaign.List:
 			title := s.Title
 			if title == "" {
 				title = s.RowNoun
 			}
-			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnOpenList, title, len(d.Rows(s.ID)), s.RowNoun), Data: "list:" + f.sectionIndex(s)}})
-		case Table:
+			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnOpenList, title, len(d.Rows(s.ID)), s.RowNoun), Data: "list:" + f.SectionIndex(s)}})
+		case campaign.Table:
 			var row []Button
 			for ri, rk := range s.Rows {
 				if len(rk.Sum) > 0 {
 					continue // computed
 				}
-				row = append(row, Button{Label: fmt.Sprintf(msg.BtnEdit, rk.Title), Data: "trow:" + f.sectionIndex(s) + ":" + strconv.Itoa(ri)})
+				row = append(row, Button{Label: fmt.Sprintf(msg.BtnEdit, rk.Title), Data: "trow:" + f.SectionIndex(s) + ":" + strconv.Itoa(ri)})
 				if len(row) == 3 {
 					buttons, row = append(buttons, row), nil
 				}
@@ -473,7 +473,7 @@ func (t *turn) review(f *Form, d *Draft) error {
 		default:
 			for _, fd := range s.Fields {
 				if d.Asked(s, "", fd) {
-					buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + f.sectionIndex(s) + ":" + s.fieldIndex(fd)}})
+					buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + f.SectionIndex(s) + ":" + s.FieldIndex(fd)}})
 				}
 			}
 		}
@@ -531,7 +531,7 @@ func (t *turn) reviewButton(name, arg string) error {
 	switch name {
 	case "edit":
 		secIdx, fieldIdx, _ := strings.Cut(arg, ":")
-		if s := f.SectionAt(secIdx); s != nil && s.Kind == Record && s.FieldAt(fieldIdx) != nil {
+		if s := f.SectionAt(secIdx); s != nil && s.Kind == campaign.Record && s.FieldAt(fieldIdx) != nil {
 			t.at(ModeField, s.ID, "", s.FieldAt(fieldIdx).ID)
 			t.s.Return = returnReview
 			return t.show()
@@ -539,10 +539,10 @@ func (t *turn) reviewButton(name, arg string) error {
 	case "trow":
 		// A table's row (附件4's year) opens as a row: one 改 per field.
 		secIdx, rowIdx, _ := strings.Cut(arg, ":")
-		if s := f.SectionAt(secIdx); s != nil && s.Kind == Table {
+		if s := f.SectionAt(secIdx); s != nil && s.Kind == campaign.Table {
 			if ri, err := strconv.Atoi(rowIdx); err == nil && ri >= 0 && ri < len(s.Rows) && len(s.Rows[ri].Sum) == 0 {
 				key := s.Rows[ri].Key
-				if first := nextAsked(d, s, key, nil); first != nil && first == prevAsked(d, s, key, nil) {
+				if first := campaign.NextAsked(d, s, key, nil); first != nil && first == campaign.PrevAsked(d, s, key, nil) {
 					// One question in the row: the row menu would be one more tap.
 					t.at(ModeField, s.ID, key, first.ID)
 					t.s.Return = returnReview
@@ -553,7 +553,7 @@ func (t *turn) reviewButton(name, arg string) error {
 			}
 		}
 	case "list":
-		if s := f.SectionAt(arg); s != nil && s.Kind == List {
+		if s := f.SectionAt(arg); s != nil && s.Kind == campaign.List {
 			t.at(ModeList, s.ID, "", "")
 			t.s.ListReturn = returnReview
 			return t.show()
@@ -571,7 +571,7 @@ func (t *turn) reviewButton(name, arg string) error {
 }
 
 // submit stores an immutable version once nothing blocks it.
-func (t *turn) submit(f *Form, d *Draft) error {
+func (t *turn) submit(f *campaign.Form, d *campaign.Draft) error {
 	if problems := t.problems(f, d); len(problems) > 0 {
 		t.note(msg.ReviewBlocked)
 		for _, p := range problems {
@@ -580,16 +580,13 @@ func (t *turn) submit(f *Form, d *Draft) error {
 		return t.show()
 	}
 	for _, s := range f.Sections {
-		if s.Kind == List {
+		if s.Kind == campaign.List {
 			d.SetDone(s.ID, true)
 		}
 	}
-	if d.Flags.Reason != "" || len(d.Flags.Flagged) > 0 {
-		d.Flags.Reason, d.Flags.Flagged = "", nil
-		d.flagsChanged = true
-	}
+	d.ClearReturn()
 	d.ClearUnasked(f) // a submission holds only what its questions asked
-	d.SetStatus(StatusSubmitted)
+	d.SetStatus(campaign.StatusSubmitted)
 	sub, err := t.tx.Submit(t.ctx, d, t.camp.Version, t.c.ID)
 	if err != nil {
 		return err
@@ -605,15 +602,15 @@ func (t *turn) submit(f *Form, d *Draft) error {
 // view shows a submitted or approved form, read only.
 func (t *turn) view() error { return t.withForm(t.viewForm) }
 
-func (t *turn) viewForm(f *Form, d *Draft) error {
-	if d.Status != StatusSubmitted && d.Status != StatusApproved {
+func (t *turn) viewForm(f *campaign.Form, d *campaign.Draft) error {
+	if d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved {
 		// Returned or reopened meanwhile: continue where the walk stands.
 		t.firstOpen(f, d)
 		return t.show()
 	}
 	head := fmt.Sprintf(msg.AlreadySubmitted, f.Name())
 	buttons := [][]Button{{{Label: msg.BtnWithdraw, Data: "withdraw"}, {Label: msg.BtnHome, Data: "home"}}}
-	if d.Status == StatusApproved {
+	if d.Status == campaign.StatusApproved {
 		head = fmt.Sprintf(msg.AlreadyApproved, f.Name())
 		buttons = [][]Button{{{Label: msg.BtnHome, Data: "home"}}}
 		if reviewerUnit(t.camp, t.unit) == t.unit.Code {
@@ -628,8 +625,8 @@ func (t *turn) viewForm(f *Form, d *Draft) error {
 
 // redoOwn reopens the unit's own approved form (本级无 that was not, after
 // all) while its package is not with the level above.
-func (t *turn) redoOwn(f *Form, d *Draft) error {
-	if d.Status != StatusApproved || reviewerUnit(t.camp, t.unit) != t.unit.Code {
+func (t *turn) redoOwn(f *campaign.Form, d *campaign.Draft) error {
+	if d.Status != campaign.StatusApproved || reviewerUnit(t.camp, t.unit) != t.unit.Code {
 		return t.staleNotice()
 	}
 	pkg, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, PackageForm(f.ID))
@@ -650,9 +647,9 @@ func (t *turn) redoOwn(f *Form, d *Draft) error {
 	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubWithdrawn, t.c.ID, "", nil); err != nil {
 		return err
 	}
-	d.Status = StatusDraft // written by SetSubmissionStatus
+	d.Status = campaign.StatusDraft // written by SetSubmissionStatus
 	for _, s := range f.Sections {
-		if s.Kind == List {
+		if s.Kind == campaign.List {
 			d.SetDone(s.ID, false)
 		}
 	}
@@ -665,8 +662,8 @@ func (t *turn) redoOwn(f *Form, d *Draft) error {
 // told, and it must be submitted again.
 func (t *turn) withdrawAsk() error { return t.withForm(t.withdrawAskForm) }
 
-func (t *turn) withdrawAskForm(f *Form, d *Draft) error {
-	if d.Status != StatusSubmitted {
+func (t *turn) withdrawAskForm(f *campaign.Form, d *campaign.Draft) error {
+	if d.Status != campaign.StatusSubmitted {
 		t.s.Mode = ModeView
 		return t.view()
 	}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"tianbao/dialogs/parse"
+	"tianbao/campaign"
+	"tianbao/campaign/parse"
+	"tianbao/catalog"
 )
 
 // Prefixes of buttons that stand outside the contact's dialog.
@@ -45,7 +48,7 @@ type Submission struct {
 	Form     string
 	Version  int
 	Status   SubmissionStatus
-	Data     Snapshot
+	Data     campaign.Snapshot
 	At       time.Time     // submitted at
 	Waited   time.Duration // since then, by the database's clock
 }
@@ -90,15 +93,15 @@ type Returning struct {
 // Summarizer writes /summary for a unit's subtree and the details behind
 // its buttons (reports implements it).
 type Summarizer interface {
-	Summary(ctx context.Context, c *Campaign, unit string, now time.Time) (string, [][]Button, error)
-	Details(ctx context.Context, c *Campaign, unit, what string, now time.Time) (string, [][]Button, error)
+	Summary(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) (string, [][]Button, error)
+	Details(ctx context.Context, c *campaign.Campaign, unit, what string, now time.Time) (string, [][]Button, error)
 }
 
 // Nudger sends the late units of a subtree a reminder now (催报), as the
 // schedule would, and recorded as it records its own; each unit at most
 // once an hour (reminders implements it).
 type Nudger interface {
-	Nudge(ctx context.Context, c *Campaign, unit string, now time.Time) (NudgeResult, error)
+	Nudge(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) (NudgeResult, error)
 }
 
 // NudgeResult is what a 催报 did: units reminded, messages queued, and the
@@ -127,7 +130,7 @@ func NudgeButton(unit string) string { return nudgePrefix + unit }
 // reviewerUnit is the unit whose reviewers review u's own forms: a unit with
 // units below it reviews its own (the city's 联席会议 审定 its rows before
 // forwarding them); a county is reviewed by its city.
-func reviewerUnit(c *Campaign, u *Unit) string {
+func reviewerUnit(c *campaign.Campaign, u *campaign.Unit) string {
 	if len(u.Children) > 0 && u.Parent != "" {
 		return u.Code
 	}
@@ -138,7 +141,7 @@ func reviewerUnit(c *Campaign, u *Unit) string {
 // everything in it, what changed since the version before, its documents,
 // and 通过 / 退回. The same item waits in their queue (see desk.go) whether
 // or not this message reaches anyone.
-func (t *turn) notifySubmitted(f *Form, d *Draft, sub *Submission) error {
+func (t *turn) notifySubmitted(f *campaign.Form, d *campaign.Draft, sub *Submission) error {
 	parent := reviewerUnit(t.camp, t.unit)
 	if parent == "" {
 		return nil
@@ -263,19 +266,19 @@ type flagItem struct {
 }
 
 // flagItems lists what of a submission can be flagged, in form order.
-func flagItems(f *Form, data Snapshot) []flagItem {
+func flagItems(f *campaign.Form, data campaign.Snapshot) []flagItem {
 	var out []flagItem
 	for _, s := range f.Sections {
 		switch s.Kind {
-		case Record:
+		case campaign.Record:
 			for _, fd := range s.Fields {
 				out = append(out, flagItem{Key: s.ID + "//" + fd.ID, Label: fd.Title()})
 			}
-		case Table:
+		case campaign.Table:
 			for _, rk := range s.Rows {
 				out = append(out, flagItem{Key: s.ID + "/" + rk.Key + "/", Label: s.Title + " " + rk.Title})
 			}
-		case List:
+		case campaign.List:
 			for i, r := range data.Sections[s.ID] {
 				name := ""
 				if len(s.Fields) > 0 {
@@ -317,7 +320,7 @@ func (t *turn) returnScreen() error {
 	var buttons [][]Button
 	for i, it := range items {
 		mark := "☐ "
-		if contains(r.Flags, it.Key) {
+		if slices.Contains(r.Flags, it.Key) {
 			mark = "☑ "
 		}
 		row := []Button{{Label: mark + it.Label, Data: "flag:" + strconv.Itoa(i)}}
@@ -416,7 +419,7 @@ func (t *turn) returnButton(name, arg string) error {
 			r.Drill = items[i].Unit
 		case name == "drill":
 			return t.staleNotice()
-		case contains(r.Flags, items[i].Key):
+		case slices.Contains(r.Flags, items[i].Key):
 			r.Flags = remove(r.Flags, items[i].Key)
 		default:
 			r.Flags = append(r.Flags, items[i].Key)
@@ -460,7 +463,7 @@ func (t *turn) sendReturn() error {
 	// Items in form order, whatever the order they were ticked in.
 	var flagged, labels []string
 	for _, it := range flagItems(f, sub.Data) {
-		if contains(r.Flags, it.Key) {
+		if slices.Contains(r.Flags, it.Key) {
 			flagged = append(flagged, it.Key)
 			labels = append(labels, it.Label)
 		}
@@ -482,14 +485,14 @@ func (t *turn) sendReturn() error {
 }
 
 // returnedNote explains a returned form to its contact.
-func (t *turn) returnedNote(f *Form, d *Draft) (string, error) {
+func (t *turn) returnedNote(f *campaign.Form, d *campaign.Draft) (string, error) {
 	what := msg.WholeForm
 	if len(d.Flags.Flagged) > 0 {
 		var labels []string
 		var returned *Submission
 		for _, key := range d.Flags.Flagged {
 			sec, row, _ := splitItem(key)
-			if s := f.Section(sec); s != nil && s.Kind == List && d.Row(sec, row) == nil {
+			if s := f.Section(sec); s != nil && s.Kind == campaign.List && d.Row(sec, row) == nil {
 				// Flagged, and deleted since: named as the returned version had it.
 				if returned == nil {
 					var err error
@@ -515,7 +518,7 @@ func (t *turn) returnedNote(f *Form, d *Draft) (string, error) {
 	return fmt.Sprintf(msg.ReturnedHeader, d.Flags.Reason, what), nil
 }
 
-func itemLabel(f *Form, d *Draft, key string) string {
+func itemLabel(f *campaign.Form, d *campaign.Draft, key string) string {
 	sec, row, field := splitItem(key)
 	s := f.Section(sec)
 	if s == nil {
@@ -526,8 +529,8 @@ func itemLabel(f *Form, d *Draft, key string) string {
 			return fd.Title()
 		}
 	}
-	label := strings.TrimSuffix(rowLabel(d, s, row), "：")
-	if s.Kind == List && len(s.Fields) > 0 {
+	label := strings.TrimSuffix(campaign.RowLabel(d, s, row), "：")
+	if s.Kind == campaign.List && len(s.Fields) > 0 {
 		if v, ok := d.Value(sec, row, s.Fields[0].ID); ok && v != "" {
 			label += "「" + v + "」" // the row named as its contact knows it
 		}
@@ -545,11 +548,11 @@ func splitItem(key string) (section, row, field string) {
 
 // flaggedFrom goes to the first flagged item at or after index i that still
 // exists, and reports whether there was one.
-func (t *turn) flaggedFrom(f *Form, d *Draft, i int) bool {
+func (t *turn) flaggedFrom(f *campaign.Form, d *campaign.Draft, i int) bool {
 	for ; i < len(d.Flags.Flagged); i++ {
 		sec, row, field := splitItem(d.Flags.Flagged[i])
 		s := f.Section(sec)
-		if s == nil || (s.Kind == List && d.Row(sec, row) == nil) {
+		if s == nil || (s.Kind == campaign.List && d.Row(sec, row) == nil) {
 			continue // the row was deleted meanwhile
 		}
 		if field == "" {
@@ -567,11 +570,11 @@ func (t *turn) flaggedFrom(f *Form, d *Draft, i int) bool {
 
 // nextFlagged moves on after answering a flagged item: the rest of a
 // flagged row, then the next item, then the review.
-func (t *turn) nextFlagged(f *Form, sec *Section, fd *Field, d *Draft) error {
+func (t *turn) nextFlagged(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, d *campaign.Draft) error {
 	if t.s.FlagAt < len(d.Flags.Flagged) {
 		_, _, field := splitItem(d.Flags.Flagged[t.s.FlagAt])
 		if field == "" {
-			if next := nextAsked(d, sec, t.s.Row, fd); next != nil {
+			if next := campaign.NextAsked(d, sec, t.s.Row, fd); next != nil {
 				t.s.Field = next.ID
 				return t.show()
 			}
@@ -586,7 +589,7 @@ func (t *turn) nextFlagged(f *Form, sec *Section, fd *Field, d *Draft) error {
 }
 
 // withdraw takes back a submission nobody has reviewed yet.
-func (t *turn) withdraw(f *Form, d *Draft) error {
+func (t *turn) withdraw(f *campaign.Form, d *campaign.Draft) error {
 	sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, f.ID)
 	if err != nil {
 		return err
@@ -598,7 +601,7 @@ func (t *turn) withdraw(f *Form, d *Draft) error {
 	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubWithdrawn, t.c.ID, "", nil); err != nil {
 		return err
 	}
-	d.Status = StatusDraft // written by SetSubmissionStatus
+	d.Status = campaign.StatusDraft // written by SetSubmissionStatus
 	if err := t.tell(reviewerUnit(t.camp, t.unit), "withdrawn", Reply{Text: fmt.Sprintf(msg.WithdrawnNotice, t.unit.Name, f.Name(), sub.Version)}, reviewers...); err != nil {
 		return err
 	}
@@ -648,7 +651,7 @@ func (t *turn) deskButton(unit string) (Button, bool) {
 		}
 		u += sep + "unit=" + url.QueryEscape(unit)
 	}
-	return Button{Label: DeskTexts["button"], WebApp: u}, true
+	return Button{Label: catalog.DeskTexts["button"], WebApp: u}, true
 }
 
 // mayLookAt checks a summary button's unit: in the contact's subtree, and
@@ -683,7 +686,7 @@ func (t *turn) chart(unit string) error {
 	if !t.mayLookAt(unit) {
 		return t.show()
 	}
-	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(Texts.ChartCaption, t.camp.Units[unit].Name), Attach: &Attachment{Chart: unit}})
+	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(catalog.Texts.ChartCaption, t.camp.Units[unit].Name), Attach: &Attachment{Chart: unit}})
 	return nil
 }
 
@@ -713,9 +716,9 @@ func (t *turn) nudge(unit string) error {
 
 // Diff lists what changed between two versions of a form, for people:
 // "新建成（家）：5 → 4", rows added and removed.
-func Diff(f *Form, old, cur Snapshot) []string {
+func Diff(f *campaign.Form, old, cur campaign.Snapshot) []string {
 	var out []string
-	rowsOf := func(s Snapshot, sec string) map[string]map[string]string {
+	rowsOf := func(s campaign.Snapshot, sec string) map[string]map[string]string {
 		m := map[string]map[string]string{}
 		for _, r := range s.Sections[sec] {
 			m[r.Key] = r.Values
@@ -734,13 +737,13 @@ func Diff(f *Form, old, cur Snapshot) []string {
 			prev, existed := before[r.Key]
 			where := ""
 			switch s.Kind {
-			case List:
+			case campaign.List:
 				if !existed {
 					out = append(out, fmt.Sprintf(msg.DiffAdded, s.Title, s.RowNoun, name(r.Values)))
 					continue
 				}
 				where = s.Title + "「" + name(r.Values) + "」"
-			case Table:
+			case campaign.Table:
 				for _, rk := range s.Rows {
 					if rk.Key == r.Key {
 						where = rk.Title
@@ -754,11 +757,11 @@ func Diff(f *Form, old, cur Snapshot) []string {
 					if where != "" {
 						label = where + " " + fd.Label
 					}
-					out = append(out, fmt.Sprintf("%s：%s → %s", label, Display(fd, a), Display(fd, b)))
+					out = append(out, fmt.Sprintf("%s：%s → %s", label, campaign.Display(fd, a), campaign.Display(fd, b)))
 				}
 			}
 		}
-		if s.Kind == List {
+		if s.Kind == campaign.List {
 			for _, r := range old.Sections[s.ID] {
 				if _, still := after[r.Key]; !still {
 					out = append(out, fmt.Sprintf(msg.DiffRemoved, s.Title, s.RowNoun, name(r.Values)))
@@ -771,7 +774,7 @@ func Diff(f *Form, old, cur Snapshot) []string {
 
 // subjectOf names a submission in a reviewer's messages: 西湖区《附件3 …》第 2 版,
 // or, for a package, 杭州市《附件3 …》汇总（第 2 次上报）.
-func subjectOf(unit *Unit, f *Form, sub *Submission) string {
+func subjectOf(unit *campaign.Unit, f *campaign.Form, sub *Submission) string {
 	if IsPackage(sub.Form) {
 		return fmt.Sprintf(desk.ItemPackage, unit.Name, f.Name(), sub.Version)
 	}

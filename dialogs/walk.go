@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"tianbao/dialogs/parse"
+	"tianbao/campaign"
+	"tianbao/campaign/parse"
 )
 
 // show renders the session's current screen.
@@ -35,7 +36,7 @@ func (t *turn) show() error {
 
 // withForm runs fn on the session's form and its draft; when the form is
 // gone (the campaign was revised without it), the dialog starts over.
-func (t *turn) withForm(fn func(*Form, *Draft) error) error {
+func (t *turn) withForm(fn func(*campaign.Form, *campaign.Draft) error) error {
 	f := t.camp.Form(t.s.Form)
 	if f == nil {
 		return t.reset()
@@ -48,8 +49,8 @@ func (t *turn) withForm(fn func(*Form, *Draft) error) error {
 }
 
 // showForm renders a screen of a form being filled.
-func (t *turn) showForm(f *Form, d *Draft) error {
-	if d.Status == StatusSubmitted || d.Status == StatusApproved {
+func (t *turn) showForm(f *campaign.Form, d *campaign.Draft) error {
+	if d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
 		// Submitted from another phone meanwhile: nothing here is editable.
 		t.s.Mode = ModeView
 		return t.view()
@@ -57,7 +58,7 @@ func (t *turn) showForm(f *Form, d *Draft) error {
 	sec := f.Section(t.s.Section)
 	switch t.s.Mode {
 	case ModeField:
-		if sec == nil || sec.Field(t.s.Field) == nil || (sec.Kind == List && d.Row(sec.ID, t.s.Row) == nil) {
+		if sec == nil || sec.Field(t.s.Field) == nil || (sec.Kind == campaign.List && d.Row(sec.ID, t.s.Row) == nil) {
 			return t.reset()
 		}
 		return t.ask(f, sec, sec.Field(t.s.Field), d)
@@ -72,7 +73,7 @@ func (t *turn) showForm(f *Form, d *Draft) error {
 		}
 		return t.listMenu(f, sec, d)
 	case ModeRow, ModeDelete:
-		if sec != nil && sec.Kind == Table && t.s.Mode == ModeRow {
+		if sec != nil && sec.Kind == campaign.Table && t.s.Mode == ModeRow {
 			return t.rowMenu(f, sec, d)
 		}
 		if sec == nil || d.Row(sec.ID, t.s.Row) == nil {
@@ -121,9 +122,9 @@ func (t *turn) home() error {
 	if db, ok := t.deskButton(""); ok {
 		buttons = append(buttons, []Button{db})
 	}
-	forms := t.camp.ShownFor(t.unit.Level, t.now(), func(f *Form) bool {
+	forms := t.camp.ShownFor(t.unit.Level, t.now(), func(f *campaign.Form) bool {
 		d := drafts[f.ID]
-		return d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved)
+		return d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved)
 	})
 	if len(forms) == 0 {
 		if pendingText == "" {
@@ -136,34 +137,34 @@ func (t *turn) home() error {
 	for i, f := range forms {
 		d := drafts[f.ID]
 		if d == nil {
-			d = NewDraft(t.c.Campaign, t.c.Unit, f.ID)
+			d = campaign.NewDraft(t.c.Campaign, t.c.Unit, f.ID)
 		}
 		status := statusText(f, d)
 		switch {
 		case !f.OpenAt(t.now()):
 			status = fmt.Sprintf(msg.StatusOpensOn, f.Opens.In(t.camp.TimeZone).Format("2006年1月2日"))
 			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status)
-		case d.Status == StatusSubmitted || d.Status == StatusApproved:
+		case d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved:
 			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status) // done: no deadline to chase
 		default:
 			fmt.Fprintf(&b, "\n%d. %s\n    %s · %s", i+1, f.Name(), status, t.dueText(f))
 		}
-		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: "open:" + t.camp.index(f)}})
+		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: "open:" + t.camp.FormIndex(f)}})
 	}
 	b.WriteString("\n\n" + msg.ChooseForm)
 	t.screen(b.String(), buttons)
 	return nil
 }
 
-func shortName(f *Form) string { return f.ShortName() }
+func shortName(f *campaign.Form) string { return f.ShortName() }
 
-func statusText(f *Form, d *Draft) string {
+func statusText(f *campaign.Form, d *campaign.Draft) string {
 	switch d.Status {
-	case StatusSubmitted:
+	case campaign.StatusSubmitted:
 		return msg.StatusSubmitted
-	case StatusApproved:
+	case campaign.StatusApproved:
 		return msg.StatusApproved
-	case StatusReturned:
+	case campaign.StatusReturned:
 		return msg.StatusReturned
 	}
 	if !d.Started() {
@@ -175,13 +176,13 @@ func statusText(f *Form, d *Draft) string {
 
 // dueText says how long is left for the contact's unit (its level's date,
 // or an approved extension).
-func (t *turn) dueText(f *Form) string {
+func (t *turn) dueText(f *campaign.Form) string {
 	due, ok := t.dueFor(f)
 	if !ok {
 		return ""
 	}
 	day := due.In(t.camp.TimeZone).Format("2006年1月2日")
-	left := DaysLeft(t.now(), due, t.camp.TimeZone)
+	left := campaign.DaysLeft(t.now(), due, t.camp.TimeZone)
 	whose := t.whoseDue(f)
 	switch {
 	case left > 0:
@@ -195,7 +196,7 @@ func (t *turn) dueText(f *Form) string {
 // whoseDue says whom a date is for and the date behind it: a county's is
 // its city's (报杭州市), which must report on by its own
 // (杭州市 12月10日前报浙江省).
-func (t *turn) whoseDue(f *Form) string {
+func (t *turn) whoseDue(f *campaign.Form) string {
 	parent := t.camp.Units[t.unit.Parent]
 	if parent == nil {
 		return ""
@@ -225,11 +226,11 @@ func (t *turn) open(formID string) error {
 		return err
 	}
 	t.s.Form, t.s.Return, t.s.ListReturn, t.s.Pending = f.ID, returnWalk, returnWalk, ""
-	if d.Status == StatusSubmitted || d.Status == StatusApproved {
+	if d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
 		t.s.Mode = ModeView
 		return t.show()
 	}
-	if d.Status == StatusReturned && len(d.Flags.Flagged) > 0 {
+	if d.Status == campaign.StatusReturned && len(d.Flags.Flagged) > 0 {
 		note, err := t.returnedNote(f, d)
 		if err != nil {
 			return err
@@ -262,9 +263,9 @@ func (t *turn) open(formID string) error {
 }
 
 // firstOpen moves the session to the first thing not yet done in the form.
-func (t *turn) firstOpen(f *Form, d *Draft) {
+func (t *turn) firstOpen(f *campaign.Form, d *campaign.Draft) {
 	for _, sec := range f.Sections {
-		if sec.Kind == List {
+		if sec.Kind == campaign.List {
 			if !d.Flags.Done[sec.ID] {
 				t.at(ModeList, sec.ID, "", "")
 				return
@@ -279,7 +280,7 @@ func (t *turn) firstOpen(f *Form, d *Draft) {
 			}
 			continue
 		}
-		for _, key := range rowKeys(d, sec) {
+		for _, key := range d.RowKeys(sec) {
 			for _, fd := range sec.Fields {
 				if _, ok := d.Answered(sec, key, fd); !ok && d.Asked(sec, key, fd) {
 					t.at(ModeField, sec.ID, key, fd.ID)
@@ -303,14 +304,14 @@ func (t *turn) leaveRow() error {
 		return nil
 	}
 	sec := f.Section(t.s.Section)
-	if sec == nil || sec.Kind != List {
+	if sec == nil || sec.Kind != campaign.List {
 		return nil
 	}
 	d, err := t.loadDraft(f.ID)
 	if err != nil {
 		return err
 	}
-	if r := d.Row(sec.ID, t.s.Row); r != nil && len(r.Values) == 0 && d.Status != StatusSubmitted && d.Status != StatusApproved {
+	if r := d.Row(sec.ID, t.s.Row); r != nil && len(r.Values) == 0 && d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved {
 		d.DeleteListRow(sec.ID, r.Key)
 	}
 	return nil
@@ -326,13 +327,13 @@ func (t *turn) statusLine() (string, error) {
 		drafts[t.draft.Form] = t.draft
 	}
 	var parts []string
-	for _, f := range t.camp.ShownFor(t.unit.Level, t.now(), func(f *Form) bool {
+	for _, f := range t.camp.ShownFor(t.unit.Level, t.now(), func(f *campaign.Form) bool {
 		d := drafts[f.ID]
-		return d != nil && (d.Status == StatusSubmitted || d.Status == StatusApproved)
+		return d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved)
 	}) {
 		d := drafts[f.ID]
 		if d == nil {
-			d = NewDraft(t.c.Campaign, t.c.Unit, f.ID)
+			d = campaign.NewDraft(t.c.Campaign, t.c.Unit, f.ID)
 		}
 		parts = append(parts, shortName(f)+" "+statusText(f, d))
 	}
@@ -373,7 +374,7 @@ func (t *turn) commandList() string {
 
 // logBroken logs every rule that could not be evaluated, by campaign and
 // rule id (never the values: they may be personal data).
-func (t *turn) logBroken(fails []Failure) {
+func (t *turn) logBroken(fails []campaign.Failure) {
 	for _, fl := range fails {
 		if fl.Broken != nil && t.Log != nil {
 			t.Log.Error("a rule cannot be evaluated; it blocks", "campaign", t.camp.ID, "section", fl.Section, "rule", fl.Rule.ID, "err", fl.Broken)
@@ -382,7 +383,7 @@ func (t *turn) logBroken(fails []Failure) {
 }
 
 // problems is the draft's Problems, with broken rules logged.
-func (t *turn) problems(f *Form, d *Draft) []Problem {
+func (t *turn) problems(f *campaign.Form, d *campaign.Draft) []campaign.Problem {
 	ps := d.Problems(f)
 	for _, p := range ps {
 		if p.Broken != nil && t.Log != nil {
@@ -397,20 +398,20 @@ func (t *turn) at(m Mode, section, row, field string) {
 }
 
 // ask shows the question for a field.
-func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
+func (t *turn) ask(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, d *campaign.Draft) error {
 	var b strings.Builder
 	b.WriteString(shortName(f))
 	if sec.Title != "" {
 		b.WriteString(" · " + sec.Title)
 	}
 	switch sec.Kind {
-	case List:
+	case campaign.List:
 		fmt.Fprintf(&b, " · 第 %d 个%s", d.RowIndex(sec.ID, t.s.Row), sec.RowNoun)
-	case Table:
-		b.WriteString(" · " + strings.Trim(rowLabel(d, sec, t.s.Row), "："))
+	case campaign.Table:
+		b.WriteString(" · " + strings.Trim(campaign.RowLabel(d, sec, t.s.Row), "："))
 	}
 	idx, of := 0, 0
-	asked := sec.askedBy(t.s.Row, d.valuesWith(sec.ID, t.s.Row, nil), d.Level)
+	asked := sec.AskedBy(t.s.Row, d.ValuesWith(sec.ID, t.s.Row, nil), d.Level)
 	for _, x := range sec.Fields {
 		if asked != nil && !asked[x.ID] && x != fd {
 			continue
@@ -421,7 +422,7 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 		}
 	}
 	fmt.Fprintf(&b, "\n\n%s（%s）", fd.Title(), fmt.Sprintf(msg.Progress, idx, of))
-	if sec.optionalIn(t.s.Row, fd) {
+	if sec.OptionalIn(t.s.Row, fd) {
 		b.WriteString(msg.Optional)
 	}
 	if fd.Hint != "" {
@@ -433,26 +434,26 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 	if fd.Example != "" {
 		b.WriteString("\n" + fmt.Sprintf(msg.Example, fd.Example))
 	}
-	if fd.Type == File {
+	if fd.Type == campaign.File {
 		b.WriteString("\n" + fmt.Sprintf(msg.FileExpected, strings.Join(fd.FileTypes, "、")))
 	}
 	current, has := d.Value(sec.ID, t.s.Row, fd.ID)
-	if has && current != "" && !StillValid(fd, current) {
+	if has && current != "" && !campaign.StillValid(fd, current) {
 		// The campaign file changed since: the old answer is shown, to be
 		// answered again.
 		b.WriteString("\n" + fmt.Sprintf(msg.AnswerNoLongerFits, current))
 		has, current = false, ""
 	}
 	if has && current != "" {
-		b.WriteString("\n" + fmt.Sprintf(msg.CurrentAnswer, Display(fd, current)))
+		b.WriteString("\n" + fmt.Sprintf(msg.CurrentAnswer, campaign.Display(fd, current)))
 	}
 	var buttons [][]Button
 	switch fd.Type {
-	case Choice:
+	case campaign.Choice:
 		buttons = choiceButtons(fd.Choices)
-	case YesNo:
+	case campaign.YesNo:
 		buttons = [][]Button{{{Label: "是", Data: "choice:1"}, {Label: "否", Data: "choice:2"}}}
-	case Text:
+	case campaign.Text:
 		t.s.Suggest = nil
 		if fd.Suggest && t.unit.Parent != "" {
 			sugg, err := t.tx.Suggestions(t.ctx, t.c.Campaign, t.unit.Parent, t.unit.Code, f.ID, fd.ID, 6)
@@ -469,7 +470,7 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 	if has && current != "" {
 		last = append(last, Button{Label: msg.BtnKeep, Data: "keep"})
 	}
-	if sec.optionalIn(t.s.Row, fd) {
+	if sec.OptionalIn(t.s.Row, fd) {
 		last = append(last, Button{Label: msg.BtnSkip, Data: "skip"})
 	}
 	if t.flaggedRow(sec, d) {
@@ -480,13 +481,13 @@ func (t *turn) ask(f *Form, sec *Section, fd *Field, d *Draft) error {
 		buttons = append(buttons, last)
 	}
 	t.screen(b.String(), buttons)
-	t.replies[len(t.replies)-1].Typed = fd.Type != Choice && fd.Type != YesNo
+	t.replies[len(t.replies)-1].Typed = fd.Type != campaign.Choice && fd.Type != campaign.YesNo
 	return nil
 }
 
 // flaggedRow says the walk is on a list row a reviewer flagged as a whole.
-func (t *turn) flaggedRow(sec *Section, d *Draft) bool {
-	if sec.Kind != List || t.s.Return != returnFlagged || t.s.FlagAt >= len(d.Flags.Flagged) {
+func (t *turn) flaggedRow(sec *campaign.Section, d *campaign.Draft) bool {
+	if sec.Kind != campaign.List || t.s.Return != returnFlagged || t.s.FlagAt >= len(d.Flags.Flagged) {
 		return false
 	}
 	s, row, field := splitItem(d.Flags.Flagged[t.s.FlagAt])
@@ -520,16 +521,16 @@ func (t *turn) fieldButton(name, arg string) error {
 	case "choice":
 		n, _ := strconv.Atoi(arg)
 		choices := fd.Choices
-		if fd.Type == YesNo {
+		if fd.Type == campaign.YesNo {
 			choices = []string{"是", "否"}
 		}
-		if n >= 1 && n <= len(choices) && (fd.Type == Choice || fd.Type == YesNo) {
+		if n >= 1 && n <= len(choices) && (fd.Type == campaign.Choice || fd.Type == campaign.YesNo) {
 			return t.accept(f, sec, fd, choices[n-1], false)
 		}
 	case "sugg":
 		n, err := strconv.Atoi(arg)
-		if err == nil && n >= 0 && n < len(t.s.Suggest) && fd.Type == Text {
-			value, problem := Validate(fd, t.s.Suggest[n])
+		if err == nil && n >= 0 && n < len(t.s.Suggest) && fd.Type == campaign.Text {
+			value, problem := campaign.Validate(fd, t.s.Suggest[n])
 			if problem != "" {
 				t.note(problem)
 				return t.show()
@@ -568,12 +569,12 @@ func (t *turn) fieldButton(name, arg string) error {
 
 // accept stores a valid answer after the unique and cross-field checks,
 // or holds it back for a soft confirmation.
-func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed bool) error {
+func (t *turn) accept(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, value string, confirmed bool) error {
 	d, err := t.loadDraft(f.ID)
 	if err != nil {
 		return err
 	}
-	if sec.Kind == List && d.Row(sec.ID, t.s.Row) == nil {
+	if sec.Kind == campaign.List && d.Row(sec.ID, t.s.Row) == nil {
 		return t.reset()
 	}
 	if d.UniqueClash(sec, t.s.Row, fd, value) {
@@ -581,7 +582,7 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 		return t.show()
 	}
 	fails := d.CheckRow(f, sec, t.s.Row, fd.ID, map[string]string{fd.ID: value})
-	var hard, soft []Failure
+	var hard, soft []campaign.Failure
 	t.logBroken(fails)
 	for _, fl := range fails {
 		if fl.Blocks() {
@@ -614,7 +615,7 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 		for _, h := range hard {
 			for _, id := range ruleFields(sec, h.Rule.ID) {
 				if other := sec.Field(id); other != nil && id != fd.ID {
-					jumps = append(jumps, Button{Label: fmt.Sprintf(msg.BtnEdit, plainLabel(other)), Data: "jump:" + sec.fieldIndex(other)})
+					jumps = append(jumps, Button{Label: fmt.Sprintf(msg.BtnEdit, plainLabel(other)), Data: "jump:" + sec.FieldIndex(other)})
 				}
 			}
 		}
@@ -630,7 +631,7 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 	for _, fl := range soft {
 		d.Confirm(fl.Key(), fl.Fingerprint)
 	}
-	t.note("✔ %s：%s", fd.Title(), Display(fd, value))
+	t.note("✔ %s：%s", fd.Title(), campaign.Display(fd, value))
 	if len(hard) > 0 {
 		t.note(msg.HardOpenAfterEdit)
 		for _, h := range hard {
@@ -641,14 +642,14 @@ func (t *turn) accept(f *Form, sec *Section, fd *Field, value string, confirmed 
 }
 
 // askConfirm shows the soft warnings the pending answer raises.
-func (t *turn) askConfirm(f *Form, sec *Section, fd *Field, d *Draft) error {
+func (t *turn) askConfirm(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, d *campaign.Draft) error {
 	if t.s.Replacing {
 		old, _ := d.Value(sec.ID, t.s.Row, fd.ID)
-		text := fmt.Sprintf(msg.ReplaceAsk, fd.Title(), Display(fd, t.s.Pending))
+		text := fmt.Sprintf(msg.ReplaceAsk, fd.Title(), campaign.Display(fd, t.s.Pending))
 		if old != "" {
-			text += "\n" + fmt.Sprintf(msg.CurrentAnswer, Display(fd, old))
+			text += "\n" + fmt.Sprintf(msg.CurrentAnswer, campaign.Display(fd, old))
 		}
-		t.screen(text, [][]Button{{{Label: fmt.Sprintf(msg.BtnReplaceWith, short(Display(fd, t.s.Pending), 20)), Data: "ok"}, {Label: msg.BtnRedo, Data: "redo"}}})
+		t.screen(text, [][]Button{{{Label: fmt.Sprintf(msg.BtnReplaceWith, short(campaign.Display(fd, t.s.Pending), 20)), Data: "ok"}, {Label: msg.BtnRedo, Data: "redo"}}})
 		return nil
 	}
 	fails := d.CheckRow(f, sec, t.s.Row, fd.ID, map[string]string{fd.ID: t.s.Pending})
@@ -662,7 +663,7 @@ func (t *turn) askConfirm(f *Form, sec *Section, fd *Field, d *Draft) error {
 		t.s.Mode = ModeField
 		return t.show()
 	}
-	text := fmt.Sprintf("%s：%s\n\n%s\n%s\n\n%s", fd.Title(), Display(fd, t.s.Pending), msg.SoftIntro, strings.Join(lines, "\n"), msg.SoftAsk)
+	text := fmt.Sprintf("%s：%s\n\n%s\n%s\n\n%s", fd.Title(), campaign.Display(fd, t.s.Pending), msg.SoftIntro, strings.Join(lines, "\n"), msg.SoftAsk)
 	t.screen(text, [][]Button{{{Label: msg.BtnConfirm, Data: "ok"}, {Label: msg.BtnRedo, Data: "redo"}}})
 	return nil
 }
@@ -704,7 +705,7 @@ func (t *turn) confirmText(text string) error {
 	if confirmWords[word] {
 		return t.confirmButton("ok")
 	}
-	value, problem := Validate(fd, text)
+	value, problem := campaign.Validate(fd, text)
 	if problem != "" {
 		t.note(problem)
 		return t.show() // the same warning, for the same answer
@@ -734,7 +735,7 @@ func short(s string, n int) string {
 
 // advance moves on after an answer: back to where an edit came from, or to
 // the next field of the walk.
-func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
+func (t *turn) advance(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, d *campaign.Draft) error {
 	if back, ok := strings.CutPrefix(t.s.Return, returnField); ok {
 		// An earlier field changed from a rule's message: back to the field
 		// whose answer the rule refused.
@@ -762,17 +763,17 @@ func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 		return t.show()
 	}
 	// The next field of the same row that is asked.
-	if next := nextAsked(d, sec, t.s.Row, fd); next != nil {
+	if next := campaign.NextAsked(d, sec, t.s.Row, fd); next != nil {
 		t.s.Field = next.ID
 		return t.show()
 	}
 	// The row is complete.
 	switch sec.Kind {
-	case List:
+	case campaign.List:
 		t.note(msg.RowSaved, d.RowIndex(sec.ID, t.s.Row), sec.RowNoun)
 		t.at(ModeList, sec.ID, "", "")
 		return t.show()
-	case Table:
+	case campaign.Table:
 		for i, r := range sec.Rows {
 			if r.Key == t.s.Row {
 				if t.firstInRows(d, sec, sec.Rows[i+1:]) {
@@ -786,7 +787,7 @@ func (t *turn) advance(f *Form, sec *Section, fd *Field, d *Draft) error {
 }
 
 // enterSectionAfter goes to the start of the section after sec, or to the review.
-func (t *turn) enterSectionAfter(f *Form, sec *Section, d *Draft) error {
+func (t *turn) enterSectionAfter(f *campaign.Form, sec *campaign.Section, d *campaign.Draft) error {
 	next := false
 	for _, s := range f.Sections {
 		if next {
@@ -798,17 +799,17 @@ func (t *turn) enterSectionAfter(f *Form, sec *Section, d *Draft) error {
 	return t.show()
 }
 
-func (t *turn) enterSection(s *Section, d *Draft) error {
+func (t *turn) enterSection(s *campaign.Section, d *campaign.Draft) error {
 	switch s.Kind {
-	case List:
+	case campaign.List:
 		t.s.ListReturn = returnWalk
 		t.at(ModeList, s.ID, "", "")
-	case Table:
+	case campaign.Table:
 		if !t.firstInRows(d, s, s.Rows) {
 			return t.enterSectionAfter(t.camp.Form(t.s.Form), s, d)
 		}
 	default:
-		if !t.firstInRows(d, s, []RowKey{{}}) {
+		if !t.firstInRows(d, s, []campaign.RowKey{{}}) {
 			return t.enterSectionAfter(t.camp.Form(t.s.Form), s, d)
 		}
 	}
@@ -817,9 +818,9 @@ func (t *turn) enterSection(s *Section, d *Draft) error {
 
 // firstInRows moves to the first asked field of the first of rows that has
 // one; false if none has.
-func (t *turn) firstInRows(d *Draft, s *Section, rows []RowKey) bool {
+func (t *turn) firstInRows(d *campaign.Draft, s *campaign.Section, rows []campaign.RowKey) bool {
 	for _, r := range rows {
-		if fd := nextAsked(d, s, r.Key, nil); fd != nil {
+		if fd := campaign.NextAsked(d, s, r.Key, nil); fd != nil {
 			t.at(ModeField, s.ID, r.Key, fd.ID)
 			return true
 		}
@@ -829,9 +830,9 @@ func (t *turn) firstInRows(d *Draft, s *Section, rows []RowKey) bool {
 
 // lastInRows moves to the last asked field of the last of rows that has
 // one; false if none has.
-func (t *turn) lastInRows(d *Draft, s *Section, rows []RowKey) bool {
+func (t *turn) lastInRows(d *campaign.Draft, s *campaign.Section, rows []campaign.RowKey) bool {
 	for i := len(rows) - 1; i >= 0; i-- {
-		if fd := prevAsked(d, s, rows[i].Key, nil); fd != nil {
+		if fd := campaign.PrevAsked(d, s, rows[i].Key, nil); fd != nil {
 			t.at(ModeField, s.ID, rows[i].Key, fd.ID)
 			return true
 		}
@@ -849,7 +850,7 @@ func (t *turn) back() error {
 	if (t.s.Mode != ModeField && t.s.Mode != ModeConfirm) || fd == nil {
 		switch t.s.Mode {
 		case ModeRow, ModeDelete:
-			if sec := f.Section(t.s.Section); sec != nil && sec.Kind == Table {
+			if sec := f.Section(t.s.Section); sec != nil && sec.Kind == campaign.Table {
 				t.at(ModeReview, "", "", "") // a table row is reached from the review
 			} else {
 				t.at(ModeList, t.s.Section, "", "")
@@ -890,12 +891,12 @@ func (t *turn) back() error {
 	if err != nil {
 		return err
 	}
-	if prev := prevAsked(d, sec, t.s.Row, fd); prev != nil {
+	if prev := campaign.PrevAsked(d, sec, t.s.Row, fd); prev != nil {
 		t.s.Field = prev.ID
 		return t.show()
 	}
 	switch sec.Kind {
-	case List:
+	case campaign.List:
 		// Backing out of a row's first field: to the list; a row left
 		// empty is not kept.
 		if r := d.Row(sec.ID, t.s.Row); r != nil && len(r.Values) == 0 {
@@ -903,7 +904,7 @@ func (t *turn) back() error {
 		}
 		t.at(ModeList, sec.ID, "", "")
 		return t.show()
-	case Table:
+	case campaign.Table:
 		for i, r := range sec.Rows {
 			if r.Key == t.s.Row {
 				if t.lastInRows(d, sec, sec.Rows[:i]) {
@@ -917,8 +918,8 @@ func (t *turn) back() error {
 }
 
 // backBefore goes to the end of the section before sec.
-func (t *turn) backBefore(f *Form, sec *Section) error {
-	var prev *Section
+func (t *turn) backBefore(f *campaign.Form, sec *campaign.Section) error {
+	var prev *campaign.Section
 	for _, s := range f.Sections {
 		if s.ID == sec.ID {
 			break
@@ -937,17 +938,17 @@ func (t *turn) backBefore(f *Form, sec *Section) error {
 }
 
 // lastOf shows the last step of a section: its last field, or its list.
-func (t *turn) lastOf(f *Form, s *Section, d *Draft) error {
+func (t *turn) lastOf(f *campaign.Form, s *campaign.Section, d *campaign.Draft) error {
 	switch s.Kind {
-	case List:
+	case campaign.List:
 		t.s.ListReturn = returnWalk
 		t.at(ModeList, s.ID, "", "")
-	case Table:
+	case campaign.Table:
 		if !t.lastInRows(d, s, s.Rows) {
 			return t.backBefore(f, s)
 		}
 	default:
-		if !t.lastInRows(d, s, []RowKey{{}}) {
+		if !t.lastInRows(d, s, []campaign.RowKey{{}}) {
 			return t.backBefore(f, s)
 		}
 	}
@@ -961,7 +962,7 @@ func (t *turn) skip() error {
 		t.note(msg.NoQuestion)
 		return t.show()
 	}
-	if !sec.optionalIn(t.s.Row, fd) {
+	if !sec.OptionalIn(t.s.Row, fd) {
 		t.note(msg.CannotSkip, fd.Title())
 		return t.show()
 	}

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"tianbao/dialogs/parse"
+	"tianbao/campaign"
+	"tianbao/campaign/parse"
 )
 
 // What the desk's page asks the engine to do goes through a turn of the
@@ -88,8 +89,8 @@ func (e *Engine) GoTo(ctx context.Context, contact int64, formID, section, row, 
 		if err != nil {
 			return err
 		}
-		if s := f.Section(section); s != nil && d.Status != StatusSubmitted && d.Status != StatusApproved {
-			if fd := s.Field(field); fd != nil && (s.Kind != List || d.Row(s.ID, row) != nil) && d.Asked(s, row, fd) {
+		if s := f.Section(section); s != nil && d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved {
+			if fd := s.Field(field); fd != nil && (s.Kind != campaign.List || d.Row(s.ID, row) != nil) && d.Asked(s, row, fd) {
 				t.replies = nil
 				t.at(ModeField, s.ID, row, fd.ID)
 				t.s.Return = returnReview

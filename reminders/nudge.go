@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"tianbao/campaign"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -27,14 +28,14 @@ type Nudger struct {
 var _ dialogs.Nudger = Nudger{}
 
 // Nudge reminds the late units at or below unit.
-func (n Nudger) Nudge(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) (dialogs.NudgeResult, error) {
+func (n Nudger) Nudge(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) (dialogs.NudgeResult, error) {
 	states, extensions, err := loadStates(ctx, n.DB, c)
 	if err != nil {
 		return dialogs.NudgeResult{}, err
 	}
 	at := now.Truncate(time.Minute)
 	var slots []Slot
-	owed(c, states, extensions, func(u *dialogs.Unit, f *dialogs.Form, st state, due time.Time) {
+	owed(c, states, extensions, func(u *campaign.Unit, f *campaign.Form, st state, due time.Time) {
 		if c.InSubtree(unit, u.Code) && at.After(due) { // not late: the schedule reminds it
 			slots = append(slots, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
 		}

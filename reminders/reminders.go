@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -22,8 +24,8 @@ const digestForm = "*digest*"
 
 // Slot is one due reminder: a unit's form at a moment.
 type Slot struct {
-	Unit     *dialogs.Unit
-	Form     *dialogs.Form
+	Unit     *campaign.Unit
+	Form     *campaign.Form
 	At       time.Time
 	Due      time.Time
 	Status   string // draft, returned, or none (never opened)
@@ -43,9 +45,9 @@ type state struct {
 // Due lists the slots in (from, to] for every unit that has not submitted a
 // form at its level: not started, draft or returned. Submitted and approved
 // forms are never reminded.
-func Due(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, from, to time.Time) []Slot {
+func Due(c *campaign.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, from, to time.Time) []Slot {
 	var out []Slot
-	owed(c, states, extensions, func(u *dialogs.Unit, f *dialogs.Form, st state, due time.Time) {
+	owed(c, states, extensions, func(u *campaign.Unit, f *campaign.Form, st state, due time.Time) {
 		policy := f.Reminders[u.Level]
 		if policy.Quiet(to.In(c.TimeZone)) {
 			return // caught up once the quiet hours end
@@ -66,7 +68,7 @@ func Due(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]stri
 // for every form a unit fills at its level and has not submitted (not
 // started, draft or returned), with where it stands and its due date (an
 // approved extension's, or its level's).
-func owed(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, fn func(u *dialogs.Unit, f *dialogs.Form, st state, due time.Time)) {
+func owed(c *campaign.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, fn func(u *campaign.Unit, f *campaign.Form, st state, due time.Time)) {
 	for _, f := range c.Forms {
 		for _, code := range c.Order {
 			u := c.Units[code]
@@ -77,7 +79,7 @@ func owed(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]str
 			if !ok {
 				st = state{status: "none", total: fieldsOf(f)}
 			}
-			if st.status == string(dialogs.StatusSubmitted) || st.status == string(dialogs.StatusApproved) {
+			if st.status == string(campaign.StatusSubmitted) || st.status == string(campaign.StatusApproved) {
 				continue
 			}
 			due := f.Due[u.Level]
@@ -90,20 +92,20 @@ func owed(c *dialogs.Campaign, states map[[2]string]state, extensions map[[2]str
 }
 
 // fieldsOf counts a form's questions outside lists (a list's rows add theirs).
-func fieldsOf(f *dialogs.Form) int {
+func fieldsOf(f *campaign.Form) int {
 	n := 0
 	for _, s := range f.Sections {
 		switch s.Kind {
-		case dialogs.Record:
+		case campaign.Record:
 			n += len(s.Fields)
-		case dialogs.Table:
+		case campaign.Table:
 			n += len(s.Fields) * len(s.Rows)
 		}
 	}
 	return n
 }
 
-func loadStates(ctx context.Context, db *store.DB, c *dialogs.Campaign) (map[[2]string]state, map[[2]string]time.Time, error) {
+func loadStates(ctx context.Context, db *store.DB, c *campaign.Campaign) (map[[2]string]state, map[[2]string]time.Time, error) {
 	rows, err := db.ReminderStates(ctx, c.ID)
 	if err != nil {
 		return nil, nil, err
@@ -116,12 +118,12 @@ func loadStates(ctx context.Context, db *store.DB, c *dialogs.Campaign) (map[[2]
 		}
 		total := fieldsOf(f)
 		for _, s := range f.Sections {
-			if s.Kind == dialogs.List {
+			if s.Kind == campaign.List {
 				total += r.Rows * len(s.Fields)
 			}
 		}
 		st := r.Status
-		if st == string(dialogs.StatusDraft) && r.Answered == 0 && r.Rows == 0 {
+		if st == string(campaign.StatusDraft) && r.Answered == 0 && r.Rows == 0 {
 			st = "none"
 		}
 		states[[2]string{r.Unit, r.Form}] = state{status: st, answered: r.Answered, total: total}
@@ -132,7 +134,7 @@ func loadStates(ctx context.Context, db *store.DB, c *dialogs.Campaign) (map[[2]
 	}
 	extensions := map[[2]string]time.Time{}
 	for _, e := range exts {
-		extensions[[2]string{e.Unit, e.Form}] = dialogs.EndOfDay(e.NewDue, c.TimeZone)
+		extensions[[2]string{e.Unit, e.Form}] = campaign.EndOfDay(e.NewDue, c.TimeZone)
 	}
 	return states, extensions, nil
 }
@@ -150,7 +152,7 @@ type Planned struct {
 // Round handles the slots of (from, to]: it records them and queues their
 // reminders and digests, or with dry only plans them. It returns what was
 // (or would be) queued. A slot already recorded queues nothing again.
-func Round(ctx context.Context, db *store.DB, c *dialogs.Campaign, from, to time.Time, dry bool) ([]Planned, error) {
+func Round(ctx context.Context, db *store.DB, c *campaign.Campaign, from, to time.Time, dry bool) ([]Planned, error) {
 	states, extensions, err := loadStates(ctx, db, c)
 	if err != nil {
 		return nil, err
@@ -212,7 +214,7 @@ func Round(ctx context.Context, db *store.DB, c *dialogs.Campaign, from, to time
 }
 
 // lateContacts is who to call about each overdue unit, for the digests.
-func lateContacts(ctx context.Context, db *store.DB, c *dialogs.Campaign, slots []Slot) (map[string]store.ContactInfo, error) {
+func lateContacts(ctx context.Context, db *store.DB, c *campaign.Campaign, slots []Slot) (map[string]store.ContactInfo, error) {
 	var codes []string
 	seen := map[string]bool{}
 	for _, s := range slots {
@@ -227,7 +229,7 @@ func lateContacts(ctx context.Context, db *store.DB, c *dialogs.Campaign, slots 
 	return db.UnitContactInfo(ctx, c, codes)
 }
 
-func digestKeys(c *dialogs.Campaign, slots []Slot) []store.SlotKey {
+func digestKeys(c *campaign.Campaign, slots []Slot) []store.SlotKey {
 	seen := map[store.SlotKey]bool{}
 	var out []store.SlotKey
 	for _, s := range slots {
@@ -246,13 +248,13 @@ func digestKeys(c *dialogs.Campaign, slots []Slot) []store.SlotKey {
 // plan turns slots into messages: one per contact and slot time listing the
 // unit's forms; before the due date the unit's main contact, once overdue
 // all its contacts; and once overdue one digest per parent unit's reviewer.
-func plan(c *dialogs.Campaign, slots []Slot, people []store.Recipient, now time.Time, info map[string]store.ContactInfo) []Planned {
+func plan(c *campaign.Campaign, slots []Slot, people []store.Recipient, now time.Time, info map[string]store.ContactInfo) []Planned {
 	byUnit := map[string][]store.Recipient{}
 	for _, p := range people {
 		byUnit[p.Unit] = append(byUnit[p.Unit], p)
 	}
 	type group struct {
-		unit *dialogs.Unit
+		unit *campaign.Unit
 		at   time.Time
 	}
 	groups := map[group][]Slot{}
@@ -325,29 +327,29 @@ func formIDs(ss []Slot) []string {
 	return out
 }
 
-func reminderText(c *dialogs.Campaign, u *dialogs.Unit, ss []Slot, now time.Time) dialogs.Reply {
+func reminderText(c *campaign.Campaign, u *campaign.Unit, ss []Slot, now time.Time) dialogs.Reply {
 	var b strings.Builder
-	fmt.Fprintf(&b, dialogs.Texts.ReminderHead, u.Name)
+	fmt.Fprintf(&b, catalog.Texts.ReminderHead, u.Name)
 	var buttons [][]dialogs.Button
 	for _, s := range ss {
-		progress := dialogs.Texts.ReminderNotStarted
+		progress := catalog.Texts.ReminderNotStarted
 		switch {
-		case s.Status == string(dialogs.StatusReturned):
-			progress = dialogs.Texts.ReminderReturned
+		case s.Status == string(campaign.StatusReturned):
+			progress = catalog.Texts.ReminderReturned
 		case s.Status != "none":
-			progress = fmt.Sprintf(dialogs.Texts.ReminderProgress, s.Answered, s.Total)
+			progress = fmt.Sprintf(catalog.Texts.ReminderProgress, s.Answered, s.Total)
 		}
 		day := s.Due.In(c.TimeZone).Format("1月2日")
-		left := dialogs.DaysLeft(s.At, s.Due, c.TimeZone)
-		when := fmt.Sprintf(dialogs.Texts.ReminderDaysLeft, day, left)
+		left := campaign.DaysLeft(s.At, s.Due, c.TimeZone)
+		when := fmt.Sprintf(catalog.Texts.ReminderDaysLeft, day, left)
 		switch {
 		case left == 0:
-			when = fmt.Sprintf(dialogs.Texts.ReminderToday, day)
+			when = fmt.Sprintf(catalog.Texts.ReminderToday, day)
 		case left < 0:
-			when = fmt.Sprintf(dialogs.Texts.ReminderOverdue, day, -left)
+			when = fmt.Sprintf(catalog.Texts.ReminderOverdue, day, -left)
 		}
 		fmt.Fprintf(&b, "\n· %s：%s，%s", s.Form.Name(), progress, when)
-		buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(dialogs.Texts.ReminderOpen, s.Form.ShortName()), Data: dialogs.OpenButton(s.Form.ID)}})
+		buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(catalog.Texts.ReminderOpen, s.Form.ShortName()), Data: dialogs.OpenButton(s.Form.ID)}})
 	}
 	return dialogs.Reply{Text: b.String(), Buttons: buttons}
 }
@@ -355,10 +357,10 @@ func reminderText(c *dialogs.Campaign, u *dialogs.Unit, ss []Slot, now time.Time
 // digest tells a unit's reviewers which units under it are late: one line
 // each with the late forms and whom to call, then the late units nobody was
 // invited for (their reminders reach no one), with 催报 and the details.
-func digest(c *dialogs.Campaign, parent *dialogs.Unit, late []Slot, info map[string]store.ContactInfo) dialogs.Reply {
-	t := dialogs.Texts
+func digest(c *campaign.Campaign, parent *campaign.Unit, late []Slot, info map[string]store.ContactInfo) dialogs.Reply {
+	t := catalog.Texts
 	forms := map[string][]string{}
-	var units []*dialogs.Unit
+	var units []*campaign.Unit
 	for _, s := range late {
 		if _, ok := forms[s.Unit.Code]; !ok {
 			units = append(units, s.Unit)

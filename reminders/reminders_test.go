@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"tianbao/calendar"
+	"tianbao/campaign"
 	"tianbao/campaigns"
-	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
 	"tianbao/reminders"
 	"tianbao/store/storetest"
@@ -21,13 +21,13 @@ var sh = dialogtest.Shanghai
 
 func at(day, hour, minute int) time.Time { return time.Date(2018, 12, day, hour, minute, 0, 0, sh) }
 
-func builtin(t *testing.T) *dialogs.Campaign { return dialogtest.Builtin(t) }
+func builtin(t *testing.T) *campaign.Campaign { return dialogtest.Builtin(t) }
 
 func TestSlotsAndScheduleInShanghai(t *testing.T) {
 	c := builtin(t)
 	a1 := c.Form("a1")
 	var got []string
-	for _, s := range a1.Reminders[dialogs.County].Slots(a1.Due[dialogs.County], sh, c.Calendar) {
+	for _, s := range a1.Reminders[campaign.County].Slots(a1.Due[campaign.County], sh, c.Calendar) {
 		got = append(got, s.In(sh).Format("01-02 15:04")+"="+s.UTC().Format("15:04Z"))
 	}
 	want := "11-28 09:30=01:30Z,12-02 09:30=01:30Z,12-04 09:30=01:30Z,12-05 09:30=01:30Z,12-06 09:30=01:30Z,12-07 09:30=01:30Z," +
@@ -36,13 +36,13 @@ func TestSlotsAndScheduleInShanghai(t *testing.T) {
 		t.Errorf("a1 county slots\n%s\nwant\n%s", strings.Join(got, ","), want)
 	}
 	// 附件4 overrides the days before; weekends can be left out.
-	a4 := c.Form("a4").Reminders[dialogs.County]
-	if first := a4.Slots(c.Form("a4").Due[dialogs.County], sh, c.Calendar)[0]; first.Format("2006-01-02") != "2019-03-11" {
+	a4 := c.Form("a4").Reminders[campaign.County]
+	if first := a4.Slots(c.Form("a4").Due[campaign.County], sh, c.Calendar)[0]; first.Format("2006-01-02") != "2019-03-11" {
 		t.Errorf("a4 first slot %s", first)
 	}
-	noWeekends := a1.Reminders[dialogs.County]
+	noWeekends := a1.Reminders[campaign.County]
 	noWeekends.Weekends = false
-	for _, s := range noWeekends.Slots(a1.Due[dialogs.County], sh, c.Calendar) {
+	for _, s := range noWeekends.Slots(a1.Due[campaign.County], sh, c.Calendar) {
 		if wd := s.Weekday(); (wd == time.Saturday || wd == time.Sunday) && s.Day() != 5 {
 			t.Errorf("a weekend slot %s", s)
 		}
@@ -59,7 +59,7 @@ func TestSlotsAndScheduleInShanghai(t *testing.T) {
 
 type fixture struct {
 	env            *dialogtest.Env
-	camp           *dialogs.Campaign
+	camp           *campaign.Campaign
 	main, backup   *dialogtest.Chat
 	other, reviewr *dialogtest.Chat
 }
@@ -265,7 +265,7 @@ func TestReturnedFormsAreReminded(t *testing.T) {
 // October.
 func TestReminderOffAHoliday(t *testing.T) {
 	c := builtin(t)
-	p := dialogs.ReminderPolicy{At: 9*time.Hour + 30*time.Minute, BeforeDays: []int{3, 2, 1, 0}, OverdueDays: 2, Weekends: true, WorkingDays: true}
+	p := campaign.ReminderPolicy{At: 9*time.Hour + 30*time.Minute, BeforeDays: []int{3, 2, 1, 0}, OverdueDays: 2, Weekends: true, WorkingDays: true}
 	due := time.Date(2019, 10, 1, 23, 59, 59, 0, sh)
 	var got []string
 	for _, s := range p.Slots(due, sh, c.Calendar) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
 	"tianbao/store"
 )
 
@@ -18,7 +18,7 @@ const leaderKey = "tianbao:reminders"
 
 // Campaigns hands out loaded campaigns.
 type Campaigns interface {
-	Campaign(ctx context.Context, id string) (*dialogs.Campaign, error)
+	Campaign(ctx context.Context, id string) (*campaign.Campaign, error)
 }
 
 // Scheduler runs the reminder schedule on exactly one replica: the one that
@@ -121,7 +121,7 @@ func (s *Scheduler) lead(ctx context.Context, l *store.Leader) {
 
 // Specs are a campaign's cron lines: each reminder time of day, and a
 // catch-up every quarter hour.
-func Specs(c *dialogs.Campaign) []string {
+func Specs(c *campaign.Campaign) []string {
 	seen := map[time.Duration]bool{}
 	var ats []time.Duration
 	for _, f := range c.Forms {
@@ -142,7 +142,7 @@ func Specs(c *dialogs.Campaign) []string {
 
 // NextRuns is when a campaign's schedule fires next after t (for tests and
 // the README's promise that 09:30 means 09:30 in the campaign's zone).
-func NextRuns(c *dialogs.Campaign, after time.Time) ([]time.Time, error) {
+func NextRuns(c *campaign.Campaign, after time.Time) ([]time.Time, error) {
 	var out []time.Time
 	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
 	for _, spec := range Specs(c) {
@@ -156,20 +156,20 @@ func NextRuns(c *dialogs.Campaign, after time.Time) ([]time.Time, error) {
 }
 
 // Tick runs a round for a campaign at the scheduler's clock.
-func (s *Scheduler) Tick(ctx context.Context, campaign string) {
-	c, err := s.Campaigns.Campaign(ctx, campaign)
+func (s *Scheduler) Tick(ctx context.Context, campaignID string) {
+	c, err := s.Campaigns.Campaign(ctx, campaignID)
 	if err != nil {
-		s.Log.Warn("reminders: campaign", "campaign", campaign, "err", err)
+		s.Log.Warn("reminders: campaign", "campaign", campaignID, "err", err)
 		return
 	}
 	now := s.Now()
 	planned, err := Round(ctx, s.DB, c, now.Add(-s.CatchUp), now, false)
 	if err != nil {
-		s.Log.Error("reminders: round failed", "campaign", campaign, "err", err)
+		s.Log.Error("reminders: round failed", "campaign", campaignID, "err", err)
 		return
 	}
 	if len(planned) > 0 {
-		s.Log.Info("reminders queued", "campaign", campaign, "messages", len(planned))
+		s.Log.Info("reminders queued", "campaign", campaignID, "messages", len(planned))
 		if s.OnQueued != nil {
 			s.OnQueued()
 		}

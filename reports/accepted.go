@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"tianbao/campaign"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -25,7 +26,7 @@ const (
 
 // accepted is, per unit that fills form, the submission an export of top
 // shows.
-func (x Exporter) accepted(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, opt ExportOptions) (map[string]store.SubmissionRef, error) {
+func (x Exporter) accepted(ctx context.Context, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, opt ExportOptions) (map[string]store.SubmissionRef, error) {
 	out := map[string]store.SubmissionRef{}
 	if opt.Package != 0 {
 		pkg, pform, err := x.DB.PackageByID(ctx, opt.Package)
@@ -77,7 +78,7 @@ func (x Exporter) accepted(ctx context.Context, c *dialogs.Campaign, top *dialog
 
 // carry adds what a package carries, each unit labelled with state.
 func carry(out map[string]store.SubmissionRef, pkg store.SubmissionRef, state string) {
-	var snap dialogs.Snapshot
+	var snap campaign.Snapshot
 	if err := json.Unmarshal(pkg.Data, &snap); err != nil {
 		return
 	}
@@ -90,14 +91,14 @@ func carry(out map[string]store.SubmissionRef, pkg store.SubmissionRef, state st
 
 // rows streams one section's rows of the fillers, in their order, from the
 // drafts (IncludeDrafts) or from the accepted submissions.
-func (x Exporter) rows(ctx context.Context, c *dialogs.Campaign, form *dialogs.Form, section string, fillers []*dialogs.Unit,
+func (x Exporter) rows(ctx context.Context, c *campaign.Campaign, form *campaign.Form, section string, fillers []*campaign.Unit,
 	opt ExportOptions, picks map[string]store.SubmissionRef, each func(store.ExportRow) error) error {
 	// An answer that no longer fits its field (the campaign file was
 	// revised) is not exported under it.
 	fn := each
 	if s := form.Section(section); s != nil {
 		fn = func(r store.ExportRow) error {
-			r.Values = dialogs.FitValues(s, r.Values)
+			r.Values = campaign.FitValues(s, r.Values)
 			return each(r)
 		}
 	}
@@ -120,7 +121,7 @@ func (x Exporter) rows(ctx context.Context, c *dialogs.Campaign, form *dialogs.F
 }
 
 // picksFor is accepted, or nothing to pick with drafts included.
-func (x Exporter) picksFor(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, opt ExportOptions) (map[string]store.SubmissionRef, error) {
+func (x Exporter) picksFor(ctx context.Context, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, opt ExportOptions) (map[string]store.SubmissionRef, error) {
 	if opt.IncludeDrafts {
 		return nil, nil
 	}

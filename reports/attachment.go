@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -22,7 +24,7 @@ type Rendered struct {
 // spreadsheet (a package's form as the package carries it), or a progress
 // chart. The engine decided who may have it; the transports (the bot, the
 // console) only fetch or make it, the same way.
-func Render(ctx context.Context, db *store.DB, c *dialogs.Campaign, a *dialogs.Attachment, now time.Time) (*Rendered, error) {
+func Render(ctx context.Context, db *store.DB, c *campaign.Campaign, a *dialogs.Attachment, now time.Time) (*Rendered, error) {
 	switch {
 	case a.File != "":
 		f, err := db.FileByRef(ctx, a.File)
@@ -50,14 +52,14 @@ func Render(ctx context.Context, db *store.DB, c *dialogs.Campaign, a *dialogs.A
 			return nil, err
 		}
 		return &Rendered{Name: "进度.png", Content: png, Photo: true,
-			Caption: fmt.Sprintf(dialogs.Texts.ChartCaption, c.Units[a.Chart].Name)}, nil
+			Caption: fmt.Sprintf(catalog.Texts.ChartCaption, c.Units[a.Chart].Name)}, nil
 	}
 	return nil, nil
 }
 
 // ExportName names a spreadsheet file: campaign, unit, form, and the
 // package or the moment, in the campaign's zone.
-func ExportName(c *dialogs.Campaign, e *dialogs.ExportRef, now time.Time) string {
+func ExportName(c *campaign.Campaign, e *dialogs.ExportRef, now time.Time) string {
 	name := c.ID + "-" + c.Units[e.Unit].Name
 	if f := c.Form(e.Form); f != nil {
 		name += "-" + f.ShortName()

@@ -7,13 +7,14 @@ import (
 	"io"
 	"path"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
+	"tianbao/catalog"
 )
 
 // SubtreeTable lays out a form for every unit of a subtree that fills it:
 // the unit's table (FormTable) with 所属地区 first, units in order, only
 // those whose draft has one of the statuses.
-func (x Exporter) SubtreeTable(ctx context.Context, c *dialogs.Campaign, unit string, form *dialogs.Form, opt ExportOptions) (Table, error) {
+func (x Exporter) SubtreeTable(ctx context.Context, c *campaign.Campaign, unit string, form *campaign.Form, opt ExportOptions) (Table, error) {
 	var out Table
 	units, err := x.returns(ctx, c, unit, form, opt)
 	if err != nil {
@@ -26,28 +27,28 @@ func (x Exporter) SubtreeTable(ctx context.Context, c *dialogs.Campaign, unit st
 		}
 		t := FormTable(form, d)
 		if out.Header == nil {
-			out.Header = append([]string{dialogs.ReportTexts.Area}, t.Header...)
+			out.Header = append([]string{catalog.ReportTexts.Area}, t.Header...)
 			if opt.IncludeDrafts {
-				out.Header = append(out.Header, dialogs.ReportTexts.State)
+				out.Header = append(out.Header, catalog.ReportTexts.State)
 			}
 		}
 		for _, r := range t.Rows {
 			line := append([]string{areaName(c, u)}, r...)
 			if opt.IncludeDrafts {
-				line = append(line, dialogs.StateName(string(d.Status)))
+				line = append(line, catalog.StateName(string(d.Status)))
 			}
 			out.Rows = append(out.Rows, line)
 		}
 	}
 	if out.Header == nil {
-		out.Header = append([]string{dialogs.ReportTexts.Area}, FormTable(form, dialogs.NewDraft(c.ID, unit, form.ID)).Header...)
+		out.Header = append([]string{catalog.ReportTexts.Area}, FormTable(form, campaign.NewDraft(c.ID, unit, form.ID)).Header...)
 	}
 	return out, nil
 }
 
 // WriteZip bundles the XLSX with the uploaded documents (policy files, plan
 // texts), named by unit: 文件/杭州市西湖区/附件4-规划.docx.
-func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign, unit string, opt ExportOptions) error {
+func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *campaign.Campaign, unit string, opt ExportOptions) error {
 	zw := zip.NewWriter(w)
 	xw, err := zw.Create(c.ID + "-" + c.Units[unit].Name + ".xlsx")
 	if err != nil {
@@ -57,7 +58,7 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 		return err
 	}
 	seen := map[string]bool{}
-	returns := map[string]map[string]*dialogs.Draft{}
+	returns := map[string]map[string]*campaign.Draft{}
 	for _, f := range c.Forms {
 		if !opt.wants(c, f) {
 			continue
@@ -77,8 +78,8 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 			for _, s := range f.Sections {
 				for i, r := range d.Rows(s.ID) {
 					for _, fd := range s.Fields {
-						fv, ok := dialogs.DecodeFile(r.Values[fd.ID])
-						if fd.Type != dialogs.File || !ok {
+						fv, ok := campaign.DecodeFile(r.Values[fd.ID])
+						if fd.Type != campaign.File || !ok {
 							continue
 						}
 						file, err := x.DB.FileByRef(ctx, fv.Ref)
@@ -86,10 +87,10 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 							return err
 						}
 						name := fmt.Sprintf("%s-%s", f.Short, fv.Name)
-						if s.Kind == dialogs.List {
+						if s.Kind == campaign.List {
 							name = fmt.Sprintf("%s-%d-%s", f.Short, i+1, fv.Name)
 						}
-						p := path.Join(dialogs.ReportTexts.FilesDir, areaName(c, u), dialogs.FileName(name, nil)) // names stored before they were made safe too
+						p := path.Join(catalog.ReportTexts.FilesDir, areaName(c, u), campaign.FileName(name, nil)) // names stored before they were made safe too
 						if seen[p] {
 							continue
 						}
@@ -112,8 +113,8 @@ func (x Exporter) WriteZip(ctx context.Context, w io.Writer, c *dialogs.Campaign
 // returns is each unit's return of form that an export of unit holds, as a
 // draft to read: the drafts as they stand (IncludeDrafts, with the
 // statuses asked for), or the accepted submissions.
-func (x Exporter) returns(ctx context.Context, c *dialogs.Campaign, unit string, form *dialogs.Form, opt ExportOptions) (map[string]*dialogs.Draft, error) {
-	out := map[string]*dialogs.Draft{}
+func (x Exporter) returns(ctx context.Context, c *campaign.Campaign, unit string, form *campaign.Form, opt ExportOptions) (map[string]*campaign.Draft, error) {
+	out := map[string]*campaign.Draft{}
 	if opt.IncludeDrafts {
 		want := map[string]bool{}
 		for _, s := range opt.statuses() {
@@ -146,8 +147,8 @@ func (x Exporter) returns(ctx context.Context, c *dialogs.Campaign, unit string,
 		return nil, err
 	}
 	for u, p := range picks {
-		d := dialogs.DraftOf(c.ID, u, form.ID, snaps[p.ID])
-		d.Status = dialogs.Status(p.Status)
+		d := campaign.DraftOf(c.ID, u, form.ID, snaps[p.ID])
+		d.Status = campaign.Status(p.Status)
 		out[u] = d
 	}
 	return out, nil

@@ -10,7 +10,8 @@ import (
 
 	"github.com/go-analyze/charts"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/store"
 )
 
@@ -63,7 +64,7 @@ var chartStates = []struct {
 // Progress is the progress of unit's subtree as a picture: one bar per unit
 // below it (a city's counties and the city itself; a province's cities,
 // counting their counties), each stacked from the forms in each state.
-func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) ([]byte, error) {
+func (ch Charts) Progress(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) ([]byte, error) {
 	top := c.Units[unit]
 	if top == nil {
 		return nil, fmt.Errorf("chart: unit %s not in campaign %s", unit, c.ID)
@@ -79,7 +80,7 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 		counts map[string]float64
 	}
 	var bars []bar
-	count := func(name string, units []*dialogs.Unit) {
+	count := func(name string, units []*campaign.Unit) {
 		b := bar{name: name, counts: map[string]float64{}}
 		for _, u := range units {
 			for _, f := range c.Current(now) {
@@ -91,13 +92,13 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 		bars = append(bars, b)
 	}
 	if len(c.FormsFor(top.Level)) > 0 {
-		count(top.Name+dialogs.ReportTexts.ChartOwn, []*dialogs.Unit{top})
+		count(top.Name+catalog.ReportTexts.ChartOwn, []*campaign.Unit{top})
 	}
 	for _, code := range top.Children {
 		count(c.Units[code].Name, descendants(c, code))
 	}
 	if len(bars) == 0 {
-		count(top.Name, []*dialogs.Unit{top})
+		count(top.Name, []*campaign.Unit{top})
 	}
 	// The chart draws its first category at the bottom: reverse, so that the
 	// units read top down in the units file's order.
@@ -108,7 +109,7 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 	names := make([]string, len(chartStates))
 	colors := make([]charts.Color, len(chartStates))
 	for i, st := range chartStates {
-		names[i], colors[i] = dialogs.StateName(st.state), st.color
+		names[i], colors[i] = catalog.StateName(st.state), st.color
 		for _, b := range bars {
 			values[i] = append(values[i], b.counts[st.state])
 		}
@@ -128,7 +129,7 @@ func (ch Charts) Progress(ctx context.Context, c *dialogs.Campaign, unit string,
 	opt := charts.NewBarChartOptionWithData(values)
 	opt.Horizontal = true
 	opt.StackSeries = charts.Ptr(true)
-	opt.Title.Text = fmt.Sprintf(dialogs.ReportTexts.ChartTitle, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
+	opt.Title.Text = fmt.Sprintf(catalog.ReportTexts.ChartTitle, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
 	opt.Title.FontStyle.FontSize = 18
 	opt.Legend.SeriesNames = names
 	opt.Legend.Offset = charts.OffsetStr{Top: "28"}

@@ -10,7 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
+	"tianbao/catalog"
 )
 
 // Table is a form laid out flat: a header and one line per record or row.
@@ -23,7 +24,7 @@ type Table struct {
 // one line of the field labels; a list adds 序号, a table its row titles. A
 // form of several sections gets 部分 and 序号/行 columns and the union of the
 // sections' columns, in order of first appearance.
-func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
+func FormTable(f *campaign.Form, d *campaign.Draft) Table {
 	multi := len(f.Sections) > 1
 	var header []string
 	index := map[string]int{}
@@ -37,14 +38,14 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 	}
 	// In a single section, repeated labels (附件3's two 园区数量（个）) each
 	// keep their own column; across sections, one label is one column.
-	colsOf := map[*dialogs.Section][]int{}
+	colsOf := map[*campaign.Section][]int{}
 	if multi {
-		add(dialogs.ReportTexts.Section)
-		add(dialogs.ReportTexts.Seq)
-	} else if s := f.Sections[0]; s.Kind == dialogs.List {
-		header = append(header, dialogs.ReportTexts.Seq)
-	} else if s.Kind == dialogs.Table {
-		header = append(header, dialogs.ReportTexts.Year)
+		add(catalog.ReportTexts.Section)
+		add(catalog.ReportTexts.Seq)
+	} else if s := f.Sections[0]; s.Kind == campaign.List {
+		header = append(header, catalog.ReportTexts.Seq)
+	} else if s.Kind == campaign.Table {
+		header = append(header, catalog.ReportTexts.Year)
 	}
 	for _, s := range f.Sections {
 		for _, c := range s.Columns {
@@ -61,7 +62,7 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 		for i, key := range d.RowKeys(s) {
 			line := make([]string, len(header))
 			lead := strconv.Itoa(i + 1)
-			if s.Kind == dialogs.Table {
+			if s.Kind == campaign.Table {
 				lead = s.Rows[i].Title
 			}
 			switch {
@@ -71,15 +72,15 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 					title = s.ID
 				}
 				line[0] = title
-				if s.Kind != dialogs.Record {
+				if s.Kind != campaign.Record {
 					line[1] = lead
 				}
-			case s.Kind != dialogs.Record:
+			case s.Kind != campaign.Record:
 				line[0] = lead
 			}
 			values := map[string]string{}
 			if r := d.Row(s.ID, key); r != nil {
-				values = dialogs.FitValues(s, r.Values) // an answer the revised file refuses is not exported
+				values = campaign.FitValues(s, r.Values) // an answer the revised file refuses is not exported
 			}
 			for j, c := range s.Columns {
 				line[colsOf[s][j]] = ColumnValue(s, c, values)
@@ -92,11 +93,11 @@ func FormTable(f *dialogs.Form, d *dialogs.Draft) Table {
 
 // ColumnValue is a column's canonical value for one row: the stored value of
 // a field column (a file by its name), or the column's expression.
-func ColumnValue(s *dialogs.Section, c *dialogs.Column, values map[string]string) string {
+func ColumnValue(s *campaign.Section, c *campaign.Column, values map[string]string) string {
 	if c.Field != nil {
 		v := values[c.Field.ID]
-		if c.Field.Type == dialogs.File {
-			if fv, ok := dialogs.DecodeFile(v); ok {
+		if c.Field.Type == campaign.File {
+			if fv, ok := campaign.DecodeFile(v); ok {
 				return fv.Name
 			}
 		}
@@ -107,18 +108,18 @@ func ColumnValue(s *dialogs.Section, c *dialogs.Column, values map[string]string
 			return ""
 		}
 	}
-	return dialogs.EvalColumn(s, c, values)
+	return campaign.EvalColumn(s, c, values)
 }
 
 // ColumnRaw is a column's value as the expression gives it (a number stays
 // a number), or nil when a field it reads is unanswered.
-func ColumnRaw(s *dialogs.Section, c *dialogs.Column, values map[string]string) any {
+func ColumnRaw(s *campaign.Section, c *campaign.Column, values map[string]string) any {
 	for _, f := range c.Value.Fields {
 		if values[f] == "" {
 			return nil
 		}
 	}
-	return dialogs.EvalColumnRaw(s, c, values)
+	return campaign.EvalColumnRaw(s, c, values)
 }
 
 // WriteCSV writes the table as UTF-8 CSV; bom prefixes the byte-order mark
@@ -169,6 +170,6 @@ func neutralise(row []string) []string {
 // ColumnTitle names a column in a one-row CSV header by its whole group
 // path (按园区类型·生产制造类·园区数量（个）), so that no two are equal as
 // 附件3's two 园区数量（个） would be.
-func ColumnTitle(c *dialogs.Column) string {
+func ColumnTitle(c *campaign.Column) string {
 	return strings.Join(append(append([]string(nil), c.Group...), c.Label), "·")
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 )
 
@@ -61,7 +63,7 @@ type DeskCell struct {
 type DeskCounts map[string]int
 
 // Desk builds the matrix of unit's subtree at now.
-func (s Summarizer) Desk(ctx context.Context, c *dialogs.Campaign, from, unit string, now time.Time) (*Desk, error) {
+func (s Summarizer) Desk(ctx context.Context, c *campaign.Campaign, from, unit string, now time.Time) (*Desk, error) {
 	top := c.Units[unit]
 	if top == nil {
 		return nil, fmt.Errorf("desk: unit %s not in campaign %s", unit, c.ID)
@@ -86,7 +88,7 @@ func (s Summarizer) Desk(ctx context.Context, c *dialogs.Campaign, from, unit st
 		d.Forms = append(d.Forms, df)
 		d.Counts = append(d.Counts, DeskCounts{})
 	}
-	rows := []*dialogs.Unit{}
+	rows := []*campaign.Unit{}
 	if len(c.FormsFor(top.Level)) > 0 {
 		rows = append(rows, top)
 	}
@@ -95,7 +97,7 @@ func (s Summarizer) Desk(ctx context.Context, c *dialogs.Campaign, from, unit st
 	}
 	for _, u := range rows {
 		r := DeskRow{Unit: deskUnit(c, u), Own: u == top, Drill: u != top && len(u.Children) > 0}
-		var below []*dialogs.Unit // a reporting unit's subtree, late if any of it is
+		var below []*campaign.Unit // a reporting unit's subtree, late if any of it is
 		if r.Drill {
 			below = descendants(c, u.Code)
 		}
@@ -115,7 +117,7 @@ func (s Summarizer) Desk(ctx context.Context, c *dialogs.Campaign, from, unit st
 				cell.State = st.of(u.Code, f.ID)
 				cell.Late = st.late(f, u, now)
 			}
-			cell.Word = dialogs.StateName(cell.State)
+			cell.Word = catalog.StateName(cell.State)
 			r.Late = r.Late || cell.Late
 			if cell.State != "na" {
 				d.Counts[i][cell.State]++
@@ -130,7 +132,7 @@ func (s Summarizer) Desk(ctx context.Context, c *dialogs.Campaign, from, unit st
 	return d, nil
 }
 
-func deskUnit(c *dialogs.Campaign, u *dialogs.Unit) DeskUnit {
+func deskUnit(c *campaign.Campaign, u *campaign.Unit) DeskUnit {
 	return DeskUnit{Code: u.Code, Name: u.Name, Level: c.LevelName(u.Level), Parent: u.Parent}
 }
 
@@ -178,7 +180,7 @@ type ReturnEvent struct {
 
 // Return builds a unit's return of a form: its latest submission, or its
 // draft (d, nil if it has none) where it has no submission.
-func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, f *dialogs.Form, d *dialogs.Draft) (*UnitReturn, error) {
+func (x Exporter) Return(ctx context.Context, c *campaign.Campaign, unit string, f *campaign.Form, d *campaign.Draft) (*UnitReturn, error) {
 	u := c.Units[unit]
 	if u == nil || f == nil {
 		return nil, fmt.Errorf("return: no unit %s or form", unit)
@@ -188,7 +190,7 @@ func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, 
 	if err != nil {
 		return nil, err
 	}
-	var data *dialogs.Snapshot
+	var data *campaign.Snapshot
 	if n := len(subs); n > 0 {
 		latest := subs[n-1]
 		out.State, out.Version, data = string(latest.Status), latest.Version, &latest.Data
@@ -206,7 +208,7 @@ func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, 
 			return nil, err
 		}
 		for _, e := range events {
-			out.History = append(out.History, ReturnEvent{Version: e.Version, Word: dialogs.StateName(e.Status), By: e.By,
+			out.History = append(out.History, ReturnEvent{Version: e.Version, Word: catalog.StateName(e.Status), By: e.By,
 				At: e.At.In(c.TimeZone).Format("1月2日 15:04"), Reason: e.Reason})
 		}
 	}
@@ -214,7 +216,7 @@ func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, 
 		snap := d.Snapshot()
 		data, out.State = &snap, "draft"
 	}
-	out.Word = dialogs.StateName(out.State)
+	out.Word = catalog.StateName(out.State)
 	for _, s := range f.Sections {
 		out.Sections = append(out.Sections, returnTable(s, data))
 	}
@@ -222,15 +224,15 @@ func (x Exporter) Return(ctx context.Context, c *dialogs.Campaign, unit string, 
 }
 
 // returnTable lays a section out as the notice does.
-func returnTable(s *dialogs.Section, data *dialogs.Snapshot) ReturnTable {
+func returnTable(s *campaign.Section, data *campaign.Snapshot) ReturnTable {
 	t := ReturnTable{Title: s.Title}
 	var cols []column
 	lead := ""
 	switch s.Kind {
-	case dialogs.List:
-		lead = dialogs.ReportTexts.Seq
-	case dialogs.Table:
-		lead = dialogs.ReportTexts.Item
+	case campaign.List:
+		lead = catalog.ReportTexts.Seq
+	case campaign.Table:
+		lead = catalog.ReportTexts.Item
 	}
 	for _, col := range s.Columns {
 		cols = append(cols, fieldColumn(s, col))
@@ -270,13 +272,13 @@ func returnTable(s *dialogs.Section, data *dialogs.Snapshot) ReturnTable {
 		if lead != "" {
 			row = append(row, leadText)
 		}
-		sr := sheetRow{rowKey: key, values: dialogs.FitValues(s, values)}
+		sr := sheetRow{rowKey: key, values: campaign.FitValues(s, values)}
 		for i, c := range cols {
 			v := c.value(sr)
 			text := fmt.Sprint(v.v)
 			if fd := s.Columns[i].Field; fd != nil && v.kind != 0 {
 				text = sr.values[fd.ID]
-				if n, ok := new(big.Rat).SetString(text); ok && !(s.Kind == dialogs.Table && s.IsSum(key)) {
+				if n, ok := new(big.Rat).SetString(text); ok && !(s.Kind == campaign.Table && s.IsSum(key)) {
 					if sums[i] == nil {
 						sums[i] = new(big.Rat)
 					}
@@ -289,7 +291,7 @@ func returnTable(s *dialogs.Section, data *dialogs.Snapshot) ReturnTable {
 	}
 	rows := data.Sections[s.ID]
 	switch s.Kind {
-	case dialogs.Table:
+	case campaign.Table:
 		for _, rk := range s.Rows {
 			values := map[string]string{}
 			for _, r := range rows {
@@ -305,10 +307,10 @@ func returnTable(s *dialogs.Section, data *dialogs.Snapshot) ReturnTable {
 		}
 	}
 	if s.Total && len(rows) > 1 {
-		t.Total = []string{dialogs.ReportTexts.Total}
+		t.Total = []string{catalog.ReportTexts.Total}
 		for i := range cols {
 			if sums[i] != nil {
-				t.Total = append(t.Total, dialogs.RatText(sums[i]))
+				t.Total = append(t.Total, campaign.RatText(sums[i]))
 			} else {
 				t.Total = append(t.Total, "")
 			}
@@ -338,7 +340,7 @@ const maxTimelineDays = 120
 
 // Timeline builds unit's subtree's progress over the current forms, from
 // the first step taken to now.
-func (s Summarizer) Timeline(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) (*Timeline, error) {
+func (s Summarizer) Timeline(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) (*Timeline, error) {
 	if c.Units[unit] == nil {
 		return nil, fmt.Errorf("timeline: unit %s not in campaign %s", unit, c.ID)
 	}
@@ -407,7 +409,7 @@ type DeskTotal struct {
 
 // Totals are the key figures of the current forms over unit's subtree, as
 // /summary's details give them.
-func (s Summarizer) Totals(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) ([]DeskTotal, error) {
+func (s Summarizer) Totals(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) ([]DeskTotal, error) {
 	top := c.Units[unit]
 	if top == nil {
 		return nil, fmt.Errorf("totals: unit %s not in campaign %s", unit, c.ID)
@@ -419,7 +421,7 @@ func (s Summarizer) Totals(ctx context.Context, c *dialogs.Campaign, unit string
 			return nil, err
 		}
 		if text != "" {
-			out = append(out, DeskTotal{Form: f.ShortName(), Text: strings.TrimPrefix(text, dialogs.ReportTexts.SummaryTotals)})
+			out = append(out, DeskTotal{Form: f.ShortName(), Text: strings.TrimPrefix(text, catalog.ReportTexts.SummaryTotals)})
 		}
 	}
 	return out, nil

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/store"
 )
@@ -31,13 +33,13 @@ const (
 
 // states is where every unit of a subtree stands on every form.
 type states struct {
-	c        *dialogs.Campaign
+	c        *campaign.Campaign
 	form     map[[2]string]string    // unit/form: approved, submitted, returned, draft, none
 	pkg      map[[2]string]string    // a reporting unit's latest package of a form: submitted, approved, returned, withdrawn
 	extended map[[2]string]time.Time // approved extensions' due dates
 }
 
-func (s Summarizer) states(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) (*states, error) {
+func (s Summarizer) states(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) (*states, error) {
 	subtree := descendants(c, unit)
 	codes := make([]string, len(subtree))
 	for i, u := range subtree {
@@ -81,7 +83,7 @@ func (s Summarizer) states(ctx context.Context, c *dialogs.Campaign, unit string
 		return nil, err
 	}
 	for _, e := range exts {
-		st.extended[[2]string{e.Unit, e.Form}] = dialogs.EndOfDay(e.NewDue, c.TimeZone)
+		st.extended[[2]string{e.Unit, e.Form}] = campaign.EndOfDay(e.NewDue, c.TimeZone)
 	}
 	return st, nil
 }
@@ -94,7 +96,7 @@ func (st *states) of(unit, form string) string {
 }
 
 // due is a unit's due date for a form: its approved extension or its level's.
-func (st *states) due(f *dialogs.Form, u *dialogs.Unit) (time.Time, bool) {
+func (st *states) due(f *campaign.Form, u *campaign.Unit) (time.Time, bool) {
 	if d, ok := st.extended[[2]string{u.Code, f.ID}]; ok {
 		return d, true
 	}
@@ -103,7 +105,7 @@ func (st *states) due(f *dialogs.Form, u *dialogs.Unit) (time.Time, bool) {
 }
 
 // late reports a unit past its due date without having submitted the form.
-func (st *states) late(f *dialogs.Form, u *dialogs.Unit, now time.Time) bool {
+func (st *states) late(f *campaign.Form, u *campaign.Unit, now time.Time) bool {
 	due, ok := st.due(f, u)
 	s := st.of(u.Code, f.ID)
 	return ok && f.FilledBy(u.Level) && now.After(due) && s != "submitted" && s != "approved"
@@ -129,7 +131,7 @@ func symbol(state string) string {
 // whose units report through packages (the province): a line per such
 // unit with its packages' states, what share of its forms are approved, and
 // how many are late, with a button to drill down.
-func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit string, now time.Time) (string, [][]dialogs.Button, error) {
+func (s Summarizer) Summary(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) (string, [][]dialogs.Button, error) {
 	top := c.Units[unit]
 	if top == nil {
 		return "", nil, fmt.Errorf("summary: unit %s not in campaign %s", unit, c.ID)
@@ -138,7 +140,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 	if err != nil {
 		return "", nil, err
 	}
-	t := dialogs.ReportTexts
+	t := catalog.ReportTexts
 	var b strings.Builder
 	fmt.Fprintf(&b, t.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
 	var shorts []string
@@ -197,7 +199,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 		}
 	} else {
 		b.WriteString("\n" + t.MatrixLegend)
-		rows := []*dialogs.Unit{top}
+		rows := []*campaign.Unit{top}
 		for _, code := range top.Children {
 			rows = append(rows, c.Units[code])
 		}
@@ -238,7 +240,7 @@ func (s Summarizer) Summary(ctx context.Context, c *dialogs.Campaign, unit strin
 
 // markFor is one unit's mark on one form: its state, or ➖ where it does
 // not fill the form.
-func markFor(st *states, f *dialogs.Form, u *dialogs.Unit) string {
+func markFor(st *states, f *campaign.Form, u *campaign.Unit) string {
 	if !f.FilledBy(u.Level) {
 		return "➖"
 	}
@@ -246,7 +248,7 @@ func markFor(st *states, f *dialogs.Form, u *dialogs.Unit) string {
 }
 
 // fillsBelow reports whether anyone in u's subtree fills f.
-func fillsBelow(c *dialogs.Campaign, f *dialogs.Form, u *dialogs.Unit) bool {
+func fillsBelow(c *campaign.Campaign, f *campaign.Form, u *campaign.Unit) bool {
 	for _, d := range descendants(c, u.Code) {
 		if f.FilledBy(d.Level) {
 			return true
@@ -257,7 +259,7 @@ func fillsBelow(c *dialogs.Campaign, f *dialogs.Form, u *dialogs.Unit) bool {
 
 // nextDue is the line of the deadlines that matter next: each level's
 // nearest due date still ahead, with the year (or the last one passed).
-func nextDue(c *dialogs.Campaign, top *dialogs.Unit, now time.Time) string {
+func nextDue(c *campaign.Campaign, top *campaign.Unit, now time.Time) string {
 	var parts []string
 	for _, ld := range c.Levels {
 		level := ld.ID
@@ -275,20 +277,20 @@ func nextDue(c *dialogs.Campaign, top *dialogs.Unit, now time.Time) string {
 			continue
 		}
 		day := best.In(c.TimeZone).Format("2006年1月2日")
-		left := dialogs.DaysLeft(now, best, c.TimeZone)
+		left := campaign.DaysLeft(now, best, c.TimeZone)
 		switch {
 		case left > 0:
-			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelIn, c.LevelName(level), day, left))
+			parts = append(parts, fmt.Sprintf(catalog.ReportTexts.DueLevelIn, c.LevelName(level), day, left))
 		case left == 0:
-			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelToday, c.LevelName(level), day))
+			parts = append(parts, fmt.Sprintf(catalog.ReportTexts.DueLevelToday, c.LevelName(level), day))
 		default:
-			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.DueLevelPast, c.LevelName(level), day, -left))
+			parts = append(parts, fmt.Sprintf(catalog.ReportTexts.DueLevelPast, c.LevelName(level), day, -left))
 		}
 	}
 	return strings.Join(parts, "；")
 }
 
-func hasLevel(c *dialogs.Campaign, top *dialogs.Unit, level dialogs.Level) bool {
+func hasLevel(c *campaign.Campaign, top *campaign.Unit, level campaign.Level) bool {
 	for _, u := range descendants(c, top.Code) {
 		if u.Level == level {
 			return true
@@ -298,7 +300,7 @@ func hasLevel(c *dialogs.Campaign, top *dialogs.Unit, level dialogs.Level) bool 
 }
 
 // Details is what a summary's buttons open: DetailForms or DetailLate.
-func (s Summarizer) Details(ctx context.Context, c *dialogs.Campaign, unit, what string, now time.Time) (string, [][]dialogs.Button, error) {
+func (s Summarizer) Details(ctx context.Context, c *campaign.Campaign, unit, what string, now time.Time) (string, [][]dialogs.Button, error) {
 	top := c.Units[unit]
 	if top == nil {
 		return "", nil, fmt.Errorf("summary: unit %s not in campaign %s", unit, c.ID)
@@ -307,11 +309,11 @@ func (s Summarizer) Details(ctx context.Context, c *dialogs.Campaign, unit, what
 	if err != nil {
 		return "", nil, err
 	}
-	back := [][]dialogs.Button{{{Label: dialogs.ReportTexts.BtnBackToSummary, Data: dialogs.SummaryButton(unit)}}}
+	back := [][]dialogs.Button{{{Label: catalog.ReportTexts.BtnBackToSummary, Data: dialogs.SummaryButton(unit)}}}
 	switch what {
 	case DetailLate:
 		text, err := s.lateDetails(ctx, c, top, st, now)
-		return text, append([][]dialogs.Button{{{Label: dialogs.ReportTexts.BtnNudge, Data: dialogs.NudgeButton(unit)}}}, back...), err
+		return text, append([][]dialogs.Button{{{Label: catalog.ReportTexts.BtnNudge, Data: dialogs.NudgeButton(unit)}}}, back...), err
 	case DetailForms:
 		text, err := s.formDetails(ctx, c, top, st, now)
 		return text, back, err
@@ -322,8 +324,8 @@ func (s Summarizer) Details(ctx context.Context, c *dialogs.Campaign, unit, what
 // lateDetails lists the late units, each with its late forms and who to
 // call (the contacts' names, the phone the unit gave), and the units that
 // have no contact at all.
-func (s Summarizer) lateDetails(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, st *states, now time.Time) (string, error) {
-	t := dialogs.ReportTexts
+func (s Summarizer) lateDetails(ctx context.Context, c *campaign.Campaign, top *campaign.Unit, st *states, now time.Time) (string, error) {
+	t := catalog.ReportTexts
 	units := descendants(c, top.Code)
 	info, err := s.DB.UnitContactInfo(ctx, c, codesOf(units))
 	if err != nil {
@@ -368,9 +370,9 @@ func (s Summarizer) lateDetails(ctx context.Context, c *dialogs.Campaign, top *d
 
 // formDetails is, per form and level, how many units are in each state,
 // which are late, the deadline, and the totals of what was accepted.
-func (s Summarizer) formDetails(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, st *states, now time.Time) (string, error) {
+func (s Summarizer) formDetails(ctx context.Context, c *campaign.Campaign, top *campaign.Unit, st *states, now time.Time) (string, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, dialogs.ReportTexts.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
+	fmt.Fprintf(&b, catalog.ReportTexts.SummaryHead, top.Name, now.In(c.TimeZone).Format("2006年1月2日 15:04"))
 	subtree := descendants(c, top.Code)
 	for _, f := range c.Current(now) {
 		var lines []string
@@ -379,7 +381,7 @@ func (s Summarizer) formDetails(ctx context.Context, c *dialogs.Campaign, top *d
 			if !f.FilledBy(level) {
 				continue
 			}
-			var group []*dialogs.Unit
+			var group []*campaign.Unit
 			for _, u := range subtree {
 				if u.Level == level {
 					group = append(group, u)
@@ -410,7 +412,7 @@ func (s Summarizer) formDetails(ctx context.Context, c *dialogs.Campaign, top *d
 // stateOrder is the order states are listed in.
 var stateOrder = []string{"approved", "submitted", "returned", "draft", "none"}
 
-func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group []*dialogs.Unit, st *states, now time.Time) []string {
+func levelLine(c *campaign.Campaign, f *campaign.Form, level campaign.Level, group []*campaign.Unit, st *states, now time.Time) []string {
 	counts := map[string]int{}
 	var late []string
 	for _, u := range group {
@@ -422,38 +424,38 @@ func levelLine(c *dialogs.Campaign, f *dialogs.Form, level dialogs.Level, group 
 	var parts []string
 	for _, s := range stateOrder {
 		if counts[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", dialogs.StateName(s), counts[s]))
+			parts = append(parts, fmt.Sprintf("%s %d", catalog.StateName(s), counts[s]))
 		}
 	}
-	line := fmt.Sprintf(dialogs.ReportTexts.SummaryLevel, c.LevelName(level), strings.Join(parts, " · "), len(group))
+	line := fmt.Sprintf(catalog.ReportTexts.SummaryLevel, c.LevelName(level), strings.Join(parts, " · "), len(group))
 	if due, ok := f.Due[level]; ok {
 		day := due.In(c.TimeZone).Format("2006年1月2日")
-		switch left := dialogs.DaysLeft(now, due, c.TimeZone); {
+		switch left := campaign.DaysLeft(now, due, c.TimeZone); {
 		case left > 0:
-			line += fmt.Sprintf(dialogs.ReportTexts.SummaryDueIn, day, left)
+			line += fmt.Sprintf(catalog.ReportTexts.SummaryDueIn, day, left)
 		case left == 0:
-			line += fmt.Sprintf(dialogs.ReportTexts.SummaryDueToday, day)
+			line += fmt.Sprintf(catalog.ReportTexts.SummaryDueToday, day)
 		default:
-			line += fmt.Sprintf(dialogs.ReportTexts.SummaryDuePast, day, -left)
+			line += fmt.Sprintf(catalog.ReportTexts.SummaryDuePast, day, -left)
 		}
 	}
 	out := []string{line}
 	if len(late) > 0 {
 		named, more := late, ""
 		if len(named) > maxNamed {
-			named, more = named[:maxNamed], fmt.Sprintf(dialogs.ReportTexts.SummaryLateMore, len(late))
+			named, more = named[:maxNamed], fmt.Sprintf(catalog.ReportTexts.SummaryLateMore, len(late))
 		}
-		out = append(out, fmt.Sprintf(dialogs.ReportTexts.SummaryLate, len(late), strings.Join(named, "、"), more))
+		out = append(out, fmt.Sprintf(catalog.ReportTexts.SummaryLate, len(late), strings.Join(named, "、"), more))
 	}
 	return out
 }
 
 // totals are the key figures of a form over what was accepted at top's
 // level (as its export holds): sums of total sections, rows of lists.
-func (s Summarizer) totals(ctx context.Context, c *dialogs.Campaign, top *dialogs.Unit, f *dialogs.Form) (string, error) {
+func (s Summarizer) totals(ctx context.Context, c *campaign.Campaign, top *campaign.Unit, f *campaign.Form) (string, error) {
 	counting := false
 	for _, sec := range f.Sections {
-		counting = counting || sec.Total || sec.Kind == dialogs.List
+		counting = counting || sec.Total || sec.Kind == campaign.List
 	}
 	if !counting {
 		return "", nil
@@ -465,7 +467,7 @@ func (s Summarizer) totals(ctx context.Context, c *dialogs.Campaign, top *dialog
 	var parts []string
 	for _, sec := range f.Sections {
 		switch {
-		case sec.Kind == dialogs.List:
+		case sec.Kind == campaign.List:
 			n := 0
 			for _, d := range returns {
 				n += len(d.Rows(sec.ID))
@@ -474,10 +476,10 @@ func (s Summarizer) totals(ctx context.Context, c *dialogs.Campaign, top *dialog
 			if title != "" {
 				title += " "
 			}
-			parts = append(parts, fmt.Sprintf(dialogs.ReportTexts.SummaryRows, title, n, sec.RowNoun))
+			parts = append(parts, fmt.Sprintf(catalog.ReportTexts.SummaryRows, title, n, sec.RowNoun))
 		case sec.Total:
 			for _, fd := range sec.Fields {
-				if fd.Type != dialogs.Integer && fd.Type != dialogs.Decimal {
+				if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
 					continue
 				}
 				sum := new(big.Rat)
@@ -490,17 +492,17 @@ func (s Summarizer) totals(ctx context.Context, c *dialogs.Campaign, top *dialog
 			}
 		}
 	}
-	return dialogs.ReportTexts.SummaryTotals + strings.Join(parts, "，"), nil
+	return catalog.ReportTexts.SummaryTotals + strings.Join(parts, "，"), nil
 }
 
-func valueOr(d *dialogs.Draft, section, field string) string {
+func valueOr(d *campaign.Draft, section, field string) string {
 	if v, ok := d.Value(section, "", field); ok && v != "" {
 		return v
 	}
 	return "0"
 }
 
-func shortLabel(fd *dialogs.Field) string {
+func shortLabel(fd *campaign.Field) string {
 	if fd.Short != "" {
 		return fd.Short
 	}
@@ -511,8 +513,8 @@ func shortLabel(fd *dialogs.Field) string {
 }
 
 // descendants lists unit and every unit below it, top down.
-func descendants(c *dialogs.Campaign, unit string) []*dialogs.Unit {
-	var out []*dialogs.Unit
+func descendants(c *campaign.Campaign, unit string) []*campaign.Unit {
+	var out []*campaign.Unit
 	var walk func(code string)
 	walk = func(code string) {
 		u := c.Units[code]
@@ -525,7 +527,7 @@ func descendants(c *dialogs.Campaign, unit string) []*dialogs.Unit {
 	return out
 }
 
-func hasGrandchildren(c *dialogs.Campaign, u *dialogs.Unit) bool {
+func hasGrandchildren(c *campaign.Campaign, u *campaign.Unit) bool {
 	for _, k := range u.Children {
 		if len(c.Units[k].Children) > 0 {
 			return true

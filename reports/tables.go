@@ -4,7 +4,8 @@ import (
 	"context"
 	"math/big"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/store"
 )
 
@@ -14,9 +15,9 @@ import (
 // returns), total rows recomputed after summing, cells the notice leaves
 // empty as ——, numbers as numbers. Each unit's own return follows on the
 // 明细 sheet.
-func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
+func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	first := form.Sections[0]
-	cols := []column{{label: dialogs.ReportTexts.Item, width: 22, value: func(r sheetRow) cell { return cell{v: r.label} }}}
+	cols := []column{{label: catalog.ReportTexts.Item, width: 22, value: func(r sheetRow) cell { return cell{v: r.label} }}}
 	for _, col := range first.Columns {
 		cols = append(cols, fieldColumn(first, col))
 	}
@@ -54,7 +55,7 @@ func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 // sumTable adds up a table section over the units' returns: each figure
 // of each row exactly, as fractions; a text cell only where one unit alone
 // returned the table. Total rows are recomputed from the sums.
-func (x Exporter) sumTable(ctx context.Context, c *dialogs.Campaign, form *dialogs.Form, s *dialogs.Section, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) (*dialogs.Draft, error) {
+func (x Exporter) sumTable(ctx context.Context, c *campaign.Campaign, form *campaign.Form, s *campaign.Section, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) (*campaign.Draft, error) {
 	sums := map[string]map[string]*big.Rat{}
 	texts := map[string]map[string]string{}
 	units := map[string]bool{}
@@ -65,7 +66,7 @@ func (x Exporter) sumTable(ctx context.Context, c *dialogs.Campaign, form *dialo
 			if v == "" {
 				continue
 			}
-			if fd.Type == dialogs.Integer || fd.Type == dialogs.Decimal {
+			if fd.Type == campaign.Integer || fd.Type == campaign.Decimal {
 				n, ok := new(big.Rat).SetString(v)
 				if !ok {
 					continue
@@ -89,10 +90,10 @@ func (x Exporter) sumTable(ctx context.Context, c *dialogs.Campaign, form *dialo
 	if err != nil {
 		return nil, err
 	}
-	d := dialogs.NewDraft(c.ID, "", form.ID)
+	d := campaign.NewDraft(c.ID, "", form.ID)
 	for row, fields := range sums {
 		for id, v := range fields {
-			d.Set(s.ID, row, id, dialogs.RatText(v))
+			d.Set(s.ID, row, id, campaign.RatText(v))
 		}
 	}
 	if len(units) == 1 {
@@ -109,11 +110,11 @@ func (x Exporter) sumTable(ctx context.Context, c *dialogs.Campaign, form *dialo
 // extraSheets follow the forms: the status of every unit on every form
 // exported (填报情况), and for a standing return each figure across the
 // year's periods (各期).
-func (x Exporter) extraSheets(ctx context.Context, add func(string, string, []string, func(*sheet) error) error, c *dialogs.Campaign, top *dialogs.Unit, forms []*dialogs.Form, opt ExportOptions) error {
+func (x Exporter) extraSheets(ctx context.Context, add func(string, string, []string, func(*sheet) error) error, c *campaign.Campaign, top *campaign.Unit, forms []*campaign.Form, opt ExportOptions) error {
 	if len(forms) == 0 {
 		return nil
 	}
-	if err := add(dialogs.ReportTexts.StatusSheet, "", nil, func(sh *sheet) error { return x.statusSheet(ctx, sh, c, top, forms) }); err != nil {
+	if err := add(catalog.ReportTexts.StatusSheet, "", nil, func(sh *sheet) error { return x.statusSheet(ctx, sh, c, top, forms) }); err != nil {
 		return err
 	}
 	seen := map[string]bool{}
@@ -123,7 +124,7 @@ func (x Exporter) extraSheets(ctx context.Context, add func(string, string, []st
 		}
 		seen[f.Template] = true
 		f := f
-		name := []rune(f.Short + dialogs.ReportTexts.PeriodsSheet)
+		name := []rune(f.Short + catalog.ReportTexts.PeriodsSheet)
 		if len(name) > 31 {
 			name = name[:31]
 		}
@@ -136,8 +137,8 @@ func (x Exporter) extraSheets(ctx context.Context, add func(string, string, []st
 
 // statusSheet: unit, form, state, submitted at, reviewed by and at, times
 // returned, warnings confirmed.
-func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, forms []*dialogs.Form) error {
-	t := dialogs.ReportTexts
+func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, forms []*campaign.Form) error {
+	t := catalog.ReportTexts
 	cols := []column{
 		{label: t.Period, width: 24, value: func(r sheetRow) cell { return cell{v: r.values["form"]} }},
 		{label: t.Unit, width: 20, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
@@ -183,7 +184,7 @@ func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *dialogs.Campaig
 			if ok {
 				state = r.Status
 			}
-			values := map[string]string{"form": f.ShortName(), "state": dialogs.StateName(state)}
+			values := map[string]string{"form": f.ShortName(), "state": catalog.StateName(state)}
 			if ok {
 				values["submitted"] = when(r.SubmittedAt.Time, r.SubmittedAt.Time.In(c.TimeZone).Format("2006-01-02 15:04"))
 				values["by"] = r.ReviewedBy.String
@@ -199,14 +200,14 @@ func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *dialogs.Campaig
 
 // periodsSheet is a standing return's figures across the periods of the
 // current one's year: a row per unit and figure, a column per period.
-func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, current *dialogs.Form, opt ExportOptions) error {
-	var periods []*dialogs.Form
+func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, current *campaign.Form, opt ExportOptions) error {
+	var periods []*campaign.Form
 	for _, f := range c.Instances(current.Template) {
 		if f.Period.Year() == current.Period.Year() {
 			periods = append(periods, f)
 		}
 	}
-	t := dialogs.ReportTexts
+	t := catalog.ReportTexts
 	cols := []column{
 		{label: t.Unit, width: 20, value: func(r sheetRow) cell { return cell{v: r.values["unit"]} }},
 		{label: t.Item, width: 26, value: func(r sheetRow) cell { return cell{v: r.label} }},
@@ -231,7 +232,7 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *dialogs.Campai
 	type key struct{ unit, item string }
 	values := map[key]map[string]*big.Rat{}
 	var order []key
-	var fillers []*dialogs.Unit
+	var fillers []*campaign.Unit
 	for _, u := range descendants(c, top.Code) {
 		if current.FilledBy(u.Level) {
 			fillers = append(fillers, u)
@@ -244,11 +245,11 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *dialogs.Campai
 		}
 		for _, s := range p.Sections {
 			err := x.rows(ctx, c, p, s.ID, fillers, opt, picks, func(r store.ExportRow) error {
-				if s.Kind == dialogs.Table && s.IsSum(r.Row) {
+				if s.Kind == campaign.Table && s.IsSum(r.Row) {
 					return nil // totals are summed from their rows
 				}
 				for _, fd := range s.Fields {
-					if fd.Type != dialogs.Integer && fd.Type != dialogs.Decimal {
+					if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
 						continue
 					}
 					n, ok := new(big.Rat).SetString(r.Values[fd.ID])
@@ -283,7 +284,7 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *dialogs.Campai
 			}
 			row := sheetRow{unit: u, label: k.item, values: map[string]string{"unit": areaName(c, u)}}
 			for id, v := range values[k] {
-				row.values[id] = dialogs.RatText(v)
+				row.values[id] = campaign.RatText(v)
 			}
 			if err := sh.dataRow(cols, row); err != nil {
 				return err

@@ -13,7 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/store"
 )
 
@@ -40,7 +41,7 @@ type ExportOptions struct {
 }
 
 // wants reports whether the options export form f.
-func (o ExportOptions) wants(c *dialogs.Campaign, f *dialogs.Form) bool {
+func (o ExportOptions) wants(c *campaign.Campaign, f *campaign.Form) bool {
 	if len(o.Forms) == 0 {
 		at := o.At
 		if at.IsZero() {
@@ -63,7 +64,7 @@ func (o ExportOptions) wants(c *dialogs.Campaign, f *dialogs.Form) bool {
 
 // sheetName is a form's sheet: its short name, and a period's label,
 // within Excel's 31 characters.
-func sheetName(f *dialogs.Form) string {
+func sheetName(f *campaign.Form) string {
 	name := f.ShortName()
 	if name == "" {
 		name = f.ID
@@ -92,10 +93,10 @@ type column struct {
 
 // sheetRow is what a data row is made of.
 type sheetRow struct {
-	unit    *dialogs.Unit
+	unit    *campaign.Unit
 	seq     int
 	rowKey  string
-	section *dialogs.Section
+	section *campaign.Section
 	values  map[string]string
 	status  string
 	total   bool
@@ -111,7 +112,7 @@ type cell struct {
 
 // WriteXLSX writes one sheet per form: the subtree's approved data (or all,
 // with IncludeDrafts), laid out like the notice.
-func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaign, unit string, opt ExportOptions) error {
+func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campaign, unit string, opt ExportOptions) error {
 	top := c.Units[unit]
 	if top == nil {
 		return fmt.Errorf("export: unit %s not in campaign %s", unit, c.ID)
@@ -159,12 +160,12 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 		return nil
 	}
 	units := descendants(c, unit)
-	var exported []*dialogs.Form
+	var exported []*campaign.Form
 	for _, form := range c.Forms {
 		if !opt.wants(c, form) {
 			continue
 		}
-		var fillers []*dialogs.Unit
+		var fillers []*campaign.Unit
 		for _, u := range units {
 			if form.FilledBy(u.Level) {
 				fillers = append(fillers, u)
@@ -205,18 +206,18 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *dialogs.Campaig
 
 // tableOnly reports whether the form is tables alone: exported as the
 // notice prints them, the aggregate of the units, then per unit.
-func tableOnly(form *dialogs.Form) bool {
+func tableOnly(form *campaign.Form) bool {
 	for _, s := range form.Sections {
-		if s.Kind != dialogs.Table {
+		if s.Kind != campaign.Table {
 			return false
 		}
 	}
 	return len(form.Sections) > 0
 }
 
-func detailSheetName(f *dialogs.Form) string {
+func detailSheetName(f *campaign.Form) string {
 	name := []rune(sheetName(f))
-	suffix := []rune(dialogs.ReportTexts.DetailSheet)
+	suffix := []rune(catalog.ReportTexts.DetailSheet)
 	if len(name)+len(suffix) > 31 {
 		name = name[:31-len(suffix)]
 	}
@@ -448,11 +449,11 @@ func sameGroups(a, b column, level int) bool {
 }
 
 // fieldColumn is a column of a section's export columns.
-func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
+func fieldColumn(sec *campaign.Section, col *campaign.Column) column {
 	c := column{groups: col.Group, label: col.Label, width: width(col.Label)}
 	fd := col.Field
 	switch {
-	case fd != nil && fd.Type == dialogs.Integer:
+	case fd != nil && fd.Type == campaign.Integer:
 		c.width = max(c.width, 9)
 		c.value = func(r sheetRow) cell {
 			if n, err := strconv.Atoi(r.values[fd.ID]); err == nil {
@@ -460,7 +461,7 @@ func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
 			}
 			return cell{v: r.values[fd.ID]}
 		}
-	case fd != nil && fd.Type == dialogs.Decimal:
+	case fd != nil && fd.Type == campaign.Decimal:
 		c.width = max(c.width, 12)
 		c.value = func(r sheetRow) cell {
 			if v, err := strconv.ParseFloat(r.values[fd.ID], 64); err == nil {
@@ -470,16 +471,16 @@ func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
 		}
 	default:
 		switch {
-		case fd != nil && fd.Type == dialogs.Text:
+		case fd != nil && fd.Type == campaign.Text:
 			c.width = max(c.width, 18)
-		case fd != nil && (fd.Type == dialogs.Phone || fd.Type == dialogs.File):
+		case fd != nil && (fd.Type == campaign.Phone || fd.Type == campaign.File):
 			c.width = max(c.width, 16)
-		case fd != nil && fd.Type == dialogs.Choice:
+		case fd != nil && fd.Type == campaign.Choice:
 			// Data cells do not wrap (rows keep one height): fit the longest choice.
 			for _, ch := range fd.Choices {
 				c.width = max(c.width, float64(utf8.RuneCountInString(ch))*1.7+2)
 			}
-		case fd != nil && fd.Type == dialogs.Date:
+		case fd != nil && fd.Type == campaign.Date:
 			c.width = max(c.width, 12)
 		}
 		c.value = func(r sheetRow) cell {
@@ -497,12 +498,12 @@ func fieldColumn(sec *dialogs.Section, col *dialogs.Column) column {
 			return cell{v: ColumnValue(sec, col, r.values)}
 		}
 	}
-	if fd != nil && sec.Kind == dialogs.Table {
+	if fd != nil && sec.Kind == campaign.Table {
 		// A cell the notice leaves empty in this row is printed ——.
 		inner := c.value
 		c.value = func(r sheetRow) cell {
 			if sec.BlankIn(r.rowKey, fd) {
-				return cell{v: dialogs.ReportTexts.Dash}
+				return cell{v: catalog.ReportTexts.Dash}
 			}
 			return inner(r)
 		}
@@ -565,39 +566,39 @@ func (s *sheet) putWrapped(cells []excelize.Cell) error {
 	return s.put(cells)
 }
 
-func stampFor(c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form) string {
+func stampFor(c *campaign.Campaign, top *campaign.Unit, form *campaign.Form) string {
 	if !form.Stamp {
 		return ""
 	}
 	// The notice's line, with the unit's name where one unit below the top
 	// exports (a city's sheet).
 	if top.Parent != "" {
-		return fmt.Sprintf(dialogs.ReportTexts.Stamp, top.Name)
+		return fmt.Sprintf(catalog.ReportTexts.Stamp, top.Name)
 	}
-	return fmt.Sprintf(dialogs.ReportTexts.Stamp, dialogs.ReportTexts.StampAnyCity)
+	return fmt.Sprintf(catalog.ReportTexts.Stamp, catalog.ReportTexts.StampAnyCity)
 }
 
-func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions) error {
+func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions) error {
 	picks, err := x.picksFor(ctx, c, top, form, opt)
 	if err != nil {
 		return err
 	}
-	kinds := map[dialogs.SectionKind]int{}
+	kinds := map[campaign.SectionKind]int{}
 	for _, s := range form.Sections {
 		kinds[s.Kind]++
 	}
 	switch {
-	case kinds[dialogs.List] == len(form.Sections):
+	case kinds[campaign.List] == len(form.Sections):
 		return x.listForm(ctx, sh, c, top, form, fillers, opt, picks)
-	case kinds[dialogs.Record] == len(form.Sections):
+	case kinds[campaign.Record] == len(form.Sections):
 		return x.recordForm(ctx, sh, c, top, form, fillers, opt, picks)
-	case kinds[dialogs.Table] == len(form.Sections):
+	case kinds[campaign.Table] == len(form.Sections):
 		return x.tableForm(ctx, sh, c, top, form, fillers, opt, picks)
 	}
 	return x.mixedForm(ctx, sh, c, top, form, fillers, opt, picks)
 }
 
-func codesOf(units []*dialogs.Unit) []string {
+func codesOf(units []*campaign.Unit) []string {
 	out := make([]string, len(units))
 	for i, u := range units {
 		out[i] = u.Code
@@ -606,17 +607,17 @@ func codesOf(units []*dialogs.Unit) []string {
 }
 
 func statusColumn() column {
-	return column{label: dialogs.ReportTexts.State, width: 8, value: func(r sheetRow) cell {
+	return column{label: catalog.ReportTexts.State, width: 8, value: func(r sheetRow) cell {
 		if r.total {
 			return cell{v: ""} // a total has no state of its own
 		}
-		return cell{v: dialogs.StateName(r.status)}
+		return cell{v: catalog.StateName(r.status)}
 	}}
 }
 
 // recordForm: one row per unit, the city before its counties, with a 总计
 // row per city and for the whole export where the section asks for one.
-func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
+func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	unitLabel := unitColumn(c, form)
 	cols := []column{{label: unitLabel, width: 16, value: func(r sheetRow) cell {
 		if r.total {
@@ -663,8 +664,8 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 	}
 	// Sums per section/field under a unit, for its 总计 row: exact
 	// (decimal figures summed as fractions), written as numbers.
-	var walk func(u *dialogs.Unit) (map[string]*big.Rat, bool, error)
-	walk = func(u *dialogs.Unit) (map[string]*big.Rat, bool, error) {
+	var walk func(u *campaign.Unit) (map[string]*big.Rat, bool, error)
+	walk = func(u *campaign.Unit) (map[string]*big.Rat, bool, error) {
 		sums := map[string]*big.Rat{}
 		any := false
 		if fills[u.Code] {
@@ -698,9 +699,9 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 			}
 		}
 		if total && len(u.Children) > 0 && any {
-			label := fmt.Sprintf(dialogs.ReportTexts.CityTotal, u.Name)
+			label := fmt.Sprintf(catalog.ReportTexts.CityTotal, u.Name)
 			if u.Code == top.Code {
-				label = dialogs.ReportTexts.Total
+				label = catalog.ReportTexts.Total
 			}
 			values := map[string]string{}
 			for k, v := range sums {
@@ -717,13 +718,13 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *dialogs.Campaign
 }
 
 // addSums adds a row's numeric answers (by field id) into sums, exactly.
-func addSums(form *dialogs.Form, values map[string]string, sums map[string]*big.Rat) {
+func addSums(form *campaign.Form, values map[string]string, sums map[string]*big.Rat) {
 	for _, s := range form.Sections {
 		if !s.Total {
 			continue
 		}
 		for _, fd := range s.Fields {
-			if fd.Type != dialogs.Integer && fd.Type != dialogs.Decimal {
+			if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
 				continue
 			}
 			if v, ok := new(big.Rat).SetString(values[fd.ID]); ok && values[fd.ID] != "" {
@@ -748,11 +749,11 @@ func ratString(v *big.Rat) string {
 
 // listForm: a block per section (可建成, 完成改造提升, 开工建设), each with its
 // own header and rows numbered 序号 within the block, and the area.
-func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
+func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	multi := len(form.Sections) > 1
 	lead := []column{
-		{label: dialogs.ReportTexts.Seq, width: 6, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
-		{label: dialogs.ReportTexts.Area, width: 18, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
+		{label: catalog.ReportTexts.Seq, width: 6, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
+		{label: catalog.ReportTexts.Area, width: 18, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
 	}
 	blocks := make([][]column, len(form.Sections))
 	widest := 0
@@ -841,7 +842,7 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, 
 
 // areaName is a unit with the units above it, the top one left out:
 // 杭州市西湖区 (and 杭州市西湖区三墩镇 a level further down).
-func areaName(c *dialogs.Campaign, u *dialogs.Unit) string {
+func areaName(c *campaign.Campaign, u *campaign.Unit) string {
 	if u == nil {
 		return ""
 	}
@@ -854,12 +855,12 @@ func areaName(c *dialogs.Campaign, u *dialogs.Unit) string {
 
 // unitColumn heads the column of unit names: the notice's 市、县（市、区）
 // for the default levels, else the names of the levels that fill the form.
-func unitColumn(c *dialogs.Campaign, form *dialogs.Form) string {
-	if sameLevels(c.Levels, dialogs.DefaultLevels) {
-		if form.FilledBy(dialogs.City) {
-			return dialogs.ReportTexts.UnitColumnCity
+func unitColumn(c *campaign.Campaign, form *campaign.Form) string {
+	if sameLevels(c.Levels, campaign.DefaultLevels) {
+		if form.FilledBy(campaign.City) {
+			return catalog.ReportTexts.UnitColumnCity
 		}
-		return dialogs.ReportTexts.UnitColumnCounty
+		return catalog.ReportTexts.UnitColumnCounty
 	}
 	var names []string
 	for _, l := range c.Levels {
@@ -870,7 +871,7 @@ func unitColumn(c *dialogs.Campaign, form *dialogs.Form) string {
 	return strings.Join(names, "、")
 }
 
-func sameLevels(a, b []dialogs.LevelDef) bool {
+func sameLevels(a, b []campaign.LevelDef) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -885,22 +886,22 @@ func sameLevels(a, b []dialogs.LevelDef) bool {
 // mixedForm: a record part and a table part (附件4: the plan file and the
 // yearly targets): one row per unit and table row, the record's columns on
 // the unit's first row.
-func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign, top *dialogs.Unit, form *dialogs.Form, fillers []*dialogs.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
+func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	cols := []column{
-		{label: dialogs.ReportTexts.Area, width: 18, value: func(r sheetRow) cell {
+		{label: catalog.ReportTexts.Area, width: 18, value: func(r sheetRow) cell {
 			if r.seq > 1 {
 				return cell{v: ""}
 			}
 			return cell{v: areaName(c, r.unit)}
 		}},
 	}
-	var table *dialogs.Section
-	var record []*dialogs.Section
+	var table *campaign.Section
+	var record []*campaign.Section
 	for _, s := range form.Sections {
 		switch s.Kind {
-		case dialogs.Table:
+		case campaign.Table:
 			table = s
-		case dialogs.Record:
+		case campaign.Record:
 			record = append(record, s)
 		}
 	}
@@ -918,7 +919,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *dialogs.Campaign,
 		}
 	}
 	if table != nil {
-		cols = append(cols, column{label: dialogs.ReportTexts.Year, width: 14, value: func(r sheetRow) cell {
+		cols = append(cols, column{label: catalog.ReportTexts.Year, width: 14, value: func(r sheetRow) cell {
 			for _, rk := range table.Rows {
 				if rk.Key == r.rowKey {
 					return cell{v: rk.Title}

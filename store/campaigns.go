@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lib/pq"
+	"tianbao/campaign"
 
-	"tianbao/dialogs"
+	"github.com/lib/pq"
 )
 
 // CampaignRecord is one stored version of a campaign file.
@@ -28,7 +28,7 @@ type CampaignRecord struct {
 // SaveCampaign stores c (loaded from rec's source) as a new version, unless
 // the latest stored version has the same source, and writes its units. It
 // returns the version the campaign is now at and whether it is new.
-func (db *DB) SaveCampaign(ctx context.Context, rec CampaignRecord, c *dialogs.Campaign) (version int, created bool, err error) {
+func (db *DB) SaveCampaign(ctx context.Context, rec CampaignRecord, c *campaign.Campaign) (version int, created bool, err error) {
 	files, err := json.Marshal(rec.Files)
 	if err != nil {
 		return 0, false, fmt.Errorf("save campaign %s: %w", rec.ID, err)
@@ -80,7 +80,7 @@ func sameFiles(stored []byte, files map[string]string) bool {
 	return true
 }
 
-func saveUnits(ctx context.Context, tx *Tx, c *dialogs.Campaign) error {
+func saveUnits(ctx context.Context, tx *Tx, c *campaign.Campaign) error {
 	var codes, names, levels, parents, paths []string
 	var positions []int64
 	for i, code := range c.Order {

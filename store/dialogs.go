@@ -14,6 +14,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"tianbao/campaign"
 	"tianbao/dialogs"
 )
 
@@ -90,22 +91,22 @@ const (
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3`
 )
 
-func (tx *dialogTx) Drafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	drafts, revisions, extensions, err := loadDrafts(ctx, tx.q, campaign, unit)
+func (tx *dialogTx) Drafts(ctx context.Context, campaignID, unit string) (map[string]*campaign.Draft, error) {
+	drafts, revisions, extensions, err := loadDrafts(ctx, tx.q, campaignID, unit)
 	if err != nil {
 		return nil, err
 	}
-	tx.extensions = map[[2]string]map[string]time.Time{{campaign, unit}: extensions}
+	tx.extensions = map[[2]string]map[string]time.Time{{campaignID, unit}: extensions}
 	if tx.unitDrafts == nil {
 		tx.unitDrafts = map[draftKey]int64{}
 	}
 	for form, r := range revisions {
-		tx.unitDrafts[draftKey{campaign, unit, form}] = r
+		tx.unitDrafts[draftKey{campaignID, unit, form}] = r
 	}
 	if tx.allDrafts == nil {
-		tx.allDrafts = map[[2]string]map[string]*dialogs.Draft{}
+		tx.allDrafts = map[[2]string]map[string]*campaign.Draft{}
 	}
-	tx.allDrafts[[2]string{campaign, unit}] = drafts
+	tx.allDrafts[[2]string{campaignID, unit}] = drafts
 	return drafts, nil
 }
 
@@ -129,12 +130,12 @@ type unitDraftRow struct {
 
 // loadDrafts reads all of a unit's drafts without locking them, and its
 // approved extensions' new due dates by form.
-func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[string]*dialogs.Draft, map[string]int64, map[string]time.Time, error) {
+func loadDrafts(ctx context.Context, q sqlQuerier, campaignID, unit string) (map[string]*campaign.Draft, map[string]int64, map[string]time.Time, error) {
 	var rows []unitDraftRow
-	if err := q.SelectContext(ctx, &rows, unitDraftsQuery, campaign, unit); err != nil {
+	if err := q.SelectContext(ctx, &rows, unitDraftsQuery, campaignID, unit); err != nil {
 		return nil, nil, nil, fmt.Errorf("drafts of %s: %w", unit, err)
 	}
-	drafts, revisions, extensions := map[string]*dialogs.Draft{}, map[string]int64{}, map[string]time.Time{}
+	drafts, revisions, extensions := map[string]*campaign.Draft{}, map[string]int64{}, map[string]time.Time{}
 	for i := range rows {
 		r := &rows[i]
 		if r.NewDue.Valid {
@@ -145,7 +146,7 @@ func loadDrafts(ctx context.Context, q sqlQuerier, campaign, unit string) (map[s
 		for j := range r.Sections {
 			answers[j] = answerRow{Section: r.Sections[j], Row: r.Rows[j], Field: r.Fields[j], Value: r.Values[j], Seq: int(r.Seqs[j])}
 		}
-		d, err := buildDraft(campaign, unit, r.draftRow, answers)
+		d, err := buildDraft(campaignID, unit, r.draftRow, answers)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -159,9 +160,9 @@ type sqlQuerier interface {
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }
 
-func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialogs.Draft, error) {
-	d := dialogs.NewDraft(campaign, unit, dr.Form)
-	d.Status = dialogs.Status(dr.Status)
+func buildDraft(campaignID, unit string, dr draftRow, answers []answerRow) (*campaign.Draft, error) {
+	d := campaign.NewDraft(campaignID, unit, dr.Form)
+	d.Status = campaign.Status(dr.Status)
 	d.NextRow = dr.NextRow
 	if err := json.Unmarshal(dr.Flags, &d.Flags); err != nil {
 		return nil, fmt.Errorf("draft %s/%s flags: %w", unit, dr.Form, err)
@@ -172,10 +173,10 @@ func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialo
 		if a.Field == "" {
 			sec := d.Sections[a.Section]
 			if sec == nil {
-				sec = &dialogs.SectionData{}
+				sec = &campaign.SectionData{}
 				d.Sections[a.Section] = sec
 			}
-			sec.Rows = append(sec.Rows, &dialogs.Row{Key: a.Row, Seq: a.Seq, Values: map[string]string{}})
+			sec.Rows = append(sec.Rows, &campaign.Row{Key: a.Row, Seq: a.Seq, Values: map[string]string{}})
 		}
 	}
 	for _, a := range answers {
@@ -184,10 +185,10 @@ func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialo
 		}
 		sec := d.Sections[a.Section]
 		if sec == nil {
-			sec = &dialogs.SectionData{}
+			sec = &campaign.SectionData{}
 			d.Sections[a.Section] = sec
 		}
-		var row *dialogs.Row
+		var row *campaign.Row
 		for _, r := range sec.Rows {
 			if r.Key == a.Row {
 				row = r
@@ -195,7 +196,7 @@ func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialo
 			}
 		}
 		if row == nil {
-			row = &dialogs.Row{Key: a.Row, Values: map[string]string{}}
+			row = &campaign.Row{Key: a.Row, Values: map[string]string{}}
 			sec.Rows = append(sec.Rows, row)
 		}
 		row.Values[a.Field] = a.Value
@@ -203,7 +204,7 @@ func buildDraft(campaign, unit string, dr draftRow, answers []answerRow) (*dialo
 	return d, nil
 }
 
-func (tx *dialogTx) Submit(ctx context.Context, d *dialogs.Draft, campaignVersion int, actor int64) (*dialogs.Submission, error) {
+func (tx *dialogTx) Submit(ctx context.Context, d *campaign.Draft, campaignVersion int, actor int64) (*dialogs.Submission, error) {
 	snap := d.Snapshot()
 	data, err := json.Marshal(snap)
 	if err != nil {
@@ -296,21 +297,21 @@ func (tx *dialogTx) Submission(ctx context.Context, id int64) (*dialogs.Submissi
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions WHERE id = $1 FOR UPDATE`, id)
 }
 
-func (tx *dialogTx) LatestSubmission(ctx context.Context, campaign, unit, form string) (*dialogs.Submission, error) {
+func (tx *dialogTx) LatestSubmission(ctx context.Context, campaignID, unit, form string) (*dialogs.Submission, error) {
 	if tx.optimistic {
 		return nil, errTakeLocks
 	}
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
-		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version DESC LIMIT 1 FOR UPDATE`, campaign, unit, form)
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version DESC LIMIT 1 FOR UPDATE`, campaignID, unit, form)
 }
 
 // EarlierReturn is what a unit returned for a form: its approved
 // submission, else its latest one, else nil. Read without locks: it is
 // another period's, which this turn does not change.
-func (tx *dialogTx) EarlierReturn(ctx context.Context, campaign, unit, form string) (*dialogs.Submission, error) {
+func (tx *dialogTx) EarlierReturn(ctx context.Context, campaignID, unit, form string) (*dialogs.Submission, error) {
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
 		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND status <> 'withdrawn'
-		ORDER BY status = 'approved' DESC, version DESC LIMIT 1`, campaign, unit, form)
+		ORDER BY status = 'approved' DESC, version DESC LIMIT 1`, campaignID, unit, form)
 }
 
 func (tx *dialogTx) PreviousSubmission(ctx context.Context, s *dialogs.Submission) (*dialogs.Submission, error) {
@@ -323,11 +324,11 @@ func (tx *dialogTx) PreviousSubmission(ctx context.Context, s *dialogs.Submissio
 }
 
 // draftStatusFor is the draft's status once its submission has a status.
-var draftStatusFor = map[dialogs.SubmissionStatus]dialogs.Status{
-	dialogs.SubSubmitted: dialogs.StatusSubmitted,
-	dialogs.SubApproved:  dialogs.StatusApproved,
-	dialogs.SubReturned:  dialogs.StatusReturned,
-	dialogs.SubWithdrawn: dialogs.StatusDraft,
+var draftStatusFor = map[dialogs.SubmissionStatus]campaign.Status{
+	dialogs.SubSubmitted: campaign.StatusSubmitted,
+	dialogs.SubApproved:  campaign.StatusApproved,
+	dialogs.SubReturned:  campaign.StatusReturned,
+	dialogs.SubWithdrawn: campaign.StatusDraft,
 }
 
 func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submission, status dialogs.SubmissionStatus, actor int64, reason string, flagged []string) error {
@@ -364,7 +365,7 @@ func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submissi
 	return nil
 }
 
-func (tx *dialogTx) Tell(ctx context.Context, campaign, unit, kind string, r dialogs.Reply, roles ...dialogs.Role) (int, error) {
+func (tx *dialogTx) Tell(ctx context.Context, campaignID, unit, kind string, r dialogs.Reply, roles ...dialogs.Role) (int, error) {
 	names := make([]string, len(roles))
 	for i, role := range roles {
 		names[i] = string(role)
@@ -378,13 +379,13 @@ func (tx *dialogTx) Tell(ctx context.Context, campaign, unit, kind string, r dia
 		if tx.pendingTell != nil || tx.pendingSub == nil {
 			return 0, errTakeLocks // only a submission's one message goes this way
 		}
-		tx.pendingTell = &pendingTell{campaign: campaign, unit: unit, kind: kind, payload: string(payload), roles: names}
+		tx.pendingTell = &pendingTell{campaign: campaignID, unit: unit, kind: kind, payload: string(payload), roles: names}
 		return 1, nil
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload)
 		SELECT id, $4, $5::jsonb FROM contacts
 		WHERE campaign_id = $1 AND unit_code = $2 AND active AND role = ANY($3) ORDER BY id`,
-		campaign, unit, pq.Array(names), kind, string(payload))
+		campaignID, unit, pq.Array(names), kind, string(payload))
 	if err != nil {
 		return 0, fmt.Errorf("tell %s: %w", unit, err)
 	}
@@ -392,7 +393,7 @@ func (tx *dialogTx) Tell(ctx context.Context, campaign, unit, kind string, r dia
 	return int(n), err
 }
 
-func (tx *dialogTx) Pending(ctx context.Context, campaign string, units []string) ([]dialogs.PendingItem, error) {
+func (tx *dialogTx) Pending(ctx context.Context, campaignID string, units []string) ([]dialogs.PendingItem, error) {
 	var rows []struct {
 		ID      int64     `db:"id"`
 		Unit    string    `db:"unit_code"`
@@ -406,7 +407,7 @@ func (tx *dialogTx) Pending(ctx context.Context, campaign string, units []string
 			extract(epoch FROM now() - s.submitted_at)::float8 AS age, COALESCE(c.display_name, '') AS by_name
 		FROM submissions s LEFT JOIN contacts c ON c.id = s.submitted_by
 		WHERE s.campaign_id = $1 AND s.unit_code = ANY($2) AND s.status = 'submitted'
-		ORDER BY s.submitted_at, s.id`, campaign, pq.Array(units)); err != nil {
+		ORDER BY s.submitted_at, s.id`, campaignID, pq.Array(units)); err != nil {
 		return nil, fmt.Errorf("pending reviews: %w", err)
 	}
 	out := make([]dialogs.PendingItem, len(rows))
@@ -440,14 +441,14 @@ func (tx *dialogTx) History(ctx context.Context, submission int64) ([]dialogs.Su
 	return out, nil
 }
 
-func (tx *dialogTx) ContactNames(ctx context.Context, campaign, unit string, roles ...dialogs.Role) ([]string, error) {
+func (tx *dialogTx) ContactNames(ctx context.Context, campaignID, unit string, roles ...dialogs.Role) ([]string, error) {
 	names := make([]string, len(roles))
 	for i, r := range roles {
 		names[i] = string(r)
 	}
 	var out []string
 	if err := tx.q.SelectContext(ctx, &out, `SELECT display_name FROM contacts WHERE campaign_id = $1 AND unit_code = $2 AND active
-		AND role = ANY($3) ORDER BY id`, campaign, unit, pq.Array(names)); err != nil {
+		AND role = ANY($3) ORDER BY id`, campaignID, unit, pq.Array(names)); err != nil {
 		return nil, fmt.Errorf("contacts of %s: %w", unit, err)
 	}
 	return out, nil
@@ -507,8 +508,8 @@ func (tx *dialogTx) DecideExtension(ctx context.Context, r *dialogs.ExtensionReq
 	return nil
 }
 
-func (tx *dialogTx) UnitExtensions(ctx context.Context, campaign, unit string) (map[string]time.Time, error) {
-	if ext, ok := tx.extensions[[2]string{campaign, unit}]; ok {
+func (tx *dialogTx) UnitExtensions(ctx context.Context, campaignID, unit string) (map[string]time.Time, error) {
+	if ext, ok := tx.extensions[[2]string{campaignID, unit}]; ok {
 		return ext, nil // read with the unit's drafts in this turn
 	}
 	var rows []struct {
@@ -516,7 +517,7 @@ func (tx *dialogTx) UnitExtensions(ctx context.Context, campaign, unit string) (
 		NewDue time.Time `db:"new_due"`
 	}
 	if err := tx.q.SelectContext(ctx, &rows, `SELECT DISTINCT ON (form_id) form_id, new_due FROM extensions
-		WHERE campaign_id = $1 AND unit_code = $2 AND status = 'approved' ORDER BY form_id, decided_at DESC`, campaign, unit); err != nil {
+		WHERE campaign_id = $1 AND unit_code = $2 AND status = 'approved' ORDER BY form_id, decided_at DESC`, campaignID, unit); err != nil {
 		return nil, fmt.Errorf("extensions of %s: %w", unit, err)
 	}
 	out := make(map[string]time.Time, len(rows))
@@ -526,18 +527,18 @@ func (tx *dialogTx) UnitExtensions(ctx context.Context, campaign, unit string) (
 	return out, nil
 }
 
-func (tx *dialogTx) UnitStates(ctx context.Context, campaign string, units []string, form string) (map[string]dialogs.Status, error) {
+func (tx *dialogTx) UnitStates(ctx context.Context, campaignID string, units []string, form string) (map[string]campaign.Status, error) {
 	var rows []struct {
 		Unit   string `db:"unit_code"`
 		Status string `db:"status"`
 	}
 	if err := tx.q.SelectContext(ctx, &rows, `SELECT unit_code, status FROM drafts
-		WHERE campaign_id = $1 AND unit_code = ANY($2) AND form_id = $3`, campaign, pq.Array(units), form); err != nil {
+		WHERE campaign_id = $1 AND unit_code = ANY($2) AND form_id = $3`, campaignID, pq.Array(units), form); err != nil {
 		return nil, fmt.Errorf("states of %s: %w", form, err)
 	}
-	out := make(map[string]dialogs.Status, len(rows))
+	out := make(map[string]campaign.Status, len(rows))
 	for _, r := range rows {
-		out[r.Unit] = dialogs.Status(r.Status)
+		out[r.Unit] = campaign.Status(r.Status)
 	}
 	return out, nil
 }
@@ -567,7 +568,7 @@ func (tx *dialogTx) Notify(ctx context.Context, n []dialogs.Notification) error 
 	return nil
 }
 
-func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, unit, form, field string, limit int) ([]string, error) {
+func (tx *dialogTx) Suggestions(ctx context.Context, campaignID, parent, unit, form, field string, limit int) ([]string, error) {
 	var out []string
 	// Only what other units submitted: a draft is nobody else's business,
 	// and half-typed text is no suggestion.
@@ -576,7 +577,7 @@ func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, unit, for
 		JOIN drafts d ON d.campaign_id = a.campaign_id AND d.unit_code = a.unit_code AND d.form_id = a.form_id
 		WHERE a.campaign_id = $1 AND u.parent_code = $2 AND a.form_id = $3 AND a.field_id = $4 AND a.value <> ''
 			AND d.status IN ('submitted', 'approved') AND a.unit_code <> $6
-		GROUP BY a.value ORDER BY count(*) DESC, a.value LIMIT $5`, campaign, parent, form, field, limit, unit)
+		GROUP BY a.value ORDER BY count(*) DESC, a.value LIMIT $5`, campaignID, parent, form, field, limit, unit)
 	if err != nil {
 		return nil, fmt.Errorf("suggestions for %s: %w", field, err)
 	}
@@ -585,14 +586,14 @@ func (tx *dialogTx) Suggestions(ctx context.Context, campaign, parent, unit, for
 
 // ConsoleContact finds or creates the contact a console user acts as
 // (identified by unit, role and name) with its session, and returns its id.
-func (db *DB) ConsoleContact(ctx context.Context, campaign, unit string, role dialogs.Role, name string) (int64, error) {
+func (db *DB) ConsoleContact(ctx context.Context, campaignID, unit string, role dialogs.Role, name string) (int64, error) {
 	var id int64
 	err := db.Transact(ctx, func(tx *Tx) error {
 		err := tx.GetContext(ctx, &id, `INSERT INTO contacts (campaign_id, unit_code, role, console_name, display_name)
 			VALUES ($1, $2, $3, $4, $4)
 			ON CONFLICT (campaign_id, unit_code, role, console_name) WHERE console_name IS NOT NULL
 			DO UPDATE SET active = true
-			RETURNING id`, campaign, unit, string(role), name)
+			RETURNING id`, campaignID, unit, string(role), name)
 		if err != nil {
 			return err
 		}
@@ -606,18 +607,18 @@ func (db *DB) ConsoleContact(ctx context.Context, campaign, unit string, role di
 }
 
 // UnitDrafts loads all of a unit's drafts (for exports), without locking.
-func (db *DB) UnitDrafts(ctx context.Context, campaign, unit string) (map[string]*dialogs.Draft, error) {
-	drafts, _, _, err := loadDrafts(ctx, db.DB, campaign, unit)
+func (db *DB) UnitDrafts(ctx context.Context, campaignID, unit string) (map[string]*campaign.Draft, error) {
+	drafts, _, _, err := loadDrafts(ctx, db.DB, campaignID, unit)
 	return drafts, err
 }
 
 // SaveFile stores an uploaded document and returns its reference ("file:ID").
-func (db *DB) SaveFile(ctx context.Context, campaign, unit, name, kind string, content []byte, actor int64) (string, error) {
+func (db *DB) SaveFile(ctx context.Context, campaignID, unit, name, kind string, content []byte, actor int64) (string, error) {
 	sum := sha256.Sum256(content)
 	var id int64
 	err := db.GetContext(ctx, &id, `INSERT INTO files (campaign_id, unit_code, name, kind, size, sha256, content, uploaded_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		campaign, unit, name, kind, len(content), hex.EncodeToString(sum[:]), content, actor)
+		campaignID, unit, name, kind, len(content), hex.EncodeToString(sum[:]), content, actor)
 	if err != nil {
 		return "", fmt.Errorf("save file for %s: %w", unit, err)
 	}
@@ -641,9 +642,9 @@ func (tx *dialogTx) SetReviewValues(ctx context.Context, s *dialogs.Submission, 
 	}
 	if i < 0 {
 		if s.Data.Sections == nil {
-			s.Data.Sections = map[string][]dialogs.SnapshotRow{}
+			s.Data.Sections = map[string][]campaign.SnapshotRow{}
 		}
-		rows = append(rows, dialogs.SnapshotRow{Key: "", Values: map[string]string{}})
+		rows = append(rows, campaign.SnapshotRow{Key: "", Values: map[string]string{}})
 		i = len(rows) - 1
 	}
 	var fields, vals []string
@@ -675,10 +676,10 @@ func (tx *dialogTx) SetReviewValues(ctx context.Context, s *dialogs.Submission, 
 }
 
 // SubmissionsOf is every submission of a unit's form, oldest first.
-func (db *DB) SubmissionsOf(ctx context.Context, campaign, unit, form string) ([]*dialogs.Submission, error) {
+func (db *DB) SubmissionsOf(ctx context.Context, campaignID, unit, form string) ([]*dialogs.Submission, error) {
 	var rows []submissionRow
 	if err := db.SelectContext(ctx, &rows, `SELECT `+submissionColumns+` FROM submissions
-		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version`, campaign, unit, form); err != nil {
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 ORDER BY version`, campaignID, unit, form); err != nil {
 		return nil, fmt.Errorf("submissions of %s/%s: %w", unit, form, err)
 	}
 	out := make([]*dialogs.Submission, 0, len(rows))
@@ -703,11 +704,11 @@ type HistoryEvent struct {
 }
 
 // SubmissionHistory is every step of a unit's form, in order.
-func (db *DB) SubmissionHistory(ctx context.Context, campaign, unit, form string) ([]HistoryEvent, error) {
+func (db *DB) SubmissionHistory(ctx context.Context, campaignID, unit, form string) ([]HistoryEvent, error) {
 	var out []HistoryEvent
 	if err := db.SelectContext(ctx, &out, `SELECT s.version, e.status, COALESCE(c.display_name, '') AS by_name, e.at, e.reason
 		FROM submission_events e JOIN submissions s ON s.id = e.submission_id LEFT JOIN contacts c ON c.id = e.actor_id
-		WHERE s.campaign_id = $1 AND s.unit_code = $2 AND s.form_id = $3 ORDER BY e.id`, campaign, unit, form); err != nil {
+		WHERE s.campaign_id = $1 AND s.unit_code = $2 AND s.form_id = $3 ORDER BY e.id`, campaignID, unit, form); err != nil {
 		return nil, fmt.Errorf("history of %s/%s: %w", unit, form, err)
 	}
 	return out, nil

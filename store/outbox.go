@@ -10,6 +10,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"tianbao/catalog"
 	"tianbao/dialogs"
 )
 
@@ -146,7 +147,7 @@ func (db *DB) MarkUnreachableAndTell(ctx context.Context, contactID int64) error
 		}
 		n := make([]dialogs.Notification, len(reviewers))
 		for i, r := range reviewers {
-			n[i] = dialogs.Notification{ContactID: r, Kind: "unreachable", Reply: dialogs.Reply{Text: fmt.Sprintf(dialogs.Texts.UnreachableNotice, c.UnitName, c.Name)}}
+			n[i] = dialogs.Notification{ContactID: r, Kind: "unreachable", Reply: dialogs.Reply{Text: fmt.Sprintf(catalog.Texts.UnreachableNotice, c.UnitName, c.Name)}}
 		}
 		return tx.Queue(ctx, n)
 	})

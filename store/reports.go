@@ -13,6 +13,8 @@ import (
 
 	"github.com/lib/pq"
 
+	"tianbao/campaign"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 )
 
@@ -26,13 +28,13 @@ type UnitFormState struct {
 
 // FormStates returns the state of every draft of the given units (a unit
 // without a row for a form has not opened it).
-func (db *DB) FormStates(ctx context.Context, campaign string, units []string) ([]UnitFormState, error) {
+func (db *DB) FormStates(ctx context.Context, campaignID string, units []string) ([]UnitFormState, error) {
 	var out []UnitFormState
 	err := db.SelectContext(ctx, &out, `SELECT d.unit_code, d.form_id, d.status,
 			(d.status <> 'draft' OR d.flags ? 'done'
 			 OR EXISTS (SELECT 1 FROM answers a WHERE a.campaign_id = d.campaign_id AND a.unit_code = d.unit_code AND a.form_id = d.form_id)
 			 OR EXISTS (SELECT 1 FROM answer_rows r WHERE r.campaign_id = d.campaign_id AND r.unit_code = d.unit_code AND r.form_id = d.form_id)) AS started
-		FROM drafts d WHERE d.campaign_id = $1 AND d.unit_code = ANY($2)`, campaign, pq.Array(units))
+		FROM drafts d WHERE d.campaign_id = $1 AND d.unit_code = ANY($2)`, campaignID, pq.Array(units))
 	if err != nil {
 		return nil, fmt.Errorf("form states: %w", err)
 	}
@@ -41,7 +43,7 @@ func (db *DB) FormStates(ctx context.Context, campaign string, units []string) (
 
 // FieldSums adds up the numeric answers of a form over units whose draft
 // has one of the statuses, by section/field.
-func (db *DB) FieldSums(ctx context.Context, campaign, form string, units, statuses []string) (map[string]float64, error) {
+func (db *DB) FieldSums(ctx context.Context, campaignID, form string, units, statuses []string) (map[string]float64, error) {
 	var rows []struct {
 		Key string  `db:"k"`
 		Sum float64 `db:"s"`
@@ -50,7 +52,7 @@ func (db *DB) FieldSums(ctx context.Context, campaign, form string, units, statu
 		FROM answers a JOIN drafts d ON d.campaign_id = a.campaign_id AND d.unit_code = a.unit_code AND d.form_id = a.form_id
 		WHERE a.campaign_id = $1 AND a.form_id = $2 AND a.unit_code = ANY($3) AND d.status = ANY($4)
 			AND a.value ~ '^[0-9]+(\.[0-9]+)?$'
-		GROUP BY 1`, campaign, form, pq.Array(units), pq.Array(statuses))
+		GROUP BY 1`, campaignID, form, pq.Array(units), pq.Array(statuses))
 	if err != nil {
 		return nil, fmt.Errorf("sums of %s: %w", form, err)
 	}
@@ -63,7 +65,7 @@ func (db *DB) FieldSums(ctx context.Context, campaign, form string, units, statu
 
 // RowCounts counts the list rows of a form over units whose draft has one
 // of the statuses, by section.
-func (db *DB) RowCounts(ctx context.Context, campaign, form string, units, statuses []string) (map[string]int, error) {
+func (db *DB) RowCounts(ctx context.Context, campaignID, form string, units, statuses []string) (map[string]int, error) {
 	var rows []struct {
 		Section string `db:"section_id"`
 		N       int    `db:"n"`
@@ -71,7 +73,7 @@ func (db *DB) RowCounts(ctx context.Context, campaign, form string, units, statu
 	err := db.SelectContext(ctx, &rows, `SELECT r.section_id, count(*) AS n
 		FROM answer_rows r JOIN drafts d ON d.campaign_id = r.campaign_id AND d.unit_code = r.unit_code AND d.form_id = r.form_id
 		WHERE r.campaign_id = $1 AND r.form_id = $2 AND r.unit_code = ANY($3) AND d.status = ANY($4)
-		GROUP BY 1`, campaign, form, pq.Array(units), pq.Array(statuses))
+		GROUP BY 1`, campaignID, form, pq.Array(units), pq.Array(statuses))
 	if err != nil {
 		return nil, fmt.Errorf("rows of %s: %w", form, err)
 	}
@@ -98,14 +100,14 @@ type ExportRow struct {
 // ExportRows streams the rows of one section of a form for the given units,
 // in the units' order (then the rows' order), limited to drafts with one
 // of the statuses. Memory stays flat however many rows there are.
-func (db *DB) ExportRows(ctx context.Context, campaign, form, section string, units, statuses []string, fn func(ExportRow) error) error {
+func (db *DB) ExportRows(ctx context.Context, campaignID, form, section string, units, statuses []string, fn func(ExportRow) error) error {
 	rows, err := db.QueryxContext(ctx, `SELECT a.unit_code, a.row_key, d.status, a.field_id, a.value
 		FROM unnest($4::text[]) WITH ORDINALITY AS o(code, ord)
 		JOIN drafts d ON d.campaign_id = $1 AND d.unit_code = o.code AND d.form_id = $2 AND d.status = ANY($5)
 		JOIN answers a ON a.campaign_id = $1 AND a.unit_code = o.code AND a.form_id = $2 AND a.section_id = $3
 		LEFT JOIN answer_rows r ON r.campaign_id = $1 AND r.unit_code = o.code AND r.form_id = $2
 			AND r.section_id = $3 AND r.row_key = a.row_key
-		ORDER BY o.ord, COALESCE(r.seq, 0), a.row_key`, campaign, form, section, pq.Array(units), pq.Array(statuses))
+		ORDER BY o.ord, COALESCE(r.seq, 0), a.row_key`, campaignID, form, section, pq.Array(units), pq.Array(statuses))
 	if err != nil {
 		return fmt.Errorf("export %s/%s: %w", form, section, err)
 	}
@@ -166,12 +168,12 @@ type ReminderState struct {
 }
 
 // ReminderStates returns every draft of a campaign with its progress.
-func (db *DB) ReminderStates(ctx context.Context, campaign string) ([]ReminderState, error) {
+func (db *DB) ReminderStates(ctx context.Context, campaignID string) ([]ReminderState, error) {
 	var out []ReminderState
 	err := db.SelectContext(ctx, &out, `SELECT d.unit_code, d.form_id, d.status,
 			(SELECT count(*) FROM answers a WHERE a.campaign_id = d.campaign_id AND a.unit_code = d.unit_code AND a.form_id = d.form_id) AS answered,
 			(SELECT count(*) FROM answer_rows r WHERE r.campaign_id = d.campaign_id AND r.unit_code = d.unit_code AND r.form_id = d.form_id) AS rows
-		FROM drafts d WHERE d.campaign_id = $1`, campaign)
+		FROM drafts d WHERE d.campaign_id = $1`, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("reminder states: %w", err)
 	}
@@ -187,10 +189,10 @@ type Extension struct {
 
 // ApprovedExtensions lists the campaign's approved extensions (the newest
 // per unit and form wins).
-func (db *DB) ApprovedExtensions(ctx context.Context, campaign string) ([]Extension, error) {
+func (db *DB) ApprovedExtensions(ctx context.Context, campaignID string) ([]Extension, error) {
 	var out []Extension
 	err := db.SelectContext(ctx, &out, `SELECT DISTINCT ON (unit_code, form_id) unit_code, form_id, new_due
-		FROM extensions WHERE campaign_id = $1 AND status = 'approved' ORDER BY unit_code, form_id, decided_at DESC`, campaign)
+		FROM extensions WHERE campaign_id = $1 AND status = 'approved' ORDER BY unit_code, form_id, decided_at DESC`, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("extensions: %w", err)
 	}
@@ -206,10 +208,10 @@ type Recipient struct {
 
 // Reachable lists the campaign's active contacts that have not blocked the
 // bot, oldest first (the first filler of a unit is its main contact).
-func (db *DB) Reachable(ctx context.Context, campaign string) ([]Recipient, error) {
+func (db *DB) Reachable(ctx context.Context, campaignID string) ([]Recipient, error) {
 	var out []Recipient
 	err := db.SelectContext(ctx, &out, `SELECT id, unit_code, role FROM contacts
-		WHERE campaign_id = $1 AND active AND unreachable_at IS NULL ORDER BY id`, campaign)
+		WHERE campaign_id = $1 AND active AND unreachable_at IS NULL ORDER BY id`, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("contacts: %w", err)
 	}
@@ -224,7 +226,7 @@ type SlotKey struct {
 
 // RecordSlots records slots and returns those not recorded before, then
 // lets queue add the messages of those, in the same transaction.
-func (db *DB) RecordSlots(ctx context.Context, campaign string, slots []SlotKey, queue func(tx *Tx, fresh []SlotKey) error) error {
+func (db *DB) RecordSlots(ctx context.Context, campaignID string, slots []SlotKey, queue func(tx *Tx, fresh []SlotKey) error) error {
 	return db.Transact(ctx, func(tx *Tx) error {
 		units, forms := make([]string, len(slots)), make([]string, len(slots))
 		ats := make([]time.Time, len(slots))
@@ -238,7 +240,7 @@ func (db *DB) RecordSlots(ctx context.Context, campaign string, slots []SlotKey,
 		}
 		if err := tx.SelectContext(ctx, &rows, `INSERT INTO reminder_slots (campaign_id, unit_code, form_id, slot_at)
 			SELECT $1, u, f, a FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS x(u, f, a)
-			ON CONFLICT DO NOTHING RETURNING unit_code, form_id, slot_at`, campaign, pq.Array(units), pq.Array(forms), pq.Array(ats)); err != nil {
+			ON CONFLICT DO NOTHING RETURNING unit_code, form_id, slot_at`, campaignID, pq.Array(units), pq.Array(forms), pq.Array(ats)); err != nil {
 			return fmt.Errorf("record reminder slots: %w", err)
 		}
 		fresh := make([]SlotKey, len(rows))
@@ -301,12 +303,12 @@ func (l *Leader) Release() {
 
 // ContactNames maps a campaign's contacts to their display names (for
 // operators' listings; never logged).
-func (db *DB) ContactNames(ctx context.Context, campaign string) (map[int64]string, error) {
+func (db *DB) ContactNames(ctx context.Context, campaignID string) (map[int64]string, error) {
 	var rows []struct {
 		ID   int64  `db:"id"`
 		Name string `db:"display_name"`
 	}
-	if err := db.SelectContext(ctx, &rows, `SELECT id, display_name FROM contacts WHERE campaign_id = $1`, campaign); err != nil {
+	if err := db.SelectContext(ctx, &rows, `SELECT id, display_name FROM contacts WHERE campaign_id = $1`, campaignID); err != nil {
 		return nil, fmt.Errorf("contact names: %w", err)
 	}
 	out := make(map[int64]string, len(rows))
@@ -327,12 +329,12 @@ type SubmissionRef struct {
 
 // LatestSubmissions returns, per unit, the newest submission of form whose
 // status is one of statuses (a package's data with it: what it carries).
-func (db *DB) LatestSubmissions(ctx context.Context, campaign, form string, units, statuses []string) (map[string]SubmissionRef, error) {
+func (db *DB) LatestSubmissions(ctx context.Context, campaignID, form string, units, statuses []string) (map[string]SubmissionRef, error) {
 	var rows []SubmissionRef
 	err := db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (unit_code) unit_code, id, version, status,
 			CASE WHEN form_id LIKE 'pkg:%' THEN data ELSE 'null'::jsonb END AS data
 		FROM submissions WHERE campaign_id = $1 AND form_id = $2 AND unit_code = ANY($3) AND status = ANY($4)
-		ORDER BY unit_code, version DESC`, campaign, form, pq.Array(units), pq.Array(statuses))
+		ORDER BY unit_code, version DESC`, campaignID, form, pq.Array(units), pq.Array(statuses))
 	if err != nil {
 		return nil, fmt.Errorf("latest submissions of %s: %w", form, err)
 	}
@@ -393,7 +395,7 @@ func (db *DB) SnapshotRows(ctx context.Context, section string, ids []int64, sta
 }
 
 // Snapshots loads what submissions hold, by id.
-func (db *DB) Snapshots(ctx context.Context, ids []int64) (map[int64]dialogs.Snapshot, error) {
+func (db *DB) Snapshots(ctx context.Context, ids []int64) (map[int64]campaign.Snapshot, error) {
 	var rows []struct {
 		ID   int64  `db:"id"`
 		Data []byte `db:"data"`
@@ -401,9 +403,9 @@ func (db *DB) Snapshots(ctx context.Context, ids []int64) (map[int64]dialogs.Sna
 	if err := db.SelectContext(ctx, &rows, `SELECT id, data FROM submissions WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("submissions: %w", err)
 	}
-	out := make(map[int64]dialogs.Snapshot, len(rows))
+	out := make(map[int64]campaign.Snapshot, len(rows))
 	for _, r := range rows {
-		var s dialogs.Snapshot
+		var s campaign.Snapshot
 		if err := json.Unmarshal(r.Data, &s); err != nil {
 			return nil, fmt.Errorf("submission %d: %w", r.ID, err)
 		}
@@ -413,13 +415,13 @@ func (db *DB) Snapshots(ctx context.Context, ids []int64) (map[int64]dialogs.Sna
 }
 
 // UnitContacts maps units to their active contacts' names.
-func (db *DB) UnitContacts(ctx context.Context, campaign string, units []string) (map[string][]string, error) {
+func (db *DB) UnitContacts(ctx context.Context, campaignID string, units []string) (map[string][]string, error) {
 	var rows []struct {
 		Unit string `db:"unit_code"`
 		Name string `db:"display_name"`
 	}
 	if err := db.SelectContext(ctx, &rows, `SELECT unit_code, display_name FROM contacts
-		WHERE campaign_id = $1 AND unit_code = ANY($2) AND active ORDER BY id`, campaign, pq.Array(units)); err != nil {
+		WHERE campaign_id = $1 AND unit_code = ANY($2) AND active ORDER BY id`, campaignID, pq.Array(units)); err != nil {
 		return nil, fmt.Errorf("contacts of units: %w", err)
 	}
 	out := map[string][]string{}
@@ -438,7 +440,7 @@ type ContactInfo struct {
 }
 
 // UnitContactInfo is ContactInfo for each unit.
-func (db *DB) UnitContactInfo(ctx context.Context, c *dialogs.Campaign, units []string) (map[string]ContactInfo, error) {
+func (db *DB) UnitContactInfo(ctx context.Context, c *campaign.Campaign, units []string) (map[string]ContactInfo, error) {
 	var rows []struct {
 		Unit        string `db:"unit_code"`
 		Name        string `db:"display_name"`
@@ -453,7 +455,7 @@ func (db *DB) UnitContactInfo(ctx context.Context, c *dialogs.Campaign, units []
 		ci := out[r.Unit]
 		name := r.Name
 		if r.Unreachable {
-			name += dialogs.ReportTexts.BlockedMark
+			name += catalog.ReportTexts.BlockedMark
 		}
 		ci.Names = append(ci.Names, name)
 		out[r.Unit] = ci
@@ -500,10 +502,10 @@ func contains(list []string, s string) bool {
 }
 
 // RecentSlots reports the units with a slot of form recorded after since.
-func (db *DB) RecentSlots(ctx context.Context, campaign, form string, since time.Time) (map[string]bool, error) {
+func (db *DB) RecentSlots(ctx context.Context, campaignID, form string, since time.Time) (map[string]bool, error) {
 	var units []string
 	if err := db.SelectContext(ctx, &units, `SELECT DISTINCT unit_code FROM reminder_slots
-		WHERE campaign_id = $1 AND form_id = $2 AND slot_at > $3`, campaign, form, since); err != nil {
+		WHERE campaign_id = $1 AND form_id = $2 AND slot_at > $3`, campaignID, form, since); err != nil {
 		return nil, fmt.Errorf("recent slots: %w", err)
 	}
 	out := make(map[string]bool, len(units))
@@ -529,7 +531,7 @@ type FormStatus struct {
 
 // FormStatuses is FormStatus for the units' drafts of the forms (a unit
 // that never opened a form has no row).
-func (db *DB) FormStatuses(ctx context.Context, campaign string, forms, units []string) ([]FormStatus, error) {
+func (db *DB) FormStatuses(ctx context.Context, campaignID string, forms, units []string) ([]FormStatus, error) {
 	var out []FormStatus
 	err := db.SelectContext(ctx, &out, `SELECT d.unit_code, d.form_id, d.status,
 			(SELECT max(s.submitted_at) FROM submissions s WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code
@@ -543,7 +545,7 @@ func (db *DB) FormStatuses(ctx context.Context, campaign string, forms, units []
 			FROM submission_events e JOIN submissions s ON s.id = e.submission_id LEFT JOIN contacts c ON c.id = e.actor_id
 			WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code AND s.form_id = d.form_id AND e.status IN ('approved', 'returned')
 			ORDER BY e.id DESC LIMIT 1) ev ON true
-		WHERE d.campaign_id = $1 AND d.form_id = ANY($2) AND d.unit_code = ANY($3)`, campaign, pq.Array(forms), pq.Array(units))
+		WHERE d.campaign_id = $1 AND d.form_id = ANY($2) AND d.unit_code = ANY($3)`, campaignID, pq.Array(forms), pq.Array(units))
 	if err != nil {
 		return nil, fmt.Errorf("form statuses: %w", err)
 	}
@@ -561,12 +563,12 @@ type ProgressEvent struct {
 
 // ProgressEvents are the steps of the units' forms, in the order they
 // happened: the desk's progress over time is drawn from them.
-func (db *DB) ProgressEvents(ctx context.Context, campaign string, forms, units []string) ([]ProgressEvent, error) {
+func (db *DB) ProgressEvents(ctx context.Context, campaignID string, forms, units []string) ([]ProgressEvent, error) {
 	var out []ProgressEvent
 	if err := db.SelectContext(ctx, &out, `SELECT s.unit_code, s.form_id, e.status, e.at
 		FROM submission_events e JOIN submissions s ON s.id = e.submission_id
 		WHERE s.campaign_id = $1 AND s.form_id = ANY($2) AND s.unit_code = ANY($3) ORDER BY e.at, e.id`,
-		campaign, pq.Array(forms), pq.Array(units)); err != nil {
+		campaignID, pq.Array(forms), pq.Array(units)); err != nil {
 		return nil, fmt.Errorf("progress events: %w", err)
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
+	"tianbao/campaign"
 	"tianbao/dialogs"
 )
 
@@ -41,7 +42,7 @@ type cachedTurn struct {
 }
 
 type cachedDraft struct {
-	d        *dialogs.Draft
+	d        *campaign.Draft
 	revision int64
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"tianbao/campaign"
 	"tianbao/dialogs"
 )
 
@@ -273,12 +274,12 @@ type dialogTx struct {
 	optimistic bool
 	session    int64 // sessions.version as read (or as the last turn left it)
 
-	prefetched         *dialogs.Draft // read (and locked) with the session; handed out once
+	prefetched         *campaign.Draft // read (and locked) with the session; handed out once
 	prefetchedRevision int64
 	cached             *cachedTurn // what the contact's last turn left, if this turn starts from it
 
-	unitDrafts map[draftKey]int64                      // revisions of the drafts Drafts read (all the unit had)
-	allDrafts  map[[2]string]map[string]*dialogs.Draft // what Drafts returned, by campaign and unit
+	unitDrafts map[draftKey]int64                       // revisions of the drafts Drafts read (all the unit had)
+	allDrafts  map[[2]string]map[string]*campaign.Draft // what Drafts returned, by campaign and unit
 
 	handed    map[draftKey]handedDraft // the drafts handed out, by Draft
 	saved     *cachedTurn              // what Save wrote, for the next turn
@@ -302,7 +303,7 @@ type querier interface {
 
 // handedDraft is a draft Draft handed out, as it was read.
 type handedDraft struct {
-	d         *dialogs.Draft
+	d         *campaign.Draft
 	revision  int64 // drafts.revision as read
 	missing   bool  // it had no row: Save creates it
 	fromCache bool  // not read now but kept from the last turn: Save checks it even unchanged
@@ -316,51 +317,51 @@ func newDialogTx(tx *Tx, db *DB, session int64) *dialogTx {
 	return dtx
 }
 
-func (tx *dialogTx) prefetch(d *dialogs.Draft, revision int64) {
+func (tx *dialogTx) prefetch(d *campaign.Draft, revision int64) {
 	tx.prefetched, tx.prefetchedRevision = d, revision
 }
 
-func (tx *dialogTx) handOut(d *dialogs.Draft, h handedDraft) *dialogs.Draft {
+func (tx *dialogTx) handOut(d *campaign.Draft, h handedDraft) *campaign.Draft {
 	h.d = d
 	tx.handed[draftKey{d.Campaign, d.Unit, d.Form}] = h
 	return d
 }
 
-func (tx *dialogTx) Draft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
-	if d := tx.prefetched; d != nil && d.Campaign == campaign && d.Unit == unit && d.Form == form {
+func (tx *dialogTx) Draft(ctx context.Context, campaignID, unit, form string) (*campaign.Draft, error) {
+	if d := tx.prefetched; d != nil && d.Campaign == campaignID && d.Unit == unit && d.Form == form {
 		tx.prefetched = nil
 		return tx.handOut(d, handedDraft{revision: tx.prefetchedRevision}), nil
 	}
-	if _, again := tx.handed[draftKey{campaign, unit, form}]; again && tx.optimistic {
+	if _, again := tx.handed[draftKey{campaignID, unit, form}]; again && tx.optimistic {
 		return nil, errTakeLocks // handed out already: changes would be made on another copy
 	}
-	if e := tx.cached; e != nil && campaign == e.contact.Campaign && unit == e.contact.Unit {
+	if e := tx.cached; e != nil && campaignID == e.contact.Campaign && unit == e.contact.Unit {
 		if cd, known := e.drafts[form]; known || e.complete {
 			if cd.d == nil {
-				return tx.handOut(dialogs.NewDraft(campaign, unit, form), handedDraft{missing: true, fromCache: true}), nil
+				return tx.handOut(campaign.NewDraft(campaignID, unit, form), handedDraft{missing: true, fromCache: true}), nil
 			}
 			return tx.handOut(cd.d.Clone(), handedDraft{revision: cd.revision, fromCache: true}), nil
 		}
 	}
 	if tx.optimistic {
-		return tx.readDraft(ctx, campaign, unit, form)
+		return tx.readDraft(ctx, campaignID, unit, form)
 	}
 	var rows []lockedDraft
-	if err := tx.selectP(ctx, &rows, draftLockQuery, campaign, unit, form); err != nil {
+	if err := tx.selectP(ctx, &rows, draftLockQuery, campaignID, unit, form); err != nil {
 		return nil, fmt.Errorf("lock draft %s/%s: %w", unit, form, err)
 	}
 	if len(rows) == 0 {
 		// Never touched: create it, so that the lock holds from now on for
 		// everyone, and lock it.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (campaign_id, unit_code, form_id) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, campaign, unit, form); err != nil {
+			ON CONFLICT DO NOTHING`, campaignID, unit, form); err != nil {
 			return nil, fmt.Errorf("create draft %s/%s: %w", unit, form, err)
 		}
-		if err := tx.selectP(ctx, &rows, draftLockQuery, campaign, unit, form); err != nil || len(rows) == 0 {
+		if err := tx.selectP(ctx, &rows, draftLockQuery, campaignID, unit, form); err != nil || len(rows) == 0 {
 			return nil, fmt.Errorf("lock new draft %s/%s: %v", unit, form, err)
 		}
 	}
-	d, err := tx.fromLocked(ctx, campaign, unit, &rows[0])
+	d, err := tx.fromLocked(ctx, campaignID, unit, &rows[0])
 	if err != nil {
 		return nil, err
 	}
@@ -377,15 +378,15 @@ const draftReadQuery = `SELECT d.form_id, d.status, d.flags, d.next_row, d.revis
 // session is read now, in one statement, and Save checks its revision; a
 // form never touched gets an empty draft, which Save creates (failing if
 // someone else created it first).
-func (tx *dialogTx) readDraft(ctx context.Context, campaign, unit, form string) (*dialogs.Draft, error) {
+func (tx *dialogTx) readDraft(ctx context.Context, campaignID, unit, form string) (*campaign.Draft, error) {
 	var rows []lockedDraft
-	if err := tx.db.selectP(ctx, &rows, draftReadQuery, campaign, unit, form); err != nil {
+	if err := tx.db.selectP(ctx, &rows, draftReadQuery, campaignID, unit, form); err != nil {
 		return nil, fmt.Errorf("read draft %s/%s: %w", unit, form, err)
 	}
 	if len(rows) == 0 {
-		return tx.handOut(dialogs.NewDraft(campaign, unit, form), handedDraft{missing: true}), nil
+		return tx.handOut(campaign.NewDraft(campaignID, unit, form), handedDraft{missing: true}), nil
 	}
-	d, err := tx.fromLocked(ctx, campaign, unit, &rows[0])
+	d, err := tx.fromLocked(ctx, campaignID, unit, &rows[0])
 	if err != nil {
 		return nil, err
 	}
@@ -394,10 +395,10 @@ func (tx *dialogTx) readDraft(ctx context.Context, campaign, unit, form string) 
 
 // fromLocked builds a draft from a locking read, reading the answers again
 // if the draft changed while the lock was awaited.
-func (tx *dialogTx) fromLocked(ctx context.Context, campaign, unit string, l *lockedDraft) (*dialogs.Draft, error) {
+func (tx *dialogTx) fromLocked(ctx context.Context, campaignID, unit string, l *lockedDraft) (*campaign.Draft, error) {
 	var answers []answerRow
 	if !l.SnapRevision.Valid || l.SnapRevision.Int64 != l.Revision {
-		if err := tx.selectP(ctx, &answers, formAnswersQuery, campaign, unit, l.Form); err != nil {
+		if err := tx.selectP(ctx, &answers, formAnswersQuery, campaignID, unit, l.Form); err != nil {
 			return nil, fmt.Errorf("load draft %s/%s: %w", unit, l.Form, err)
 		}
 	} else {
@@ -406,7 +407,7 @@ func (tx *dialogTx) fromLocked(ctx context.Context, campaign, unit string, l *lo
 			answers[i] = answerRow{Section: l.Sections[i], Row: l.Rows[i], Field: l.Fields[i], Value: l.Values[i], Seq: int(l.Seqs[i])}
 		}
 	}
-	return buildDraft(campaign, unit, l.draftRow, answers)
+	return buildDraft(campaignID, unit, l.draftRow, answers)
 }
 
 // The statements of Save. The locked ones run in the turn's transaction,
@@ -502,12 +503,12 @@ func optimisticSaveDraft(dr string, sub *pendingSubmission, tell *pendingTell, n
 		args = append(args, sub.id, sub.version, sub.campaignVersion, sub.data)
 	}
 	if tell != nil {
-		campaign, unit, roles, kind, payload := p(), p(), p(), p(), p()
+		campaignID, unit, roles, kind, payload := p(), p(), p(), p(), p()
 		q += `,
 		told AS (
 			INSERT INTO outbox (contact_id, kind, payload)
 			SELECT id, ` + kind + `::text, ` + payload + `::jsonb FROM contacts
-			WHERE campaign_id = ` + campaign + `::text AND unit_code = ` + unit + `::text AND active AND role = ANY(` + roles + `::text[]) ORDER BY id)`
+			WHERE campaign_id = ` + campaignID + `::text AND unit_code = ` + unit + `::text AND active AND role = ANY(` + roles + `::text[]) ORDER BY id)`
 		args = append(args, tell.campaign, tell.unit, pq.Array(tell.roles), tell.kind, tell.payload)
 	}
 	return q + `
@@ -550,7 +551,7 @@ func (tx *dialogTx) cachedDraft() (h *handedDraft, ok bool) {
 // last turn. Every one is checked again when a later turn relies on it. A
 // turn that wrote anything else (a submission's status moves its draft's
 // revision too) leaves nothing: the next turn reads.
-func (tx *dialogTx) remember(c *dialogs.Contact, s *dialogs.Session, state []byte, saved *dialogs.Draft, revision int64) {
+func (tx *dialogTx) remember(c *dialogs.Contact, s *dialogs.Session, state []byte, saved *campaign.Draft, revision int64) {
 	if tx.wroteMore {
 		tx.saved = nil
 		return
@@ -594,7 +595,7 @@ func (tx *dialogTx) remember(c *dialogs.Contact, s *dialogs.Session, state []byt
 
 // Save writes the session and the draft's changes and flags, and audits
 // every change, in one statement (data-modifying CTEs all run).
-func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Session, d *dialogs.Draft, key string, replies []dialogs.Reply) error {
+func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Session, d *campaign.Draft, key string, replies []dialogs.Reply) error {
 	state, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
@@ -666,7 +667,7 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 	for _, c := range d.Changes() {
 		target := c.Section + "/" + c.Row
 		switch c.Kind {
-		case dialogs.SetValue:
+		case campaign.SetValue:
 			k := [3]string{c.Section, c.Row, c.Field}
 			if i, ok := lastSet[k]; ok {
 				setValue[i] = *c.New
@@ -675,9 +676,9 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 				setSec, setRow, setField, setValue = append(setSec, c.Section), append(setRow, c.Row), append(setField, c.Field), append(setValue, *c.New)
 			}
 			target += "/" + c.Field
-		case dialogs.AddRow:
+		case campaign.AddRow:
 			addSec, addRow, addSeq = append(addSec, c.Section), append(addRow, c.Row), append(addSeq, int64(c.Seq))
-		case dialogs.DeleteRow:
+		case campaign.DeleteRow:
 			delSec, delRow = append(delSec, c.Section), append(delRow, c.Row)
 		}
 		auAction = append(auAction, "answer."+string(c.Kind))

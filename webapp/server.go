@@ -16,7 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/reports"
 	"tianbao/store"
@@ -27,8 +29,8 @@ var pageTemplate []byte
 
 // page is the page with the catalogue's words in it.
 var page = func() []byte {
-	texts := map[string]any{"states": dialogs.DeskStates()}
-	for k, v := range dialogs.DeskTexts {
+	texts := map[string]any{"states": catalog.DeskStates()}
+	for k, v := range catalog.DeskTexts {
 		texts[k] = v
 	}
 	b, err := json.Marshal(texts)
@@ -124,8 +126,8 @@ func acceptsGzip(r *http.Request) bool {
 type who struct {
 	user    User
 	contact *store.TelegramContact
-	camp    *dialogs.Campaign
-	unit    *dialogs.Unit
+	camp    *campaign.Campaign
+	unit    *campaign.Unit
 }
 
 func (w who) reviews() bool {
@@ -153,8 +155,8 @@ type errStatus struct {
 func (e errStatus) Error() string { return e.msg }
 
 var (
-	errForbidden = errStatus{http.StatusForbidden, dialogs.DeskTexts["forbidden"]}
-	errNotFound  = errStatus{http.StatusNotFound, dialogs.DeskTexts["notFound"]}
+	errForbidden = errStatus{http.StatusForbidden, catalog.DeskTexts["forbidden"]}
+	errNotFound  = errStatus{http.StatusNotFound, catalog.DeskTexts["notFound"]}
 )
 
 // signIn checks the request's initData (Authorization: tma <initData>, or
@@ -172,11 +174,11 @@ func (s *Server) signIn(r *http.Request) (who, error) {
 	}
 	u, err := a.Validate(data)
 	if err != nil {
-		return who{}, errStatus{http.StatusUnauthorized, dialogs.DeskTexts["expired"]}
+		return who{}, errStatus{http.StatusUnauthorized, catalog.DeskTexts["expired"]}
 	}
 	c, err := s.DB.ContactOfTelegramUser(r.Context(), u.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return who{}, errStatus{http.StatusUnauthorized, dialogs.Texts.Stranger}
+		return who{}, errStatus{http.StatusUnauthorized, catalog.Texts.Stranger}
 	}
 	if err != nil {
 		return who{}, err
@@ -309,7 +311,7 @@ type reviewRequest struct {
 func (s *Server) review(ctx context.Context, w who, r *http.Request) (any, error) {
 	var req reviewRequest
 	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10)).Decode(&req); err != nil || req.Submission == 0 {
-		return nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["badRequest"]}
+		return nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badRequest"]}
 	}
 	done, err := s.Engine.Review(ctx, w.contact.ID, req.Submission, req.Approve, req.Reason, req.Flags)
 	if err != nil {
@@ -343,9 +345,9 @@ func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	forms := w.camp.ShownFor(w.unit.Level, s.now(), func(f *dialogs.Form) bool {
+	forms := w.camp.ShownFor(w.unit.Level, s.now(), func(f *campaign.Form) bool {
 		d := drafts[f.ID]
-		return d != nil && (d.Status == dialogs.StatusSubmitted || d.Status == dialogs.StatusApproved)
+		return d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved)
 	})
 	out := []MyForm{}
 	for _, f := range forms {
@@ -356,29 +358,29 @@ func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) 
 		mf := MyForm{ID: f.ID, Name: f.Name(), Short: f.ShortName(), Return: ret}
 		d := drafts[f.ID]
 		if d == nil {
-			d = dialogs.NewDraft(w.camp.ID, w.contact.Unit, f.ID)
+			d = campaign.NewDraft(w.camp.ID, w.contact.Unit, f.ID)
 		}
 		d.Level = w.unit.Level
 		done, total := d.Progress(f)
 		mf.Progress = fmt.Sprintf("%d/%d", done, total)
-		if f.OpenAt(s.now()) && d.Status != dialogs.StatusSubmitted && d.Status != dialogs.StatusApproved {
+		if f.OpenAt(s.now()) && d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved {
 			mf.Open = true
 			for _, sec := range f.Sections {
 				switch sec.Kind {
-				case dialogs.Record:
+				case campaign.Record:
 					for _, fd := range sec.Fields {
 						if d.Asked(sec, "", fd) {
 							mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Field: fd.ID, Label: fd.Title()})
 						}
 					}
-				case dialogs.List:
+				case campaign.List:
 					// Each row (a park) is opened at its first question.
 					for i, row := range d.Rows(sec.ID) {
 						for _, fd := range sec.Fields {
 							if d.Asked(sec, row.Key, fd) {
 								name := row.Values[sec.Fields[0].ID]
 								mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Row: row.Key, Field: fd.ID,
-									Label: fmt.Sprintf(dialogs.DeskTexts["rowLabel"], sec.Title, i+1, sec.RowNoun, name)})
+									Label: fmt.Sprintf(catalog.DeskTexts["rowLabel"], sec.Title, i+1, sec.RowNoun, name)})
 								break
 							}
 						}
@@ -398,7 +400,7 @@ type gotoRequest struct {
 func (s *Server) gotoField(ctx context.Context, w who, r *http.Request) (any, error) {
 	var req gotoRequest
 	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 16<<10)).Decode(&req); err != nil {
-		return nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["badRequest"]}
+		return nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badRequest"]}
 	}
 	done, err := s.Engine.GoTo(ctx, w.contact.ID, req.Form, req.Section, req.Row, req.Field)
 	if err != nil {
@@ -435,7 +437,7 @@ func (s *Server) file(fn func(ctx context.Context, w who, r *http.Request) (name
 // `tianbao export` write them.
 func (s *Server) export(ctx context.Context, w who, r *http.Request) (string, string, []byte, error) {
 	if !w.reviews() {
-		return "", "", nil, errStatus{http.StatusForbidden, dialogs.Texts.ExportOnlyReviewers}
+		return "", "", nil, errStatus{http.StatusForbidden, catalog.Texts.ExportOnlyReviewers}
 	}
 	unit, err := s.unitParam(w, r)
 	if err != nil {
@@ -462,7 +464,7 @@ func (s *Server) export(ctx context.Context, w who, r *http.Request) (string, st
 		return strings.TrimSuffix(name, ".xlsx") + ".zip", "application/zip", buf.Bytes(), err
 	case "csv":
 		if f == nil {
-			return "", "", nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["csvOneForm"]}
+			return "", "", nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["csvOneForm"]}
 		}
 		table, err := x.SubtreeTable(ctx, w.camp, unit, f, opt)
 		if err != nil {
@@ -471,7 +473,7 @@ func (s *Server) export(ctx context.Context, w who, r *http.Request) (string, st
 		err = reports.WriteCSV(&buf, table, true)
 		return strings.TrimSuffix(name, ".xlsx") + ".csv", "text/csv; charset=utf-8", buf.Bytes(), err
 	}
-	return "", "", nil, errStatus{http.StatusBadRequest, dialogs.DeskTexts["badFormat"]}
+	return "", "", nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badFormat"]}
 }
 
 func (s *Server) chart(ctx context.Context, w who, r *http.Request) (string, string, []byte, error) {
@@ -480,14 +482,14 @@ func (s *Server) chart(ctx context.Context, w who, r *http.Request) (string, str
 		return "", "", nil, err
 	}
 	png, err := reports.Charts{DB: s.DB}.Progress(ctx, w.camp, unit, s.now())
-	return dialogs.DeskTexts["chartFile"], "image/png", png, err
+	return catalog.DeskTexts["chartFile"], "image/png", png, err
 }
 
 // reviewerUnit is the unit= of a reviewer's view: their own unit or one
 // in their subtree.
 func (s *Server) reviewerUnit(w who, r *http.Request) (string, error) {
 	if !w.reviews() {
-		return "", errStatus{http.StatusForbidden, dialogs.DeskTexts["reviewersOnly"]}
+		return "", errStatus{http.StatusForbidden, catalog.DeskTexts["reviewersOnly"]}
 	}
 	return s.unitParam(w, r)
 }

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
-	"tianbao/dialogs"
 )
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
@@ -64,8 +64,8 @@ func runCampaign(ctx context.Context, e *env, args []string) error {
 
 // readCampaign loads FILE, or a built-in campaign by id when no such file
 // exists, and prints every problem.
-func readCampaign(e *env, name string) (*campaigns.Source, *dialogs.Campaign, error) {
-	src, err := campaigns.ReadFile(name)
+func readCampaign(e *env, name string) (*campaign.Source, *campaign.Campaign, error) {
+	src, err := campaign.ReadFile(name)
 	if err != nil {
 		if b, berr := campaigns.Builtin(strings.TrimSuffix(name, ".yaml")); berr == nil {
 			src, err = b, nil
@@ -74,8 +74,8 @@ func readCampaign(e *env, name string) (*campaigns.Source, *dialogs.Campaign, er
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := campaigns.Load(src)
-	var ps campaigns.Problems
+	c, err := campaign.Load(src)
+	var ps campaign.Problems
 	if errors.As(err, &ps) {
 		// Problems are diagnostics: on stderr, with the count, so that a
 		// script keeping stdout (the forms printed) loses none of them.
@@ -95,7 +95,7 @@ func campaignCheck(e *env, name string) error {
 	return nil
 }
 
-func printCampaign(e *env, c *dialogs.Campaign) {
+func printCampaign(e *env, c *campaign.Campaign) {
 	w := e.stdout
 	fmt.Fprintf(w, "campaign %s: %s %s\n", c.ID, c.Document, c.Title)
 	var levels []string
@@ -129,7 +129,7 @@ func printCampaign(e *env, c *dialogs.Campaign) {
 				title = "-"
 			}
 			extra := ""
-			if s.Kind == dialogs.Table {
+			if s.Kind == campaign.Table {
 				extra = fmt.Sprintf(", %d rows", len(s.Rows))
 			}
 			fmt.Fprintf(w, "  section %-10s %-6s %-12s %d fields, %d rules, %d computed%s\n",
@@ -197,7 +197,7 @@ func runUnits(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	counts := map[dialogs.Level]int{}
+	counts := map[campaign.Level]int{}
 	var walk func(code string, depth int)
 	walk = func(code string, depth int) {
 		u := c.Units[code]
@@ -218,14 +218,14 @@ func runUnits(ctx context.Context, e *env, args []string) error {
 
 // levelNoun names a level for an operator: its id, in the plural for the
 // usual English ones (1 province, 11 cities, 89 counties).
-func levelNoun(l dialogs.Level, n int) string {
+func levelNoun(l campaign.Level, n int) string {
 	if n == 1 {
 		return string(l)
 	}
 	switch l {
-	case dialogs.City:
+	case campaign.City:
 		return "cities"
-	case dialogs.County:
+	case campaign.County:
 		return "counties"
 	}
 	return string(l) + "s"

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
-	"tianbao/dialogs"
 	"tianbao/store"
 	"tianbao/store/pgcluster"
 )
@@ -174,7 +174,7 @@ func storeDialogs(db *database) store.Dialogs {
 
 // openCampaign connects to the database and loads a campaign; with unit
 // set, it also checks the unit is in the campaign. The caller closes db.
-func (e *env) openCampaign(ctx context.Context, id, unit string) (*database, *campaigns.Registry, *dialogs.Campaign, error) {
+func (e *env) openCampaign(ctx context.Context, id, unit string) (*database, *campaigns.Registry, *campaign.Campaign, error) {
 	db, err := e.connect(ctx, false)
 	if err != nil {
 		return nil, nil, nil, err

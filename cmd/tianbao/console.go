@@ -15,7 +15,9 @@ import (
 	"time"
 	"unicode"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
+	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/reminders"
 	"tianbao/reports"
@@ -64,7 +66,7 @@ in Telegram.`)
 		role: r,
 		camp: camp,
 		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}, Nudges: reminders.Nudger{DB: db.DB},
-			Invites: store.Invites{DB: db.DB}, InviteLink: func(token string) string { return fmt.Sprintf(dialogs.Texts.ConsoleInviteLink, token) }},
+			Invites: store.Invites{DB: db.DB}, InviteLink: func(token string) string { return fmt.Sprintf(catalog.Texts.ConsoleInviteLink, token) }},
 		db: db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
 	}
 	return c.run(ctx, e.stdin)
@@ -73,7 +75,7 @@ in Telegram.`)
 // console is a terminal client of the engine.
 type console struct {
 	role     dialogs.Role
-	camp     *dialogs.Campaign
+	camp     *campaign.Campaign
 	engine   *dialogs.Engine
 	db       *database
 	contact  int64
@@ -124,7 +126,7 @@ func (c *console) run(ctx context.Context, in io.Reader) error {
 			return l.err
 		}
 		if l.tooLong {
-			fmt.Fprintf(c.out, "\n%s\n", fmt.Sprintf(dialogs.Texts.ConsoleLineTooLong, maxLine>>10))
+			fmt.Fprintf(c.out, "\n%s\n", fmt.Sprintf(catalog.Texts.ConsoleLineTooLong, maxLine>>10))
 			continue
 		}
 		line := strings.TrimSpace(l.text)
@@ -286,7 +288,7 @@ var errHandled = errors.New("handled by the console")
 // export writes the subtree's XLSX under ./exports and prints its path.
 func (c *console) export(ctx context.Context) error {
 	if c.role != dialogs.Reviewer && c.role != dialogs.Admin {
-		return errors.New(dialogs.Texts.ExportOnlyReviewers)
+		return errors.New(catalog.Texts.ExportOnlyReviewers)
 	}
 	var buf bytes.Buffer
 	if err := (reports.Exporter{DB: c.db.DB}).WriteXLSX(ctx, &buf, c.camp, c.unit, reports.ExportOptions{}); err != nil {
@@ -296,7 +298,7 @@ func (c *console) export(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, dialogs.Texts.ExportWritten+"\n", path)
+	fmt.Fprintf(c.out, catalog.Texts.ExportWritten+"\n", path)
 	return errHandled
 }
 
@@ -314,27 +316,27 @@ func (c *console) upload(ctx context.Context, path string) (*dialogs.FileInput, 
 	st, err := os.Stat(path)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf(dialogs.Texts.ConsoleNoFile, path)
+		return nil, fmt.Errorf(catalog.Texts.ConsoleNoFile, path)
 	case !st.Mode().IsRegular():
-		return nil, fmt.Errorf(dialogs.Texts.ConsoleNotAFile, path)
+		return nil, fmt.Errorf(catalog.Texts.ConsoleNotAFile, path)
 	case st.Size() > maxUpload:
-		return nil, fmt.Errorf(dialogs.Texts.FileTooBigForBot, fmt.Sprintf("%.1f MB", float64(st.Size())/(1<<20)))
+		return nil, fmt.Errorf(catalog.Texts.FileTooBigForBot, fmt.Sprintf("%.1f MB", float64(st.Size())/(1<<20)))
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf(dialogs.Texts.ConsoleNoFile, path)
+		return nil, fmt.Errorf(catalog.Texts.ConsoleNoFile, path)
 	}
 	defer f.Close()
 	content, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
 	if err != nil || len(content) > maxUpload {
-		return nil, fmt.Errorf(dialogs.Texts.ConsoleNoFile, path)
+		return nil, fmt.Errorf(catalog.Texts.ConsoleNoFile, path)
 	}
-	kinds := dialogs.SniffFile(content)
+	kinds := campaign.SniffFile(content)
 	kind := "unknown"
 	if len(kinds) > 0 {
 		kind = kinds[0]
 	}
-	name := dialogs.FileName(filepath.Base(path), kinds)
+	name := campaign.FileName(filepath.Base(path), kinds)
 	ref, err := c.db.SaveFile(ctx, c.campaign, c.unit, name, kind, content, c.contact)
 	if err != nil {
 		return nil, err
@@ -411,7 +413,7 @@ func (c *console) print(ctx context.Context, r dialogs.Reply) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, dialogs.Texts.ExportWritten+"\n", path)
+	fmt.Fprintf(c.out, catalog.Texts.ExportWritten+"\n", path)
 	return nil
 }
 
@@ -552,7 +554,7 @@ rest with a 状态 column. Only data goes to standard output.`)
 		}
 		d := all[f.ID]
 		if d == nil {
-			d = dialogs.NewDraft(camp.ID, *unit, f.ID)
+			d = campaign.NewDraft(camp.ID, *unit, f.ID)
 		}
 		table = reports.FormTable(f, d)
 	} else if table, err = x.SubtreeTable(ctx, camp, *unit, f, opt); err != nil {

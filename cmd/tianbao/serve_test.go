@@ -12,6 +12,7 @@ import (
 
 	"tianbao/bot"
 	"tianbao/bot/telegramtest"
+	"tianbao/campaign"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/store"
@@ -200,7 +201,7 @@ func TestServeLongestIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	src, err := campaigns.ReadFile("testdata/longids.yaml")
+	src, err := campaign.ReadFile("testdata/longids.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/reminders"
@@ -57,9 +58,9 @@ func (e *Env) Contact(unit, name string) *Chat {
 }
 
 // ContactIn is Contact for another campaign.
-func (e *Env) ContactIn(campaign, unit, name string) *Chat {
+func (e *Env) ContactIn(campaignID, unit, name string) *Chat {
 	e.T.Helper()
-	return e.contact(campaign, unit, name, dialogs.Filler)
+	return e.contact(campaignID, unit, name, dialogs.Filler)
 }
 
 // Reviewer makes (or finds) a reviewer of unit in the built-in campaign.
@@ -75,14 +76,14 @@ func (e *Env) Admin(unit, name string) *Chat {
 }
 
 // ContactAs makes (or finds) a contact with a role in any campaign.
-func (e *Env) ContactAs(campaign, unit, name string, role dialogs.Role) *Chat {
+func (e *Env) ContactAs(campaignID, unit, name string, role dialogs.Role) *Chat {
 	e.T.Helper()
-	return e.contact(campaign, unit, name, role)
+	return e.contact(campaignID, unit, name, role)
 }
 
-func (e *Env) contact(campaign, unit, name string, role dialogs.Role) *Chat {
+func (e *Env) contact(campaignID, unit, name string, role dialogs.Role) *Chat {
 	e.T.Helper()
-	id, err := e.DB.ConsoleContact(context.Background(), campaign, unit, role, name)
+	id, err := e.DB.ConsoleContact(context.Background(), campaignID, unit, role, name)
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func (c *Chat) Button(label string) (dialogs.Button, bool) {
 // Upload sends a file as the transport would after storing it.
 func (c *Chat) Upload(name string, content []byte, ref string) *Chat {
 	c.T.Helper()
-	return c.Send(dialogs.Input{File: &dialogs.FileInput{Name: name, Size: int64(len(content)), Kinds: dialogs.SniffFile(content), Ref: ref}})
+	return c.Send(dialogs.Input{File: &dialogs.FileInput{Name: name, Size: int64(len(content)), Kinds: campaign.SniffFile(content), Ref: ref}})
 }
 
 func (c *Chat) screen() dialogs.Reply {
@@ -254,13 +255,13 @@ func (c *Chat) Script(lines ...string) *Chat {
 }
 
 // Builtin loads the built-in campaign without a database.
-func Builtin(t testing.TB) *dialogs.Campaign {
+func Builtin(t testing.TB) *campaign.Campaign {
 	t.Helper()
 	src, err := campaigns.Builtin(campaigns.BuiltinID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := campaigns.Load(src)
+	c, err := campaign.Load(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func InstallMini(t testing.TB, db *store.DB) {
 	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: mini", 1)
 	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: mini.tsv", 1)
 	units := "city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330102\t上城区\n330100\t杭州市\t330106\t西湖区\n"
-	if _, _, err := campaigns.Install(context.Background(), db, &campaigns.Source{Name: "mini.yaml", YAML: []byte(yaml), Files: map[string][]byte{"mini.tsv": []byte(units)}}); err != nil {
+	if _, _, err := campaigns.Install(context.Background(), db, &campaign.Source{Name: "mini.yaml", YAML: []byte(yaml), Files: map[string][]byte{"mini.tsv": []byte(units)}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -294,7 +295,7 @@ func InstallVariant(t testing.TB, db *store.DB, id string, edit func(yaml string
 		t.Fatal(err)
 	}
 	yaml := edit(strings.Replace(string(src.YAML), "id: zj-2018-14", "id: "+id, 1))
-	if _, _, err := campaigns.Install(context.Background(), db, &campaigns.Source{Name: id + ".yaml", YAML: []byte(yaml), Files: src.Files}); err != nil {
+	if _, _, err := campaigns.Install(context.Background(), db, &campaign.Source{Name: id + ".yaml", YAML: []byte(yaml), Files: src.Files}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -310,13 +311,13 @@ func Docx() []byte {
 }
 
 // Install installs a campaign from a YAML text and the files next to it.
-func Install(t testing.TB, db *store.DB, name, yaml string, files map[string]string) *dialogs.Campaign {
+func Install(t testing.TB, db *store.DB, name, yaml string, files map[string]string) *campaign.Campaign {
 	t.Helper()
 	fs := map[string][]byte{}
 	for k, v := range files {
 		fs[k] = []byte(v)
 	}
-	c, _, err := campaigns.Install(context.Background(), db, &campaigns.Source{Name: name, YAML: []byte(yaml), Files: fs})
+	c, _, err := campaigns.Install(context.Background(), db, &campaign.Source{Name: name, YAML: []byte(yaml), Files: fs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,18 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	"tianbao/campaign"
 	"tianbao/campaigns"
-	"tianbao/dialogs"
 	"tianbao/store"
 )
 
 // NationalCampaign is the built-in campaign over 2,900 counties in 330
 // cities.
-func NationalCampaign(tb testing.TB) *campaigns.Source { return Country(tb, "national", 2900, 330) }
+func NationalCampaign(tb testing.TB) *campaign.Source { return Country(tb, "national", 2900, 330) }
 
 // Country is the built-in campaign with the id over a country's units
 // table: counties spread evenly over cities.
-func Country(tb testing.TB, id string, counties, cities int) *campaigns.Source {
+func Country(tb testing.TB, id string, counties, cities int) *campaign.Source {
 	src, err := campaigns.Builtin(campaigns.BuiltinID)
 	if err != nil {
 		tb.Fatal(err)
@@ -33,12 +33,12 @@ func Country(tb testing.TB, id string, counties, cities int) *campaigns.Source {
 	}
 	yaml := strings.Replace(string(src.YAML), "id: "+campaigns.BuiltinID, "id: "+id, 1)
 	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: national.tsv", 1)
-	return &campaigns.Source{Name: id + ".yaml", YAML: []byte(yaml), Files: map[string][]byte{"national.tsv": []byte(units.String())}}
+	return &campaign.Source{Name: id + ".yaml", YAML: []byte(yaml), Files: map[string][]byte{"national.tsv": []byte(units.String())}}
 }
 
 // SeedNational fills, in SQL, every county's 附件3 and 20 parks of 附件2
 // (8 可建成, 6 完成改造提升, 6 开工建设), all approved.
-func SeedNational(tb testing.TB, db *store.DB) *dialogs.Campaign {
+func SeedNational(tb testing.TB, db *store.DB) *campaign.Campaign {
 	ctx := context.Background()
 	c, _, err := campaigns.Install(ctx, db, NationalCampaign(tb))
 	if err != nil {

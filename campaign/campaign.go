@@ -1,4 +1,11 @@
-package dialogs
+// Package campaign is the model of a notice and what is checked against it:
+// levels and units, forms, sections, fields, periods, rules and their
+// expressions, `when`, the checks of one typed answer (with package parse
+// for what people type), a unit's draft of a form and what blocks its
+// submission — and the loader of campaign files (load.go). Every other
+// package imports it; it imports none of them but the calendar and the
+// catalogue of texts.
+package campaign
 
 import (
 	"fmt"
@@ -80,7 +87,7 @@ type Unit struct {
 }
 
 // Campaign is one notice: who reports what, by when, checked how. It is
-// built by package campaigns from a definition file and never changed after.
+// built by Load from a definition file and never changed after.
 type Campaign struct {
 	ID       string
 	Version  int // set when stored; 0 for a campaign not yet loaded
@@ -282,11 +289,11 @@ func (f *Form) FilledBy(level Level) bool {
 	return false
 }
 
-// index names f in a button: the position of its form in the file (an id
+// FormIndex names f in a button: the position of its form in the file (an id
 // may be 40 characters, and a button's data only 64 bytes), and for a
 // period its key (3~2019q1), which stays the same however many periods
 // the campaign has come to hold.
-func (c *Campaign) index(f *Form) string {
+func (c *Campaign) FormIndex(f *Form) string {
 	seen := -1
 	var last string
 	for _, x := range c.Forms {
@@ -313,7 +320,7 @@ func (f *Form) SectionAt(i string) *Section {
 	return f.Sections[n]
 }
 
-func (f *Form) sectionIndex(s *Section) string {
+func (f *Form) SectionIndex(s *Section) string {
 	for i, x := range f.Sections {
 		if x == s {
 			return strconv.Itoa(i)
@@ -405,9 +412,9 @@ func (s *Section) IsSum(row string) bool {
 	return r != nil && len(r.Sum) > 0
 }
 
-// optionalIn reports whether the field may be left empty in the row: an
+// OptionalIn reports whether the field may be left empty in the row: an
 // optional field, or one a table row does not require.
-func (s *Section) optionalIn(row string, fd *Field) bool {
+func (s *Section) OptionalIn(row string, fd *Field) bool {
 	if fd.Optional {
 		return true
 	}
@@ -466,7 +473,7 @@ func (s *Section) FieldAt(i string) *Field {
 	return s.Fields[n]
 }
 
-func (s *Section) fieldIndex(fd *Field) string {
+func (s *Section) FieldIndex(fd *Field) string {
 	for i, x := range s.Fields {
 		if x == fd {
 			return strconv.Itoa(i)

@@ -1,4 +1,4 @@
-package dialogs
+package campaign
 
 import (
 	"fmt"
@@ -211,15 +211,15 @@ func (c *Campaign) ShownFor(level Level, now time.Time, done func(*Form) bool) [
 		case f.Period == nil:
 			out = append(out, f)
 		default:
-			out = append(out, newestOpen(g, now, maxShownPeriods, func(p *Form, taken int) bool { return taken == 0 || !done(p) })...)
+			out = append(out, newestOpen(g, now, MaxShownPeriods, func(p *Form, taken int) bool { return taken == 0 || !done(p) })...)
 		}
 	}
 	return out
 }
 
-// maxShownPeriods bounds the periods of one return a screen lists: the
+// MaxShownPeriods bounds the periods of one return a screen lists: the
 // latest, and those still to be done before it.
-const maxShownPeriods = 6
+const MaxShownPeriods = 6
 
 // Recent is every one-off form and, of each standing return, its latest n
 // open periods (its first, before any is open), newest first: what
@@ -281,11 +281,11 @@ func (c *Campaign) Instances(base string) []*Form {
 	return out
 }
 
-// readsEarlier reports whether a rule of the form reads another period.
-func (f *Form) readsEarlier() bool {
+// ReadsEarlier reports whether a rule of the form reads another period.
+func (f *Form) ReadsEarlier() bool {
 	for _, s := range f.Sections {
 		for _, r := range s.Rules {
-			if r.Check.Last || r.Check.LastYear || r.Message != nil && r.Message.readsEarlier() {
+			if r.Check.Last || r.Check.LastYear || r.Message != nil && r.Message.ReadsEarlier() {
 				return true
 			}
 		}
@@ -293,7 +293,7 @@ func (f *Form) readsEarlier() bool {
 	return false
 }
 
-func (t *Template) readsEarlier() bool {
+func (t *Template) ReadsEarlier() bool {
 	for _, p := range t.parts {
 		if p.expr != nil && (p.expr.Last || p.expr.LastYear) {
 			return true
@@ -302,66 +302,8 @@ func (t *Template) readsEarlier() bool {
 	return false
 }
 
-// prefill fills a standing return's new period, before it is started:
-// the sections and fields that carry take the last period's rows and
-// answers (its approved submission, else its latest, else its draft), and
-// a list with a seed whose last period had no rows takes them from the
-// seed's approved return. Everything prefilled is there to confirm or
-// change.
-func (t *turn) prefill(f *Form, d *Draft) error {
-	var last *Snapshot
-	if f.Prev != "" && f.carries() {
-		var err error
-		if last, err = t.earlier(f.Prev); err != nil {
-			return err
-		}
-		if last == nil {
-			pd, err := t.tx.Draft(t.ctx, t.c.Campaign, t.c.Unit, f.Prev)
-			if err != nil {
-				return err
-			}
-			if pd.Started() {
-				snap := pd.Snapshot()
-				last = &snap
-			}
-		}
-	}
-	for _, s := range f.Sections {
-		rows := []SnapshotRow(nil)
-		if last != nil {
-			rows = last.Sections[s.ID]
-		}
-		carried := false
-		for _, r := range rows {
-			values := map[string]string{}
-			for _, fd := range s.Fields {
-				if v, ok := r.Values[fd.ID]; ok && (s.Carry || fd.Carry) {
-					values[fd.ID] = v
-				}
-			}
-			if len(values) == 0 {
-				continue
-			}
-			key := r.Key
-			if s.Kind == List {
-				key = d.AddListRow(s.ID)
-			}
-			for id, v := range values {
-				d.Set(s.ID, key, id, v)
-			}
-			carried = true
-		}
-		if !carried && s.Seed != nil {
-			if err := t.seed(s, d); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// carries reports whether anything of the form comes from the last period.
-func (f *Form) carries() bool {
+// Carries reports whether anything of the form comes from the last period.
+func (f *Form) Carries() bool {
 	for _, s := range f.Sections {
 		if s.Carry {
 			return true
@@ -373,26 +315,4 @@ func (f *Form) carries() bool {
 		}
 	}
 	return false
-}
-
-// seed adds a list's rows from the unit's approved return of another form.
-func (t *turn) seed(s *Section, d *Draft) error {
-	sub, err := t.tx.EarlierReturn(t.ctx, s.Seed.Campaign, t.c.Unit, s.Seed.Form)
-	if err != nil || sub == nil || sub.Status != SubApproved {
-		return err
-	}
-	for _, from := range s.Seed.Sections {
-		for _, r := range sub.Data.Sections[from] {
-			key := ""
-			for to, field := range s.Seed.Fields {
-				if v := r.Values[field]; v != "" {
-					if key == "" {
-						key = d.AddListRow(s.ID)
-					}
-					d.Set(s.ID, key, to, v)
-				}
-			}
-		}
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package dialogs
+package campaign
 
 import (
 	"fmt"
@@ -269,6 +269,15 @@ func (d *Draft) Confirm(key, fingerprint string) {
 	d.flagsChanged = true
 }
 
+// ClearReturn forgets a reviewer's return (its reason and flagged items):
+// the form is submitted again.
+func (d *Draft) ClearReturn() {
+	if d.Flags.Reason != "" || len(d.Flags.Flagged) > 0 {
+		d.Flags.Reason, d.Flags.Flagged = "", nil
+		d.flagsChanged = true
+	}
+}
+
 // SetStatus changes the draft's status.
 func (d *Draft) SetStatus(s Status) {
 	if d.Status != s {
@@ -294,7 +303,7 @@ func (d *Draft) Started() bool {
 func (d *Draft) Progress(f *Form) (done, total int) {
 	for _, s := range f.Sections {
 		for _, key := range rowKeys(d, s) {
-			asked := s.askedBy(key, d.valuesWith(s.ID, key, nil), d.Level)
+			asked := s.AskedBy(key, d.ValuesWith(s.ID, key, nil), d.Level)
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue
@@ -332,8 +341,8 @@ func rowKeys(d *Draft, s *Section) []string {
 	return keys
 }
 
-// valuesWith is a row's stored values with override on top (a copy).
-func (d *Draft) valuesWith(section, row string, override map[string]string) map[string]string {
+// ValuesWith is a row's stored values with override on top (a copy).
+func (d *Draft) ValuesWith(section, row string, override map[string]string) map[string]string {
 	values := map[string]string{}
 	if r := d.Row(section, row); r != nil {
 		for k, v := range r.Values {
@@ -348,7 +357,7 @@ func (d *Draft) valuesWith(section, row string, override map[string]string) map[
 
 // env builds what a section's expressions see for one row.
 func (d *Draft) env(f *Form, s *Section, row string, override map[string]string) map[string]any {
-	values := d.valuesWith(s.ID, row, override)
+	values := d.ValuesWith(s.ID, row, override)
 	s.dropUnasked(row, values)
 	env := rowEnv(s, values)
 	var others []map[string]any
@@ -383,7 +392,7 @@ func (d *Draft) env(f *Form, s *Section, row string, override map[string]string)
 	if s.Kind == Table {
 		rows := map[string]any{}
 		for _, rk := range s.Rows {
-			vals := d.valuesWith(s.ID, rk.Key, nil)
+			vals := d.ValuesWith(s.ID, rk.Key, nil)
 			if rk.Key == row {
 				vals = values
 			}
@@ -473,7 +482,7 @@ func (f Failure) Key() string { return f.Section + "/" + f.Row + "/" + f.Rule.ID
 // and returns those that fail. Only rules naming field (if not "") are
 // considered.
 func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[string]string) []Failure {
-	values := d.valuesWith(s.ID, row, override)
+	values := d.ValuesWith(s.ID, row, override)
 	s.dropUnasked(row, values)
 	var env map[string]any
 	var out []Failure
@@ -524,7 +533,7 @@ func (d *Draft) partOfFailures(s *Section, row, field string, values map[string]
 	if s.Kind != Table || r == nil || r.PartOf == "" {
 		return nil
 	}
-	whole := d.valuesWith(s.ID, r.PartOf, nil)
+	whole := d.ValuesWith(s.ID, r.PartOf, nil)
 	var out []Failure
 	for _, fd := range s.Fields {
 		if (fd.Type != Integer && fd.Type != Decimal) || field != "" && fd.ID != field {
@@ -632,19 +641,19 @@ func (d *Draft) Problems(f *Form) []Problem {
 	var out []Problem
 	for _, s := range f.Sections {
 		for _, key := range rowKeys(d, s) {
-			where := rowLabel(d, s, key)
+			where := RowLabel(d, s, key)
 			if r := d.Row(s.ID, key); s.Kind == List && r != nil && len(r.Values) == 0 {
 				// A row added and left empty: one problem, to delete it.
 				out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + msg.RowEmptyProblem, Empty: true})
 				continue
 			}
-			asked := s.askedBy(key, d.valuesWith(s.ID, key, nil), d.Level)
+			asked := s.AskedBy(key, d.ValuesWith(s.ID, key, nil), d.Level)
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue // not asked in this row: neither required nor checked
 				}
 				v, ok := d.Answered(s, key, fd)
-				if !s.optionalIn(key, fd) && (!ok || v == "") {
+				if !s.OptionalIn(key, fd) && (!ok || v == "") {
 					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title()), Missing: true})
 				}
 				if ok && v != "" && d.UniqueClash(s, key, fd, v) {
@@ -663,8 +672,8 @@ func (d *Draft) Problems(f *Form) []Problem {
 	return out
 }
 
-// rowLabel names a row in messages: "可建成第 2 个园区：", "【2019年】".
-func rowLabel(d *Draft, s *Section, key string) string {
+// RowLabel names a row in messages: "可建成第 2 个园区：", "【2019年】".
+func RowLabel(d *Draft, s *Section, key string) string {
 	switch s.Kind {
 	case List:
 		return fmt.Sprintf("%s第 %d 个%s：", s.Title, d.RowIndex(s.ID, key), s.RowNoun)
@@ -707,6 +716,24 @@ func (d *Draft) Snapshot() Snapshot {
 		}
 	}
 	return s
+}
+
+// DraftOf is a snapshot as a draft (read only: it records no changes), so
+// that what was submitted is read with the draft's methods.
+func DraftOf(campaignID, unit, form string, snap Snapshot) *Draft {
+	d := NewDraft(campaignID, unit, form)
+	for sec, rows := range snap.Sections {
+		sd := &SectionData{}
+		for _, r := range rows {
+			values := make(map[string]string, len(r.Values))
+			for k, v := range r.Values {
+				values[k] = v
+			}
+			sd.Rows = append(sd.Rows, &Row{Key: r.Key, Values: values})
+		}
+		d.Sections[sec] = sd
+	}
+	return d
 }
 
 // EvalColumn evaluates an export column's expression on one row's values

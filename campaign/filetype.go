@@ -1,4 +1,4 @@
-package dialogs
+package campaign
 
 import (
 	"archive/zip"
@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"tianbao/dialogs/parse"
+	"tianbao/campaign/parse"
 )
 
 // FileName is the name an upload is stored and shown under: its own name

@@ -1,15 +1,11 @@
-// Package campaigns owns campaign definition files: their YAML format, the
-// loader that validates a file completely and reports every problem as
-// FILE:LINE:COL, the units tables they refer to, and the built-in campaigns
-// embedded in the binary (zj-2018-14, the 2018 Zhejiang notice on small-micro
-// enterprise parks).
-//
-// A file is either loaded whole into a *dialogs.Campaign or refused with all
-// its problems; nothing is ever half-loaded.
-package campaigns
+package campaign
+
+// The loader: a campaign definition file (YAML) and the units table it refers
+// to, validated completely, every problem reported as FILE:LINE:COL. A file is
+// either loaded whole into a *Campaign or refused with all its problems;
+// nothing is ever half-loaded.
 
 import (
-	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -28,15 +24,8 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"tianbao/calendar"
-	"tianbao/dialogs"
-	"tianbao/dialogs/parse"
+	"tianbao/campaign/parse"
 )
-
-//go:embed *.yaml *.tsv
-var builtin embed.FS
-
-// BuiltinID is the campaign every fresh installation knows.
-const BuiltinID = "zj-2018-14"
 
 // Source is a campaign file with the files it refers to (the units table),
 // kept together so that a stored campaign can be loaded again byte for byte.
@@ -52,17 +41,19 @@ type Source struct {
 	Now func() time.Time
 }
 
-// Problem is one thing wrong with a campaign file, at a position.
-type Problem struct {
+// FileProblem is one thing wrong with a campaign file, at a position.
+type FileProblem struct {
 	File      string
 	Line, Col int
 	Msg       string
 }
 
-func (p Problem) String() string { return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg) }
+func (p FileProblem) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
+}
 
 // Problems is every problem found in a file; it is the error Load returns.
-type Problems []Problem
+type Problems []FileProblem
 
 // MaxShown is how many problems Error lists before summing up the rest.
 const MaxShown = 50
@@ -94,7 +85,7 @@ func ReadFile(name string) (*Source, error) {
 	if err := regularFile(name, MaxCampaignBytes); err != nil {
 		return nil, err
 	}
-	return read(os.DirFS(filepath.Dir(name)), filepath.Base(name), name)
+	return ReadFS(os.DirFS(filepath.Dir(name)), filepath.Base(name), name)
 }
 
 // regularFile refuses what is not a regular file of at most max bytes,
@@ -134,14 +125,9 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, max+1))
 }
 
-// Builtin returns the source of a campaign embedded in the binary.
-func Builtin(id string) (*Source, error) {
-	return read(builtin, id+".yaml", "campaigns/"+id+".yaml")
-}
-
-// read loads name from fsys with every units file it names; display is the
+// ReadFS loads name from fsys with every units file it names; display is the
 // name problems are reported under.
-func read(fsys fs.FS, name, display string) (*Source, error) {
+func ReadFS(fsys fs.FS, name, display string) (*Source, error) {
 	src, err := readLimited(fsys, name, MaxCampaignBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read campaign: %w", err)
@@ -371,7 +357,7 @@ type loader struct {
 
 func (l *loader) at(p string, format string, args ...any) {
 	line, col := l.position(p)
-	l.problems = append(l.problems, Problem{File: l.src.Name, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+	l.problems = append(l.problems, FileProblem{File: l.src.Name, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
 }
 
 // position finds the line and column of a YAML path, walking up to the
@@ -395,7 +381,7 @@ func (l *loader) position(p string) (int, int) {
 
 // Load validates a campaign source and builds the campaign, or returns
 // Problems listing everything wrong with it.
-func Load(src *Source) (*dialogs.Campaign, error) {
+func Load(src *Source) (*Campaign, error) {
 	l := &loader{src: src}
 	if p, bad := textProblem(src.Name, src.YAML); bad {
 		return nil, Problems{p}
@@ -481,15 +467,15 @@ func article(kind string) string {
 // textProblem finds what no campaign text may hold and PostgreSQL would
 // refuse to store: invalid UTF-8 and NUL; it reports the first, at its
 // line and column (in characters).
-func textProblem(name string, b []byte) (Problem, bool) {
+func textProblem(name string, b []byte) (FileProblem, bool) {
 	line, col := 1, 1
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1:
-			return Problem{name, line, col, "the file is not valid UTF-8 text (save it as UTF-8)"}, true
+			return FileProblem{name, line, col, "the file is not valid UTF-8 text (save it as UTF-8)"}, true
 		case r == 0:
-			return Problem{name, line, col, "the file holds a NUL character, which no text may contain"}, true
+			return FileProblem{name, line, col, "the file holds a NUL character, which no text may contain"}, true
 		case r == '\n':
 			line, col = line+1, 1
 		default:
@@ -497,16 +483,11 @@ func textProblem(name string, b []byte) (Problem, bool) {
 		}
 		i += size
 	}
-	return Problem{}, false
+	return FileProblem{}, false
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}
-
-func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
-	c := &dialogs.Campaign{
+func (l *loader) campaign(raw *rawCampaign) *Campaign {
+	c := &Campaign{
 		ID: raw.ID, Title: raw.Title, Document: raw.Document, Office: raw.Office,
 		Help: strings.TrimSpace(raw.Help),
 	}
@@ -528,7 +509,7 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 	l.calendar(c, raw.Calendar)
 	l.levels(c, raw.Levels)
 	l.units(c, &raw.Units)
-	base := l.reminder("$.reminders", raw.Reminders, dialogs.DefaultReminders)
+	base := l.reminder("$.reminders", raw.Reminders, DefaultReminders)
 	if len(raw.Forms) == 0 {
 		l.at("$.forms", "a campaign needs at least one form")
 	}
@@ -537,12 +518,12 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 		p := fmt.Sprintf("$.forms[%d]", i)
 		f := l.form(p, &raw.Forms[i], c)
 		formPolicy := l.reminder(p+".reminders", raw.Forms[i].Reminders, base)
-		f.Reminders = map[dialogs.Level]dialogs.ReminderPolicy{}
+		f.Reminders = map[Level]ReminderPolicy{}
 		for _, level := range f.Levels {
 			f.Reminders[level] = l.reminder(p+".reminders_by_level."+string(level), raw.Forms[i].ByLevel[string(level)], formPolicy)
 		}
 		for k := range raw.Forms[i].ByLevel {
-			if !f.FilledBy(dialogs.Level(k)) {
+			if !f.FilledBy(Level(k)) {
 				l.at(p+".reminders_by_level."+k, "reminders for level %q, which does not fill form %q", k, f.ID)
 			}
 		}
@@ -564,15 +545,15 @@ func (l *loader) campaign(raw *rawCampaign) *dialogs.Campaign {
 
 // contact checks the contact key: a form whose record section has both
 // fields.
-func (l *loader) contact(raw *rawContact, c *dialogs.Campaign) *dialogs.ContactFields {
+func (l *loader) contact(raw *rawContact, c *Campaign) *ContactFields {
 	f := c.Form(raw.Form)
 	if f == nil {
 		l.at("$.contact.form", "contact: no form %q", raw.Form)
 		return nil
 	}
 	for _, s := range f.Sections {
-		if s.Kind == dialogs.Record && s.Field(raw.Name) != nil && s.Field(raw.Phone) != nil {
-			return &dialogs.ContactFields{Form: f.ID, Section: s.ID, Name: raw.Name, Phone: raw.Phone}
+		if s.Kind == Record && s.Field(raw.Name) != nil && s.Field(raw.Phone) != nil {
+			return &ContactFields{Form: f.ID, Section: s.ID, Name: raw.Name, Phone: raw.Phone}
 		}
 	}
 	l.at("$.contact", "contact: form %q has no record section with the fields %q and %q", raw.Form, raw.Name, raw.Phone)
@@ -580,9 +561,9 @@ func (l *loader) contact(raw *rawContact, c *dialogs.Campaign) *dialogs.ContactF
 }
 
 // levels reads the campaign's tiers (DefaultLevels when it names none).
-func (l *loader) levels(c *dialogs.Campaign, raw []rawLevel) {
+func (l *loader) levels(c *Campaign, raw []rawLevel) {
 	if len(raw) == 0 {
-		c.Levels = append([]dialogs.LevelDef(nil), dialogs.DefaultLevels...)
+		c.Levels = append([]LevelDef(nil), DefaultLevels...)
 		return
 	}
 	seen := map[string]bool{}
@@ -595,7 +576,7 @@ func (l *loader) levels(c *dialogs.Campaign, raw []rawLevel) {
 			l.at(p+".name", "level %q needs its name as the notices write it (省, 设区市, 乡镇)", r.ID)
 		}
 		seen[r.ID] = true
-		c.Levels = append(c.Levels, dialogs.LevelDef{ID: dialogs.Level(r.ID), Name: r.Name})
+		c.Levels = append(c.Levels, LevelDef{ID: Level(r.ID), Name: r.Name})
 	}
 }
 
@@ -603,7 +584,7 @@ func (l *loader) levels(c *dialogs.Campaign, raw []rawLevel) {
 // administrative code, a 统一社会信用代码, or any short id.
 var unitCodeRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,39}$`)
 
-func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
+func (l *loader) units(c *Campaign, raw *rawUnits) {
 	if raw.File == "" {
 		l.at("$.units", "units.file is required: a TSV of code, name, parent (or city_code, city, county_code, county)")
 		return
@@ -644,7 +625,7 @@ func (l *loader) units(c *dialogs.Campaign, raw *rawUnits) {
 
 // cityCountyUnits reads the four-column file (city_code, city, county_code,
 // county) under the root the campaign file names.
-func (l *loader) cityCountyUnits(c *dialogs.Campaign, raw *rawUnits, name string, lines []string) {
+func (l *loader) cityCountyUnits(c *Campaign, raw *rawUnits, name string, lines []string) {
 	if raw.Root.Code == "" || raw.Root.Name == "" {
 		l.at("$.units.root", "units.root needs a code and a name (the province)")
 	}
@@ -653,14 +634,14 @@ func (l *loader) cityCountyUnits(c *dialogs.Campaign, raw *rawUnits, name string
 		return
 	}
 	c.Root = raw.Root.Code
-	c.Units = map[string]*dialogs.Unit{raw.Root.Code: {Code: raw.Root.Code, Name: raw.Root.Name, Level: c.LevelAt(0)}}
+	c.Units = map[string]*Unit{raw.Root.Code: {Code: raw.Root.Code, Name: raw.Root.Name, Level: c.LevelAt(0)}}
 	for i, line := range lines {
 		if i == 0 || strings.TrimSpace(line) == "" {
 			continue // the header
 		}
 		cols := strings.Split(line, "\t")
 		if len(cols) != 4 {
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("want 4 tab-separated columns (city_code, city, county_code, county), got %d", len(cols))})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("want 4 tab-separated columns (city_code, city, county_code, county), got %d", len(cols))})
 			continue
 		}
 		for j := range cols {
@@ -668,20 +649,20 @@ func (l *loader) cityCountyUnits(c *dialogs.Campaign, raw *rawUnits, name string
 		}
 		cityCode, city, code, county := cols[0], cols[1], cols[2], cols[3]
 		if !isCode(cityCode) || !isCode(code) {
-			l.problems = append(l.problems, Problem{name, i + 1, 1, "unit codes are 6 digits"})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, "unit codes are 6 digits"})
 			continue
 		}
 		if cu := c.Units[cityCode]; cu == nil {
-			c.Units[cityCode] = &dialogs.Unit{Code: cityCode, Name: city, Level: c.LevelAt(1), Parent: c.Root}
+			c.Units[cityCode] = &Unit{Code: cityCode, Name: city, Level: c.LevelAt(1), Parent: c.Root}
 			c.Units[c.Root].Children = append(c.Units[c.Root].Children, cityCode)
 		} else if cu.Name != city {
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("city %s is named %q here and %q above", cityCode, city, cu.Name)})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("city %s is named %q here and %q above", cityCode, city, cu.Name)})
 		}
 		if c.Units[code] != nil {
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
 			continue
 		}
-		c.Units[code] = &dialogs.Unit{Code: code, Name: county, Level: c.LevelAt(2), Parent: cityCode}
+		c.Units[code] = &Unit{Code: code, Name: county, Level: c.LevelAt(2), Parent: cityCode}
 		c.Units[cityCode].Children = append(c.Units[cityCode].Children, code)
 	}
 }
@@ -689,8 +670,8 @@ func (l *loader) cityCountyUnits(c *dialogs.Campaign, raw *rawUnits, name string
 // treeUnits reads a code, name, parent file: any depth the campaign's
 // levels allow. The root is the row without a parent, or units.root; a
 // unit's level is its depth.
-func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, lines []string) {
-	c.Units = map[string]*dialogs.Unit{}
+func (l *loader) treeUnits(c *Campaign, raw *rawUnits, name string, lines []string) {
+	c.Units = map[string]*Unit{}
 	lineOf := map[string]int{}
 	type row struct{ code, parent string }
 	var rows []row
@@ -699,7 +680,7 @@ func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, line
 			l.at("$.units.root", "units.root needs a name")
 		}
 		c.Root = raw.Root.Code
-		c.Units[c.Root] = &dialogs.Unit{Code: c.Root, Name: raw.Root.Name}
+		c.Units[c.Root] = &Unit{Code: c.Root, Name: raw.Root.Name}
 	}
 	for i, line := range lines {
 		if i == 0 || strings.TrimSpace(line) == "" {
@@ -707,27 +688,27 @@ func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, line
 		}
 		cols := strings.Split(line, "\t")
 		if len(cols) != 3 {
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("want 3 tab-separated columns (code, name, parent), got %d", len(cols))})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("want 3 tab-separated columns (code, name, parent), got %d", len(cols))})
 			continue
 		}
 		code, uname, parent := strings.TrimSpace(cols[0]), strings.TrimSpace(cols[1]), strings.TrimSpace(cols[2])
 		switch {
 		case !unitCodeRe.MatchString(code):
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("unit code %q: letters, digits, '-' or '_', at most 40", code)})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("unit code %q: letters, digits, '-' or '_', at most 40", code)})
 			continue
 		case uname == "":
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("unit %s has no name", code)})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("unit %s has no name", code)})
 			continue
 		case c.Units[code] != nil:
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
 			continue
 		case parent == "" && c.Root != "":
-			l.problems = append(l.problems, Problem{name, i + 1, 1, fmt.Sprintf("unit %s has no parent, but %s is the root already", code, c.Root)})
+			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("unit %s has no parent, but %s is the root already", code, c.Root)})
 			continue
 		case parent == "":
 			c.Root = code
 		}
-		c.Units[code] = &dialogs.Unit{Code: code, Name: uname, Parent: parent}
+		c.Units[code] = &Unit{Code: code, Name: uname, Parent: parent}
 		lineOf[code] = i + 1
 		if parent != "" {
 			rows = append(rows, row{code, parent})
@@ -739,7 +720,7 @@ func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, line
 	}
 	for _, r := range rows {
 		if c.Units[r.parent] == nil {
-			l.problems = append(l.problems, Problem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s names parent %s, which is not in the file", r.code, r.parent)})
+			l.problems = append(l.problems, FileProblem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s names parent %s, which is not in the file", r.code, r.parent)})
 			delete(c.Units, r.code)
 			continue
 		}
@@ -754,7 +735,7 @@ func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, line
 		for _, ch := range u.Children {
 			depth[ch] = depth[u.Code] + 1
 			if depth[ch] >= len(c.Levels) {
-				l.problems = append(l.problems, Problem{name, lineOf[ch], 1, fmt.Sprintf("unit %s is %d levels below %s, deeper than the campaign's %d levels (%s)", ch, depth[ch], c.Root, len(c.Levels), levelIDs(c))})
+				l.problems = append(l.problems, FileProblem{name, lineOf[ch], 1, fmt.Sprintf("unit %s is %d levels below %s, deeper than the campaign's %d levels (%s)", ch, depth[ch], c.Root, len(c.Levels), levelIDs(c))})
 			} else {
 				c.Units[ch].Level = c.LevelAt(depth[ch])
 			}
@@ -763,12 +744,12 @@ func (l *loader) treeUnits(c *dialogs.Campaign, raw *rawUnits, name string, line
 	}
 	for _, r := range rows {
 		if _, ok := depth[r.code]; !ok && c.Units[r.code] != nil {
-			l.problems = append(l.problems, Problem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s is not under the root %s (its parents go round in a circle)", r.code, c.Root)})
+			l.problems = append(l.problems, FileProblem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s is not under the root %s (its parents go round in a circle)", r.code, c.Root)})
 		}
 	}
 }
 
-func levelIDs(c *dialogs.Campaign) string {
+func levelIDs(c *Campaign) string {
 	var ids []string
 	for _, d := range c.Levels {
 		ids = append(ids, string(d.ID))
@@ -777,7 +758,7 @@ func levelIDs(c *dialogs.Campaign) string {
 }
 
 // reminder applies raw on top of base.
-func (l *loader) reminder(p string, raw *rawReminder, base dialogs.ReminderPolicy) dialogs.ReminderPolicy {
+func (l *loader) reminder(p string, raw *rawReminder, base ReminderPolicy) ReminderPolicy {
 	out := base
 	out.BeforeDays = append([]int(nil), base.BeforeDays...)
 	if raw == nil {
@@ -849,9 +830,9 @@ func isCode(s string) bool {
 	return true
 }
 
-func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form {
-	f := &dialogs.Form{ID: raw.ID, Short: raw.Short, Title: raw.Title, Intro: strings.TrimSpace(raw.Intro),
-		Checklist: raw.Checklist, Stamp: raw.Stamp, Caption: raw.Caption, Notes: raw.Notes, Due: map[dialogs.Level]time.Time{}}
+func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
+	f := &Form{ID: raw.ID, Short: raw.Short, Title: raw.Title, Intro: strings.TrimSpace(raw.Intro),
+		Checklist: raw.Checklist, Stamp: raw.Stamp, Caption: raw.Caption, Notes: raw.Notes, Due: map[Level]time.Time{}}
 	if !idRe.MatchString(raw.ID) {
 		l.at(p+".id", "form id %q must be lower-case letters, digits, '-' or '_', starting with a letter", raw.ID)
 	}
@@ -862,7 +843,7 @@ func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form
 		l.at(p+".levels", "form %q: say which levels fill it (city, county)", raw.ID)
 	}
 	for i, lv := range raw.Levels {
-		level := dialogs.Level(lv)
+		level := Level(lv)
 		if !c.HasLevel(level) {
 			l.at(fmt.Sprintf("%s.levels[%d]", p, i), "unknown level %q (the campaign's levels: %s)", lv, levelIDs(c))
 			continue
@@ -901,19 +882,19 @@ func (l *loader) form(p string, raw *rawForm, c *dialogs.Campaign) *dialogs.Form
 	return f
 }
 
-func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
-	s := &dialogs.Section{ID: raw.ID, Title: raw.Title, Kind: dialogs.SectionKind(raw.Kind), RowNoun: raw.RowNoun,
+func (l *loader) section(p string, raw *rawSection) *Section {
+	s := &Section{ID: raw.ID, Title: raw.Title, Kind: SectionKind(raw.Kind), RowNoun: raw.RowNoun,
 		MaxRows: raw.MaxRows, Total: raw.Total, Carry: raw.Carry}
 	if !idRe.MatchString(raw.ID) {
 		l.at(p+".id", "section id %q must be lower-case letters, digits, '-' or '_'", raw.ID)
 	}
 	switch s.Kind {
-	case dialogs.Record:
-	case dialogs.List:
+	case Record:
+	case List:
 		if s.RowNoun == "" {
 			s.RowNoun = "行"
 		}
-	case dialogs.Table:
+	case Table:
 		if len(raw.Rows) == 0 {
 			l.at(p+".rows", "a table section needs its rows (key and title)")
 		}
@@ -926,12 +907,12 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 			if r.Title == "" {
 				r.Title = r.Key
 			}
-			s.Rows = append(s.Rows, dialogs.RowKey{Key: r.Key, Title: r.Title, Sum: r.Sum, PartOf: r.PartOf, Blank: r.Blank, Required: r.Required})
+			s.Rows = append(s.Rows, RowKey{Key: r.Key, Title: r.Title, Sum: r.Sum, PartOf: r.PartOf, Blank: r.Blank, Required: r.Required})
 		}
 	default:
 		l.at(p+".kind", "unknown section kind %q (want record, list or table)", raw.Kind)
 	}
-	if len(raw.Rows) > 0 && s.Kind != dialogs.Table {
+	if len(raw.Rows) > 0 && s.Kind != Table {
 		l.at(p+".rows", "rows are only for table sections")
 	}
 	if len(raw.Fields) == 0 {
@@ -954,12 +935,12 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 				l.when(fmt.Sprintf("%s.fields[%d].when", p, i), s, i, w)
 			}
 			s.Fields[i].Carry = raw.Fields[i].Carry
-			s.Fields[i].FilledBy = dialogs.Level(raw.Fields[i].FilledBy)
+			s.Fields[i].FilledBy = Level(raw.Fields[i].FilledBy)
 		}
 	}
 	if sd := raw.Seed; sd != nil {
 		switch {
-		case s.Kind != dialogs.List:
+		case s.Kind != List:
 			l.at(p+".seed", "seed is for list sections")
 		case !idRe.MatchString(sd.Campaign) || !idRe.MatchString(sd.Form) || len(sd.Sections) == 0 || len(sd.Fields) == 0:
 			l.at(p+".seed", "seed needs a campaign, a form, its sections and fields (this field: theirs)")
@@ -969,7 +950,7 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 					l.at(p+".seed.fields."+to, "seed: section %q has no field %q", s.ID, to)
 				}
 			}
-			s.Seed = &dialogs.Seed{Campaign: sd.Campaign, Form: sd.Form, Sections: sd.Sections, Fields: sd.Fields}
+			s.Seed = &Seed{Campaign: sd.Campaign, Form: sd.Form, Sections: sd.Sections, Fields: sd.Fields}
 		}
 	}
 	if len(l.problems) > before {
@@ -982,12 +963,12 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 			l.at(cp+".id", "computed id %q is invalid or already a field or computed value", rc.ID)
 		}
 		seen[rc.ID] = true
-		e, err := dialogs.CompileExpr(rc.Expr, s, s.Computed)
+		e, err := CompileExpr(rc.Expr, s, s.Computed)
 		if err != nil {
 			l.at(cp+".expr", "%v", err)
 			continue
 		}
-		s.Computed = append(s.Computed, &dialogs.Computed{ID: rc.ID, Label: rc.Label, Expr: e})
+		s.Computed = append(s.Computed, &Computed{ID: rc.ID, Label: rc.Label, Expr: e})
 	}
 	ruleIDs := map[string]bool{}
 	for i, rr := range raw.Rules {
@@ -999,49 +980,49 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 		if strings.TrimSpace(rr.Message) == "" {
 			l.at(rp+".message", "rule %q needs a message for the person filling the form", rr.ID)
 		}
-		check, err := dialogs.CompileCheck(rr.Check, s, s.Computed)
+		check, err := CompileCheck(rr.Check, s, s.Computed)
 		if err == nil {
-			err = dialogs.ChoiceLiterals(check, s)
+			err = ChoiceLiterals(check, s)
 		}
 		if err != nil {
 			l.at(rp+".check", "%v", err)
 			continue
 		}
-		msg, err := dialogs.CompileTemplate(rr.Message, s, s.Computed)
+		msg, err := CompileTemplate(rr.Message, s, s.Computed)
 		if err != nil {
 			l.at(rp+".message", "%v", err)
 			continue
 		}
-		if rr.Row != "" && (s.Kind != dialogs.Table || !hasRow(s, rr.Row)) {
+		if rr.Row != "" && (s.Kind != Table || !hasRow(s, rr.Row)) {
 			l.at(rp+".row", "rule %q is for row %q, which is not a row of this table", rr.ID, rr.Row)
 			continue
 		}
-		s.Rules = append(s.Rules, &dialogs.Rule{ID: rr.ID, Soft: rr.Soft, Row: rr.Row, Check: check, Message: msg})
+		s.Rules = append(s.Rules, &Rule{ID: rr.ID, Soft: rr.Soft, Row: rr.Row, Check: check, Message: msg})
 	}
 	for i, rc := range raw.Columns {
 		cp := fmt.Sprintf("%s.columns[%d]", p, i)
 		if rc.Label == "" {
 			l.at(cp+".label", "a column needs a label")
 		}
-		e, err := dialogs.CompileExpr(rc.Value, s, s.Computed)
+		e, err := CompileExpr(rc.Value, s, s.Computed)
 		if err != nil {
 			l.at(cp+".value", "%v", err)
 			continue
 		}
-		col := &dialogs.Column{Label: rc.Label, Group: rc.Group, Value: e}
+		col := &Column{Label: rc.Label, Group: rc.Group, Value: e}
 		if fd := s.Field(strings.TrimSpace(rc.Value)); fd != nil {
 			col.Field = fd
 		}
 		s.Columns = append(s.Columns, col)
 	}
-	if s.Kind == dialogs.Table {
+	if s.Kind == Table {
 		l.tableRows(p, s)
 	}
 	if len(raw.Columns) == 0 {
 		for _, fd := range s.Fields {
-			e, err := dialogs.CompileExpr(fd.ID, s, nil)
+			e, err := CompileExpr(fd.ID, s, nil)
 			if err == nil {
-				s.Columns = append(s.Columns, &dialogs.Column{Label: fd.Label, Group: fd.Group, Value: e, Field: fd})
+				s.Columns = append(s.Columns, &Column{Label: fd.Label, Group: fd.Group, Value: e, Field: fd})
 			}
 		}
 	}
@@ -1051,9 +1032,9 @@ func (l *loader) section(p string, raw *rawSection) *dialogs.Section {
 // when compiles the condition of field i, which may read only the fields
 // before it in its section (they are answered first) and must compare a
 // choice only with one of its choices.
-func (l *loader) when(p string, s *dialogs.Section, i int, src string) {
-	before := &dialogs.Section{ID: s.ID, Kind: s.Kind, Fields: s.Fields[:i]}
-	e, err := dialogs.CompileCheck(src, before, nil)
+func (l *loader) when(p string, s *Section, i int, src string) {
+	before := &Section{ID: s.ID, Kind: s.Kind, Fields: s.Fields[:i]}
+	e, err := CompileCheck(src, before, nil)
 	if err != nil {
 		if strings.Contains(err.Error(), " names ") {
 			l.at(p, "%v (a field's when may read only the fields before it)", err)
@@ -1062,16 +1043,16 @@ func (l *loader) when(p string, s *dialogs.Section, i int, src string) {
 		}
 		return
 	}
-	if err := dialogs.ChoiceLiterals(e, before); err != nil {
+	if err := ChoiceLiterals(e, before); err != nil {
 		l.at(p, "%v", err)
 		return
 	}
 	s.Fields[i].When = e
 }
 
-func (l *loader) field(p string, raw *rawField) *dialogs.Field {
-	f := &dialogs.Field{ID: raw.ID, Label: raw.Label, Short: raw.Short, Group: raw.Group, Hint: raw.Hint, Example: raw.Example,
-		Unit: raw.Unit, Type: dialogs.FieldType(raw.Type), Optional: raw.Optional, Unique: raw.Unique,
+func (l *loader) field(p string, raw *rawField) *Field {
+	f := &Field{ID: raw.ID, Label: raw.Label, Short: raw.Short, Group: raw.Group, Hint: raw.Hint, Example: raw.Example,
+		Unit: raw.Unit, Type: FieldType(raw.Type), Optional: raw.Optional, Unique: raw.Unique,
 		MinLen: raw.MinLen, MaxLen: raw.MaxLen, RangeMessage: raw.RangeMessage, Choices: raw.Choices,
 		Suggest: raw.Suggest}
 	if !idRe.MatchString(raw.ID) || reservedName(raw.ID) {
@@ -1081,24 +1062,24 @@ func (l *loader) field(p string, raw *rawField) *dialogs.Field {
 		l.at(p+".label", "field %q needs a label", raw.ID)
 	}
 	known := false
-	for _, t := range dialogs.FieldTypes {
+	for _, t := range FieldTypes {
 		known = known || t == f.Type
 	}
 	if !known {
-		names := make([]string, len(dialogs.FieldTypes))
-		for i, t := range dialogs.FieldTypes {
+		names := make([]string, len(FieldTypes))
+		for i, t := range FieldTypes {
 			names[i] = string(t)
 		}
 		l.at(p+".type", "unknown field type %q (want one of %s)", raw.Type, strings.Join(names, ", "))
 	}
 	switch f.Type {
-	case dialogs.Integer, dialogs.Decimal:
+	case Integer, Decimal:
 		f.Min = l.number(p+".min", raw.Min)
 		f.Max = l.number(p+".max", raw.Max)
 		if f.Min != nil && f.Max != nil && *f.Min > *f.Max {
 			l.at(p+".max", "max %v is below min %v", *f.Max, *f.Min)
 		}
-		if f.Type == dialogs.Decimal {
+		if f.Type == Decimal {
 			f.Decimals = 2
 			if raw.Decimals != nil {
 				f.Decimals = *raw.Decimals
@@ -1107,9 +1088,9 @@ func (l *loader) field(p string, raw *rawField) *dialogs.Field {
 				l.at(p+".decimals", "decimals must be between 0 and 6")
 			}
 		}
-	case dialogs.YearMonth, dialogs.Date:
+	case YearMonth, Date:
 		norm := parse.YearMonth
-		if f.Type == dialogs.Date {
+		if f.Type == Date {
 			norm = parse.Date
 		}
 		f.After = l.dateBound(p+".min", raw.Min, norm)
@@ -1117,11 +1098,11 @@ func (l *loader) field(p string, raw *rawField) *dialogs.Field {
 		if f.After != "" && f.Before != "" && f.After > f.Before {
 			l.at(p+".max", "max %s is before min %s", f.Before, f.After)
 		}
-	case dialogs.Text:
+	case Text:
 		if raw.MinLen < 0 || raw.MaxLen < 0 || (raw.MaxLen > 0 && raw.MinLen > raw.MaxLen) {
 			l.at(p+".max_len", "length bounds %d..%d are not a range", raw.MinLen, raw.MaxLen)
 		}
-	case dialogs.Choice:
+	case Choice:
 		if len(raw.Choices) == 0 {
 			l.at(p+".choices", "choice field %q has an empty choice list", raw.ID)
 		}
@@ -1132,7 +1113,7 @@ func (l *loader) field(p string, raw *rawField) *dialogs.Field {
 			}
 			seen[ch] = true
 		}
-	case dialogs.File:
+	case File:
 		if len(raw.FileTypes) == 0 {
 			l.at(p+".file_types", "file field %q: list the accepted file types (pdf, doc, docx, wps, jpg, png …)", raw.ID)
 		}
@@ -1151,17 +1132,17 @@ func (l *loader) field(p string, raw *rawField) *dialogs.Field {
 		}
 		f.MaxBytes = int64(mb) << 20
 	}
-	if known && (raw.Min != nil || raw.Max != nil) && f.Type != dialogs.Integer && f.Type != dialogs.Decimal && f.Type != dialogs.YearMonth && f.Type != dialogs.Date {
+	if known && (raw.Min != nil || raw.Max != nil) && f.Type != Integer && f.Type != Decimal && f.Type != YearMonth && f.Type != Date {
 		l.at(p+".min", "min and max apply to integer, decimal, year-month and date fields only")
 	}
-	if len(raw.Choices) > 0 && f.Type != dialogs.Choice && f.Type != dialogs.Text {
+	if len(raw.Choices) > 0 && f.Type != Choice && f.Type != Text {
 		l.at(p+".choices", "choices apply to choice fields (or text fields, as suggestions)")
 	}
 	return f
 }
 
 func reservedName(id string) bool {
-	return id == dialogs.EnvOthers || id == dialogs.EnvElsewhere || id == dialogs.EnvPrev || id == "fixed"
+	return id == EnvOthers || id == EnvElsewhere || id == EnvPrev || id == "fixed"
 }
 
 func (l *loader) number(p string, v any) *float64 {
@@ -1202,11 +1183,11 @@ func (l *loader) dateBound(p string, v any, norm func(string) (string, error)) s
 }
 
 // levelNoun names a level's units in a message (counties, cities).
-func levelNoun(l dialogs.Level) string {
+func levelNoun(l Level) string {
 	switch l {
-	case dialogs.City:
+	case City:
 		return "cities"
-	case dialogs.County:
+	case County:
 		return "counties"
 	}
 	return "units of level " + string(l)
@@ -1214,29 +1195,29 @@ func levelNoun(l dialogs.Level) string {
 
 // dueRules reads a form's due: per level, a date, or {working_days: N}
 // or {days: N} after each period's end.
-func (l *loader) dueRules(p string, raw *rawForm, f *dialogs.Form, c *dialogs.Campaign) map[dialogs.Level]dialogs.DueRule {
-	rules := map[dialogs.Level]dialogs.DueRule{}
+func (l *loader) dueRules(p string, raw *rawForm, f *Form, c *Campaign) map[Level]DueRule {
+	rules := map[Level]DueRule{}
 	keys := make([]string, 0, len(raw.Due))
 	for k := range raw.Due {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		level, kp := dialogs.Level(k), p+".due."+k
+		level, kp := Level(k), p+".due."+k
 		if !f.FilledBy(level) {
 			l.at(kp, "due date for level %q, which does not fill form %q", k, raw.ID)
 			continue
 		}
 		switch v := raw.Due[k].(type) {
 		case string:
-			t, err := dialogs.ParseDue(v, c.TimeZone)
+			t, err := ParseDue(v, c.TimeZone)
 			if err != nil {
 				l.at(kp, "%v", err)
 				continue
 			}
-			rules[level] = dialogs.DueRule{Date: t}
+			rules[level] = DueRule{Date: t}
 		case map[string]any:
-			var r dialogs.DueRule
+			var r DueRule
 			for key, n := range v {
 				days, ok := wholeNumber(n)
 				switch {
@@ -1283,7 +1264,7 @@ func wholeNumber(v any) (int, bool) {
 
 // dueOrder: a lower level reports to the one above, which needs time to
 // review.
-func (l *loader) dueOrder(p string, f *dialogs.Form, c *dialogs.Campaign) {
+func (l *loader) dueOrder(p string, f *Form, c *Campaign) {
 	for i := 0; i+1 < len(c.Levels); i++ {
 		upper, lower := c.Levels[i].ID, c.Levels[i+1].ID
 		if ud, ok := f.Due[upper]; ok {
@@ -1300,7 +1281,7 @@ func (l *loader) dueOrder(p string, f *dialogs.Form, c *dialogs.Campaign) {
 
 // calendar is the campaign's working days: the national calendar (or
 // weekends only, national: false) with its own days off and worked.
-func (l *loader) calendar(c *dialogs.Campaign, raw *rawCalendar) {
+func (l *loader) calendar(c *Campaign, raw *rawCalendar) {
 	c.Calendar = calendar.China()
 	if raw == nil {
 		return
@@ -1325,14 +1306,14 @@ func (l *loader) calendar(c *dialogs.Campaign, raw *rawCalendar) {
 
 // periods makes a standing return's instances: one form per period, each
 // with its deadlines per level and the day it opens.
-func (l *loader) periods(p string, raw *rawForm, base *dialogs.Form, c *dialogs.Campaign) []*dialogs.Form {
+func (l *loader) periods(p string, raw *rawForm, base *Form, c *Campaign) []*Form {
 	rp := raw.Periods
 	rules := l.dueRules(p, raw, base, c)
-	var list []dialogs.Period
-	perDue := map[string]map[dialogs.Level]time.Time{}
+	var list []Period
+	perDue := map[string]map[Level]time.Time{}
 	switch {
 	case len(rp.List) > 0:
-		if rp.Every != "" && rp.Every != string(dialogs.Listed) {
+		if rp.Every != "" && rp.Every != string(Listed) {
 			l.at(p+".periods.every", "give every or list, not both")
 		}
 		seen := map[string]bool{}
@@ -1352,31 +1333,31 @@ func (l *loader) periods(p string, raw *rawForm, base *dialogs.Form, c *dialogs.
 				continue
 			}
 			seen[it.Key] = true
-			list = append(list, dialogs.Period{Key: it.Key, Label: it.Label, Start: start, End: end, Index: len(list)})
+			list = append(list, Period{Key: it.Key, Label: it.Label, Start: start, End: end, Index: len(list)})
 			if len(it.Due) > 0 {
-				perDue[it.Key] = map[dialogs.Level]time.Time{}
+				perDue[it.Key] = map[Level]time.Time{}
 				for k, v := range it.Due {
-					t, err := dialogs.ParseDue(v, c.TimeZone)
-					if err != nil || !base.FilledBy(dialogs.Level(k)) {
+					t, err := ParseDue(v, c.TimeZone)
+					if err != nil || !base.FilledBy(Level(k)) {
 						l.at(ip+".due."+k, "due for level %q: a date for a level that fills the form", k)
 						continue
 					}
-					perDue[it.Key][dialogs.Level(k)] = t
+					perDue[it.Key][Level(k)] = t
 				}
 			}
 		}
 	default:
-		kind := dialogs.PeriodKind(rp.Every)
+		kind := PeriodKind(rp.Every)
 		switch kind {
-		case dialogs.Monthly, dialogs.Quarterly, dialogs.HalfYearly, dialogs.Yearly, dialogs.TenDaily:
+		case Monthly, Quarterly, HalfYearly, Yearly, TenDaily:
 		default:
 			l.at(p+".periods.every", "unknown period %q (want month, quarter, half, year or tenday, or a list)", rp.Every)
 			return nil
 		}
-		if kind == dialogs.TenDaily && rp.Cumulative {
+		if kind == TenDaily && rp.Cumulative {
 			l.at(p+".periods.cumulative", "ten-day periods are not cumulative")
 		}
-		y, n, err := dialogs.ParsePeriodRef(kind, rp.From)
+		y, n, err := ParsePeriodRef(kind, rp.From)
 		if err != nil {
 			l.at(p+".periods.from", "%v", err)
 			return nil
@@ -1386,14 +1367,14 @@ func (l *loader) periods(p string, raw *rawForm, base *dialogs.Form, c *dialogs.
 			now = l.src.Now()
 		}
 		// Open-ended: up to the end of the year after now.
-		uy, un := now.In(c.TimeZone).Year()+1, map[dialogs.PeriodKind]int{dialogs.Yearly: 1, dialogs.HalfYearly: 2, dialogs.Quarterly: 4, dialogs.Monthly: 12, dialogs.TenDaily: 36}[kind]
+		uy, un := now.In(c.TimeZone).Year()+1, map[PeriodKind]int{Yearly: 1, HalfYearly: 2, Quarterly: 4, Monthly: 12, TenDaily: 36}[kind]
 		if rp.Until != "" {
-			if uy, un, err = dialogs.ParsePeriodRef(kind, rp.Until); err != nil {
+			if uy, un, err = ParsePeriodRef(kind, rp.Until); err != nil {
 				l.at(p+".periods.until", "%v", err)
 				return nil
 			}
 		}
-		list = dialogs.Periods(kind, rp.Cumulative, y, n, uy, un)
+		list = Periods(kind, rp.Cumulative, y, n, uy, un)
 		if len(list) == 0 {
 			l.at(p+".periods", "no period from %s until %s", rp.From, rp.Until)
 		}
@@ -1402,12 +1383,12 @@ func (l *loader) periods(p string, raw *rawForm, base *dialogs.Form, c *dialogs.
 			return nil
 		}
 	}
-	var out []*dialogs.Form
+	var out []*Form
 	for i := range list {
 		per := list[i]
 		f := *base
-		f.ID, f.Template, f.Period = dialogs.InstanceID(base.ID, per.Key), base.ID, &per
-		f.Due = map[dialogs.Level]time.Time{}
+		f.ID, f.Template, f.Period = InstanceID(base.ID, per.Key), base.ID, &per
+		f.Due = map[Level]time.Time{}
 		for _, level := range base.Levels {
 			if d, ok := perDue[per.Key][level]; ok {
 				f.Due[level] = d
@@ -1453,7 +1434,7 @@ var periodKeyRe = regexp.MustCompile(`^[a-z0-9]{1,12}$`)
 // tableRows checks a table's total, 其中, blank and required rows against
 // its rows and fields: a total sums rows above it (no circle), a 其中 row
 // is part of another row, and the fields named are the table's.
-func (l *loader) tableRows(p string, s *dialogs.Section) {
+func (l *loader) tableRows(p string, s *Section) {
 	index := map[string]int{}
 	for i, r := range s.Rows {
 		index[r.Key] = i
@@ -1489,7 +1470,7 @@ func (l *loader) tableRows(p string, s *dialogs.Section) {
 	}
 }
 
-func hasRow(s *dialogs.Section, key string) bool {
+func hasRow(s *Section, key string) bool {
 	for _, r := range s.Rows {
 		if r.Key == key {
 			return true
@@ -1502,16 +1483,16 @@ func hasRow(s *dialogs.Section, key string) bool {
 // the form's fillers (it fills the field as it approves), or one of the
 // form's own levels (the levels below see it read only); in a record
 // section, one value per unit.
-func (l *loader) filledBy(p string, c *dialogs.Campaign, f *dialogs.Form, s *dialogs.Section, fd *dialogs.Field) {
+func (l *loader) filledBy(p string, c *Campaign, f *Form, s *Section, fd *Field) {
 	if !c.HasLevel(fd.FilledBy) {
 		l.at(p, "filled_by %q is not a level of the campaign (%s)", fd.FilledBy, levelIDs(c))
 		return
 	}
-	if s.Kind != dialogs.Record {
+	if s.Kind != Record {
 		l.at(p, "filled_by is for fields of record sections (one value per unit)")
 		return
 	}
-	if fd.Type == dialogs.File {
+	if fd.Type == File {
 		l.at(p, "a file is not filled by another level")
 		return
 	}
@@ -1526,7 +1507,7 @@ func (l *loader) filledBy(p string, c *dialogs.Campaign, f *dialogs.Form, s *dia
 	l.at(p, "filled_by %q: want a level of the form (%s) or the one right above a level of it, which reviews it", fd.FilledBy, joinLevels(f.Levels))
 }
 
-func joinLevels(ls []dialogs.Level) string {
+func joinLevels(ls []Level) string {
 	var out []string
 	for _, l := range ls {
 		out = append(out, string(l))

@@ -1,6 +1,7 @@
-package campaigns
+package campaign
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -11,8 +12,10 @@ func FuzzLoad(f *testing.F) {
 	f.Add(minimal)
 	f.Add(strings.Replace(minimal, "integer", "choice", 1))
 	f.Add("id: x\nforms: [")
-	if src, err := Builtin(BuiltinID); err == nil {
-		f.Add(string(src.YAML))
+	for _, name := range []string{"zj-2018-14.yaml", "zj-2019-parks-quarterly.yaml"} {
+		if b, err := os.ReadFile("../campaigns/" + name); err == nil {
+			f.Add(string(b))
+		}
 	}
 	f.Fuzz(func(t *testing.T, yaml string) {
 		c, err := Load(source(yaml))

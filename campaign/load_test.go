@@ -1,4 +1,4 @@
-package campaigns
+package campaign
 
 import (
 	"errors"
@@ -8,54 +8,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"tianbao/dialogs"
 )
-
-func TestBuiltinCampaign(t *testing.T) {
-	src, err := Builtin(BuiltinID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Load(src)
-	if err != nil {
-		t.Fatalf("built-in campaign does not load:\n%v", err)
-	}
-	var ids []string
-	for _, f := range c.Forms {
-		ids = append(ids, f.ID)
-	}
-	if got := strings.Join(ids, ","); got != "a1,a2,a3,policies,a4" {
-		t.Errorf("forms = %s", got)
-	}
-	counts := map[dialogs.Level]int{}
-	for _, u := range c.Units {
-		counts[u.Level]++
-	}
-	if counts[dialogs.Province] != 1 || counts[dialogs.City] != 11 || counts[dialogs.County] != 89 {
-		t.Errorf("units by level = %v, want 1/11/89", counts)
-	}
-	if u := c.Units["330106"]; u == nil || u.Name != "西湖区" || u.Parent != "330100" {
-		t.Errorf("330106 = %+v", u)
-	}
-	a2 := c.Form("a2")
-	if len(a2.Sections) != 3 || a2.Sections[1].Title != "完成改造提升" || a2.Sections[1].Field("content") == nil {
-		t.Errorf("a2 sections wrong: %+v", a2.Sections)
-	}
-	a3 := c.Form("a3").Sections[0]
-	if len(a3.Fields) != 9 || len(a3.Rules) != 5 || !a3.Total {
-		t.Errorf("a3: %d fields, %d rules, total %v", len(a3.Fields), len(a3.Rules), a3.Total)
-	}
-	if d := c.Form("a1").Due[dialogs.County].Format("2006-01-02"); d != "2018-12-05" {
-		t.Errorf("a1 county due %s", d)
-	}
-	if d := c.Form("a4").Due[dialogs.City].Format("2006-01-02"); d != "2019-03-31" {
-		t.Errorf("a4 city due %s", d)
-	}
-	if !strings.Contains(c.Help, "0571-87059132") {
-		t.Errorf("help lacks the phone: %q", c.Help)
-	}
-}
 
 // minimal is a valid campaign; the broken cases below each change one thing.
 const minimal = `id: test
@@ -295,15 +248,15 @@ func TestMonthlyPeriodsAcrossSpringFestival(t *testing.T) {
 		{"f1.2019m03", "2019年1-3月", "2019-04-15", "2019-04-01", "f1.2019m02"}, // 清明 4月5日
 	} {
 		f := c.Forms[i]
-		if f.ID != want.id || f.Period.Label != want.label || f.Due[dialogs.County].Format("2006-01-02") != want.due ||
+		if f.ID != want.id || f.Period.Label != want.label || f.Due[County].Format("2006-01-02") != want.due ||
 			f.Opens.Format("2006-01-02") != want.opens || f.Prev != want.prev || f.Template != "f1" {
-			t.Errorf("period %d: %s %s due %s opens %s prev %s", i, f.ID, f.Period.Label, f.Due[dialogs.County].Format("2006-01-02"), f.Opens.Format("2006-01-02"), f.Prev)
+			t.Errorf("period %d: %s %s due %s opens %s prev %s", i, f.ID, f.Period.Label, f.Due[County].Format("2006-01-02"), f.Opens.Format("2006-01-02"), f.Prev)
 		}
 	}
 	// The ten-day periods of a month, and a date for a form without periods.
 	y = strings.Replace(minimal, `    due: {county: "2018-12-05"}`, "    periods: {every: tenday, from: 2019-06-1, until: 2019-06-3}\n    due: {county: {days: 3}}", 1)
 	c, err = Load(&Source{Name: "t.yaml", YAML: []byte(y), Files: map[string][]byte{"units.tsv": []byte(units)}})
-	if err != nil || len(c.Forms) != 3 || c.Forms[2].Period.Label != "2019年6月下旬" || c.Forms[2].Due[dialogs.County].Format("2006-01-02") != "2019-07-03" {
+	if err != nil || len(c.Forms) != 3 || c.Forms[2].Period.Label != "2019年6月下旬" || c.Forms[2].Due[County].Format("2006-01-02") != "2019-07-03" {
 		t.Errorf("ten-day periods: %v %+v", err, c)
 	}
 	y = strings.Replace(minimal, `due: {county: "2018-12-05"}`, `due: {county: {working_days: 10}}`, 1)

@@ -1,23 +1,23 @@
-package dialogs_test
+package campaign_test
 
 import (
 	"reflect"
 	"testing"
 
-	"tianbao/dialogs"
+	"tianbao/campaign"
 )
 
 // TestCloneIsDeepAndClean: a clone is the draft as it stands, without its
 // change log, sharing nothing with it (the store keeps clones of drafts
 // between turns and hands out clones of those).
 func TestCloneIsDeepAndClean(t *testing.T) {
-	d := dialogs.NewDraft("c", "330106", "a2")
+	d := campaign.NewDraft("c", "330106", "a2")
 	d.Set("info", "", "name", "西湖区")
 	key := d.AddListRow("parks")
 	d.Set("parks", key, "area", "12.5")
 	d.SetDone("parks", true)
 	d.Confirm("parks/"+key+"/ratio", "abc")
-	d.SetStatus(dialogs.StatusReturned)
+	d.SetStatus(campaign.StatusReturned)
 	d.Flags.Reason, d.Flags.Flagged = "请核实", []string{"parks/" + key + "/area"}
 
 	c := d.Clone()
@@ -39,7 +39,7 @@ func TestCloneIsDeepAndClean(t *testing.T) {
 		t.Errorf("changing the clone changed the original: %+v", d)
 	}
 	// A new field in Draft must be copied by Clone too.
-	if n := reflect.TypeOf(dialogs.Draft{}).NumField(); n != 12 {
+	if n := reflect.TypeOf(campaign.Draft{}).NumField(); n != 12 {
 		t.Errorf("Draft has %d fields; Clone copies 10 and leaves the 2 of the change log: update it", n)
 	}
 }

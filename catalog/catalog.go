@@ -1,15 +1,18 @@
-package dialogs
+// Package catalog is the catalogue of what tianbao says: every sentence a
+// person reads, in Chinese, whichever package says it (the conversation, the
+// answer checks, the reports, the desk, the transports).
+package catalog
 
 import (
 	"fmt"
 	"strings"
 
-	"tianbao/dialogs/parse"
+	"tianbao/campaign/parse"
 )
 
-// The catalogue: every sentence a person reads comes from here. Chinese
-// first; the code around it stays in English.
-var msg = struct {
+// Chat is the conversation's part of the catalogue. Chinese first; the code
+// around it stays in English.
+var Chat = struct {
 	Welcome, NoForms, ChooseForm                         string
 	StatusNotStarted, StatusDraft, StatusSubmitted       string
 	StatusReturned, StatusApproved, StatusDraftPlain     string
@@ -260,9 +263,9 @@ var msg = struct {
 	ForwardLine:            "\n\n%s：已审核通过 %d/%d",
 }
 
-// desk is the catalogue's part for the reviewer's desk: the queue of what
+// Desk is the catalogue's part for the reviewer's desk: the queue of what
 // waits for a decision, one item in full, 全部通过.
-var desk = struct {
+var Desk = struct {
 	ItemForm             string
 	ItemPackage          string
 	ItemBy               string
@@ -342,68 +345,68 @@ var desk = struct {
 	FileSent:             "📎 %s（%s《%s》）",
 }
 
-// parseMessage explains a refused input for field f.
-func parseMessage(f *Field, err error) string {
+// ParseMessage explains why a typed answer was refused, for the field of
+// that label, unit and example.
+func ParseMessage(label, unit, example string, err error) string {
 	pe, ok := err.(*parse.Error)
 	if !ok {
-		return fmt.Sprintf("「%s」的答案无法识别，请重新输入。", f.Label)
+		return fmt.Sprintf("「%s」的答案无法识别，请重新输入。", label)
 	}
-	unit := f.Unit
 	switch pe.Code {
 	case parse.Empty:
-		return fmt.Sprintf("「%s」不能为空，请输入。", f.Label)
+		return fmt.Sprintf("「%s」不能为空，请输入。", label)
 	case parse.NotNumber:
-		return fmt.Sprintf("「%s」需要填写阿拉伯数字，例如 %s。", f.Label, exampleOr(f, "12"))
+		return fmt.Sprintf("「%s」需要填写阿拉伯数字，例如 %s。", label, exampleOr(example, "12"))
 	case parse.Approximate:
-		return fmt.Sprintf("「%s」需要一个确切的数字，不能是「约」「左右」「余」之类的估计，请填写具体数字。", f.Label)
+		return fmt.Sprintf("「%s」需要一个确切的数字，不能是「约」「左右」「余」之类的估计，请填写具体数字。", label)
 	case parse.Range:
-		return fmt.Sprintf("「%s」只能填写一个数字，不能填写范围。", f.Label)
+		return fmt.Sprintf("「%s」只能填写一个数字，不能填写范围。", label)
 	case parse.Negative:
-		return fmt.Sprintf("「%s」不能为负数。", f.Label)
+		return fmt.Sprintf("「%s」不能为负数。", label)
 	case parse.NotInteger:
-		return fmt.Sprintf("「%s」需要填写整数。", f.Label)
+		return fmt.Sprintf("「%s」需要填写整数。", label)
 	case parse.TooManyDecimals:
-		return fmt.Sprintf("「%s」最多保留 %d 位小数。", f.Label, pe.Limit)
+		return fmt.Sprintf("「%s」最多保留 %d 位小数。", label, pe.Limit)
 	case parse.BadGrouping:
-		return fmt.Sprintf("「%s」的千分位逗号位置不对，请直接输入数字，例如 12345。", f.Label)
+		return fmt.Sprintf("「%s」的千分位逗号位置不对，请直接输入数字，例如 12345。", label)
 	case parse.WrongUnit:
 		if unit == "亩" && strings.Contains(pe.Unit, "平") || pe.Unit == "㎡" || pe.Unit == "m2" || pe.Unit == "m²" {
-			return fmt.Sprintf("「%s」的单位是亩，请换算成亩后填写（1 亩 ≈ 666.67 平方米）。", f.Label)
+			return fmt.Sprintf("「%s」的单位是亩，请换算成亩后填写（1 亩 ≈ 666.67 平方米）。", label)
 		}
-		return fmt.Sprintf("「%s」的单位是%s，不能用「%s」。", f.Label, unitOr(unit), pe.Unit)
+		return fmt.Sprintf("「%s」的单位是%s，不能用「%s」。", label, unitOr(unit), pe.Unit)
 	case parse.LooksLikeSquareMetres:
-		return fmt.Sprintf("「%s」的单位是万平方米，您输入的数字看起来是平方米。请输入万平方米数（如 6），或带上单位（如 60000平方米）。", f.Label)
+		return fmt.Sprintf("「%s」的单位是万平方米，您输入的数字看起来是平方米。请输入万平方米数（如 6），或带上单位（如 60000平方米）。", label)
 	case parse.BadYearMonth:
-		return fmt.Sprintf("「%s」需要年月，例如 2019-06、2019年6月 或 19年6月。", f.Label)
+		return fmt.Sprintf("「%s」需要年月，例如 2019-06、2019年6月 或 19年6月。", label)
 	case parse.BadDate:
-		return fmt.Sprintf("「%s」需要日期，例如 2018-09-15 或 2018年9月15日。", f.Label)
+		return fmt.Sprintf("「%s」需要日期，例如 2018-09-15 或 2018年9月15日。", label)
 	case parse.BadPhone:
-		return fmt.Sprintf("「%s」需要 11 位手机号，或带区号的固定电话（如 0571-87059132，可加分机）。", f.Label)
+		return fmt.Sprintf("「%s」需要 11 位手机号，或带区号的固定电话（如 0571-87059132，可加分机）。", label)
 	case parse.PhoneNeedsAreaCode:
-		return fmt.Sprintf("「%s」是固定电话时请带上区号，例如 0571-87059132。", f.Label)
+		return fmt.Sprintf("「%s」是固定电话时请带上区号，例如 0571-87059132。", label)
 	case parse.BadYesNo:
-		return fmt.Sprintf("「%s」请回答「是」或「否」。", f.Label)
+		return fmt.Sprintf("「%s」请回答「是」或「否」。", label)
 	case parse.SpacedDigits:
-		return fmt.Sprintf("「%s」的数字中间有空格，请连续输入一个数字，例如 %s。", f.Label, exampleOr(f, "12"))
+		return fmt.Sprintf("「%s」的数字中间有空格，请连续输入一个数字，例如 %s。", label, exampleOr(example, "12"))
 	case parse.ConvertedTooPrecise:
-		return fmt.Sprintf("「%s」换算后是 %s %s，本项最多保留 %d 位小数，请直接按%s填写（四舍五入后的数字）。", f.Label, pe.Value, unitOr(unit), pe.Limit, unitOr(unit))
+		return fmt.Sprintf("「%s」换算后是 %s %s，本项最多保留 %d 位小数，请直接按%s填写（四舍五入后的数字）。", label, pe.Value, unitOr(unit), pe.Limit, unitOr(unit))
 	case parse.BadMonth:
-		return fmt.Sprintf("「%s」的月份应为 1–12。", f.Label)
+		return fmt.Sprintf("「%s」的月份应为 1–12。", label)
 	case parse.BadDay:
-		return fmt.Sprintf("「%s」的日期不存在：%d 月没有这一天。", f.Label, pe.Limit)
+		return fmt.Sprintf("「%s」的日期不存在：%d 月没有这一天。", label, pe.Limit)
 	case parse.MobileLength:
-		return fmt.Sprintf("「%s」：手机号应为 11 位，您输入了 %d 位，请核对。", f.Label, pe.Limit)
+		return fmt.Sprintf("「%s」：手机号应为 11 位，您输入了 %d 位，请核对。", label, pe.Limit)
 	case parse.TooManyPhones:
-		return fmt.Sprintf("「%s」最多填两个号码（如固定电话和手机各一个），用「、」隔开。", f.Label)
+		return fmt.Sprintf("「%s」最多填两个号码（如固定电话和手机各一个），用「、」隔开。", label)
 	case parse.TooLarge:
-		return fmt.Sprintf("「%s」的数字太大：整数部分最多 %d 位（不超过 %s），请核对单位或数字。", f.Label, pe.Limit, strings.Repeat("9", pe.Limit))
+		return fmt.Sprintf("「%s」的数字太大：整数部分最多 %d 位（不超过 %s），请核对单位或数字。", label, pe.Limit, strings.Repeat("9", pe.Limit))
 	}
-	return fmt.Sprintf("「%s」的答案无法识别，请重新输入。", f.Label)
+	return fmt.Sprintf("「%s」的答案无法识别，请重新输入。", label)
 }
 
-func exampleOr(f *Field, def string) string {
-	if f.Example != "" {
-		return f.Example
+func exampleOr(example, def string) string {
+	if example != "" {
+		return example
 	}
 	return def
 }
@@ -483,17 +486,6 @@ var Texts = struct {
 	DigestNudge:         "📣 催报",
 	DigestDetails:       "⏰ 逾期与联系人",
 	UnreachableNotice:   "⚠️ %s的联系人（%s）已屏蔽填报机器人，收不到提醒和通知。请联系其重新打开机器人，或邀请其他联系人。",
-}
-
-// RoleName is a role's name in Chinese.
-func RoleName(r Role) string {
-	switch r {
-	case Reviewer:
-		return Texts.RoleReviewer
-	case Admin:
-		return Texts.RoleAdmin
-	}
-	return Texts.RoleFiller
 }
 
 // ReportTexts are the words of /summary and of the exported tables.
@@ -592,21 +584,21 @@ func StateName(state string) string {
 	case "na":
 		return "—"
 	}
-	switch Status(state) {
-	case StatusApproved:
-		return msg.StatusApproved
-	case StatusSubmitted:
-		return msg.StatusSubmitted
-	case StatusReturned:
-		return msg.StatusReturned
-	case StatusDraft:
-		return msg.StatusDraftPlain
+	switch state {
+	case "approved":
+		return Chat.StatusApproved
+	case "submitted":
+		return Chat.StatusSubmitted
+	case "returned":
+		return Chat.StatusReturned
+	case "draft":
+		return Chat.StatusDraftPlain
 	}
-	return msg.StatusNotStarted
+	return Chat.StatusNotStarted
 }
 
-// webText is what the engine answers the desk's page.
-var webText = struct {
+// Web is what the engine answers the desk's page.
+var Web = struct {
 	ReviewInChat, NoReason, GoToSent string
 }{
 	ReviewInChat: "此表通过时须填写核定数等内容，请在对话中点「✅ 通过」。",

@@ -1,4 +1,4 @@
-package dialogs
+package campaign
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"tianbao/dialogs/parse"
+	"tianbao/campaign/parse"
 )
 
 // Validate checks a typed answer against field f and returns its canonical
@@ -131,8 +131,8 @@ type FileValue struct {
 	Ref  string `json:"ref"`
 }
 
-// encodeFile writes a file answer in its canonical (JSON) form.
-func encodeFile(v FileValue) string {
+// EncodeFile writes a file answer in its canonical (JSON) form.
+func EncodeFile(v FileValue) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
@@ -154,7 +154,7 @@ func Display(f *Field, v string) string {
 	switch f.Type {
 	case File:
 		if fv, ok := DecodeFile(v); ok {
-			return fmt.Sprintf("%s（%s）", fv.Name, humanSize(fv.Size))
+			return fmt.Sprintf("%s（%s）", fv.Name, HumanSize(fv.Size))
 		}
 	case Integer, Decimal:
 		if f.Unit != "" {
@@ -164,10 +164,10 @@ func Display(f *Field, v string) string {
 	return v
 }
 
-// compact writes a value for a one-line summary of a row: figures with a
+// Compact writes a value for a one-line summary of a row: figures with a
 // short unit and no space (50亩, 3.5万㎡), other values as they are, a
 // document by its name.
-func compact(f *Field, v string) string {
+func Compact(f *Field, v string) string {
 	switch f.Type {
 	case File:
 		if fv, ok := DecodeFile(v); ok {
@@ -186,7 +186,7 @@ func compact(f *Field, v string) string {
 	return v
 }
 
-func humanSize(n int64) string {
+func HumanSize(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))

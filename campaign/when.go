@@ -1,4 +1,4 @@
-package dialogs
+package campaign
 
 import (
 	"fmt"
@@ -7,19 +7,19 @@ import (
 	"github.com/expr-lang/expr/parser"
 )
 
-// askedFields says, for a row's values, which of the section's fields are
+// AskedFields says, for a row's values, which of the section's fields are
 // asked: none in a table's total row (computed), none of the fields a
 // table row leaves blank, and a field with a when only if it holds on the
 // answers before it that are themselves asked. A when that cannot be
 // evaluated asks the field (fail closed: a question too many is better
 // than a figure missing). nil means every field is asked.
-func (s *Section) askedFields(row string, values map[string]string) map[string]bool {
-	return s.askedBy(row, values, "")
+func (s *Section) AskedFields(row string, values map[string]string) map[string]bool {
+	return s.AskedBy(row, values, "")
 }
 
-// askedBy is askedFields for a unit of level: a field another level fills
+// AskedBy is askedFields for a unit of level: a field another level fills
 // (filled_by) is not asked of it. An empty level asks them all.
-func (s *Section) askedBy(row string, values map[string]string, level Level) map[string]bool {
+func (s *Section) AskedBy(row string, values map[string]string, level Level) map[string]bool {
 	var r *RowKey
 	if s.Kind == Table {
 		r = s.row(row)
@@ -50,7 +50,7 @@ func (s *Section) askedBy(row string, values map[string]string, level Level) map
 
 // Asked says whether the field is asked in the draft's row.
 func (d *Draft) Asked(s *Section, row string, fd *Field) bool {
-	asked := s.askedBy(row, d.valuesWith(s.ID, row, nil), d.Level)
+	asked := s.AskedBy(row, d.ValuesWith(s.ID, row, nil), d.Level)
 	return asked == nil || asked[fd.ID]
 }
 
@@ -60,7 +60,7 @@ func (s *Section) dropUnasked(row string, values map[string]string) {
 	if s.IsSum(row) {
 		return
 	}
-	asked := s.askedFields(row, values)
+	asked := s.AskedFields(row, values)
 	if asked == nil {
 		return
 	}
@@ -71,10 +71,10 @@ func (s *Section) dropUnasked(row string, values map[string]string) {
 	}
 }
 
-// nextAsked is the first field after after (from the start when nil) that
+// NextAsked is the first field after after (from the start when nil) that
 // is asked in the row, or nil.
-func nextAsked(d *Draft, s *Section, row string, after *Field) *Field {
-	asked := s.askedBy(row, d.valuesWith(s.ID, row, nil), d.Level)
+func NextAsked(d *Draft, s *Section, row string, after *Field) *Field {
+	asked := s.AskedBy(row, d.ValuesWith(s.ID, row, nil), d.Level)
 	seen := after == nil
 	for _, fd := range s.Fields {
 		if seen && (asked == nil || asked[fd.ID]) {
@@ -85,10 +85,10 @@ func nextAsked(d *Draft, s *Section, row string, after *Field) *Field {
 	return nil
 }
 
-// prevAsked is the last field before before (from the end when nil) that
+// PrevAsked is the last field before before (from the end when nil) that
 // is asked in the row, or nil.
-func prevAsked(d *Draft, s *Section, row string, before *Field) *Field {
-	asked := s.askedBy(row, d.valuesWith(s.ID, row, nil), d.Level)
+func PrevAsked(d *Draft, s *Section, row string, before *Field) *Field {
+	asked := s.AskedBy(row, d.ValuesWith(s.ID, row, nil), d.Level)
 	seen := before == nil
 	for i := len(s.Fields) - 1; i >= 0; i-- {
 		fd := s.Fields[i]
@@ -110,7 +110,7 @@ func (d *Draft) ClearUnasked(f *Form) {
 			if s.IsSum(key) {
 				continue // computed
 			}
-			asked := s.askedFields(key, d.valuesWith(s.ID, key, nil)) // a reviewer's field is kept
+			asked := s.AskedFields(key, d.ValuesWith(s.ID, key, nil)) // a reviewer's field is kept
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					if v, ok := d.Value(s.ID, key, fd.ID); ok && v != "" {
