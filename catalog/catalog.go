@@ -424,7 +424,7 @@ var Texts = struct {
 	Stranger, InviteUnknown, InviteUsed, InviteExpired, InviteWelcome string
 	FileTooBigForBot, FileDownloadFailed, NotPrivate                  string
 	ConsoleNoFile, ConsoleNotAFile, ConsoleInviteLink                 string
-	ConsoleLineTooLong                                                string
+	ConsoleLineTooLong, ConsoleAmbiguous, ConsoleNoSuchButton         string
 	InviteChooseUnit, InviteChooseRole, InviteLink, InviteNotAllowed  string
 	InviteOnlyReviewers                                               string
 	RoleFiller, RoleReviewer, RoleAdmin                               string
@@ -450,6 +450,8 @@ var Texts = struct {
 	ConsoleInviteLink:   "在 Telegram 中向本机器人发送：/start %s",
 	ConsoleLineTooLong:  "这一行超过 %d KB，没有处理。请输入较短的内容，文件请用 /file 上传。",
 	ConsoleNotAFile:     "「%s」不是普通文件，不能上传。",
+	ConsoleAmbiguous:    "这几个按钮都以此开头，请输入完整的名称或编号：%s",
+	ConsoleNoSuchButton: "没有 [%s.%s] 这个按钮。",
 	InviteChooseUnit:    "要邀请哪个单位的联系人？",
 	InviteChooseRole:    "邀请%s的：",
 	InviteLink:          "请把下面的邀请链接发给%s的%s（%s前有效，只能使用一次）：\n%s",

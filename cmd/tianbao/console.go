@@ -210,7 +210,11 @@ func (c *console) input(ctx context.Context, line string) (dialogs.Input, error)
 		in.Text = line
 		return in, nil
 	}
-	if data, ok := c.chooseButton(line); ok {
+	data, ok, err := c.chooseButton(line)
+	if err != nil {
+		return in, err
+	}
+	if ok {
 		in.Button = data
 		return in, nil
 	}
@@ -218,60 +222,98 @@ func (c *console) input(ctx context.Context, line string) (dialogs.Input, error)
 	return in, nil
 }
 
-// buttonRef is "4.2": button 2 of message 4.
-var buttonRef = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
+// pressRef is "[4.2]", button 2 of message 4, as the console prints it:
+// pressed wherever it is typed, since no answer looks like it. The bare
+// "4.2" (buttonRef) presses only where no typed answer is asked, for there
+// 4.2 may be the answer (亩, 万平方米).
+var (
+	pressRef  = regexp.MustCompile(`^[\[［]\s*([0-9]+)\s*[.．]\s*([0-9]+)\s*[\]］]$`)
+	buttonRef = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
+)
 
-// chooseButton finds the button a typed line means: m.n on any message
-// printed; on the newest message with buttons, its number; a label on the
-// newest message that has it; or the unambiguous beginning of a label.
-func (c *console) chooseButton(line string) (string, bool) {
+// errAmbiguous says which buttons a typed beginning of a label fits.
+type errAmbiguous struct{ fits []string }
+
+func (e errAmbiguous) Error() string {
+	return fmt.Sprintf(catalog.Texts.ConsoleAmbiguous, strings.Join(e.fits, "  "))
+}
+
+// chooseButton finds the button a typed line means. "[m.n]" presses button
+// n of message m anywhere. Where the newest screen asks for a typed answer
+// (a number, a name, a date), what is typed is the answer: only the exact
+// label of one of that screen's own buttons (跳过, 保留当前答案) presses it.
+// Elsewhere: "m.n" on any message printed; the newest message's button by
+// its number; a label on the newest message that has it; or the beginning
+// of a label that fits one button (fitting several is said, with them).
+func (c *console) chooseButton(line string) (string, bool, error) {
 	if len(c.shown) == 0 {
-		return "", false
+		return "", false, nil
 	}
-	if m := buttonRef.FindStringSubmatch(line); m != nil {
-		msgN, _ := strconv.Atoi(m[1])
-		btnN, _ := strconv.Atoi(m[2])
-		for _, s := range c.shown {
-			if all := flat(s.reply); s.n == msgN && btnN >= 1 && btnN <= len(all) {
-				return all[btnN-1].Data, true
+	if m := pressRef.FindStringSubmatch(line); m != nil {
+		return c.byRef(m[1], m[2])
+	}
+	// The screen that asks something now: the newest with a question to
+	// type an answer to or buttons to press (a 📨 notice printed after a
+	// question does not change what is asked).
+	var newest dialogs.Reply
+	for i := len(c.shown) - 1; i >= 0; i-- {
+		if r := c.shown[i].reply; r.Typed || len(r.Buttons) > 0 {
+			newest = r
+			break
+		}
+	}
+	if newest.Typed {
+		for _, b := range flat(newest) {
+			if b.Label == line {
+				return b.Data, true, nil
 			}
 		}
+		return "", false, nil
+	}
+	if m := buttonRef.FindStringSubmatch(line); m != nil {
+		return c.byRef(m[1], m[2])
 	}
 	for i := len(c.shown) - 1; i >= 0; i-- {
 		for _, b := range flat(c.shown[i].reply) {
 			if b.Label == line {
-				return b.Data, true
+				return b.Data, true, nil
 			}
 		}
 	}
-	// The newest message with buttons, unless a question that wants a
-	// typed answer came after it: then a number or word is the answer.
-	var newest []dialogs.Button
-	for i := len(c.shown) - 1; i >= 0 && newest == nil; i-- {
-		if c.shown[i].reply.Typed {
-			return "", false
-		}
-		newest = flat(c.shown[i].reply)
-	}
-	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(newest) {
-		return newest[n-1].Data, true
+	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(flat(newest)) {
+		buttons := flat(newest)
+		return buttons[n-1].Data, true, nil
 	}
 	for i := len(c.shown) - 1; i >= 0; i-- {
 		var match []dialogs.Button
-		for _, b := range flat(c.shown[i].reply) {
+		var fits []string
+		for j, b := range flat(c.shown[i].reply) {
 			// "提交" picks "✅ 提交": the leading symbol is decoration.
 			if strings.HasPrefix(b.Label, line) || strings.HasPrefix(core(b.Label), line) {
 				match = append(match, b)
+				fits = append(fits, fmt.Sprintf("[%d.%d] %s", c.shown[i].n, j+1, b.Label))
 			}
 		}
 		if len(match) == 1 {
-			return match[0].Data, true
+			return match[0].Data, true, nil
 		}
 		if len(match) > 1 {
-			return "", false
+			return "", false, errAmbiguous{fits}
 		}
 	}
-	return "", false
+	return "", false, nil
+}
+
+// byRef is button n of the message numbered m, if it was printed.
+func (c *console) byRef(m, n string) (string, bool, error) {
+	msgN, _ := strconv.Atoi(m)
+	btnN, _ := strconv.Atoi(n)
+	for _, s := range c.shown {
+		if all := flat(s.reply); s.n == msgN && btnN >= 1 && btnN <= len(all) {
+			return all[btnN-1].Data, true, nil
+		}
+	}
+	return "", false, fmt.Errorf(catalog.Texts.ConsoleNoSuchButton, m, n)
 }
 
 func flat(r dialogs.Reply) []dialogs.Button {
