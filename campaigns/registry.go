@@ -27,7 +27,7 @@ func Install(ctx context.Context, db *store.DB, src *campaign.Source) (c *campai
 		files[name] = string(b)
 	}
 	c.Version, created, err = db.SaveCampaign(ctx, store.CampaignRecord{
-		ID: c.ID, SourceName: src.Name, Source: string(src.YAML), Files: files,
+		ID: c.ID, SourceName: storedName(c.ID, src), Source: string(src.YAML), Files: files,
 	}, c)
 	if err != nil {
 		return nil, false, err
@@ -125,7 +125,7 @@ func (r *Registry) Warm(ctx context.Context) error {
 }
 
 func (r *Registry) load(ctx context.Context, id string) (*campaign.Campaign, error) {
-	rec, err := r.DB.LatestCampaign(ctx, id)
+	c, err := Stored(ctx, r.DB, id)
 	if errors.Is(err, store.ErrNotFound) {
 		src, berr := Builtin(id)
 		if berr != nil {
@@ -134,17 +134,29 @@ func (r *Registry) load(ctx context.Context, id string) (*campaign.Campaign, err
 		c, _, err := Install(ctx, r.DB, src)
 		return c, err
 	}
+	return c, err
+}
+
+// Stored loads the newest stored version of campaign id, and never
+// installs anything (store.ErrNotFound when none is stored).
+func Stored(ctx context.Context, db *store.DB, id string) (*campaign.Campaign, error) {
+	rec, err := db.LatestCampaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	src := &campaign.Source{Name: rec.SourceName, YAML: []byte(rec.Source), Files: map[string][]byte{}}
-	for name, body := range rec.Files {
-		src.Files[name] = []byte(body)
-	}
-	c, err := campaign.Load(src)
+	c, err := campaign.Load(sourceOf(rec))
 	if err != nil {
 		return nil, fmt.Errorf("stored campaign %s version %d no longer loads: %w", id, rec.Version, err)
 	}
 	c.Version = rec.Version
 	return c, nil
+}
+
+// sourceOf is a stored version's source, as it was loaded.
+func sourceOf(rec *store.CampaignRecord) *campaign.Source {
+	src := &campaign.Source{Name: rec.SourceName, YAML: []byte(rec.Source), Files: map[string][]byte{}}
+	for name, body := range rec.Files {
+		src.Files[name] = []byte(body)
+	}
+	return src
 }

@@ -88,20 +88,19 @@ func (db *DB) Warm(ctx context.Context, n int) error {
 }
 
 // Open connects to url and refuses a database whose schema is older (or
-// newer) than this program's migrations.
+// newer: ErrNewerSchema) than this program's migrations.
 func Open(ctx context.Context, url string) (*DB, error) {
 	db, err := Connect(ctx, url)
 	if err != nil {
 		return nil, err
 	}
-	current, target, err := db.SchemaVersion(ctx)
+	s, err := db.SchemaStatus(ctx)
+	if err == nil {
+		err = s.check()
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
-	}
-	if current != target {
-		db.Close()
-		return nil, fmt.Errorf("%w: the database is at version %d, this program needs %d; run `tianbao migrate`", ErrOldSchema, current, target)
 	}
 	return db, nil
 }
@@ -143,7 +142,13 @@ func (db *DB) provider() (*goose.Provider, error) {
 }
 
 // Migrate applies every pending migration and returns the versions applied.
+// A schema a newer release migrated is refused: nothing here can help it.
 func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	if s, err := db.SchemaStatus(ctx); err != nil {
+		return nil, err
+	} else if len(s.Unknown) > 0 {
+		return nil, s.check()
+	}
 	p, err := db.provider()
 	if err != nil {
 		return nil, err

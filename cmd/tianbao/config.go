@@ -158,13 +158,35 @@ func (e *env) connect(ctx context.Context, migrate bool) (*database, error) {
 		if len(applied) > 0 {
 			e.log.Info("applied migrations", "versions", applied)
 		}
-		return &database{DB: db, cluster: cluster}, nil
+		d := &database{DB: db, cluster: cluster}
+		if err := e.refreshBuiltins(ctx, d); err != nil {
+			d.Close()
+			return nil, err
+		}
+		return d, nil
 	}
 	db, err := store.Open(ctx, url)
 	if err != nil {
 		return fail(err)
 	}
 	return &database{DB: db, cluster: cluster}, nil
+}
+
+// refreshBuiltins brings the stored built-in campaigns up to this
+// release's files (wherever the schema is brought up to date, and when
+// serve starts), and logs what it did.
+func (e *env) refreshBuiltins(ctx context.Context, db *database) error {
+	done, err := campaigns.RefreshBuiltins(ctx, db.DB)
+	for _, r := range done {
+		if r.Own {
+			e.log.Warn("built-in campaign left as it is: its newest version was loaded from a file of your own, and this release's built-in file differs; `tianbao campaign load "+r.ID+"` takes the release's",
+				"campaign", r.ID, "version", r.From)
+			continue
+		}
+		e.log.Info("built-in campaign updated: this release's file is stored as a new version (exports may name columns differently; see the README, \"Upgrading\")",
+			"campaign", r.ID, "version", r.To, "was", r.From)
+	}
+	return err
 }
 
 // storeDialogs is the engine's store over the database.

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"regexp"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,107 +37,6 @@ func secret(name string) (string, error) {
 	return "", nil
 }
 
-// botConfig reads serve's configuration from the environment.
-func botConfig(e *env) (bot.Config, error) {
-	token, err := secret("TELEGRAM_BOT_TOKEN")
-	if err != nil {
-		return bot.Config{}, err
-	}
-	webhookSecret, err := secret("WEBHOOK_SECRET")
-	if err != nil {
-		return bot.Config{}, err
-	}
-	cfg := bot.Config{
-		Token: token, APIURL: os.Getenv("TELEGRAM_API_URL"), WebhookURL: os.Getenv("WEBHOOK_URL"),
-		WebhookSecret: webhookSecret, ListenAddr: os.Getenv("LISTEN_ADDR"), Log: e.log,
-	}
-	if cfg.ListenAddr == "" {
-		cfg.ListenAddr = ":8080"
-	}
-	switch cfg.MetricsAddr = os.Getenv("METRICS_ADDR"); cfg.MetricsAddr {
-	case "":
-		cfg.MetricsAddr = ":9090"
-	case "off":
-		cfg.MetricsAddr = ""
-	}
-	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.ListenAddr {
-		return cfg, fmt.Errorf("METRICS_ADDR and LISTEN_ADDR are both %s: /metrics has a port of its own, which is not published", cfg.ListenAddr)
-	}
-	if w := os.Getenv("WORKERS"); w != "" {
-		n, err := strconv.Atoi(w)
-		if err != nil || n < 1 {
-			return cfg, fmt.Errorf("WORKERS=%q is not a positive number", w)
-		}
-		cfg.Workers = n
-	}
-	switch os.Getenv("REMINDERS") {
-	case "", "on":
-	case "off":
-		cfg.NoReminders = true
-	default:
-		return cfg, fmt.Errorf("REMINDERS=%q: want on or off", os.Getenv("REMINDERS"))
-	}
-	if r := os.Getenv("SEND_RATE"); r != "" {
-		v, err := strconv.ParseFloat(r, 64)
-		if err != nil || v <= 0 || v > 30 {
-			return cfg, fmt.Errorf("SEND_RATE=%q: want messages per second, above 0 and at most 30 (Telegram's limit)", r)
-		}
-		cfg.SendRate = v
-	}
-	if cfg.AppURL, err = appURL(os.Getenv("APP_URL")); err != nil {
-		return cfg, err
-	}
-	if v := os.Getenv("APP_AUTH_MAX_AGE"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute || d > 7*24*time.Hour {
-			return cfg, fmt.Errorf("APP_AUTH_MAX_AGE=%q: want a duration from 1m to 168h, e.g. 1h", v)
-		}
-		cfg.AppAuthMaxAge = d
-	}
-	if cfg.Token == "" {
-		return cfg, errors.New("set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to the token @BotFather gave you")
-	}
-	if cfg.WebhookURL != "" {
-		if err := checkWebhookSecret(cfg.WebhookSecret); err != nil {
-			return cfg, err
-		}
-	}
-	return cfg, nil
-}
-
-// appURL checks APP_URL as Telegram will: a Mini App is opened only from
-// an https URL. Its path ends in / (the page finds its api/ beside it).
-func appURL(raw string) (string, error) {
-	if raw == "" {
-		return "", nil
-	}
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || u.Host == "":
-		return "", fmt.Errorf("APP_URL=%q is not a URL; want the public https address of /app/, e.g. https://tianbao.example.org/app/", raw)
-	case u.Scheme != "https":
-		return "", fmt.Errorf("APP_URL=%q: Telegram opens Mini Apps only over https", raw)
-	case !strings.HasSuffix(u.Path, "/") || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("APP_URL=%q: want the address of /app/ itself, ending in /, without ? or #, e.g. https://%s/app/", raw, u.Host)
-	}
-	return raw, nil
-}
-
-// webhookSecretRe is what Telegram takes as a webhook's secret_token.
-var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-
-// checkWebhookSecret refuses a secret Telegram would refuse, at start and
-// with the reason, rather than at setWebhook.
-func checkWebhookSecret(s string) error {
-	switch {
-	case s == "":
-		return errors.New("WEBHOOK_URL is set but WEBHOOK_SECRET is not: every webhook request must be checked")
-	case !webhookSecretRe.MatchString(s):
-		return fmt.Errorf("WEBHOOK_SECRET must be 1-256 of A-Z, a-z, 0-9, _ and - (it has %d characters, or others)", len(s))
-	}
-	return nil
-}
-
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", `serve
 
@@ -162,12 +58,21 @@ See the README for every variable.`)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(bot.ServeGCPercent)
 	}
-	// The built-in campaign is installed if this is the first run.
-	db, reg, _, err := e.openCampaign(ctx, campaigns.BuiltinID, "")
+	db, err := e.connect(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// The built-in campaigns follow the release (a replica that starts
+	// after an upgrade without `migrate` brings them up to date too), and
+	// the first is installed if this is the first run.
+	if err := e.refreshBuiltins(ctx, db); err != nil {
+		return err
+	}
+	reg := campaigns.NewRegistry(db.DB)
+	if _, err := reg.Campaign(ctx, campaigns.BuiltinID); err != nil {
+		return err
+	}
 	cfg.Summaries, cfg.Nudges = reports.Summarizer{DB: db.DB}, reminders.Nudger{DB: db.DB}
 	b, err := bot.New(ctx, cfg, db.DB, reg)
 	if err != nil {

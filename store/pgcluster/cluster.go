@@ -262,15 +262,20 @@ func (c *Cluster) Stop(ctx context.Context) error {
 // Running reports whether the cluster's postmaster is up.
 func (c *Cluster) Running(ctx context.Context) bool { return c.running(ctx) }
 
-// EnsureDatabase creates database name if it does not exist.
-func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
+// HasDatabase reports whether database name exists.
+func (c *Cluster) HasDatabase(ctx context.Context, name string) (bool, error) {
 	out, err := c.output(ctx, "psql", "-h", c.SocketDir, "-p", strconv.Itoa(c.Port), "-U", "postgres", "-d", "postgres", "-tAc",
 		"SELECT 1 FROM pg_database WHERE datname = '"+strings.ReplaceAll(name, "'", "''")+"'")
 	if err != nil {
-		return fmt.Errorf("look for database %s: %w", name, err)
+		return false, fmt.Errorf("look for database %s: %w", name, err)
 	}
-	if strings.TrimSpace(out) == "1" {
-		return nil
+	return strings.TrimSpace(out) == "1", nil
+}
+
+// EnsureDatabase creates database name if it does not exist.
+func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
+	if ok, err := c.HasDatabase(ctx, name); err != nil || ok {
+		return err
 	}
 	if err := c.run(ctx, "createdb", "-h", c.SocketDir, "-p", strconv.Itoa(c.Port), "-U", "postgres", name); err != nil {
 		return fmt.Errorf("create database %s: %w", name, err)
