@@ -21,7 +21,6 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 
 	"tianbao/calendar"
 	"tianbao/campaign/parse"
@@ -143,7 +142,10 @@ func ReadFS(fsys fs.FS, name, display string) (*Source, error) {
 	var headErr error
 	func() {
 		defer func() { _ = recover() }() // see decode: Load reports the problem
-		headErr = yaml.Unmarshal(src, &head)
+		// Past the limits of limits.go nothing is parsed; Load says why.
+		if _, over := overLimits(display, src); !over {
+			headErr = yaml.Unmarshal(src, &head)
+		}
 	}()
 	if headErr == nil && head.Units.File != "" && !strings.Contains(head.Units.File, "..") {
 		b, err := readLimited(fsys, path.Clean(head.Units.File), MaxUnitsBytes)
@@ -386,9 +388,9 @@ func Load(src *Source) (*Campaign, error) {
 	if p, bad := textProblem(src.Name, src.YAML); bad {
 		return nil, Problems{p}
 	}
-	file, err := parser.ParseBytes(src.YAML, 0)
+	file, err := l.parse() // within the limits of limits.go
 	if err != nil {
-		return nil, l.yamlProblem(err)
+		return nil, err
 	}
 	l.file = file
 	if len(file.Docs) == 0 || file.Docs[0].Body == nil {

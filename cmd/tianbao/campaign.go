@@ -48,7 +48,7 @@ func runCampaign(ctx context.Context, e *env, args []string) error {
 	case len(rest) > 1 && (rest[1] == "-h" || rest[1] == "--help"):
 		return showHelp(fs)
 	case sub == "check" && len(rest) == 2:
-		return campaignCheck(e, rest[1])
+		return campaignCheck(ctx, e, rest[1])
 	case sub == "load" && len(rest) == 2:
 		return campaignLoad(ctx, e, rest[1])
 	case sub == "list" && len(rest) == 1:
@@ -64,7 +64,7 @@ func runCampaign(ctx context.Context, e *env, args []string) error {
 
 // readCampaign loads FILE, or a built-in campaign by id when no such file
 // exists, and prints every problem.
-func readCampaign(e *env, name string) (*campaign.Source, *campaign.Campaign, error) {
+func readCampaign(ctx context.Context, e *env, name string) (*campaign.Source, *campaign.Campaign, error) {
 	src, err := campaign.ReadFile(name)
 	if err != nil {
 		if b, berr := campaigns.Builtin(strings.TrimSuffix(name, ".yaml")); berr == nil {
@@ -74,7 +74,7 @@ func readCampaign(e *env, name string) (*campaign.Source, *campaign.Campaign, er
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := campaign.Load(src)
+	c, err := campaign.LoadContext(ctx, src) // SIGTERM and Ctrl-C stop it
 	var ps campaign.Problems
 	if errors.As(err, &ps) {
 		// Problems are diagnostics: on stderr, with the count, so that a
@@ -86,8 +86,8 @@ func readCampaign(e *env, name string) (*campaign.Source, *campaign.Campaign, er
 	return src, c, err
 }
 
-func campaignCheck(e *env, name string) error {
-	_, c, err := readCampaign(e, name)
+func campaignCheck(ctx context.Context, e *env, name string) error {
+	_, c, err := readCampaign(ctx, e, name)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func printCampaign(e *env, c *campaign.Campaign) {
 }
 
 func campaignLoad(ctx context.Context, e *env, name string) error {
-	src, _, err := readCampaign(e, name)
+	src, _, err := readCampaign(ctx, e, name)
 	if err != nil {
 		return err
 	}
