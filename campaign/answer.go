@@ -23,6 +23,13 @@ func Validate(f *Field, text string) (string, string) {
 			return "", fmt.Sprintf("「%s」至少 %d 个字（您输入了 %d 个）。", f.Label, f.MinLen, n)
 		case f.MaxLen > 0 && n > f.MaxLen:
 			return "", fmt.Sprintf("「%s」最多 %d 个字（您输入了 %d 个）。", f.Label, f.MaxLen, n)
+		case f.Kind == PersonName && strings.ContainsAny(parse.Fold(v), "0123456789@"):
+			return "", fmt.Sprintf(msg.NotAName, f.Label)
+		case f.Pattern != nil && !f.Pattern.MatchString(v):
+			if f.PatternMessage != "" {
+				return "", fmt.Sprintf("「%s」%s", f.Label, f.PatternMessage)
+			}
+			return "", fmt.Sprintf(msg.PatternMismatch, f.Label)
 		}
 		return v, ""
 	case Integer, Decimal:

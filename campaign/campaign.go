@@ -9,6 +9,7 @@ package campaign
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -533,7 +534,25 @@ type Field struct {
 	// fillers: the reviewing level as it approves (核定数, 审核意见), or a
 	// level of the form's own whose cells the levels below see read only.
 	FilledBy Level
+	// Kind refines a text: PersonName refuses what is no name (a phone
+	// number typed into 联系人).
+	Kind TextKind
+	// Pattern, if set, is what a text answer must match, and
+	// PatternMessage says so to the person.
+	Pattern        *regexp.Regexp
+	PatternMessage string
+	// SoftMin and SoftMax bound what is usual: a figure outside is a soft
+	// warning to confirm (made into rules by the loader); SoftMessage
+	// replaces the catalogue's sentence.
+	SoftMin, SoftMax *float64
+	SoftMessage      string
 }
+
+// TextKind refines what a text field holds.
+type TextKind string
+
+// PersonName is a person's name: no digits, no address of e-mail or web.
+const PersonName TextKind = "person_name"
 
 // Title is the label with its groups, as a question shows it.
 func (f *Field) Title() string {

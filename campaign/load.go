@@ -24,6 +24,7 @@ import (
 
 	"tianbao/calendar"
 	"tianbao/campaign/parse"
+	"tianbao/catalog"
 )
 
 // Source is a campaign file with the files it refers to (the units table),
@@ -317,6 +318,12 @@ type rawField struct {
 	When         string   `yaml:"when"`
 	Carry        bool     `yaml:"carry"`
 	FilledBy     string   `yaml:"filled_by"` // a level: the reviewing one, or one of the form's
+	Kind         string   `yaml:"kind"`      // text: person_name
+	Pattern      string   `yaml:"pattern"`   // text: a regular expression the answer must match
+	PatternMsg   string   `yaml:"pattern_message"`
+	SoftMin      any      `yaml:"soft_min"` // integer, decimal: a figure below is asked to be confirmed
+	SoftMax      any      `yaml:"soft_max"` // … above
+	SoftMessage  string   `yaml:"soft_message"`
 }
 
 type rawComputed struct {
@@ -1001,6 +1008,9 @@ func (l *loader) section(p string, raw *rawSection) *Section {
 		}
 		s.Rules = append(s.Rules, &Rule{ID: rr.ID, Soft: rr.Soft, Row: rr.Row, Check: check, Message: msg})
 	}
+	for i, fd := range s.Fields {
+		l.softBounds(fmt.Sprintf("%s.fields[%d]", p, i), s, fd, ruleIDs)
+	}
 	for i, rc := range raw.Columns {
 		cp := fmt.Sprintf("%s.columns[%d]", p, i)
 		if rc.Label == "" {
@@ -1029,6 +1039,48 @@ func (l *loader) section(p string, raw *rawSection) *Section {
 		}
 	}
 	return s
+}
+
+// softBounds turns a figure's soft_min and soft_max into soft rules: a
+// figure outside what is usual is asked to be confirmed (1,200 万平方米 of
+// parks for one county), never refused.
+func (l *loader) softBounds(p string, s *Section, fd *Field, ruleIDs map[string]bool) {
+	for _, b := range []struct {
+		bound *float64
+		op    string
+		text  string
+	}{{fd.SoftMin, ">=", catalog.Chat.SoftBelow}, {fd.SoftMax, "<=", catalog.Chat.SoftAbove}} {
+		if b.bound == nil {
+			continue
+		}
+		id := "usual_" + fd.ID
+		if b.op == ">=" {
+			id += "_min"
+		} else {
+			id += "_max"
+		}
+		if ruleIDs[id] {
+			l.at(p+".soft_max", "rule id %q, made for this field's soft bound, is taken by a rule of the section", id)
+			continue
+		}
+		ruleIDs[id] = true
+		bound := formatFloat(*b.bound)
+		check, err := CompileCheck(fmt.Sprintf("%s %s %s", fd.ID, b.op, bound), s, nil)
+		if err != nil {
+			l.at(p+".soft_max", "%v", err)
+			continue
+		}
+		text := fd.SoftMessage
+		if text == "" {
+			text = fmt.Sprintf(b.text, fd.Label, "{"+fd.ID+"}", fd.Unit, bound, fd.Unit)
+		}
+		msg, err := CompileTemplate(text, s, nil)
+		if err != nil {
+			l.at(p+".soft_message", "%v", err)
+			continue
+		}
+		s.Rules = append(s.Rules, &Rule{ID: id, Soft: true, Check: check, Message: msg})
+	}
 }
 
 // when compiles the condition of field i, which may read only the fields
@@ -1104,6 +1156,19 @@ func (l *loader) field(p string, raw *rawField) *Field {
 		if raw.MinLen < 0 || raw.MaxLen < 0 || (raw.MaxLen > 0 && raw.MinLen > raw.MaxLen) {
 			l.at(p+".max_len", "length bounds %d..%d are not a range", raw.MinLen, raw.MaxLen)
 		}
+		switch TextKind(raw.Kind) {
+		case "", PersonName:
+			f.Kind = TextKind(raw.Kind)
+		default:
+			l.at(p+".kind", "unknown text kind %q (want person_name)", raw.Kind)
+		}
+		if raw.Pattern != "" {
+			re, err := regexp.Compile(raw.Pattern)
+			if err != nil {
+				l.at(p+".pattern", "pattern %q is not a regular expression: %v", raw.Pattern, err)
+			}
+			f.Pattern, f.PatternMessage = re, raw.PatternMsg
+		}
 	case Choice:
 		if len(raw.Choices) == 0 {
 			l.at(p+".choices", "choice field %q has an empty choice list", raw.ID)
@@ -1133,6 +1198,21 @@ func (l *loader) field(p string, raw *rawField) *Field {
 			l.at(p+".max_mb", "max_mb must be 1..%d (the most a Telegram bot may download)", telegramDownloadLimit)
 		}
 		f.MaxBytes = int64(mb) << 20
+	}
+	if (raw.Kind != "" || raw.Pattern != "" || raw.PatternMsg != "") && f.Type != Text && known {
+		l.at(p+".kind", "kind, pattern and pattern_message apply to text fields only")
+	}
+	if raw.SoftMin != nil || raw.SoftMax != nil || raw.SoftMessage != "" {
+		if f.Type != Integer && f.Type != Decimal {
+			l.at(p+".soft_max", "soft_min and soft_max apply to integer and decimal fields only")
+		} else {
+			f.SoftMin = l.number(p+".soft_min", raw.SoftMin)
+			f.SoftMax = l.number(p+".soft_max", raw.SoftMax)
+			f.SoftMessage = raw.SoftMessage
+			if f.SoftMin != nil && f.SoftMax != nil && *f.SoftMin > *f.SoftMax {
+				l.at(p+".soft_max", "soft_max %v is below soft_min %v", *f.SoftMax, *f.SoftMin)
+			}
+		}
 	}
 	if known && (raw.Min != nil || raw.Max != nil) && f.Type != Integer && f.Type != Decimal && f.Type != YearMonth && f.Type != Date {
 		l.at(p+".min", "min and max apply to integer, decimal, year-month and date fields only")

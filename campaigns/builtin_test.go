@@ -38,8 +38,15 @@ func TestBuiltinCampaign(t *testing.T) {
 		t.Errorf("a2 sections wrong: %+v", a2.Sections)
 	}
 	a3 := c.Form("a3").Sections[0]
-	if len(a3.Fields) != 9 || len(a3.Rules) != 5 || !a3.Total {
+	if len(a3.Fields) != 9 || len(a3.Rules) != 7 || !a3.Total {
 		t.Errorf("a3: %d fields, %d rules, total %v", len(a3.Fields), len(a3.Rules), a3.Total)
+	}
+	// 5 rules of the file and the soft bounds of 制造类占地 and 服务类面积.
+	if r := a3.Rules[len(a3.Rules)-1]; r.ID != "usual_svc_area_max" || !r.Soft {
+		t.Errorf("a3's last rule: %+v", r)
+	}
+	if c.Form("a1").Sections[0].Field("contact").Kind != campaign.PersonName {
+		t.Error("a1's 联系人 is not a person's name")
 	}
 	if d := c.Form("a1").Due[campaign.County].Format("2006-01-02"); d != "2018-12-05" {
 		t.Errorf("a1 county due %s", d)

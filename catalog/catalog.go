@@ -73,7 +73,8 @@ var Chat = struct {
 	ReopenGone, ReopenDone, PassedOnReason               string
 	CannotWithdrawPackage, PackageWithdrawnNotice        string
 	ForwardLine, ForwardNotSubmitted, ForwardState       string
-	AndMore                                              string
+	AndMore, NotAName, PatternMismatch                   string
+	SoftAbove, SoftBelow                                 string
 	PackageWithdrawnDone, BtnWithdrawPackage             string
 }{
 	Welcome:                "您好，%s（%s）。\n《%s》%s",
@@ -258,6 +259,10 @@ var Chat = struct {
 	PackageWithdrawnDone:   "已撤回《%s》汇总（第 %d 次上报）。",
 	BtnWithdrawPackage:     "↩️ 撤回上报 %s",
 	AndMore:                " 等 %d 个",
+	NotAName:               "「%s」请填写姓名，不能有数字或邮箱；电话请填在联系方式一项。",
+	PatternMismatch:        "「%s」的格式不对，请核对后重新输入。",
+	SoftAbove:              "「%s」%s %s，超过通常的 %s %s，请核对单位和数字；无误请确认。",
+	SoftBelow:              "「%s」%s %s，低于通常的 %s %s，请核对单位和数字；无误请确认。",
 	ForwardState:           "\n  第 %d 次上报：%s",
 	ForwardNotSubmitted:    "\n  未提交 %d 个：%s",
 	ForwardLine:            "\n\n%s：已审核通过 %d/%d",
@@ -398,6 +403,21 @@ func ParseMessage(label, unit, example string, err error) string {
 		return fmt.Sprintf("「%s」：手机号应为 11 位，您输入了 %d 位，请核对。", label, pe.Limit)
 	case parse.TooManyPhones:
 		return fmt.Sprintf("「%s」最多填两个号码（如固定电话和手机各一个），用「、」隔开。", label)
+	case parse.UnknownUnit:
+		if unit == "" {
+			return fmt.Sprintf("「%s」只填数字，不认识「%s」，请去掉后重新输入，例如 %s。", label, pe.Unit, exampleOr(example, "12"))
+		}
+		return fmt.Sprintf("「%s」的单位是%s，不认识「%s」。请按%s填写数字，例如 %s。", label, unit, pe.Unit, unit, exampleOr(example, "12"))
+	case parse.BadCharacter:
+		switch pe.Value {
+		case "o", "O", "〇", "○":
+			return fmt.Sprintf("「%s」中的「%s」不是数字 0，请改用数字 0 重新输入。", label, pe.Value)
+		case "l", "I", "i":
+			return fmt.Sprintf("「%s」中的「%s」不是数字 1，请改用数字 1 重新输入。", label, pe.Value)
+		}
+		return fmt.Sprintf("「%s」中的「%s」不是数字，请只用阿拉伯数字重新输入，例如 %s。", label, pe.Value, exampleOr(example, "12"))
+	case parse.LandlineLength:
+		return fmt.Sprintf("「%s」：区号 %s 的固定电话号码应为 %d 位（不含区号），请核对。", label, pe.Value, pe.Limit)
 	case parse.TooLarge:
 		return fmt.Sprintf("「%s」的数字太大：整数部分最多 %d 位（不超过 %s），请核对单位或数字。", label, pe.Limit, strings.Repeat("9", pe.Limit))
 	}

@@ -9,7 +9,9 @@ import (
 
 var (
 	// 2019-06, 2019.6, 2019/6, 2019年6月, 19年6月, 2019 6
-	yearMonthRe = regexp.MustCompile(`^([0-9]{2}|[0-9]{4})\s*(?:年|[-./\s])\s*([0-9]{1,2})\s*月?(?:份)?$`)
+	// 2019年6月底 and 6月初, 6月中旬: a month is what is asked, and the notices
+	// write 项目完成时间 so.
+	yearMonthRe = regexp.MustCompile(`^([0-9]{2}|[0-9]{4})\s*(?:年|[-./\s])\s*([0-9]{1,2})\s*月?(?:份)?(?:底|末|初|中|上旬|中旬|下旬)?$`)
 	// 201906
 	yearMonthCompactRe = regexp.MustCompile(`^([0-9]{4})([0-9]{2})$`)
 	// 2018-11-23, 2018.11.23, 2018/11/23, 2018年11月23日, 18年11月23日

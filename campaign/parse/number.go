@@ -150,6 +150,9 @@ func quantity(s, unit string, decimals int, signed bool) (string, error) {
 	}
 	canon, err := plainNumber(body)
 	if err != nil {
+		if e, ok := err.(*Error); ok && e.Code == NotNumber && digitRe.MatchString(body) {
+			return "", notUnderstood(body, strings.TrimPrefix(s, body))
+		}
 		return "", err
 	}
 	r, ok := new(big.Rat).SetString(canon)
@@ -192,6 +195,31 @@ func quantity(s, unit string, decimals int, signed bool) (string, error) {
 	}
 	return exact, nil
 }
+
+// notUnderstood names what in a typed figure was not understood: a
+// character among its digits that is no digit ("6O亩": a letter O), or
+// words after the figure that are no unit the field takes ("8万方",
+// "280000元/亩" at a 亩 question). body is the figure without the unit
+// suffix that was recognised, if any (stripped).
+func notUnderstood(body, stripped string) error {
+	last := strings.LastIndexFunc(body, func(r rune) bool { return r >= '0' && r <= '9' })
+	head, tail := body[:last+1], body[last+1:]
+	if i := strings.IndexFunc(head, isForeign); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(head[i:])
+		return &Error{Code: BadCharacter, Value: string(r)}
+	}
+	if tail == "" {
+		return fail(NotNumber)
+	}
+	if strings.Trim(tail, "oli〇○") == "" {
+		r, _ := utf8.DecodeRuneInString(tail)
+		return &Error{Code: BadCharacter, Value: string(r)} // 6O: a letter for a digit
+	}
+	return &Error{Code: UnknownUnit, Unit: strings.TrimLeft(tail, ".,") + stripped}
+}
+
+// isForeign is a character that has no place in a figure.
+func isForeign(r rune) bool { return !(r >= '0' && r <= '9' || r == '.' || r == ',') }
 
 func isDigitOrPoint(c byte) bool { return c >= '0' && c <= '9' || c == '.' }
 

@@ -41,6 +41,9 @@ const (
 	BadDay                     // a date whose day the month does not have (2月30日)
 	MobileLength               // a mobile number with the wrong number of digits (Limit: how many)
 	TooManyPhones              // more than two numbers in one answer
+	UnknownUnit                // a figure followed by words that are no unit this field takes (8万方 for 亩: Unit)
+	BadCharacter               // a character in a figure that is no digit (6O亩, a letter O: Value)
+	LandlineLength             // a landline whose local number has the wrong length for its area code (Limit: digits wanted, Value: the area code)
 )
 
 // Error is a refused input: its Code, and for TooManyDecimals the limit.

@@ -91,9 +91,31 @@ func onePhone(s string) (string, error) {
 	if len(local) < 7 || len(local) > 8 || local[0] == '0' || local[0] == '1' {
 		return "", fail(BadPhone)
 	}
+	if want, known := localDigits(area); known && len(local) != want {
+		return "", &Error{Code: LandlineLength, Limit: want, Value: area}
+	}
 	out := area + "-" + local
 	if ext != "" {
 		out += "-" + ext
 	}
 	return out, nil
+}
+
+// localDigits is how many digits a landline's local number has under an
+// area code, where that is known for certain: every three-digit area code
+// (010, 020–029) has eight; Zhejiang's have eight in 杭州 0571, 宁波 0574,
+// 温州 0577, 嘉兴 0573, 绍兴 0575, 金华 0579 and 台州 0576, and seven in 湖州
+// 0572, 衢州 0570, 丽水 0578 and 舟山 0580. Elsewhere a number of seven or
+// eight digits is taken as typed: a wrong refusal costs more than a typo.
+func localDigits(area string) (int, bool) {
+	if len(area) == 3 {
+		return 8, true
+	}
+	switch area {
+	case "0571", "0574", "0577", "0573", "0575", "0579", "0576":
+		return 8, true
+	case "0572", "0570", "0578", "0580":
+		return 7, true
+	}
+	return 0, false
 }

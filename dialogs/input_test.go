@@ -1,0 +1,82 @@
+package dialogs_test
+
+import (
+	"strings"
+	"testing"
+
+	"tianbao/campaign"
+	"tianbao/campaigns"
+	"tianbao/dialogs/dialogtest"
+)
+
+// TestWhatPeopleTypeIsToldPrecisely: the trial's inputs that were refused
+// with a vague message, or accepted though wrong, and the campaign file's
+// new checks (a person's name, a pattern).
+func TestWhatPeopleTypeIsToldPrecisely(t *testing.T) {
+	c := builtin(t)
+	tests := []struct {
+		form, section, field, input, want string
+	}{
+		{"a2", "completed", "land", "8万方", "「计划用地（亩）」的单位是亩，不认识「万方」。请按亩填写数字，例如 50。"},
+		{"a2", "completed", "land", "6O亩", "「计划用地（亩）」中的「o」不是数字 0，请改用数字 0 重新输入。"},
+		{"a2", "completed", "land", "280000元/亩", "「计划用地（亩）」的单位是亩，不认识「元/亩」。请按亩填写数字，例如 50。"},
+		{"a3", "main", "built", "5家园区", "「新建成（家）」的单位是家，不认识「家园区」。请按家填写数字，例如 5。"},
+		{"a2", "completed", "finish", "2019年6月底", "2019-06"},
+		{"a2", "completed", "finish", "2019年6月下旬", "2019-06"},
+		{"a1", "main", "phone", "0571-8705913", "「联系方式」：区号 0571 的固定电话号码应为 8 位（不含区号），请核对。"},
+		{"a1", "main", "phone", "0572-2123456", "0572-2123456"},
+		{"a1", "main", "contact", "13957112233", "「联系人」请填写姓名，不能有数字或邮箱；电话请填在联系方式一项。"},
+		{"a1", "main", "convener_name", "王建国 0571-87059132", "「召集人（组长）姓名」请填写姓名，不能有数字或邮箱；电话请填在联系方式一项。"},
+		{"a1", "main", "contact", "欧阳·李华", "欧阳·李华"},
+		{"a1", "main", "org_name", "西湖区2018联席会议", "西湖区2018联席会议"}, // not a name: digits allowed
+	}
+	for _, tt := range tests {
+		f := c.Form(tt.form).Section(tt.section).Field(tt.field)
+		value, problem := campaign.Validate(f, tt.input)
+		got := value
+		if problem != "" {
+			got = problem
+		}
+		if got != tt.want {
+			t.Errorf("%s/%s %q: got %q, want %q", tt.form, tt.field, tt.input, got, tt.want)
+		}
+	}
+}
+
+// TestPatternAndSoftBoundsFromTheFile: a text field's pattern and a
+// figure's soft_max are the campaign file's, checked as it loads and used
+// in the dialog (a soft bound asks to confirm, never refuses).
+func TestPatternAndSoftBoundsFromTheFile(t *testing.T) {
+	env := newEnv(t)
+	dialogtest.InstallVariant(t, env.DB, "pattern", func(y string) string {
+		y = strings.Replace(y, "            example: 西湖区小微企业园工作联席会议", "            example: 西湖区小微企业园工作联席会议\n            pattern: 联席会议|领导小组$\n            pattern_message: 应以「联席会议」或「领导小组」结尾。", 1)
+		return y
+	})
+	c := env.ContactIn("pattern", "330106", "张三")
+	c.Say("/start").Press("附件1").Say("西湖区小微企业园工作组").Expect("「机构名称」应以「联席会议」或「领导小组」结尾。", "机构名称（第 1/5 项）")
+	c.Say("西湖区小微企业园工作领导小组").Expect("✔ 机构名称：西湖区小微企业园工作领导小组")
+
+	// 1,200 万平方米 of service parks for one county: asked, not refused.
+	county := env.Contact("330108", "李四")
+	county.Say("/start").Press("附件3").Say("3").Say("0").Say("2").Say("120").Say("45").Say("1").
+		Say("１,２００").Expect("建筑面积（万平米）」1200 万平方米，超过通常的 500 万平方米，请核对单位和数字；无误请确认。", "确认无误").
+		Press("重新输入").Say("12").ExpectNot("请确认").Expect("入小微园企业数（家）")
+}
+
+// TestCampaignFileTextChecksAreChecked: what the loader refuses of them.
+func TestCampaignFileTextChecksAreChecked(t *testing.T) {
+	for _, bad := range []struct{ edit, want string }{
+		{"            example: 西湖区小微企业园工作联席会议\n            pattern: \"联席(会议\"", "is not a regular expression"},
+		{"            example: 西湖区小微企业园工作联席会议\n            kind: nickname", `unknown text kind "nickname"`},
+		{"            example: 西湖区小微企业园工作联席会议\n            soft_max: 5", "soft_min and soft_max apply to integer and decimal fields only"},
+	} {
+		src, err := campaigns.Builtin(campaigns.BuiltinID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.YAML = []byte(strings.Replace(string(src.YAML), "            example: 西湖区小微企业园工作联席会议", bad.edit, 1))
+		if _, err := campaign.Load(src); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: got %v, want %q", bad.edit, err, bad.want)
+		}
+	}
+}
