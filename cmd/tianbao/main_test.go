@@ -67,7 +67,7 @@ func TestCampaignCheck(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	for _, want := range []string{"form a1", "form a2", "form a3", "form policies", "form a4",
-		"section completed  list   可建成", "section targets    table", "9 fields, 5 rules"} {
+		"section completed  list   可建成", "section targets    table", "9 fields, 7 rules"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
