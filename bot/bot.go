@@ -21,6 +21,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"tianbao/campaigns"
 	"tianbao/dialogs"
@@ -61,6 +62,12 @@ type Config struct {
 	Nudges        dialogs.Nudger
 	Now           func() time.Time
 	Log           *slog.Logger
+	// Collectors are more series for /metrics (serve adds the build, the
+	// database pool and the outbox).
+	Collectors []prometheus.Collector
+	// WrapDesk, if set, wraps the desk's handler under /app/ (serve counts
+	// its requests so).
+	WrapDesk func(http.Handler) http.Handler
 }
 
 // DefaultAPIURL is Telegram's Bot API.
@@ -104,6 +111,7 @@ type Bot struct {
 	// longer), or nothing at all.
 	menuButton *menuButton
 
+	chatKey   []byte   // keys the chat hashes of the debug trace (see trace.go)
 	contacts  sync.Map // Telegram user id -> *store.TelegramContact
 	strangers sync.Map // Telegram user id -> time.Time last told what the bot is
 	badLinks  sync.Map // Telegram user id -> time.Time last told a link did not work
@@ -135,9 +143,12 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64
-	client := &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
-	api := &http.Client{Transport: transport, Timeout: 60 * time.Second}
-	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, metrics: newMetrics()}
+	m := newMetrics()
+	m.registry.MustRegister(cfg.Collectors...)
+	calls := m.countCalls(transport, cfg.Token) // every Bot API call, by method and result
+	client := &http.Client{Transport: calls, Timeout: cfg.PollTimeout + 15*time.Second}
+	api := &http.Client{Transport: calls, Timeout: 60 * time.Second}
+	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, metrics: m, chatKey: chatKey(cfg.Token)}
 	b.marks = newMarker(b)
 	b.turns = store.NewTurnCache(turnCacheSize)
 	counts := &store.TurnCounts{}
@@ -180,7 +191,11 @@ func (b *Bot) Username() string { return b.username }
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", b.healthz)
-	mux.Handle("/app/", b.desk.Handler())
+	desk := b.desk.Handler()
+	if b.cfg.WrapDesk != nil {
+		desk = b.cfg.WrapDesk(desk)
+	}
+	mux.Handle("/app/", desk)
 	if b.cfg.WebhookURL != "" {
 		mux.HandleFunc(b.webhookPath(), b.webhook)
 	}

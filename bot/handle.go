@@ -27,12 +27,13 @@ func (b *Bot) process(ctx context.Context, u *models.Update) (key string, err er
 	start := time.Now()
 	kind := updateKind(u)
 	defer func() {
+		panicked := false
 		if p := recover(); p != nil {
 			// Logged without the update: it holds personal data.
 			b.log.Error("panic while handling an update", "update", u.ID, "kind", kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			b.metrics.errors.WithLabelValues("panic").Inc()
 			b.apologize(ctx, u)
-			key, err = "", nil // handled: a panicking update is not retried forever
+			key, err, panicked = "", nil, true // handled: a panicking update is not retried forever
 		}
 		result := "ok"
 		if err != nil {
@@ -40,6 +41,7 @@ func (b *Bot) process(ctx context.Context, u *models.Update) (key string, err er
 		}
 		b.metrics.updates.WithLabelValues(kind, result).Inc()
 		b.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+		b.trace(ctx, u, kind, start, updateOutcome(key, err, panicked))
 	}()
 	// The time limit gets a context of its own: the recovering defer above
 	// runs after this one's cancel, and must still be able to apologise.

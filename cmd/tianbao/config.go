@@ -20,6 +20,7 @@ type config struct {
 	DatabaseURL string // DATABASE_URL; empty: the private cluster
 	DataDir     string // TIANBAO_DATA: the private cluster's home
 	LogLevel    string // LOG_LEVEL: debug, info, warn, error
+	LogFormat   string // LOG_FORMAT: text or json
 }
 
 func loadConfig() (config, error) {
@@ -27,6 +28,7 @@ func loadConfig() (config, error) {
 		DatabaseURL: os.Getenv("DATABASE_URL"),
 		DataDir:     os.Getenv("TIANBAO_DATA"),
 		LogLevel:    os.Getenv("LOG_LEVEL"),
+		LogFormat:   os.Getenv("LOG_FORMAT"),
 	}
 	if c.DataDir == "" {
 		c.DataDir = defaultDataDir()
@@ -35,6 +37,11 @@ func loadConfig() (config, error) {
 	case "", "debug", "info", "warn", "error":
 	default:
 		return c, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch strings.ToLower(c.LogFormat) {
+	case "", "text", "json":
+	default:
+		return c, fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat)
 	}
 	if path := os.Getenv("DATABASE_PASSWORD_FILE"); path != "" {
 		if c.DatabaseURL == "" {

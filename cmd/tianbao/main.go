@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "tianbao:", err)
 		return 2
 	}
-	e := &env{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, log: newLogger(stderr, cfg.LogLevel)}
+	e := &env{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, log: newLogger(stderr, cfg.LogLevel, cfg.LogFormat)}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return run(ctx, []string{args[1], "-h"}, stdin, stdout, stderr)
@@ -122,7 +122,7 @@ Commands:
 	fmt.Fprint(w, `
 Configuration comes from the environment: DATABASE_URL (unset: a private
 PostgreSQL cluster in TIANBAO_DATA), DATABASE_PASSWORD_FILE, TIANBAO_DATA,
-LOG_LEVEL, and for serve TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_URL,
+LOG_LEVEL, LOG_FORMAT, and for serve TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_URL,
 WEBHOOK_SECRET, LISTEN_ADDR, METRICS_ADDR, WORKERS, APP_URL, APP_AUTH_MAX_AGE.
 See README.md.
 `)
@@ -229,7 +229,9 @@ func durationHint(fs *flag.FlagSet, err error) string {
 	return ""
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// newLogger writes to w at the level, as text (key=value) or as JSON, one
+// object a line, for a log collector.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var l slog.Level
 	switch strings.ToLower(level) {
 	case "debug":
@@ -241,7 +243,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	default:
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if strings.ToLower(format) == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // zoned writes a moment for an operator in a campaign's zone, named (the

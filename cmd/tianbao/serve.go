@@ -74,6 +74,7 @@ See the README for every variable.`)
 		return err
 	}
 	cfg.Summaries, cfg.Nudges = reports.Summarizer{DB: db.DB}, reminders.Nudger{DB: db.DB}
+	cfg.Collectors, cfg.WrapDesk = serveMetrics(db.DB, e.log)
 	b, err := bot.New(ctx, cfg, db.DB, reg)
 	if err != nil {
 		return err
