@@ -169,6 +169,9 @@ type Tx interface {
 	// Suggestions returns answers to a field that the other units under
 	// parent (not unit) submitted, most frequent first.
 	Suggestions(ctx context.Context, campaignID, parent, unit, form, field string, limit int) ([]string, error)
+	// ReturnedPackages lists the units' latest packages of each form that
+	// stand returned, oldest first.
+	ReturnedPackages(ctx context.Context, campaignID string, units []string) ([]*Submission, error)
 }
 
 // Campaigns hands out loaded campaigns.
@@ -708,6 +711,8 @@ func (t *turn) button(data string) error {
 		case "queue":
 			t.s.Mode, t.s.Page = ModeQueue, 0
 			return t.show()
+		case "forward":
+			return t.forwardMenu()
 		}
 	case ModeQueue:
 		return t.queueButton(name, arg)

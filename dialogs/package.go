@@ -162,19 +162,29 @@ func (t *turn) forwardMenu() error {
 			case SubSubmitted:
 				buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnWithdrawPackage, f.ShortName()), Data: withdrawPrefix + f.ID}})
 			case SubReturned:
-				events, err := t.tx.History(t.ctx, p.ID)
+				reason, flags, err := t.lastReturn(p)
 				if err != nil {
 					return err
 				}
-				if len(events) > 0 {
-					last := events[len(events)-1]
-					note, bs := t.returnedPackageNote(p, last.Reason, last.Flagged)
-					b.WriteString("\n  " + strings.ReplaceAll(note, "\n", "\n  "))
-					buttons = append(buttons, bs[:len(bs)-1]...) // the 上报 button comes below, when ready
+				note, bs, err := t.returnedPackageNote(p, reason, flags, true)
+				if err != nil {
+					return err
 				}
+				b.WriteString("\n  " + strings.ReplaceAll(note, "\n", "\n  "))
+				buttons = append(buttons, bs[:len(bs)-1]...) // the 上报 button comes below, when ready
 			}
 		}
-		if r.ready() {
+		open, whole, err := t.openReturn(r)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !r.ready():
+		case whole:
+			b.WriteString(so.ReturnStillOpenWhole)
+		case open != "":
+			fmt.Fprintf(&b, so.ReturnStillOpen, open)
+		default:
 			buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.ShortName()), Data: forwardPrefix + f.ID}})
 		}
 	}
@@ -205,6 +215,18 @@ func (t *turn) forward(formID string) error {
 		t.note(msg.ForwardNotReady)
 		return t.forwardMenu()
 	}
+	// The level that returned the package is not bypassed: what it flagged
+	// goes up again only corrected.
+	switch open, whole, err := t.openReturn(r); {
+	case err != nil:
+		return err
+	case whole:
+		t.note(so.ReforwardRefusedWhole)
+		return t.forwardMenu()
+	case open != "":
+		t.note(so.ReforwardRefused, open)
+		return t.forwardMenu()
+	}
 	// The package names the exact approved submission of every unit it
 	// carries (flattened: what the units below forwarded too): submissions
 	// are immutable, so this is what was forwarded.
@@ -231,186 +253,6 @@ func (t *turn) forward(formID string) error {
 	}
 	t.note(msg.Forwarded, f.Name(), sub.Version)
 	return t.forwardMenu()
-}
-
-// returnPackage sends a city's package back with the reason and what is
-// flagged (units, or items of units). The city is told, with a button per
-// flagged unit to pass the return on to it, and the package waits as
-// returned on its /forward until it is forwarded again.
-func (t *turn) returnPackage(sub *Submission, reason string, flags []string) error {
-	f, city := t.camp.Form(packageForm(sub.Form)), t.camp.Units[sub.Unit]
-	var ordered []string // in the package's order, whatever the order ticked in
-	for _, c := range carriedOf(sub) {
-		for _, fl := range flags {
-			if fl == c.Unit || strings.HasPrefix(fl, c.Unit+"|") {
-				ordered = append(ordered, fl)
-			}
-		}
-	}
-	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubReturned, t.c.ID, reason, ordered); err != nil {
-		return err
-	}
-	notice, buttons := t.returnedPackageNote(sub, reason, ordered)
-	if err := t.tell(sub.Unit, "package_returned", Reply{Text: notice, Buttons: buttons}, reviewers...); err != nil {
-		return err
-	}
-	t.s.Mode, t.s.Returning = ModeHome, nil
-	t.note(msg.ReturnedDone, subjectOf(city, f, sub))
-	return t.show()
-}
-
-// returnedPackageNote tells a city what the level above returned and why,
-// with a button per flagged unit to reopen its approved form with the same
-// reason and flags, and one to forward again.
-func (t *turn) returnedPackageNote(pkg *Submission, reason string, flags []string) (string, [][]Button) {
-	f := t.camp.Form(packageForm(pkg.Form))
-	byUnit := map[string][]string{}
-	var units []string
-	for _, fl := range flags {
-		unit, item, _ := strings.Cut(fl, "|")
-		if _, seen := byUnit[unit]; !seen {
-			units = append(units, unit)
-			byUnit[unit] = nil
-		}
-		if item != "" {
-			byUnit[unit] = append(byUnit[unit], item)
-		}
-	}
-	var what []string
-	var buttons [][]Button
-	id := strconv.FormatInt(pkg.ID, 10)
-	for _, unit := range units {
-		u := t.camp.Units[unit]
-		if u == nil {
-			continue
-		}
-		items := msg.WholeForm
-		if len(byUnit[unit]) > 0 {
-			var labels []string
-			for _, key := range byUnit[unit] {
-				labels = append(labels, itemLabelOf(f, key))
-			}
-			items = strings.Join(labels, "、")
-		}
-		what = append(what, fmt.Sprintf("%s（%s）", u.Name, items))
-		buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnPassOn, u.Name), Data: reopenPrefix + id + ":" + unit}})
-	}
-	if len(what) == 0 {
-		what = []string{msg.WholePackage}
-	}
-	buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnForward, f.ShortName()), Data: forwardPrefix + f.ID}})
-	return fmt.Sprintf(msg.PackageReturned, f.Name(), pkg.Version, t.camp.Units[t.parentOf(pkg.Unit)].Name, reason, strings.Join(what, "；")), buttons
-}
-
-func (t *turn) parentOf(unit string) string {
-	if u := t.camp.Units[unit]; u != nil && u.Parent != "" {
-		return u.Parent
-	}
-	return unit
-}
-
-// itemLabelOf names a flagged item of a form without a draft at hand.
-func itemLabelOf(f *campaign.Form, key string) string {
-	sec, row, field := splitItem(key)
-	s := f.Section(sec)
-	if s == nil {
-		return key
-	}
-	if field != "" {
-		if fd := s.Field(field); fd != nil {
-			return fd.Title()
-		}
-	}
-	if s.Kind == campaign.Table {
-		for _, rk := range s.Rows {
-			if rk.Key == row {
-				return s.Title + " " + rk.Title
-			}
-		}
-	}
-	return s.Title + " " + s.RowNoun
-}
-
-// reopen passes a package's return on to a unit it carried: the unit's
-// approved form (the version the package carried) is returned to it with
-// the level above's reason and the items flagged in it, and its contacts
-// are told. Only the reviewers who approved it may, and only while that
-// package stands returned.
-func (t *turn) reopen(rest string) error {
-	idText, unit, _ := strings.Cut(rest, ":")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil {
-		return t.staleNotice()
-	}
-	pkg, err := t.tx.Submission(t.ctx, id)
-	if err != nil {
-		return err
-	}
-	if pkg == nil || !IsPackage(pkg.Form) || pkg.Campaign != t.c.Campaign || pkg.Unit != t.c.Unit || !t.reviews() || !t.canReview(unit) {
-		t.note(msg.NotYourReview)
-		return t.show()
-	}
-	f := t.camp.Form(packageForm(pkg.Form))
-	latest, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, pkg.Form)
-	if err != nil {
-		return err
-	}
-	if f == nil || pkg.Status != SubReturned || latest == nil || latest.ID != pkg.ID {
-		t.note(msg.ReopenGone)
-		return t.show()
-	}
-	var carried *carriedUnit
-	for _, c := range carriedOf(pkg) {
-		if c.Unit == unit {
-			c := c
-			carried = &c
-		}
-	}
-	if carried == nil {
-		return t.staleNotice()
-	}
-	sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, unit, f.ID)
-	if err != nil {
-		return err
-	}
-	name := t.camp.Units[unit].Name
-	if sub == nil || sub.ID != carried.Submission || sub.Status != SubApproved {
-		t.note(msg.ReopenDone, name, f.Name())
-		return t.show()
-	}
-	events, err := t.tx.History(t.ctx, pkg.ID)
-	if err != nil {
-		return err
-	}
-	var reason string
-	var flags []string
-	if len(events) > 0 {
-		last := events[len(events)-1]
-		reason = last.Reason
-		for _, fl := range last.Flagged {
-			if u, item, ok := strings.Cut(fl, "|"); ok && u == unit {
-				flags = append(flags, item)
-			}
-		}
-	}
-	reason = fmt.Sprintf(msg.PassedOnReason, t.camp.Units[t.parentOf(t.c.Unit)].Name, reason)
-	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubReturned, t.c.ID, reason, flags); err != nil {
-		return err
-	}
-	what := msg.WholeForm
-	if len(flags) > 0 {
-		var labels []string
-		for _, key := range flags {
-			labels = append(labels, itemLabelOf(f, key))
-		}
-		what = strings.Join(labels, "、")
-	}
-	notice := fmt.Sprintf(msg.ReturnedNotice, f.Name(), sub.Version, t.unit.Name, reason, what)
-	if err := t.tell(unit, "returned", Reply{Text: notice, Buttons: [][]Button{{{Label: msg.BtnGoFix, Data: goPrefix + f.ID}}}}, everyone...); err != nil {
-		return err
-	}
-	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(msg.ReopenDone, name, f.Name())})
-	return nil
 }
 
 // withdrawPackage takes back a forwarded package nobody above has decided.

@@ -43,8 +43,16 @@ func TestCityForwardsPackageToProvince(t *testing.T) {
 	city.Press("✅ 通过").Expect("您无权审核这个单位的提交。")
 	province.Press("↩️ 退回").Say("上城区的目标数偏低，请核实后重新上报").
 		Press("确认退回").Expect("已退回杭州市《附件3 2018-2022年小微企业园建设规划目标》汇总（第 1 次上报）")
-	city.Inbox().Expect("汇总（第 1 次上报）被浙江省退回", "理由：上城区的目标数偏低", "需修改：整个汇总").Press("📤 上报 附件3").Expect("（第 2 次上报）")
-	province.Inbox().Expect("第 2 次", "与第 1 次上报相比：", "（没有改动）").Press("✅ 通过").Expect("✅ 已通过：杭州市《附件3 2018-2022年小微企业园建设规划目标》汇总（第 2 次上报）。")
+	city.Inbox().Expect("汇总（第 1 次上报）被浙江省退回", "理由：上城区的目标数偏低", "需修改：整个汇总")
+	// The same figures cannot simply go up again: the return is open.
+	city.Press("📤 上报 附件3").Expect("整个汇总被退回，至今没有任何改动，不能原样重新上报").ExpectNot("（第 2 次上报）")
+	city.Press("↩️ 转给上城区修改").Expect("已把《附件3 2018-2022年小微企业园建设规划目标》转回上城区修改")
+	sc := env.ContactAs("mini", "330102", "联系人", dialogs.Filler)
+	sc.Inbox().Expect("浙江省退回：上城区的目标数偏低", "需修改：整表").Press("去修改")
+	sc.Press("✅ 提交").Expect("（第 2 版）")
+	city.Inbox().Expect("上城区 提交了《附件3").Press("✅ 通过")
+	city.Say("/forward").Press("📤 上报 附件3").Expect("（第 2 次上报）")
+	province.Inbox().Expect("第 2 次", "与第 1 次上报相比：", "上城区 第 1 版 → 第 2 版：（没有改动）").Press("✅ 通过").Expect("✅ 已通过：杭州市《附件3 2018-2022年小微企业园建设规划目标》汇总（第 2 次上报）。")
 	city.Inbox().Expect("汇总（第 2 次上报）已由浙江省审核通过")
 	city.Say("/forward").Expect("附件3：已审核通过 2/2", "第 2 次上报：已通过")
 	// The package names the approved versions it carried.
@@ -95,8 +103,9 @@ func TestProvinceReturnReachesTheCounty(t *testing.T) {
 	province.Send(dialogs.Input{Button: btns[1][1].Data}).Expect("勾选西湖区需要修改的项目")
 	province.Press("☐ 2018-2022入园企业目标数（家）").Press("确认退回（标记 1 项）").Expect("已退回杭州市")
 
-	city.Inbox().Expect("被浙江省退回", "需修改：西湖区（2018-2022入园企业目标数（家））").Press("↩️ 转给西湖区修改").
-		Expect("已把《附件3 2018-2022年小微企业园建设规划目标》转回西湖区修改")
+	city.Inbox().Expect("被浙江省退回", "需修改：西湖区（2018-2022入园企业目标数（家））")
+	passOn := city.Last
+	city.Press("↩️ 转给西湖区修改").Expect("已把《附件3 2018-2022年小微企业园建设规划目标》转回西湖区修改")
 	if n := count(t, env, `SELECT count(*) FROM drafts WHERE campaign_id = 'mini' AND unit_code = '330106' AND form_id = 'a3' AND status = 'returned'`); n != 1 {
 		t.Fatalf("西湖区's a3 is not returned after the city passed the return on")
 	}
@@ -106,6 +115,12 @@ func TestProvinceReturnReachesTheCounty(t *testing.T) {
 		Press("去修改").Expect("2018-2022入园企业目标数（家）", "当前答案：100 家")
 	xh.Say("120").Expect("全部填写完毕").Press("✅ 提交").Expect("（第 2 版）")
 	city.Inbox().Expect("2018-2022入园企业目标数（家）：100 家 → 120 家").Press("✅ 通过")
+	// The old pass-on button says honestly that there is nothing to pass on.
+	city.Last = passOn
+	city.Press("↩️ 转给西湖区修改").Expect("西湖区的《附件3 2018-2022年小微企业园建设规划目标》已不是被退回的那一版（已改正（第 2 版）），无需再转。")
+	if n := count(t, env, `SELECT count(*) FROM drafts WHERE campaign_id = 'mini' AND unit_code = '330106' AND form_id = 'a3' AND status = 'approved'`); n != 1 {
+		t.Errorf("西湖区's corrected a3 was reopened again")
+	}
 	city.Say("/forward").Press("📤 上报 附件3").Expect("（第 3 次上报）")
 	province.Inbox().Expect("第 3 次上报", "与第 2 次上报相比：", "西湖区 第 1 版 → 第 2 版：2018-2022入园企业目标数（家）：100 家 → 120 家").Press("✅ 通过")
 }

@@ -88,6 +88,7 @@ type Returning struct {
 	Reason     string   `json:"reason,omitempty"`
 	Flags      []string `json:"flags,omitempty"`
 	Drill      string   `json:"drill,omitempty"` // a package's unit opened to flag its items
+	Row        string   `json:"row,omitempty"`   // a row (section/row) opened to flag its single fields
 }
 
 // Summarizer writes /summary for a unit's subtree and the details behind
@@ -257,40 +258,6 @@ func (t *turn) staleNotice() error {
 	return nil
 }
 
-// flagItem is something a reviewer can flag: a field of a record, or a
-// row; in a package, a unit (whole, or opened to flag its items).
-type flagItem struct {
-	Key   string // section/row/field, or section/row/ for a whole row; a package's: unit, or unit|item
-	Label string
-	Unit  string // a package's unit, which can be opened
-}
-
-// flagItems lists what of a submission can be flagged, in form order.
-func flagItems(f *campaign.Form, data campaign.Snapshot) []flagItem {
-	var out []flagItem
-	for _, s := range f.Sections {
-		switch s.Kind {
-		case campaign.Record:
-			for _, fd := range s.Fields {
-				out = append(out, flagItem{Key: s.ID + "//" + fd.ID, Label: fd.Title()})
-			}
-		case campaign.Table:
-			for _, rk := range s.Rows {
-				out = append(out, flagItem{Key: s.ID + "/" + rk.Key + "/", Label: s.Title + " " + rk.Title})
-			}
-		case campaign.List:
-			for i, r := range data.Sections[s.ID] {
-				name := ""
-				if len(s.Fields) > 0 {
-					name = r.Values[s.Fields[0].ID]
-				}
-				out = append(out, flagItem{Key: s.ID + "/" + r.Key + "/", Label: fmt.Sprintf("%s 第%d个%s %s", s.Title, i+1, s.RowNoun, name)})
-			}
-		}
-	}
-	return out
-}
-
 // returnScreen asks for the reason, then for the items to flag.
 func (t *turn) returnScreen() error {
 	r := t.s.Returning
@@ -317,19 +284,30 @@ func (t *turn) returnScreen() error {
 	if err != nil {
 		return err
 	}
+	prefix := ""
+	if r.Drill != "" {
+		prefix = r.Drill + "|"
+	}
 	var buttons [][]Button
 	for i, it := range items {
 		mark := "☐ "
 		if slices.Contains(r.Flags, it.Key) {
 			mark = "☑ "
 		}
-		row := []Button{{Label: mark + it.Label, Data: "flag:" + strconv.Itoa(i)}}
-		if it.Unit != "" {
+		label := mark + it.Label
+		if n := countInside(r.Flags, prefix, it.Open); it.Open != "" && n > 0 {
+			label = fmt.Sprintf(so.RowFlagged, label, n)
+		}
+		row := []Button{{Label: label, Data: "flag:" + strconv.Itoa(i)}}
+		if it.Unit != "" || it.Open != "" {
 			row = append(row, Button{Label: msg.BtnFlagInside, Data: "drill:" + strconv.Itoa(i)})
 		}
 		buttons = append(buttons, row)
 	}
-	if r.Drill != "" {
+	switch {
+	case r.Row != "":
+		buttons = append(buttons, []Button{{Label: so.BtnBackToItems, Data: "undrill"}})
+	case r.Drill != "":
 		buttons = append(buttons, []Button{{Label: msg.BtnBackToUnits, Data: "undrill"}})
 	}
 	buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnConfirmReturn, len(r.Flags)), Data: "send"}, {Label: msg.BtnCancel, Data: "cancel"}})
@@ -340,8 +318,50 @@ func (t *turn) returnScreen() error {
 			text = fmt.Sprintf(msg.ReturnAskInside, t.camp.Units[r.Drill].Name, r.Reason)
 		}
 	}
+	if r.Row != "" {
+		where, err := t.openedRowLabel(sub, r)
+		if err != nil {
+			return err
+		}
+		text = fmt.Sprintf(msg.ReturnAskInside, where, r.Reason)
+	}
 	t.screen(text, buttons)
 	return nil
+}
+
+// openedRowLabel names the row a return has opened to flag its fields:
+// 西湖区 可建成第 2 个园区「三墩园」.
+func (t *turn) openedRowLabel(sub *Submission, r *Returning) (string, error) {
+	f := t.camp.Form(packageForm(sub.Form))
+	data, _, err := t.flaggedData(sub, r)
+	if err != nil {
+		return "", err
+	}
+	label := itemLabel(f, campaign.DraftOf("", "", f.ID, data), r.Row+"/")
+	if r.Drill != "" {
+		label = t.camp.Units[r.Drill].Name + " " + label
+	}
+	return label, nil
+}
+
+// flaggedData is the answers and level of what a return flags items in: the
+// submission's own, or with a package's unit opened, that unit's carried
+// submission.
+func (t *turn) flaggedData(sub *Submission, r *Returning) (campaign.Snapshot, campaign.Level, error) {
+	if !IsPackage(sub.Form) {
+		return sub.Data, t.camp.Units[sub.Unit].Level, nil
+	}
+	for _, c := range carriedOf(sub) {
+		if c.Unit != r.Drill {
+			continue
+		}
+		unitSub, err := t.tx.Submission(t.ctx, c.Submission)
+		if err != nil || unitSub == nil {
+			return campaign.Snapshot{}, "", err
+		}
+		return unitSub.Data, t.camp.Units[c.Unit].Level, nil
+	}
+	return campaign.Snapshot{}, "", nil
 }
 
 // returnItems is what a return can flag: a form's fields and rows; for a
@@ -349,27 +369,27 @@ func (t *turn) returnScreen() error {
 // unit's fields and rows (keyed unit|item).
 func (t *turn) returnItems(sub *Submission, r *Returning) ([]flagItem, error) {
 	f := t.camp.Form(packageForm(sub.Form))
-	if !IsPackage(sub.Form) {
-		return flagItems(f, sub.Data), nil
-	}
-	var out []flagItem
-	for _, c := range carriedOf(sub) {
-		if r.Drill == "" {
+	if IsPackage(sub.Form) && r.Drill == "" {
+		var out []flagItem
+		for _, c := range carriedOf(sub) {
 			out = append(out, flagItem{Key: c.Unit, Label: fmt.Sprintf(msg.FlagUnit, t.camp.Units[c.Unit].Name, c.Version), Unit: c.Unit})
-			continue
 		}
-		if c.Unit != r.Drill {
-			continue
-		}
-		unitSub, err := t.tx.Submission(t.ctx, c.Submission)
-		if err != nil || unitSub == nil {
-			return nil, err
-		}
-		for _, it := range flagItems(f, unitSub.Data) {
-			out = append(out, flagItem{Key: c.Unit + "|" + it.Key, Label: it.Label})
+		return out, nil
+	}
+	data, level, err := t.flaggedData(sub, r)
+	if err != nil || level == "" {
+		return nil, err
+	}
+	items := flagItems(f, data, level)
+	if r.Row != "" {
+		items = rowFlagItems(f, data, level, r.Row)
+	}
+	if r.Drill != "" {
+		for i := range items {
+			items[i].Key = r.Drill + "|" + items[i].Key
 		}
 	}
-	return out, nil
+	return items, nil
 }
 
 func (t *turn) returnText(text string) error {
@@ -417,6 +437,8 @@ func (t *turn) returnButton(name, arg string) error {
 		switch {
 		case name == "drill" && items[i].Unit != "":
 			r.Drill = items[i].Unit
+		case name == "drill" && items[i].Open != "":
+			r.Row = items[i].Open
 		case name == "drill":
 			return t.staleNotice()
 		case slices.Contains(r.Flags, items[i].Key):
@@ -426,7 +448,11 @@ func (t *turn) returnButton(name, arg string) error {
 		}
 		return t.show()
 	case "undrill":
-		r.Drill = ""
+		if r.Row != "" {
+			r.Row = ""
+		} else {
+			r.Drill = ""
+		}
 		return t.show()
 	case "send":
 		return t.sendReturn()
@@ -460,13 +486,12 @@ func (t *turn) sendReturn() error {
 		return t.returnPackage(sub, r.Reason, r.Flags)
 	}
 	f, unit := t.camp.Form(sub.Form), t.camp.Units[sub.Unit]
-	// Items in form order, whatever the order they were ticked in.
-	var flagged, labels []string
-	for _, it := range flagItems(f, sub.Data) {
-		if slices.Contains(r.Flags, it.Key) {
-			flagged = append(flagged, it.Key)
-			labels = append(labels, it.Label)
-		}
+	// Items in form order, whatever the order they were ticked in, and only
+	// what the unit may correct.
+	flagged := orderFlags(f, sub.Data, unit.Level, r.Flags)
+	var labels []string
+	for _, key := range flagged {
+		labels = append(labels, itemLabel(f, snapshotDraft(sub), key))
 	}
 	if err := t.tx.SetSubmissionStatus(t.ctx, sub, SubReturned, t.c.ID, r.Reason, flagged); err != nil {
 		return err
@@ -518,49 +543,17 @@ func (t *turn) returnedNote(f *campaign.Form, d *campaign.Draft) (string, error)
 	return fmt.Sprintf(msg.ReturnedHeader, d.Flags.Reason, what), nil
 }
 
-func itemLabel(f *campaign.Form, d *campaign.Draft, key string) string {
-	sec, row, field := splitItem(key)
-	s := f.Section(sec)
-	if s == nil {
-		return key
-	}
-	if field != "" {
-		if fd := s.Field(field); fd != nil {
-			return fd.Title()
-		}
-	}
-	label := strings.TrimSuffix(campaign.RowLabel(d, s, row), "：")
-	if s.Kind == campaign.List && len(s.Fields) > 0 {
-		if v, ok := d.Value(sec, row, s.Fields[0].ID); ok && v != "" {
-			label += "「" + v + "」" // the row named as its contact knows it
-		}
-	}
-	return label
-}
-
-func splitItem(key string) (section, row, field string) {
-	parts := strings.SplitN(key, "/", 3)
-	for len(parts) < 3 {
-		parts = append(parts, "")
-	}
-	return parts[0], parts[1], parts[2]
-}
-
 // flaggedFrom goes to the first flagged item at or after index i that still
 // exists, and reports whether there was one.
 func (t *turn) flaggedFrom(f *campaign.Form, d *campaign.Draft, i int) bool {
 	for ; i < len(d.Flags.Flagged); i++ {
-		sec, row, field := splitItem(d.Flags.Flagged[i])
-		s := f.Section(sec)
-		if s == nil || (s.Kind == campaign.List && d.Row(sec, row) == nil) {
-			continue // the row was deleted meanwhile
-		}
-		if field == "" {
-			field = s.Fields[0].ID
-		} else if s.Field(field) == nil {
+		// Only what the unit may fill: not a row deleted meanwhile, a field
+		// another level fills, a cell left empty (——) or a total.
+		s, row, fd := flaggedField(f, d, d.Flags.Flagged[i])
+		if fd == nil {
 			continue
 		}
-		t.at(ModeField, sec, row, field)
+		t.at(ModeField, s.ID, row, fd.ID)
 		t.s.Return = returnFlagged
 		t.s.FlagAt = i
 		return true

@@ -7,6 +7,7 @@ var (
 	msg     = catalog.Chat
 	desk    = catalog.Desk
 	webText = catalog.Web
+	so      = catalog.Signoff
 )
 
 // RoleName is a role's name in Chinese.

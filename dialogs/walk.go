@@ -119,6 +119,12 @@ func (t *turn) home() error {
 	} else if t.reviews() && len(t.unit.Children) > 0 {
 		b.WriteString("\n\n" + desk.QueueEmpty)
 	}
+	if returnsText, returnButtons, err := t.returnsBlock(); err != nil {
+		return err
+	} else if returnsText != "" {
+		b.WriteString("\n\n" + returnsText)
+		buttons = append(buttons, returnButtons...)
+	}
 	if db, ok := t.deskButton(""); ok {
 		buttons = append(buttons, []Button{db})
 	}
