@@ -84,7 +84,7 @@ func Validate(f *Field, text string) (string, string) {
 		}
 		return v, ""
 	case File:
-		return "", fmt.Sprintf(msg.FileExpected, strings.Join(f.FileTypes, "、"))
+		return "", fmt.Sprintf(msg.FileNotText, f.Label)
 	}
 	return "", fmt.Sprintf("「%s」的答案无法识别，请重新输入。", f.Label)
 }

@@ -32,7 +32,7 @@ var Chat = struct {
 	ListEmpty, ListIntro, RowSaved, RowDeleted           string
 	DeleteAsk, RowMenu, NotFillable, FileNotExpected     string
 	FileWrongType, FileTooBig, FileExpected              string
-	FileLooksLike, FileUnknownKind                       string
+	FileLooksLike, FileUnknownKind, FileNotText          string
 	SuggestHint, Apology, HelpFooter, Checklist          string
 	HelpReviewerCommands                                 string
 	MissingRequired, SoftUnconfirmed, HardFailing        string
@@ -144,6 +144,7 @@ var Chat = struct {
 	FileUnknownKind:        "的类型无法识别",
 	FileTooBig:             "文件太大（%s），本项不超过 %d MB。",
 	FileExpected:           "本项需要上传文件（%s），请发送文件。",
+	FileNotText:            "「%s」要的是文件，不是文字：请点输入框旁的 📎，选择文件发送。",
 	SuggestHint:            "可点选其他县（市、区）已填的内容，也可直接输入。",
 	Apology:                "抱歉，系统出了点问题，您刚才的操作没有保存。请稍后再试。",
 	HelpFooter:             "命令：/start 首页，/status 填报状态，/back 上一项，/skip 跳过选填项，/cancel 离开此表（草稿保留），/extend 申请延期，/help 帮助",

@@ -106,7 +106,7 @@ func TestFieldChecks(t *testing.T) {
 		{"policies", "docs", "issued", "2018年9月15日", "2018-09-15"},
 		{"policies", "docs", "issued", "2017-12-31", "印发日期须在 2018 年内（今年以来出台的政策）。"},
 		{"policies", "docs", "issued", "2018-02-30", "「印发日期」的日期不存在：2 月没有这一天。"},
-		{"policies", "docs", "file", "见附件", "本项需要上传文件（pdf、doc、docx、wps、ofd、jpg、png），请发送文件。"},
+		{"policies", "docs", "file", "见附件", "「文件原文」要的是文件，不是文字：请点输入框旁的 📎，选择文件发送。"},
 		// 附件4
 		{"a4", "targets", "parks", "12", "12"},
 		{"a4", "targets", "parks", "-2", "「园区数量（个）」不能为负数。"},

@@ -298,7 +298,8 @@ func (e *Engine) run(ctx context.Context, contactID int64, key string, pressed b
 		if unit == nil {
 			return fmt.Errorf("contact %d: unit %s not in campaign %s", c.ID, c.Unit, c.Campaign)
 		}
-		t := &turn{Engine: e, ctx: ctx, tx: tx, c: c, camp: camp, unit: unit, s: s, pressed: pressed}
+		t := &turn{Engine: e, ctx: ctx, tx: tx, c: c, camp: camp, unit: unit, s: s, pressed: pressed,
+			was: place{mode: s.Mode, form: s.Form, section: s.Section, row: s.Row}}
 		if err := act(t); err != nil {
 			return err
 		}
@@ -341,6 +342,16 @@ type turn struct {
 	notified bool
 
 	extensions map[string]time.Time // the unit's approved extensions, loaded once
+	// was is where the contact stood when the input came; answered says
+	// the input is typed text (an answer, not a command or a press).
+	was      place
+	answered bool
+}
+
+// place is where in the dialog a contact stands.
+type place struct {
+	mode               Mode
+	form, section, row string
 }
 
 func (t *turn) now() time.Time {
@@ -473,6 +484,7 @@ func (t *turn) dispatch(in Input) error {
 		// where the contact stands.
 		return t.show()
 	}
+	t.answered = true
 	return t.text(in.Text)
 }
 

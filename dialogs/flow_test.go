@@ -104,8 +104,10 @@ func TestResumeInNewEngine(t *testing.T) {
 	if again.ID != c.ID {
 		t.Fatalf("the same unit and name made a new contact")
 	}
-	again.Say("智能装备").Expect("✔ 主导产业：智能装备", "可建成 · 第 1 个园区", "开发建设模式（第 5/8 项）")
-	again.Send(dialogs.Input{}).Expect("开发建设模式（第 5/8 项）")
+	// The answer typed continues the row: the question right above heads
+	// it, so the next one comes without the form's head; shown anew, with it.
+	again.Say("智能装备").Expect("✔ 主导产业：智能装备", "开发建设模式（第 5/8 项）").ExpectNot("可建成 · 第 1 个园区")
+	again.Send(dialogs.Input{}).Expect("附件2 · 可建成 · 第 1 个园区", "开发建设模式（第 5/8 项）")
 }
 
 // orderCampaign has one form of eight plain text fields and no rules, so

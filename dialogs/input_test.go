@@ -80,3 +80,24 @@ func TestCampaignFileTextChecksAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestQuestionsSayThingsOnce: after an answer typed to 附件1, the next
+// question does not repeat 附件1 (the question above has it); a press or
+// a return to the form shows the head again; a file question refuses text
+// with its own sentence, not the question's instruction a second time.
+func TestQuestionsSayThingsOnce(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件1").Expect("附件1\n\n机构名称（第 1/5 项）")
+	c.Say("西湖区小微企业园工作联席会议").Expect("✔ 机构名称", "召集人（组长）姓名（第 2/5 项）").ExpectNot("附件1")
+	c.Say("王").Expect("至少 2 个字", "召集人（组长）姓名（第 2/5 项）").ExpectNot("附件1")
+	c.Say("/cancel").Press("附件1").Expect("附件1\n\n召集人（组长）姓名（第 2/5 项）")
+
+	p := env.Contact("330108", "李四")
+	p.Say("/start").Press("政策措施").Press("➕ 添加文件").Say("杭州市小微企业园建设管理办法").Say("杭政办函〔2018〕12号").Say("杭州市人民政府办公厅").Say("2018-09-15").
+		Expect("本项需要上传文件")
+	p.Say("见附件").Expect("要的是文件，不是文字")
+	if n := strings.Count(p.Text(), "本项需要上传文件"); n != 1 {
+		t.Errorf("the file instruction is said %d times:\n%s", n, p.Text())
+	}
+}

@@ -92,7 +92,7 @@ func TestRevisedCampaignAsksAgain(t *testing.T) {
 	c := env.ContactIn("revised", "330106", "张三")
 	c.Say("/start").Press("附件1").Say("西湖区小微企业园工作联席会议").Say("王建国").Say("区长").Expect("联系人（第 4/5 项）")
 	dialogtest.InstallVariant(t, env.DB, "revised", func(y string) string {
-		return strings.Replace(y, "label: 召集人（组长）姓名\n            type: text\n            min_len: 2", "label: 召集人（组长）姓名\n            type: text\n            min_len: 4", 1)
+		return strings.Replace(y, "label: 召集人（组长）姓名\n            type: text\n            kind: person_name\n            min_len: 2", "label: 召集人（组长）姓名\n            type: text\n            kind: person_name\n            min_len: 4", 1)
 	})
 	c.Say("/start").Expect("附件1 小微企业园工作联席会议（领导小组）建立情况汇总表\n    草稿 2/5")
 	c.Press("附件1").Expect("召集人（组长）姓名", "原来的答案「王建国」已不符合本项现在的要求").ExpectNot("保留当前答案")

@@ -406,15 +406,23 @@ func (t *turn) at(m Mode, section, row, field string) {
 // ask shows the question for a field.
 func (t *turn) ask(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, d *campaign.Draft) error {
 	var b strings.Builder
-	b.WriteString(shortName(f))
-	if sec.Title != "" {
-		b.WriteString(" · " + sec.Title)
-	}
-	switch sec.Kind {
-	case campaign.List:
-		fmt.Fprintf(&b, " · 第 %d 个%s", d.RowIndex(sec.ID, t.s.Row), sec.RowNoun)
-	case campaign.Table:
-		b.WriteString(" · " + strings.Trim(campaign.RowLabel(d, sec, t.s.Row), "："))
+	// The form, section and row head a question, except right after an
+	// answer typed to the previous question of the same ones: that
+	// question, with its head, stands just above (a press edits its
+	// message away, and a command or a return to the chat shows the
+	// question anew: there the head is shown).
+	if !t.answered || (t.was.mode != ModeField && t.was.mode != ModeConfirm) || t.was.form != f.ID || t.was.section != sec.ID || t.was.row != t.s.Row {
+		b.WriteString(shortName(f))
+		if sec.Title != "" {
+			b.WriteString(" · " + sec.Title)
+		}
+		switch sec.Kind {
+		case campaign.List:
+			fmt.Fprintf(&b, " · 第 %d 个%s", d.RowIndex(sec.ID, t.s.Row), sec.RowNoun)
+		case campaign.Table:
+			b.WriteString(" · " + strings.Trim(campaign.RowLabel(d, sec, t.s.Row), "："))
+		}
+		b.WriteString("\n\n")
 	}
 	idx, of := 0, 0
 	asked := sec.AskedBy(t.s.Row, d.ValuesWith(sec.ID, t.s.Row, nil), d.Level)
@@ -427,7 +435,7 @@ func (t *turn) ask(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, 
 			idx = of
 		}
 	}
-	fmt.Fprintf(&b, "\n\n%s（%s）", fd.Title(), fmt.Sprintf(msg.Progress, idx, of))
+	fmt.Fprintf(&b, "%s（%s）", fd.Title(), fmt.Sprintf(msg.Progress, idx, of))
 	if sec.OptionalIn(t.s.Row, fd) {
 		b.WriteString(msg.Optional)
 	}
