@@ -433,6 +433,7 @@ type Section struct {
 	RowNoun  string   // what a row is called: 园区, 文件
 	Rows     []RowKey // Table sections only
 	MaxRows  int      // List sections: 0 means no limit
+	MinRows  int      // List sections: fewer rows are not submitted (0: none is fine)
 	Total    bool     // the export adds a 总计 row summing numeric columns
 	Fields   []*Field
 	Computed []*Computed

@@ -633,6 +633,7 @@ type Problem struct {
 	Broken              error  // the rule could not be evaluated
 	Empty               bool   // a list row with nothing in it
 	Missing             bool   // a required field without an answer
+	Rows                bool   // a list with fewer rows than its min_rows, or more than its max_rows
 }
 
 // Problems lists everything that blocks submission: missing required fields,
@@ -640,6 +641,7 @@ type Problem struct {
 func (d *Draft) Problems(f *Form) []Problem {
 	var out []Problem
 	for _, s := range f.Sections {
+		out = append(out, d.rowBounds(f, s)...)
 		for _, key := range rowKeys(d, s) {
 			where := RowLabel(d, s, key)
 			if r := d.Row(s.ID, key); s.Kind == List && r != nil && len(r.Values) == 0 {

@@ -268,6 +268,7 @@ type rawSection struct {
 	RowNoun  string        `yaml:"row_noun"`
 	Rows     []rawRowKey   `yaml:"rows"`
 	MaxRows  int           `yaml:"max_rows"`
+	MinRows  int           `yaml:"min_rows"`
 	Total    bool          `yaml:"total"`
 	Fields   []rawField    `yaml:"fields"`
 	Computed []rawComputed `yaml:"computed"`
@@ -893,7 +894,8 @@ func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
 
 func (l *loader) section(p string, raw *rawSection) *Section {
 	s := &Section{ID: raw.ID, Title: raw.Title, Kind: SectionKind(raw.Kind), RowNoun: raw.RowNoun,
-		MaxRows: raw.MaxRows, Total: raw.Total, Carry: raw.Carry}
+		MaxRows: raw.MaxRows, MinRows: raw.MinRows, Total: raw.Total, Carry: raw.Carry}
+	l.rowBounds(p, s)
 	if !idRe.MatchString(raw.ID) {
 		l.at(p+".id", "section id %q must be lower-case letters, digits, '-' or '_'", raw.ID)
 	}

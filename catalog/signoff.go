@@ -16,8 +16,8 @@ var Signoff = struct {
 	OwnReturnsHead, OwnReturnLine, BtnOwnReturns string
 	ReopenAlready                                string
 	// A list's rows.
-	MinRowsProblem, MaxRowsProblem, BtnAddRows, FinishTooFew string
-	MinRowsHint                                              string
+	MinRowsProblem, MaxRowsProblem, MinRowsEmpty, FinishTooFew string
+	MinRowsHint                                                string
 	// 未收到／免报.
 	StateExempt, StateNotReceived                     string
 	BtnMark, MarkIntro, MarkNone, BtnMarkUnit         string
@@ -50,9 +50,9 @@ var Signoff = struct {
 
 	MinRowsProblem: "%s：至少要填写 %d 个%s，现在有 %d 个。",
 	MaxRowsProblem: "%s：最多填写 %d 个%s，现在有 %d 个，请删去多余的。",
-	BtnAddRows:     "➕ 去添加：%s",
+	MinRowsEmpty:   "%s：本部分至少要填写 %d 个%s。",
 	FinishTooFew:   "本部分至少要填写 %d 个%s，现在有 %d 个。",
-	MinRowsHint:    "（至少 %d 个）",
+	MinRowsHint:    "（至少要填 %d 个）",
 
 	StateExempt:      "免报",
 	StateNotReceived: "未收到",

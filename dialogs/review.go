@@ -47,10 +47,16 @@ func (t *turn) listMenu(f *campaign.Form, s *campaign.Section, d *campaign.Draft
 	}
 	var b strings.Builder
 	var buttons [][]Button
-	if len(rows) == 0 {
+	switch {
+	case len(rows) == 0 && s.MinRows > 0:
+		fmt.Fprintf(&b, so.MinRowsEmpty, title, s.MinRows, s.RowNoun)
+	case len(rows) == 0:
 		fmt.Fprintf(&b, msg.ListEmpty, title, s.RowNoun)
-	} else {
+	default:
 		fmt.Fprintf(&b, msg.ListIntro, title, len(rows), s.RowNoun)
+		if len(rows) < s.MinRows {
+			fmt.Fprintf(&b, so.MinRowsHint, s.MinRows)
+		}
 		for i, r := range rows {
 			b.WriteString("\n" + rowSummary(s, r, i+1))
 			buttons = append(buttons, []Button{{Label: rowName(s, r, i+1), Data: "row:" + r.Key}})
@@ -58,7 +64,7 @@ func (t *turn) listMenu(f *campaign.Form, s *campaign.Section, d *campaign.Draft
 	}
 	add := Button{Label: fmt.Sprintf(msg.BtnAddRow, s.RowNoun), Data: "add"}
 	finish := Button{Label: msg.BtnFinishSection, Data: "finish"}
-	if len(rows) == 0 {
+	if len(rows) == 0 && s.MinRows == 0 {
 		finish.Label = fmt.Sprintf(msg.BtnNoRows, s.RowNoun)
 	}
 	if t.s.ListReturn == returnReview {
@@ -80,7 +86,7 @@ func (t *turn) nothingOwnAllowed(f *campaign.Form, d *campaign.Draft) bool {
 		return false
 	}
 	for _, s := range f.Sections {
-		if s.Kind != campaign.List || len(d.Rows(s.ID)) > 0 {
+		if s.Kind != campaign.List || len(d.Rows(s.ID)) > 0 || s.MinRows > 0 {
 			return false
 		}
 	}
@@ -137,6 +143,12 @@ func (t *turn) listButton(name, arg string) error {
 	case "none":
 		return t.nothingOwn(f, d)
 	case "finish":
+		if n := len(d.Rows(s.ID)); n < s.MinRows {
+			// A list that may not go empty (a weekly return's rows) is
+			// not finished short.
+			t.note(so.FinishTooFew, s.MinRows, s.RowNoun, n)
+			return t.show()
+		}
 		d.SetDone(s.ID, true)
 		if t.s.ListReturn == returnReview {
 			t.at(ModeReview, "", "", "")
@@ -203,6 +215,12 @@ func fixButtons(f *campaign.Form, p campaign.Problem, i int) [][]Button {
 	at := strconv.Itoa(i) + ":"
 	label := strings.TrimSuffix(short(p.Text, 24), "：")
 	switch {
+	case p.Rows:
+		title := s.Title
+		if title == "" {
+			title = f.Short
+		}
+		return [][]Button{{{Label: fmt.Sprintf(msg.BtnFix, short(title, 20)), Data: "fix:" + at + "0"}}}
 	case p.Empty:
 		return [][]Button{{{Label: fmt.Sprintf(msg.BtnFixDelete, short(strings.TrimSuffix(p.Where, "："), 20)), Data: "fix:" + at + "0"}}}
 	case p.Soft:
@@ -274,6 +292,10 @@ func (t *turn) fix(f *campaign.Form, d *campaign.Draft, arg string) error {
 	s := f.Section(p.Section)
 	switch {
 	case s == nil:
+	case p.Rows:
+		t.at(ModeList, s.ID, "", "")
+		t.s.ListReturn = returnReview
+		return t.show()
 	case p.Empty:
 		d.DeleteListRow(s.ID, p.Row)
 		t.note(msg.RowDeleted)
