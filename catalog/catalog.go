@@ -33,8 +33,9 @@ var Chat = struct {
 	DeleteAsk, RowMenu, NotFillable, FileNotExpected     string
 	FileWrongType, FileTooBig, FileExpected              string
 	FileLooksLike, FileUnknownKind, FileNotText          string
-	SuggestHint, Apology, HelpFooter, Checklist          string
-	HelpReviewerCommands                                 string
+	SuggestHint, Apology, HelpCommands, Checklist        string
+	HelpFill, HelpExtend, HelpReviewerCommands           string
+	HelpForward, HelpTop                                 string
 	MissingRequired, SoftUnconfirmed, HardFailing        string
 	Unique, NoRowsYet, TableRow, MaxRows, RowEmpty       string
 	ReviewRequest, NoChanges, ChangesSince               string
@@ -147,8 +148,12 @@ var Chat = struct {
 	FileNotText:            "「%s」要的是文件，不是文字：请点输入框旁的 📎，选择文件发送。",
 	SuggestHint:            "可点选其他县（市、区）已填的内容，也可直接输入。",
 	Apology:                "抱歉，系统出了点问题，您刚才的操作没有保存。请稍后再试。",
-	HelpFooter:             "命令：/start 首页，/status 填报状态，/back 上一项，/skip 跳过选填项，/cancel 离开此表（草稿保留），/extend 申请延期，/help 帮助",
-	HelpReviewerCommands:   "；审核人：/summary 进度，/export 导出，/forward 上报，/invite 邀请",
+	HelpCommands:           "命令：/start 首页%s，/help 帮助%s。",
+	HelpFill:               "，/status 填报状态，/back 上一项，/skip 跳过选填项，/cancel 离开此表（草稿保留）",
+	HelpExtend:             "，/extend 申请延期",
+	HelpReviewerCommands:   "；审核人：/summary 进度，/export 导出%s，/invite 邀请",
+	HelpForward:            "，/forward 上报",
+	HelpTop:                "《%s》由本单位发出，各地有疑问时看到的联系方式是：\n%s",
 	Checklist:              "规划文本须包括：",
 	MissingRequired:        "「%s」尚未填写",
 	SoftUnconfirmed:        "提示未确认：%s",
@@ -320,7 +325,7 @@ var Desk = struct {
 	BtnViewItem:          "📄 %s %s",
 	PendingHead:          "📥 待您审核：",
 	PendingForms:         "下级表格 %d 份",
-	PendingPackages:      "　上报汇总 %d 份",
+	PendingPackages:      "上报汇总 %d 份",
 	BtnQueue:             "📥 全部待审（%d 份）",
 	PackageTotals:        "合计：",
 	PackageChangesSince:  "与第 %d 次上报相比：",

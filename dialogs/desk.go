@@ -127,6 +127,9 @@ func (t *turn) pendingBlock() (string, [][]Button, error) {
 		fmt.Fprintf(&b, desk.PendingForms, forms)
 	}
 	if pkgs > 0 {
+		if forms > 0 {
+			b.WriteString(" · ")
+		}
 		fmt.Fprintf(&b, desk.PendingPackages, pkgs)
 	}
 	var buttons [][]Button

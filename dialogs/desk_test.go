@@ -94,7 +94,7 @@ func TestProvinceActsOnCountiesOnlyThroughPackages(t *testing.T) {
 	city.Say("/forward").Press("📤 上报 附件3").Expect("已上报")
 	// The province's reviewer registers after the package was forwarded.
 	province := env.ContactAs("mini", "330000", "省审核", dialogs.Reviewer)
-	province.Say("/start").Expect("📥 待您审核：　上报汇总 1 份", "杭州市《附件3》汇总（第 1 次上报）")
+	province.Say("/start").Expect("📥 待您审核：上报汇总 1 份", "杭州市《附件3》汇总（第 1 次上报）")
 	province.Press("📄 杭州市 附件3").Expect("杭州市 上报了《附件3", "· 西湖区：新建成 2家", "合计：新建成 4家")
 	province.Press("✅ 通过").Expect("✅ 已通过：杭州市《附件3")
 	if n := count(t, env, `SELECT count(*) FROM submissions WHERE campaign_id = 'mini' AND form_id = 'pkg:a3' AND status = 'approved'`); n != 1 {

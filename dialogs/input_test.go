@@ -101,3 +101,17 @@ func TestQuestionsSayThingsOnce(t *testing.T) {
 		t.Errorf("the file instruction is said %d times:\n%s", n, p.Text())
 	}
 }
+
+// TestHelpFitsTheUnit: the province is not told to call itself, and each
+// level is shown the commands it has (the province fills nothing and
+// forwards to nobody).
+func TestHelpFitsTheUnit(t *testing.T) {
+	env := newEnv(t)
+	province := env.Reviewer("330000", "陈婧绮")
+	province.Say("/help").Expect("由本单位发出", "陈婧绮", "/summary 进度", "/invite 邀请").
+		ExpectNot("/forward", "/back", "/extend", "/status", "审核，有疑问请先联系")
+	city := env.Reviewer("330100", "赵主任")
+	city.Say("/help").Expect("/forward 上报", "/back 上一项", "/extend 申请延期", "/summary 进度").ExpectNot("由本单位发出")
+	county := env.Contact("330106", "王芳")
+	county.Say("/help").Expect("杭州市审核", "/back 上一项", "/extend 申请延期").ExpectNot("/summary", "/forward")
+}

@@ -366,16 +366,34 @@ func (t *turn) help() (string, error) {
 	if help == "" {
 		help = t.camp.Office
 	}
+	if t.unit.Parent == "" {
+		// The top unit is whom the notice's contacts are: not told to call
+		// itself, but shown what the others see.
+		help = fmt.Sprintf(msg.HelpTop, t.camp.Title, help)
+	}
 	b.WriteString(help + "\n\n" + t.commandList())
 	return b.String(), nil
 }
 
-// commandList is the commands the contact can use, as /help lists them.
+// commandList is the commands the contact can use, as /help lists them:
+// filling only where the unit fills a form, /extend where it owes one to a
+// level above, /forward where there is a level above to forward to.
 func (t *turn) commandList() string {
-	if t.reviews() {
-		return msg.HelpFooter + msg.HelpReviewerCommands + "。"
+	fill, reviewer := "", ""
+	if len(t.camp.FormsFor(t.unit.Level)) > 0 {
+		fill = msg.HelpFill
+		if t.unit.Parent != "" {
+			fill += msg.HelpExtend
+		}
 	}
-	return msg.HelpFooter + "。"
+	if t.reviews() {
+		forward := ""
+		if t.unit.Parent != "" {
+			forward = msg.HelpForward
+		}
+		reviewer = fmt.Sprintf(msg.HelpReviewerCommands, forward)
+	}
+	return fmt.Sprintf(msg.HelpCommands, fill, reviewer)
 }
 
 // logBroken logs every rule that could not be evaluated, by campaign and
