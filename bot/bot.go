@@ -112,7 +112,7 @@ type Bot struct {
 	menuButton *menuButton
 
 	chatKey   []byte   // keys the chat hashes of the debug trace (see trace.go)
-	contacts  sync.Map // Telegram user id -> *store.TelegramContact
+	people    sync.Map // Telegram user id -> cachedPerson: the person and their places
 	strangers sync.Map // Telegram user id -> time.Time last told what the bot is
 	badLinks  sync.Map // Telegram user id -> time.Time last told a link did not work
 }

@@ -37,8 +37,16 @@ type harness struct {
 	fake      *telegramtest.Server
 	db        *store.DB
 	reg       *campaigns.Registry
-	reminders bool   // run the reminder schedule (off: its catch-up would message every test's phones)
-	appURL    string // APP_URL
+	reminders bool      // run the reminder schedule (off: its catch-up would message every test's phones)
+	appURL    string    // APP_URL
+	clock     time.Time // the bot's clock (zero: now)
+}
+
+func (h *harness) now() time.Time {
+	if h.clock.IsZero() {
+		return now
+	}
+	return h.clock
 }
 
 func newHarness(t *testing.T) *harness {
@@ -73,7 +81,7 @@ func (h *harness) start(webhook string) *running {
 		h.t.Fatal(err)
 	}
 	cfg := bot.Config{Token: token, APIURL: h.fake.URL, Listener: ln, MetricsListener: mln, PollTimeout: time.Second, Workers: 8, PollRetry: 200 * time.Millisecond,
-		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders,
+		Now: h.now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoReminders: !h.reminders,
 		Summaries: reports.Summarizer{DB: h.db}, Nudges: reminders.Nudger{DB: h.db}, AppURL: h.appURL}
 	if webhook != "" {
 		// Lenient here only: Telegram wants an https URL on a standard
@@ -245,15 +253,38 @@ func TestStaleAndForgedButtons(t *testing.T) {
 	homeA := a.Screen()
 	a.Press("附件3").Expect("新建成（家）")
 	a.Say("5").Expect("改造提升（家）")
-	// The home screen's button again: stale.
+	// The start screen's button again: it opens the form whenever (the
+	// form is its item, not the screen), where the draft stands.
 	a.PressData(homeA.ID, homeA.Buttons[2][0].CallbackData)
+	a.Expect("改造提升（家）（第 2/9 项）")
+	if ans, ok := h.fake.Answer(a.LastCB); !ok || ans.Text != "" {
+		t.Errorf("a start screen's button again answered %+v", ans)
+	}
+	// A button of a screen that has moved on (its number is old): stale.
+	placeA, _, _ := dialogs.Bound(homeA.Buttons[2][0].CallbackData)
+	a.PressData(homeA.ID, dialogs.Bind(placeA, "1:open:2"))
 	a.Expect("改造提升（家）（第 2/9 项）")
 	if ans, ok := h.fake.Answer(a.LastCB); !ok || ans.Text != "此按钮已失效，请按最新的提问操作。" {
 		t.Errorf("stale press answered %+v", ans)
 	}
-	// B presses a button made for A's screen: it names no unit, so at most
-	// it acts on B's own unit; then B answers, which lands in B's unit.
+	// B presses a button made for A's screen: it names A's place, which
+	// is not B's, so nothing is done (and nothing is written into B's
+	// chat but the refusal).
+	events := h.fake.EventCount(3002)
 	b.PressData(b.Screen().ID, homeA.Buttons[2][0].CallbackData)
+	if !h.fake.WaitFor(5*time.Second, func() bool {
+		ans, ok := h.fake.Answer(b.LastCB)
+		return ok && ans.Text == "此按钮不属于您的填报，未执行。"
+	}) {
+		t.Errorf("a press of another person's button was not refused")
+	}
+	if n := h.fake.EventCount(3002); n != events {
+		t.Errorf("another person's button made %d messages in B's chat", n-events)
+	}
+	// Without the place it names (as a hand-made one, or one from before
+	// places were named), it acts on B's own current place at most.
+	_, bare, _ := dialogs.Bound(homeA.Buttons[2][0].CallbackData)
+	b.PressData(b.Screen().ID, bare)
 	b.Expect("附件3")
 	b.Say("/start").Expect("上城区")
 	b.PressData(b.Screen().ID, "inv:r:330106:reviewer")
@@ -310,13 +341,13 @@ func TestTwoFastTapsAppliedInOrder(t *testing.T) {
 	}
 	// Two quick taps on the same button: the first applies, the second is
 	// stale and changes nothing.
-	p.Say("/start").Expect("草稿 3/9")
-	home := p.Screen()
-	data := home.Buttons[0][0].CallbackData
-	p.PressData(home.ID, data)
+	p.Say("/back").Expect("生产制造类 · 园区数量（个）（第 3/9 项）", "当前答案：7")
+	q := p.Screen()
+	data := buttonData(t, q, "保留当前答案")
+	p.PressData(q.ID, data)
 	first := p.LastCB
-	p.PressData(home.ID, data)
-	p.Expect("机构名称（第 1/5 项）")
+	p.PressData(q.ID, data)
+	p.Expect("占地面积（亩）（第 4/9 项）")
 	if !h.fake.WaitFor(5*time.Second, func() bool { _, ok := h.fake.Answer(p.LastCB); return ok }) {
 		t.Fatal("second tap not answered")
 	}

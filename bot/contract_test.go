@@ -77,8 +77,20 @@ func TestMenusFitTheRole(t *testing.T) {
 	if got := names("chat:11103"); got != "" {
 		t.Errorf("a filler got a chat menu of its own: %s", got)
 	}
-	// A reviewer invited again as a filler gets the filler's menu back.
+	// A reviewer who is made a county's filler besides keeps the
+	// reviewer's menu: a chat has the widest menu of its person's places.
 	city.Say("/start " + h.invite("330106", dialogs.Filler)).Expect("欢迎！您已登记为西湖区的填报人")
+	if !h.fake.WaitFor(10*time.Second, func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE kind = 'menu' AND sent_at IS NULL`) == 0
+	}) {
+		t.Fatal("the menus were not set")
+	}
+	if got := names("chat:11101"); got != "start status summary forward export invite back skip cancel extend help" {
+		t.Errorf("the reviewer and filler's menu: %s", got)
+	}
+	// Invited again to the city as a filler, the place is a filler's:
+	// the filler's menu comes back.
+	city.Say("/start " + h.invite("330100", dialogs.Filler)).Expect("欢迎！您已登记为杭州市的填报人")
 	if !h.fake.WaitFor(10*time.Second, func() bool { return names("chat:11101") == "start status back skip cancel extend help" }) {
 		t.Errorf("the former reviewer's menu: %s", names("chat:11101"))
 	}

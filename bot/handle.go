@@ -70,18 +70,48 @@ func updateKind(u *models.Update) string {
 
 func inputKey(u *models.Update) string { return "tg:" + strconv.FormatInt(u.ID, 10) }
 
-// contact finds the contact a Telegram account acts as (cached; a miss is
-// not cached, so an invite redeemed on another replica is seen at once).
-func (b *Bot) contact(ctx context.Context, user int64) (*store.TelegramContact, error) {
-	if c, ok := b.contacts.Load(user); ok {
-		return c.(*store.TelegramContact), nil
+// personTTL is how long a person's places are remembered between inputs.
+// Nothing is trusted from it that the turn does not check: the current
+// place is checked by the turn itself (dialogs.ErrNotCurrent), a bound
+// button's place is looked up afresh when it is not among them, /start
+// reads afresh; what a stale entry can cost is a heading left out.
+const personTTL = 5 * time.Minute
+
+type cachedPerson struct {
+	p  *store.Person
+	at time.Time
+}
+
+// person finds the person a Telegram account is, with their places
+// (remembered; fresh reads them again). A miss is not remembered, so an
+// invite redeemed on another replica is seen at once.
+func (b *Bot) person(ctx context.Context, user int64, fresh bool) (*store.Person, error) {
+	if !fresh {
+		if e, ok := b.people.Load(user); ok && time.Since(e.(cachedPerson).at) < personTTL {
+			return e.(cachedPerson).p, nil
+		}
 	}
-	c, err := b.db.ContactOfTelegramUser(ctx, user)
+	p, err := b.db.PersonOfTelegram(ctx, user)
 	if err != nil {
+		b.people.Delete(user)
 		return nil, err
 	}
-	b.contacts.Store(user, c)
-	return c, nil
+	b.people.Store(user, cachedPerson{p: p, at: time.Now()})
+	return p, nil
+}
+
+// movedTo remembers that a person is on another of their places now.
+func (b *Bot) movedTo(user int64, p *store.Person, contact int64) {
+	if p.Current == contact {
+		return
+	}
+	q := *p
+	q.Places = append([]dialogs.Contact(nil), p.Places...)
+	q.Current = contact
+	for i := range q.Places {
+		q.Places[i].Current = q.Places[i].ID == contact
+	}
+	b.people.Store(user, cachedPerson{p: &q, at: time.Now()})
 }
 
 func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
@@ -102,6 +132,7 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 	user, chat := m.From.ID, m.From.ID
 	cmd, arg := command(m.Text)
 	var notes []string
+	fresh := cmd == "start"
 	if cmd == "start" && arg != "" {
 		note, err := b.redeem(ctx, m, arg)
 		if err != nil {
@@ -111,21 +142,26 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 			return "", nil // told why the invite did not work
 		}
 		notes = append(notes, note)
+		fresh = false // redeem read the person, or made them
 	}
-	c, err := b.contact(ctx, user)
+	// /start reads the person afresh: a place given on another replica, or
+	// by a campaign loaded over their units, is listed at once.
+	p, err := b.person(ctx, user, fresh)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", b.stranger(ctx, chat, user)
 	}
 	if err != nil {
 		return "", err
 	}
+	c := p.CurrentPlace()
 	switch cmd {
 	case "export":
 		return "", b.export(ctx, c, chat)
 	}
-	in := dialogs.Input{ContactID: c.ID, Text: m.Text, Key: inputKey(u)}
+	in := dialogs.Input{ContactID: c.ID, Route: dialogs.RouteCurrent, Text: m.Text, Key: inputKey(u)}
 	if cmd == "start" {
-		in.Text = "/start" // the invite token is not a dialog input
+		in.Text = "/start"          // the invite token is not a dialog input
+		in.Arrived = len(notes) > 0 // an invite redeemed: its place's start screen
 	}
 	if m.Document != nil || len(m.Photo) > 0 {
 		f, tell, err := b.receiveFile(ctx, c, m)
@@ -137,7 +173,7 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 		}
 		in.File = f
 	}
-	return b.run(ctx, u, c, in, chat, 0, "", notes)
+	return b.run(ctx, u, user, p, in, chat, 0, "", notes)
 }
 
 func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
@@ -162,7 +198,7 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 		b.answerCallback(ctx, q.ID, catalog.Texts.NotPrivate)
 		return "", nil
 	}
-	c, err := b.contact(ctx, user)
+	p, err := b.person(ctx, user, false)
 	if errors.Is(err, store.ErrNotFound) {
 		b.answerCallback(ctx, q.ID, catalog.Texts.Stranger)
 		return "", nil
@@ -170,12 +206,49 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return b.run(ctx, u, c, dialogs.Input{ContactID: c.ID, Button: q.Data, Key: inputKey(u)}, chat, msgID, q.ID, nil)
+	in := dialogs.Input{ContactID: p.Current, Route: dialogs.RouteCurrent, Button: q.Data, Key: inputKey(u)}
+	// A button names its place (its campaign and unit): pressed whenever,
+	// it acts there, and that place becomes the current one. A button of
+	// a message from before places were named acts on the current place.
+	if contact, data, bound := dialogs.Bound(q.Data); bound {
+		if p.Place(contact) == nil {
+			if p, err = b.person(ctx, user, true); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return "", err
+			}
+		}
+		if p == nil || p.Place(contact) == nil {
+			b.metrics.errors.WithLabelValues("foreign_place").Inc()
+			b.log.Warn("refused a button bound to a place the presser does not hold", "update", u.ID, "contact", contact)
+			b.answerCallback(ctx, q.ID, catalog.People.NotYourPlace)
+			return "", nil
+		}
+		in.ContactID, in.Route, in.Button = contact, dialogs.RouteSwitch, data
+	}
+	return b.run(ctx, u, user, p, in, chat, msgID, q.ID, nil)
 }
 
-// run gives an input to the engine and shows the replies.
-func (b *Bot) run(ctx context.Context, u *models.Update, c *store.TelegramContact, in dialogs.Input, chat int64, msgID int, callbackID string, notes []string) (string, error) {
+// run gives an input to the engine and shows the replies, each button
+// bound to the place that answered and, for a person with several places,
+// the place named first.
+func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Person, in dialogs.Input, chat int64, msgID int, callbackID string, notes []string) (string, error) {
+	in.Places = len(p.Places)
 	replies, err := b.engine.Handle(ctx, in)
+	if in.Route == dialogs.RouteCurrent && (errors.Is(err, dialogs.ErrNotCurrent) || errors.Is(err, dialogs.ErrUnknownContact)) {
+		// The person moved to another place meanwhile (on another replica,
+		// or from the desk), or this place was taken from them: the input
+		// goes where they are now.
+		fresh, perr := b.person(ctx, user, true)
+		switch {
+		case errors.Is(perr, store.ErrNotFound):
+			err = dialogs.ErrUnknownContact
+		case perr != nil:
+			return "", perr
+		default:
+			p = fresh
+			in.ContactID, in.Places = p.Current, len(p.Places)
+			replies, err = b.engine.Handle(ctx, in)
+		}
+	}
 	var dup *dialogs.DuplicateError
 	switch {
 	case errors.As(err, &dup):
@@ -187,22 +260,24 @@ func (b *Bot) run(ctx context.Context, u *models.Update, c *store.TelegramContac
 			return "", nil
 		}
 		replies = dup.Replies // applied, but its replies never went out
-	case errors.Is(err, dialogs.ErrUnknownContact):
-		b.contacts.Range(func(k, v any) bool {
-			if v.(*store.TelegramContact).ID == c.ID {
-				b.contacts.Delete(k)
-			}
-			return true
-		})
+	case errors.Is(err, dialogs.ErrUnknownContact), errors.Is(err, dialogs.ErrNotCurrent):
+		b.people.Delete(user)
+		text := catalog.Texts.Stranger
+		if in.Route == dialogs.RouteSwitch {
+			text = catalog.People.PlaceGone
+		}
 		if callbackID != "" {
-			b.answerCallback(ctx, callbackID, catalog.Texts.Stranger)
+			b.answerCallback(ctx, callbackID, text)
 			return "", nil
 		}
-		return "", b.sendPlain(ctx, chat, catalog.Texts.Stranger)
+		return "", b.sendPlain(ctx, chat, text)
 	case err != nil:
 		b.metrics.errors.WithLabelValues("engine").Inc()
-		b.log.Error("handling an update failed", "update", u.ID, "contact", c.ID, "err", err)
+		b.log.Error("handling an update failed", "update", u.ID, "contact", in.ContactID, "err", err)
 		return "", err
+	}
+	if in.Route == dialogs.RouteSwitch {
+		b.movedTo(user, p, in.ContactID)
 	}
 	if len(notes) > 0 && len(replies) > 0 {
 		replies[0].Text = strings.Join(notes, "\n") + "\n\n" + replies[0].Text
@@ -214,10 +289,31 @@ func (b *Bot) run(ctx context.Context, u *models.Update, c *store.TelegramContac
 		}
 		b.answerCallback(ctx, callbackID, notice)
 	}
-	if err := b.render(ctx, c, chat, msgID, replies); err != nil {
+	c := p.Place(in.ContactID)
+	if c == nil {
+		c = &dialogs.Contact{ID: in.ContactID}
+	}
+	if err := b.render(ctx, c, chat, msgID, b.present(ctx, p, c, replies)); err != nil {
 		return "", err // saved, not shown: the redelivery sends the recorded replies
 	}
 	return in.Key, nil
+}
+
+// present binds every button of a place's replies to it and, for a person
+// with several places, names the place in each reply's first line.
+func (b *Bot) present(ctx context.Context, p *store.Person, c *dialogs.Contact, replies []dialogs.Reply) []dialogs.Reply {
+	heading := ""
+	if len(p.Places) > 1 && c.Campaign != "" {
+		if camp, err := b.reg.Campaign(ctx, c.Campaign); err == nil {
+			heading = dialogs.Heading(camp, c.Unit, p.InCampaign(c.Campaign) > 1)
+		}
+	}
+	out := make([]dialogs.Reply, len(replies))
+	for i, r := range replies {
+		r.Buttons = dialogs.BindAll(r.Buttons, c.ID)
+		out[i] = dialogs.WithHeading(r, heading)
+	}
+	return out
 }
 
 // command reads "/cmd@bot arg" as Telegram sends it; entity offsets are not

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -41,14 +42,21 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 	}
 	if tell != "" {
 		b.metrics.errors.WithLabelValues("invite").Inc()
-		if _, err := b.contact(ctx, m.From.ID); errors.Is(err, store.ErrNotFound) && !b.mayTell(&b.badLinks, m.From.ID) {
+		if _, err := b.person(ctx, m.From.ID, false); errors.Is(err, store.ErrNotFound) && !b.mayTell(&b.badLinks, m.From.ID) {
 			return "", nil // a stranger trying links is told once in a while, not every time
 		}
 		return "", b.sendPlain(ctx, m.Chat.ID, tell)
 	}
-	b.contacts.Store(m.From.ID, &store.TelegramContact{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role})
+	if r.New {
+		// Someone new: this is their one place (no need to read it back).
+		b.people.Store(m.From.ID, cachedPerson{at: time.Now(), p: &store.Person{ID: r.Person, Name: name, Current: id,
+			Places: []dialogs.Contact{{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role, Name: name, Person: r.Person, Current: true}}}})
+	} else {
+		b.people.Delete(m.From.ID) // a new place beside others: read again
+	}
 	if r.SessionVersion >= 0 { // the first turn need not read the empty session it just made
-		b.turns.Started(dialogs.Contact{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role, Name: name}, r.SessionVersion)
+		b.turns.Started(dialogs.Contact{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role, Name: name,
+			Person: r.Person, Current: r.Current}, r.SessionVersion)
 	}
 	unit := inv.Unit
 	if camp, err := b.reg.Campaign(ctx, inv.Campaign); err == nil && camp.Units[inv.Unit] != nil {

@@ -62,16 +62,29 @@ func (b *Bot) setDefaultMenu(ctx context.Context) {
 	}
 }
 
-// setChatMenu sets one contact's command menu in its chat, for its role as
-// it stands now (the outbox's 'menu' rows).
+// setChatMenu sets one contact's command menu in its chat (the outbox's
+// 'menu' rows): the widest of its person's places as they stand now, for a
+// chat is one for all of them — a filler in one campaign who reviews in
+// another has the reviewer's commands.
 func (b *Bot) setChatMenu(ctx context.Context, m store.OutboxMessage) error {
-	var unit *campaign.Unit
-	if camp, err := b.reg.Campaign(ctx, m.Campaign); err == nil {
-		unit = camp.Units[m.Unit]
-	} else {
+	places, err := b.db.PlacesOf(ctx, m.ContactID)
+	if err != nil {
 		return err
 	}
-	if err := b.call(ctx, "setMyCommands", setMyCommandsRequest{Commands: menuFor(m.Role, unit), Scope: commandScope{Type: "chat", ChatID: m.ChatID}}); err != nil {
+	if len(places) == 0 {
+		places = []dialogs.Contact{{Campaign: m.Campaign, Unit: m.Unit, Role: m.Role}}
+	}
+	var menu []botCommand
+	for _, p := range places {
+		camp, err := b.reg.Campaign(ctx, p.Campaign)
+		if err != nil {
+			return err
+		}
+		if more := menuFor(p.Role, camp.Units[p.Unit]); len(more) > len(menu) {
+			menu = more
+		}
+	}
+	if err := b.call(ctx, "setMyCommands", setMyCommandsRequest{Commands: menu, Scope: commandScope{Type: "chat", ChatID: m.ChatID}}); err != nil {
 		return err
 	}
 	if b.menuButton == nil {

@@ -9,6 +9,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"golang.org/x/time/rate"
 
+	"tianbao/dialogs"
 	"tianbao/store"
 )
 
@@ -184,18 +185,19 @@ func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
 	if m.Kind == store.MenuKind {
 		err = b.setChatMenu(ctx, m)
 	} else {
-		parts := split(m.Reply.Text, maxText)
+		reply := b.presentQueued(ctx, m)
+		parts := split(reply.Text, maxText)
 		for i, part := range parts {
 			var kb *inlineKeyboard
 			if i == len(parts)-1 {
-				kb = keyboard(m.Reply.Buttons)
+				kb = keyboard(reply.Buttons)
 			}
 			if err = b.sendMessage(ctx, m.ChatID, part, kb); err != nil {
 				break
 			}
 		}
-		if err == nil && m.Reply.Attach != nil {
-			err = b.attach(ctx, m.Campaign, m.ChatID, m.Reply.Attach)
+		if err == nil && reply.Attach != nil {
+			err = b.attach(ctx, m.Campaign, m.ChatID, reply.Attach)
 		}
 	}
 	var tooMany *tgbot.TooManyRequestsError
@@ -220,4 +222,18 @@ func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
 		b.metrics.errors.WithLabelValues("send").Inc()
 		return outcome{id: m.ID, wait: time.Duration(1<<min(m.Attempts, 8)) * time.Second, reason: redact(err.Error(), b.cfg.Token)}
 	}
+}
+
+// presentQueued is a queued message as it goes out: its buttons bound to
+// the contact it is for (a press acts in that place, whatever the person
+// did since), and for a person with several places the place named first.
+func (b *Bot) presentQueued(ctx context.Context, m store.OutboxMessage) dialogs.Reply {
+	r := m.Reply
+	r.Buttons = dialogs.BindAll(r.Buttons, m.ContactID)
+	if m.Places > 1 {
+		if camp, err := b.reg.Campaign(ctx, m.Campaign); err == nil {
+			r = dialogs.WithHeading(r, dialogs.Heading(camp, m.Unit, m.PlacesHere > 1))
+		}
+	}
+	return r
 }

@@ -24,8 +24,11 @@ func queueMessages(tb testing.TB, db *store.DB, fake *telegramtest.Server, chats
 		fake.OpenChat(int64(500000 + i))
 	}
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name)
-		SELECT 'zj-2018-14', '330106', 'filler', 500000 + n, 500000 + n, '联系人' || n FROM generate_series(1, $1) n`, chats); err != nil {
+	if _, err := db.ExecContext(ctx, `WITH p AS (
+			INSERT INTO people (display_name) SELECT '联系人' || n FROM generate_series(1, $1) n RETURNING id, display_name)
+		INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id)
+		SELECT 'zj-2018-14', '330106', 'filler', 500000 + n, 500000 + n, p.display_name, p.id
+		FROM p, LATERAL (SELECT substr(p.display_name, 4)::int AS n) x`, chats); err != nil {
 		tb.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload)

@@ -90,9 +90,18 @@ type Unit struct {
 // Campaign is one notice: who reports what, by when, checked how. It is
 // built by Load from a definition file and never changed after.
 type Campaign struct {
-	ID       string
-	Version  int // set when stored; 0 for a campaign not yet loaded
-	Title    string
+	ID      string
+	Version int // set when stored; 0 for a campaign not yet loaded
+	Title   string
+	// Short names the campaign in a few characters: the first line of a
+	// message to someone with places in several campaigns, the buttons
+	// between them. ShortName falls back on the title.
+	Short string
+	// Roster says whether the people registered for the campaign's units
+	// (invited once, for any campaign over the same units) take part
+	// without new invitations: RosterAuto (the file says nothing) shares
+	// when the hierarchy matches theirs.
+	Roster   Roster
 	Document string // the notice's number, e.g. 浙中小企业办〔2018〕14号
 	Office   string // the issuing office
 	Help     string // who to ask, shown by /help
@@ -110,6 +119,25 @@ type Campaign struct {
 	// Contact names where a unit gives its contact person and phone (a
 	// record section's fields): shown to reviewers next to late units.
 	Contact *ContactFields
+}
+
+// Roster is a campaign file's roster: whether the people already
+// registered for its units take part in it.
+type Roster string
+
+// The rosters a file may ask for.
+const (
+	RosterAuto   Roster = ""       // shared when the units sit as they do in the campaigns that share
+	RosterShared Roster = "shared" // shared, even where the hierarchy differs
+	RosterOwn    Roster = "own"    // this campaign's people are invited for it alone
+)
+
+// ShortName is the campaign's short name, else its title.
+func (c *Campaign) ShortName() string {
+	if c.Short != "" {
+		return c.Short
+	}
+	return c.Title
 }
 
 // ContactFields locate a unit's stated contact in its answers.

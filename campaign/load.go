@@ -165,6 +165,8 @@ func ReadFS(fsys fs.FS, name, display string) (*Source, error) {
 type rawCampaign struct {
 	ID        string       `yaml:"id"`
 	Title     string       `yaml:"title"`
+	Short     string       `yaml:"short"`
+	Roster    string       `yaml:"roster"`
 	Document  string       `yaml:"document"`
 	Office    string       `yaml:"office"`
 	Help      string       `yaml:"help"`
@@ -498,8 +500,16 @@ func textProblem(name string, b []byte) (FileProblem, bool) {
 
 func (l *loader) campaign(raw *rawCampaign) *Campaign {
 	c := &Campaign{
-		ID: raw.ID, Title: raw.Title, Document: raw.Document, Office: raw.Office,
-		Help: strings.TrimSpace(raw.Help),
+		ID: raw.ID, Title: raw.Title, Short: strings.TrimSpace(raw.Short), Document: raw.Document, Office: raw.Office,
+		Help: strings.TrimSpace(raw.Help), Roster: Roster(raw.Roster),
+	}
+	switch c.Roster {
+	case RosterAuto, RosterShared, RosterOwn:
+	default:
+		l.at("$.roster", "roster %q: want shared (the people already registered for these units take part, no new invitations) or own (this campaign invites its own)", raw.Roster)
+	}
+	if n := len([]rune(c.Short)); n > 20 {
+		l.at("$.short", "short is %d characters; at most 20 (it heads messages and names buttons)", n)
 	}
 	if !idRe.MatchString(raw.ID) {
 		l.at("$.id", "campaign id %q must be lower-case letters, digits, '-' or '_', starting with a letter", raw.ID)

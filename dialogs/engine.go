@@ -28,22 +28,54 @@ const (
 	Admin    Role = "admin"
 )
 
-// Contact is a person acting for a unit in a campaign.
+// Contact is a person acting for a unit in a campaign: one of the
+// person's places. A person (one Telegram account) may hold any number of
+// them: several campaigns, several units, a filler in one and a reviewer
+// in another; each has its own session.
 type Contact struct {
 	ID       int64
 	Campaign string
 	Unit     string
 	Role     Role
 	Name     string
+	Person   int64
+	// Current says this is the place the person's typed text goes to (a
+	// chat is one conversation for all of a person's places).
+	Current bool
 }
+
+// Route says how an input found its contact.
+type Route uint8
+
+const (
+	// RouteDirect: the caller names the contact and acts there, leaving
+	// the person's current place as it is (the console, the desk's
+	// reviews, tests).
+	RouteDirect Route = iota
+	// RouteCurrent: typed in a chat, for whatever place the person is on.
+	// If the person moved to another place since the caller looked (on
+	// another replica, say), nothing is done and ErrNotCurrent says so.
+	RouteCurrent
+	// RouteSwitch: a button bound to the place (see Bind), or the desk's
+	// way back into the chat: the place becomes the person's current one.
+	RouteSwitch
+)
 
 // Input is one thing a contact did: typed text (commands included), a
 // pressed button, or an uploaded file.
 type Input struct {
 	ContactID int64
-	Text      string
-	Button    string // the button's data, as Reply.Buttons carried it
-	File      *FileInput
+	Route     Route
+	// Places is how many places the person holds, as the transport knows
+	// (0 or 1: one). With more, /start lists them to choose from, and the
+	// start screen offers to switch.
+	Places int
+	// Arrived says the input brings the person to this place (an invite
+	// just redeemed): /start shows the place's start screen, not the list.
+	Arrived bool
+	Text    string
+	Button  string // the button's data, as Reply.Buttons carried it
+	File    *FileInput
 	// Key makes the input idempotent (a Telegram update id): applied once,
 	// however often it arrives.
 	Key string
@@ -72,6 +104,9 @@ type Reply struct {
 	// Attach is something to send with the text: a stored document, a
 	// spreadsheet or a chart the transport makes.
 	Attach *Attachment `json:",omitempty"`
+	// Headed says the text names the place (or places) it is about
+	// already, so no heading is put before it (see WithHeading).
+	Headed bool `json:",omitempty"`
 }
 
 // Attachment is what a reply carries besides its text. The engine names
@@ -110,7 +145,11 @@ type Store interface {
 	// conflict with another transaction. A non-empty key makes the input
 	// idempotent: if an input with that key was already applied, fn is not
 	// run and a *DuplicateError carries the replies it produced.
-	WithContact(ctx context.Context, contactID int64, key string, fn func(tx Tx, c *Contact, s *Session) error) error
+	// The route says whether the contact must be (RouteCurrent), or
+	// becomes (RouteSwitch), the person's current place; the store reads
+	// Contact.Current afresh for such a turn rather than trusting what it
+	// remembers.
+	WithContact(ctx context.Context, contactID int64, route Route, key string, fn func(tx Tx, c *Contact, s *Session) error) error
 }
 
 // Tx is the engine's view of one transaction.
@@ -172,6 +211,13 @@ type Tx interface {
 	// ReturnedPackages lists the units' latest packages of each form that
 	// stand returned, oldest first.
 	ReturnedPackages(ctx context.Context, campaignID string, units []string) ([]*Submission, error)
+	// MakeCurrent makes c its person's current place, moving the person
+	// away from the place they were on (whose turns in flight are then
+	// caught by its session's version).
+	MakeCurrent(ctx context.Context, c *Contact) error
+	// Places lists the active places of c's person, c among them, with
+	// the current one marked.
+	Places(ctx context.Context, c *Contact) ([]Contact, error)
 }
 
 // Campaigns hands out loaded campaigns.
@@ -181,6 +227,11 @@ type Campaigns interface {
 
 // ErrUnknownContact is returned for an input from a contact that does not exist.
 var ErrUnknownContact = errors.New("unknown contact")
+
+// ErrNotCurrent is returned, with nothing done, for an input routed to the
+// person's current place (RouteCurrent) when the person has moved to
+// another place since: the caller finds the current place and tries again.
+var ErrNotCurrent = errors.New("the person is on another place now")
 
 // DuplicateError is returned by Handle for an input whose key was already
 // applied: nothing changed, and Replies is what the first time said.
@@ -233,6 +284,7 @@ const (
 	ModeQueue    Mode = "queue"    // a reviewer's pending items
 	ModeItem     Mode = "item"     // one pending item in full
 	ModeBatch    Mode = "batch"    // confirming 全部通过
+	ModePlaces   Mode = "places"   // the person's places, to choose one
 )
 
 // Where a single-field edit returns to.
@@ -280,16 +332,30 @@ type Session struct {
 // Handle applies one input and returns what to show. The whole input is one
 // transaction: on any error nothing is saved and the caller shows Apology().
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
-	return e.run(ctx, in.ContactID, in.Key, in.Button != "", func(t *turn) error { return t.dispatch(in) })
+	return e.run(ctx, in.ContactID, in.Route, in.Key, in.Button != "", func(t *turn) error {
+		t.places, t.arrived = in.Places, in.Arrived
+		return t.dispatch(in)
+	})
 }
 
 // run is one turn of a contact: act runs on the contact's session and
 // drafts, and everything it changed is saved in one transaction.
-func (e *Engine) run(ctx context.Context, contactID int64, key string, pressed bool, act func(*turn) error) ([]Reply, error) {
+func (e *Engine) run(ctx context.Context, contactID int64, route Route, key string, pressed bool, act func(*turn) error) ([]Reply, error) {
 	var out []Reply
 	var notified bool
-	err := e.Store.WithContact(ctx, contactID, key, func(tx Tx, c *Contact, s *Session) error {
+	err := e.Store.WithContact(ctx, contactID, route, key, func(tx Tx, c *Contact, s *Session) error {
 		notified = false // a transaction run again starts over
+		if !c.Current {
+			switch route {
+			case RouteCurrent:
+				return ErrNotCurrent
+			case RouteSwitch:
+				if err := tx.MakeCurrent(ctx, c); err != nil {
+					return err
+				}
+				c.Current = true
+			}
+		}
 		camp, err := e.Campaigns.Campaign(ctx, c.Campaign)
 		if err != nil {
 			return fmt.Errorf("campaign of contact %d: %w", c.ID, err)
@@ -340,6 +406,10 @@ type turn struct {
 	pressed bool
 	// notified: notifications for other contacts were queued.
 	notified bool
+	// places is how many places the person holds, as the transport said;
+	// arrived: the input brought the person here (see Input.Arrived).
+	places  int
+	arrived bool
 
 	extensions map[string]time.Time // the unit's approved extensions, loaded once
 	// was is where the contact stood when the input came; answered says
@@ -512,6 +582,9 @@ func (t *turn) command(cmd string) error {
 			return err
 		}
 		t.s.Mode, t.s.Form, t.s.Returning = ModeHome, "", nil
+		if t.places > 1 && !t.arrived {
+			return t.placesScreen()
+		}
 		return t.show()
 	case "status":
 		// Where the unit stands, on top of the screen the contact is on.
@@ -578,7 +651,7 @@ func isGlobal(in Input) bool {
 
 // globalData reports a button bound to an item rather than to a screen.
 func globalData(data string) bool {
-	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix, invitePrefix} {
+	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix, invitePrefix, homePrefix, placesPrefix, openPrefix, boundMark} {
 		if strings.HasPrefix(data, prefix) {
 			return true
 		}
@@ -701,6 +774,36 @@ func (t *turn) button(data string) error {
 	}
 	if rest, ok := strings.CutPrefix(data, invitePrefix); ok {
 		return t.inviteButton(rest)
+	}
+	if idx, ok := strings.CutPrefix(data, openPrefix); ok {
+		f := t.camp.FormAt(idx)
+		if f == nil {
+			t.pressed = false
+			if err := t.show(); err != nil {
+				return err
+			}
+			t.replies[0].Notice = msg.Stale
+			return nil
+		}
+		if err := t.leaveRow(); err != nil {
+			return err
+		}
+		return t.open(f.ID)
+	}
+	if data == homePrefix {
+		// A place's start screen, from the list of places (or any message
+		// of the place): the place is the person's current one now.
+		if err := t.leaveRow(); err != nil {
+			return err
+		}
+		t.s.Mode, t.s.Form, t.s.Returning = ModeHome, "", nil
+		return t.show()
+	}
+	if data == placesPrefix {
+		if err := t.leaveRow(); err != nil {
+			return err
+		}
+		return t.placesScreen()
 	}
 	seqText, action, _ := strings.Cut(data, ":")
 	seq, err := strconv.Atoi(seqText)

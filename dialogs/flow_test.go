@@ -47,7 +47,7 @@ func TestBackSkipCancelAndHints(t *testing.T) {
 	// A city cannot open a county-only form, whatever the button says.
 	city := env.Contact("330100", "李四")
 	city.Say("/start")
-	data := strings.Replace(mustButton(t, city, "附件1").Data, ":open:0", ":open:2", 1) // a3 is the campaign's third form
+	data := strings.Replace(mustButton(t, city, "附件1").Data, "of:0", "of:2", 1) // a3 is the campaign's third form
 	city.Send(dialogs.Input{Button: data}).Expect("本单位不需要填写此表。")
 }
 
@@ -66,9 +66,15 @@ func TestStaleAndForgedButtons(t *testing.T) {
 	c.Say("/start")
 	old := mustButton(t, c, "附件3")
 	c.Press("附件3").Say("5")
-	// The home screen's button is stale now: nothing changes, the current
-	// question comes again with a notice.
-	c.Send(dialogs.Input{Button: old.Data})
+	// The start screen's form button opens its form whenever, where the
+	// draft stands; a button of a screen that has moved on (the start
+	// screen's first number, as such buttons were once made) is stale:
+	// nothing changes, the current question comes again with a notice.
+	c.Send(dialogs.Input{Button: old.Data}).Expect("改造提升（家）（第 2/9 项）")
+	if c.Last[0].Notice != "" {
+		t.Errorf("a start screen's button again: notice %q", c.Last[0].Notice)
+	}
+	c.Send(dialogs.Input{Button: "1:open:2"})
 	if c.Last[0].Notice != "此按钮已失效，请按最新的提问操作。" || c.Last[0].Replace {
 		t.Errorf("stale press: notice %q, replace %v", c.Last[0].Notice, c.Last[0].Replace)
 	}
@@ -483,7 +489,7 @@ func TestOptimisticTurnSeesWhatChangedMeanwhile(t *testing.T) {
 	for i, backup := range []string{"乙先答", "乙又答"} {
 		attempts := 0
 		var sawOld string
-		err := dl.WithContact(ctx, a.ID, "", func(tx dialogs.Tx, c *dialogs.Contact, s *dialogs.Session) error {
+		err := dl.WithContact(ctx, a.ID, dialogs.RouteDirect, "", func(tx dialogs.Tx, c *dialogs.Contact, s *dialogs.Session) error {
 			attempts++
 			d, err := tx.Draft(ctx, "order-test", "330106", "f")
 			if err != nil {

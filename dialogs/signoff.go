@@ -636,14 +636,17 @@ func (t *turn) deskButton(unit string) (Button, bool) {
 	if t.AppURL == "" || !t.reviews() {
 		return Button{}, false
 	}
-	u := t.AppURL
-	if unit != "" && unit != t.c.Unit {
-		sep := "?"
-		if strings.Contains(u, "?") {
-			sep = "&"
-		}
-		u += sep + "unit=" + url.QueryEscape(unit)
+	if unit == "" {
+		unit = t.c.Unit
 	}
+	// The desk opens at this place (its campaign and unit), whatever the
+	// person does in the chat meanwhile; the page checks it is theirs.
+	u := t.AppURL
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	u += sep + "campaign=" + url.QueryEscape(t.c.Campaign) + "&unit=" + url.QueryEscape(unit) + "&place=" + strconv.FormatInt(t.c.ID, 10)
 	return Button{Label: catalog.DeskTexts["button"], WebApp: u}, true
 }
 

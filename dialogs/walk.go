@@ -14,6 +14,8 @@ func (t *turn) show() error {
 	switch t.s.Mode {
 	case ModeHome:
 		return t.home()
+	case ModePlaces:
+		return t.placesScreen()
 	case ModeView:
 		return t.view()
 	case ModeWithdraw:
@@ -136,6 +138,9 @@ func (t *turn) home() error {
 		if pendingText == "" {
 			b.WriteString("\n\n" + msg.NoForms)
 		}
+		if pb := t.placesButton(); pb != nil {
+			buttons = append(buttons, pb)
+		}
 		t.screen(b.String(), buttons)
 		return nil
 	}
@@ -155,9 +160,14 @@ func (t *turn) home() error {
 		default:
 			fmt.Fprintf(&b, "\n%d. %s\n    %s · %s", i+1, f.Name(), status, t.dueText(f))
 		}
-		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: "open:" + t.camp.FormIndex(f)}})
+		// Bound to the form, not to this screen: pressed from any start
+		// screen, whenever, it opens the form while it can be filled.
+		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: openPrefix + t.camp.FormIndex(f)}})
 	}
 	b.WriteString("\n\n" + msg.ChooseForm)
+	if pb := t.placesButton(); pb != nil {
+		buttons = append(buttons, pb)
+	}
 	t.screen(b.String(), buttons)
 	return nil
 }

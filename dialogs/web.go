@@ -28,7 +28,7 @@ var (
 // chat's 通过 / 退回 do. It returns what was done, for the page to show.
 func (e *Engine) Review(ctx context.Context, contact, submission int64, approve bool, reason string, flags []string) (string, error) {
 	var done string
-	_, err := e.run(ctx, contact, "", false, func(t *turn) error {
+	_, err := e.run(ctx, contact, RouteDirect, "", false, func(t *turn) error {
 		saved := *t.s
 		defer func() { *t.s = saved }() // the chat stays where it was
 		sub, err := t.tx.Submission(t.ctx, submission)
@@ -75,9 +75,10 @@ func (e *Engine) Review(ctx context.Context, contact, submission int64, approve 
 }
 
 // GoTo opens a form of the contact's own unit in the chat at a field (the
-// page's 去修改), and sends that screen to the chat.
+// page's 去修改), and sends that screen to the chat; the place becomes the
+// person's current one, so that what they type next answers it.
 func (e *Engine) GoTo(ctx context.Context, contact int64, formID, section, row, field string) (string, error) {
-	_, err := e.run(ctx, contact, "", false, func(t *turn) error {
+	_, err := e.run(ctx, contact, RouteSwitch, "", false, func(t *turn) error {
 		f := t.camp.Form(formID)
 		if f == nil || !f.FilledBy(t.unit.Level) || !f.OpenAt(t.now()) {
 			return ErrNotFillable
@@ -139,7 +140,7 @@ type FlagOpt struct {
 // list as the chat's 📥 待您审核.
 func (e *Engine) Queue(ctx context.Context, contact int64) ([]QueueItem, error) {
 	var out []QueueItem
-	_, err := e.run(ctx, contact, "", false, func(t *turn) error {
+	_, err := e.run(ctx, contact, RouteDirect, "", false, func(t *turn) error {
 		saved := *t.s
 		defer func() { *t.s = saved }()
 		items, err := t.pending()

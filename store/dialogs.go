@@ -586,18 +586,34 @@ func (tx *dialogTx) Suggestions(ctx context.Context, campaignID, parent, unit, f
 
 // ConsoleContact finds or creates the contact a console user acts as
 // (identified by unit, role and name) with its session, and returns its id.
+// Each is a person of its own: the console acts as the one place its flags
+// name.
 func (db *DB) ConsoleContact(ctx context.Context, campaignID, unit string, role dialogs.Role, name string) (int64, error) {
+	return db.ConsoleContactOf(ctx, campaignID+"/"+unit+"/"+string(role)+"/"+name, campaignID, unit, role, name)
+}
+
+// ConsoleContactOf is ConsoleContact for the console person named by key:
+// the places made with one key are one person's (tests of people who hold
+// several). The place becomes the person's current one.
+func (db *DB) ConsoleContactOf(ctx context.Context, key, campaignID, unit string, role dialogs.Role, name string) (int64, error) {
 	var id int64
 	err := db.Transact(ctx, func(tx *Tx) error {
-		err := tx.GetContext(ctx, &id, `INSERT INTO contacts (campaign_id, unit_code, role, console_name, display_name)
-			VALUES ($1, $2, $3, $4, $4)
-			ON CONFLICT (campaign_id, unit_code, role, console_name) WHERE console_name IS NOT NULL
-			DO UPDATE SET active = true
-			RETURNING id`, campaignID, unit, string(role), name)
+		person, err := personFor(ctx, tx, ChannelConsole, key, sql.NullInt64{}, name)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (contact_id) VALUES ($1) ON CONFLICT DO NOTHING`, id)
+		err = tx.GetContext(ctx, &id, `INSERT INTO contacts (campaign_id, unit_code, role, console_name, display_name, person_id)
+			VALUES ($1, $2, $3, $4, $4, $5)
+			ON CONFLICT (campaign_id, unit_code, role, console_name) WHERE console_name IS NOT NULL
+			DO UPDATE SET active = true
+			RETURNING id`, campaignID, unit, string(role), name, person)
+		if err != nil {
+			return err
+		}
+		if _, err = tx.ExecContext(ctx, `INSERT INTO sessions (contact_id) VALUES ($1) ON CONFLICT DO NOTHING`, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, makeCurrent, id)
 		return err
 	})
 	if err != nil {

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +23,10 @@ type OutboxMessage struct {
 	// The contact as it stands now (a menu is set for its current role).
 	Campaign, Unit string
 	Role           dialogs.Role
+	// Places is how many places the contact's person holds, PlacesHere how
+	// many of them in this campaign: with more than one, a message names
+	// its place first.
+	Places, PlacesHere int
 }
 
 // MenuKind is the outbox kind that sets a contact's chat menu (its command
@@ -45,6 +47,8 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		Campaign string `db:"campaign_id"`
 		Unit     string `db:"unit_code"`
 		Role     string `db:"role"`
+		Places   int    `db:"places"`
+		Here     int    `db:"places_here"`
 	}
 	err := db.SelectContext(ctx, &rows, `WITH due AS (
 			SELECT o.id FROM outbox o JOIN contacts c ON c.id = o.contact_id
@@ -52,14 +56,17 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 			ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED)
 		UPDATE outbox o SET next_attempt_at = now() + make_interval(secs => $2)
 		FROM due, contacts c WHERE o.id = due.id AND c.id = o.contact_id
-		RETURNING o.id, o.contact_id, c.chat_id, o.kind, o.payload, o.attempts, c.campaign_id, c.unit_code, c.role`, limit, lease.Seconds())
+		RETURNING o.id, o.contact_id, c.chat_id, o.kind, o.payload, o.attempts, c.campaign_id, c.unit_code, c.role,
+			(SELECT count(*) FROM contacts k WHERE k.person_id = c.person_id AND k.active) AS places,
+			(SELECT count(*) FROM contacts k WHERE k.person_id = c.person_id AND k.active AND k.campaign_id = c.campaign_id) AS places_here`,
+		limit, lease.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
 	out := make([]OutboxMessage, len(rows))
 	for i, r := range rows {
 		out[i] = OutboxMessage{ID: r.ID, ContactID: r.Contact, ChatID: r.Chat, Kind: r.Kind, Attempts: r.Attempts,
-			Campaign: r.Campaign, Unit: r.Unit, Role: dialogs.Role(r.Role)}
+			Campaign: r.Campaign, Unit: r.Unit, Role: dialogs.Role(r.Role), Places: r.Places, PlacesHere: r.Here}
 		if r.Kind == MenuKind {
 			continue
 		}
@@ -122,32 +129,35 @@ func (db *DB) OutboxSentAll(ctx context.Context, ids []int64) error {
 
 // MarkUnreachableAndTell records that a contact blocked the bot and, the
 // first time only, tells the reviewers of the unit and of the unit above it.
+// A chat is its person's for every place: each of the person's places that
+// writes to it is marked, and each place's reviewers are told.
 func (db *DB) MarkUnreachableAndTell(ctx context.Context, contactID int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		var c struct {
+		var marked []struct {
 			Campaign string `db:"campaign_id"`
 			Unit     string `db:"unit_code"`
 			Name     string `db:"display_name"`
 			UnitName string `db:"name"`
 		}
-		err := tx.GetContext(ctx, &c, `UPDATE contacts k SET unreachable_at = now() FROM units u
-			WHERE k.id = $1 AND k.unreachable_at IS NULL AND u.campaign_id = k.campaign_id AND u.code = k.unit_code
+		err := tx.SelectContext(ctx, &marked, `WITH me AS (SELECT person_id, chat_id FROM contacts WHERE id = $1)
+			UPDATE contacts k SET unreachable_at = now() FROM units u, me
+			WHERE (k.id = $1 OR (k.person_id = me.person_id AND k.chat_id = me.chat_id AND k.active))
+				AND k.unreachable_at IS NULL AND u.campaign_id = k.campaign_id AND u.code = k.unit_code
 			RETURNING k.campaign_id, k.unit_code, k.display_name, u.name`, contactID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // already known: told before
-		}
 		if err != nil {
 			return fmt.Errorf("mark contact %d unreachable: %w", contactID, err)
 		}
-		var reviewers []int64
-		if err := tx.SelectContext(ctx, &reviewers, `SELECT k.id FROM contacts k JOIN units u ON u.campaign_id = k.campaign_id AND u.code = $2
-			WHERE k.campaign_id = $1 AND k.active AND k.unreachable_at IS NULL AND k.role IN ('reviewer', 'admin')
-				AND (k.unit_code = u.code OR k.unit_code = u.parent_code)`, c.Campaign, c.Unit); err != nil {
-			return err
-		}
-		n := make([]dialogs.Notification, len(reviewers))
-		for i, r := range reviewers {
-			n[i] = dialogs.Notification{ContactID: r, Kind: "unreachable", Reply: dialogs.Reply{Text: fmt.Sprintf(catalog.Texts.UnreachableNotice, c.UnitName, c.Name)}}
+		var n []dialogs.Notification
+		for _, c := range marked { // none: already known, told before
+			var reviewers []int64
+			if err := tx.SelectContext(ctx, &reviewers, `SELECT k.id FROM contacts k JOIN units u ON u.campaign_id = k.campaign_id AND u.code = $2
+				WHERE k.campaign_id = $1 AND k.active AND k.unreachable_at IS NULL AND k.role IN ('reviewer', 'admin')
+					AND (k.unit_code = u.code OR k.unit_code = u.parent_code)`, c.Campaign, c.Unit); err != nil {
+				return err
+			}
+			for _, r := range reviewers {
+				n = append(n, dialogs.Notification{ContactID: r, Kind: "unreachable", Reply: dialogs.Reply{Text: fmt.Sprintf(catalog.Texts.UnreachableNotice, c.UnitName, c.Name)}})
+			}
 		}
 		return tx.Queue(ctx, n)
 	})

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"tianbao/dialogs"
@@ -64,25 +65,29 @@ func (db *DB) CreateInvite(ctx context.Context, inv Invite, createdBy int64, now
 	return token, nil
 }
 
-// RedeemInvite makes the Telegram user a contact of the invite's unit with
-// its role (or moves their existing contact of the campaign there), starts
-// them on a fresh session, and uses the invite up. Redeeming the same invite
-// again by the same user is not an error, so a redelivered /start works.
+// RedeemInvite gives the Telegram user's person (made on their first
+// invite) a place: the invite's unit with its role, in its campaign (a
+// place the person had there already takes the role), with a fresh
+// session, and makes it their current place; the person keeps every other
+// place. The invite is used up. Redeeming the same invite again by the same
+// user is not an error, so a redelivered /start works.
 func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, name string, now time.Time) (Redeemed, error) {
-	// The usual case, a fresh invite, in one statement; anything else (an
-	// unknown, used or expired token, or this user's own again) is told
-	// apart by the transaction below.
+	// The usual case, a fresh invite for someone new, in one statement;
+	// anything else (an unknown, used or expired token, this user's own
+	// again, a person with places already) is told apart by the
+	// transaction below.
 	var fresh []Redeemed
-	if err := db.selectP(ctx, &fresh, redeemFreshInvite, hashToken(token), now, user, chat, name); err != nil {
+	err := db.selectP(ctx, &fresh, redeemFreshInvite, hashToken(token), now, strconv.FormatInt(user, 10), chat, name, user)
+	if err != nil && !taken(err) {
 		return Redeemed{}, fmt.Errorf("redeem invite: %w", err)
 	}
 	if len(fresh) == 1 {
+		fresh[0].Current, fresh[0].New = true, true
 		return fresh[0], nil
 	}
 	r := Redeemed{SessionVersion: -1}
-	var id int64
-	var inv Invite
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err = db.Transact(ctx, func(tx *Tx) error {
+		r = Redeemed{SessionVersion: -1}
 		var row struct {
 			Invite
 			UsedAt sql.NullTime  `db:"used_at"`
@@ -96,11 +101,14 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		if err != nil {
 			return err
 		}
-		inv = row.Invite
+		r.Invite = row.Invite
 		if row.UsedAt.Valid {
-			var owner sql.NullInt64
-			if err := tx.GetContext(ctx, &owner, `SELECT telegram_user_id FROM contacts WHERE id = $1`, row.UsedBy); err == nil && owner.Int64 == user {
-				id = row.UsedBy.Int64
+			var owner struct {
+				User   sql.NullInt64 `db:"telegram_user_id"`
+				Person int64         `db:"person_id"`
+			}
+			if err := tx.GetContext(ctx, &owner, `SELECT telegram_user_id, person_id FROM contacts WHERE id = $1`, row.UsedBy); err == nil && owner.User.Int64 == user {
+				r.ContactID, r.Person = row.UsedBy.Int64, owner.Person
 				return nil
 			}
 			return ErrInviteUsed
@@ -108,97 +116,98 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		if !now.Before(row.ExpiresAt) {
 			return ErrInviteExpired
 		}
-		if err := tx.GetContext(ctx, &id, `INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (campaign_id, telegram_user_id) WHERE telegram_user_id IS NOT NULL
-			DO UPDATE SET unit_code = EXCLUDED.unit_code, role = EXCLUDED.role, chat_id = EXCLUDED.chat_id,
-				display_name = EXCLUDED.display_name, active = true, unreachable_at = NULL, created_at = now()
-			RETURNING id`, inv.Campaign, inv.Unit, string(inv.Role), user, chat, name); err != nil {
+		person, err := personFor(ctx, tx, ChannelTelegram, strconv.FormatInt(user, 10), sql.NullInt64{Int64: chat, Valid: true}, name)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload) VALUES ($1, 'menu', '{}')`, id); err != nil {
+		var c struct {
+			ID      int64 `db:"id"`
+			Existed bool  `db:"existed"`
+		}
+		if err := tx.GetContext(ctx, &c, `INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (campaign_id, unit_code, person_id)
+			DO UPDATE SET role = EXCLUDED.role, telegram_user_id = EXCLUDED.telegram_user_id, chat_id = EXCLUDED.chat_id,
+				display_name = EXCLUDED.display_name, active = true, unreachable_at = NULL
+			RETURNING id, xmax <> 0 AS existed`, r.Campaign, r.Unit, string(r.Role), user, chat, name, person); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &r.SessionVersion, `INSERT INTO sessions (contact_id) VALUES ($1)
 			ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()
-			RETURNING version`, id); err != nil {
+			RETURNING version`, c.ID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1`, hashToken(token), now, id); err != nil {
+		if _, err := tx.ExecContext(ctx, makeCurrent, c.ID); err != nil {
+			return err
+		}
+		// The chat's menu is the widest of the person's places: set again.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload) VALUES ($1, 'menu', '{}')`, c.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1`, hashToken(token), now, c.ID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
-			VALUES ($1, $2, $3, 'invite.redeemed', $4)`, id, inv.Campaign, inv.Unit, string(inv.Role))
+			VALUES ($1, $2, $3, 'invite.redeemed', $4)`, c.ID, r.Campaign, r.Unit, string(r.Role))
+		r.ContactID, r.Person, r.Current = c.ID, person, true
 		return err
 	})
 	if err != nil {
 		return Redeemed{}, fmt.Errorf("redeem invite: %w", err)
 	}
-	r.ContactID, r.Invite = id, inv
 	return r, nil
 }
 
-// Redeemed is what redeeming an invite gave: the contact (of the invite's
-// unit, with its role) and the version of its fresh, empty session (-1 when
-// the session was not reset: the same user redeeming their invite again).
+// Redeemed is what redeeming an invite gave: the place (a contact of the
+// invite's unit, with its role, now the person's current place), its
+// person, and the version of its fresh, empty session (-1 when the session
+// was not reset: the same user redeeming their invite again).
 type Redeemed struct {
 	ContactID int64 `db:"id"`
+	Person    int64 `db:"person_id"`
 	Invite
 	SessionVersion int64 `db:"session_version"`
+	Current        bool  `db:"-"` // the place is the person's current one
+	New            bool  `db:"-"` // the person is new: this is their one place
 }
 
-// redeemFreshInvite is RedeemInvite for an unused, unexpired invite: the
-// contact, its fresh session, the invite used up and the audit entry. It
-// returns no row when the invite is not fresh.
+// redeemFreshInvite is RedeemInvite for an unused, unexpired invite opened
+// by someone who is nobody yet: their person, Telegram identity, place
+// (current from the start), fresh session, the invite used up and the
+// audit entry, in one statement. It returns no row otherwise; two first
+// invites of one new person at once make one of them fail on the identity's
+// key, and that one goes the transaction's way.
 const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 		SELECT token_hash, campaign_id, unit_code, role, expires_at FROM invites
-		WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE),
+		WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+			AND NOT EXISTS (SELECT 1 FROM identities WHERE channel = 'telegram' AND external_id = $3)
+		FOR UPDATE),
+	ids AS MATERIALIZED (
+		SELECT nextval(pg_get_serial_sequence('contacts', 'id')) AS cid FROM inv),
+	np AS (
+		INSERT INTO people (display_name, current_contact) SELECT $5, cid FROM ids RETURNING id),
+	ni AS (
+		INSERT INTO identities (channel, external_id, person_id, chat_id) SELECT 'telegram', $3, id, $4 FROM np),
 	c AS (
-		INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name)
-		SELECT campaign_id, unit_code, role, $3, $4, $5 FROM inv
-		ON CONFLICT (campaign_id, telegram_user_id) WHERE telegram_user_id IS NOT NULL
-		DO UPDATE SET unit_code = EXCLUDED.unit_code, role = EXCLUDED.role, chat_id = EXCLUDED.chat_id,
-			display_name = EXCLUDED.display_name, active = true, unreachable_at = NULL, created_at = now()
-		RETURNING id, campaign_id, unit_code, role, xmax <> 0 AS existed),
+		INSERT INTO contacts (id, campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id)
+		SELECT ids.cid, inv.campaign_id, inv.unit_code, inv.role, $6, $4, $5, np.id FROM inv, ids, np
+		RETURNING id, campaign_id, unit_code, role, person_id),
 	m AS (
-		-- A reviewer's chat gets its own command menu; so does a chat whose
-		-- contact had another role before (its menu is reset to this one),
-		-- and every chat where the menu button opens the desk (APP_URL).
-		INSERT INTO outbox (contact_id, kind, payload) SELECT id, 'menu', '{}' FROM c WHERE role <> 'filler' OR existed
+		-- A reviewer's chat gets its own command menu, and so does every
+		-- chat where the menu button opens the desk (APP_URL).
+		INSERT INTO outbox (contact_id, kind, payload) SELECT id, 'menu', '{}' FROM c WHERE role <> 'filler'
 			OR EXISTS (SELECT 1 FROM settings WHERE name = 'menu_app_url' AND value <> '')),
 	s AS (
-		INSERT INTO sessions (contact_id) SELECT id FROM c
-		ON CONFLICT (contact_id) DO UPDATE SET state = '{}', version = sessions.version + 1, updated_at = now()
-		RETURNING version),
+		INSERT INTO sessions (contact_id) SELECT id FROM c RETURNING version),
 	u AS (
 		UPDATE invites SET used_at = $2, used_by = c.id FROM c WHERE invites.token_hash = $1),
 	a AS (
 		INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
 		SELECT id, campaign_id, unit_code, 'invite.redeemed', role FROM c)
-	SELECT c.id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version FROM c, inv, s`
+	SELECT c.id, c.person_id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version FROM c, inv, s`
 
 // TelegramContact is the contact a Telegram account acts as.
-type TelegramContact struct {
-	ID       int64        `db:"id"`
-	Campaign string       `db:"campaign_id"`
-	Unit     string       `db:"unit_code"`
-	Role     dialogs.Role `db:"role"`
-}
-
-// ContactOfTelegramUser returns the newest active contact of a Telegram
-// account, or ErrNotFound.
-func (db *DB) ContactOfTelegramUser(ctx context.Context, user int64) (*TelegramContact, error) {
-	var c TelegramContact
-	err := db.GetContext(ctx, &c, `SELECT id, campaign_id, unit_code, role FROM contacts
-		WHERE telegram_user_id = $1 AND active ORDER BY created_at DESC LIMIT 1`, user)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("telegram user: %w", ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("telegram user: %w", err)
-	}
-	return &c, nil
-}
+type TelegramContact = dialogs.Contact
 
 // Invites makes invitations for the dialog's /invite (dialogs.Inviter).
 type Invites struct{ DB *DB }

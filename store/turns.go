@@ -49,8 +49,9 @@ const sessionLockQuery = `WITH ins AS (
 		SELECT $2, id FROM contacts WHERE id = $1 AND $2 <> ''
 		ON CONFLICT (key) DO NOTHING RETURNING 1),
 	sess AS MATERIALIZED (
-		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, ss.state, ss.version
-		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id
+		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, c.person_id,
+			COALESCE(p.current_contact = c.id, false) AS current, ss.state, ss.version
+		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id JOIN people p ON p.id = c.person_id
 		WHERE c.id = $1 AND c.active FOR UPDATE OF ss),
 	d AS MATERIALIZED (
 		SELECT dr.campaign_id, dr.unit_code, dr.form_id, dr.status, dr.flags, dr.next_row, dr.revision
@@ -60,7 +61,7 @@ const sessionLockQuery = `WITH ins AS (
 	snap AS MATERIALIZED (
 		SELECT x.revision FROM drafts x JOIN sess ON x.campaign_id = sess.campaign_id AND x.unit_code = sess.unit_code
 			AND x.form_id = sess.state->>'form')
-	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.state, sess.version,
+	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.person_id, sess.current, sess.state, sess.version,
 		($2 = '' OR EXISTS (SELECT 1 FROM ins)) AS fresh,
 		d.form_id IS NOT NULL AS has_draft,
 		COALESCE(d.form_id, '') AS form_id, COALESCE(d.status, '') AS status, COALESCE(d.flags, '{}') AS flags,
@@ -97,6 +98,8 @@ type sessionRow struct {
 	Unit     string `db:"unit_code"`
 	Role     string `db:"role"`
 	Name     string `db:"display_name"`
+	Person   int64  `db:"person_id"`
+	Current  bool   `db:"current"`
 	State    []byte `db:"state"`
 	Version  int64  `db:"version"`
 	Fresh    bool   `db:"fresh"`
@@ -116,8 +119,14 @@ type sessionRow struct {
 // or the turn needs more than drafts (submitting, reviewing, notifying
 // others, deleting rows), the optimistic try has changed nothing, and fn
 // runs again in a transaction with the session and the draft locked.
-func (s Dialogs) WithContact(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
-	err := s.optimistic(ctx, contactID, key, fn)
+//
+// A turn whose route needs the person's current place (typed text) or
+// makes the contact current (a bound button) does not start from the
+// cache when the cache has the contact elsewhere: only a move away bumps a
+// session's version, so a remembered "not current" may be stale, while a
+// remembered "current" is checked by the write like the rest.
+func (s Dialogs) WithContact(ctx context.Context, contactID int64, route dialogs.Route, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
+	err := s.optimistic(ctx, contactID, route, key, fn)
 	if !errors.Is(err, errTakeLocks) && !retryable(err) && !taken(err) {
 		s.count(func(c *TurnCounts) *atomic.Int64 { return &c.Optimistic }, err)
 		return err
@@ -153,14 +162,15 @@ var errTakeLocks = errors.New("this turn needs locks")
 // sessionReadQuery reads what sessionLockQuery does, from one snapshot and
 // without locking; the input's key is only looked up (Save records it).
 const sessionReadQuery = `WITH sess AS MATERIALIZED (
-		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, ss.state, ss.version
-		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id
+		SELECT c.id, c.campaign_id, c.unit_code, c.role, c.display_name, c.person_id,
+			COALESCE(p.current_contact = c.id, false) AS current, ss.state, ss.version
+		FROM contacts c JOIN sessions ss ON ss.contact_id = c.id JOIN people p ON p.id = c.person_id
 		WHERE c.id = $1 AND c.active),
 	d AS MATERIALIZED (
 		SELECT dr.campaign_id, dr.unit_code, dr.form_id, dr.status, dr.flags, dr.next_row, dr.revision
 		FROM drafts dr JOIN sess ON dr.campaign_id = sess.campaign_id AND dr.unit_code = sess.unit_code
 			AND dr.form_id = sess.state->>'form')
-	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.state, sess.version,
+	SELECT sess.id, sess.campaign_id, sess.unit_code, sess.role, sess.display_name, sess.person_id, sess.current, sess.state, sess.version,
 		($2 = '' OR NOT EXISTS (SELECT 1 FROM processed_inputs WHERE key = $2)) AS fresh,
 		d.form_id IS NOT NULL AS has_draft,
 		COALESCE(d.form_id, '') AS form_id, COALESCE(d.status, '') AS status, COALESCE(d.flags, '{}') AS flags,
@@ -170,8 +180,8 @@ const sessionReadQuery = `WITH sess AS MATERIALIZED (
 	FROM sess LEFT JOIN d ON true ` + answersAggregate
 
 // optimistic is the first try of a turn: see WithContact.
-func (s Dialogs) optimistic(ctx context.Context, contactID int64, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
-	if e := s.Cache.get(contactID); e != nil {
+func (s Dialogs) optimistic(ctx context.Context, contactID int64, route dialogs.Route, key string, fn func(dialogs.Tx, *dialogs.Contact, *dialogs.Session) error) error {
+	if e := s.Cache.get(contactID); e != nil && (route == dialogs.RouteDirect || e.contact.Current) {
 		var sess dialogs.Session
 		if err := json.Unmarshal(e.state, &sess); err != nil {
 			return fmt.Errorf("cached session of contact %d: %w", contactID, err)
@@ -258,7 +268,8 @@ func (row *sessionRow) contact() (*dialogs.Contact, *dialogs.Session, error) {
 	if err := json.Unmarshal(row.State, &sess); err != nil {
 		return nil, nil, fmt.Errorf("session of contact %d: %w", row.ID, err)
 	}
-	c := &dialogs.Contact{ID: row.ID, Campaign: row.Campaign, Unit: row.Unit, Role: dialogs.Role(row.Role), Name: row.Name}
+	c := &dialogs.Contact{ID: row.ID, Campaign: row.Campaign, Unit: row.Unit, Role: dialogs.Role(row.Role), Name: row.Name,
+		Person: row.Person, Current: row.Current}
 	return c, &sess, nil
 }
 

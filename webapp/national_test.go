@@ -38,7 +38,7 @@ func BenchmarkDeskFirstLoad(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE contacts SET telegram_user_id = 4242, chat_id = 4242 WHERE id = $1`, id); err != nil {
+	if err := db.LinkTelegram(ctx, id, 4242); err != nil {
 		b.Fatal(err)
 	}
 	reg := campaigns.NewRegistry(db)

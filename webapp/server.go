@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -122,28 +123,56 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// who is the signed-in contact of a request.
+// who is the signed-in person of a request and the place the page is at
+// (a campaign and a unit of theirs: the page's home, its queue, its own
+// forms). What they may see is the union of their places in that
+// campaign, each checked here, on every request.
 type who struct {
 	user    User
-	contact *store.TelegramContact
+	person  *store.Person
+	contact *store.TelegramContact // the page's place
+	places  []dialogs.Contact      // the person's places in the campaign, the page's among them
 	camp    *campaign.Campaign
 	unit    *campaign.Unit
 }
 
-func (w who) reviews() bool {
-	return w.contact.Role == dialogs.Reviewer || w.contact.Role == dialogs.Admin
+func reviewsRole(r dialogs.Role) bool { return r == dialogs.Reviewer || r == dialogs.Admin }
+
+// reviews says the page's place is a reviewer's.
+func (w who) reviews() bool { return reviewsRole(w.contact.Role) }
+
+// reviewerOf is the person's place in the campaign that reviews unit (its
+// own or one above it), the page's first; nil if none does.
+func (w who) reviewerOf(unit string) *dialogs.Contact {
+	if w.camp.Units[unit] == nil {
+		return nil
+	}
+	if w.reviews() && w.camp.InSubtree(w.contact.Unit, unit) {
+		return w.contact
+	}
+	for i := range w.places {
+		if p := &w.places[i]; reviewsRole(p.Role) && w.camp.InSubtree(p.Unit, unit) {
+			return p
+		}
+	}
+	return nil
 }
 
-// mayOpen is the chat's rule: a reviewer sees their subtree, anyone else
-// their own unit only.
+// mayOpen is the chat's rule over all the person's places in the
+// campaign: a reviewer's place opens its subtree, any other its own unit.
 func (w who) mayOpen(unit string) bool {
 	if w.camp.Units[unit] == nil {
 		return false
 	}
-	if w.reviews() {
-		return w.camp.InSubtree(w.contact.Unit, unit)
+	if w.reviewerOf(unit) != nil {
+		return true
 	}
-	return unit == w.contact.Unit
+	for _, p := range w.places {
+		if p.Unit == unit {
+			return true
+		}
+	}
+	return false
 }
 
 // errStatus is an API error with its HTTP status, said in Chinese.
@@ -176,10 +205,14 @@ func (s *Server) signIn(r *http.Request) (who, error) {
 	if err != nil {
 		return who{}, errStatus{http.StatusUnauthorized, catalog.DeskTexts["expired"]}
 	}
-	c, err := s.DB.ContactOfTelegramUser(r.Context(), u.ID)
+	p, err := s.DB.PersonOfTelegram(r.Context(), u.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return who{}, errStatus{http.StatusUnauthorized, catalog.Texts.Stranger}
 	}
+	if err != nil {
+		return who{}, err
+	}
+	c, err := pagePlace(p, r.URL.Query())
 	if err != nil {
 		return who{}, err
 	}
@@ -191,7 +224,53 @@ func (s *Server) signIn(r *http.Request) (who, error) {
 	if unit == nil {
 		return who{}, errForbidden
 	}
-	return who{user: u, contact: c, camp: camp, unit: unit}, nil
+	w := who{user: u, person: p, contact: c, camp: camp, unit: unit}
+	for _, x := range p.Places {
+		if x.Campaign == c.Campaign {
+			w.places = append(w.places, x)
+		}
+	}
+	return w, nil
+}
+
+// pagePlace is the place a request names: place= (one of the person's,
+// else 403), else the person's place in campaign= (else 403) that best fits
+// unit= (a reviewer's over it, or the unit's own), else the place the chat
+// is on.
+func pagePlace(p *store.Person, q url.Values) (*dialogs.Contact, error) {
+	campaignID, unit := q.Get("campaign"), q.Get("unit")
+	if id := q.Get("place"); id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		c := p.Place(n)
+		if err != nil || c == nil || (campaignID != "" && campaignID != c.Campaign) {
+			return nil, errForbidden
+		}
+		return c, nil
+	}
+	if campaignID == "" {
+		return p.CurrentPlace(), nil
+	}
+	var best *dialogs.Contact
+	score := func(c *dialogs.Contact) int {
+		switch {
+		case reviewsRole(c.Role) && c.Unit == unit:
+			return 4
+		case c.Unit == unit:
+			return 3
+		case reviewsRole(c.Role):
+			return 2
+		}
+		return 1
+	}
+	for i := range p.Places {
+		if c := &p.Places[i]; c.Campaign == campaignID && (best == nil || score(c) > score(best)) {
+			best = c
+		}
+	}
+	if best == nil {
+		return nil, errForbidden
+	}
+	return best, nil
 }
 
 // api runs a JSON handler for a signed-in contact. A forged, expired or
@@ -247,11 +326,35 @@ type Me struct {
 	Campaign string `json:"campaign"`
 	Title    string `json:"title"`
 	Bot      string `json:"bot,omitempty"`
+	// Place is the page's place (a contact id), which every later request
+	// names; Places all the person's places, for the switcher.
+	Place  int64       `json:"place"`
+	Places []PlaceInfo `json:"places"`
+}
+
+// PlaceInfo is one of the person's places, as the switcher lists it.
+type PlaceInfo struct {
+	ID       int64  `json:"id"`
+	Campaign string `json:"campaign"`
+	Short    string `json:"short"`
+	Unit     string `json:"unit"`
+	UnitName string `json:"unitName"`
+	Role     string `json:"role"`
 }
 
 func (s *Server) me(ctx context.Context, w who, r *http.Request) (any, error) {
-	return Me{Name: strings.TrimSpace(w.user.FirstName + " " + w.user.LastName), Unit: w.unit.Code, UnitName: w.unit.Name,
-		Role: dialogs.RoleName(w.contact.Role), Reviews: w.reviews(), Fills: len(w.camp.FormsFor(w.unit.Level)) > 0, Campaign: w.camp.ID, Title: w.camp.Title, Bot: s.BotName}, nil
+	m := Me{Name: strings.TrimSpace(w.user.FirstName + " " + w.user.LastName), Unit: w.unit.Code, UnitName: w.unit.Name,
+		Role: dialogs.RoleName(w.contact.Role), Reviews: w.reviews(), Fills: len(w.camp.FormsFor(w.unit.Level)) > 0, Campaign: w.camp.ID, Title: w.camp.Title, Bot: s.BotName,
+		Place: w.contact.ID, Places: []PlaceInfo{}}
+	for _, p := range w.person.Places {
+		camp, err := s.Reg.Campaign(ctx, p.Campaign)
+		if err != nil || camp.Units[p.Unit] == nil {
+			continue
+		}
+		m.Places = append(m.Places, PlaceInfo{ID: p.ID, Campaign: p.Campaign, Short: camp.ShortName(), Unit: p.Unit,
+			UnitName: camp.Units[p.Unit].Name, Role: dialogs.RoleName(p.Role)})
+	}
+	return m, nil
 }
 
 func (s *Server) unitParam(w who, r *http.Request) (string, error) {
@@ -270,7 +373,7 @@ func (s *Server) desk(ctx context.Context, w who, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return reports.Summarizer{DB: s.DB}.Desk(ctx, w.camp, w.contact.Unit, unit, s.now())
+	return reports.Summarizer{DB: s.DB}.Desk(ctx, w.camp, w.reviewerOf(unit).Unit, unit, s.now())
 }
 
 func (s *Server) unitReturn(ctx context.Context, w who, r *http.Request) (any, error) {
@@ -313,7 +416,17 @@ func (s *Server) review(ctx context.Context, w who, r *http.Request) (any, error
 	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10)).Decode(&req); err != nil || req.Submission == 0 {
 		return nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badRequest"]}
 	}
+	// Decided by the page's place, else by another of the person's places
+	// in the campaign that reviews (the engine checks each).
 	done, err := s.Engine.Review(ctx, w.contact.ID, req.Submission, req.Approve, req.Reason, req.Flags)
+	for _, p := range w.places {
+		if !errors.Is(err, dialogs.ErrNotYours) {
+			break
+		}
+		if p.ID != w.contact.ID && reviewsRole(p.Role) {
+			done, err = s.Engine.Review(ctx, p.ID, req.Submission, req.Approve, req.Reason, req.Flags)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -436,11 +549,11 @@ func (s *Server) file(fn func(ctx context.Context, w who, r *http.Request) (name
 // form's), its CSV, or the zip with the documents — as /export and
 // `tianbao export` write them.
 func (s *Server) export(ctx context.Context, w who, r *http.Request) (string, string, []byte, error) {
-	if !w.reviews() {
-		return "", "", nil, errStatus{http.StatusForbidden, catalog.Texts.ExportOnlyReviewers}
-	}
-	unit, err := s.unitParam(w, r)
+	unit, err := s.reviewerUnit(w, r)
 	if err != nil {
+		if !w.reviews() {
+			err = errStatus{http.StatusForbidden, catalog.Texts.ExportOnlyReviewers}
+		}
 		return "", "", nil, err
 	}
 	x := reports.Exporter{DB: s.DB}
@@ -485,13 +598,20 @@ func (s *Server) chart(ctx context.Context, w who, r *http.Request) (string, str
 	return catalog.DeskTexts["chartFile"], "image/png", png, err
 }
 
-// reviewerUnit is the unit= of a reviewer's view: their own unit or one
-// in their subtree.
+// reviewerUnit is the unit= of a reviewer's view (the page's unit when
+// none is named): one that a place of the person's in the campaign reviews.
 func (s *Server) reviewerUnit(w who, r *http.Request) (string, error) {
-	if !w.reviews() {
-		return "", errStatus{http.StatusForbidden, catalog.DeskTexts["reviewersOnly"]}
+	unit := r.URL.Query().Get("unit")
+	if unit == "" {
+		unit = w.contact.Unit
 	}
-	return s.unitParam(w, r)
+	if w.reviewerOf(unit) == nil {
+		if !w.reviews() {
+			return "", errStatus{http.StatusForbidden, catalog.DeskTexts["reviewersOnly"]}
+		}
+		return "", errForbidden
+	}
+	return unit, nil
 }
 
 func (s *Server) timeline(ctx context.Context, w who, r *http.Request) (any, error) {

@@ -47,7 +47,7 @@ type desk struct {
 // link makes a chat's contact the contact of a Telegram user.
 func link(t testing.TB, env *dialogtest.Env, c *dialogtest.Chat, user int64) {
 	t.Helper()
-	if _, err := env.DB.ExecContext(context.Background(), `UPDATE contacts SET telegram_user_id = $1, chat_id = $1 WHERE id = $2`, user, c.ID); err != nil {
+	if err := env.DB.LinkTelegram(context.Background(), c.ID, user); err != nil {
 		t.Fatal(err)
 	}
 }

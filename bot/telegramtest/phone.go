@@ -184,6 +184,19 @@ func (p *Phone) Expect(parts ...string) *Phone {
 	return p
 }
 
+// ExpectNot checks the bot showed none of parts since the last input (call
+// it after Expect, which waits for the replies).
+func (p *Phone) ExpectNot(parts ...string) *Phone {
+	p.T.Helper()
+	text := p.Text()
+	for _, part := range parts {
+		if strings.Contains(text, part) {
+			p.T.Errorf("chat %d: did not expect %q; the bot showed:\n%s", p.UserID, part, text)
+		}
+	}
+	return p
+}
+
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
