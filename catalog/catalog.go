@@ -277,44 +277,44 @@ var Chat = struct {
 // Desk is the catalogue's part for the reviewer's desk: the queue of what
 // waits for a decision, one item in full, 全部通过.
 var Desk = struct {
-	ItemForm             string
-	ItemPackage          string
-	ItemBy               string
-	WaitedDays           string
-	WaitedHours          string
-	WaitedJust           string
-	BtnViewItem          string
-	PendingHead          string
-	PendingForms         string
-	PendingPackages      string
-	BtnQueue             string
-	PackageTotals        string
-	PackageChangesSince  string
-	PackageUnitAdded     string
-	PackageUnitChanged   string
-	PackageUnitDropped   string
-	TableRowsFilled      string
-	QueueEmpty           string
-	BatchOneByOne        string
-	QueueHead            string
-	BtnPrevPage          string
-	BtnNextPage          string
-	BtnApproveAll        string
-	BatchAsk             string
-	BatchHasWarnings     string
-	BatchNothingLeft     string
-	BtnConfirmApproveAll string
-	BatchDone            string
-	BatchSkipped         string
-	BtnBackToQueue       string
-	ItemWarnings         string
-	HandledBy            string
-	VerbApproved         string
-	VerbReturned         string
-	VerbWithdrawn        string
-	VerbSubmitted        string
-	BtnOpenFile          string
-	FileSent             string
+	ItemForm                string
+	ItemPackage             string
+	ItemBy                  string
+	WaitedDays              string
+	WaitedHours             string
+	WaitedJust              string
+	BtnViewItem             string
+	PendingOwn, PendingHead string
+	PendingForms            string
+	PendingPackages         string
+	BtnQueue                string
+	PackageTotals           string
+	PackageChangesSince     string
+	PackageUnitAdded        string
+	PackageUnitChanged      string
+	PackageUnitDropped      string
+	TableRowsFilled         string
+	QueueEmpty              string
+	BatchOneByOne           string
+	QueueHead               string
+	BtnPrevPage             string
+	BtnNextPage             string
+	BtnApproveAll           string
+	BatchAsk                string
+	BatchHasWarnings        string
+	BatchNothingLeft        string
+	BtnConfirmApproveAll    string
+	BatchDone               string
+	BatchSkipped            string
+	BtnBackToQueue          string
+	ItemWarnings            string
+	HandledBy               string
+	VerbApproved            string
+	VerbReturned            string
+	VerbWithdrawn           string
+	VerbSubmitted           string
+	BtnOpenFile             string
+	FileSent                string
 }{
 	ItemForm:             "%s《%s》第 %d 版",
 	ItemPackage:          "%s《%s》汇总（第 %d 次上报）",
@@ -325,6 +325,7 @@ var Desk = struct {
 	BtnViewItem:          "📄 %s %s",
 	PendingHead:          "📥 待您审核：",
 	PendingForms:         "下级表格 %d 份",
+	PendingOwn:           "本级表格 %d 份",
 	PendingPackages:      "上报汇总 %d 份",
 	BtnQueue:             "📥 全部待审（%d 份）",
 	PackageTotals:        "合计：",

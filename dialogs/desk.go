@@ -2,6 +2,7 @@ package dialogs
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,7 +69,25 @@ func (t *turn) pending() ([]PendingItem, error) {
 			out = append(out, it)
 		}
 	}
+	if t.fresh != nil && !slices.ContainsFunc(out, func(it PendingItem) bool { return it.ID == t.fresh.ID }) {
+		out = append(out, *t.fresh) // the newest: last, as the list is oldest first
+	}
 	return out, nil
+}
+
+// nextItem shows the oldest item still waiting for the reviewer in full,
+// or, with none left, the start screen (which says so).
+func (t *turn) nextItem() error {
+	items, err := t.pending()
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		t.s.Mode, t.s.Item = ModeHome, 0
+		return t.show()
+	}
+	t.s.Mode, t.s.Item = ModeItem, items[0].ID
+	return t.show()
 }
 
 // itemLine names a pending item for people: 西湖区《附件3》第 1 版 · 张三提交 · 已等待 2 天.
@@ -113,25 +132,30 @@ func (t *turn) pendingBlock() (string, [][]Button, error) {
 	if err != nil || len(items) == 0 {
 		return "", nil, err
 	}
-	forms, pkgs := 0, 0
+	own, forms, pkgs := 0, 0, 0
 	for _, it := range items {
-		if IsPackage(it.Form) {
+		switch {
+		case IsPackage(it.Form):
 			pkgs++
-		} else {
+		case it.Unit == t.c.Unit:
+			own++ // the unit's own rows, 审定 by its own reviewers
+		default:
 			forms++
 		}
 	}
 	var b strings.Builder
 	b.WriteString(desk.PendingHead)
+	var counts []string
+	if own > 0 {
+		counts = append(counts, fmt.Sprintf(desk.PendingOwn, own))
+	}
 	if forms > 0 {
-		fmt.Fprintf(&b, desk.PendingForms, forms)
+		counts = append(counts, fmt.Sprintf(desk.PendingForms, forms))
 	}
 	if pkgs > 0 {
-		if forms > 0 {
-			b.WriteString(" · ")
-		}
-		fmt.Fprintf(&b, desk.PendingPackages, pkgs)
+		counts = append(counts, fmt.Sprintf(desk.PendingPackages, pkgs))
 	}
+	b.WriteString(strings.Join(counts, " · "))
 	var buttons [][]Button
 	for i, it := range items {
 		if i == homePending {

@@ -3,6 +3,7 @@ package dialogs_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 
 	"tianbao/dialogs"
@@ -34,7 +35,11 @@ func TestReviewerWhoJoinsLaterFindsEverything(t *testing.T) {
 		"2. 西湖区《附件3》第 1 版", "3. 拱墅区《附件3》第 1 版")
 	// 查看 shows every value, and 通过 works from there.
 	city.Press("📄 上城区 附件3").Expect("【待审核】上城区 提交了《附件3", "新建成（家）：2 家", "2018-2022入园企业目标数（家）：100 家")
-	city.Press("✅ 通过").Expect("✅ 已通过：上城区《附件3")
+	// Approved from its screen, the next item waiting follows, in full.
+	city.Press("✅ 通过").Expect("✅ 已通过：上城区《附件3", "【待审核】西湖区 提交了《附件3")
+	if labels := strings.Join(city.Labels(), " "); !strings.Contains(labels, "✅ 通过") || !strings.Contains(labels, "↩️ 退回") {
+		t.Errorf("the next item has no buttons: %s", labels)
+	}
 	// The rest as a batch, after seeing what it covers.
 	city.Say("/start").Expect("下级表格 2 份").Press("📥 全部待审").Expect("📥 待您审核 2 份", "1. 西湖区", "2. 拱墅区")
 	city.Press("✅ 全部通过").Expect("确认一次通过以下 2 份", "西湖区《附件3》第 1 版", "拱墅区《附件3》第 1 版")

@@ -416,6 +416,8 @@ type turn struct {
 	// the input is typed text (an answer, not a command or a press).
 	was      place
 	answered bool
+	// fresh is a submission of this turn that the contact reviews.
+	fresh *PendingItem
 }
 
 // place is where in the dialog a contact stands.

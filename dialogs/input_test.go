@@ -115,3 +115,17 @@ func TestHelpFitsTheUnit(t *testing.T) {
 	county := env.Contact("330106", "王芳")
 	county.Say("/help").Expect("杭州市审核", "/back 上一项", "/extend 申请延期").ExpectNot("/summary", "/forward")
 }
+
+// TestCitySubmitsItsOwnForm: a city's own rows are 审定 by its own
+// reviewers; right after submitting, the start screen shows them waiting
+// (本级表格), never "nothing waits" followed by a request to review them.
+func TestCitySubmitsItsOwnForm(t *testing.T) {
+	env := newEnv(t)
+	city := env.Reviewer("330100", "赵主任")
+	city.Say("/start").Press("附件1").Say("杭州市小微企业园工作联席会议").Say("王建国").Say("副市长").Say("李华").Say("0571-87059132").
+		Press("✅ 提交").Expect("已提交《附件1", "📥 待您审核：本级表格 1 份", "1. 杭州市《附件1》第 1 版 · 赵主任提交").ExpectNot("目前没有待您审核的表格")
+	city.Say("/start").Expect("📥 待您审核：本级表格 1 份")
+	county := env.Contact("330106", "王芳")
+	county.SubmitA3("2", "0", "2", "100", "40", "0", "0", "0", "100")
+	city.Say("/start").Expect("📥 待您审核：本级表格 1 份 · 下级表格 1 份")
+}

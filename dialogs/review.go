@@ -616,6 +616,12 @@ func (t *turn) submit(f *campaign.Form, d *campaign.Draft) error {
 	if err := t.notifySubmitted(f, d, sub); err != nil {
 		return err
 	}
+	if t.canDecide(sub) {
+		// A unit whose own reviewers 审定 its own rows (a city): what was
+		// just submitted waits for them, and the start screen shown now
+		// says so, though its row is written only as the turn commits.
+		t.fresh = &PendingItem{ID: sub.ID, Unit: sub.Unit, Form: sub.Form, Version: sub.Version, At: t.now(), By: t.c.Name}
+	}
 	t.note(msg.Submitted, f.Name(), sub.Version)
 	t.s.Mode, t.s.Form = ModeHome, ""
 	return t.show()

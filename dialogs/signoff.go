@@ -214,9 +214,15 @@ func (t *turn) reviewAction(rest string) error {
 		if err := t.approve(sub); err != nil {
 			return err
 		}
+		done := fmt.Sprintf(msg.ApprovedDone, subjectOf(unit, f, sub))
+		if t.s.Mode == ModeItem && t.s.Item == sub.ID {
+			// Approved from the item's own screen: on to the next item
+			// waiting, or the list, not a message with nothing to press.
+			t.note(done)
+			return t.nextItem()
+		}
 		// The request itself becomes the record of the decision; the
 		// reviewer's own dialog stays where it was.
-		done := fmt.Sprintf(msg.ApprovedDone, subjectOf(unit, f, sub))
 		t.replies = append(t.replies, Reply{Text: done, Replace: t.pressed})
 		return nil
 	}
