@@ -85,6 +85,11 @@ type Unit struct {
 	Level    Level
 	Parent   string   // code of the parent unit; "" for the root
 	Children []string // codes, in the order of the units file
+	// Kind and Tags are what the units table says the unit is (市辖区, 县,
+	// 县级市; 开发区, 山区): forms are assigned by them (a form's kinds and
+	// tags), and expressions read them (unit.kind, unit.tags).
+	Kind string
+	Tags []string
 }
 
 // Campaign is one notice: who reports what, by when, checked how. It is
@@ -263,11 +268,25 @@ func (c *Campaign) FormAt(ref string) *Form {
 	return nil
 }
 
-// FormsFor returns the forms that units of level fill, in file order.
+// FormsFor returns the forms that some units of level fill, in file order.
+// What one unit fills is FormsForUnit.
 func (c *Campaign) FormsFor(level Level) []*Form {
 	var out []*Form
 	for _, f := range c.Forms {
 		if f.FilledBy(level) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// FormsForUnit returns the forms u fills, in file order: those of its
+// level that its kind and tags are assigned (see Form.FilledByUnit). The
+// reminders, /summary, the desk, /forward and the exports all ask it.
+func (c *Campaign) FormsForUnit(u *Unit) []*Form {
+	var out []*Form
+	for _, f := range c.Forms {
+		if f.FilledByUnit(u) {
 			out = append(out, f)
 		}
 	}
@@ -295,9 +314,13 @@ type Form struct {
 	Caption   string   // printed above the sheet's title, as the notice numbers its tables (附件1)
 	Notes     []string // printed under the sheet's table, as the notice's 注
 	Levels    []Level
-	Due       map[Level]time.Time // the end of the due day, per level
-	Reminders map[Level]ReminderPolicy
-	Sections  []*Section
+	// Kinds and Tags narrow who fills the form among its levels' units:
+	// per level (the key "" for every level), the kinds one of which a
+	// unit must be, and the tags one of which it must carry (none: all).
+	Kinds, Tags map[Level][]string
+	Due         map[Level]time.Time // the end of the due day, per level
+	Reminders   map[Level]ReminderPolicy
+	Sections    []*Section
 	// A standing return is one Form per period, sharing its sections:
 	// Template is the id in the file, Period the instance's (nil for a
 	// one-off form), Opens when it can be filled, Prev and LastYear the ids
@@ -308,10 +331,39 @@ type Form struct {
 	Prev, LastYear string
 }
 
-// FilledBy reports whether units of level fill this form.
+// FilledBy reports whether units of level fill this form (all of them, or
+// those its kinds and tags say: see FilledByUnit).
 func (f *Form) FilledBy(level Level) bool {
 	for _, l := range f.Levels {
 		if l == level {
+			return true
+		}
+	}
+	return false
+}
+
+// FilledByUnit reports whether u fills this form: its level is one of the
+// form's, and it is of one of the kinds and carries one of the tags the
+// form names for that level (or for every level), if it names any.
+func (f *Form) FilledByUnit(u *Unit) bool {
+	if u == nil || !f.FilledBy(u.Level) {
+		return false
+	}
+	for _, key := range []Level{"", u.Level} {
+		if kinds, ok := f.Kinds[key]; ok && !contains(kinds, u.Kind) {
+			return false
+		}
+		if tags, ok := f.Tags[key]; ok && !anyOf(tags, u.Tags) {
+			return false
+		}
+	}
+	return true
+}
+
+// anyOf reports whether any of have is among want.
+func anyOf(want, have []string) bool {
+	for _, h := range have {
+		if contains(want, h) {
 			return true
 		}
 	}

@@ -211,7 +211,9 @@ type rawForm struct {
 	Caption   string                  `yaml:"caption"`
 	Notes     []string                `yaml:"notes"`
 	Levels    []string                `yaml:"levels"`
-	Due       map[string]any          `yaml:"due"` // per level: a date, or {working_days: N} / {days: N} after a period
+	Kinds     any                     `yaml:"kinds"` // a list, or per level: {county: [市辖区]}
+	Tags      any                     `yaml:"tags"`  // the same, of tags
+	Due       map[string]any          `yaml:"due"`   // per level: a date, or {working_days: N} / {days: N} after a period
 	Periods   *rawPeriods             `yaml:"periods"`
 	Opens     *rawOpens               `yaml:"opens"`
 	Reminders *rawReminder            `yaml:"reminders"`
@@ -600,175 +602,6 @@ func (l *loader) levels(c *Campaign, raw []rawLevel) {
 	}
 }
 
-// unitCodeRe is a unit's code in a code/name/parent units file: an
-// administrative code, a 统一社会信用代码, or any short id.
-var unitCodeRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,39}$`)
-
-func (l *loader) units(c *Campaign, raw *rawUnits) {
-	if raw.File == "" {
-		l.at("$.units", "units.file is required: a TSV of code, name, parent (or city_code, city, county_code, county)")
-		return
-	}
-	data, ok := l.src.Files[raw.File]
-	if why, unreadable := l.src.Unreadable[raw.File]; unreadable {
-		l.at("$.units.file", "units file %q cannot be read: %s", raw.File, why)
-		return
-	}
-	if !ok {
-		l.at("$.units.file", "units file %q not found next to the campaign file", raw.File)
-		return
-	}
-	name := path.Join(path.Dir(l.src.Name), raw.File)
-	if p, bad := textProblem(name, data); bad {
-		l.problems = append(l.problems, p)
-		return
-	}
-	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
-	header := strings.Split(strings.ToLower(strings.TrimSpace(lines[0])), "\t")
-	for i := range header {
-		header[i] = strings.TrimSpace(header[i])
-	}
-	if strings.Join(header, ",") == "code,name,parent" {
-		l.treeUnits(c, raw, name, lines)
-	} else {
-		l.cityCountyUnits(c, raw, name, lines)
-	}
-	// Top down, level by level, each unit's children in file order.
-	c.Order = nil
-	for queue := []string{c.Root}; len(queue) > 0; queue = queue[1:] {
-		if u := c.Units[queue[0]]; u != nil {
-			c.Order = append(c.Order, u.Code)
-			queue = append(queue, u.Children...)
-		}
-	}
-}
-
-// cityCountyUnits reads the four-column file (city_code, city, county_code,
-// county) under the root the campaign file names.
-func (l *loader) cityCountyUnits(c *Campaign, raw *rawUnits, name string, lines []string) {
-	if raw.Root.Code == "" || raw.Root.Name == "" {
-		l.at("$.units.root", "units.root needs a code and a name (the province)")
-	}
-	if len(c.Levels) < 3 {
-		l.at("$.levels", "a city_code, city, county_code, county units file needs three levels, it has %d", len(c.Levels))
-		return
-	}
-	c.Root = raw.Root.Code
-	c.Units = map[string]*Unit{raw.Root.Code: {Code: raw.Root.Code, Name: raw.Root.Name, Level: c.LevelAt(0)}}
-	for i, line := range lines {
-		if i == 0 || strings.TrimSpace(line) == "" {
-			continue // the header
-		}
-		cols := strings.Split(line, "\t")
-		if len(cols) != 4 {
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("want 4 tab-separated columns (city_code, city, county_code, county), got %d", len(cols))})
-			continue
-		}
-		for j := range cols {
-			cols[j] = strings.TrimSpace(cols[j])
-		}
-		cityCode, city, code, county := cols[0], cols[1], cols[2], cols[3]
-		if !isCode(cityCode) || !isCode(code) {
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, "unit codes are 6 digits"})
-			continue
-		}
-		if cu := c.Units[cityCode]; cu == nil {
-			c.Units[cityCode] = &Unit{Code: cityCode, Name: city, Level: c.LevelAt(1), Parent: c.Root}
-			c.Units[c.Root].Children = append(c.Units[c.Root].Children, cityCode)
-		} else if cu.Name != city {
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("city %s is named %q here and %q above", cityCode, city, cu.Name)})
-		}
-		if c.Units[code] != nil {
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
-			continue
-		}
-		c.Units[code] = &Unit{Code: code, Name: county, Level: c.LevelAt(2), Parent: cityCode}
-		c.Units[cityCode].Children = append(c.Units[cityCode].Children, code)
-	}
-}
-
-// treeUnits reads a code, name, parent file: any depth the campaign's
-// levels allow. The root is the row without a parent, or units.root; a
-// unit's level is its depth.
-func (l *loader) treeUnits(c *Campaign, raw *rawUnits, name string, lines []string) {
-	c.Units = map[string]*Unit{}
-	lineOf := map[string]int{}
-	type row struct{ code, parent string }
-	var rows []row
-	if raw.Root.Code != "" {
-		if raw.Root.Name == "" {
-			l.at("$.units.root", "units.root needs a name")
-		}
-		c.Root = raw.Root.Code
-		c.Units[c.Root] = &Unit{Code: c.Root, Name: raw.Root.Name}
-	}
-	for i, line := range lines {
-		if i == 0 || strings.TrimSpace(line) == "" {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		if len(cols) != 3 {
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("want 3 tab-separated columns (code, name, parent), got %d", len(cols))})
-			continue
-		}
-		code, uname, parent := strings.TrimSpace(cols[0]), strings.TrimSpace(cols[1]), strings.TrimSpace(cols[2])
-		switch {
-		case !unitCodeRe.MatchString(code):
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("unit code %q: letters, digits, '-' or '_', at most 40", code)})
-			continue
-		case uname == "":
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("unit %s has no name", code)})
-			continue
-		case c.Units[code] != nil:
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("duplicate unit code %s", code)})
-			continue
-		case parent == "" && c.Root != "":
-			l.problems = append(l.problems, FileProblem{name, i + 1, 1, fmt.Sprintf("unit %s has no parent, but %s is the root already", code, c.Root)})
-			continue
-		case parent == "":
-			c.Root = code
-		}
-		c.Units[code] = &Unit{Code: code, Name: uname, Parent: parent}
-		lineOf[code] = i + 1
-		if parent != "" {
-			rows = append(rows, row{code, parent})
-		}
-	}
-	if c.Root == "" {
-		l.at("$.units", "the units file has no root: one row with an empty parent, or units.root")
-		return
-	}
-	for _, r := range rows {
-		if c.Units[r.parent] == nil {
-			l.problems = append(l.problems, FileProblem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s names parent %s, which is not in the file", r.code, r.parent)})
-			delete(c.Units, r.code)
-			continue
-		}
-		c.Units[r.parent].Children = append(c.Units[r.parent].Children, r.code)
-	}
-	// Levels by depth, from the root; a unit deeper than the campaign's
-	// levels, or not under the root (a cycle), is refused with its line.
-	depth := map[string]int{c.Root: 0}
-	c.Units[c.Root].Level = c.LevelAt(0)
-	for queue := []string{c.Root}; len(queue) > 0; queue = queue[1:] {
-		u := c.Units[queue[0]]
-		for _, ch := range u.Children {
-			depth[ch] = depth[u.Code] + 1
-			if depth[ch] >= len(c.Levels) {
-				l.problems = append(l.problems, FileProblem{name, lineOf[ch], 1, fmt.Sprintf("unit %s is %d levels below %s, deeper than the campaign's %d levels (%s)", ch, depth[ch], c.Root, len(c.Levels), levelIDs(c))})
-			} else {
-				c.Units[ch].Level = c.LevelAt(depth[ch])
-			}
-			queue = append(queue, ch) // its own children are too deep, not in a circle
-		}
-	}
-	for _, r := range rows {
-		if _, ok := depth[r.code]; !ok && c.Units[r.code] != nil {
-			l.problems = append(l.problems, FileProblem{name, lineOf[r.code], 1, fmt.Sprintf("unit %s is not under the root %s (its parents go round in a circle)", r.code, c.Root)})
-		}
-	}
-}
-
 func levelIDs(c *Campaign) string {
 	var ids []string
 	for _, d := range c.Levels {
@@ -870,6 +703,7 @@ func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
 		}
 		f.Levels = append(f.Levels, level)
 	}
+	l.assignment(p, raw, f, c)
 	rules := l.dueRules(p, raw, f, c)
 	if raw.Periods == nil {
 		for level, r := range rules {

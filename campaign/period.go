@@ -199,15 +199,15 @@ func (c *Campaign) Current(now time.Time) []*Form {
 	return out
 }
 
-// ShownFor is what a unit of level sees on its start screen at now: its
-// one-off forms, and of each standing return every open period it has not
-// done (done: submitted or approved), newest first, with the latest open
-// one even when done (or the first, before any is open).
-func (c *Campaign) ShownFor(level Level, now time.Time, done func(*Form) bool) []*Form {
+// ShownFor is what unit u sees on its start screen at now: its one-off
+// forms, and of each standing return every open period it has not done
+// (done: submitted or approved), newest first, with the latest open one
+// even when done (or the first, before any is open).
+func (c *Campaign) ShownFor(u *Unit, now time.Time, done func(*Form) bool) []*Form {
 	var out []*Form
 	for g := range c.returns {
 		switch f := g[0]; {
-		case !f.FilledBy(level):
+		case !f.FilledByUnit(u):
 		case f.Period == nil:
 			out = append(out, f)
 		default:

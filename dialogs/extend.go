@@ -59,7 +59,7 @@ func (t *turn) extendMenu() error {
 	}
 	var buttons [][]Button
 	for _, f := range t.camp.Recent(t.now(), campaign.MaxShownPeriods) {
-		if !f.FilledBy(t.unit.Level) || !f.OpenAt(t.now()) {
+		if !f.FilledByUnit(t.unit) || !f.OpenAt(t.now()) {
 			continue
 		}
 		if d := drafts[f.ID]; d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved) {
@@ -103,7 +103,7 @@ func (t *turn) extendButton(name, arg string) error {
 		t.s.Mode, t.s.Extending = ModeHome, nil
 		return t.show()
 	case "xf":
-		if f := t.camp.FormAt(arg); f != nil && f.FilledBy(t.unit.Level) && t.s.Extending != nil {
+		if f := t.camp.FormAt(arg); f != nil && f.FilledByUnit(t.unit) && t.s.Extending != nil {
 			t.s.Extending.Form = f.ID
 			return t.show()
 		}

@@ -86,7 +86,7 @@ func (t *turn) packageReadiness(f *campaign.Form) (*readiness, error) {
 			default:
 				r.notSubmitted = append(r.notSubmitted, u.Name)
 			}
-		case f.FilledBy(u.Level):
+		case f.FilledByUnit(u):
 			sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, f.ID)
 			if err := add(u, sub, err); err != nil {
 				return nil, err
@@ -100,7 +100,7 @@ func (t *turn) packageReadiness(f *campaign.Form) (*readiness, error) {
 
 // fillsBelowUnit reports whether any unit at or below u fills f.
 func fillsBelowUnit(c *campaign.Campaign, f *campaign.Form, u *campaign.Unit) bool {
-	if f.FilledBy(u.Level) {
+	if f.FilledByUnit(u) {
 		return true
 	}
 	for _, code := range u.Children {

@@ -192,7 +192,7 @@ func (t *turn) waits() (string, error) {
 	}
 	toFill, returned := 0, 0
 	var nearest time.Time
-	for _, f := range t.camp.ShownFor(t.unit.Level, now, done) {
+	for _, f := range t.camp.ShownFor(t.unit, now, done) {
 		if done(f) || !f.OpenAt(now) {
 			continue
 		}

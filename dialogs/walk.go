@@ -130,7 +130,7 @@ func (t *turn) home() error {
 	if db, ok := t.deskButton(""); ok {
 		buttons = append(buttons, []Button{db})
 	}
-	forms := t.camp.ShownFor(t.unit.Level, t.now(), func(f *campaign.Form) bool {
+	forms := t.camp.ShownFor(t.unit, t.now(), func(f *campaign.Form) bool {
 		d := drafts[f.ID]
 		return d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved)
 	})
@@ -218,7 +218,7 @@ func (t *turn) whoseDue(f *campaign.Form) string {
 		return ""
 	}
 	grand := t.camp.Units[parent.Parent]
-	if d, ok := f.Due[parent.Level]; ok && grand != nil && f.FilledBy(parent.Level) {
+	if d, ok := f.Due[parent.Level]; ok && grand != nil && f.FilledByUnit(parent) {
 		return fmt.Sprintf(msg.DueWhoseChain, parent.Name, parent.Name, d.In(t.camp.TimeZone).Format("1月2日"), grand.Name)
 	}
 	return fmt.Sprintf(msg.DueWhose, parent.Name)
@@ -227,7 +227,7 @@ func (t *turn) whoseDue(f *campaign.Form) string {
 // open starts or resumes a form.
 func (t *turn) open(formID string) error {
 	f := t.camp.Form(formID)
-	if f == nil || !f.FilledBy(t.unit.Level) {
+	if f == nil || !f.FilledByUnit(t.unit) {
 		t.note(msg.NotFillable)
 		t.s.Mode = ModeHome
 		return t.show()
@@ -343,7 +343,7 @@ func (t *turn) statusLine() (string, error) {
 		drafts[t.draft.Form] = t.draft
 	}
 	var parts []string
-	for _, f := range t.camp.ShownFor(t.unit.Level, t.now(), func(f *campaign.Form) bool {
+	for _, f := range t.camp.ShownFor(t.unit, t.now(), func(f *campaign.Form) bool {
 		d := drafts[f.ID]
 		return d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved)
 	}) {
@@ -390,7 +390,7 @@ func (t *turn) help() (string, error) {
 // level above, /forward where there is a level above to forward to.
 func (t *turn) commandList() string {
 	fill, reviewer := "", ""
-	if len(t.camp.FormsFor(t.unit.Level)) > 0 {
+	if len(t.camp.FormsForUnit(t.unit)) > 0 {
 		fill = msg.HelpFill
 		if t.unit.Parent != "" {
 			fill += msg.HelpExtend

@@ -80,7 +80,7 @@ func (e *Engine) Review(ctx context.Context, contact, submission int64, approve 
 func (e *Engine) GoTo(ctx context.Context, contact int64, formID, section, row, field string) (string, error) {
 	_, err := e.run(ctx, contact, RouteSwitch, "", false, func(t *turn) error {
 		f := t.camp.Form(formID)
-		if f == nil || !f.FilledBy(t.unit.Level) || !f.OpenAt(t.now()) {
+		if f == nil || !f.FilledByUnit(t.unit) || !f.OpenAt(t.now()) {
 			return ErrNotFillable
 		}
 		if err := t.open(f.ID); err != nil {

@@ -72,7 +72,7 @@ func owed(c *campaign.Campaign, states map[[2]string]state, extensions map[[2]st
 	for _, f := range c.Forms {
 		for _, code := range c.Order {
 			u := c.Units[code]
-			if !f.FilledBy(u.Level) {
+			if !f.FilledByUnit(u) {
 				continue
 			}
 			st, ok := states[[2]string{code, f.ID}]

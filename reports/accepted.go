@@ -39,14 +39,14 @@ func (x Exporter) accepted(ctx context.Context, c *campaign.Campaign, top *campa
 		return out, nil
 	}
 	var reviewed, reporting []string
-	if form.FilledBy(top.Level) {
+	if form.FilledByUnit(top) {
 		reviewed = append(reviewed, top.Code)
 	}
 	for _, code := range top.Children {
 		switch ch := c.Units[code]; {
 		case len(ch.Children) > 0:
 			reporting = append(reporting, code)
-		case form.FilledBy(ch.Level):
+		case form.FilledByUnit(ch):
 			reviewed = append(reviewed, code)
 		}
 	}

@@ -22,7 +22,7 @@ func (x Exporter) SubtreeTable(ctx context.Context, c *campaign.Campaign, unit s
 	}
 	for _, u := range descendants(c, unit) {
 		d := units[u.Code]
-		if d == nil || !form.FilledBy(u.Level) {
+		if d == nil || !form.FilledByUnit(u) {
 			continue
 		}
 		t := FormTable(form, d)
@@ -121,7 +121,7 @@ func (x Exporter) returns(ctx context.Context, c *campaign.Campaign, unit string
 			want[s] = true
 		}
 		for _, u := range descendants(c, unit) {
-			if !form.FilledBy(u.Level) {
+			if !form.FilledByUnit(u) {
 				continue
 			}
 			drafts, err := x.DB.UnitDrafts(ctx, c.ID, u.Code)

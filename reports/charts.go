@@ -84,14 +84,14 @@ func (ch Charts) Progress(ctx context.Context, c *campaign.Campaign, unit string
 		b := bar{name: name, counts: map[string]float64{}}
 		for _, u := range units {
 			for _, f := range c.Current(now) {
-				if f.FilledBy(u.Level) {
+				if f.FilledByUnit(u) {
 					b.counts[states.of(u.Code, f.ID)]++
 				}
 			}
 		}
 		bars = append(bars, b)
 	}
-	if len(c.FormsFor(top.Level)) > 0 {
+	if len(c.FormsForUnit(top)) > 0 {
 		count(top.Name+catalog.ReportTexts.ChartOwn, []*campaign.Unit{top})
 	}
 	for _, code := range top.Children {

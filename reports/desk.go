@@ -89,7 +89,7 @@ func (s Summarizer) Desk(ctx context.Context, c *campaign.Campaign, from, unit s
 		d.Counts = append(d.Counts, DeskCounts{})
 	}
 	rows := []*campaign.Unit{}
-	if len(c.FormsFor(top.Level)) > 0 {
+	if len(c.FormsForUnit(top)) > 0 {
 		rows = append(rows, top)
 	}
 	for _, code := range top.Children {
@@ -113,7 +113,7 @@ func (s Summarizer) Desk(ctx context.Context, c *campaign.Campaign, from, unit s
 				for _, dd := range below {
 					cell.Late = cell.Late || st.late(f, dd, now)
 				}
-			case f.FilledBy(u.Level):
+			case f.FilledByUnit(u):
 				cell.State = st.of(u.Code, f.ID)
 				cell.Late = st.late(f, u, now)
 			}
@@ -353,7 +353,7 @@ func (s Summarizer) Timeline(ctx context.Context, c *campaign.Campaign, unit str
 	for _, u := range descendants(c, unit) {
 		fills := false
 		for _, f := range forms {
-			if f.FilledBy(u.Level) {
+			if f.FilledByUnit(u) {
 				slots[[2]string{u.Code, f.ID}], fills = true, true
 			}
 		}

@@ -108,7 +108,7 @@ func (st *states) due(f *campaign.Form, u *campaign.Unit) (time.Time, bool) {
 func (st *states) late(f *campaign.Form, u *campaign.Unit, now time.Time) bool {
 	due, ok := st.due(f, u)
 	s := st.of(u.Code, f.ID)
-	return ok && f.FilledBy(u.Level) && now.After(due) && s != "submitted" && s != "approved"
+	return ok && f.FilledByUnit(u) && now.After(due) && s != "submitted" && s != "approved"
 }
 
 // symbol is a unit's state on a form as one mark of the matrix.
@@ -172,7 +172,7 @@ func (s Summarizer) Summary(ctx context.Context, c *campaign.Campaign, unit stri
 					marks = append(marks, "➖")
 				}
 				for _, u := range descendants(c, code) {
-					if !f.FilledBy(u.Level) {
+					if !f.FilledByUnit(u) {
 						continue
 					}
 					total++
@@ -204,7 +204,7 @@ func (s Summarizer) Summary(ctx context.Context, c *campaign.Campaign, unit stri
 			rows = append(rows, c.Units[code])
 		}
 		for _, u := range rows {
-			if len(c.FormsFor(u.Level)) == 0 {
+			if len(c.FormsForUnit(u)) == 0 {
 				continue
 			}
 			var marks []string
@@ -241,7 +241,7 @@ func (s Summarizer) Summary(ctx context.Context, c *campaign.Campaign, unit stri
 // markFor is one unit's mark on one form: its state, or ➖ where it does
 // not fill the form.
 func markFor(st *states, f *campaign.Form, u *campaign.Unit) string {
-	if !f.FilledBy(u.Level) {
+	if !f.FilledByUnit(u) {
 		return "➖"
 	}
 	return symbol(st.of(u.Code, f.ID))
@@ -250,7 +250,7 @@ func markFor(st *states, f *campaign.Form, u *campaign.Unit) string {
 // fillsBelow reports whether anyone in u's subtree fills f.
 func fillsBelow(c *campaign.Campaign, f *campaign.Form, u *campaign.Unit) bool {
 	for _, d := range descendants(c, u.Code) {
-		if f.FilledBy(d.Level) {
+		if f.FilledByUnit(d) {
 			return true
 		}
 	}
@@ -343,7 +343,7 @@ func (s Summarizer) lateDetails(ctx context.Context, c *campaign.Campaign, top *
 			}
 		}
 		ci := info[u.Code]
-		if len(ci.Names) == 0 && len(c.FormsFor(u.Level)) > 0 {
+		if len(ci.Names) == 0 && len(c.FormsForUnit(u)) > 0 {
 			nobody = append(nobody, u.Name)
 		}
 		if len(forms) == 0 {
@@ -383,7 +383,7 @@ func (s Summarizer) formDetails(ctx context.Context, c *campaign.Campaign, top *
 			}
 			var group []*campaign.Unit
 			for _, u := range subtree {
-				if u.Level == level {
+				if u.Level == level && f.FilledByUnit(u) {
 					group = append(group, u)
 				}
 			}

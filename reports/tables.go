@@ -176,7 +176,7 @@ func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *campaign.Campai
 	}
 	for _, f := range forms {
 		for _, u := range units {
-			if !f.FilledBy(u.Level) {
+			if !f.FilledByUnit(u) {
 				continue
 			}
 			r, ok := by[[2]string{u.Code, f.ID}]
@@ -234,7 +234,7 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 	var order []key
 	var fillers []*campaign.Unit
 	for _, u := range descendants(c, top.Code) {
-		if current.FilledBy(u.Level) {
+		if current.FilledByUnit(u) {
 			fillers = append(fillers, u)
 		}
 	}

@@ -167,7 +167,7 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 		}
 		var fillers []*campaign.Unit
 		for _, u := range units {
-			if form.FilledBy(u.Level) {
+			if form.FilledByUnit(u) {
 				fillers = append(fillers, u)
 			}
 		}

@@ -344,7 +344,7 @@ type PlaceInfo struct {
 
 func (s *Server) me(ctx context.Context, w who, r *http.Request) (any, error) {
 	m := Me{Name: strings.TrimSpace(w.user.FirstName + " " + w.user.LastName), Unit: w.unit.Code, UnitName: w.unit.Name,
-		Role: dialogs.RoleName(w.contact.Role), Reviews: w.reviews(), Fills: len(w.camp.FormsFor(w.unit.Level)) > 0, Campaign: w.camp.ID, Title: w.camp.Title, Bot: s.BotName,
+		Role: dialogs.RoleName(w.contact.Role), Reviews: w.reviews(), Fills: len(w.camp.FormsForUnit(w.unit)) > 0, Campaign: w.camp.ID, Title: w.camp.Title, Bot: s.BotName,
 		Place: w.contact.ID, Places: []PlaceInfo{}}
 	for _, p := range w.person.Places {
 		camp, err := s.Reg.Campaign(ctx, p.Campaign)
@@ -382,7 +382,7 @@ func (s *Server) unitReturn(ctx context.Context, w who, r *http.Request) (any, e
 		return nil, err
 	}
 	f := w.camp.Form(r.URL.Query().Get("form"))
-	if f == nil || !f.FilledBy(w.camp.Units[unit].Level) {
+	if f == nil || !f.FilledByUnit(w.camp.Units[unit]) {
 		return nil, errNotFound
 	}
 	drafts, err := s.DB.UnitDrafts(ctx, w.camp.ID, unit)
@@ -458,7 +458,7 @@ func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	forms := w.camp.ShownFor(w.unit.Level, s.now(), func(f *campaign.Form) bool {
+	forms := w.camp.ShownFor(w.unit, s.now(), func(f *campaign.Form) bool {
 		d := drafts[f.ID]
 		return d != nil && (d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved)
 	})

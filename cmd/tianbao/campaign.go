@@ -119,10 +119,16 @@ func printCampaign(e *env, c *campaign.Campaign) {
 	for _, f := range c.Forms {
 		var levels, dues []string
 		for _, l := range f.Levels {
-			levels = append(levels, string(l))
+			levels = append(levels, string(l)+assignedTo(f, l))
 			dues = append(dues, fmt.Sprintf("%s %s", l, f.Due[l].Format("2006-01-02")))
 		}
-		fmt.Fprintf(w, "\nform %s  %s\n  filled by %s; due %s\n", f.ID, f.Name(), strings.Join(levels, ", "), strings.Join(dues, ", "))
+		fillers := 0
+		for _, u := range c.Units {
+			if f.FilledByUnit(u) {
+				fillers++
+			}
+		}
+		fmt.Fprintf(w, "\nform %s  %s\n  filled by %s%s (%d units); due %s\n", f.ID, f.Name(), strings.Join(levels, ", "), assignedTo(f, ""), fillers, strings.Join(dues, ", "))
 		for _, s := range f.Sections {
 			title := s.Title
 			if title == "" {
@@ -136,6 +142,20 @@ func printCampaign(e *env, c *campaign.Campaign) {
 				s.ID, s.Kind, title, len(s.Fields), len(s.Rules), len(s.Computed), extra)
 		}
 	}
+}
+
+// assignedTo says which of a level's units fill a form, where its kinds
+// and tags narrow them (" of kind 省", " tagged 开发区"); level "" for those
+// given for every level.
+func assignedTo(f *campaign.Form, l campaign.Level) string {
+	out := ""
+	if k, ok := f.Kinds[l]; ok {
+		out += " of kind " + strings.Join(k, "/")
+	}
+	if t, ok := f.Tags[l]; ok {
+		out += " tagged " + strings.Join(t, "/")
+	}
+	return out
 }
 
 func campaignLoad(ctx context.Context, e *env, name string) error {
@@ -187,7 +207,7 @@ func campaignList(ctx context.Context, e *env) error {
 }
 
 func runUnits(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "units", "units --campaign ID\n\nPrints the campaign's unit hierarchy: province, cities, counties, with codes.")
+	fs := newFlags(e, "units", "units --campaign ID\n\nPrints the campaign's unit hierarchy: province, cities, counties, with codes, levels, kinds and tags.")
 	id := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -202,7 +222,14 @@ func runUnits(ctx context.Context, e *env, args []string) error {
 	walk = func(code string, depth int) {
 		u := c.Units[code]
 		counts[u.Level]++
-		fmt.Fprintf(e.stdout, "%s%s  %s  (%s)\n", strings.Repeat("  ", depth), u.Code, u.Name, c.LevelName(u.Level))
+		what := c.LevelName(u.Level)
+		if u.Kind != "" {
+			what += ", " + u.Kind
+		}
+		if len(u.Tags) > 0 {
+			what += "; " + strings.Join(u.Tags, "、")
+		}
+		fmt.Fprintf(e.stdout, "%s%s  %s  (%s)\n", strings.Repeat("  ", depth), u.Code, u.Name, what)
 		for _, ch := range u.Children {
 			walk(ch, depth+1)
 		}
