@@ -17,7 +17,15 @@ const (
 	StatusSubmitted Status = "submitted"
 	StatusReturned  Status = "returned"
 	StatusApproved  Status = "approved"
+	// Marked by the level above, with a reason: 免报 (nothing to report this
+	// time) or 未收到 (not received, forwarded without it). The form can
+	// still be filled and submitted.
+	StatusExempt      Status = "exempt"
+	StatusNotReceived Status = "not_received"
 )
+
+// Marked reports a status the level above set: 免报 or 未收到.
+func (s Status) Marked() bool { return s == StatusExempt || s == StatusNotReceived }
 
 // Draft is a unit's working copy of a form: shared by all the unit's
 // contacts, changed only through its methods, which record every change for

@@ -610,6 +610,10 @@ func StateName(state string) string {
 		return ReportTexts.PkgReturned
 	case "pkg_none", "pkg_withdrawn":
 		return ReportTexts.PkgNone
+	case "exempt", "pkg_exempt":
+		return Signoff.StateExempt
+	case "not_received", "pkg_not_received":
+		return Signoff.StateNotReceived
 	case "na":
 		return "—"
 	}
@@ -708,7 +712,8 @@ var DeskTexts = map[string]string{
 // DeskStates are the desk's words for every state a cell can be in.
 func DeskStates() map[string]string {
 	out := map[string]string{}
-	for _, s := range []string{"none", "draft", "submitted", "returned", "approved", "pkg_none", "pkg_submitted", "pkg_approved", "pkg_returned", "na"} {
+	for _, s := range []string{"none", "draft", "submitted", "returned", "approved", "exempt", "not_received",
+		"pkg_none", "pkg_submitted", "pkg_approved", "pkg_returned", "pkg_exempt", "pkg_not_received", "na"} {
 		out[s] = StateName(s)
 	}
 	return out

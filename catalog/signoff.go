@@ -23,8 +23,9 @@ var Signoff = struct {
 	BtnMark, MarkIntro, MarkNone, BtnMarkUnit         string
 	BtnUnmark, MarkAskKind, BtnExempt, BtnNotReceived string
 	MarkAskReason, MarkDone, UnmarkDone, MarkNotice   string
-	UnmarkNotice, MarkGone, MarkedLine, MarkedCount   string
-	MarkedOpen, PackageMarked                         string
+	UnmarkNotice, MarkGone, MarkReason, MarkedCount   string
+	MarkedOpen, PackageMarked, PackageRequestMarked   string
+	DiffMark, Version, MatrixLegendMarks              string
 }{
 	RowFlagged:     "%s（已选 %d 项）",
 	BtnBackToItems: "返回上一级",
@@ -54,24 +55,28 @@ var Signoff = struct {
 	FinishTooFew:   "本部分至少要填写 %d 个%s，现在有 %d 个。",
 	MinRowsHint:    "（至少要填 %d 个）",
 
-	StateExempt:      "免报",
-	StateNotReceived: "未收到",
-	BtnMark:          "🚫 标记未收到／免报：%s",
-	MarkIntro:        "《%s》：哪个下级单位标记为未收到或免报？标记后可不等它而上报，上级会看到标记和理由。",
-	MarkNone:         "《%s》没有可以标记的下级单位（都已提交，或已标记）。",
-	BtnMarkUnit:      "%s（%s）",
-	BtnUnmark:        "撤销标记：%s（%s）",
-	MarkAskKind:      "把%s的《%s》标记为：",
-	BtnExempt:        "➖ 免报（本期无需填报）",
-	BtnNotReceived:   "🚫 未收到（催报未果）",
-	MarkAskReason:    "把%s的《%s》标记为%s。请输入理由（上级和该单位都会看到）：",
-	MarkDone:         "已把%s的《%s》标记为%s（理由：%s）。",
-	UnmarkDone:       "已撤销%s《%s》的%s标记。",
-	MarkNotice:       "📌 您单位的《%s》已被%s标记为%s。\n理由：%s\n如仍需填报，可以继续填写并提交。",
-	UnmarkNotice:     "📌 %s撤销了您单位《%s》的%s标记，请按时填报。",
-	MarkGone:         "这个单位的《%s》已经提交或已标记，不能再标记。",
-	MarkedLine:       "%s（理由：%s）",
-	MarkedCount:      "（其中%s %d 个）",
-	MarkedOpen:       "📌 上级已把本表标记为%s（理由：%s）。如仍需填报，可以继续填写并提交。",
-	PackageMarked:    "\n  已标记：%s",
+	StateExempt:          "免报",
+	StateNotReceived:     "未收到",
+	BtnMark:              "🚫 标记未收到／免报：%s",
+	MarkIntro:            "《%s》：哪个下级单位标记为未收到或免报？标记后可不等它而上报，上级会看到标记和理由。",
+	MarkNone:             "《%s》没有可以标记的下级单位（都已提交，或已标记）。",
+	BtnMarkUnit:          "%s（%s）",
+	BtnUnmark:            "撤销标记：%s（%s）",
+	MarkAskKind:          "把%s的《%s》标记为：",
+	BtnExempt:            "➖ 免报（本期无需填报）",
+	BtnNotReceived:       "🚫 未收到（催报未果）",
+	MarkAskReason:        "把%s的《%s》标记为%s。请输入理由（上级和该单位都会看到）：",
+	MarkDone:             "已把%s的《%s》标记为%s（理由：%s）。",
+	UnmarkDone:           "已撤销%s《%s》的%s标记。",
+	MarkNotice:           "📌 您单位的《%s》已被%s标记为%s。\n理由：%s\n如仍需填报，可以继续填写并提交。",
+	UnmarkNotice:         "📌 %s撤销了您单位《%s》的%s标记，请按时填报。",
+	MarkGone:             "这个单位的《%s》已经提交或已标记，不能再标记。",
+	MarkReason:           "（理由：%s）",
+	MarkedCount:          "%s %d 个",
+	MarkedOpen:           "📌 上级已把本表标记为%s（理由：%s）。如仍需填报，可以继续填写并提交。",
+	PackageMarked:        "\n  已标记：%s",
+	PackageRequestMarked: "【待审核】%s 上报了《%s》汇总（第 %d 次上报，%d 个单位已审核通过，%s）：",
+	DiffMark:             "%s：%s → %s",
+	Version:              "第 %d 版",
+	MatrixLegendMarks:    " ⭕免报 🚫未收到",
 }

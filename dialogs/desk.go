@@ -397,6 +397,8 @@ func statusVerb(s SubmissionStatus) string {
 		return desk.VerbReturned
 	case SubWithdrawn:
 		return desk.VerbWithdrawn
+	case SubExempt, SubNotReceived:
+		return markName(s)
 	}
 	return desk.VerbSubmitted
 }

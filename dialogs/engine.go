@@ -218,6 +218,9 @@ type Tx interface {
 	// Places lists the active places of c's person, c among them, with
 	// the current one marked.
 	Places(ctx context.Context, c *Contact) ([]Contact, error)
+	// Mark records the level above's mark on a unit's form or package (免报,
+	// 未收到) with its reason, as a submission of that status.
+	Mark(ctx context.Context, campaignID, unit, form string, status SubmissionStatus, campaignVersion int, reason string, actor int64) (*Submission, error)
 }
 
 // Campaigns hands out loaded campaigns.
@@ -285,6 +288,7 @@ const (
 	ModeItem     Mode = "item"     // one pending item in full
 	ModeBatch    Mode = "batch"    // confirming 全部通过
 	ModePlaces   Mode = "places"   // the person's places, to choose one
+	ModeMark     Mode = "mark"     // a reviewer marking a unit below 免报 or 未收到
 )
 
 // Where a single-field edit returns to.
@@ -318,6 +322,8 @@ type Session struct {
 	// Approving is a reviewer's approval in progress that asks the fields
 	// the reviewing level fills.
 	Approving *Approving `json:"approving,omitempty"`
+	// Marking is a reviewer's 免报／未收到 mark in progress.
+	Marking *Marking `json:"marking,omitempty"`
 	// FlagAt is the flagged item being corrected in a returned form.
 	FlagAt int `json:"flag_at,omitempty"`
 	// Extending is an extension request being written.
@@ -583,7 +589,7 @@ func (t *turn) command(cmd string) error {
 		if err := t.leaveRow(); err != nil {
 			return err
 		}
-		t.s.Mode, t.s.Form, t.s.Returning = ModeHome, "", nil
+		t.s.Mode, t.s.Form, t.s.Returning, t.s.Marking = ModeHome, "", nil, nil
 		if t.places > 1 && !t.arrived {
 			return t.placesScreen()
 		}
@@ -653,7 +659,7 @@ func isGlobal(in Input) bool {
 
 // globalData reports a button bound to an item rather than to a screen.
 func globalData(data string) bool {
-	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix, invitePrefix, homePrefix, placesPrefix, openPrefix, boundMark} {
+	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix, invitePrefix, homePrefix, placesPrefix, openPrefix, boundMark, markPrefix} {
 		if strings.HasPrefix(data, prefix) {
 			return true
 		}
@@ -666,6 +672,8 @@ func (t *turn) text(text string) error {
 	switch t.s.Mode {
 	case ModeReturn:
 		return t.returnText(text)
+	case ModeMark:
+		return t.markText(text)
 	case ModeExtend:
 		return t.extendText(text)
 	case ModeApprove:
@@ -767,6 +775,9 @@ func (t *turn) button(data string) error {
 	}
 	if form, ok := strings.CutPrefix(data, withdrawPrefix); ok {
 		return t.withdrawPackage(form)
+	}
+	if form, ok := strings.CutPrefix(data, markPrefix); ok {
+		return t.startMark(form)
 	}
 	if unit, ok := strings.CutPrefix(data, chartPrefix); ok {
 		return t.chart(unit)
@@ -870,6 +881,8 @@ func (t *turn) button(data string) error {
 		return t.reviewButton(name, arg)
 	case ModeReturn:
 		return t.returnButton(name, arg)
+	case ModeMark:
+		return t.markButton(name, arg)
 	case ModeExtend:
 		return t.extendButton(name, arg)
 	}

@@ -38,33 +38,34 @@ type readiness struct {
 	waiting         []string // submitted, waiting for this unit's review
 	carried         []carriedUnit
 	latest          *Submission
+	// markable are the units below this one that can be marked 免报 or
+	// 未收到 (their form or package not in); marked those that are, with
+	// their marks, which the package carries in their place.
+	markable []*campaign.Unit
+	marked   []markedUnit
+}
+
+// markedUnit is a unit below marked 免报 or 未收到.
+type markedUnit struct {
+	Unit *campaign.Unit
+	Sub  *Submission
 }
 
 // ready reports whether the package can go up now.
 func (r *readiness) ready() bool {
-	return r.total > 0 && r.approved == r.total &&
-		(r.latest == nil || r.latest.Status == SubReturned || r.latest.Status == SubWithdrawn)
+	return r.total > 0 && r.approved+len(r.marked) == r.total && r.open()
+}
+
+// open reports whether the package is with this unit: never forwarded, or
+// returned or withdrawn since.
+func (r *readiness) open() bool {
+	return r.latest == nil || r.latest.Status == SubReturned || r.latest.Status == SubWithdrawn
 }
 
 func (t *turn) packageReadiness(f *campaign.Form) (*readiness, error) {
 	r := &readiness{}
-	add := func(u *campaign.Unit, sub *Submission, err error) error {
-		if err != nil {
-			return err
-		}
-		r.total++
-		switch {
-		case sub != nil && sub.Status == SubApproved:
-			r.approved++
-			r.carried = append(r.carried, carriedUnit{Unit: u.Code, Submission: sub.ID, Version: sub.Version})
-		case sub != nil && sub.Status == SubSubmitted:
-			r.waiting = append(r.waiting, u.Name)
-		default:
-			r.notSubmitted = append(r.notSubmitted, u.Name)
-		}
-		return nil
-	}
 	for _, u := range append([]*campaign.Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
+		form := f.ID
 		switch {
 		case u != t.unit && len(u.Children) > 0:
 			// A unit with units below reports through its own package: what
@@ -72,24 +73,32 @@ func (t *turn) packageReadiness(f *campaign.Form) (*readiness, error) {
 			if !fillsBelowUnit(t.camp, f, u) {
 				continue
 			}
-			pkg, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, PackageForm(f.ID))
-			if err != nil {
-				return nil, err
-			}
-			r.total++
-			switch {
-			case pkg != nil && pkg.Status == SubApproved:
-				r.approved++
-				r.carried = append(r.carried, carriedOf(pkg)...)
-			case pkg != nil && pkg.Status == SubSubmitted:
-				r.waiting = append(r.waiting, u.Name)
-			default:
-				r.notSubmitted = append(r.notSubmitted, u.Name)
-			}
-		case f.FilledByUnit(u):
-			sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, f.ID)
-			if err := add(u, sub, err); err != nil {
-				return nil, err
+			form = PackageForm(f.ID)
+		case !f.FilledByUnit(u):
+			continue
+		}
+		sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, form)
+		if err != nil {
+			return nil, err
+		}
+		r.total++
+		switch {
+		case sub != nil && sub.Status == SubApproved && IsPackage(form):
+			r.approved++
+			r.carried = append(r.carried, carriedOf(sub)...)
+		case sub != nil && sub.Status == SubApproved:
+			r.approved++
+			r.carried = append(r.carried, carriedUnit{Unit: u.Code, Submission: sub.ID, Version: sub.Version})
+		case sub != nil && sub.Status.accepted():
+			// Marked by this unit: carried as the mark, in the unit's place.
+			r.marked = append(r.marked, markedUnit{Unit: u, Sub: sub})
+			r.carried = append(r.carried, carriedUnit{Unit: u.Code, Submission: sub.ID, Version: sub.Version, Mark: sub.Status})
+		case sub != nil && sub.Status == SubSubmitted:
+			r.waiting = append(r.waiting, u.Name)
+		default:
+			r.notSubmitted = append(r.notSubmitted, u.Name)
+			if u != t.unit {
+				r.markable = append(r.markable, u)
 			}
 		}
 	}
@@ -155,6 +164,16 @@ func (t *turn) forwardMenu() error {
 		}
 		if len(r.waiting) > 0 {
 			fmt.Fprintf(&b, msg.ForwardWaiting, len(r.waiting), names(r.waiting, 6))
+		}
+		if len(r.marked) > 0 {
+			var marked []string
+			for _, m := range r.marked {
+				marked = append(marked, fmt.Sprintf("%s（%s）", m.Unit.Name, markName(m.Sub.Status)))
+			}
+			fmt.Fprintf(&b, so.PackageMarked, names(marked, 6))
+		}
+		if (len(r.markable) > 0 || len(r.marked) > 0) && r.open() {
+			buttons = append(buttons, []Button{{Label: fmt.Sprintf(so.BtnMark, f.ShortName()), Data: markPrefix + f.ID}})
 		}
 		if p := r.latest; p != nil {
 			fmt.Fprintf(&b, msg.ForwardState, p.Version, subStatusName(p.Status))
@@ -233,8 +252,11 @@ func (t *turn) forward(formID string) error {
 	pkg := campaign.NewDraft(t.c.Campaign, t.c.Unit, PackageForm(f.ID))
 	rows := &campaign.SectionData{}
 	for _, c := range r.carried {
-		rows.Rows = append(rows.Rows, &campaign.Row{Key: c.Unit, Values: map[string]string{
-			"submission": strconv.FormatInt(c.Submission, 10), "version": strconv.Itoa(c.Version)}})
+		values := map[string]string{"submission": strconv.FormatInt(c.Submission, 10), "version": strconv.Itoa(c.Version)}
+		if c.Mark != "" {
+			values["mark"] = string(c.Mark) // carried as the level below marked it
+		}
+		rows.Rows = append(rows.Rows, &campaign.Row{Key: c.Unit, Values: values})
 	}
 	pkg.Sections["units"] = rows
 	sub, err := t.tx.Submit(t.ctx, pkg, t.camp.Version, t.c.ID)
@@ -286,6 +308,7 @@ type carriedUnit struct {
 	Unit       string
 	Submission int64
 	Version    int
+	Mark       SubmissionStatus // 免报 or 未收到: a mark carried in the unit's place
 }
 
 func carriedOf(pkg *Submission) []carriedUnit {
@@ -293,7 +316,7 @@ func carriedOf(pkg *Submission) []carriedUnit {
 	for _, r := range pkg.Data.Sections["units"] {
 		id, _ := strconv.ParseInt(r.Values["submission"], 10, 64)
 		v, _ := strconv.Atoi(r.Values["version"])
-		out = append(out, carriedUnit{Unit: r.Key, Submission: id, Version: v})
+		out = append(out, carriedUnit{Unit: r.Key, Submission: id, Version: v, Mark: SubmissionStatus(r.Values["mark"])})
 	}
 	return out
 }
@@ -304,9 +327,9 @@ func carriedOf(pkg *Submission) []carriedUnit {
 func (t *turn) describePackage(pkg *Submission) (string, [][]Button, error) {
 	f, city := t.camp.Form(packageForm(pkg.Form)), t.camp.Units[pkg.Unit]
 	carried := carriedOf(pkg)
-	var b strings.Builder
-	fmt.Fprintf(&b, msg.PackageRequest, city.Name, f.Name(), pkg.Version, len(carried))
+	var b, lines strings.Builder
 	var subs []*Submission
+	marks := map[SubmissionStatus]int{}
 	for _, c := range carried {
 		sub, err := t.tx.Submission(t.ctx, c.Submission)
 		if err != nil {
@@ -315,9 +338,31 @@ func (t *turn) describePackage(pkg *Submission) (string, [][]Button, error) {
 		if sub == nil {
 			continue
 		}
+		if c.Mark != "" {
+			// Marked by the level below: said as such, with its reason.
+			line, err := t.markedLine(sub, c.Mark)
+			if err != nil {
+				return "", nil, err
+			}
+			marks[c.Mark]++
+			fmt.Fprintf(&lines, "\n· %s：%s", t.camp.Units[c.Unit].Name, line)
+			continue
+		}
 		subs = append(subs, sub)
-		fmt.Fprintf(&b, "\n· %s：%s", t.camp.Units[c.Unit].Name, unitFigures(f, snapshotDraft(sub)))
+		fmt.Fprintf(&lines, "\n· %s：%s", t.camp.Units[c.Unit].Name, unitFigures(f, snapshotDraft(sub)))
 	}
+	if len(marks) == 0 {
+		fmt.Fprintf(&b, msg.PackageRequest, city.Name, f.Name(), pkg.Version, len(carried))
+	} else {
+		var counts []string
+		for _, s := range []SubmissionStatus{SubExempt, SubNotReceived} {
+			if marks[s] > 0 {
+				counts = append(counts, fmt.Sprintf(so.MarkedCount, markName(s), marks[s]))
+			}
+		}
+		fmt.Fprintf(&b, so.PackageRequestMarked, city.Name, f.Name(), pkg.Version, len(subs), strings.Join(counts, "、"))
+	}
+	b.WriteString(lines.String())
 	if totals := formTotals(f, subs); totals != "" {
 		b.WriteString("\n" + desk.PackageTotals + totals)
 	}
@@ -374,6 +419,11 @@ func (t *turn) packageDiff(f *campaign.Form, old, cur *Submission) ([]string, er
 				return nil, err
 			}
 			if a == nil || z == nil {
+				continue
+			}
+			if p.Mark != "" || c.Mark != "" {
+				// A mark, or a mark replaced: said, not diffed.
+				out = append(out, fmt.Sprintf(so.DiffMark, name, versionOrMark(p), versionOrMark(c)))
 				continue
 			}
 			changes := Diff(f, a.Data, z.Data)

@@ -24,6 +24,8 @@ func (t *turn) show() error {
 		return t.approveScreen()
 	case ModeReturn:
 		return t.returnScreen()
+	case ModeMark:
+		return t.markScreen()
 	case ModeExtend:
 		return t.extendScreen()
 	case ModeQueue:
@@ -155,8 +157,8 @@ func (t *turn) home() error {
 		case !f.OpenAt(t.now()):
 			status = fmt.Sprintf(msg.StatusOpensOn, f.Opens.In(t.camp.TimeZone).Format("2006年1月2日"))
 			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status)
-		case d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved:
-			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status) // done: no deadline to chase
+		case d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved || d.Status.Marked():
+			fmt.Fprintf(&b, "\n%d. %s\n    %s", i+1, f.Name(), status) // done, or marked above: no deadline to chase
 		default:
 			fmt.Fprintf(&b, "\n%d. %s\n    %s · %s", i+1, f.Name(), status, t.dueText(f))
 		}
@@ -182,6 +184,10 @@ func statusText(f *campaign.Form, d *campaign.Draft) string {
 		return msg.StatusApproved
 	case campaign.StatusReturned:
 		return msg.StatusReturned
+	case campaign.StatusExempt:
+		return so.StateExempt
+	case campaign.StatusNotReceived:
+		return so.StateNotReceived
 	}
 	if !d.Started() {
 		return msg.StatusNotStarted
@@ -245,6 +251,15 @@ func (t *turn) open(formID string) error {
 	if d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
 		t.s.Mode = ModeView
 		return t.show()
+	}
+	if d.Status.Marked() {
+		note, err := t.markedNote(f)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			t.note(note)
+		}
 	}
 	if d.Status == campaign.StatusReturned && len(d.Flags.Flagged) > 0 {
 		note, err := t.returnedNote(f, d)

@@ -79,8 +79,8 @@ func owed(c *campaign.Campaign, states map[[2]string]state, extensions map[[2]st
 			if !ok {
 				st = state{status: "none", total: fieldsOf(f)}
 			}
-			if st.status == string(campaign.StatusSubmitted) || st.status == string(campaign.StatusApproved) {
-				continue
+			if st.status == string(campaign.StatusSubmitted) || st.status == string(campaign.StatusApproved) || campaign.Status(st.status).Marked() {
+				continue // in, or marked 免报／未收到 by the level above: nobody chases it
 			}
 			due := f.Due[u.Level]
 			if ext, ok := extensions[[2]string{code, f.ID}]; ok {

@@ -70,7 +70,7 @@ func (s Summarizer) states(ctx context.Context, c *campaign.Campaign, unit strin
 		if len(reporting) == 0 {
 			break
 		}
-		pkgs, err := s.DB.LatestSubmissions(ctx, c.ID, dialogs.PackageForm(f.ID), reporting, []string{"submitted", "approved", "returned", "withdrawn"})
+		pkgs, err := s.DB.LatestSubmissions(ctx, c.ID, dialogs.PackageForm(f.ID), reporting, []string{"submitted", "approved", "returned", "withdrawn", "exempt", "not_received"})
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +108,20 @@ func (st *states) due(f *campaign.Form, u *campaign.Unit) (time.Time, bool) {
 func (st *states) late(f *campaign.Form, u *campaign.Unit, now time.Time) bool {
 	due, ok := st.due(f, u)
 	s := st.of(u.Code, f.ID)
-	return ok && f.FilledByUnit(u) && now.After(due) && s != "submitted" && s != "approved"
+	return ok && f.FilledByUnit(u) && now.After(due) && s != "submitted" && s != "approved" && !campaign.Status(s).Marked()
+}
+
+// markLegend adds 免报 and 未收到 to a legend where a unit of the subtree
+// is marked so.
+func (st *states) markLegend() string {
+	for _, m := range []map[[2]string]string{st.form, st.pkg} {
+		for _, s := range m {
+			if campaign.Status(s).Marked() {
+				return catalog.Signoff.MatrixLegendMarks
+			}
+		}
+	}
+	return ""
 }
 
 // symbol is a unit's state on a form as one mark of the matrix.
@@ -122,6 +135,10 @@ func symbol(state string) string {
 		return "↩️"
 	case "draft":
 		return "📝"
+	case "exempt", "pkg_exempt":
+		return "⭕"
+	case "not_received", "pkg_not_received":
+		return "🚫"
 	}
 	return "⬜"
 }
@@ -155,7 +172,7 @@ func (s Summarizer) Summary(ctx context.Context, c *campaign.Campaign, unit stri
 		return "", nil, err
 	}
 	if hasGrandchildren(c, top) {
-		b.WriteString("\n" + t.MatrixLegendPackages)
+		b.WriteString("\n" + t.MatrixLegendPackages + st.markLegend())
 		var row []dialogs.Button
 		for _, code := range top.Children {
 			child := c.Units[code]
@@ -198,7 +215,7 @@ func (s Summarizer) Summary(ctx context.Context, c *campaign.Campaign, unit stri
 			buttons = append(buttons, row)
 		}
 	} else {
-		b.WriteString("\n" + t.MatrixLegend)
+		b.WriteString("\n" + t.MatrixLegend + st.markLegend())
 		rows := []*campaign.Unit{top}
 		for _, code := range top.Children {
 			rows = append(rows, c.Units[code])
@@ -410,7 +427,7 @@ func (s Summarizer) formDetails(ctx context.Context, c *campaign.Campaign, top *
 }
 
 // stateOrder is the order states are listed in.
-var stateOrder = []string{"approved", "submitted", "returned", "draft", "none"}
+var stateOrder = []string{"approved", "submitted", "returned", "draft", "none", "exempt", "not_received"}
 
 func levelLine(c *campaign.Campaign, f *campaign.Form, level campaign.Level, group []*campaign.Unit, st *states, now time.Time) []string {
 	counts := map[string]int{}

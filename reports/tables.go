@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 
 	"tianbao/campaign"
@@ -185,6 +186,9 @@ func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *campaign.Campai
 				state = r.Status
 			}
 			values := map[string]string{"form": f.ShortName(), "state": catalog.StateName(state)}
+			if r.MarkReason.Valid {
+				values["state"] += fmt.Sprintf(catalog.Signoff.MarkReason, r.MarkReason.String) // 免报（理由：…）
+			}
 			if ok {
 				values["submitted"] = when(r.SubmittedAt.Time, r.SubmittedAt.Time.In(c.TimeZone).Format("2006-01-02 15:04"))
 				values["by"] = r.ReviewedBy.String

@@ -310,7 +310,7 @@ func (tx *dialogTx) LatestSubmission(ctx context.Context, campaignID, unit, form
 // another period's, which this turn does not change.
 func (tx *dialogTx) EarlierReturn(ctx context.Context, campaignID, unit, form string) (*dialogs.Submission, error) {
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
-		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND status <> 'withdrawn'
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND status NOT IN ('withdrawn', 'exempt', 'not_received')
 		ORDER BY status = 'approved' DESC, version DESC LIMIT 1`, campaignID, unit, form)
 }
 
@@ -319,7 +319,8 @@ func (tx *dialogTx) PreviousSubmission(ctx context.Context, s *dialogs.Submissio
 		return nil, nil // the first has none
 	}
 	return tx.oneSubmission(ctx, `SELECT `+submissionColumns+` FROM submissions
-		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND version < $4 AND status <> 'withdrawn'
+		WHERE campaign_id = $1 AND unit_code = $2 AND form_id = $3 AND version < $4
+			AND status NOT IN ('withdrawn', 'exempt', 'not_received') -- a mark carried nothing to compare with
 		ORDER BY version DESC LIMIT 1`, s.Campaign, s.Unit, s.Form, s.Version)
 }
 
@@ -329,6 +330,10 @@ var draftStatusFor = map[dialogs.SubmissionStatus]campaign.Status{
 	dialogs.SubApproved:  campaign.StatusApproved,
 	dialogs.SubReturned:  campaign.StatusReturned,
 	dialogs.SubWithdrawn: campaign.StatusDraft,
+	// A mark withdrawn leaves a draft too; a mark returned (the level above
+	// wants the form after all) a returned one.
+	dialogs.SubExempt:      campaign.StatusExempt,
+	dialogs.SubNotReceived: campaign.StatusNotReceived,
 }
 
 func (tx *dialogTx) SetSubmissionStatus(ctx context.Context, s *dialogs.Submission, status dialogs.SubmissionStatus, actor int64, reason string, flagged []string) error {

@@ -527,6 +527,9 @@ type FormStatus struct {
 	ReviewedAt  sql.NullTime   `db:"reviewed_at"`
 	Returns     int            `db:"returns"`
 	Warnings    int            `db:"warnings"`
+	// MarkReason is the reason of the mark the unit's form stands under
+	// (免报, 未收到), if it does.
+	MarkReason sql.NullString `db:"mark_reason"`
 }
 
 // FormStatuses is FormStatus for the units' drafts of the forms (a unit
@@ -535,15 +538,17 @@ func (db *DB) FormStatuses(ctx context.Context, campaignID string, forms, units 
 	var out []FormStatus
 	err := db.SelectContext(ctx, &out, `SELECT d.unit_code, d.form_id, d.status,
 			(SELECT max(s.submitted_at) FROM submissions s WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code
-				AND s.form_id = d.form_id AND s.status <> 'withdrawn') AS submitted_at,
+				AND s.form_id = d.form_id AND s.status NOT IN ('withdrawn', 'exempt', 'not_received')) AS submitted_at,
 			ev.reviewed_by, ev.reviewed_at,
 			(SELECT count(*) FROM submission_events e JOIN submissions s ON s.id = e.submission_id
 				WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code AND s.form_id = d.form_id AND e.status = 'returned') AS returns,
-			(SELECT count(*) FROM jsonb_object_keys(COALESCE(d.flags->'soft', '{}'::jsonb))) AS warnings
+			(SELECT count(*) FROM jsonb_object_keys(COALESCE(d.flags->'soft', '{}'::jsonb))) AS warnings,
+			CASE WHEN d.status IN ('exempt', 'not_received') THEN ev.reason END AS mark_reason
 		FROM drafts d
-		LEFT JOIN LATERAL (SELECT COALESCE(c.display_name, '') AS reviewed_by, e.at AS reviewed_at
+		LEFT JOIN LATERAL (SELECT COALESCE(c.display_name, '') AS reviewed_by, e.at AS reviewed_at, e.reason
 			FROM submission_events e JOIN submissions s ON s.id = e.submission_id LEFT JOIN contacts c ON c.id = e.actor_id
-			WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code AND s.form_id = d.form_id AND e.status IN ('approved', 'returned')
+			WHERE s.campaign_id = d.campaign_id AND s.unit_code = d.unit_code AND s.form_id = d.form_id
+				AND e.status IN ('approved', 'returned', 'exempt', 'not_received')
 			ORDER BY e.id DESC LIMIT 1) ev ON true
 		WHERE d.campaign_id = $1 AND d.form_id = ANY($2) AND d.unit_code = ANY($3)`, campaignID, pq.Array(forms), pq.Array(units))
 	if err != nil {
