@@ -614,7 +614,7 @@ func TestCountyCityProvinceThroughTelegram(t *testing.T) {
 	city.Press("确认退回（标记 1 项）").Expect("已退回西湖区")
 	xh.Expect("被杭州市退回修改", "理由：新建成数量请核实").Press("去修改").Expect("按建设方式 · 新建成（家）", "当前答案：2 家")
 	xh.Say("3").Expect("还不能提交")
-	xh.Press("改：按园区类型 · 生产制造类 · 园区数量（个）").Expect("园区数量（个）")
+	xh.Press("改：制造类园区").Expect("园区数量（个）")
 	xh.Say("3").Expect("全部填写完毕").Press("✅ 提交").Expect("（第 2 版）")
 	city.Expect("第 2 版", "按建设方式 · 新建成（家）：2 家 → 3 家").Press("✅ 通过").Expect("✅ 已通过：西湖区")
 	xh.Expect("第 2 版已由杭州市审核通过")

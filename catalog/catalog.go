@@ -30,6 +30,7 @@ var Chat = struct {
 	Submitted, AlreadySubmitted, AlreadyApproved         string
 	SubmittedMeanwhile                                   string
 	ListEmpty, ListIntro, RowSaved, RowDeleted           string
+	RowIncomplete, BtnRowIncomplete                      string
 	DeleteAsk, RowMenu, NotFillable, FileNotExpected     string
 	FileWrongType, FileTooBig, FileExpected              string
 	FileLooksLike, FileUnknownKind, FileNotText          string
@@ -134,6 +135,8 @@ var Chat = struct {
 	SubmittedMeanwhile:     "本单位已提交此表，这次的输入没有保存。",
 	ListEmpty:              "%s：本部分可以填写多个%s，也可以没有。",
 	ListIntro:              "%s：已填 %d 个%s。",
+	RowIncomplete:          "（未填完，还差 %d 项）",
+	BtnRowIncomplete:       "⚠️ %s（未填完）",
 	RowSaved:               "已保存第 %d 个%s。",
 	RowDeleted:             "已删除。",
 	DeleteAsk:              "确定删除第 %d 个%s「%s」吗？删除后不能恢复。",
@@ -340,7 +343,7 @@ var Desk = struct {
 	BtnNextPage:          "下一页 ▶",
 	BtnApproveAll:        "✅ 全部通过（本页 %d 份）",
 	BatchAsk:             "确认一次通过以下 %d 份？通过后不能再修改。",
-	BatchHasWarnings:     "　⚠️ 有填报人已确认的提示，请先查看",
+	BatchHasWarnings:     " ⚠️ 有填报人已确认的提示，请先查看",
 	BatchNothingLeft:     "这些表格已经处理过了。",
 	BtnConfirmApproveAll: "✅ 确认通过 %d 份",
 	BatchDone:            "✅ 已通过 %d 份。",

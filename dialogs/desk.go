@@ -253,8 +253,14 @@ func (t *turn) batchScreen() error {
 		}
 		n++
 		fmt.Fprintf(&b, "\n%d. %s", n, t.itemLine(PendingItem{ID: sub.ID, Unit: sub.Unit, Form: sub.Form, Version: sub.Version, At: sub.At, Waited: sub.Waited}))
-		if !IsPackage(sub.Form) && len(softWarnings(f, snapshotDraft(sub))) > 0 {
-			b.WriteString(desk.BatchHasWarnings)
+		if !IsPackage(sub.Form) {
+			d := snapshotDraft(sub)
+			if err := t.withEarlier(f, d); err != nil {
+				return err
+			}
+			if len(softWarnings(f, d)) > 0 {
+				b.WriteString(desk.BatchHasWarnings)
+			}
 		}
 	}
 	if own > 0 {
@@ -341,6 +347,9 @@ func (t *turn) describe(sub *Submission) (string, [][]Button, error) {
 	}
 	f, unit := t.camp.Form(sub.Form), t.camp.Units[sub.Unit]
 	d := snapshotDraft(sub)
+	if err := t.withEarlier(f, d); err != nil {
+		return "", nil, err
+	}
 	text := fmt.Sprintf(msg.ReviewRequest, unit.Name, f.Name(), sub.Version) + "\n\n" + summary(f, d)
 	prev, err := t.tx.PreviousSubmission(t.ctx, sub)
 	if err != nil {

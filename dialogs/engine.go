@@ -504,26 +504,40 @@ func (t *turn) loadDraft(form string) (*campaign.Draft, error) {
 		return nil, err
 	}
 	d.Level = t.unit.Level
-	if f := t.camp.Form(form); f != nil && f.Period != nil && f.ReadsEarlier() {
-		// The rules read the period before or the year before: loaded
-		// with the draft, and only for a form whose rules do.
-		if d.Last, err = t.earlier(f.Prev); err != nil {
-			return nil, err
-		}
-		if d.LastYear, err = t.earlier(f.LastYear); err != nil {
-			return nil, err
-		}
+	if err := t.withEarlier(t.camp.Form(form), d); err != nil {
+		return nil, err
 	}
 	t.draft = d
 	return d, nil
 }
 
-// earlier is the unit's return for another period of the form, or nil.
+// withEarlier gives d the returns its form's rules read, the period before
+// and the year before of d's unit: only for a form whose rules read them.
+// A reviewer's view of a submission needs them too, or a warning its
+// contact confirmed about the quarter before is not seen.
+func (t *turn) withEarlier(f *campaign.Form, d *campaign.Draft) error {
+	if f == nil || f.Period == nil || !f.ReadsEarlier() {
+		return nil
+	}
+	var err error
+	if d.Last, err = t.earlierOf(d.Unit, f.Prev); err != nil {
+		return err
+	}
+	d.LastYear, err = t.earlierOf(d.Unit, f.LastYear)
+	return err
+}
+
+// earlier is the contact's unit's return for another period of the form, or nil.
 func (t *turn) earlier(form string) (*campaign.Snapshot, error) {
+	return t.earlierOf(t.c.Unit, form)
+}
+
+// earlierOf is unit's return for another period of the form, or nil.
+func (t *turn) earlierOf(unit, form string) (*campaign.Snapshot, error) {
 	if form == "" {
 		return nil, nil
 	}
-	sub, err := t.tx.EarlierReturn(t.ctx, t.c.Campaign, t.c.Unit, form)
+	sub, err := t.tx.EarlierReturn(t.ctx, t.c.Campaign, unit, form)
 	if err != nil || sub == nil {
 		return nil, err
 	}

@@ -106,13 +106,13 @@ func TestFormA3EndToEnd(t *testing.T) {
 		"全部填写完毕",
 	)
 	// Change one answer at the review step: it returns to the review.
-	c.Press("改：按建设方式 · 新建成（家）").Expect("当前答案：5 家").Say("4").
+	c.Press("改：新建成").Expect("当前答案：5 家").Say("4").
 		Expect("✔ 按建设方式 · 新建成（家）：4 家", "已保存，但以下问题尚未解决", "按建设方式合计 7 家", "还不能提交")
 	c.Press("✅ 提交").Expect("还不能提交", "按建设方式合计 7 家")
 	if s := status(t, env.DB, "330106", "a3"); s != "draft" {
 		t.Fatalf("status after a refused submit = %s", s)
 	}
-	c.Press("改：按建设方式 · 改造提升（家）").Say("4").Press("确认无误").Expect("全部填写完毕")
+	c.Press("改：改造提升").Say("4").Press("确认无误").Expect("全部填写完毕")
 	c.Press("✅ 提交").Expect("已提交《附件3 2018-2022年小微企业园建设规划目标》（第 1 版）", "3. 附件3 2018-2022年小微企业园建设规划目标\n    已提交")
 	if s := status(t, env.DB, "330106", "a3"); s != "submitted" {
 		t.Fatalf("status = %s", s)

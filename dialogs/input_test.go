@@ -1,11 +1,14 @@
 package dialogs_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"tianbao/campaign"
 	"tianbao/campaigns"
+	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
 )
 
@@ -128,4 +131,61 @@ func TestCitySubmitsItsOwnForm(t *testing.T) {
 	county := env.Contact("330106", "王芳")
 	county.SubmitA3("2", "0", "2", "100", "40", "0", "0", "0", "100")
 	city.Say("/start").Expect("📥 待您审核：本级表格 1 份 · 下级表格 1 份")
+}
+
+// TestHalfFilledRowIsMarked: a park left half-filled is marked 未填完 in
+// the section's list, with how many answers it lacks, on its button too.
+func TestHalfFilledRowIsMarked(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件2").Press("➕ 添加园区").Say("西湖创业园").Say("三墩镇 1 号").Press("生产制造类").Say("/cancel")
+	c.Press("附件2").Expect("可建成：已填 1 个园区。", "1. 西湖创业园", "（未填完，还差 5 项）")
+	if labels := strings.Join(c.Labels(), " "); !strings.Contains(labels, "⚠️ 1. 西湖创业园（未填完）") {
+		t.Errorf("the row's button is not marked: %s", labels)
+	}
+}
+
+// TestReviewShowsConfirmedWarningsOfListRows: a county confirms that a
+// park has fewer firms than the quarter before (a soft rule reading last
+// quarter's return); the city's review request shows it, as it does for
+// a record form's warnings.
+func TestReviewShowsConfirmedWarningsOfListRows(t *testing.T) {
+	env := newEnv(t)
+	if _, err := env.Registry.Campaign(context.Background(), quarterly); err != nil {
+		t.Fatal(err)
+	}
+	city := env.ContactAs(quarterly, "330100", "李审核", dialogs.Reviewer)
+	env.Now = time.Date(2019, 4, 2, 9, 0, 0, 0, dialogtest.Shanghai)
+	c := env.ContactIn(quarterly, "330106", "王芳")
+	c.Say("/start").Press("进度季报 2019年1-3月").Press("➕ 添加园区").
+		Say("西湖区留下小微企业园").Press("已开工").Say("3000").Say("10").Say("50").
+		Press("本部分填完了").Press("✅ 提交").Expect("已提交")
+	city.Inbox().Press("✅ 通过").Expect("✅ 已通过")
+
+	env.Now = time.Date(2019, 7, 3, 9, 0, 0, 0, dialogtest.Shanghai)
+	c.Say("/start").Press("进度季报 2019年1-6月").Press("1. 西湖区留下小微企业园").Press("改：入驻企业数（家）").Say("8").
+		Expect("入驻企业 8 家少于上一季度的 10 家").Press("确认无误")
+	c.Press("返回列表").Press("本部分填完了").Press("✅ 提交").Expect("已提交")
+	city.Inbox().Expect("填报人已确认的提示（请留意）", "入驻企业 8 家少于上一季度的 10 家")
+}
+
+// TestReviewButtonsUseShortNames: the review's 改： buttons carry the
+// fields' short names (改：服务类企业), not labels of up to 433 px.
+func TestReviewButtonsUseShortNames(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件3")
+	for _, v := range []string{"3", "0", "2", "120", "45", "1", "3.5", "20", "80"} {
+		c.Say(v)
+	}
+	c.Expect("全部填写完毕")
+	labels := strings.Join(c.Labels(), "|")
+	for _, want := range []string{"改：新建成", "改：服务类企业", "改：目标企业"} {
+		if !strings.Contains(labels, want) {
+			t.Errorf("no %q in %s", want, labels)
+		}
+	}
+	if strings.Contains(labels, "改：按园区类型") {
+		t.Errorf("a full label on a button: %s", labels)
+	}
 }

@@ -57,9 +57,22 @@ func (t *turn) listMenu(f *campaign.Form, s *campaign.Section, d *campaign.Draft
 		if len(rows) < s.MinRows {
 			fmt.Fprintf(&b, so.MinRowsHint, s.MinRows)
 		}
+		// A row left half-filled says so, here and on its button: the
+		// contact coming back sees at once which park still lacks answers.
+		missing := map[string]int{}
+		for _, p := range d.Problems(f) {
+			if p.Section == s.ID && (p.Missing || p.Empty) {
+				missing[p.Row]++
+			}
+		}
 		for i, r := range rows {
-			b.WriteString("\n" + rowSummary(s, r, i+1))
-			buttons = append(buttons, []Button{{Label: rowName(s, r, i+1), Data: "row:" + r.Key}})
+			line, label := rowSummary(s, r, i+1), rowName(s, r, i+1)
+			if n := missing[r.Key]; n > 0 {
+				line += fmt.Sprintf(msg.RowIncomplete, n)
+				label = fmt.Sprintf(msg.BtnRowIncomplete, label)
+			}
+			b.WriteString("\n" + line)
+			buttons = append(buttons, []Button{{Label: label, Data: "row:" + r.Key}})
 		}
 	}
 	add := Button{Label: fmt.Sprintf(msg.BtnAddRow, s.RowNoun), Data: "add"}
@@ -495,7 +508,7 @@ func (t *turn) review(f *campaign.Form, d *campaign.Draft) error {
 		default:
 			for _, fd := range s.Fields {
 				if d.Asked(s, "", fd) {
-					buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, fd.Title()), Data: "edit:" + f.SectionIndex(s) + ":" + s.FieldIndex(fd)}})
+					buttons = append(buttons, []Button{{Label: fmt.Sprintf(msg.BtnEdit, plainLabel(fd)), Data: "edit:" + f.SectionIndex(s) + ":" + s.FieldIndex(fd)}})
 				}
 			}
 		}

@@ -55,8 +55,8 @@ func TestReturnCorrectResubmitApprove(t *testing.T) {
 	// The one flagged field done, the review follows; the rule it broke is
 	// open, named with both sides, and blocks submission until fixed.
 	county.Say("3").Expect("已保存，但以下问题尚未解决", "按建设方式合计 3 家", "请核对已填内容", "此表被退回修改", "还不能提交")
-	county.Press("改：按园区类型 · 生产制造类 · 园区数量（个）").Say("3").Expect("全部填写完毕")
-	county.Press("改：2018-2022入园企业目标数（家）").Say("120").Expect("全部填写完毕")
+	county.Press("改：制造类园区").Say("3").Expect("全部填写完毕")
+	county.Press("改：目标企业").Say("120").Expect("全部填写完毕")
 	county.Press("✅ 提交").Expect("（第 2 版）")
 
 	// The reviewer sees what changed since the returned version.
