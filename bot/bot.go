@@ -85,8 +85,9 @@ const ServeGCPercent = 400
 // at once, and a few megabytes.
 const turnCacheSize = 4096
 
-// allowedUpdates are the update kinds the bot asks for.
-var allowedUpdates = []string{"message", "callback_query"}
+// allowedUpdates are the update kinds the bot asks for: messages, their
+// edits (an answer corrected by editing it, see edits.go) and presses.
+var allowedUpdates = []string{"message", "edited_message", "callback_query"}
 
 // Bot is a running Telegram bot.
 type Bot struct {
@@ -336,7 +337,7 @@ func (b *Bot) janitor(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := b.db.PruneInputs(ctx, 7*24*time.Hour); err != nil && ctx.Err() == nil {
+		if n, err := b.db.PruneInputs(ctx, inputsKept); err != nil && ctx.Err() == nil {
 			b.log.Warn("pruning applied updates failed", "err", err)
 		} else if n > 0 {
 			b.log.Debug("pruned applied updates", "count", n)

@@ -52,6 +52,8 @@ func (b *Bot) process(ctx context.Context, u *models.Update) (key string, err er
 		return b.message(limited, u)
 	case u.CallbackQuery != nil:
 		return b.callback(limited, u)
+	case u.EditedMessage != nil:
+		return b.edited(limited, u)
 	}
 	return "", nil // kinds the bot did not ask for
 }
@@ -64,11 +66,26 @@ func updateKind(u *models.Update) string {
 		return "message"
 	case u.CallbackQuery != nil:
 		return "callback"
+	case u.EditedMessage != nil:
+		return "edit"
 	}
 	return "other"
 }
 
-func inputKey(u *models.Update) string { return "tg:" + strconv.FormatInt(u.ID, 10) }
+// inputKey makes an update's input idempotent. A message's key is the
+// message itself (its chat and id, the same however often the update is
+// delivered), so that an edit of it later finds the answer it gave (see
+// edits.go); anything else is keyed by its update id.
+func inputKey(u *models.Update) string {
+	if m := u.Message; m != nil {
+		return messageKey(m.Chat.ID, m.ID)
+	}
+	return "tg:" + strconv.FormatInt(u.ID, 10)
+}
+
+func messageKey(chat int64, id int) string {
+	return "tgm:" + strconv.FormatInt(chat, 10) + ":" + strconv.Itoa(id)
+}
 
 // personTTL is how long a person's places are remembered between inputs.
 // Nothing is trusted from it that the turn does not check: the current

@@ -297,6 +297,9 @@ func chatOf(u *models.Update) int64 {
 		return u.Message.Chat.ID
 	case u.CallbackQuery != nil:
 		return u.CallbackQuery.From.ID
+	case u.EditedMessage != nil:
+		// An edit is its chat's, in order with the chat's other updates.
+		return u.EditedMessage.Chat.ID
 	}
 	return 0
 }

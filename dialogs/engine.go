@@ -76,6 +76,10 @@ type Input struct {
 	Text    string
 	Button  string // the button's data, as Reply.Buttons carried it
 	File    *FileInput
+	// Edit says Text is a new version of a message that answered this
+	// question (Telegram's edited_message): the answer is corrected,
+	// checked again, wherever the contact stands now (see edits.go).
+	Edit *AnswerRef
 	// Key makes the input idempotent (a Telegram update id): applied once,
 	// however often it arrives.
 	Key string
@@ -107,6 +111,10 @@ type Reply struct {
 	// Headed says the text names the place (or places) it is about
 	// already, so no heading is put before it (see WithHeading).
 	Headed bool `json:",omitempty"`
+	// Answer names the question the input's typed text answered; it is
+	// recorded with the input's replies and never shown, so that an edit
+	// of that message later finds the answer it corrects (see edits.go).
+	Answer *AnswerRef `json:",omitempty"`
 }
 
 // Attachment is what a reply carries besides its text. The engine names
@@ -375,6 +383,9 @@ func (e *Engine) run(ctx context.Context, contactID int64, route Route, key stri
 		if err := act(t); err != nil {
 			return err
 		}
+		if t.answerRef != nil && len(t.replies) > 0 {
+			t.replies[0].Answer = t.answerRef
+		}
 		var changed *campaign.Draft
 		if t.draft != nil && t.draft.Dirty() {
 			changed = t.draft
@@ -424,6 +435,8 @@ type turn struct {
 	answered bool
 	// fresh is a submission of this turn that the contact reviews.
 	fresh *PendingItem
+	// answerRef is the question the input's typed text answered.
+	answerRef *AnswerRef
 }
 
 // place is where in the dialog a contact stands.
@@ -545,6 +558,9 @@ func (t *turn) earlierOf(unit, form string) (*campaign.Snapshot, error) {
 }
 
 func (t *turn) dispatch(in Input) error {
+	if in.Edit != nil {
+		return t.edit(*in.Edit, in.Text)
+	}
 	if t.editing() && !isGlobal(in) {
 		// A backup may have submitted the form since this contact's screen
 		// was shown: nothing of a submitted form is changed (but by
@@ -693,8 +709,10 @@ func (t *turn) text(text string) error {
 	case ModeApprove:
 		return t.approveAnswer(text, false)
 	case ModeConfirm:
+		t.answerRef = t.question()
 		return t.confirmText(text)
 	case ModeField:
+		t.answerRef = t.question()
 		f, sec, fd := t.position()
 		if fd == nil {
 			return t.reset()

@@ -20,6 +20,9 @@ type Phone struct {
 	nextCB  int
 	LastRaw json.RawMessage // the last update sent, for redelivery tests
 	LastCB  string          // the id of the last callback query sent
+
+	sent  int           // the id of the last message sent
+	dates map[int]int64 // the messages sent, by id: their dates
 }
 
 // Phone returns a phone for a user who has opened the bot (its private
@@ -40,6 +43,7 @@ func (p *Phone) chat() map[string]any {
 func (p *Phone) send(update map[string]any) *Phone {
 	p.mark = p.S.EventCount(p.UserID)
 	p.LastRaw = p.S.Push(update)
+	p.noteSent(p.LastRaw)
 	return p
 }
 

@@ -156,6 +156,7 @@ type Server struct {
 	chatLocks     map[int64]*sync.Mutex
 	pollGen       int // each getUpdates takes a number; an older poll still waiting is terminated
 	refused       []string
+	filter        updateFilter // allowed_updates, as the bot last set them
 
 	// Telegram's limits, when enforced: at most perSecond sends in any
 	// second, and perChat between two sends to one chat.
@@ -336,8 +337,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getMe":
 		reply(w, map[string]any{"id": BotID, "is_bot": true, "first_name": "填报", "username": BotUsername})
 	case "getUpdates":
+		s.allow(p)
 		s.getUpdates(w, r, p)
 	case "setWebhook":
+		s.allow(p)
 		s.setWebhook(w, p)
 	case "deleteWebhook":
 		s.mu.Lock()

@@ -109,6 +109,11 @@ func int64Of(v any) int64 {
 func (s *Server) Push(update map[string]any) json.RawMessage {
 	s.mu.Lock()
 	s.register(update)
+	if !s.filter.wants(updateKind(update)) {
+		s.filter.dropped++
+		s.mu.Unlock()
+		return nil // not asked for: Telegram does not deliver it
+	}
 	s.nextUpdate++
 	update["update_id"] = s.nextUpdate
 	raw, _ := json.Marshal(update)
@@ -140,9 +145,27 @@ func (s *Server) Enqueue(raw json.RawMessage) {
 				ID int64 `json:"id"`
 			} `json:"from"`
 		} `json:"callback_query"`
+		Edited *struct {
+			Chat struct {
+				ID int64 `json:"id"`
+			} `json:"chat"`
+		} `json:"edited_message"`
 	}
 	_ = json.Unmarshal(raw, &head)
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &fields)
+	kind := ""
+	for k := range fields {
+		if k != "update_id" {
+			kind = k
+		}
+	}
 	s.mu.Lock()
+	if !s.filter.wants(kind) {
+		s.filter.dropped++
+		s.mu.Unlock()
+		return // not asked for: Telegram does not deliver it
+	}
 	if s.autoDeliver && s.webhookURL != "" {
 		url, secret := s.webhookURL, s.webhookSecret
 		s.mu.Unlock()
@@ -151,6 +174,8 @@ func (s *Server) Enqueue(raw json.RawMessage) {
 			chat = head.Message.Chat.ID
 		} else if head.Callback != nil {
 			chat = head.Callback.From.ID
+		} else if head.Edited != nil {
+			chat = head.Edited.Chat.ID
 		}
 		go s.deliver(url, secret, chat, raw)
 		return
