@@ -44,7 +44,7 @@ func (t *turn) edit(ref AnswerRef, text string) error {
 	f := t.camp.Form(ref.Form)
 	var sec *campaign.Section
 	var fd *campaign.Field
-	if f != nil && f.FilledBy(t.unit.Level) {
+	if f != nil && f.FilledByUnit(t.unit) {
 		sec = f.Section(ref.Section)
 	}
 	if sec != nil {
