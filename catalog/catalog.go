@@ -288,6 +288,8 @@ var Desk = struct {
 	WaitedJust              string
 	BtnViewItem             string
 	PendingOwn, PendingHead string
+	BtnPackageXLSX          string
+	PackageSheetSent        string
 	PendingForms            string
 	PendingPackages         string
 	BtnQueue                string
@@ -329,6 +331,8 @@ var Desk = struct {
 	PendingHead:          "📥 待您审核：",
 	PendingForms:         "下级表格 %d 份",
 	PendingOwn:           "本级表格 %d 份",
+	BtnPackageXLSX:       "📊 %s 汇总表（XLSX）",
+	PackageSheetSent:     "📊 %s《%s》第 %d 次上报的汇总表",
 	PendingPackages:      "上报汇总 %d 份",
 	BtnQueue:             "📥 全部待审（%d 份）",
 	PackageTotals:        "合计：",

@@ -456,12 +456,15 @@ func (t *turn) sendFile(rest string) error {
 	idText, nText, _ := strings.Cut(rest, ":")
 	id, err1 := strconv.ParseInt(idText, 10, 64)
 	n, err2 := strconv.Atoi(nText)
-	if err1 != nil || err2 != nil {
+	if err1 != nil || (err2 != nil && nText != packageSheet) {
 		return t.staleNotice()
 	}
 	sub, err := t.tx.Submission(t.ctx, id)
 	if err != nil {
 		return err
+	}
+	if sub != nil && sub.Campaign == t.c.Campaign && IsPackage(sub.Form) && nText == packageSheet {
+		return t.sendPackageSheet(sub)
 	}
 	if sub == nil || sub.Campaign != t.c.Campaign || IsPackage(sub.Form) || (sub.Unit != t.c.Unit && !t.canReview(sub.Unit) && !t.sees(sub.Unit)) {
 		t.note(msg.NotYourReview)
@@ -474,6 +477,23 @@ func (t *turn) sendFile(rest string) error {
 	}
 	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(desk.FileSent, fv.Name, t.camp.Units[sub.Unit].Name, shortName(f)),
 		Attach: &Attachment{File: fv.Ref, Name: fv.Name}})
+	return nil
+}
+
+// packageSheet, in place of a document's number, asks for a package's
+// spreadsheet.
+const packageSheet = "x"
+
+// sendPackageSheet sends the spreadsheet of a package to whoever may read
+// the package: the unit that forwarded it and the reviewers above it.
+func (t *turn) sendPackageSheet(pkg *Submission) error {
+	f := t.camp.Form(packageForm(pkg.Form))
+	if f == nil || (pkg.Unit != t.c.Unit && !t.canDecide(pkg) && !t.sees(pkg.Unit)) {
+		t.note(msg.NotYourReview)
+		return t.show()
+	}
+	t.replies = append(t.replies, Reply{Text: fmt.Sprintf(desk.PackageSheetSent, t.camp.Units[pkg.Unit].Name, f.ShortName(), pkg.Version),
+		Attach: &Attachment{Export: &ExportRef{Unit: pkg.Unit, Form: f.ID, Package: pkg.ID}}})
 	return nil
 }
 

@@ -101,6 +101,20 @@ func TestProvinceActsOnCountiesOnlyThroughPackages(t *testing.T) {
 	province := env.ContactAs("mini", "330000", "省审核", dialogs.Reviewer)
 	province.Say("/start").Expect("📥 待您审核：上报汇总 1 份", "杭州市《附件3》汇总（第 1 次上报）")
 	province.Press("📄 杭州市 附件3").Expect("杭州市 上报了《附件3", "· 西湖区：新建成 2家", "合计：新建成 4家")
+	item := province.Last
+	// The package's spreadsheet is there too, not only with the 📨.
+	province.Press("📊 附件3 汇总表（XLSX）").Expect("杭州市《附件3》第 1 次上报的汇总表")
+	if a := province.Last[0].Attach; a == nil || a.Export == nil || a.Export.Package == 0 || a.Export.Unit != "330100" {
+		t.Errorf("the package's spreadsheet is not sent: %+v", province.Last[0].Attach)
+	}
+	// A county pressing it (a forwarded message) gets nothing of it.
+	county := env.ContactAs("mini", "330106", "联系人", dialogs.Filler)
+	county.Last = item
+	county.Press("📊 附件3 汇总表（XLSX）").Expect("您无权审核这个单位的提交。")
+	if county.Last[0].Attach != nil {
+		t.Errorf("a county got the package's spreadsheet")
+	}
+	province.Last = item
 	province.Press("✅ 通过").Expect("✅ 已通过：杭州市《附件3")
 	if n := count(t, env, `SELECT count(*) FROM submissions WHERE campaign_id = 'mini' AND form_id = 'pkg:a3' AND status = 'approved'`); n != 1 {
 		t.Errorf("package not approved")

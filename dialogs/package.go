@@ -380,9 +380,12 @@ func (t *turn) describePackage(pkg *Submission) (string, [][]Button, error) {
 		}
 		fmt.Fprintf(&b, "\n\n"+desk.PackageChangesSince+"\n· %s", prev.Version, strings.Join(changes, "\n· "))
 	}
-	var buttons [][]Button
+	id := strconv.FormatInt(pkg.ID, 10)
+	// The package's spreadsheet (every unit's rows: 附件2's parks, not only
+	// their counts) from wherever the package is read, not only with the
+	// message that brought it.
+	buttons := [][]Button{{{Label: fmt.Sprintf(desk.BtnPackageXLSX, f.ShortName()), Data: filePrefix + id + ":" + packageSheet}}}
 	if pkg.Status == SubSubmitted {
-		id := strconv.FormatInt(pkg.ID, 10)
 		buttons = append(buttons, []Button{{Label: msg.BtnApprove, Data: reviewPrefix + id + ":ok"}, {Label: msg.BtnReturn, Data: reviewPrefix + id + ":no"}})
 	} else {
 		handled, err := t.handledLine(pkg)
