@@ -540,7 +540,14 @@ var ReportTexts = struct {
 	SummaryLate, SummaryLateMore, SummaryTotals, SummaryRows     string
 	Stamp, StampAnyCity, UnitColumnCity, UnitColumnCounty        string
 	Total, CityTotal, Seq, Area, Year, State, Section, FilesDir  string
+	// Printing (reports/print.go) and the 填报情况 sheet.
+	Continued, PageFooter, StatusTally, StatusReturns, StatusWarnings string
 }{
+	Continued:            "（续）",
+	PageFooter:           "&C&A　第 &P 页，共 &N 页",
+	StatusTally:          "已通过／应填",
+	StatusReturns:        "退回%d次",
+	StatusWarnings:       "已确认提示%d条",
 	MatrixForms:          "各表依次为：%s",
 	MatrixLegend:         "✅已通过 ⏳待审核 ↩️已退回 📝草稿 ⬜未开始 ➖不需填 ❗逾期",
 	MatrixLegendPackages: "各表上报：✅已通过 ⏳待审核 ↩️已退回 ⬜未上报；其后为已通过的表数",

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/big"
 
@@ -17,23 +18,39 @@ import (
 // empty as ——, numbers as numbers. Each unit's own return follows on the
 // 明细 sheet.
 func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
-	first := form.Sections[0]
-	cols := []column{{label: catalog.ReportTexts.Item, width: 22, value: func(r sheetRow) cell { return cell{v: r.label} }}}
-	for _, col := range first.Columns {
-		cols = append(cols, fieldColumn(first, col))
+	item := column{label: catalog.ReportTexts.Item, width: 8, value: func(r sheetRow) cell { return cell{v: r.label} }}
+	for _, s := range form.Sections {
+		for _, rk := range s.Rows {
+			item.width = max(item.width, min(textWidth(rk.Title)+cellPadding, 22))
+		}
 	}
-	if err := sh.open(form.Title, stampFor(c, top, form), cols, 1); err != nil {
+	item.min = min(item.width, 11)
+	// Each table its own header and columns; the widths, the widest of
+	// each position over the tables.
+	tables := make([][]column, len(form.Sections))
+	var widths []column
+	for i, s := range form.Sections {
+		tables[i] = []column{item}
+		for _, col := range s.Columns {
+			tables[i] = append(tables[i], fieldColumn(s, col))
+		}
+		for j, col := range tables[i] {
+			if j == len(widths) {
+				widths = append(widths, col)
+				continue
+			}
+			widths[j].min = max(widths[j].minWidth(), col.minWidth())
+			widths[j].width = max(widths[j].width, col.width)
+			widths[j].grow = widths[j].grow || col.grow
+		}
+	}
+	sh.blocks = len(form.Sections) > 1
+	if err := sh.open(form.Title, stampFor(c, top, form), widths, 1); err != nil {
 		return err
 	}
 	for si, s := range form.Sections {
-		if si > 0 {
-			// A further table: its own header, its own columns.
-			cols = cols[:1]
-			for _, col := range s.Columns {
-				cols = append(cols, fieldColumn(s, col))
-			}
-		}
-		if err := sh.header(cols, 0, ""); err != nil {
+		cols := tables[si]
+		if err := sh.beginBlock(cols, 0, ""); err != nil {
 			return err
 		}
 		sum, err := x.sumTable(ctx, c, form, s, fillers, opt, picks)
@@ -136,65 +153,125 @@ func (x Exporter) extraSheets(ctx context.Context, add func(string, string, []st
 	return nil
 }
 
-// statusSheet: unit, form, state, submitted at, reviewed by and at, times
-// returned, warnings confirmed.
+// statusSheet: a row per unit, a column per form exported, each cell the
+// unit's state on the form with the day it came to it (submitted,
+// returned, approved), how often it was returned and how many warnings
+// were confirmed; the last row counts the approved. One unit a line, it
+// prints on a few pages even for a province.
 func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, forms []*campaign.Form) error {
 	t := catalog.ReportTexts
-	cols := []column{
-		{label: t.Period, width: 24, value: func(r sheetRow) cell { return cell{v: r.values["form"]} }},
-		{label: t.Unit, width: 20, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
-		{label: t.State, width: 10, value: func(r sheetRow) cell { return cell{v: r.values["state"]} }},
-		{label: t.SubmittedAt, width: 17, value: func(r sheetRow) cell { return cell{v: r.values["submitted"]} }},
-		{label: t.ReviewedBy, width: 12, value: func(r sheetRow) cell { return cell{v: r.values["by"]} }},
-		{label: t.ReviewedAt, width: 17, value: func(r sheetRow) cell { return cell{v: r.values["at"]} }},
-		{label: t.TimesReturned, width: 10, value: func(r sheetRow) cell { return cell{v: r.n1, kind: 1} }},
-		{label: t.WarningsOpen, width: 12, value: func(r sheetRow) cell { return cell{v: r.n2, kind: 1} }},
-	}
-	if err := sh.open(c.Title+" "+t.StatusSheet, "", cols, 2); err != nil {
-		return err
-	}
-	if err := sh.header(cols, 0, ""); err != nil {
-		return err
-	}
 	units := descendants(c, top.Code)
 	var ids []string
 	for _, f := range forms {
 		ids = append(ids, f.ID)
 	}
-	rows, err := x.DB.FormStatuses(ctx, c.ID, ids, codesOf(units))
+	statuses, err := x.DB.FormStatuses(ctx, c.ID, ids, codesOf(units))
 	if err != nil {
 		return err
 	}
 	by := map[[2]string]store.FormStatus{}
-	for _, r := range rows {
+	for _, r := range statuses {
 		by[[2]string{r.Unit, r.Form}] = r
 	}
-	when := func(v interface{ IsZero() bool }, s string) string {
-		if v.IsZero() {
+	lead := []column{{label: t.Unit, width: 14, min: 11, value: func(r sheetRow) cell {
+		if r.total {
+			return cell{v: r.label}
+		}
+		return cell{v: areaName(c, r.unit)}
+	}}}
+	var rest []column
+	for _, f := range forms {
+		id := f.ID
+		col := labelColumn(f.ShortName())
+		// 已通过 2018-12-07 on a line, or the date under the state.
+		col.fit(textWidth(catalog.StateName("approved")+" 2018-12-07")+cellPadding, textWidth("2018-12-07")+cellPadding)
+		col.value = func(r sheetRow) cell { return cell{v: r.values[id]} }
+		rest = append(rest, col)
+	}
+	day := func(v sql.NullTime) string {
+		if !v.Valid || v.Time.IsZero() {
 			return ""
 		}
-		return s
+		return " " + v.Time.In(c.TimeZone).Format("2006-01-02")
 	}
-	for _, f := range forms {
-		for _, u := range units {
+	var rows []sheetRow
+	approved, due := map[string]int{}, map[string]int{}
+	for _, u := range units {
+		row := sheetRow{unit: u, values: map[string]string{}}
+		fills := false
+		for _, f := range forms {
 			if !f.FilledByUnit(u) {
+				row.values[f.ID] = t.Dash
 				continue
 			}
+			fills = true
+			due[f.ID]++
 			r, ok := by[[2]string{u.Code, f.ID}]
-			state := "none"
-			if ok {
-				state = r.Status
+			if !ok {
+				row.values[f.ID] = catalog.StateName("none")
+				continue
 			}
-			values := map[string]string{"form": f.ShortName(), "state": catalog.StateName(state)}
+			text := catalog.StateName(r.Status)
 			if r.MarkReason.Valid {
-				values["state"] += fmt.Sprintf(catalog.Signoff.MarkReason, r.MarkReason.String) // 免报（理由：…）
+				text += fmt.Sprintf(catalog.Signoff.MarkReason, r.MarkReason.String) // 免报（理由：…）
 			}
-			if ok {
-				values["submitted"] = when(r.SubmittedAt.Time, r.SubmittedAt.Time.In(c.TimeZone).Format("2006-01-02 15:04"))
-				values["by"] = r.ReviewedBy.String
-				values["at"] = when(r.ReviewedAt.Time, r.ReviewedAt.Time.In(c.TimeZone).Format("2006-01-02 15:04"))
+			switch campaign.Status(r.Status) {
+			case campaign.StatusSubmitted:
+				text += day(r.SubmittedAt)
+			case campaign.StatusApproved, campaign.StatusReturned:
+				text += day(r.ReviewedAt)
 			}
-			if err := sh.dataRow(cols, sheetRow{unit: u, values: values, n1: r.Returns, n2: r.Warnings}); err != nil {
+			if r.Status == string(campaign.StatusApproved) {
+				approved[f.ID]++
+			}
+			if r.Returns > 0 {
+				text += " " + fmt.Sprintf(t.StatusReturns, r.Returns)
+			}
+			if r.Warnings > 0 {
+				text += " " + fmt.Sprintf(t.StatusWarnings, r.Warnings)
+			}
+			row.values[f.ID] = text
+		}
+		if fills {
+			rows = append(rows, row)
+		}
+	}
+	tally := sheetRow{total: true, label: t.StatusTally, values: map[string]string{}}
+	for _, f := range forms {
+		tally.values[f.ID] = fmt.Sprintf("%d／%d", approved[f.ID], due[f.ID])
+	}
+	return sh.grid(c.Title+" "+t.StatusSheet, lead, rest, append(rows, tally))
+}
+
+// grid writes rows under the lead columns and the rest: one table where
+// they fit the page's width at 9 pt, else the rest split into groups, each
+// a block of every row with the lead columns again.
+func (s *sheet) grid(title string, lead, rest []column, rows []sheetRow) error {
+	groups := splitColumns(lead, rest)
+	s.blocks = len(groups) > 1
+	tables := make([][]column, len(groups))
+	var widths []column
+	for i, g := range groups {
+		tables[i] = append(append([]column(nil), lead...), g...)
+		for j, col := range tables[i] {
+			if j == len(widths) {
+				widths = append(widths, col)
+				continue
+			}
+			widths[j].min = max(widths[j].minWidth(), col.minWidth())
+			widths[j].width = max(widths[j].width, col.width)
+			widths[j].grow = widths[j].grow || col.grow
+		}
+	}
+	if err := s.open(title, "", widths, len(lead)); err != nil {
+		return err
+	}
+	for _, cols := range tables {
+		if err := s.beginBlock(cols, 0, ""); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := s.dataRow(cols, r); err != nil {
 				return err
 			}
 		}
@@ -212,25 +289,23 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 		}
 	}
 	t := catalog.ReportTexts
-	cols := []column{
-		{label: t.Unit, width: 20, value: func(r sheetRow) cell { return cell{v: r.values["unit"]} }},
-		{label: t.Item, width: 26, value: func(r sheetRow) cell { return cell{v: r.label} }},
+	lead := []column{
+		{label: t.Unit, width: 14, min: 11, value: func(r sheetRow) cell { return cell{v: r.values["unit"]} }},
+		{label: t.Item, width: 22, min: 12, value: func(r sheetRow) cell { return cell{v: r.label} }},
 	}
+	var rest []column
 	for _, p := range periods {
 		id := p.ID
-		cols = append(cols, column{label: p.Period.Label, width: 13, value: func(r sheetRow) cell {
+		col := labelColumn(p.Period.Label)
+		col.fit(11, 11)
+		col.value = func(r sheetRow) cell {
 			if v, ok := new(big.Rat).SetString(r.values[id]); ok && r.values[id] != "" {
 				f, _ := v.Float64()
 				return cell{v: f, kind: 2}
 			}
 			return cell{v: r.values[id]}
-		}})
-	}
-	if err := sh.open(current.Short+" "+current.Title+"（"+t.PeriodsSheet+"）", "", cols, 2); err != nil {
-		return err
-	}
-	if err := sh.header(cols, 0, ""); err != nil {
-		return err
+		}
+		rest = append(rest, col)
 	}
 	// Per unit and figure, each period's total of the unit's rows.
 	type key struct{ unit, item string }
@@ -281,6 +356,7 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 			}
 		}
 	}
+	var rows []sheetRow
 	for _, u := range fillers {
 		for _, k := range order {
 			if k.unit != u.Code {
@@ -290,10 +366,8 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 			for id, v := range values[k] {
 				row.values[id] = campaign.RatText(v)
 			}
-			if err := sh.dataRow(cols, row); err != nil {
-				return err
-			}
+			rows = append(rows, row)
 		}
 	}
-	return nil
+	return sh.grid(current.Short+" "+current.Title+"（"+t.PeriodsSheet+"）", lead, rest, rows)
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -87,7 +86,9 @@ func (o ExportOptions) statuses() []string {
 type column struct {
 	groups []string
 	label  string
-	width  float64
+	width  float64 // preferred
+	min    float64 // the narrowest where the sheet must be narrowed (0: width)
+	grow   bool    // text that wraps: widened where the page has room
 	value  func(r sheetRow) cell
 }
 
@@ -124,8 +125,8 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 		return err
 	}
 	sheets := 0
-	// add writes one sheet: printable, streamed, its notes under the
-	// table, its header rows repeated on every printed page.
+	// add writes one sheet: streamed, printable (see print.go), its notes
+	// under the table, its header rows repeated on every printed page.
 	add := func(name, caption string, notes []string, write func(sh *sheet) error) error {
 		if sheets == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
@@ -136,24 +137,30 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 		}
 		sheets++
 		// Before the stream writer: it keeps what the sheet already has.
-		if err := printable(f, name); err != nil {
+		if err := fitToPage(f, name); err != nil {
 			return err
 		}
 		sw, err := f.NewStreamWriter(name)
 		if err != nil {
 			return err
 		}
-		sh := &sheet{sw: sw, st: st, caption: caption}
+		sh := &sheet{sw: sw, st: st, caption: caption, f: f, name: name}
 		if err := write(sh); err != nil {
 			return err
 		}
 		if err := sh.notes(notes); err != nil {
 			return err
 		}
+		if err := sh.endBlock(); err != nil {
+			return err
+		}
+		if err := sh.setUp(); err != nil {
+			return err
+		}
 		if err := sw.Flush(); err != nil {
 			return err
 		}
-		if sh.headTop > 0 {
+		if sh.headTop > 0 && !sh.blocks {
 			return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name,
 				RefersTo: fmt.Sprintf("'%s'!$%d:$%d", name, sh.headTop, sh.headBottom)})
 		}
@@ -224,32 +231,42 @@ func detailSheetName(f *campaign.Form) string {
 	return string(name) + string(suffix)
 }
 
-// printable sets a sheet to print landscape, one page wide: these tables
-// are printed, stamped (盖章) and filed.
-func printable(f *excelize.File, sheet string) error {
-	landscape, one, any, yes := "landscape", 1, 0, true
-	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &any}); err != nil {
-		return err
-	}
-	return f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &yes})
-}
-
-// sheet writes rows in order with the merges and styles of the layout.
+// sheet writes rows in order with the merges and styles of the layout,
+// and cuts them into printed pages (print.go).
 type sheet struct {
 	sw      *excelize.StreamWriter
 	st      *styles
+	f       *excelize.File
+	name    string
 	row     int // the last row written, 1-based
 	caption string
 	width   int       // the columns the banner spans
 	colW    []float64 // each column's width, for wrapped rows' heights
 	// headTop and headBottom are the header rows that repeat on each
-	// printed page (0: none, a sheet of several blocks with their own).
+	// printed page (0: none).
 	headTop, headBottom int
+	// blocks: the sheet has several blocks, each with its header
+	// (附件2's sections), which it repeats itself on the pages a block
+	// continues; else the header rows are the print titles.
+	blocks bool
+	blk    *block
+	page   pageLayout
+	used   float64 // the height of the rows on the current page
+	top    float64 // the height of the print titles atop each later page
+	pages  int     // the manual page breaks so far
 }
 
-func (s *sheet) put(values []excelize.Cell, opts ...excelize.RowOpts) error {
+// put writes the next row, height points tall, turning the page first
+// where it would not fit on this one.
+func (s *sheet) put(values []excelize.Cell, height float64) error {
+	if s.page.body > 0 && s.used > s.top && s.used+height > s.page.body {
+		if err := s.newPage(); err != nil {
+			return err
+		}
+	}
 	s.row++
-	return s.sw.SetRow(cellName(1, s.row), toIface(values), opts...)
+	s.used += height
+	return s.sw.SetRow(cellName(1, s.row), toIface(values), excelize.RowOpts{Height: height})
 }
 
 func toIface(cells []excelize.Cell) []any {
@@ -275,12 +292,15 @@ func (s *sheet) merge(c1, r1, c2, r2 int) error {
 // banner writes the title (and the 盖章 line) across width columns.
 func (s *sheet) banner(title, stamp string, width int) error {
 	s.width = width
+	total := spanWidth(s.colW, 0, width-1)
 	if s.caption != "" {
-		if err := s.put(row(width, excelize.Cell{StyleID: s.st.caption, Value: s.caption})); err != nil {
+		if err := s.put(row(width, excelize.Cell{StyleID: s.st.caption, Value: s.caption}), 18); err != nil {
 			return err
 		}
 	}
-	if err := s.put(row(width, excelize.Cell{StyleID: s.st.title, Value: title}), excelize.RowOpts{Height: 30}); err != nil {
+	// The title (16 pt) wraps within the sheet's width, its lines 22 pt.
+	lines := textLines(title, total*cellFont/16)
+	if err := s.put(row(width, excelize.Cell{StyleID: s.st.title, Value: title}), math.Max(30, float64(lines)*22+8)); err != nil {
 		return err
 	}
 	if err := s.merge(1, s.row, width, s.row); err != nil {
@@ -289,26 +309,38 @@ func (s *sheet) banner(title, stamp string, width int) error {
 	if stamp == "" {
 		return nil
 	}
-	if err := s.put(row(width, excelize.Cell{StyleID: s.st.stamp, Value: stamp})); err != nil {
+	if err := s.put(row(width, excelize.Cell{StyleID: s.st.stamp, Value: stamp}), float64(textLines(stamp, total))*lineHeight); err != nil {
 		return err
 	}
 	return s.merge(1, s.row, width, s.row)
 }
 
-// notes writes the notice's 注 under the table, each across the sheet.
+// notes writes the notice's 注 under the table, each across the sheet,
+// all on one page.
 func (s *sheet) notes(notes []string) error {
+	if len(notes) == 0 {
+		return nil
+	}
+	width := max(s.width, 1)
+	total := spanWidth(s.colW, 0, width-1)
+	heights := make([]float64, len(notes))
 	for i, n := range notes {
-		if i == 0 {
-			s.row++ // a blank line between the table and its notes
-		}
-		lines := 1
-		if total := sum(s.colW); total > 0 {
-			lines = int(displayWidth(n)/(total*0.95)) + 1
-		}
-		if err := s.put(row(max(s.width, 1), excelize.Cell{StyleID: s.st.note, Value: n}), excelize.RowOpts{Height: float64(lines) * 15}); err != nil {
+		heights[i] = float64(textLines(n, total)) * lineHeight
+	}
+	if err := s.endBlock(); err != nil {
+		return err
+	}
+	if err := s.keep(lineHeight + sum(heights)); err != nil {
+		return err
+	}
+	if err := s.put(nil, lineHeight); err != nil { // a blank line between the table and its notes
+		return err
+	}
+	for i, n := range notes {
+		if err := s.put(row(width, excelize.Cell{StyleID: s.st.note, Value: n}), heights[i]); err != nil {
 			return err
 		}
-		if err := s.merge(1, s.row, max(s.width, 1), s.row); err != nil {
+		if err := s.merge(1, s.row, width, s.row); err != nil {
 			return err
 		}
 	}
@@ -323,20 +355,6 @@ func sum(xs []float64) float64 {
 	return t
 }
 
-// displayWidth is a text's width in a column's units: a Chinese character
-// takes two, as it does in Excel's default font.
-func displayWidth(s string) float64 {
-	w := 0.0
-	for _, r := range s {
-		if r < 0x2E80 {
-			w++
-		} else {
-			w += 2
-		}
-	}
-	return w
-}
-
 func row(width int, first excelize.Cell) []excelize.Cell {
 	cells := make([]excelize.Cell, width)
 	cells[0] = first
@@ -348,6 +366,7 @@ func row(width int, first excelize.Cell) []excelize.Cell {
 // down to the last header row. Offset shifts the columns right.
 func (s *sheet) header(cols []column, offset int, lead string) error {
 	depth := headerDepth(cols)
+	heights := s.headerHeights(cols, offset, lead)
 	first := s.row + 1
 	for level := 0; level < depth; level++ {
 		cells := make([]excelize.Cell, offset+len(cols))
@@ -356,10 +375,6 @@ func (s *sheet) header(cols []column, offset int, lead string) error {
 		}
 		if level == 0 && offset > 0 {
 			cells[0].Value = lead
-		}
-		height := 20.0
-		if level == depth-1 {
-			height = 32 // the labels, which wrap
 		}
 		for j, c := range cols {
 			switch {
@@ -371,7 +386,7 @@ func (s *sheet) header(cols []column, offset int, lead string) error {
 				cells[offset+j].Value = c.label
 			}
 		}
-		if err := s.put(cells, excelize.RowOpts{Height: height}); err != nil {
+		if err := s.put(cells, heights[level]); err != nil {
 			return err
 		}
 	}
@@ -384,16 +399,50 @@ func (s *sheet) header(cols []column, offset int, lead string) error {
 			if j > 0 && sameGroups(cols[j-1], c, level) {
 				continue
 			}
-			k := j
-			for k+1 < len(cols) && sameGroups(cols[k], cols[k+1], level) {
-				k++
-			}
+			k := groupEnd(cols, j, level)
 			if err := s.merge(col, first+level, offset+k+1, first+level); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// groupEnd is the last column of the group cols[j] begins at level.
+func groupEnd(cols []column, j, level int) int {
+	k := j
+	for k+1 < len(cols) && sameGroups(cols[k], cols[k+1], level) {
+		k++
+	}
+	return k
+}
+
+// headerHeights are the heights of cols' header rows: each as tall as the
+// lines its groups and labels wrap to; a label merged down over several
+// rows gets what it lacks in the last.
+func (s *sheet) headerHeights(cols []column, offset int, lead string) []float64 {
+	depth := headerDepth(cols)
+	h := make([]float64, depth)
+	for i := range h {
+		h[i] = 20
+	}
+	lines := func(text string, from, to int) float64 {
+		return float64(textLines(text, spanWidth(s.colW, from, to))) * lineHeight
+	}
+	for j, c := range cols {
+		for level := range c.groups {
+			if j == 0 || !sameGroups(cols[j-1], c, level) {
+				h[level] = math.Max(h[level], lines(c.groups[level], offset+j, offset+groupEnd(cols, j, level)))
+			}
+		}
+	}
+	for j, c := range cols {
+		need := lines(c.label, offset+j, offset+j)
+		if have := sum(h[len(c.groups):]); need > have {
+			h[depth-1] += need - have
+		}
+	}
+	return h
 }
 
 // headerDepth is the number of header rows cols need.
@@ -428,6 +477,9 @@ func (s *sheet) freeze(stamp string, cols []column, xSplit int) error {
 		y++
 	}
 	s.headTop, s.headBottom = y-headerDepth(cols)+1, y
+	if !s.blocks {
+		s.top = sum(s.headerHeights(cols, 0, ""))
+	}
 	p := &excelize.Panes{Freeze: true, YSplit: y, XSplit: xSplit, TopLeftCell: cellName(xSplit+1, y+1), ActivePane: "bottomLeft"}
 	if xSplit > 0 {
 		p.ActivePane = "bottomRight"
@@ -450,11 +502,12 @@ func sameGroups(a, b column, level int) bool {
 
 // fieldColumn is a column of a section's export columns.
 func fieldColumn(sec *campaign.Section, col *campaign.Column) column {
-	c := column{groups: col.Group, label: col.Label, width: width(col.Label)}
+	c := labelColumn(col.Label)
+	c.groups = col.Group
 	fd := col.Field
 	switch {
 	case fd != nil && fd.Type == campaign.Integer:
-		c.width = max(c.width, 9)
+		c.fit(9, 9) // six digits
 		c.value = func(r sheetRow) cell {
 			if n, err := strconv.Atoi(r.values[fd.ID]); err == nil {
 				return cell{v: n, kind: 1}
@@ -462,7 +515,7 @@ func fieldColumn(sec *campaign.Section, col *campaign.Column) column {
 			return cell{v: r.values[fd.ID]}
 		}
 	case fd != nil && fd.Type == campaign.Decimal:
-		c.width = max(c.width, 12)
+		c.fit(11, 11) // seven characters: 12345.6, 1234.56
 		c.value = func(r sheetRow) cell {
 			if v, err := strconv.ParseFloat(r.values[fd.ID], 64); err == nil {
 				return cell{v: v, kind: 2}
@@ -471,17 +524,36 @@ func fieldColumn(sec *campaign.Section, col *campaign.Column) column {
 		}
 	default:
 		switch {
-		case fd != nil && fd.Type == campaign.Text:
-			c.width = max(c.width, 18)
-		case fd != nil && (fd.Type == campaign.Phone || fd.Type == campaign.File):
-			c.width = max(c.width, 16)
-		case fd != nil && fd.Type == campaign.Choice:
-			// Data cells do not wrap (rows keep one height): fit the longest choice.
-			for _, ch := range fd.Choices {
-				c.width = max(c.width, float64(utf8.RuneCountInString(ch))*1.7+2)
+		case fd == nil || fd.Type == campaign.Text:
+			// Eight characters a line, more for a long text (a 100
+			// character address), four at least.
+			pref := 18.0
+			if fd != nil && fd.MaxLen > 0 {
+				pref = min(10+float64(fd.MaxLen)/6, 24)
 			}
-		case fd != nil && fd.Type == campaign.Date:
-			c.width = max(c.width, 12)
+			c.fit(pref, 11)
+			c.grow = true
+		case fd.Type == campaign.Phone:
+			c.fit(19, 19) // a number a line: 0571-87059132
+		case fd.Type == campaign.File:
+			c.fit(16, 11) // its name
+			c.grow = true
+		case fd.Type == campaign.Choice:
+			// The longest choice on one line, or on two where long.
+			w := 0.0
+			for _, ch := range fd.Choices {
+				w = max(w, textWidth(ch))
+			}
+			if w+cellPadding > 14 {
+				w = math.Ceil(w/2/wideChar) * wideChar
+			}
+			c.fit(w+cellPadding, w+cellPadding)
+		case fd.Type == campaign.Date:
+			c.fit(15, 15) // 2018-09-15
+		case fd.Type == campaign.YearMonth:
+			c.fit(11, 11) // 2019-06
+		default:
+			c.fit(6, 6)
 		}
 		c.value = func(r sheetRow) cell {
 			// A computed column that gives a figure is a number in the sheet.
@@ -511,17 +583,35 @@ func fieldColumn(sec *campaign.Section, col *campaign.Column) column {
 	return c
 }
 
-// width fits a column to its label: header cells wrap, so a long label
-// takes two lines rather than a wide column.
-func width(label string) float64 {
-	return min(max(float64(utf8.RuneCountInString(label))*1.5+2, 8), 22)
+// labelColumn is a column sized for its label: header cells wrap, so a
+// long label takes two lines rather than a wide column, and three where
+// the sheet must be narrowed.
+func labelColumn(label string) column {
+	w := textWidth(label)
+	pref := math.Min(w/2+cellPadding, 22)
+	return column{label: label, width: pref, min: math.Min(w/3+cellPadding, pref)}
 }
 
+// fit widens the column to pref for its values, and to least at the
+// narrowest.
+func (c *column) fit(pref, least float64) {
+	c.width = max(c.width, pref)
+	c.min = min(max(c.min, least), c.width)
+}
+
+// minWidth is the narrowest the column may be printed.
+func (c column) minWidth() float64 {
+	if c.min > 0 && c.min < c.width {
+		return c.min
+	}
+	return c.width
+}
+
+// widths sets the columns' widths as they fit the page (print.go).
 func (s *sheet) widths(cols []column) error {
-	s.colW = make([]float64, len(cols))
-	for i, c := range cols {
-		s.colW[i] = c.width
-		if err := s.sw.SetColWidth(i+1, i+1, c.width); err != nil {
+	s.colW, s.page = fitColumns(cols)
+	for i, w := range s.colW {
+		if err := s.sw.SetColWidth(i+1, i+1, w); err != nil {
 			return err
 		}
 	}
@@ -529,6 +619,11 @@ func (s *sheet) widths(cols []column) error {
 }
 
 func (s *sheet) dataRow(cols []column, r sheetRow) error {
+	return s.putWrapped(s.cells(cols, r))
+}
+
+// cells are a row's values in cols, styled.
+func (s *sheet) cells(cols []column, r sheetRow) []excelize.Cell {
 	cells := make([]excelize.Cell, len(cols))
 	for i, c := range cols {
 		v := c.value(r)
@@ -547,23 +642,14 @@ func (s *sheet) dataRow(cols []column, r sheetRow) error {
 		}
 		cells[i] = excelize.Cell{StyleID: style, Value: v.v}
 	}
-	return s.putWrapped(cells)
+	return cells
 }
 
 // putWrapped writes a data row: text wraps within its column, and the row
-// grows to show it all (up to 8 lines), as no spreadsheet reliably does by
-// itself for a file written this way.
+// is as tall as its text needs (no spreadsheet reliably grows a row by
+// itself for a file written this way).
 func (s *sheet) putWrapped(cells []excelize.Cell) error {
-	lines := 1
-	for i, c := range cells {
-		if str, ok := c.Value.(string); ok && i < len(s.colW) && s.colW[i] > 2 {
-			lines = max(lines, int(displayWidth(str)/(s.colW[i]-1))+1)
-		}
-	}
-	if lines > 1 {
-		return s.put(cells, excelize.RowOpts{Height: float64(min(lines, 8)) * 15})
-	}
-	return s.put(cells)
+	return s.put(cells, rowHeight(cells, s.colW))
 }
 
 func stampFor(c *campaign.Campaign, top *campaign.Unit, form *campaign.Form) string {
@@ -619,7 +705,7 @@ func statusColumn() column {
 // row per city and for the whole export where the section asks for one.
 func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	unitLabel := unitColumn(c, form)
-	cols := []column{{label: unitLabel, width: 16, value: func(r sheetRow) cell {
+	cols := []column{{label: unitLabel, width: 14, min: 11, value: func(r sheetRow) cell {
 		if r.total {
 			return cell{v: r.label}
 		}
@@ -655,7 +741,7 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *campaign.Campaig
 	if err := sh.open(form.Title, stampFor(c, top, form), cols, 1); err != nil {
 		return err
 	}
-	if err := sh.header(cols, 0, ""); err != nil {
+	if err := sh.beginBlock(cols, 0, ""); err != nil {
 		return err
 	}
 	fills := map[string]bool{}
@@ -752,8 +838,8 @@ func ratString(v *big.Rat) string {
 func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
 	multi := len(form.Sections) > 1
 	lead := []column{
-		{label: catalog.ReportTexts.Seq, width: 6, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
-		{label: catalog.ReportTexts.Area, width: 18, value: func(r sheetRow) cell { return cell{v: areaName(c, r.unit)} }},
+		{label: catalog.ReportTexts.Seq, width: 5.5, value: func(r sheetRow) cell { return cell{v: r.seq, kind: 1} }},
+		areaColumn(c, func(r sheetRow) bool { return true }),
 	}
 	blocks := make([][]column, len(form.Sections))
 	widest := 0
@@ -772,31 +858,36 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign,
 	if multi {
 		offset = 1
 	}
-	// Widths: the widest of each position over the blocks.
+	// Widths: the widest of each position over the blocks; the sections'
+	// names, three characters a line.
 	widths := make([]column, widest+offset)
 	if multi {
-		widths[0] = column{width: 10}
+		widths[0] = column{width: 3*wideChar + cellPadding}
 	}
 	for _, cols := range blocks {
 		for j, col := range cols {
-			widths[offset+j].width = max(widths[offset+j].width, col.width)
+			w := &widths[offset+j]
+			w.min = max(w.minWidth(), col.minWidth())
+			w.width = max(w.width, col.width)
+			w.grow = w.grow || col.grow
 		}
 	}
 	if err := sh.widths(widths); err != nil {
 		return err
 	}
+	stamp := stampFor(c, top, form)
+	sh.blocks = multi
 	if !multi {
-		if err := sh.freeze(stampFor(c, top, form), blocks[0], 0); err != nil {
+		if err := sh.freeze(stamp, blocks[0], 0); err != nil {
 			return err
 		}
 	}
-	if err := sh.banner(form.Title, stampFor(c, top, form), widest+offset); err != nil {
+	if err := sh.banner(form.Title, stamp, widest+offset); err != nil {
 		return err
 	}
 	for i, s := range form.Sections {
 		cols := blocks[i]
-		start := sh.row + 1
-		if err := sh.header(cols, offset, s.Title); err != nil {
+		if err := sh.beginBlock(cols, offset, s.Title); err != nil {
 			return err
 		}
 		seq := 0
@@ -827,17 +918,26 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign,
 			for j := range cells {
 				cells[j] = excelize.Cell{StyleID: sh.st.text}
 			}
-			if err := sh.put(cells); err != nil {
-				return err
+			if multi {
+				cells[0] = excelize.Cell{StyleID: sh.st.header}
 			}
-		}
-		if multi { // the section's name down the block's first column
-			if err := sh.merge(1, start, 1, sh.row); err != nil {
+			if err := sh.put(cells, lineHeight); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	return sh.endBlock()
+}
+
+// areaColumn names a row's unit with the units above it (杭州市西湖区);
+// shown says on which rows.
+func areaColumn(c *campaign.Campaign, shown func(sheetRow) bool) column {
+	return column{label: catalog.ReportTexts.Area, width: 14, min: 11, value: func(r sheetRow) cell {
+		if !shown(r) {
+			return cell{v: ""}
+		}
+		return cell{v: areaName(c, r.unit)}
+	}}
 }
 
 // areaName is a unit with the units above it, the top one left out:
@@ -887,14 +987,7 @@ func sameLevels(a, b []campaign.LevelDef) bool {
 // yearly targets): one row per unit and table row, the record's columns on
 // the unit's first row.
 func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) error {
-	cols := []column{
-		{label: catalog.ReportTexts.Area, width: 18, value: func(r sheetRow) cell {
-			if r.seq > 1 {
-				return cell{v: ""}
-			}
-			return cell{v: areaName(c, r.unit)}
-		}},
-	}
+	cols := []column{areaColumn(c, func(r sheetRow) bool { return r.seq <= 1 })}
 	var table *campaign.Section
 	var record []*campaign.Section
 	for _, s := range form.Sections {
@@ -919,14 +1012,19 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 		}
 	}
 	if table != nil {
-		cols = append(cols, column{label: catalog.ReportTexts.Year, width: 14, value: func(r sheetRow) cell {
+		year := column{label: catalog.ReportTexts.Year, value: func(r sheetRow) cell {
 			for _, rk := range table.Rows {
 				if rk.Key == r.rowKey {
 					return cell{v: rk.Title}
 				}
 			}
 			return cell{v: r.rowKey}
-		}})
+		}}
+		for _, rk := range table.Rows {
+			year.width = max(year.width, min(textWidth(rk.Title)+cellPadding, 16))
+		}
+		year.min = min(year.width, 9)
+		cols = append(cols, year)
 		for _, col := range table.Columns {
 			cols = append(cols, fieldColumn(table, col))
 		}
@@ -965,7 +1063,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 	if err := sh.open(form.Title, stampFor(c, top, form), cols, 0); err != nil {
 		return err
 	}
-	if err := sh.header(cols, 0, ""); err != nil {
+	if err := sh.beginBlock(cols, 0, ""); err != nil {
 		return err
 	}
 	for _, u := range fillers {
@@ -991,6 +1089,9 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 		if len(rows) == 0 {
 			rows = []store.ExportRow{{Unit: u.Code}}
 		}
+		// A unit's rows print on one page.
+		lines := make([][]excelize.Cell, len(rows))
+		height := 0.0
 		for i, r := range rows {
 			values := map[string]string{}
 			for k, v := range base {
@@ -999,7 +1100,14 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 			for k, v := range r.Values {
 				values[k] = v
 			}
-			if err := sh.dataRow(cols, sheetRow{unit: u, seq: i + 1, rowKey: r.Row, values: values, status: st}); err != nil {
+			lines[i] = sh.cells(cols, sheetRow{unit: u, seq: i + 1, rowKey: r.Row, values: values, status: st})
+			height += rowHeight(lines[i], sh.colW)
+		}
+		if err := sh.keep(height); err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if err := sh.putWrapped(l); err != nil {
 				return err
 			}
 		}
@@ -1027,6 +1135,8 @@ func newStyles(f *excelize.File) (*styles, error) {
 	}
 	// Decimals as typed (42, 42.5, 12.35), not padded to 42.00.
 	decFmt := "General"
+	// Figures sit level with the text beside them (centred, as it is).
+	middle := &excelize.Alignment{Vertical: "center"}
 	st := &styles{
 		caption:  mk(&excelize.Style{Font: &excelize.Font{Family: "黑体", Size: 12}, Alignment: &excelize.Alignment{Horizontal: "left"}}),
 		note:     mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}}),
@@ -1034,11 +1144,11 @@ func newStyles(f *excelize.File) (*styles, error) {
 		stamp:    mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left"}}),
 		header:   mk(&excelize.Style{Font: bold, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}),
 		text:     mk(&excelize.Style{Font: font, Border: border, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}}),
-		integer:  mk(&excelize.Style{Font: font, Border: border, NumFmt: 1}),
-		decimal:  mk(&excelize.Style{Font: font, Border: border, CustomNumFmt: &decFmt}),
-		total:    mk(&excelize.Style{Font: bold, Border: border, Alignment: &excelize.Alignment{Horizontal: "center"}}),
-		totalInt: mk(&excelize.Style{Font: bold, Border: border, NumFmt: 1}),
-		totalDec: mk(&excelize.Style{Font: bold, Border: border, CustomNumFmt: &decFmt}),
+		integer:  mk(&excelize.Style{Font: font, Border: border, NumFmt: 1, Alignment: middle}),
+		decimal:  mk(&excelize.Style{Font: font, Border: border, CustomNumFmt: &decFmt, Alignment: middle}),
+		total:    mk(&excelize.Style{Font: bold, Border: border, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}),
+		totalInt: mk(&excelize.Style{Font: bold, Border: border, NumFmt: 1, Alignment: middle}),
+		totalDec: mk(&excelize.Style{Font: bold, Border: border, CustomNumFmt: &decFmt, Alignment: middle}),
 	}
 	return st, nil
 }

@@ -115,16 +115,22 @@ func TestXLSXOfACity(t *testing.T) {
 	if got := strings.Join(f.GetSheetList(), ","); got != "附件1,附件2,附件3,政策措施,附件4,填报情况" {
 		t.Errorf("sheets %s", got)
 	}
-	// The status sheet: each unit on each form, its state, when it was
-	// submitted, who reviewed it.
+	// The status sheet: a row per unit, a column per form (no 期别 for a
+	// one-off notice), each cell the state and the day it came to it; the
+	// last row counts the approved.
 	status, _ := f.GetRows("填报情况")
-	found := false
+	byUnit := map[string][]string{}
 	for _, r := range status {
-		if len(r) >= 6 && r[0] == "附件3" && r[1] == "杭州市上城区" {
-			found = r[2] == "已通过" && r[3] != "" && r[4] != "" && r[5] != ""
+		if len(r) > 0 {
+			byUnit[r[0]] = r
 		}
 	}
-	if !found || len(status) < 3 || strings.Join(status[1], ",") != "期别,单位,状态,提交时间,审核人,审核时间,退回次数,已确认的提示" {
+	day := time.Now().In(dialogtest.Shanghai).Format("2006-01-02") // submitted and reviewed now, whatever the fake clock
+	if len(status) < 3 || strings.Join(status[1], ",") != "单位,附件1,附件2,附件3,政策措施,附件4" ||
+		strings.Join(byUnit["杭州市上城区"], ",") != "杭州市上城区,未开始,未开始,已通过 "+day+",未开始,未开始" ||
+		strings.Join(byUnit["杭州市下城区"], ",") != "杭州市下城区,未开始,未开始,已提交 "+day+",未开始,未开始" ||
+		strings.Join(byUnit["杭州市"], ",") != "杭州市,已通过 "+day+",未开始,——,未开始,未开始" ||
+		strings.Join(byUnit["已通过／应填"], ",") != "已通过／应填,1／14,1／14,2／13,0／14,0／14" {
 		t.Errorf("status sheet:\n%q", status)
 	}
 	// 附件3: its number as the notice prints it, the title, the 盖章
