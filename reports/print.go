@@ -5,7 +5,6 @@ import (
 	"math"
 	"strings"
 	"tianbao/catalog"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -50,10 +49,10 @@ const (
 	fontMargin = 0.2  // points planned above minFont, for rounding
 	easyFont   = 10.0 // a wide sheet is narrowed to print at this size, where it can be
 
-	wideChar    = 2.1  // a Chinese character of the cell font, in column units
-	narrowChar  = 1.35 // a digit or Latin letter, in the widest stand-in font
+	wideChar    = 2.1 // a Chinese character of the cell font, in column units
+	narrowChar  = 1.3 // a digit or Latin letter, in the widest stand-in font
 	spaceChar   = 0.7
-	cellPadding = 1.2 // units a cell's text keeps clear of its borders
+	cellPadding = 1.0 // units a cell's text keeps clear of its borders (Excel: 5 px)
 
 	lineHeight = 15.0 // points a line of 11-pt text takes in a row
 	maxLines   = 27   // a row grows no further (Excel's limit, 409 pt)
@@ -207,42 +206,40 @@ const (
 	noLineEnd   = "（「『【《〔“‘([{"
 )
 
-// breakTokens cuts text where a line may break: around each Chinese
-// character, after a space, a hyphen or a slash; a closing mark stays with
-// what precedes it and an opening one with what follows.
+// canBreak reports whether a line may break between a and b, as
+// spreadsheets break lines, erring on the side of not: around a Chinese
+// character, after a space, a hyphen or a slash; never before a closing
+// mark or after an opening one, nor between a closing mark and a Latin
+// letter or digit (LibreOffice keeps 87059135、13957112233 together).
+func canBreak(a, b rune) bool {
+	ideograph := func(r rune) bool {
+		return r >= 0x2E80 && !strings.ContainsRune(noLineStart, r) && !strings.ContainsRune(noLineEnd, r)
+	}
+	switch {
+	case strings.ContainsRune(noLineStart, b), strings.ContainsRune(noLineEnd, a):
+		return false
+	case a == ' ', a == '-', a == '/':
+		return true
+	case strings.ContainsRune(noLineStart, a):
+		return ideograph(b) || strings.ContainsRune(noLineEnd, b)
+	}
+	return ideograph(a) || ideograph(b)
+}
+
+// breakTokens cuts text where a line may break.
 func breakTokens(s string) []string {
 	var out []string
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
+	start, prev := 0, rune(-1)
+	for i, r := range s {
+		if prev >= 0 && canBreak(prev, r) {
+			out = append(out, s[start:i])
+			start = i
 		}
+		prev = r
 	}
-	for _, r := range s {
-		switch {
-		case strings.ContainsRune(noLineStart, r):
-			cur.WriteRune(r)
-		case strings.ContainsRune(noLineEnd, r):
-			flush()
-			cur.WriteRune(r)
-			continue // keeps with the next character
-		case r >= 0x2E80:
-			if last, _ := utf8.DecodeLastRuneInString(cur.String()); cur.Len() > 0 && !strings.ContainsRune(noLineEnd, last) {
-				flush()
-			}
-			cur.WriteRune(r)
-		default:
-			if last, _ := utf8.DecodeLastRuneInString(cur.String()); cur.Len() > 0 && last >= 0x2E80 && !strings.ContainsRune(noLineEnd, last) {
-				flush()
-			}
-			cur.WriteRune(r)
-		}
-		if r == ' ' || r == '-' || r == '/' || strings.ContainsRune(noLineStart, r) {
-			flush()
-		}
+	if start < len(s) {
+		out = append(out, s[start:])
 	}
-	flush()
 	return out
 }
 

@@ -1,9 +1,11 @@
 package reports_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -288,4 +290,78 @@ func checkPrinted(t *testing.T, key string, s printedSheet, landscape bool, mark
 		}
 	}
 	return smallest
+}
+
+// TestExportsPaginate: the pages as cut in the workbook itself (no office
+// program needed): every sheet A4, one page wide; a sheet of one header
+// repeats it as print titles; in 附件2, a sheet of blocks, every page
+// break falls between rows, never right after a header, and the page
+// after it begins with its block's header again.
+func TestExportsPaginate(t *testing.T) {
+	db := storetest.NewDB(t)
+	c := seedProvince(t, db)
+	var buf bytes.Buffer
+	if err := (reports.Exporter{DB: db}).WriteXLSX(context.Background(), &buf, c, "330000", reports.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	titles := map[string]string{}
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm.Print_Titles" {
+			titles[dn.Scope] = dn.RefersTo
+		}
+	}
+	for i, name := range f.GetSheetList() {
+		layout, err := f.GetPageLayout(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if layout.Size == nil || *layout.Size != 9 || layout.FitToWidth == nil || *layout.FitToWidth != 1 || layout.FitToHeight == nil || *layout.FitToHeight != 0 {
+			t.Errorf("%s: page layout %+v, want A4 (9), one page wide", name, layout)
+		}
+		want := map[string]string{"附件1": "'附件1'!$3:$3", "附件2": "", "附件3": "'附件3'!$4:$6", "政策措施": "'政策措施'!$2:$2", "附件4": "'附件4'!$3:$3", "填报情况": "'填报情况'!$2:$2"}[name]
+		if titles[name] != want {
+			t.Errorf("%s: print titles %q, want %q", name, titles[name], want)
+		}
+		breaks := rowBreaks(t, buf.Bytes(), i+1)
+		if len(breaks) == 0 && name != "附件3" {
+			t.Errorf("%s: no page breaks", name)
+		}
+		if name != "附件2" {
+			continue
+		}
+		rows, _ := f.GetRows(name)
+		header := func(r int) bool { return r >= 1 && r <= len(rows) && len(rows[r-1]) > 1 && rows[r-1][1] == "序号" }
+		for _, b := range breaks { // rows 1…b on one page, b+1 on the next
+			if header(b) || !header(b+1) {
+				t.Errorf("附件2: a page ends at row %d (%q) and the next begins %q", b, rows[b-1], rows[b])
+			}
+		}
+	}
+}
+
+// rowBreaks are the rows a sheet's manual page breaks follow.
+func rowBreaks(t *testing.T, xlsx []byte, sheet int) []int {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := z.Open(fmt.Sprintf("xl/worksheets/sheet%d.xml", sheet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	if i := bytes.Index(b, []byte("<rowBreaks")); i >= 0 {
+		for _, m := range regexp.MustCompile(`<brk id="(\d+)"`).FindAllSubmatch(b[i:], -1) {
+			n, _ := strconv.Atoi(string(m[1]))
+			out = append(out, n)
+		}
+	}
+	return out
 }

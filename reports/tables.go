@@ -173,7 +173,7 @@ func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *campaign.Campai
 	for _, r := range statuses {
 		by[[2]string{r.Unit, r.Form}] = r
 	}
-	lead := []column{{label: t.Unit, width: 14, min: 11, value: func(r sheetRow) cell {
+	lead := []column{{label: t.Unit, width: 14, min: 11, grow: true, value: func(r sheetRow) cell {
 		if r.total {
 			return cell{v: r.label}
 		}
@@ -290,14 +290,14 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 	}
 	t := catalog.ReportTexts
 	lead := []column{
-		{label: t.Unit, width: 14, min: 11, value: func(r sheetRow) cell { return cell{v: r.values["unit"]} }},
-		{label: t.Item, width: 22, min: 12, value: func(r sheetRow) cell { return cell{v: r.label} }},
+		{label: t.Unit, width: 14, min: 11, grow: true, value: func(r sheetRow) cell { return cell{v: r.values["unit"]} }},
+		{label: t.Item, width: 22, min: 12, grow: true, value: func(r sheetRow) cell { return cell{v: r.label} }},
 	}
 	var rest []column
 	for _, p := range periods {
 		id := p.ID
 		col := labelColumn(p.Period.Label)
-		col.fit(11, 11)
+		col.fit(min(textWidth(p.Period.Label)+cellPadding, 12), 11) // the period on one line where it can
 		col.value = func(r sheetRow) cell {
 			if v, ok := new(big.Rat).SetString(r.values[id]); ok && r.values[id] != "" {
 				f, _ := v.Float64()

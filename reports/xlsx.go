@@ -534,7 +534,7 @@ func fieldColumn(sec *campaign.Section, col *campaign.Column) column {
 			c.fit(pref, 11)
 			c.grow = true
 		case fd.Type == campaign.Phone:
-			c.fit(19, 19) // a number a line: 0571-87059132
+			c.fit(20.5, 20.5) // a number a line: 0571-87059132、
 		case fd.Type == campaign.File:
 			c.fit(16, 11) // its name
 			c.grow = true
@@ -567,7 +567,13 @@ func fieldColumn(sec *campaign.Section, col *campaign.Column) column {
 					}
 				}
 			}
-			return cell{v: ColumnValue(sec, col, r.values)}
+			v := ColumnValue(sec, col, r.values)
+			if fd != nil && fd.Type == campaign.Phone {
+				// Several numbers print one a line: spreadsheets
+				// would cut 87059132、13957112233 inside a number.
+				v = strings.ReplaceAll(v, "、", "、\n")
+			}
+			return cell{v: v}
 		}
 	}
 	if fd != nil && sec.Kind == campaign.Table {
