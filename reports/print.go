@@ -248,6 +248,9 @@ func breakTokens(s string) []string {
 // anywhere.
 func textLines(s string, width float64) int {
 	capacity := math.Max(width-cellPadding, wideChar)
+	if !strings.Contains(s, "\n") && textWidth(s) <= capacity {
+		return 1 // most cells
+	}
 	lines := 0
 	for _, para := range strings.Split(s, "\n") {
 		n, used := 1, 0.0
@@ -342,7 +345,6 @@ func (s *sheet) newPage() error {
 	if err := s.sw.InsertPageBreak(cellName(1, s.row+1)); err != nil {
 		return err
 	}
-	s.pages++
 	s.used = s.top
 	b := s.blk
 	if !s.blocks || b == nil {

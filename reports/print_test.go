@@ -122,6 +122,7 @@ func TestExportsPrint(t *testing.T) {
 		write("province", seedProvince(t, db), "330000", reports.ExportOptions{}),
 		write("quarterly", seedQuarterly(t, db), "330000", reports.ExportOptions{Forms: []string{"progress"}}),
 		write("funds", seedFunds(t, db), "330100", reports.ExportOptions{}),
+		write("wide", seedWide(t, db), "330100", reports.ExportOptions{}),
 	}
 	printPDF(t, dir, books...)
 	if out := os.Getenv("TIANBAO_PRINT_OUT"); out != "" {
@@ -154,6 +155,8 @@ func TestExportsPrint(t *testing.T) {
 		"quarterly/进度季报 2019年1-9月": {false, "园区名称"}, "quarterly/进度季报 2019年1-12月": {false, "园区名称"},
 		"quarterly/填报情况": {true, "单位"}, "quarterly/进度季报各期": {false, "项目"},
 		"funds/资金表": {false, "项目"}, "funds/资金表明细": {false, "所属地区"}, "funds/填报情况": {false, "单位"},
+		// Thirty figures: two blocks of columns, one under the other.
+		"wide/监测表": {true, "监测指标"}, "wide/填报情况": {false, "单位"},
 	}
 	seen := map[string]bool{}
 	for _, b := range books {

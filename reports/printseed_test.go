@@ -291,3 +291,29 @@ func seedFunds(t *testing.T, db *store.DB) *campaign.Campaign {
 	}
 	return s.c
 }
+
+// seedWide is a return of thirty figures a county (more columns than a
+// page holds at 9 pt), filled by 杭州市's thirteen counties.
+func seedWide(t *testing.T, db *store.DB) *campaign.Campaign {
+	src, err := campaigns.Builtin(campaigns.BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var yaml strings.Builder
+	yaml.WriteString("id: wide\ntitle: 小微企业园运行监测（测试）\nunits:\n  file: units.tsv\n  root: {code: \"330000\", name: 浙江省}\n" +
+		"forms:\n  - id: m\n    short: 监测表\n    title: 小微企业园运行情况监测表\n    levels: [county]\n    due: {county: \"2018-12-20\"}\n" +
+		"    sections:\n      - id: main\n        kind: record\n        total: true\n        fields:\n")
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&yaml, "          - {id: f%d, label: 监测指标%d（家）, group: [第%d组], type: integer, min: 0}\n", i, i, (i+4)/5)
+	}
+	s := newSeederOf(t, db, &campaign.Source{Name: "wide.yaml", YAML: []byte(yaml.String()),
+		Files: map[string][]byte{"units.tsv": src.Files["zhejiang_2018_counties.tsv"]}})
+	for i, code := range s.c.Units["330100"].Children {
+		values := map[string]string{}
+		for k := 1; k <= 30; k++ {
+			values[fmt.Sprintf("f%d", k)] = fmt.Sprint(i*k + 3)
+		}
+		s.submit(code, "m", record(values), "approved")
+	}
+	return s.c
+}

@@ -240,13 +240,14 @@ func (x Exporter) statusSheet(ctx context.Context, sh *sheet, c *campaign.Campai
 	for _, f := range forms {
 		tally.values[f.ID] = fmt.Sprintf("%d／%d", approved[f.ID], due[f.ID])
 	}
-	return sh.grid(c.Title+" "+t.StatusSheet, lead, rest, append(rows, tally))
+	return sh.grid(c.Title+" "+t.StatusSheet, "", lead, rest, append(rows, tally))
 }
 
 // grid writes rows under the lead columns and the rest: one table where
 // they fit the page's width at 9 pt, else the rest split into groups, each
-// a block of every row with the lead columns again.
-func (s *sheet) grid(title string, lead, rest []column, rows []sheetRow) error {
+// a block of every row with the lead columns again (a return of forty
+// figures a unit, a monthly return's twelve periods).
+func (s *sheet) grid(title, stamp string, lead, rest []column, rows []sheetRow) error {
 	groups := splitColumns(lead, rest)
 	s.blocks = len(groups) > 1
 	tables := make([][]column, len(groups))
@@ -263,7 +264,7 @@ func (s *sheet) grid(title string, lead, rest []column, rows []sheetRow) error {
 			widths[j].grow = widths[j].grow || col.grow
 		}
 	}
-	if err := s.open(title, "", widths, len(lead)); err != nil {
+	if err := s.open(title, stamp, widths, len(lead)); err != nil {
 		return err
 	}
 	for _, cols := range tables {
@@ -369,5 +370,5 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 			rows = append(rows, row)
 		}
 	}
-	return sh.grid(current.Short+" "+current.Title+"（"+t.PeriodsSheet+"）", lead, rest, rows)
+	return sh.grid(current.Short+" "+current.Title+"（"+t.PeriodsSheet+"）", "", lead, rest, rows)
 }

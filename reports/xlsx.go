@@ -253,7 +253,6 @@ type sheet struct {
 	page   pageLayout
 	used   float64 // the height of the rows on the current page
 	top    float64 // the height of the print titles atop each later page
-	pages  int     // the manual page breaks so far
 }
 
 // put writes the next row, height points tall, turning the page first
@@ -744,18 +743,15 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *campaign.Campaig
 			return err
 		}
 	}
-	if err := sh.open(form.Title, stampFor(c, top, form), cols, 1); err != nil {
-		return err
-	}
-	if err := sh.beginBlock(cols, 0, ""); err != nil {
-		return err
-	}
 	fills := map[string]bool{}
 	for _, u := range fillers {
 		fills[u.Code] = true
 	}
 	// Sums per section/field under a unit, for its 总计 row: exact
-	// (decimal figures summed as fractions), written as numbers.
+	// (decimal figures summed as fractions), written as numbers. The rows
+	// are a unit's each: a few thousand at most, held to be printed in
+	// blocks of columns where there are more than a page holds.
+	var rows []sheetRow
 	var walk func(u *campaign.Unit) (map[string]*big.Rat, bool, error)
 	walk = func(u *campaign.Unit) (map[string]*big.Rat, bool, error) {
 		sums := map[string]*big.Rat{}
@@ -766,9 +762,7 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *campaign.Campaig
 				if !ok {
 					r = sheetRow{unit: u, values: map[string]string{}, status: "draft"}
 				}
-				if err := sh.dataRow(cols, r); err != nil {
-					return nil, false, err
-				}
+				rows = append(rows, r)
 			}
 			if ok {
 				addSums(form, r.values, sums)
@@ -799,14 +793,14 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *campaign.Campaig
 			for k, v := range sums {
 				values[k] = ratString(v)
 			}
-			if err := sh.dataRow(cols, sheetRow{total: true, label: label, values: values, unit: u}); err != nil {
-				return nil, false, err
-			}
+			rows = append(rows, sheetRow{total: true, label: label, values: values, unit: u})
 		}
 		return sums, any, nil
 	}
-	_, _, err := walk(top)
-	return err
+	if _, _, err := walk(top); err != nil {
+		return err
+	}
+	return sh.grid(form.Title, stampFor(c, top, form), cols[:1], cols[1:], rows)
 }
 
 // addSums adds a row's numeric answers (by field id) into sums, exactly.
