@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"tianbao/catalog"
 
 	"github.com/xuri/excelize/v2"
+
+	"tianbao/catalog"
 )
 
 // How a sheet prints. These tables are printed, stamped (盖章) and filed, so
@@ -40,8 +41,7 @@ const (
 	marginHead   = 0.25 // the header's and footer's distance from the edge
 	marginFoot   = 0.25
 
-	unitPoints     = 5.25 // a column unit as Excel prints it at 100 %
-	unitPointsWide = 5.6  // the widest an application draws one (LibreOffice: 5.52)
+	unitPointsWide = 5.6  // the widest an application draws a column unit (LibreOffice: 5.52, Excel: 5.25)
 	fitSlack       = 0.95 // LibreOffice fits to the page this much more tightly
 
 	cellFont   = 11.0 // the cells' font size, points
