@@ -374,7 +374,8 @@ func TestPollingStandbyTakesOver(t *testing.T) {
 	}
 	handled := func() int {
 		var n int
-		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM processed_inputs WHERE key LIKE 'tg:%'`); err != nil {
+		// Updates are keyed tg:<update> (presses), tgm:<chat>:<message> (texts).
+		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM processed_inputs WHERE key LIKE 'tg%:%'`); err != nil {
 			t.Fatal(err)
 		}
 		return n
