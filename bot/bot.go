@@ -178,7 +178,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	}
 	b.username, b.id = me.Username, me.ID
 	b.desk = &webapp.Server{Auth: webapp.Auth{Token: cfg.Token, MaxAge: cfg.AppAuthMaxAge}, DB: db, Reg: reg, Engine: b.engine,
-		Log: cfg.Log, Now: cfg.Now, BotName: b.username}
+		Log: cfg.Log, Now: cfg.Now, BotName: b.username, Origin: webapp.OriginOf(cfg.AppURL)}
 	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
 	return b, nil
 }
@@ -242,7 +242,12 @@ func (b *Bot) Run(ctx context.Context) error {
 			return fmt.Errorf("listen on %s: %w", b.cfg.ListenAddr, err)
 		}
 	}
-	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// A slow or stalled client holds a connection no longer than this: a
+	// request's body (a webhook update, the desk's small JSON) must arrive
+	// within ReadTimeout; an idle keep-alive is closed after IdleTimeout.
+	// The desk sets its answers' write deadlines itself (downloads take
+	// longer on a phone).
+	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
 	mln := b.cfg.MetricsListener

@@ -206,6 +206,9 @@ func deskDo(t *testing.T, addr string, user int64, at time.Time, method, path st
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "tma "+webapp.InitData(token, webapp.User{ID: user, FirstName: "测试"}, at.Add(-time.Minute)))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +286,7 @@ func TestAReviewerInOneCampaignSeesNothingOfAnotherWhereSheFills(t *testing.T) {
 		{"GET", "desk?place=" + itoa(placeA) + "&campaign=" + quarterly + "&unit=330100", nil, 403},
 		{"GET", "return?campaign=" + quarterly + "&unit=330102&form=progress.2019q1", nil, 403},
 		{"GET", "return?place=" + itoa(placeA) + "&unit=330102&form=progress.2019q1", nil, 404}, // not a form of 2018's
-		{"GET", "export?campaign=" + quarterly + "&unit=330100", nil, 403},
+		{"POST", "download?campaign=" + quarterly, map[string]any{"unit": "330100"}, 403},
 		{"GET", "chart?campaign=" + quarterly + "&unit=330100", nil, 403},
 		{"GET", "timeline?campaign=" + quarterly + "&unit=330100", nil, 403},
 		{"GET", "totals?campaign=" + quarterly + "&unit=330102", nil, 403},
@@ -292,6 +295,7 @@ func TestAReviewerInOneCampaignSeesNothingOfAnotherWhereSheFills(t *testing.T) {
 		{"POST", "review?campaign=" + campaigns.BuiltinID, map[string]any{"submission": subB, "approve": true}, 403},
 		{"POST", "review?campaign=" + quarterly, map[string]any{"submission": subB, "approve": true}, 403},
 		{"POST", "review?campaign=" + quarterly, map[string]any{"submission": subB, "approve": false, "reason": "不对"}, 403},
+		{"POST", "approve?campaign=" + quarterly, map[string]any{"submissions": []int64{subB}}, 403},
 		{"GET", "desk?campaign=" + campaigns.BuiltinID + "&unit=330100", nil, 200}, // her own reviewing
 	} {
 		code, body := deskDo(t, r.addr, she, at, c.method, c.path, c.body)

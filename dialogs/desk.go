@@ -281,20 +281,9 @@ func (t *turn) batchButton(name string) error {
 		t.s.Mode, t.s.Batch = ModeQueue, nil
 		return t.show()
 	case "yes":
-		approved, skipped := 0, 0
-		for _, id := range t.s.Batch {
-			sub, err := t.tx.Submission(t.ctx, id)
-			if err != nil {
-				return err
-			}
-			if sub == nil || sub.Status != SubSubmitted || !t.canDecide(sub) || len(reviewFields(t.camp.Form(sub.Form), t.unit.Level)) > 0 {
-				skipped++ // (one with fields the reviewer fills is approved on its own)
-				continue
-			}
-			if err := t.approve(sub); err != nil {
-				return err
-			}
-			approved++
+		approved, skipped, err := t.approveBatch(t.s.Batch)
+		if err != nil {
+			return err
 		}
 		t.note(desk.BatchDone, approved)
 		if skipped > 0 {
@@ -304,6 +293,28 @@ func (t *turn) batchButton(name string) error {
 		return t.show()
 	}
 	return t.staleNotice()
+}
+
+// approveBatch approves those of ids that still wait for the contact's
+// decision, as 全部通过 does in the chat and on the desk's page; it skips
+// (and counts) the others and those the reviewer fills fields of as they
+// approve, which are approved one by one.
+func (t *turn) approveBatch(ids []int64) (approved, skipped int, err error) {
+	for _, id := range ids {
+		sub, err := t.tx.Submission(t.ctx, id)
+		if err != nil {
+			return 0, 0, err
+		}
+		if sub == nil || sub.Campaign != t.c.Campaign || sub.Status != SubSubmitted || !t.canDecide(sub) || len(reviewFields(t.camp.Form(sub.Form), t.unit.Level)) > 0 {
+			skipped++
+			continue
+		}
+		if err := t.approve(sub); err != nil {
+			return 0, 0, err
+		}
+		approved++
+	}
+	return approved, skipped, nil
 }
 
 // itemScreen shows one submission in full for its reviewer: every value,

@@ -21,6 +21,7 @@ var (
 	ErrNoReason      = errors.New(webText.NoReason)
 	ErrReasonTooLong = errors.New(msg.ReasonTooLong)
 	ErrNotFillable   = errors.New(msg.NotFillable)
+	ErrBatchHandled  = errors.New(desk.BatchNothingLeft)
 )
 
 // Review approves, or returns with a reason and the items to correct, a
@@ -90,7 +91,22 @@ func (e *Engine) GoTo(ctx context.Context, contact int64, formID, section, row, 
 		if err != nil {
 			return err
 		}
-		if s := f.Section(section); s != nil && d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved {
+		if i := flaggedIndex(d, section, row, field); i >= 0 {
+			// A flagged item: the chat walks the flagged items from it, as
+			// after the return notice's button, the reason said first.
+			t.replies = nil
+			note, err := t.returnedNote(f, d)
+			if err != nil {
+				return err
+			}
+			t.note(note)
+			if !t.flaggedFrom(f, d, i) {
+				t.at(ModeReview, "", "", "")
+			}
+			if err := t.show(); err != nil {
+				return err
+			}
+		} else if s := f.Section(section); s != nil && d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved {
 			if fd := s.Field(field); fd != nil && (s.Kind != campaign.List || d.Row(s.ID, row) != nil) && d.Asked(s, row, fd) {
 				t.replies = nil
 				t.at(ModeField, s.ID, row, fd.ID)
@@ -115,6 +131,85 @@ func (e *Engine) GoTo(ctx context.Context, contact int64, formID, section, row, 
 	return webText.GoToSent, nil
 }
 
+// flaggedIndex is where section/row/field stands among a returned draft's
+// flagged items, -1 if it is not one of them.
+func flaggedIndex(d *campaign.Draft, section, row, field string) int {
+	if d.Status != campaign.StatusReturned || section == "" {
+		return -1
+	}
+	for i, key := range d.Flags.Flagged {
+		if key == section+"/"+row+"/"+field {
+			return i
+		}
+	}
+	return -1
+}
+
+// FlaggedItem is an item a reviewer's return flagged, named as its contact
+// knows it: a field, or a list's row (Field empty).
+type FlaggedItem struct {
+	Section string `json:"section"`
+	Row     string `json:"row,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Label   string `json:"label"`
+}
+
+// Flagged lists what the return of a draft flagged, in the return's order,
+// leaving out rows deleted since.
+func Flagged(f *campaign.Form, d *campaign.Draft) []FlaggedItem {
+	if d == nil || d.Status != campaign.StatusReturned {
+		return nil
+	}
+	var out []FlaggedItem
+	for _, key := range d.Flags.Flagged {
+		sec, row, field := splitItem(key)
+		s := f.Section(sec)
+		if s == nil || (s.Kind == campaign.List && d.Row(sec, row) == nil) || (field != "" && s.Field(field) == nil) {
+			continue
+		}
+		out = append(out, FlaggedItem{Section: sec, Row: row, Field: field, Label: itemLabel(f, d, key)})
+	}
+	return out
+}
+
+// ApproveBatch approves the submissions (or packages) of ids that still
+// wait for the contact's decision, as the chat's 全部通过 does, and says
+// what was done: those that others handled meanwhile, and those the
+// reviewer fills fields of as they approve, are left as they are.
+func (e *Engine) ApproveBatch(ctx context.Context, contact int64, ids []int64) (string, error) {
+	var done string
+	_, err := e.run(ctx, contact, RouteDirect, "", false, func(t *turn) error {
+		saved := *t.s
+		defer func() { *t.s = saved }() // the chat stays where it was
+		// Ids come from a page: none of them the contact's to decide is
+		// a refusal, not "already handled".
+		yours := false
+		for _, id := range ids {
+			sub, err := t.tx.Submission(t.ctx, id)
+			if err != nil {
+				return err
+			}
+			yours = yours || sub != nil && sub.Campaign == t.c.Campaign && t.canDecide(sub)
+		}
+		if !yours {
+			return ErrNotYours
+		}
+		approved, skipped, err := t.approveBatch(ids)
+		if err != nil {
+			return err
+		}
+		if approved == 0 {
+			return ErrBatchHandled
+		}
+		done = fmt.Sprintf(desk.BatchDone, approved)
+		if skipped > 0 {
+			done += fmt.Sprintf(desk.BatchSkipped, skipped)
+		}
+		return nil
+	})
+	return done, err
+}
+
 // QueueItem is a submission or a package waiting for the contact, for the
 // page: what it is, who sent it when, and the items a return may flag.
 type QueueItem struct {
@@ -126,6 +221,7 @@ type QueueItem struct {
 	Line     string    `json:"line"`
 	Package  bool      `json:"package,omitempty"`
 	InChat   bool      `json:"inChat,omitempty"` // approved only in the chat (the reviewer fills fields)
+	Warned   bool      `json:"warned,omitempty"` // the filler confirmed soft warnings: look before 全部通过
 	Items    []FlagOpt `json:"items"`
 	Text     string    `json:"text"` // every figure, as the chat shows it
 }
@@ -163,6 +259,7 @@ func (e *Engine) Queue(ctx context.Context, contact int64) ([]QueueItem, error) 
 			q := QueueItem{ID: it.ID, Unit: it.Unit, UnitName: t.camp.Units[it.Unit].Name, Form: packageForm(it.Form), Title: f.Name(),
 				Line: t.itemLine(it), Package: IsPackage(it.Form), Text: text}
 			q.InChat = !q.Package && len(reviewFields(f, t.unit.Level)) > 0
+			q.Warned = !q.Package && len(softWarnings(f, snapshotDraft(sub))) > 0
 			flags, err := t.returnItems(sub, &Returning{})
 			if err != nil {
 				return err

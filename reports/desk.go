@@ -150,12 +150,26 @@ type UnitReturn struct {
 	History  []ReturnEvent `json:"history"`
 	Changes  []string      `json:"changes,omitempty"`
 	Since    int           `json:"since,omitempty"`
+	Returned *ReturnNote   `json:"returned,omitempty"` // why, by whom, and what to correct, while it is returned
+}
+
+// ReturnNote is a return as its unit reads it: the reason, who returned it
+// when, and the items flagged (in the unit's draft, rows deleted since left
+// out).
+type ReturnNote struct {
+	Reason string                `json:"reason"`
+	By     string                `json:"by,omitempty"`
+	At     string                `json:"at,omitempty"`
+	Items  []dialogs.FlaggedItem `json:"items"`
 }
 
 // ReturnTable is a section as a table: header cells (with their spans),
 // rows of cells.
 type ReturnTable struct {
 	Title  string         `json:"title,omitempty"`
+	Kind   string         `json:"kind"`    // record, list or table: a list's rows are cards on a phone
+	Lead   bool           `json:"lead"`    // the first column is 序号 or 项目, not a field
+	Labels []string       `json:"columns"` // each field column's name, its groups before it
 	Header [][]HeaderCell `json:"header"`
 	Rows   [][]string     `json:"rows"`
 	Total  []string       `json:"total,omitempty"`
@@ -211,6 +225,21 @@ func (x Exporter) Return(ctx context.Context, c *campaign.Campaign, unit string,
 			out.History = append(out.History, ReturnEvent{Version: e.Version, Word: catalog.StateName(e.Status), By: e.By,
 				At: e.At.In(c.TimeZone).Format("1月2日 15:04"), Reason: e.Reason})
 		}
+		if latest.Status == dialogs.SubReturned {
+			note := &ReturnNote{Items: dialogs.Flagged(f, d)}
+			for _, e := range events {
+				if e.Status == string(dialogs.SubReturned) && e.Version == latest.Version {
+					note.Reason, note.At, note.By = e.Reason, e.At.In(c.TimeZone).Format("1月2日 15:04"), e.By
+					if by := c.Units[e.ByUnit]; by != nil {
+						note.By = strings.TrimSpace(by.Name + " " + e.By)
+					}
+				}
+			}
+			if note.Items == nil {
+				note.Items = []dialogs.FlaggedItem{}
+			}
+			out.Returned = note
+		}
 	}
 	if data == nil && d != nil {
 		snap := d.Snapshot()
@@ -225,7 +254,7 @@ func (x Exporter) Return(ctx context.Context, c *campaign.Campaign, unit string,
 
 // returnTable lays a section out as the notice does.
 func returnTable(s *campaign.Section, data *campaign.Snapshot) ReturnTable {
-	t := ReturnTable{Title: s.Title}
+	t := ReturnTable{Title: s.Title, Kind: string(s.Kind), Labels: []string{}}
 	var cols []column
 	lead := ""
 	switch s.Kind {
@@ -234,8 +263,11 @@ func returnTable(s *campaign.Section, data *campaign.Snapshot) ReturnTable {
 	case campaign.Table:
 		lead = catalog.ReportTexts.Item
 	}
+	t.Lead = lead != ""
 	for _, col := range s.Columns {
-		cols = append(cols, fieldColumn(s, col))
+		c := fieldColumn(s, col)
+		cols = append(cols, c)
+		t.Labels = append(t.Labels, strings.Join(append(append([]string{}, c.groups...), c.label), " · "))
 	}
 	// The header rows: groups merged across, a label down to the last row.
 	depth := headerDepth(cols)

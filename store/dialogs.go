@@ -720,6 +720,7 @@ type HistoryEvent struct {
 	Version int       `db:"version"`
 	Status  string    `db:"status"`
 	By      string    `db:"by_name"`
+	ByUnit  string    `db:"by_unit"` // the actor's unit's code
 	At      time.Time `db:"at"`
 	Reason  string    `db:"reason"`
 }
@@ -727,7 +728,7 @@ type HistoryEvent struct {
 // SubmissionHistory is every step of a unit's form, in order.
 func (db *DB) SubmissionHistory(ctx context.Context, campaignID, unit, form string) ([]HistoryEvent, error) {
 	var out []HistoryEvent
-	if err := db.SelectContext(ctx, &out, `SELECT s.version, e.status, COALESCE(c.display_name, '') AS by_name, e.at, e.reason
+	if err := db.SelectContext(ctx, &out, `SELECT s.version, e.status, COALESCE(c.display_name, '') AS by_name, COALESCE(c.unit_code, '') AS by_unit, e.at, e.reason
 		FROM submission_events e JOIN submissions s ON s.id = e.submission_id LEFT JOIN contacts c ON c.id = e.actor_id
 		WHERE s.campaign_id = $1 AND s.unit_code = $2 AND s.form_id = $3 ORDER BY e.id`, campaignID, unit, form); err != nil {
 		return nil, fmt.Errorf("history of %s/%s: %w", unit, form, err)

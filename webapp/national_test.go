@@ -55,9 +55,9 @@ func BenchmarkDeskFirstLoad(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		t := tab(b, bctx, stub(initData, light))
+		t := tab(b, bctx, android.inject)
 		b.StartTimer()
-		step(b, t, "open the country's desk", chromedp.Navigate(srv.URL+"/app/"), ready("desk"))
+		step(b, t, "open the country's desk", chromedp.Navigate(srv.URL+"/app/"+launchHash(initData, "8.0", "android", light)), ready("desk"))
 		b.StopTimer()
 		if rows := eval[int](b, t, `document.querySelectorAll("#matrix tbody tr").length`); rows != 330 {
 			b.Fatalf("%d rows", rows)

@@ -1,15 +1,14 @@
 package webapp
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,23 +24,6 @@ import (
 	"tianbao/store"
 )
 
-//go:embed page.html
-var pageTemplate []byte
-
-// page is the page with the catalogue's words in it.
-var page = func() []byte {
-	texts := map[string]any{"states": catalog.DeskStates()}
-	for k, v := range catalog.DeskTexts {
-		texts[k] = v
-	}
-	b, err := json.Marshal(texts)
-	if err != nil {
-		panic(err)
-	}
-	// json.Marshal escapes <, > and &, so the words cannot end the script.
-	return bytes.Replace(pageTemplate, []byte("/*TEXTS*/{}/**/"), b, 1)
-}()
-
 // Server is the desk's page and its API, under /app/.
 type Server struct {
 	Auth    Auth
@@ -52,9 +34,20 @@ type Server struct {
 	Now     func() time.Time
 	BotName string // for the way back into the chat
 	Prefix  string // where it is mounted: /app/ by default
+	// Origin is the desk's public origin (APP_URL's scheme and host): a
+	// POST from any other is refused. Empty: the request's own host.
+	Origin string
+	// WebOrigins are the origins of Telegram's web clients, which frame
+	// the page and fetch its downloads across origins (CORS); an entry
+	// may be https://*.domain. Default: DefaultWebOrigins.
+	WebOrigins []string
 }
 
-// Handler serves the page at the prefix and its API under prefix + api/.
+// DefaultWebOrigins are Telegram Web's origins (web.telegram.org/k and /a).
+var DefaultWebOrigins = []string{"https://web.telegram.org", "https://*.telegram.org"}
+
+// Handler serves the page at the prefix, its API under prefix + api/ and
+// downloads under prefix + dl/.
 func (s *Server) Handler() http.Handler {
 	prefix := s.Prefix
 	if prefix == "" {
@@ -67,13 +60,26 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+prefix+"api/return", s.api(s.unitReturn))
 	mux.HandleFunc("GET "+prefix+"api/queue", s.api(s.queue))
 	mux.HandleFunc("POST "+prefix+"api/review", s.api(s.review))
+	mux.HandleFunc("POST "+prefix+"api/approve", s.api(s.approveBatch))
 	mux.HandleFunc("GET "+prefix+"api/mine", s.api(s.mine))
 	mux.HandleFunc("POST "+prefix+"api/goto", s.api(s.gotoField))
-	mux.HandleFunc("GET "+prefix+"api/export", s.file(s.export))
-	mux.HandleFunc("GET "+prefix+"api/chart", s.file(s.chart))
+	mux.HandleFunc("POST "+prefix+"api/download", s.api(s.newDownload))
+	mux.HandleFunc("GET "+prefix+"api/chart", s.chart)
 	mux.HandleFunc("GET "+prefix+"api/timeline", s.api(s.timeline))
 	mux.HandleFunc("GET "+prefix+"api/totals", s.api(s.totals))
-	return mux
+	mux.HandleFunc(prefix+"dl/{token}", s.download) // GET, HEAD, OPTIONS
+	return secure(mux)
+}
+
+// secure sets what every answer of the desk carries: no content sniffing,
+// no referrer (a download link must not travel in one).
+func secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		h := rw.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(rw, r)
+	})
 }
 
 func (s *Server) now() time.Time {
@@ -88,8 +94,30 @@ func (s *Server) now() time.Time {
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'; img-src 'self' blob: data:; frame-ancestors https://web.telegram.org https://*.telegram.org")
+	w.Header().Set("Content-Security-Policy", pageCSP+"; frame-ancestors "+strings.Join(s.webOrigins(), " "))
 	writeBody(w, r, page)
+}
+
+func (s *Server) webOrigins() []string {
+	if len(s.WebOrigins) > 0 {
+		return s.WebOrigins
+	}
+	return DefaultWebOrigins
+}
+
+// webOrigin reports whether origin is one of Telegram's web clients'.
+func (s *Server) webOrigin(origin string) bool {
+	for _, o := range s.webOrigins() {
+		if o == origin {
+			return true
+		}
+		if scheme, host, ok := strings.Cut(o, "://*."); ok {
+			if rest, ok := strings.CutPrefix(origin, scheme+"://"); ok && strings.HasSuffix(rest, "."+host) && !strings.ContainsAny(rest, "/:@") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // gzipMin is the least body worth compressing.
@@ -188,15 +216,11 @@ var (
 	errNotFound  = errStatus{http.StatusNotFound, catalog.DeskTexts["notFound"]}
 )
 
-// signIn checks the request's initData (Authorization: tma <initData>, or
-// tma= for a download link) and finds the contact it is.
+// signIn checks the request's initData, which travels only in its
+// header (Authorization: tma <initData>), never in an address, and finds
+// the person it is and the place the page is at.
 func (s *Server) signIn(r *http.Request) (who, error) {
-	data := ""
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "tma ") {
-		data = strings.TrimPrefix(h, "tma ")
-	} else if q := r.URL.Query().Get("tma"); q != "" {
-		data = q
-	}
+	data, _ := strings.CutPrefix(r.Header.Get("Authorization"), "tma ")
 	a := s.Auth
 	if a.Now == nil {
 		a.Now = s.now
@@ -273,12 +297,56 @@ func pagePlace(p *store.Person, q url.Values) (*dialogs.Contact, error) {
 	return best, nil
 }
 
+// Deadlines of the desk's answers: a phone on a slow network has this long
+// for an answer, and for a download.
+const (
+	apiWriteTimeout      = time.Minute
+	downloadWriteTimeout = 10 * time.Minute
+)
+
+// checkPost refuses a POST that a page of another site could have sent: its
+// body must be JSON (a form or text/plain body is what a cross-site form
+// sends without asking), and its Origin, when the browser names one, the
+// desk's own.
+func (s *Server) checkPost(r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return errStatus{http.StatusUnsupportedMediaType, catalog.DeskTexts["badRequest"]}
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return nil // not a browser's cross-site request: those always name their origin
+	}
+	own := s.Origin
+	if own == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+			scheme = p
+		}
+		own = scheme + "://" + r.Host
+	}
+	if !strings.EqualFold(origin, strings.TrimSuffix(own, "/")) {
+		return errStatus{http.StatusForbidden, catalog.DeskTexts["foreignOrigin"]}
+	}
+	return nil
+}
+
 // api runs a JSON handler for a signed-in contact. A forged, expired or
 // missing initData gets 401 and nothing else.
 func (s *Server) api(fn func(ctx context.Context, w who, r *http.Request) (any, error)) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Cache-Control", "no-store")
-		wh, err := s.signIn(r)
+		rw.Header().Set("Cache-Control", "private, no-store")
+		_ = http.NewResponseController(rw).SetWriteDeadline(time.Now().Add(apiWriteTimeout))
+		err := s.checkPost(r)
+		var wh who
+		if err == nil {
+			wh, err = s.signIn(r)
+		}
 		if err == nil {
 			var v any
 			if v, err = fn(r.Context(), wh, r); err == nil {
@@ -300,7 +368,7 @@ func (s *Server) fail(rw http.ResponseWriter, err error) {
 	case errors.As(err, &es):
 	case errors.Is(err, dialogs.ErrNotYours), errors.Is(err, dialogs.ErrNotFillable):
 		es = errStatus{http.StatusForbidden, err.Error()}
-	case errors.Is(err, dialogs.ErrHandled), errors.Is(err, dialogs.ErrReviewInChat), errors.Is(err, dialogs.ErrNoReason):
+	case errors.Is(err, dialogs.ErrHandled), errors.Is(err, dialogs.ErrReviewInChat), errors.Is(err, dialogs.ErrNoReason), errors.Is(err, dialogs.ErrBatchHandled):
 		es = errStatus{http.StatusConflict, err.Error()}
 	case errors.Is(err, dialogs.ErrReasonTooLong):
 		es = errStatus{http.StatusBadRequest, err.Error()}
@@ -311,6 +379,7 @@ func (s *Server) fail(rw http.ResponseWriter, err error) {
 		es = errStatus{http.StatusInternalServerError, dialogs.Apology().Text}
 	}
 	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.Header().Set("Cache-Control", "private, no-store")
 	rw.WriteHeader(es.code)
 	_ = json.NewEncoder(rw).Encode(map[string]string{"error": es.msg})
 }
@@ -417,16 +486,47 @@ func (s *Server) review(ctx context.Context, w who, r *http.Request) (any, error
 		return nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badRequest"]}
 	}
 	// Decided by the page's place, else by another of the person's places
-	// in the campaign that reviews (the engine checks each).
-	done, err := s.Engine.Review(ctx, w.contact.ID, req.Submission, req.Approve, req.Reason, req.Flags)
+	// in the campaign that reviews (the engine checks each). The reason
+	// goes to the engine as it came: the engine cleans and checks it as
+	// the chat's 退回 does.
+	done, err := s.asReviewer(w, func(place int64) (string, error) {
+		return s.Engine.Review(ctx, place, req.Submission, req.Approve, req.Reason, req.Flags)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"done": done}, nil
+}
+
+// asReviewer runs a decision as the page's place, else as each other place
+// of the person's in the campaign that reviews, until one may take it.
+func (s *Server) asReviewer(w who, decide func(place int64) (string, error)) (string, error) {
+	done, err := decide(w.contact.ID)
 	for _, p := range w.places {
-		if !errors.Is(err, dialogs.ErrNotYours) {
+		if !errors.Is(err, dialogs.ErrNotYours) && !errors.Is(err, dialogs.ErrBatchHandled) {
 			break
 		}
 		if p.ID != w.contact.ID && reviewsRole(p.Role) {
-			done, err = s.Engine.Review(ctx, p.ID, req.Submission, req.Approve, req.Reason, req.Flags)
+			done, err = decide(p.ID)
 		}
 	}
+	return done, err
+}
+
+// maxBatch bounds one 全部通过: a queue's worth, not a crafted million.
+const maxBatch = 500
+
+// approveBatch is the queue's 全部通过 for the submissions chosen.
+func (s *Server) approveBatch(ctx context.Context, w who, r *http.Request) (any, error) {
+	var req struct {
+		Submissions []int64 `json:"submissions"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10)).Decode(&req); err != nil || len(req.Submissions) == 0 || len(req.Submissions) > maxBatch {
+		return nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badRequest"]}
+	}
+	done, err := s.asReviewer(w, func(place int64) (string, error) {
+		return s.Engine.ApproveBatch(ctx, place, req.Submissions)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -440,17 +540,18 @@ type MyForm struct {
 	Name     string              `json:"name"`
 	Short    string              `json:"short"`
 	Progress string              `json:"progress"`
-	Return   *reports.UnitReturn `json:"return"`
+	Return   *reports.UnitReturn `json:"return"` // a returned form's reason and flagged items in Return.Returned
 	Open     bool                `json:"open"`   // open for answers: the chat can be opened at it
-	Fields   []MyField           `json:"fields"` // the record fields to change, each a way back into the chat
+	Fields   []MyField           `json:"fields"` // the fields to change (the flagged ones apart), each a way back into the chat
 }
 
 // MyField is a question the chat can be opened at.
 type MyField struct {
-	Section string `json:"section"`
-	Row     string `json:"row,omitempty"` // a list's row
-	Field   string `json:"field"`
-	Label   string `json:"label"`
+	Section  string `json:"section"`
+	Row      string `json:"row,omitempty"` // a list's row
+	Field    string `json:"field"`
+	Label    string `json:"label"`
+	Answered bool   `json:"answered,omitempty"`
 }
 
 func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) {
@@ -476,23 +577,33 @@ func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) 
 		d.Level = w.unit.Level
 		done, total := d.Progress(f)
 		mf.Progress = fmt.Sprintf("%d/%d", done, total)
+		flagged := map[string]bool{}
+		if ret.Returned != nil {
+			for _, it := range ret.Returned.Items {
+				flagged[it.Section+"/"+it.Row+"/"+it.Field] = true
+			}
+		}
 		if f.OpenAt(s.now()) && d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved {
 			mf.Open = true
 			for _, sec := range f.Sections {
 				switch sec.Kind {
 				case campaign.Record:
 					for _, fd := range sec.Fields {
-						if d.Asked(sec, "", fd) {
-							mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Field: fd.ID, Label: fd.Title()})
+						if d.Asked(sec, "", fd) && !flagged[sec.ID+"//"+fd.ID] {
+							v, ok := d.Value(sec.ID, "", fd.ID)
+							mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Field: fd.ID, Label: fd.Title(), Answered: ok && v != ""})
 						}
 					}
 				case campaign.List:
 					// Each row (a park) is opened at its first question.
 					for i, row := range d.Rows(sec.ID) {
+						if flagged[sec.ID+"/"+row.Key+"/"] {
+							continue
+						}
 						for _, fd := range sec.Fields {
 							if d.Asked(sec, row.Key, fd) {
 								name := row.Values[sec.Fields[0].ID]
-								mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Row: row.Key, Field: fd.ID,
+								mf.Fields = append(mf.Fields, MyField{Section: sec.ID, Row: row.Key, Field: fd.ID, Answered: true,
 									Label: fmt.Sprintf(catalog.DeskTexts["rowLabel"], sec.Title, i+1, sec.RowNoun, name)})
 								break
 							}
@@ -526,76 +637,23 @@ func (s *Server) gotoField(ctx context.Context, w who, r *http.Request) (any, er
 	return out, nil
 }
 
-// file runs a handler that writes a download.
-func (s *Server) file(fn func(ctx context.Context, w who, r *http.Request) (name, kind string, body []byte, err error)) http.HandlerFunc {
-	return func(rw http.ResponseWriter, r *http.Request) {
-		wh, err := s.signIn(r)
-		if err == nil {
-			var name, kind string
-			var body []byte
-			if name, kind, body, err = fn(r.Context(), wh, r); err == nil {
-				rw.Header().Set("Content-Type", kind)
-				rw.Header().Set("Cache-Control", "no-store")
-				rw.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-				_, _ = rw.Write(body)
+// chart is the progress chart as PNG, for the page to show (fetched with
+// the sign-in in its header, like every other answer).
+func (s *Server) chart(rw http.ResponseWriter, r *http.Request) {
+	rw.Header().Set("Cache-Control", "private, no-store")
+	wh, err := s.signIn(r)
+	if err == nil {
+		var unit string
+		if unit, err = s.reviewerUnit(wh, r); err == nil {
+			var png []byte
+			if png, err = (reports.Charts{DB: s.DB}).Progress(r.Context(), wh.camp, unit, s.now()); err == nil {
+				rw.Header().Set("Content-Type", "image/png")
+				_, _ = rw.Write(png)
 				return
 			}
 		}
-		s.fail(rw, err)
 	}
-}
-
-// export is the view's spreadsheet: the XLSX of a unit's subtree (or one
-// form's), its CSV, or the zip with the documents — as /export and
-// `tianbao export` write them.
-func (s *Server) export(ctx context.Context, w who, r *http.Request) (string, string, []byte, error) {
-	unit, err := s.reviewerUnit(w, r)
-	if err != nil {
-		if !w.reviews() {
-			err = errStatus{http.StatusForbidden, catalog.Texts.ExportOnlyReviewers}
-		}
-		return "", "", nil, err
-	}
-	x := reports.Exporter{DB: s.DB}
-	opt := reports.ExportOptions{At: s.now()}
-	form := r.URL.Query().Get("form")
-	f := w.camp.Form(form)
-	if form != "" {
-		if f == nil {
-			return "", "", nil, errNotFound
-		}
-		opt.Forms = []string{f.ID}
-	}
-	var buf bytes.Buffer
-	name := reports.ExportName(w.camp, &dialogs.ExportRef{Unit: unit, Form: form}, s.now())
-	switch r.URL.Query().Get("format") {
-	case "", "xlsx":
-		err = x.WriteXLSX(ctx, &buf, w.camp, unit, opt)
-		return name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes(), err
-	case "zip":
-		err = x.WriteZip(ctx, &buf, w.camp, unit, opt)
-		return strings.TrimSuffix(name, ".xlsx") + ".zip", "application/zip", buf.Bytes(), err
-	case "csv":
-		if f == nil {
-			return "", "", nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["csvOneForm"]}
-		}
-		table, err := x.SubtreeTable(ctx, w.camp, unit, f, opt)
-		if err != nil {
-			return "", "", nil, err
-		}
-		err = reports.WriteCSV(&buf, table, true)
-		return strings.TrimSuffix(name, ".xlsx") + ".csv", "text/csv; charset=utf-8", buf.Bytes(), err
-	}
-	return "", "", nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badFormat"]}
-}
-
-func (s *Server) chart(ctx context.Context, w who, r *http.Request) (string, string, []byte, error) {
-	unit, err := s.reviewerUnit(w, r)
-	if err != nil {
-		return "", "", nil, err
-	}
-	png, err := reports.Charts{DB: s.DB}.Progress(ctx, w.camp, unit, s.now())
-	return catalog.DeskTexts["chartFile"], "image/png", png, err
+	s.fail(rw, err)
 }
 
 // reviewerUnit is the unit= of a reviewer's view (the page's unit when
@@ -628,4 +686,14 @@ func (s *Server) totals(ctx context.Context, w who, r *http.Request) (any, error
 		return nil, err
 	}
 	return reports.Summarizer{DB: s.DB}.Totals(ctx, w.camp, unit, s.now())
+}
+
+// OriginOf is the origin (scheme and host) of an address such as APP_URL,
+// empty if it has none.
+func OriginOf(address string) string {
+	u, err := url.Parse(address)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +43,7 @@ type desk struct {
 	xihu     *dialogtest.Chat
 	shangc   *dialogtest.Chat
 	province *dialogtest.Chat
+	later    atomic.Int64 // how far the server's clock is ahead of env.Now (a link's lifetime passing)
 }
 
 // link makes a chat's contact the contact of a Telegram user.
@@ -54,7 +56,7 @@ func link(t testing.TB, env *dialogtest.Env, c *dialogtest.Chat, user int64) {
 
 // newDesk: 西湖区 and 上城区 have submitted 附件3, 上城区's is approved; 西湖区
 // also has a draft of 附件1; the desk is served for all of them.
-func newDesk(t *testing.T) *desk {
+func newDesk(t *testing.T, options ...func(*webapp.Server)) *desk {
 	env := dialogtest.New(t, storetest.NewDB(t), now)
 	d := &desk{t: t, env: env}
 	d.city = env.Reviewer("330100", "杭州审核")
@@ -71,7 +73,10 @@ func newDesk(t *testing.T) *desk {
 	d.xihu.SubmitA3("3", "0", "2", "100", "50", "1", "5.5", "20", "100")
 	d.xihu.Say("/start").Press("附件1").Say("西湖区小微企业园工作领导小组")
 	s := &webapp.Server{Auth: webapp.Auth{Token: botToken}, DB: env.DB, Reg: env.Registry, Engine: env.Engine,
-		Now: func() time.Time { return env.Now }, BotName: "tianbao_test_bot"}
+		Now: func() time.Time { return env.Now.Add(time.Duration(d.later.Load())) }, BotName: "tianbao_test_bot"}
+	for _, o := range options {
+		o(s)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/app/", s.Handler())
 	d.srv = httptest.NewServer(mux)
@@ -98,6 +103,9 @@ func (d *desk) call(user int64, method, path string, body any) (int, []byte) {
 	}
 	if user != 0 {
 		req.Header.Set("Authorization", "tma "+d.initData(user))
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	return d.do(req)
 }
@@ -173,14 +181,17 @@ func TestSignedInByTelegramOrNothing(t *testing.T) {
 			}
 		}
 	}
-	// A download link carries initData in tma=, checked the same way.
-	code, _ := d.do(mustRequest(t, d.srv.URL+"/app/api/export?unit=330100&format=xlsx&tma="+url.QueryEscape(valid)))
-	if code != http.StatusOK {
-		t.Errorf("signed download: %d", code)
-	}
-	code, _ = d.do(mustRequest(t, d.srv.URL+"/app/api/export?unit=330100&format=xlsx&tma="+url.QueryEscape(forged)))
-	if code != http.StatusUnauthorized {
-		t.Errorf("forged download: %d", code)
+	// The sign-in travels in the header only: in the address it is no
+	// sign-in at all, on any route.
+	for _, path := range []string{"me", "queue", "desk?unit=330100", "chart?unit=330100"} {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		code, _ := d.do(mustRequest(t, d.srv.URL+"/app/api/"+path+sep+"tma="+url.QueryEscape(valid)))
+		if code != http.StatusUnauthorized {
+			t.Errorf("initData in the address of %s: %d", path, code)
+		}
 	}
 }
 
@@ -207,9 +218,6 @@ func TestRightsAreTheChats(t *testing.T) {
 		{userHangzhou, "desk?unit=330000", 403}, // above
 		{userHangzhou, "return?unit=330106&form=a3", 200},
 		{userHangzhou, "return?unit=330203&form=a3", 403}, // 宁波市海曙区
-		{userHangzhou, "export?unit=330200&format=xlsx", 403},
-		{userHangzhou, "export?unit=330100&format=csv&form=a3", 200},
-		{userHangzhou, "export?unit=330100&format=pdf", 400},
 		{userHangzhou, "chart?unit=330200", 403},
 		{userHangzhou, "timeline?unit=330200", 403},
 		{userHangzhou, "totals?unit=330200", 403},
@@ -224,7 +232,6 @@ func TestRightsAreTheChats(t *testing.T) {
 		{userXihu, "return?unit=330100&form=a1", 403}, // its city
 		{userXihu, "desk?unit=330106", 403},           // the desk is a reviewer's
 		{userXihu, "queue", 200},
-		{userXihu, "export?unit=330106&format=xlsx", 403},
 		{userXihu, "chart?unit=330106", 403},
 		{userXihu, "timeline?unit=330106", 403},
 	} {
@@ -234,6 +241,28 @@ func TestRightsAreTheChats(t *testing.T) {
 		}
 		if code >= 400 {
 			onlyError(t, c.path, b)
+		}
+	}
+	// A download is asked for with the same rights.
+	for _, c := range []struct {
+		user int64
+		req  map[string]string
+		want int
+	}{
+		{userHangzhou, map[string]string{"unit": "330200", "format": "xlsx"}, 403},
+		{userHangzhou, map[string]string{"unit": "330100", "format": "csv", "form": "a3"}, 200},
+		{userHangzhou, map[string]string{"unit": "330100", "format": "csv"}, 400},
+		{userHangzhou, map[string]string{"unit": "330100", "format": "pdf"}, 400},
+		{userHangzhou, map[string]string{"unit": "330100", "form": "nosuch"}, 404},
+		{userXihu, map[string]string{"unit": "330106", "format": "xlsx"}, 403},
+		{userNingbo, map[string]string{"unit": "330100"}, 403},
+	} {
+		code, b := d.call(c.user, "POST", "download", c.req)
+		if code != c.want {
+			t.Errorf("user %d download %v: %d %s, want %d", c.user, c.req, code, b, c.want)
+		}
+		if code >= 400 {
+			onlyError(t, "download", b)
 		}
 	}
 	// A filler's queue is empty; a filler cannot decide on anything.
