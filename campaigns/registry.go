@@ -72,8 +72,9 @@ func NewRegistry(db *store.DB) *Registry {
 func (r *Registry) Campaign(ctx context.Context, id string) (*campaign.Campaign, error) {
 	r.mu.Lock()
 	e := r.cache[id]
+	fresh := e != nil && time.Since(e.checked) < r.Recheck // checked is written under mu (below)
 	r.mu.Unlock()
-	if e != nil && time.Since(e.checked) < r.Recheck {
+	if fresh {
 		return e.c, nil
 	}
 	// Every worker that finds the entry missing or stale at once would check
