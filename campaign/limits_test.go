@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // deep is the built-in campaign with n nested flow lists appended, as the
@@ -39,8 +38,8 @@ func allocated(f func()) uint64 {
 
 // TestDeepYAMLRefusedFast: a file nested 100,000 deep is refused at the
 // 51st level, with its position, reading a few hundred bytes of it: it
-// allocates less than loading the built-in campaign does, and takes less
-// time (a ratio, not a clock: the machine is shared). Both the loader and
+// allocates less than a tenth of what loading the built-in campaign does,
+// and under 1 MB whatever the depth. Both the loader and
 // the reading of the units file's name refuse it before any YAML parser.
 func TestDeepYAMLRefusedFast(t *testing.T) {
 	for _, n := range []int{100_000, 1_000_000} {
@@ -62,18 +61,9 @@ func TestDeepYAMLRefusedFast(t *testing.T) {
 		if deepBytes*10 > loadBytes || deepBytes > 1<<20 {
 			t.Errorf("depth %d: refusing allocated %d bytes, loading the built-in %d", n, deepBytes, loadBytes)
 		}
-		start := time.Now()
-		for i := 0; i < 5; i++ {
-			_, _ = Load(src)
-		}
-		refuse := time.Since(start)
-		start = time.Now()
-		for i := 0; i < 5; i++ {
-			_, _ = Load(builtin)
-		}
-		if load := time.Since(start); refuse > load {
-			t.Errorf("depth %d: refusing took %v, more than loading the built-in (%v)", n, refuse, load)
-		}
+		// Time is BenchmarkRefuseDeepYAML's to measure: on this shared
+		// machine under -race a clock comparison failed at random, while
+		// what is allocated says the same (no parse, no tree) exactly.
 	}
 }
 
