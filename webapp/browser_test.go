@@ -245,6 +245,22 @@ func screenshot(t testing.TB, ctx context.Context, name string) {
 	}
 }
 
+// screenshotOf saves one element of the page as PNG beside screenshot's.
+func screenshotOf(t testing.TB, ctx context.Context, sel, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("TIANBAO_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join("testdata", "screenshots")
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // spreadEvents puts the seed's steps on the days before now, one a day, so
 // that the progress over time has a shape.
 func spreadEvents(t testing.TB, d *desk) {
