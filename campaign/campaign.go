@@ -329,6 +329,10 @@ type Form struct {
 	Period         *Period
 	Opens          time.Time
 	Prev, LastYear string
+	// PrevCampaign and LastYearCampaign are the campaigns Prev and
+	// LastYear are of, where not this one: last year's file, which the
+	// file's previous: names, for its first periods.
+	PrevCampaign, LastYearCampaign string
 }
 
 // FilledBy reports whether units of level fill this form (all of them, or
@@ -602,9 +606,14 @@ type Field struct {
 	After, Before  string   // year-month and date: inclusive bounds, canonical form
 	RangeMessage   string   // replaces the generic message when a bound is broken
 	Choices        []string // choice; for text, suggestions shown as buttons
-	FileTypes      []string // file: accepted kinds (pdf, doc, docx, wps, jpg, png)
-	MaxBytes       int64    // file: size limit
-	Suggest        bool     // text: offer the answers others in the same city gave
+	// ChoiceWhen offers a choice only where its expression holds (on the
+	// unit, the period and the answers before the field): 由设区市统一编制
+	// for 市辖区 only. A choice without one is always offered.
+	ChoiceWhen map[string]*Expr
+	choiceSrc  map[string]string // the whens as the file writes them, until compiled
+	FileTypes  []string          // file: accepted kinds (pdf, doc, docx, wps, jpg, png)
+	MaxBytes   int64             // file: size limit
+	Suggest    bool              // text: offer the answers others in the same city gave
 	// When, if set, is asked only when it holds on the row's earlier
 	// answers (正式规划文本 only for a plan compiled locally); a field not
 	// asked is not required and not submitted.

@@ -47,9 +47,33 @@ type Draft struct {
 	// return and the same period a year before, as rules read them (set
 	// by the turn when the form's rules name them; never saved).
 	Last, LastYear *Snapshot
+	// Filler and Period are the unit that fills the draft and the period
+	// it is of, as expressions read them (unit.kind, period.first): set by
+	// Bind. Without a filler, a rule that reads the unit does not apply
+	// and a when that reads it asks its field.
+	Filler *Unit
+	Period *Period
 
 	changes      []Change
 	flagsChanged bool
+}
+
+// Bind says whose draft it is, of which form: the unit's level (a field
+// another level fills is not asked of it), the unit and the form's period
+// as expressions read them.
+func (d *Draft) Bind(f *Form, u *Unit) {
+	if u != nil {
+		d.Level, d.Filler = u.Level, u
+	}
+	if f != nil {
+		d.Period = f.Period
+	}
+}
+
+// facts are the names besides the answers that the draft's expressions
+// read: the unit and the period.
+func (d *Draft) facts() map[string]any {
+	return map[string]any{EnvUnit: unitEnv(d.Filler), EnvPeriod: periodEnv(d.Period)}
 }
 
 // Flags are the draft's small facts besides answers.
@@ -108,7 +132,8 @@ func NewDraft(campaign, unit, form string) *Draft {
 func (d *Draft) Clone() *Draft {
 	c := &Draft{Campaign: d.Campaign, Unit: d.Unit, Form: d.Form, Status: d.Status, NextRow: d.NextRow,
 		Sections: make(map[string]*SectionData, len(d.Sections)),
-		Last:     d.Last, LastYear: d.LastYear} // other periods' returns: read only, shared
+		Last:     d.Last, LastYear: d.LastYear, // other periods' returns: read only, shared
+		Level: d.Level, Filler: d.Filler, Period: d.Period}
 	c.Flags.Reason = d.Flags.Reason
 	c.Flags.Flagged = append([]string(nil), d.Flags.Flagged...)
 	if d.Flags.Soft != nil {
@@ -311,7 +336,7 @@ func (d *Draft) Started() bool {
 func (d *Draft) Progress(f *Form) (done, total int) {
 	for _, s := range f.Sections {
 		for _, key := range rowKeys(d, s) {
-			asked := s.AskedBy(key, d.ValuesWith(s.ID, key, nil), d.Level)
+			asked := d.AskedMap(s, key)
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue
@@ -366,7 +391,7 @@ func (d *Draft) ValuesWith(section, row string, override map[string]string) map[
 // env builds what a section's expressions see for one row.
 func (d *Draft) env(f *Form, s *Section, row string, override map[string]string) map[string]any {
 	values := d.ValuesWith(s.ID, row, override)
-	s.dropUnasked(row, values)
+	d.dropUnasked(s, row, values)
 	env := rowEnv(s, values)
 	var others []map[string]any
 	for _, r := range d.Rows(s.ID) {
@@ -410,6 +435,14 @@ func (d *Draft) env(f *Form, s *Section, row string, override map[string]string)
 	}
 	env[EnvLast] = snapshotRow(d.Last, s, row)
 	env[EnvLastYear] = snapshotRow(d.LastYear, s, row)
+	for k, v := range d.facts() {
+		if s.Field(k) == nil {
+			env[k] = v
+		}
+	}
+	if d.Period == nil {
+		env[EnvPeriod] = periodEnv(f.Period)
+	}
 	compute(s, values, env)
 	return env
 }
@@ -491,7 +524,7 @@ func (f Failure) Key() string { return f.Section + "/" + f.Row + "/" + f.Rule.ID
 // considered.
 func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[string]string) []Failure {
 	values := d.ValuesWith(s.ID, row, override)
-	s.dropUnasked(row, values)
+	d.dropUnasked(s, row, values)
 	var env map[string]any
 	var out []Failure
 	for _, rule := range s.Rules {
@@ -510,6 +543,11 @@ func (d *Draft) CheckRow(f *Form, s *Section, row, field string, override map[st
 		// A rule about the period before, or the year before, does not
 		// apply where the unit has no such return (or no such row).
 		if rule.Check.Last && env[EnvLast] == nil || rule.Check.LastYear && env[EnvLastYear] == nil {
+			continue
+		}
+		// Nor does a rule about the unit where it is not known (a draft
+		// read outside a turn).
+		if (rule.Check.Unit || rule.Message != nil && rule.Message.Reads(EnvUnit)) && d.Filler == nil {
 			continue
 		}
 		res, err := rule.Check.Eval(env)
@@ -657,7 +695,7 @@ func (d *Draft) Problems(f *Form) []Problem {
 				out = append(out, Problem{Section: s.ID, Row: key, Where: where, Text: where + msg.RowEmptyProblem, Empty: true})
 				continue
 			}
-			asked := s.AskedBy(key, d.ValuesWith(s.ID, key, nil), d.Level)
+			asked := d.AskedMap(s, key)
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					continue // not asked in this row: neither required nor checked
@@ -665,6 +703,11 @@ func (d *Draft) Problems(f *Form) []Problem {
 				v, ok := d.Answered(s, key, fd)
 				if !s.OptionalIn(key, fd) && (!ok || v == "") {
 					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.MissingRequired, fd.Title()), Missing: true})
+				}
+				if ok && v != "" && !d.ChoiceOffered(s, key, fd, v) {
+					// A choice this unit may not make (a county's 由设区市统一编制):
+					// to be answered again.
+					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.ChoiceNotOffered, fd.Title(), v), Missing: true})
 				}
 				if ok && v != "" && d.UniqueClash(s, key, fd, v) {
 					out = append(out, Problem{Section: s.ID, Row: key, Field: fd.ID, Where: where, Text: where + fmt.Sprintf(msg.Unique, v, fd.Label)})

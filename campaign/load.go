@@ -215,6 +215,7 @@ type rawForm struct {
 	Tags      any                     `yaml:"tags"`  // the same, of tags
 	Due       map[string]any          `yaml:"due"`   // per level: a date, or {working_days: N} / {days: N} after a period
 	Periods   *rawPeriods             `yaml:"periods"`
+	Previous  *rawPrevious            `yaml:"previous"` // the campaign of the periods before this file's
 	Opens     *rawOpens               `yaml:"opens"`
 	Reminders *rawReminder            `yaml:"reminders"`
 	ByLevel   map[string]*rawReminder `yaml:"reminders_by_level"`
@@ -237,6 +238,14 @@ type rawPeriodItem struct {
 	Start string            `yaml:"start"`
 	End   string            `yaml:"end"`
 	Due   map[string]string `yaml:"due"`
+}
+
+// rawPrevious names where the periods before a file's first are: the same
+// standing return in last year's campaign (its form, by default this
+// form's id).
+type rawPrevious struct {
+	Campaign string `yaml:"campaign"`
+	Form     string `yaml:"form"`
 }
 
 // rawOpens is when a period can be filled: so many (working) days after
@@ -316,7 +325,7 @@ type rawField struct {
 	MinLen       int      `yaml:"min_len"`
 	MaxLen       int      `yaml:"max_len"`
 	RangeMessage string   `yaml:"range_message"`
-	Choices      []string `yaml:"choices"`
+	Choices      []any    `yaml:"choices"` // texts, or {value: 由设区市统一编制, when: unit.kind == "市辖区"}
 	FileTypes    []string `yaml:"file_types"`
 	MaxMB        int      `yaml:"max_mb"`
 	Suggest      bool     `yaml:"suggest"`
@@ -367,6 +376,12 @@ type loader struct {
 	src      *Source
 	file     *ast.File
 	problems Problems
+	// exprs are the expressions of the section being read, with where
+	// they are, for the checks of checks.go once it is whole.
+	exprs []located
+	// kinds and tags are those of the units table, for the checks of
+	// unit.kind and unit.tags.
+	kinds, tags []string
 }
 
 func (l *loader) at(p string, format string, args ...any) {
@@ -705,6 +720,10 @@ func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
 	}
 	l.assignment(p, raw, f, c)
 	rules := l.dueRules(p, raw, f, c)
+	l.kinds, l.tags = c.Kinds(), c.Tags()
+	if raw.Periods == nil && raw.Previous != nil {
+		l.at(p+".previous", "previous is for a standing return (a form with periods:)")
+	}
 	if raw.Periods == nil {
 		for level, r := range rules {
 			if r.Date.IsZero() {
@@ -721,7 +740,7 @@ func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
 	seen := map[string]bool{}
 	for i := range raw.Sections {
 		sp := fmt.Sprintf("%s.sections[%d]", p, i)
-		s := l.section(sp, &raw.Sections[i])
+		s := l.section(sp, &raw.Sections[i], raw.Periods != nil)
 		if seen[s.ID] {
 			l.at(sp+".id", "duplicate section id %q in form %q", s.ID, raw.ID)
 		}
@@ -736,7 +755,9 @@ func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
 	return f
 }
 
-func (l *loader) section(p string, raw *rawSection) *Section {
+func (l *loader) section(p string, raw *rawSection, periodic bool) *Section {
+	l.exprs = nil
+	defer func() { l.exprChecks(raw.ID, periodic) }()
 	s := &Section{ID: raw.ID, Title: raw.Title, Kind: SectionKind(raw.Kind), RowNoun: raw.RowNoun,
 		MaxRows: raw.MaxRows, MinRows: raw.MinRows, Total: raw.Total, Carry: raw.Carry}
 	l.rowBounds(p, s)
@@ -789,6 +810,7 @@ func (l *loader) section(p string, raw *rawSection) *Section {
 			if w := raw.Fields[i].When; strings.TrimSpace(w) != "" {
 				l.when(fmt.Sprintf("%s.fields[%d].when", p, i), s, i, w)
 			}
+			l.choiceWhens(fmt.Sprintf("%s.fields[%d].choices", p, i), s, i)
 			s.Fields[i].Carry = raw.Fields[i].Carry
 			s.Fields[i].FilledBy = Level(raw.Fields[i].FilledBy)
 		}
@@ -823,6 +845,7 @@ func (l *loader) section(p string, raw *rawSection) *Section {
 			l.at(cp+".expr", "%v", err)
 			continue
 		}
+		l.track(cp+".expr", "computed value "+rc.ID, e, nil)
 		s.Computed = append(s.Computed, &Computed{ID: rc.ID, Label: rc.Label, Expr: e})
 	}
 	ruleIDs := map[string]bool{}
@@ -848,6 +871,8 @@ func (l *loader) section(p string, raw *rawSection) *Section {
 			l.at(rp+".message", "%v", err)
 			continue
 		}
+		l.track(rp+".check", "rule "+rr.ID, check, nil)
+		l.track(rp+".message", "the message of rule "+rr.ID, nil, msg)
 		if rr.Row != "" && (s.Kind != Table || !hasRow(s, rr.Row)) {
 			l.at(rp+".row", "rule %q is for row %q, which is not a row of this table", rr.ID, rr.Row)
 			continue
@@ -867,6 +892,7 @@ func (l *loader) section(p string, raw *rawSection) *Section {
 			l.at(cp+".value", "%v", err)
 			continue
 		}
+		l.track(cp+".value", "column "+rc.Label, e, nil)
 		col := &Column{Label: rc.Label, Group: rc.Group, Value: e}
 		if fd := s.Field(strings.TrimSpace(rc.Value)); fd != nil {
 			col.Field = fd
@@ -947,14 +973,16 @@ func (l *loader) when(p string, s *Section, i int, src string) {
 		l.at(p, "%v", err)
 		return
 	}
+	l.track(p, "the when of field "+s.Fields[i].ID, e, nil)
 	s.Fields[i].When = e
 }
 
 func (l *loader) field(p string, raw *rawField) *Field {
 	f := &Field{ID: raw.ID, Label: raw.Label, Short: raw.Short, Group: raw.Group, Hint: raw.Hint, Example: raw.Example,
 		Unit: raw.Unit, Type: FieldType(raw.Type), Optional: raw.Optional, Unique: raw.Unique,
-		MinLen: raw.MinLen, MaxLen: raw.MaxLen, RangeMessage: raw.RangeMessage, Choices: raw.Choices,
+		MinLen: raw.MinLen, MaxLen: raw.MaxLen, RangeMessage: raw.RangeMessage,
 		Suggest: raw.Suggest}
+	l.choices(p+".choices", raw.Choices, f)
 	if !idRe.MatchString(raw.ID) || reservedName(raw.ID) {
 		l.at(p+".id", "field id %q must be lower-case letters, digits or '_', starting with a letter, and not a reserved name", raw.ID)
 	}
@@ -1020,7 +1048,7 @@ func (l *loader) field(p string, raw *rawField) *Field {
 			l.at(p+".choices", "choice field %q has an empty choice list", raw.ID)
 		}
 		seen := map[string]bool{}
-		for i, ch := range raw.Choices {
+		for i, ch := range f.Choices {
 			if strings.TrimSpace(ch) == "" || seen[ch] {
 				l.at(fmt.Sprintf("%s.choices[%d]", p, i), "choice %q is empty or repeated", ch)
 			}
@@ -1065,6 +1093,9 @@ func (l *loader) field(p string, raw *rawField) *Field {
 	}
 	if len(raw.Choices) > 0 && f.Type != Choice && f.Type != Text {
 		l.at(p+".choices", "choices apply to choice fields (or text fields, as suggestions)")
+	}
+	if len(f.choiceSrc) > 0 && f.Type != Choice {
+		l.at(p+".choices", "a choice's when applies to choice fields only")
 	}
 	return f
 }
@@ -1244,6 +1275,10 @@ func (l *loader) periods(p string, raw *rawForm, base *Form, c *Campaign) []*For
 		if rp.Every != "" && rp.Every != string(Listed) {
 			l.at(p+".periods.every", "give every or list, not both")
 		}
+		if raw.Previous != nil {
+			l.at(p+".previous", "previous needs periods made by every: (the period before the first is worked out from it)")
+			raw.Previous = nil
+		}
 		seen := map[string]bool{}
 		for i, it := range rp.List {
 			ip := fmt.Sprintf("%s.periods.list[%d]", p, i)
@@ -1311,6 +1346,19 @@ func (l *loader) periods(p string, raw *rawForm, base *Form, c *Campaign) []*For
 			return nil
 		}
 	}
+	// A listed period's place in its year, among those the file lists.
+	for i := range list {
+		if list[i].PerYear == 0 {
+			for j := range list {
+				if list[j].Year() == list[i].Year() {
+					list[i].PerYear++
+					if j <= i {
+						list[i].Number++
+					}
+				}
+			}
+		}
+	}
 	var out []*Form
 	for i := range list {
 		per := list[i]
@@ -1353,7 +1401,42 @@ func (l *loader) periods(p string, raw *rawForm, base *Form, c *Campaign) []*For
 			}
 		}
 	}
+	if pr := raw.Previous; pr != nil && len(out) > 0 {
+		l.previous(p, pr, rp, out, c)
+	}
 	return out
+}
+
+// previous links a standing return's first periods to last year's
+// campaign: the period before the file's first, and the same periods a
+// year before, are the same return's there (progress.2019q4 of
+// zj-2019-parks-quarterly for 2020's first quarter), read by last,
+// last_year and carry as if they were in this file.
+func (l *loader) previous(p string, pr *rawPrevious, rp *rawPeriods, out []*Form, c *Campaign) {
+	form := pr.Form
+	if form == "" {
+		form = out[0].Template
+	}
+	switch {
+	case !idRe.MatchString(pr.Campaign) || !idRe.MatchString(form):
+		l.at(p+".previous", "previous: {campaign: last year's campaign id, form: its form's id (this form's by default)}")
+		return
+	case pr.Campaign == c.ID:
+		l.at(p+".previous.campaign", "previous names this campaign itself: its periods before are in this file already")
+		return
+	}
+	kind := PeriodKind(rp.Every)
+	first := out[0].Period
+	y, n := first.Year(), first.Number
+	if n--; n < 1 {
+		y, n = y-1, perYear(kind)
+	}
+	out[0].Prev, out[0].PrevCampaign = InstanceID(form, periodOf(kind, rp.Cumulative, y, n).Key), pr.Campaign
+	for _, f := range out {
+		if f.LastYear == "" && f.Period.Year() == first.Year() {
+			f.LastYear, f.LastYearCampaign = InstanceID(form, periodOf(kind, rp.Cumulative, f.Period.Year()-1, f.Period.Number).Key), pr.Campaign
+		}
+	}
 }
 
 // periodKeyRe is a listed period's key: it is part of the form's id.

@@ -29,6 +29,10 @@ type Period struct {
 	Label      string // 2019年1-3月, 2019年第1季度, 2019年6月上旬
 	Start, End calendar.Day
 	Index      int // its place among the form's periods, from 0
+	// Number is its place in its year, from 1 (3 for the third quarter,
+	// 2019年1-9月); PerYear how many periods a year has (4 quarters; for
+	// listed periods, those the file lists in the year).
+	Number, PerYear int
 }
 
 // Year is the year the period falls in (its end's).
@@ -83,6 +87,7 @@ func periodOf(kind PeriodKind, cumulative bool, year, n int) Period {
 	if cumulative && kind != TenDaily {
 		p.Start = calendar.Day{Year: year, Month: time.January, Day: 1}
 	}
+	p.Number, p.PerYear = n, perYear(kind)
 	return p
 }
 

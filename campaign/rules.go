@@ -30,6 +30,15 @@ const (
 	// EnvRows is a table's rows by key (rows.income.amount), for identities
 	// across rows: a balance, a total checked against its parts.
 	EnvRows = "rows"
+	// EnvUnit is the unit that fills the form: unit.code, unit.name,
+	// unit.kind, unit.tags and unit.level, from the units table.
+	EnvUnit = "unit"
+	// EnvPeriod is a standing return's period: period.key, period.label,
+	// period.year, period.index (its place in its year, from 1),
+	// period.count (the periods of a year), period.first and period.last
+	// (the first and the last of its year). A form without periods has
+	// none, and an expression naming it is refused when the file is loaded.
+	EnvPeriod = "period"
 )
 
 // functions callable from campaign expressions.
@@ -55,15 +64,20 @@ var functions = []expr.Option{
 	}, new(func(float64, int) string), new(func(int, int) string)),
 }
 
-var reserved = map[string]bool{EnvOthers: true, EnvElsewhere: true, EnvPrev: true, EnvLast: true, EnvLastYear: true, EnvRows: true, "fixed": true, "near": true}
+// reserved are the names an expression may use besides the section's own;
+// a field of the same name hides one (a file written before it was one).
+var reserved = map[string]bool{EnvOthers: true, EnvElsewhere: true, EnvPrev: true, EnvLast: true, EnvLastYear: true, EnvRows: true,
+	EnvUnit: true, EnvPeriod: true, "fixed": true, "near": true}
 
 // Expr is a compiled expression of a campaign file with the fields it reads.
 type Expr struct {
 	Source string
 	Fields []string // field ids read, directly or through computed values
 	// Last and LastYear say the expression reads the previous period's
-	// row, or the year before's.
+	// row, or the year before's; Unit and Period, the unit that fills the
+	// form and the period it is of.
 	Last, LastYear bool
+	Unit, Period   bool
 	prog           *vm.Program
 }
 
@@ -131,8 +145,13 @@ func compile(src string, s *Section, computedSoFar []*Computed, extra ...expr.Op
 	sort.Strings(fields)
 	e := &Expr{Source: src, Fields: fields, prog: prog}
 	for _, name := range idents {
+		if s.Field(name) != nil {
+			continue // a field of that name hides the name
+		}
 		e.Last = e.Last || name == EnvLast
 		e.LastYear = e.LastYear || name == EnvLastYear
+		e.Unit = e.Unit || name == EnvUnit
+		e.Period = e.Period || name == EnvPeriod
 	}
 	return e, nil
 }
@@ -215,6 +234,8 @@ func sampleEnv(s *Section, computed []*Computed) map[string]any {
 		EnvLast:      row,
 		EnvLastYear:  row,
 		EnvRows:      rows,
+		EnvUnit:      unitEnv(&Unit{}),
+		EnvPeriod:    periodEnv(&Period{}),
 	}
 	for _, f := range s.Fields {
 		env[f.ID] = zeroOf(f.Type)
@@ -227,6 +248,55 @@ func sampleEnv(s *Section, computed []*Computed) map[string]any {
 		env[c.ID] = v
 	}
 	return env
+}
+
+// unitEnv is a unit as expressions read it (nil: not known).
+func unitEnv(u *Unit) any {
+	if u == nil {
+		return nil
+	}
+	tags := u.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return map[string]any{"code": u.Code, "name": u.Name, "kind": u.Kind, "tags": tags, "level": string(u.Level)}
+}
+
+// periodEnv is a period as expressions read it (nil: a form without
+// periods).
+func periodEnv(p *Period) any {
+	if p == nil {
+		return nil
+	}
+	return map[string]any{"key": p.Key, "label": p.Label, "year": p.Year(), "index": p.Number, "count": p.PerYear,
+		"first": p.Number == 1, "last": p.Number == p.PerYear}
+}
+
+// Reads reports whether any of the template's expressions reads name
+// (last, last_year, unit, period).
+func (t *Template) Reads(name string) bool {
+	for _, p := range t.parts {
+		if p.expr != nil && p.expr.Reads(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Reads reports whether the expression reads name: last, last_year, unit
+// or period.
+func (e *Expr) Reads(name string) bool {
+	switch name {
+	case EnvLast:
+		return e.Last
+	case EnvLastYear:
+		return e.LastYear
+	case EnvUnit:
+		return e.Unit
+	case EnvPeriod:
+		return e.Period
+	}
+	return false
 }
 
 func zeroOf(t FieldType) any {

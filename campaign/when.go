@@ -20,6 +20,17 @@ func (s *Section) AskedFields(row string, values map[string]string) map[string]b
 // AskedBy is askedFields for a unit of level: a field another level fills
 // (filled_by) is not asked of it. An empty level asks them all.
 func (s *Section) AskedBy(row string, values map[string]string, level Level) map[string]bool {
+	return s.askedBy(row, values, level, nil)
+}
+
+// AskedMap is AskedBy for the draft's unit, with what its whens read of
+// the unit and the period.
+func (d *Draft) AskedMap(s *Section, row string) map[string]bool {
+	return s.askedBy(row, d.ValuesWith(s.ID, row, nil), d.Level, d.facts())
+}
+
+// askedBy is AskedBy with facts (the unit, the period) besides the answers.
+func (s *Section) askedBy(row string, values map[string]string, level Level, facts map[string]any) map[string]bool {
 	var r *RowKey
 	if s.Kind == Table {
 		r = s.row(row)
@@ -33,6 +44,9 @@ func (s *Section) AskedBy(row string, values map[string]string, level Level) map
 	}
 	asked := make(map[string]bool, len(s.Fields))
 	env := map[string]any{}
+	for k, v := range facts {
+		env[k] = v
+	}
 	for _, fd := range s.Fields {
 		ok := (r == nil || len(r.Sum) == 0 && !contains(r.Blank, fd.ID)) && (level == "" || fd.FilledBy == "" || fd.FilledBy == level)
 		if ok && fd.When != nil {
@@ -50,17 +64,17 @@ func (s *Section) AskedBy(row string, values map[string]string, level Level) map
 
 // Asked says whether the field is asked in the draft's row.
 func (d *Draft) Asked(s *Section, row string, fd *Field) bool {
-	asked := s.AskedBy(row, d.ValuesWith(s.ID, row, nil), d.Level)
+	asked := d.AskedMap(s, row)
 	return asked == nil || asked[fd.ID]
 }
 
 // dropUnasked removes the values of fields not asked in the row (rules
 // and computed values never see them); a total row's figures are kept.
-func (s *Section) dropUnasked(row string, values map[string]string) {
+func (d *Draft) dropUnasked(s *Section, row string, values map[string]string) {
 	if s.IsSum(row) {
 		return
 	}
-	asked := s.AskedFields(row, values)
+	asked := s.askedBy(row, values, "", d.facts())
 	if asked == nil {
 		return
 	}
@@ -74,7 +88,7 @@ func (s *Section) dropUnasked(row string, values map[string]string) {
 // NextAsked is the first field after after (from the start when nil) that
 // is asked in the row, or nil.
 func NextAsked(d *Draft, s *Section, row string, after *Field) *Field {
-	asked := s.AskedBy(row, d.ValuesWith(s.ID, row, nil), d.Level)
+	asked := d.AskedMap(s, row)
 	seen := after == nil
 	for _, fd := range s.Fields {
 		if seen && (asked == nil || asked[fd.ID]) {
@@ -88,7 +102,7 @@ func NextAsked(d *Draft, s *Section, row string, after *Field) *Field {
 // PrevAsked is the last field before before (from the end when nil) that
 // is asked in the row, or nil.
 func PrevAsked(d *Draft, s *Section, row string, before *Field) *Field {
-	asked := s.AskedBy(row, d.ValuesWith(s.ID, row, nil), d.Level)
+	asked := d.AskedMap(s, row)
 	seen := before == nil
 	for i := len(s.Fields) - 1; i >= 0; i-- {
 		fd := s.Fields[i]
@@ -110,7 +124,7 @@ func (d *Draft) ClearUnasked(f *Form) {
 			if s.IsSum(key) {
 				continue // computed
 			}
-			asked := s.AskedFields(key, d.ValuesWith(s.ID, key, nil)) // a reviewer's field is kept
+			asked := s.askedBy(key, d.ValuesWith(s.ID, key, nil), "", d.facts()) // a reviewer's field is kept
 			for _, fd := range s.Fields {
 				if asked != nil && !asked[fd.ID] {
 					if v, ok := d.Value(s.ID, key, fd.ID); ok && v != "" {
@@ -176,4 +190,42 @@ func identAndString(a, b ast.Node) (*ast.IdentifierNode, *ast.StringNode) {
 		return id, str
 	}
 	return nil, nil
+}
+
+// ChoiceOffered reports whether the draft's unit may choose value for a
+// choice field in the row: a choice the file gives a when (由设区市统一编制
+// only for 市辖区) is offered where it holds on the unit, the period and
+// the row's answers before the field. A when that cannot be evaluated
+// (the unit not known) offers the choice.
+func (d *Draft) ChoiceOffered(s *Section, row string, fd *Field, value string) bool {
+	cond := fd.ChoiceWhen[value]
+	if fd.Type != Choice || cond == nil {
+		return true
+	}
+	env := d.facts()
+	values := d.ValuesWith(s.ID, row, nil)
+	for _, x := range s.Fields {
+		if x == fd {
+			break
+		}
+		if v := values[x.ID]; v != "" {
+			env[x.ID] = typed(x, v)
+		}
+	}
+	res, err := cond.Eval(env)
+	b, ok := res.(bool)
+	return err != nil || !ok || b
+}
+
+// Offered are the choices of a choice field the draft's unit may make in
+// the row (see ChoiceOffered), as their places among the field's choices
+// from 1, in order.
+func (d *Draft) Offered(s *Section, row string, fd *Field) []int {
+	var out []int
+	for i, c := range fd.Choices {
+		if d.ChoiceOffered(s, row, fd, c) {
+			out = append(out, i+1)
+		}
+	}
+	return out
 }

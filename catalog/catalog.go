@@ -68,6 +68,7 @@ var Chat = struct {
 	BtnRedoOwn, RedoOwnForwarded, RedoOwnDone            string
 	StatusOpensOn, NotOpenYet, Prefilled                 string
 	PartOfExceeds, Dash, AnswerNoLongerFits              string
+	ChoiceNotOffered, ChoiceRefused                      string
 	ApproveAsk, FilledAbove                              string
 	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
@@ -235,6 +236,8 @@ var Chat = struct {
 	ApproveAsk:             "审核%s：通过前请填写「%s」（%s）",
 	FilledAbove:            "（由上级填写）",
 	AnswerNoLongerFits:     "原来的答案「%s」已不符合本项现在的要求（填报要求有调整），请重新填写。",
+	ChoiceNotOffered:       "「%s」选了「%s」，本单位不适用此项，请重新选择。",
+	ChoiceRefused:          "本单位不适用「%s」。「%s」请从以下选项中选择：%s。",
 	NotOpenYet:             "《%s》%s开放填报，届时再来填写。",
 	Prefilled:              "已按上一期（或已审定的计划）预先填好，请逐项核对、修改后提交。",
 	WithdrawAsk:            "确定撤回《%s》吗？撤回后审核人会收到通知，修改后须重新提交。",

@@ -516,7 +516,7 @@ func (t *turn) loadDraft(form string) (*campaign.Draft, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Level = t.unit.Level
+	d.Bind(t.camp.Form(form), t.unit)
 	if err := t.withEarlier(t.camp.Form(form), d); err != nil {
 		return nil, err
 	}
@@ -524,33 +524,45 @@ func (t *turn) loadDraft(form string) (*campaign.Draft, error) {
 	return d, nil
 }
 
-// withEarlier gives d the returns its form's rules read, the period before
-// and the year before of d's unit: only for a form whose rules read them.
-// A reviewer's view of a submission needs them too, or a warning its
+// withEarlier gives d what its form's rules read besides its answers: its
+// unit and period (when not bound yet), and the period before and the
+// year before of d's unit (only for a form whose rules read them). A
+// reviewer's view of a submission needs them too, or a warning its
 // contact confirmed about the quarter before is not seen.
 func (t *turn) withEarlier(f *campaign.Form, d *campaign.Draft) error {
+	if d.Filler == nil { // its level left as it is: a reviewer reads every field
+		d.Filler = t.camp.Units[d.Unit]
+		if f != nil {
+			d.Period = f.Period
+		}
+	}
 	if f == nil || f.Period == nil || !f.ReadsEarlier() {
 		return nil
 	}
 	var err error
-	if d.Last, err = t.earlierOf(d.Unit, f.Prev); err != nil {
+	if d.Last, err = t.earlierOf(f.PrevCampaign, d.Unit, f.Prev); err != nil {
 		return err
 	}
-	d.LastYear, err = t.earlierOf(d.Unit, f.LastYear)
+	d.LastYear, err = t.earlierOf(f.LastYearCampaign, d.Unit, f.LastYear)
 	return err
 }
 
-// earlier is the contact's unit's return for another period of the form, or nil.
-func (t *turn) earlier(form string) (*campaign.Snapshot, error) {
-	return t.earlierOf(t.c.Unit, form)
+// earlier is the contact's unit's return for another period of the form,
+// or nil: in this campaign, or in the one named (last year's file).
+func (t *turn) earlier(campaignID, form string) (*campaign.Snapshot, error) {
+	return t.earlierOf(campaignID, t.c.Unit, form)
 }
 
-// earlierOf is unit's return for another period of the form, or nil.
-func (t *turn) earlierOf(unit, form string) (*campaign.Snapshot, error) {
+// earlierOf is unit's return for another period of the form, or nil: in
+// this campaign ("") or the one named.
+func (t *turn) earlierOf(campaignID, unit, form string) (*campaign.Snapshot, error) {
 	if form == "" {
 		return nil, nil
 	}
-	sub, err := t.tx.EarlierReturn(t.ctx, t.c.Campaign, unit, form)
+	if campaignID == "" {
+		campaignID = t.c.Campaign
+	}
+	sub, err := t.tx.EarlierReturn(t.ctx, campaignID, unit, form)
 	if err != nil || sub == nil {
 		return nil, err
 	}

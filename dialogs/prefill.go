@@ -6,7 +6,8 @@ import (
 
 // prefill fills a standing return's new period, before it is started:
 // the sections and fields that carry take the last period's rows and
-// answers (its approved submission, else its latest, else its draft), and
+// answers (its approved submission, else its latest, else its draft; for
+// the first period of a file that names last year's campaign, there), and
 // a list with a seed whose last period had no rows takes them from the
 // seed's approved return. Everything prefilled is there to confirm or
 // change.
@@ -14,11 +15,15 @@ func (t *turn) prefill(f *campaign.Form, d *campaign.Draft) error {
 	var last *campaign.Snapshot
 	if f.Prev != "" && f.Carries() {
 		var err error
-		if last, err = t.earlier(f.Prev); err != nil {
+		if last, err = t.earlier(f.PrevCampaign, f.Prev); err != nil {
 			return err
 		}
 		if last == nil {
-			pd, err := t.tx.Draft(t.ctx, t.c.Campaign, t.c.Unit, f.Prev)
+			campaignID := f.PrevCampaign // last year's file, for the first period
+			if campaignID == "" {
+				campaignID = t.c.Campaign
+			}
+			pd, err := t.tx.Draft(t.ctx, campaignID, t.c.Unit, f.Prev)
 			if err != nil {
 				return err
 			}

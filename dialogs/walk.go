@@ -468,7 +468,7 @@ func (t *turn) ask(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, 
 		b.WriteString("\n\n")
 	}
 	idx, of := 0, 0
-	asked := sec.AskedBy(t.s.Row, d.ValuesWith(sec.ID, t.s.Row, nil), d.Level)
+	asked := d.AskedMap(sec, t.s.Row)
 	for _, x := range sec.Fields {
 		if asked != nil && !asked[x.ID] && x != fd {
 			continue
@@ -507,7 +507,7 @@ func (t *turn) ask(f *campaign.Form, sec *campaign.Section, fd *campaign.Field, 
 	var buttons [][]Button
 	switch fd.Type {
 	case campaign.Choice:
-		buttons = choiceButtons(fd.Choices)
+		buttons = offeredButtons(fd.Choices, d.Offered(sec, t.s.Row, fd))
 	case campaign.YesNo:
 		buttons = [][]Button{{{Label: "是", Data: "choice:1"}, {Label: "否", Data: "choice:2"}}}
 	case campaign.Text:
@@ -553,13 +553,24 @@ func (t *turn) flaggedRow(sec *campaign.Section, d *campaign.Draft) bool {
 
 // choiceButtons lays choices out two to a row when they are short.
 func choiceButtons(choices []string) [][]Button {
+	all := make([]int, len(choices))
+	for i := range choices {
+		all[i] = i + 1
+	}
+	return offeredButtons(choices, all)
+}
+
+// offeredButtons lays out the choices offered (their places from 1), each
+// pressed by its place among all the field's choices.
+func offeredButtons(choices []string, offered []int) [][]Button {
 	var rows [][]Button
 	long := false
-	for _, c := range choices {
-		long = long || len([]rune(c)) > 8
+	for _, n := range offered {
+		long = long || len([]rune(choices[n-1])) > 8
 	}
-	for i, c := range choices {
-		b := Button{Label: c, Data: "choice:" + strconv.Itoa(i+1)}
+	for _, n := range offered {
+		c := choices[n-1]
+		b := Button{Label: c, Data: "choice:" + strconv.Itoa(n)}
 		if !long && len(rows) > 0 && len(rows[len(rows)-1]) == 1 {
 			rows[len(rows)-1] = append(rows[len(rows)-1], b)
 			continue
@@ -633,6 +644,16 @@ func (t *turn) accept(f *campaign.Form, sec *campaign.Section, fd *campaign.Fiel
 	}
 	if sec.Kind == campaign.List && d.Row(sec.ID, t.s.Row) == nil {
 		return t.reset()
+	}
+	if !d.ChoiceOffered(sec, t.s.Row, fd, value) {
+		// A choice this unit may not make, typed or pressed on an old
+		// screen: refused, naming those it may.
+		var offered []string
+		for _, n := range d.Offered(sec, t.s.Row, fd) {
+			offered = append(offered, fd.Choices[n-1])
+		}
+		t.note(msg.ChoiceRefused, value, fd.Label, strings.Join(offered, " / "))
+		return t.show()
 	}
 	if d.UniqueClash(sec, t.s.Row, fd, value) {
 		t.note(msg.Unique, value, fd.Label)

@@ -574,7 +574,7 @@ func (s *Server) mine(ctx context.Context, w who, r *http.Request) (any, error) 
 		if d == nil {
 			d = campaign.NewDraft(w.camp.ID, w.contact.Unit, f.ID)
 		}
-		d.Level = w.unit.Level
+		d.Bind(f, w.unit)
 		done, total := d.Progress(f)
 		mf.Progress = fmt.Sprintf("%d/%d", done, total)
 		flagged := map[string]bool{}

@@ -279,7 +279,7 @@ func InstallMini(t testing.TB, db *store.DB) {
 	}
 	yaml := strings.Replace(string(src.YAML), "id: zj-2018-14", "id: mini", 1)
 	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: mini.tsv", 1)
-	units := "city_code\tcity\tcounty_code\tcounty\n330100\t杭州市\t330102\t上城区\n330100\t杭州市\t330106\t西湖区\n"
+	units := "city_code\tcity\tcounty_code\tcounty\tkind\n330100\t杭州市\t330102\t上城区\t市辖区\n330100\t杭州市\t330106\t西湖区\t市辖区\n"
 	if _, _, err := campaigns.Install(context.Background(), db, &campaign.Source{Name: "mini.yaml", YAML: []byte(yaml), Files: map[string][]byte{"mini.tsv": []byte(units)}}); err != nil {
 		t.Fatal(err)
 	}

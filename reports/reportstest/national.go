@@ -26,10 +26,10 @@ func Country(tb testing.TB, id string, counties, cities int) *campaign.Source {
 		tb.Fatal(err)
 	}
 	var units strings.Builder
-	units.WriteString("city_code\tcity\tcounty_code\tcounty\n")
+	units.WriteString("city_code\tcity\tcounty_code\tcounty\tkind\n")
 	for i := 0; i < counties; i++ {
 		city := i * cities / counties
-		fmt.Fprintf(&units, "4%03d00\t市%d\t5%05d\t县%d\n", city, city, i, i)
+		fmt.Fprintf(&units, "4%03d00\t市%d\t5%05d\t县%d\t%s\n", city, city, i, i, []string{"市辖区", "县", "县级市"}[i%3])
 	}
 	yaml := strings.Replace(string(src.YAML), "id: "+campaigns.BuiltinID, "id: "+id, 1)
 	yaml = strings.Replace(yaml, "file: zhejiang_2018_counties.tsv", "file: national.tsv", 1)
