@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -47,7 +48,7 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 		}
 		return "", b.sendPlain(ctx, m.Chat.ID, tell)
 	}
-	if r.New {
+	if r.New && len(r.Reached) == 0 {
 		// Someone new: this is their one place (no need to read it back).
 		b.people.Store(m.From.ID, cachedPerson{at: time.Now(), p: &store.Person{ID: r.Person, Name: name, Current: id,
 			Places: []dialogs.Contact{{ID: id, Campaign: inv.Campaign, Unit: inv.Unit, Role: inv.Role, Name: name, Person: r.Person, Current: true}}}})
@@ -62,8 +63,19 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 	if camp, err := b.reg.Campaign(ctx, inv.Campaign); err == nil && camp.Units[inv.Unit] != nil {
 		unit = camp.Units[inv.Unit].Name
 	}
-	b.log.Info("invite redeemed", "contact", id, "unit", inv.Unit, "role", inv.Role)
-	return fmt.Sprintf(catalog.Texts.InviteWelcome, unit, dialogs.RoleName(inv.Role)), nil
+	b.log.Info("invite redeemed", "contact", id, "unit", inv.Unit, "role", inv.Role, "reached", len(r.Reached))
+	note := fmt.Sprintf(catalog.Texts.InviteWelcome, unit, dialogs.RoleName(inv.Role))
+	if len(r.Reached) > 0 {
+		// Invited once: the same role in every campaign over the unit.
+		var names []string
+		for _, id := range r.Reached {
+			if camp, err := b.reg.Campaign(ctx, id); err == nil {
+				names = append(names, "〔"+camp.ShortName()+"〕")
+			}
+		}
+		note += "\n" + fmt.Sprintf(catalog.People.PlacesReached, strings.Join(names, ""))
+	}
+	return note, nil
 }
 
 // export sends a reviewer the XLSX of their subtree (approved data).

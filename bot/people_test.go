@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -219,7 +220,8 @@ func deskDo(t *testing.T, addr string, user int64, at time.Time, method, path st
 }
 
 // TestAReviewerInOneCampaignSeesNothingOfAnotherWhereSheFills: 杭州市's
-// reviewer in the 2018 notice is 西湖区's filler in the quarterly return,
+// reviewer in the 2018 notice is 西湖区's filler in a quarterly return that
+// invites its own people,
 // where 上城区 has submitted a quarter for 杭州市's reviewers to review.
 // Nothing of it reaches her: not in the chat (the list of places, /summary,
 // review, summary and document buttons forged with either of her places or
@@ -230,6 +232,16 @@ func TestAReviewerInOneCampaignSeesNothingOfAnotherWhereSheFills(t *testing.T) {
 	h.clock = time.Date(2019, 4, 8, 9, 0, 0, 0, shanghai)
 	r := h.start("")
 	const she, shangcheng, reviewerB = 2001, 2002, 2003
+	// The quarterly keeps its own people here (roster: own): sharing the
+	// roster, her role in 杭州市 would be hers there too.
+	src, err := campaigns.Builtin(quarterly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.YAML = []byte(strings.Replace(string(src.YAML), "\ntitle:", "\nroster: own\ntitle:", 1))
+	if _, _, err := campaigns.Install(context.Background(), h.db, src); err != nil {
+		t.Fatal(err)
+	}
 
 	p := h.fake.Phone(t, she, "赵主任")
 	p.Say("/start " + h.inviteTo(campaigns.BuiltinID, "330100", dialogs.Reviewer)).Expect("欢迎！您已登记为杭州市的审核人")
@@ -314,3 +326,89 @@ func TestAReviewerInOneCampaignSeesNothingOfAnotherWhereSheFills(t *testing.T) {
 		t.Errorf("%d review events by her", n)
 	}
 }
+
+// TestInvitedOnce: the quarterly return is loaded over the 2018 notice's
+// units, and the people already registered there take part at once, with
+// their roles, told so in the chat: nobody is invited again. Someone
+// invited later to either is registered for both. 杭州市's reviewer
+// removes 西湖区's filler from every campaign in one action, recorded in the
+// audit log, and replaces 上城区's, whose successor is again registered for
+// both with one link.
+func TestInvitedOnce(t *testing.T) {
+	h := newHarness(t)
+	h.clock = time.Date(2019, 4, 8, 9, 0, 0, 0, shanghai)
+	h.start("")
+	ctx := context.Background()
+	const wang, zhao, li, zhou = 3101, 3102, 3103, 3104
+	w := h.fake.Phone(t, wang, "王芳")
+	w.Say("/start " + h.inviteTo(campaigns.BuiltinID, "330106", dialogs.Filler)).Expect("欢迎！您已登记为西湖区的填报人").ExpectNot("无需再次邀请")
+	z := h.fake.Phone(t, zhao, "赵主任")
+	z.Say("/start " + h.inviteTo(campaigns.BuiltinID, "330100", dialogs.Reviewer)).Expect("欢迎！您已登记为杭州市的审核人")
+
+	// The quarterly return is loaded: no invitation, both take part.
+	src, err := campaigns.Builtin(quarterly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := campaigns.Install(ctx, h.db, src); err != nil {
+		t.Fatal(err)
+	}
+	w.Expect("〔2019年小微企业园建设进度季报（示例）〕\n新的填报已开始：《2019年小微企业园建设进度季报（示例）》。您是西湖区的填报人，沿用已有的登记，无需再次邀请。")
+	z.Expect("新的填报已开始", "您是杭州市的审核人")
+	w.Press("进入").Expect("进度季报 小微企业园建设进度（2019年1-3月）")
+	fillQuarter(w, "西湖区留下小微企业园")
+	z.Expect("〔2019年小微企业园建设进度季报（示例）〕", "待审核", "西湖区").Press("✅ 通过").Expect("已通过")
+	if n := h.count(`SELECT count(*) FROM invites WHERE campaign_id = $1`, quarterly); n != 0 {
+		t.Errorf("%d invites for the quarterly", n)
+	}
+
+	// Invited later, to one of them: registered for both.
+	l := h.fake.Phone(t, li, "李四")
+	l.Say("/start "+h.inviteTo(campaigns.BuiltinID, "330102", dialogs.Filler)).Expect("欢迎！您已登记为上城区的填报人", "您在以下填报中也已登记为同样的职责，无需再次邀请：〔2019年小微企业园建设进度季报（示例）〕")
+
+	// 移除: 西湖区's filler, from every campaign, in one action.
+	z.Say("/invite").Expect("要邀请哪个单位的联系人？")
+	z.Press("西湖区").Expect("西湖区的联系人：", "· 王芳（填报人）", "同一单位的联系人在各次填报中通用", "邀请西湖区的：")
+	z.Press("移除 王芳").Expect("确定把王芳从西湖区的填报人中移除吗？此人在该单位各次填报中的职责将一并移除。")
+	z.Press("✅ 确定").Expect("已把王芳从西湖区的填报人中移除（涉及 2 项填报，已记入操作日志）。")
+	w.Expect("您已不再是西湖区的填报人（由杭州市 赵主任移除）。")
+	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = $1 AND active`, wang); n != 0 {
+		t.Errorf("王芳 keeps %d places", n)
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'role.removed' AND unit_code = '330106' AND actor_id = $1`, h.place(zhao, quarterly, "330100")); n != 2 {
+		t.Errorf("%d audit entries for the removal, want one per campaign", n)
+	}
+	old := w.Screen()
+	w.Say("/start").Expect("只为受邀的各地联系人服务")
+	w.PressData(old.ID, old.Buttons[0][0].CallbackData)
+	if !h.fake.WaitFor(5*time.Second, func() bool { _, ok := h.fake.Answer(w.LastCB); return ok }) {
+		t.Fatal("a removed person's press was not answered")
+	}
+	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330106' AND updated_at > now() - interval '2 seconds'`); n != 0 {
+		t.Errorf("a removed person's press wrote answers")
+	}
+
+	// 更换: 上城区's filler, and a link for the successor.
+	z.Say("/invite").Expect("要邀请哪个单位的联系人？")
+	z.Press("上城区").Expect("· 李四（填报人）")
+	z.Press("更换 李四").Expect("确定更换上城区的填报人李四吗？")
+	z.Press("✅ 确定").Expect("已把李四从上城区的填报人中移除（涉及 2 项填报，已记入操作日志）。请把下面的邀请链接发给接替的人", "https://t.me/")
+	text := z.Text()
+	tok := strings.TrimSpace(text[strings.Index(text, "start=")+len("start="):])
+	successor := h.fake.Phone(t, zhou, "周五")
+	successor.Say("/start "+tok).Expect("欢迎！您已登记为上城区的填报人", "〔2019年小微企业园建设进度季报（示例）〕")
+	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = $1 AND active`, zhou); n != 2 {
+		t.Errorf("the successor has %d places, want 2", n)
+	}
+	if n := h.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = $1 AND active`, li); n != 0 {
+		t.Errorf("the replaced one keeps %d places", n)
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'role.replaced' AND unit_code = '330102'`); n != 2 {
+		t.Errorf("%d audit entries for the replacement", n)
+	}
+	// Nobody manages a unit outside their subtree, nor themselves.
+	z.PressData(z.Screen().ID, dialogs.Bind(h.place(zhao, campaigns.BuiltinID, "330100"), "inv:X:330100:"+strconv36(h.place(zhao, campaigns.BuiltinID, "330100"))))
+	z.Expect("您只能管理本单位及下级单位的联系人。")
+}
+
+func strconv36(n int64) string { return strconv.FormatInt(n, 36) }

@@ -229,6 +229,13 @@ type Tx interface {
 	// Mark records the level above's mark on a unit's form or package (免报,
 	// 未收到) with its reason, as a submission of that status.
 	Mark(ctx context.Context, campaignID, unit, form string, status SubmissionStatus, campaignVersion int, reason string, actor int64) (*Submission, error)
+	// Holders lists who holds a role in a unit of a campaign.
+	Holders(ctx context.Context, campaignID, unit string) ([]Holder, error)
+	// RemovePlace takes a person's place in a unit away — and, when the
+	// role is the roster's, the role and its place in every campaign that
+	// shares it — recorded in the audit log as by's; ErrNotHolder when the
+	// place is gone already.
+	RemovePlace(ctx context.Context, contact int64, by *Contact, replaced bool) (Removal, error)
 }
 
 // Campaigns hands out loaded campaigns.

@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -84,6 +85,10 @@ func BindAll(rows [][]Button, contact int64) [][]Button {
 
 // HomeButton is the data that opens a place's start screen, bound to it.
 func HomeButton(contact int64) string { return Bind(contact, homePrefix) }
+
+// HomePrefix opens the start screen of the place a message is for (the
+// transport binds it): a notice that a campaign has begun for someone.
+const HomePrefix = homePrefix
 
 // Heading is the first line of a message about a place, for a person who
 // holds more than one: the campaign's short name, with the unit's when the
@@ -236,3 +241,21 @@ func (t *turn) placesButton() []Button {
 	}
 	return []Button{{Label: fmt.Sprintf(catalog.People.PlaceSwitch, t.places), Data: placesPrefix}}
 }
+
+// Holder is someone who holds a role in a unit: a place of theirs.
+type Holder struct {
+	Contact int64
+	Name    string
+	Role    Role
+	Shared  bool // the roster's role: it holds in every campaign that shares the roster
+}
+
+// Removal is what taking a place away did.
+type Removal struct {
+	Name, Unit, Campaign string
+	Role                 Role
+	Campaigns            []string // every campaign the person lost the place in
+}
+
+// ErrNotHolder: the place to take away is gone already.
+var ErrNotHolder = errors.New("not among the unit's people")

@@ -26,8 +26,10 @@ type CampaignRecord struct {
 }
 
 // SaveCampaign stores c (loaded from rec's source) as a new version, unless
-// the latest stored version has the same source, and writes its units. It
-// returns the version the campaign is now at and whether it is new.
+// the latest stored version has the same source, and writes its units. New
+// or not, it decides whether the campaign shares the roster and gives its
+// units' roles their places (see RosterOf). It returns the version the
+// campaign is now at and whether it is new.
 func (db *DB) SaveCampaign(ctx context.Context, rec CampaignRecord, c *campaign.Campaign) (version int, created bool, err error) {
 	files, err := json.Marshal(rec.Files)
 	if err != nil {
@@ -48,7 +50,7 @@ func (db *DB) SaveCampaign(ctx context.Context, rec CampaignRecord, c *campaign.
 			return err
 		case latest.Source == rec.Source && sameFiles(latest.FilesJSON, rec.Files):
 			version, created = latest.Version, false
-			return nil
+			return rosterAfterLoad(ctx, tx, c)
 		default:
 			version = latest.Version + 1
 		}
@@ -57,7 +59,10 @@ func (db *DB) SaveCampaign(ctx context.Context, rec CampaignRecord, c *campaign.
 			VALUES ($1, $2, $3, $4, $5, $6)`, rec.ID, version, c.Title, rec.SourceName, rec.Source, string(files)); err != nil {
 			return err
 		}
-		return saveUnits(ctx, tx, c)
+		if err := saveUnits(ctx, tx, c); err != nil {
+			return err
+		}
+		return rosterAfterLoad(ctx, tx, c)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("save campaign %s: %w", rec.ID, err)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lib/pq"
+
 	"tianbao/dialogs"
 )
 
@@ -137,6 +139,15 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 			RETURNING version`, c.ID); err != nil {
 			return err
 		}
+		var shared bool
+		if err := tx.GetContext(ctx, &shared, `SELECT EXISTS (SELECT 1 FROM campaign_rosters WHERE campaign_id = $1 AND shared)`, r.Campaign); err != nil {
+			return err
+		}
+		if shared {
+			if r.Reached, err = grantRole(ctx, tx, c.ID, r.Campaign, r.Unit, person, r.Role); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, makeCurrent, c.ID); err != nil {
 			return err
 		}
@@ -169,6 +180,9 @@ type Redeemed struct {
 	SessionVersion int64 `db:"session_version"`
 	Current        bool  `db:"-"` // the place is the person's current one
 	New            bool  `db:"-"` // the person is new: this is their one place
+	// Reached are the other campaigns where the same role gave the person
+	// a place (those that share the roster and have the unit).
+	Reached pq.StringArray `db:"reached"`
 }
 
 // redeemFreshInvite is RedeemInvite for an unused, unexpired invite opened
@@ -188,10 +202,26 @@ const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 		INSERT INTO people (display_name, current_contact) SELECT $5, cid FROM ids RETURNING id),
 	ni AS (
 		INSERT INTO identities (channel, external_id, person_id, chat_id) SELECT 'telegram', $3, id, $4 FROM np),
+	shared AS MATERIALIZED (
+		SELECT 1 FROM inv JOIN campaign_rosters cr ON cr.campaign_id = inv.campaign_id AND cr.shared),
+	r AS (
+		-- A campaign that shares the roster: the role is the unit's, in
+		-- every campaign that shares it and has the unit (fan).
+		INSERT INTO unit_roles (unit_code, person_id, role, granted_in)
+		SELECT inv.unit_code, np.id, inv.role, inv.campaign_id FROM inv, np WHERE EXISTS (SELECT 1 FROM shared)
+		RETURNING id),
 	c AS (
-		INSERT INTO contacts (id, campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id)
-		SELECT ids.cid, inv.campaign_id, inv.unit_code, inv.role, $6, $4, $5, np.id FROM inv, ids, np
+		INSERT INTO contacts (id, campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id, unit_role_id)
+		SELECT ids.cid, inv.campaign_id, inv.unit_code, inv.role, $6, $4, $5, np.id, (SELECT id FROM r) FROM inv, ids, np
 		RETURNING id, campaign_id, unit_code, role, person_id),
+	fan AS (
+		INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id, unit_role_id)
+		SELECT cr.campaign_id, inv.unit_code, inv.role, $6, $4, $5, np.id, r.id
+		FROM inv, np, r, campaign_rosters cr JOIN units u ON u.campaign_id = cr.campaign_id
+		WHERE cr.shared AND cr.campaign_id <> inv.campaign_id AND u.code = inv.unit_code
+		RETURNING id, campaign_id),
+	fs AS (
+		INSERT INTO sessions (contact_id) SELECT id FROM fan),
 	m AS (
 		-- A reviewer's chat gets its own command menu, and so does every
 		-- chat where the menu button opens the desk (APP_URL).
@@ -204,7 +234,9 @@ const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 	a AS (
 		INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
 		SELECT id, campaign_id, unit_code, 'invite.redeemed', role FROM c)
-	SELECT c.id, c.person_id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version FROM c, inv, s`
+	SELECT c.id, c.person_id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version,
+		COALESCE((SELECT array_agg(campaign_id ORDER BY campaign_id) FROM fan), '{}') AS reached
+	FROM c, inv, s`
 
 // TelegramContact is the contact a Telegram account acts as.
 type TelegramContact = dialogs.Contact

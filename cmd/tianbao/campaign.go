@@ -177,6 +177,21 @@ func campaignLoad(ctx context.Context, e *env, name string) error {
 	} else {
 		fmt.Fprintf(e.stdout, "campaign %s is unchanged at version %d\n", c.ID, c.Version)
 	}
+	st, err := db.RosterOf(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.Shared:
+		fmt.Fprintf(e.stdout, "people: the roster's, %d place(s) from it: the people registered for its units take part with their roles, without new invitations\n", st.People)
+		if st.Differs != "" {
+			fmt.Fprintf(e.stdout, "note: shared as roster: shared says, though units sit otherwise than in the campaigns that share the roster: %s\n", st.Differs)
+		}
+	case c.Roster == campaign.RosterOwn:
+		fmt.Fprintln(e.stdout, "people: its own (roster: own): invite them for it (tianbao invite, or /invite in the chat)")
+	default:
+		fmt.Fprintf(e.stdout, "people: its own, invited for it: its units sit otherwise than in the campaigns that share the roster (%s); roster: shared in the file shares it all the same\n", st.Differs)
+	}
 	return nil
 }
 

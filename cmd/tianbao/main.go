@@ -57,6 +57,7 @@ func commands() []command {
 		{"serve", "run the Telegram bot (long polling, or a webhook with WEBHOOK_URL)", runServe},
 		{"doctor", "check the token, webhook, menu, database and campaigns before going live", runDoctor},
 		{"invite", "print a one-time invite link for a unit and role", runInvite},
+		{"people", "list who holds a role in a unit; remove or replace a person (people list|remove|replace)", runPeople},
 		{"healthcheck", "ask a running server's /healthz (for container health checks)", runHealthcheck},
 		{"help", "show this help", nil},
 	}
