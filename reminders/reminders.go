@@ -208,7 +208,7 @@ func Round(ctx context.Context, db *store.DB, c *campaign.Campaign, from, to tim
 			}
 			n[i] = dialogs.Notification{ContactID: p.Contact, Kind: kind, Reply: p.Reply}
 		}
-		return tx.Queue(ctx, n)
+		return tx.QueueHeld(ctx, n) // let out by Release, each person's places' in one message
 	})
 	return planned, err
 }

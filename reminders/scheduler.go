@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -36,6 +37,8 @@ type Scheduler struct {
 	Retry time.Duration
 	// OnQueued is told after a round queued messages (the sender wakes).
 	OnQueued func()
+
+	ticking sync.Mutex
 }
 
 func (s *Scheduler) defaults() {
@@ -90,16 +93,15 @@ func (s *Scheduler) lead(ctx context.Context, l *store.Leader) {
 			continue
 		}
 		cr := cron.New(cron.WithLocation(c.TimeZone))
-		id := c.ID
 		for _, spec := range Specs(c) {
-			if _, err := cr.AddFunc(spec, func() { s.Tick(ctx, id) }); err != nil {
+			if _, err := cr.AddFunc(spec, func() { s.Tick(ctx) }); err != nil {
 				s.Log.Error("reminder schedule: bad spec", "spec", spec, "err", err)
 			}
 		}
 		cr.Start()
 		crons = append(crons, cr)
-		s.Tick(ctx, id) // catch up at once after taking the lead
 	}
+	s.Tick(ctx) // catch up at once after taking the lead
 	defer func() {
 		for _, cr := range crons {
 			<-cr.Stop().Done()
@@ -155,23 +157,44 @@ func NextRuns(c *campaign.Campaign, after time.Time) ([]time.Time, error) {
 	return out, nil
 }
 
-// Tick runs a round for a campaign at the scheduler's clock.
-func (s *Scheduler) Tick(ctx context.Context, campaignID string) {
-	c, err := s.Campaigns.Campaign(ctx, campaignID)
+// Tick runs a round of every campaign at the scheduler's clock, then lets
+// out what they queued: a person's reminders of several campaigns due at
+// the same moment as one message. A campaign's reminder times fire it, and
+// so rounds of the others run too: a slot not due yet queues nothing, and
+// one already recorded nothing again. Ticks run one at a time.
+func (s *Scheduler) Tick(ctx context.Context) {
+	s.ticking.Lock()
+	defer s.ticking.Unlock()
+	s.defaults()
+	list, err := s.DB.ListCampaigns(ctx)
 	if err != nil {
-		s.Log.Warn("reminders: campaign", "campaign", campaignID, "err", err)
+		s.Log.Warn("reminders: campaigns", "err", err)
 		return
 	}
 	now := s.Now()
-	planned, err := Round(ctx, s.DB, c, now.Add(-s.CatchUp), now, false)
+	queued := 0
+	for _, item := range list {
+		c, err := s.Campaigns.Campaign(ctx, item.ID)
+		if err != nil {
+			s.Log.Warn("reminders: campaign", "campaign", item.ID, "err", err)
+			continue
+		}
+		planned, err := Round(ctx, s.DB, c, now.Add(-s.CatchUp), now, false)
+		if err != nil {
+			s.Log.Error("reminders: round failed", "campaign", item.ID, "err", err)
+			continue
+		}
+		if len(planned) > 0 {
+			s.Log.Info("reminders queued", "campaign", item.ID, "messages", len(planned))
+			queued += len(planned)
+		}
+	}
+	released, err := Release(ctx, s.DB, s.Campaigns)
 	if err != nil {
-		s.Log.Error("reminders: round failed", "campaign", campaignID, "err", err)
+		s.Log.Error("reminders: release failed (they go out unmerged when their hold ends)", "err", err, "queued", queued)
 		return
 	}
-	if len(planned) > 0 {
-		s.Log.Info("reminders queued", "campaign", campaignID, "messages", len(planned))
-		if s.OnQueued != nil {
-			s.OnQueued()
-		}
+	if released > 0 && s.OnQueued != nil {
+		s.OnQueued()
 	}
 }

@@ -243,6 +243,13 @@ queued for the running bot to send (a slot already handled is not repeated).`)
 	if err != nil {
 		return err
 	}
+	if !*dry {
+		// Out now (a person's places' reminders in one message), not when
+		// the round's hold ends.
+		if _, err := reminders.Release(ctx, db.DB, campaigns.NewRegistry(db.DB)); err != nil {
+			return err
+		}
+	}
 	names, err := db.ContactNames(ctx, camp.ID)
 	if err != nil {
 		return err
