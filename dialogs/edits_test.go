@@ -40,6 +40,6 @@ func TestEditAnswer(t *testing.T) {
 	c.Say("/start").Press("附件3").Expect("入小微园企业数（家）")
 	c.Send(dialogs.Input{Text: "西湖智造园", Edit: &name, Key: "e2"}).Expect("已按您修改后的消息更新「可建成第 1 个园区 园区名称」：西湖创业园 → 西湖智造园")
 	c.Say("45").Expect("✔ 按园区类型 · 生产制造类 · 入小微园企业数（家）：45 家") // still on 附件3's walk
-	c.Say("/start").Press("附件2").Press("1. 西湖智造园").Press("🗑 删除此园区").Press("确认删除")
+	c.Say("/start").Press("附件2").Press("⚠️ 1. 西湖智造园").Press("🗑 删除此园区").Press("确认删除")
 	c.Send(dialogs.Input{Text: "西湖新园", Edit: &name, Key: "e3"}).Expect("所属的园区已删除，没有改变任何答案")
 }
