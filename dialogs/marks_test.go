@@ -2,6 +2,7 @@ package dialogs_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,8 +131,8 @@ func camp(t *testing.T, env *dialogtest.Env, id string) *campaign.Campaign {
 	return c
 }
 
-// statusRow is the status sheet's row of a unit's form in unit's export,
-// its cells joined.
+// statusRow is the status sheet's cell of a unit's form in unit's export
+// (a row per unit, a column per form).
 func statusRow(t *testing.T, env *dialogtest.Env, unit, name, form string) string {
 	t.Helper()
 	var b bytes.Buffer
@@ -147,13 +148,20 @@ func statusRow(t *testing.T, env *dialogtest.Env, unit, name, form string) strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A row per unit, a column per form: the form's column is found in
+	// the header, the unit's row by its name.
+	col := -1
 	for _, r := range rows {
-		line := strings.Join(r, "|")
-		if strings.Contains(line, name) && strings.Contains(line, form) {
-			return line
+		for i, cell := range r {
+			if col < 0 && strings.Contains(cell, form) {
+				col = i
+			}
+		}
+		if col >= 0 && len(r) > col && slices.ContainsFunc(r[:col], func(c string) bool { return strings.Contains(c, name) }) {
+			return r[col]
 		}
 	}
-	t.Fatalf("no row of %s %s in the status sheet", name, form)
+	t.Fatalf("no cell of %s %s in the status sheet:\n%v", name, form, rows)
 	return ""
 }
 
