@@ -156,6 +156,7 @@ type ReminderPolicy struct {
 	At          time.Duration // time of day
 	BeforeDays  []int         // days before the due date; 0 is the due day
 	OverdueDays int           // then daily after the due date, for this many days
+	RepeatDays  int           // after those, again every this many days while still missing (0: never)
 	QuietFrom   time.Duration // no reminder goes out from QuietFrom to QuietTo
 	QuietTo     time.Duration // (equal: no quiet hours; may wrap past midnight)
 	Weekends    bool          // false: no reminder on a Saturday or Sunday, the due day excepted
@@ -166,8 +167,9 @@ type ReminderPolicy struct {
 }
 
 // DefaultReminders: 7, 3 and 1 days before and on the day at 09:30, then
-// daily while overdue for up to 7 days.
-var DefaultReminders = ReminderPolicy{At: 9*time.Hour + 30*time.Minute, BeforeDays: []int{7, 3, 1, 0}, OverdueDays: 7, Weekends: true}
+// daily while overdue for up to 7 days, then weekly for as long as it is
+// missing.
+var DefaultReminders = ReminderPolicy{At: 9*time.Hour + 30*time.Minute, BeforeDays: []int{7, 3, 1, 0}, OverdueDays: 7, RepeatDays: 7, Weekends: true}
 
 // Quiet reports whether a time of day falls in the quiet hours.
 func (p ReminderPolicy) Quiet(t time.Time) bool {

@@ -269,6 +269,7 @@ type rawReminder struct {
 	At          *string `yaml:"at"`
 	BeforeDays  []int   `yaml:"before_days"`
 	OverdueDays *int    `yaml:"overdue_days"`
+	RepeatDays  *int    `yaml:"repeat_days"`
 	QuietHours  *string `yaml:"quiet_hours"`
 	Weekends    *bool   `yaml:"weekends"`
 	WorkingDays *bool   `yaml:"working_days"`
@@ -556,12 +557,14 @@ func (l *loader) campaign(raw *rawCampaign) *Campaign {
 		f := l.form(p, &raw.Forms[i], c)
 		formPolicy := l.reminder(p+".reminders", raw.Forms[i].Reminders, base)
 		f.Reminders = map[Level]ReminderPolicy{}
-		for _, level := range f.Levels {
-			f.Reminders[level] = l.reminder(p+".reminders_by_level."+string(level), raw.Forms[i].ByLevel[string(level)], formPolicy)
+		for _, ld := range c.Levels { // who fills it, and who forwards it up
+			if c.Reports(f, ld.ID) {
+				f.Reminders[ld.ID] = l.reminder(p+".reminders_by_level."+string(ld.ID), raw.Forms[i].ByLevel[string(ld.ID)], formPolicy)
+			}
 		}
 		for k := range raw.Forms[i].ByLevel {
-			if !f.FilledBy(Level(k)) {
-				l.at(p+".reminders_by_level."+k, "reminders for level %q, which does not fill form %q", k, f.ID)
+			if !c.Reports(f, Level(k)) {
+				l.at(p+".reminders_by_level."+k, "reminders for level %q, which neither fills nor forwards form %q", k, f.ID)
 			}
 		}
 		if seen[f.ID] {
@@ -655,6 +658,12 @@ func (l *loader) reminder(p string, raw *rawReminder, base ReminderPolicy) Remin
 			l.at(p+".overdue_days", "overdue_days must be 0..60")
 		}
 		out.OverdueDays = *raw.OverdueDays
+	}
+	if raw.RepeatDays != nil {
+		if *raw.RepeatDays < 0 || *raw.RepeatDays > 60 {
+			l.at(p+".repeat_days", "repeat_days must be 0..60 (0: no reminder after the overdue days)")
+		}
+		out.RepeatDays = *raw.RepeatDays
 	}
 	if raw.QuietHours != nil {
 		from, to, ok := strings.Cut(*raw.QuietHours, "-")
@@ -1163,8 +1172,8 @@ func (l *loader) dueRules(p string, raw *rawForm, f *Form, c *Campaign) map[Leve
 	sort.Strings(keys)
 	for _, k := range keys {
 		level, kp := Level(k), p+".due."+k
-		if !f.FilledBy(level) {
-			l.at(kp, "due date for level %q, which does not fill form %q", k, raw.ID)
+		if !c.Reports(f, level) {
+			l.at(kp, "due date for level %q, which neither fills nor forwards form %q", k, raw.ID)
 			continue
 		}
 		switch v := raw.Due[k].(type) {
@@ -1301,8 +1310,8 @@ func (l *loader) periods(p string, raw *rawForm, base *Form, c *Campaign) []*For
 				perDue[it.Key] = map[Level]time.Time{}
 				for k, v := range it.Due {
 					t, err := ParseDue(v, c.TimeZone)
-					if err != nil || !base.FilledBy(Level(k)) {
-						l.at(ip+".due."+k, "due for level %q: a date for a level that fills the form", k)
+					if err != nil || !c.Reports(base, Level(k)) {
+						l.at(ip+".due."+k, "due for level %q: a date for a level that fills or forwards the form", k)
 						continue
 					}
 					perDue[it.Key][Level(k)] = t
@@ -1365,12 +1374,13 @@ func (l *loader) periods(p string, raw *rawForm, base *Form, c *Campaign) []*For
 		f := *base
 		f.ID, f.Template, f.Period = InstanceID(base.ID, per.Key), base.ID, &per
 		f.Due = map[Level]time.Time{}
-		for _, level := range base.Levels {
+		for _, ld := range c.Levels {
+			level := ld.ID
 			if d, ok := perDue[per.Key][level]; ok {
 				f.Due[level] = d
 			} else if r, ok := rules[level]; ok {
 				f.Due[level] = r.DueFor(&per, c.Calendar, c.TimeZone)
-			} else {
+			} else if base.FilledBy(level) {
 				l.at(p+".due", "form %q has no due date for level %q in %s", raw.ID, level, per.Label)
 			}
 		}

@@ -224,7 +224,7 @@ func (t *turn) whoseDue(f *campaign.Form) string {
 		return ""
 	}
 	grand := t.camp.Units[parent.Parent]
-	if d, ok := f.Due[parent.Level]; ok && grand != nil && f.FilledByUnit(parent) {
+	if d, ok := f.Due[parent.Level]; ok && grand != nil && t.camp.Owes(parent, f).Any() {
 		return fmt.Sprintf(msg.DueWhoseChain, parent.Name, parent.Name, d.In(t.camp.TimeZone).Format("1月2日"), grand.Name)
 	}
 	return fmt.Sprintf(msg.DueWhose, parent.Name)
