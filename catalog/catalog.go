@@ -531,9 +531,8 @@ var Texts = struct {
 var ReportTexts = struct {
 	MatrixForms, MatrixLegend, MatrixLegendPackages, MatrixLate  string
 	MatrixNobody, MatrixLateCount, BtnFormDetails, BtnChart      string
-	BtnLate, BtnNudge, BtnBackToSummary, LateHead, NobodyInvited string
-	NobodyLate, Uninvited, DueLevelIn, DueLevelToday             string
-	DueLevelPast, ChartOwn, ChartTitle, BlockedMark              string
+	BtnLate, BtnNudge, BtnBackToSummary, LateHead, NobodyLate    string
+	ChartOwn, ChartTitle, BlockedMark                            string
 	Dash, Item, OwnLevel, DetailSheet, StatusSheet               string
 	PkgApproved, PkgSubmitted, PkgReturned, PkgNone              string
 	PeriodsSheet, Unit, SubmittedAt, ReviewedBy                  string
@@ -553,7 +552,7 @@ var ReportTexts = struct {
 	StatusWarnings:       "已确认提示%d条",
 	MatrixForms:          "各表依次为：%s",
 	MatrixLegend:         "✅已通过 ⏳待审核 ↩️已退回 📝草稿 ⬜未开始 ➖不需填 ❗逾期",
-	MatrixLegendPackages: "各表上报：✅已通过 ⏳待审核 ↩️已退回 ⬜未上报；其后为已通过的表数",
+	MatrixLegendPackages: "各表上报：✅已通过 ⏳待审核 ↩️已退回 📤已审核未上报 ⬜未上报；其后为已通过的表数",
 	MatrixLate:           "  ❗逾期 %d",
 	MatrixNobody:         "  （未邀请）",
 	MatrixLateCount:      "逾期单位 %d 个，未邀请联系人的单位 %d 个",
@@ -563,12 +562,7 @@ var ReportTexts = struct {
 	BtnNudge:             "📣 催报逾期单位",
 	BtnBackToSummary:     "返回进度",
 	LateHead:             "⏰ %s 逾期未报（%s）：",
-	NobodyInvited:        "未邀请联系人",
 	NobodyLate:           "没有逾期未报的单位。",
-	Uninvited:            "尚未邀请联系人的单位（%d 个，收不到提醒，请用 /invite 邀请）：%s",
-	DueLevelIn:           "%s截止 %s（还剩 %d 天）",
-	DueLevelToday:        "%s今天截止（%s）",
-	DueLevelPast:         "%s截止 %s（已过 %d 天）",
 	ChartOwn:             "（本级）",
 	Dash:                 "——",
 	Item:                 "项目",
@@ -625,6 +619,8 @@ func StateName(state string) string {
 		return ReportTexts.PkgSubmitted
 	case "pkg_returned":
 		return ReportTexts.PkgReturned
+	case "pkg_ready":
+		return LateTexts.PkgReady
 	case "pkg_none", "pkg_withdrawn":
 		return ReportTexts.PkgNone
 	case "exempt", "pkg_exempt":
@@ -673,6 +669,7 @@ var DeskTexts = map[string]string{
 	"own":            "本级",
 	"late":           "逾期",
 	"lateUnits":      "逾期单位 %d 个",
+	"owes":           "本级未上报：",
 	"noLate":         "没有逾期单位",
 	"units":          "%d 个单位",
 	"due":            "%s截止",
@@ -751,7 +748,7 @@ var DeskTexts = map[string]string{
 func DeskStates() map[string]string {
 	out := map[string]string{}
 	for _, s := range []string{"none", "draft", "submitted", "returned", "approved", "exempt", "not_received",
-		"pkg_none", "pkg_submitted", "pkg_approved", "pkg_returned", "pkg_exempt", "pkg_not_received", "na"} {
+		"pkg_none", "pkg_ready", "pkg_submitted", "pkg_approved", "pkg_returned", "pkg_exempt", "pkg_not_received", "na"} {
 		out[s] = StateName(s)
 	}
 	return out

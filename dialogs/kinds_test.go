@@ -11,6 +11,7 @@ import (
 
 	"tianbao/dialogs"
 	"tianbao/dialogs/dialogtest"
+	"tianbao/owed"
 	"tianbao/reminders"
 	"tianbao/reports"
 )
@@ -79,15 +80,21 @@ func TestFormsAssignedByKind(t *testing.T) {
 	env.ContactAs("twokinds", "330100", "杭州联系人", dialogs.Filler).Say("/start").Expect("经济表", "园区表").ExpectNot("人员表")
 	env.ContactAs("twokinds", "330200", "宁波联系人", dialogs.Filler).Say("/start").Expect("经济表").ExpectNot("人员表", "园区表")
 
-	// Reminders: each unit of the forms it fills, none of the others.
+	// Reminders: each unit of the forms it fills, none of the others, and
+	// of the packages it forwards.
 	var got []string
-	for _, s := range reminders.Due(camp, nil, nil, now, now.Add(10*24*time.Hour)) {
+	for _, s := range reminders.Due(owed.New(camp), nil, now, now.Add(10*24*time.Hour)) {
 		pair := s.Unit.Code + "/" + s.Form.ID
+		if s.Package {
+			pair = s.Unit.Code + "/pkg:" + s.Form.ID
+		}
 		if len(got) == 0 || got[len(got)-1] != pair {
 			got = append(got, pair)
 		}
 	}
-	want := "330000/econ 330100/econ 330200/econ B01/staff 330100/zone"
+	// The province forwards (上报) what it and its cities return, its own
+	// packages late the day after its date (a zone's by its cities').
+	want := "330000/econ 330000/pkg:econ 330100/econ 330200/econ B01/staff 330000/pkg:zone 330100/zone"
 	if strings.Join(got, " ") != want {
 		t.Errorf("reminded %q, want %q", strings.Join(got, " "), want)
 	}

@@ -46,7 +46,7 @@ func markName(s SubmissionStatus) string {
 // markForm is the form a mark of unit for f is made on: the unit's own, or
 // for a unit that reports through a package, its package.
 func markForm(c *campaign.Campaign, f *campaign.Form, u *campaign.Unit) string {
-	if len(u.Children) > 0 && u.Parent != "" && fillsBelowUnit(c, f, u) {
+	if c.Owes(u, f).Package {
 		return PackageForm(f.ID)
 	}
 	return f.ID

@@ -29,6 +29,10 @@ func packageForm(form string) string { return strings.TrimPrefix(form, packagePr
 // PackageForm is the submission form id of form's package.
 func PackageForm(form string) string { return packagePrefix + form }
 
+// ForwardButton is the data of a 📤 上报 button of form: it forwards the
+// package when it is ready, else shows /forward with what is missing.
+func ForwardButton(form string) string { return forwardPrefix + form }
+
 // readiness is how far a unit's package of a form is from being
 // forwarded: each unit it would carry (its own, the units it reviews, and
 // what the units below it forwarded to it), and the package it last sent.
@@ -64,18 +68,13 @@ func (r *readiness) open() bool {
 
 func (t *turn) packageReadiness(f *campaign.Form) (*readiness, error) {
 	r := &readiness{}
-	for _, u := range append([]*campaign.Unit{t.unit}, childrenOf(t.camp, t.unit)...) {
-		form := f.ID
-		switch {
-		case u != t.unit && len(u.Children) > 0:
-			// A unit with units below reports through its own package: what
-			// it carries goes up with this one, once approved here.
-			if !fillsBelowUnit(t.camp, f, u) {
-				continue
-			}
+	// What the package carries is campaign.Carries: the unit's own return,
+	// and of each unit right below its package (what it carries goes up
+	// with this one, once approved here) or else its return.
+	for _, k := range t.camp.Carries(t.unit, f) {
+		u, form := k.Unit, f.ID
+		if k.Package {
 			form = PackageForm(f.ID)
-		case !f.FilledByUnit(u):
-			continue
 		}
 		sub, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, u.Code, form)
 		if err != nil {
@@ -107,27 +106,6 @@ func (t *turn) packageReadiness(f *campaign.Form) (*readiness, error) {
 	return r, err
 }
 
-// fillsBelowUnit reports whether any unit at or below u fills f.
-func fillsBelowUnit(c *campaign.Campaign, f *campaign.Form, u *campaign.Unit) bool {
-	if f.FilledByUnit(u) {
-		return true
-	}
-	for _, code := range u.Children {
-		if fillsBelowUnit(c, f, c.Units[code]) {
-			return true
-		}
-	}
-	return false
-}
-
-func childrenOf(c *campaign.Campaign, u *campaign.Unit) []*campaign.Unit {
-	out := make([]*campaign.Unit, len(u.Children))
-	for i, code := range u.Children {
-		out[i] = c.Units[code]
-	}
-	return out
-}
-
 // canForward: a reviewer (or admin) of a unit that has units below it and a
 // unit above it — a city.
 func (t *turn) canForward() bool {
@@ -147,10 +125,11 @@ func (t *turn) forwardMenu() error {
 	var b strings.Builder
 	b.WriteString(fmt.Sprintf(msg.ForwardIntro, t.unit.Name, t.camp.Units[t.unit.Parent].Name))
 	var buttons [][]Button
-	for _, f := range t.camp.Recent(t.now(), 4) {
-		if !f.OpenAt(t.now()) {
-			continue
-		}
+	forms, err := t.forwardForms()
+	if err != nil {
+		return err
+	}
+	for _, f := range forms {
 		r, err := t.packageReadiness(f)
 		if err != nil {
 			return err
@@ -209,6 +188,44 @@ func (t *turn) forwardMenu() error {
 	}
 	t.message(b.String(), buttons)
 	return nil
+}
+
+// forwardForms are the forms /forward lists: every one-off form, and of
+// each standing return its latest four open periods and, after them, any
+// older open period whose package the unit still owes (never forwarded,
+// withdrawn or returned): a period left behind is late, not forgotten.
+func (t *turn) forwardForms() ([]*campaign.Form, error) {
+	now := t.now()
+	recent := t.camp.Recent(now, 4)
+	shown := map[string]bool{}
+	for _, f := range recent {
+		shown[f.ID] = true
+	}
+	var out []*campaign.Form
+	for i, f := range recent {
+		if !f.OpenAt(now) {
+			continue
+		}
+		out = append(out, f)
+		if f.Period == nil || i+1 < len(recent) && recent[i+1].Base() == f.Base() {
+			continue
+		}
+		periods := t.camp.Instances(f.Base())
+		for k := len(periods) - 1; k >= 0; k-- {
+			p := periods[k]
+			if shown[p.ID] || !p.OpenAt(now) || !t.camp.Owes(t.unit, p).Package {
+				continue
+			}
+			pkg, err := t.tx.LatestSubmission(t.ctx, t.c.Campaign, t.c.Unit, PackageForm(p.ID))
+			if err != nil {
+				return nil, err
+			}
+			if pkg == nil || pkg.Status == SubReturned || pkg.Status == SubWithdrawn {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
 }
 
 // names lists up to n names, then 等 N 个.

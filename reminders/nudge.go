@@ -7,6 +7,7 @@ import (
 
 	"tianbao/campaign"
 	"tianbao/dialogs"
+	"tianbao/owed"
 	"tianbao/store"
 )
 
@@ -29,15 +30,17 @@ var _ dialogs.Nudger = Nudger{}
 
 // Nudge reminds the late units at or below unit.
 func (n Nudger) Nudge(ctx context.Context, c *campaign.Campaign, unit string, now time.Time) (dialogs.NudgeResult, error) {
-	states, extensions, err := loadStates(ctx, n.DB, c)
+	b, progs, err := load(ctx, n.DB, c)
 	if err != nil {
 		return dialogs.NudgeResult{}, err
 	}
 	at := now.Truncate(time.Minute)
 	var slots []Slot
-	owed(c, states, extensions, func(u *campaign.Unit, f *campaign.Form, st state, due time.Time) {
-		if c.InSubtree(unit, u.Code) && at.After(due) { // not late: the schedule reminds it
-			slots = append(slots, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
+	b.Each(func(it owed.Item) {
+		// Not late: the schedule reminds it. The nudging unit's own package
+		// is the nudger's to forward.
+		if c.InSubtree(unit, it.Unit.Code) && it.LateAt(at) && !(it.Package && it.Unit.Code == unit) {
+			slots = append(slots, slotOf(b, progs, it, at))
 		}
 	})
 	var result dialogs.NudgeResult
@@ -77,7 +80,7 @@ func (n Nudger) Nudge(ctx context.Context, c *campaign.Campaign, unit string, no
 	var keys []store.SlotKey
 	units := map[string]bool{}
 	for _, s := range todo {
-		keys = append(keys, store.SlotKey{Unit: s.Unit.Code, Form: s.Form.ID, At: s.At})
+		keys = append(keys, s.key())
 		if !units[s.Unit.Code] {
 			units[s.Unit.Code] = true
 			keys = append(keys, store.SlotKey{Unit: s.Unit.Code, Form: nudgeForm, At: s.At})
@@ -98,10 +101,7 @@ func (n Nudger) Nudge(ctx context.Context, c *campaign.Campaign, unit string, no
 		}
 		var notes []dialogs.Notification
 		reached := map[string]bool{}
-		for _, p := range plan(c, send, people, at, nil) {
-			if p.Digest {
-				continue // the reviewer who nudged needs no digest
-			}
+		for _, p := range plan(b, progs, send, people, nil, false) { // the reviewer who nudged needs no digest
 			reached[p.Unit] = true
 			notes = append(notes, dialogs.Notification{ContactID: p.Contact, Kind: "nudge", Reply: p.Reply})
 		}

@@ -16,79 +16,87 @@ import (
 	"tianbao/campaign"
 	"tianbao/catalog"
 	"tianbao/dialogs"
+	"tianbao/owed"
 	"tianbao/store"
 )
 
 // digestForm marks the slot of a reviewers' digest.
 const digestForm = "*digest*"
 
-// Slot is one due reminder: a unit's form at a moment.
+// Slot is one due reminder: a unit's return of a form, or its package of a
+// form (what a city forwards up), at a moment.
 type Slot struct {
 	Unit     *campaign.Unit
 	Form     *campaign.Form
+	Package  bool
 	At       time.Time
 	Due      time.Time
-	Status   string // draft, returned, or none (never opened)
-	Answered int
+	Status   string // a return: draft, returned, or none (never opened); a package: none, ready or returned
+	Answered int    // a return: answers given, of Total; a package: parts approved, of Total
 	Total    int
 }
 
 // Overdue reports whether the slot is after the due date.
 func (s Slot) Overdue() bool { return s.At.After(s.Due) }
 
-// state is a unit's standing on a form.
-type state struct {
-	status          string
-	answered, total int
+// key is the slot's record: a package's under the package's form id.
+func (s Slot) key() store.SlotKey {
+	form := s.Form.ID
+	if s.Package {
+		form = dialogs.PackageForm(form)
+	}
+	return store.SlotKey{Unit: s.Unit.Code, Form: form, At: s.At}
 }
 
-// Due lists the slots in (from, to] for every unit that has not submitted a
-// form at its level: not started, draft or returned. Submitted and approved
-// forms are never reminded.
-func Due(c *campaign.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, from, to time.Time) []Slot {
+// progress is how far a unit's draft of a form has come.
+type progress struct{ answered, total int }
+
+// slotOf is the slot of an owed item at a moment.
+func slotOf(b *owed.Book, progs map[[2]string]progress, it owed.Item, at time.Time) Slot {
+	s := Slot{Unit: it.Unit, Form: it.Form, Package: it.Package, At: at, Due: it.Due, Status: it.Status}
+	if it.Package {
+		s.Answered, s.Total = b.Readiness(it.Unit, it.Form)
+		return s
+	}
+	p, ok := progs[[2]string{it.Unit.Code, it.Form.ID}]
+	if !ok {
+		p = progress{total: fieldsOf(it.Form)}
+	}
+	s.Answered, s.Total = p.answered, p.total
+	return s
+}
+
+// Due lists the slots in (from, to] of everything owed (owed.Book): a
+// return not submitted (not started, draft or returned: submitted and
+// approved ones are never reminded) and a package not forwarded, each by
+// its form's policy for the unit's level — before the date, daily while
+// overdue, then every repeat_days for as long as it is missing. A package
+// is reminded of before its date only once all of it is approved.
+func Due(b *owed.Book, progs map[[2]string]progress, from, to time.Time) []Slot {
+	c := b.Campaign()
 	var out []Slot
-	owed(c, states, extensions, func(u *campaign.Unit, f *campaign.Form, st state, due time.Time) {
-		policy := f.Reminders[u.Level]
+	b.Each(func(it owed.Item) {
+		if !it.HasDue {
+			return
+		}
+		policy := it.Form.Reminders[it.Unit.Level]
 		if policy.Quiet(to.In(c.TimeZone)) {
 			return // caught up once the quiet hours end
 		}
-		for _, at := range policy.Slots(due, c.TimeZone, c.Calendar) {
-			if at.Before(f.Opens) {
+		ats := append(policy.Slots(it.Due, c.TimeZone, c.Calendar), policy.Repeats(it.Due, c.TimeZone, c.Calendar, from, to)...)
+		for _, at := range ats {
+			if at.Before(it.Form.Opens) {
 				continue // a period is reminded of once it can be filled
 			}
+			if it.Package && it.Status != owed.Ready && !at.After(it.Due) {
+				continue // before its date a package is only worth a word once it can go up
+			}
 			if at.After(from) && !at.After(to) {
-				out = append(out, Slot{Unit: u, Form: f, At: at, Due: due, Status: st.status, Answered: st.answered, Total: st.total})
+				out = append(out, slotOf(b, progs, it, at))
 			}
 		}
 	})
 	return out
-}
-
-// owed calls fn, form by form and unit by unit in the units file's order,
-// for every form a unit fills at its level and has not submitted (not
-// started, draft or returned), with where it stands and its due date (an
-// approved extension's, or its level's).
-func owed(c *campaign.Campaign, states map[[2]string]state, extensions map[[2]string]time.Time, fn func(u *campaign.Unit, f *campaign.Form, st state, due time.Time)) {
-	for _, f := range c.Forms {
-		for _, code := range c.Order {
-			u := c.Units[code]
-			if !f.FilledByUnit(u) {
-				continue
-			}
-			st, ok := states[[2]string{code, f.ID}]
-			if !ok {
-				st = state{status: "none", total: fieldsOf(f)}
-			}
-			if st.status == string(campaign.StatusSubmitted) || st.status == string(campaign.StatusApproved) || campaign.Status(st.status).Marked() {
-				continue // in, or marked 免报／未收到 by the level above: nobody chases it
-			}
-			due := f.Due[u.Level]
-			if ext, ok := extensions[[2]string{code, f.ID}]; ok {
-				due = ext
-			}
-			fn(u, f, st, due)
-		}
-	}
 }
 
 // fieldsOf counts a form's questions outside lists (a list's rows add theirs).
@@ -105,12 +113,17 @@ func fieldsOf(f *campaign.Form) int {
 	return n
 }
 
-func loadStates(ctx context.Context, db *store.DB, c *campaign.Campaign) (map[[2]string]state, map[[2]string]time.Time, error) {
+// load reads what everyone owes and how far each draft has come.
+func load(ctx context.Context, db *store.DB, c *campaign.Campaign) (*owed.Book, map[[2]string]progress, error) {
+	b, err := owed.Load(ctx, db, c, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	rows, err := db.ReminderStates(ctx, c.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	states := map[[2]string]state{}
+	progs := map[[2]string]progress{}
 	for _, r := range rows {
 		f := c.Form(r.Form)
 		if f == nil {
@@ -122,21 +135,22 @@ func loadStates(ctx context.Context, db *store.DB, c *campaign.Campaign) (map[[2
 				total += r.Rows * len(s.Fields)
 			}
 		}
-		st := r.Status
-		if st == string(campaign.StatusDraft) && r.Answered == 0 && r.Rows == 0 {
-			st = "none"
+		progs[[2]string{r.Unit, r.Form}] = progress{answered: r.Answered, total: total}
+	}
+	return b, progs, nil
+}
+
+// lateAt is everything a unit owes past its date at a moment, as slots of
+// that moment: what a reminder lists besides its own slots, so that no
+// earlier period is forgotten.
+func lateAt(b *owed.Book, progs map[[2]string]progress, u *campaign.Unit, at time.Time) []Slot {
+	var out []Slot
+	for _, f := range b.Campaign().Forms {
+		for _, it := range b.Late(u, f, at) {
+			out = append(out, slotOf(b, progs, it, at))
 		}
-		states[[2]string{r.Unit, r.Form}] = state{status: st, answered: r.Answered, total: total}
 	}
-	exts, err := db.ApprovedExtensions(ctx, c.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	extensions := map[[2]string]time.Time{}
-	for _, e := range exts {
-		extensions[[2]string{e.Unit, e.Form}] = campaign.EndOfDay(e.NewDue, c.TimeZone)
-	}
-	return states, extensions, nil
+	return out
 }
 
 // Planned is one message a round queues (or, dry, would queue).
@@ -153,11 +167,11 @@ type Planned struct {
 // reminders and digests, or with dry only plans them. It returns what was
 // (or would be) queued. A slot already recorded queues nothing again.
 func Round(ctx context.Context, db *store.DB, c *campaign.Campaign, from, to time.Time, dry bool) ([]Planned, error) {
-	states, extensions, err := loadStates(ctx, db, c)
+	b, progs, err := load(ctx, db, c)
 	if err != nil {
 		return nil, err
 	}
-	slots := Due(c, states, extensions, from, to)
+	slots := Due(b, progs, from, to)
 	if len(slots) == 0 {
 		return nil, nil
 	}
@@ -165,18 +179,18 @@ func Round(ctx context.Context, db *store.DB, c *campaign.Campaign, from, to tim
 	if err != nil {
 		return nil, err
 	}
-	info, err := lateContacts(ctx, db, c, slots)
+	info, err := digestContacts(ctx, db, c, slots)
 	if err != nil {
 		return nil, err
 	}
 	if dry {
-		return plan(c, slots, people, to, info), nil
+		return plan(b, progs, slots, people, info, true), nil
 	}
 	keys := make([]store.SlotKey, 0, len(slots))
 	for _, s := range slots {
-		keys = append(keys, store.SlotKey{Unit: s.Unit.Code, Form: s.Form.ID, At: s.At})
+		keys = append(keys, s.key())
 	}
-	for _, d := range digestKeys(c, slots) {
+	for _, d := range digestKeys(slots) {
 		keys = append(keys, d)
 	}
 	var planned []Planned
@@ -187,11 +201,12 @@ func Round(ctx context.Context, db *store.DB, c *campaign.Campaign, from, to tim
 		}
 		var todo []Slot
 		for _, s := range slots {
-			if isFresh[store.SlotKey{Unit: s.Unit.Code, Form: s.Form.ID, At: s.At.UTC()}] {
+			k := s.key()
+			if isFresh[store.SlotKey{Unit: k.Unit, Form: k.Form, At: k.At.UTC()}] {
 				todo = append(todo, s)
 			}
 		}
-		planned = plan(c, todo, people, to, info)
+		planned = plan(b, progs, todo, people, info, true)
 		// A digest goes out once per reviewer unit and slot time.
 		var keep []Planned
 		for _, p := range planned {
@@ -213,15 +228,17 @@ func Round(ctx context.Context, db *store.DB, c *campaign.Campaign, from, to tim
 	return planned, err
 }
 
-// lateContacts is who to call about each overdue unit, for the digests.
-func lateContacts(ctx context.Context, db *store.DB, c *campaign.Campaign, slots []Slot) (map[string]store.ContactInfo, error) {
+// digestContacts is who to call about the units a digest may name: every
+// unit right below a unit that gets a digest.
+func digestContacts(ctx context.Context, db *store.DB, c *campaign.Campaign, slots []Slot) (map[string]store.ContactInfo, error) {
 	var codes []string
 	seen := map[string]bool{}
 	for _, s := range slots {
-		if s.Overdue() && !seen[s.Unit.Code] {
-			seen[s.Unit.Code] = true
-			codes = append(codes, s.Unit.Code)
+		if !s.Overdue() || s.Unit.Parent == "" || seen[s.Unit.Parent] {
+			continue
 		}
+		seen[s.Unit.Parent] = true
+		codes = append(codes, c.Units[s.Unit.Parent].Children...)
 	}
 	if len(codes) == 0 {
 		return nil, nil
@@ -229,7 +246,7 @@ func lateContacts(ctx context.Context, db *store.DB, c *campaign.Campaign, slots
 	return db.UnitContactInfo(ctx, c, codes)
 }
 
-func digestKeys(c *campaign.Campaign, slots []Slot) []store.SlotKey {
+func digestKeys(slots []Slot) []store.SlotKey {
 	seen := map[store.SlotKey]bool{}
 	var out []store.SlotKey
 	for _, s := range slots {
@@ -245,10 +262,16 @@ func digestKeys(c *campaign.Campaign, slots []Slot) []store.SlotKey {
 	return out
 }
 
-// plan turns slots into messages: one per contact and slot time listing the
-// unit's forms; before the due date the unit's main contact, once overdue
-// all its contacts; and once overdue one digest per parent unit's reviewer.
-func plan(c *campaign.Campaign, slots []Slot, people []store.Recipient, now time.Time, info map[string]store.ContactInfo) []Planned {
+// plan turns slots into messages: one per unit, slot time and kind (its
+// returns; its packages) listing what the slots are about and everything
+// else the unit owes of that kind past its date, so that an earlier period
+// is never forgotten. A unit's returns go to its main contact before the
+// due date and to all its contacts once anything is overdue; its packages
+// go to its reviewers, who forward them. With digests, once a slot is
+// overdue the reviewers of the unit above get one digest per slot time
+// naming every unit below it that is late, and with what.
+func plan(b *owed.Book, progs map[[2]string]progress, slots []Slot, people []store.Recipient, info map[string]store.ContactInfo, digests bool) []Planned {
+	c := b.Campaign()
 	byUnit := map[string][]store.Recipient{}
 	for _, p := range people {
 		byUnit[p.Unit] = append(byUnit[p.Unit], p)
@@ -256,46 +279,93 @@ func plan(c *campaign.Campaign, slots []Slot, people []store.Recipient, now time
 	type group struct {
 		unit *campaign.Unit
 		at   time.Time
+		pkg  bool
 	}
 	groups := map[group][]Slot{}
 	var order []group
 	for _, s := range slots {
-		g := group{s.Unit, s.At}
+		g := group{s.Unit, s.At, s.Package}
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
 		groups[g] = append(groups[g], s)
 	}
 	var out []Planned
-	late := map[group][]Slot{} // by parent unit and time
-	var lateOrder []group
+	type parentAt struct {
+		unit *campaign.Unit
+		at   time.Time
+	}
+	var parents []parentAt
+	seen := map[parentAt]bool{}
 	for _, g := range order {
-		ss := groups[g]
-		overdue := false
+		ss := listed(c, groups[g], lateAt(b, progs, g.unit, g.at), g.pkg)
+		overdue, triggered := false, false
 		for _, s := range ss {
 			overdue = overdue || s.Overdue()
 		}
-		for _, r := range recipients(byUnit[g.unit.Code], overdue) {
-			out = append(out, Planned{Contact: r.ID, Unit: g.unit.Code, Forms: formIDs(ss), At: g.at, Reply: reminderText(c, g.unit, ss, now)})
+		for _, s := range groups[g] {
+			triggered = triggered || s.Overdue()
 		}
-		if overdue && g.unit.Parent != "" {
-			pg := group{c.Units[g.unit.Parent], g.at}
-			if _, ok := late[pg]; !ok {
-				lateOrder = append(lateOrder, pg)
+		if g.pkg {
+			reply := packageText(c, g.unit, ss, g.at)
+			for _, r := range reviewersOf(byUnit[g.unit.Code]) {
+				out = append(out, Planned{Contact: r.ID, Unit: g.unit.Code, Forms: formIDs(ss), At: g.at, Reply: reply})
 			}
-			for _, s := range ss {
-				if s.Overdue() {
-					late[pg] = append(late[pg], s)
-				}
+		} else {
+			reply := reminderText(c, g.unit, ss, g.at)
+			for _, r := range recipients(byUnit[g.unit.Code], overdue) {
+				out = append(out, Planned{Contact: r.ID, Unit: g.unit.Code, Forms: formIDs(ss), At: g.at, Reply: reply})
 			}
+		}
+		if pa := (parentAt{c.Units[g.unit.Parent], g.at}); digests && triggered && pa.unit != nil && !seen[pa] {
+			seen[pa] = true
+			parents = append(parents, pa)
 		}
 	}
-	for _, pg := range lateOrder {
-		reply := digest(c, pg.unit, late[pg], info)
-		for _, r := range byUnit[pg.unit.Code] {
-			if r.Role == string(dialogs.Reviewer) || r.Role == string(dialogs.Admin) {
-				out = append(out, Planned{Contact: r.ID, Unit: pg.unit.Code, At: pg.at, Digest: true, Reply: reply})
-			}
+	for _, pa := range parents {
+		reply, ok := digest(b, pa.unit, pa.at, info)
+		if !ok {
+			continue
+		}
+		for _, r := range reviewersOf(byUnit[pa.unit.Code]) {
+			out = append(out, Planned{Contact: r.ID, Unit: pa.unit.Code, At: pa.at, Digest: true, Reply: reply})
+		}
+	}
+	return out
+}
+
+// listed is what one message lists: its slots, then what else of the same
+// kind (returns, or packages) the unit owes past its date, each form once,
+// in the campaign's order.
+func listed(c *campaign.Campaign, slots, late []Slot, pkg bool) []Slot {
+	index := map[string]int{}
+	for i, f := range c.Forms {
+		index[f.ID] = i
+	}
+	byForm := map[string]Slot{}
+	for _, s := range slots {
+		byForm[s.Form.ID] = s
+	}
+	for _, s := range late {
+		if _, ok := byForm[s.Form.ID]; !ok && s.Package == pkg {
+			byForm[s.Form.ID] = s
+		}
+	}
+	out := make([]Slot, 0, len(byForm))
+	for _, s := range byForm {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return index[out[i].Form.ID] < index[out[j].Form.ID] })
+	return out
+}
+
+// reviewersOf is a unit's reviewers and admins: who forwards its packages
+// and reads its digests.
+func reviewersOf(people []store.Recipient) []store.Recipient {
+	var out []store.Recipient
+	for _, p := range people {
+		if p.Role == string(dialogs.Reviewer) || p.Role == string(dialogs.Admin) {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -322,7 +392,7 @@ func recipients(people []store.Recipient, overdue bool) []store.Recipient {
 func formIDs(ss []Slot) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = s.Form.ID
+		out[i] = s.key().Form
 	}
 	return out
 }
@@ -339,62 +409,117 @@ func reminderText(c *campaign.Campaign, u *campaign.Unit, ss []Slot, now time.Ti
 		case s.Status != "none":
 			progress = fmt.Sprintf(catalog.Texts.ReminderProgress, s.Answered, s.Total)
 		}
-		day := s.Due.In(c.TimeZone).Format("1月2日")
-		left := campaign.DaysLeft(s.At, s.Due, c.TimeZone)
-		when := fmt.Sprintf(catalog.Texts.ReminderDaysLeft, day, left)
-		switch {
-		case left == 0:
-			when = fmt.Sprintf(catalog.Texts.ReminderToday, day)
-		case left < 0:
-			when = fmt.Sprintf(catalog.Texts.ReminderOverdue, day, -left)
-		}
-		fmt.Fprintf(&b, "\n· %s：%s，%s", s.Form.Name(), progress, when)
+		fmt.Fprintf(&b, "\n· %s：%s，%s", s.Form.Name(), progress, dueWords(c, s))
 		buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(catalog.Texts.ReminderOpen, s.Form.ShortName()), Data: dialogs.OpenButton(s.Form.ID)}})
 	}
 	return dialogs.Reply{Text: b.String(), Buttons: buttons}
 }
 
-// digest tells a unit's reviewers which units under it are late: one line
-// each with the late forms and whom to call, then the late units nobody was
-// invited for (their reminders reach no one), with 催报 and the details.
-func digest(c *campaign.Campaign, parent *campaign.Unit, late []Slot, info map[string]store.ContactInfo) dialogs.Reply {
-	t := catalog.Texts
-	forms := map[string][]string{}
-	var units []*campaign.Unit
-	for _, s := range late {
-		if _, ok := forms[s.Unit.Code]; !ok {
-			units = append(units, s.Unit)
-		}
-		forms[s.Unit.Code] = append(forms[s.Unit.Code], s.Form.ShortName())
+// dueWords is a slot's date and how far it is at the slot's moment.
+func dueWords(c *campaign.Campaign, s Slot) string {
+	day := s.Due.In(c.TimeZone).Format("1月2日")
+	switch left := campaign.DaysLeft(s.At, s.Due, c.TimeZone); {
+	case left == 0:
+		return fmt.Sprintf(catalog.Texts.ReminderToday, day)
+	case left < 0:
+		return fmt.Sprintf(catalog.Texts.ReminderOverdue, day, -left)
+	default:
+		return fmt.Sprintf(catalog.Texts.ReminderDaysLeft, day, left)
 	}
-	sort.SliceStable(units, func(i, j int) bool { return units[i].Code < units[j].Code })
-	level := ""
-	if len(units) > 0 {
-		level = c.LevelName(units[0].Level)
-	}
+}
+
+// packageText tells a unit's reviewers what it has not forwarded to the
+// unit above: each form with how much of it is approved (all of it:
+// 已审核，可以上报, with a button that forwards it), the date and how far.
+func packageText(c *campaign.Campaign, u *campaign.Unit, ss []Slot, now time.Time) dialogs.Reply {
+	t := catalog.LateTexts
+	parent := c.Units[u.Parent]
 	var b strings.Builder
-	fmt.Fprintf(&b, t.DigestText, parent.Name, len(units), level)
-	var nobody []string
+	fmt.Fprintf(&b, t.PackageReminderHead, u.Name, parent.Name)
+	var buttons [][]dialogs.Button
+	waiting := false
+	for _, s := range ss {
+		state := fmt.Sprintf(t.PackageReminderPartial, s.Answered, s.Total)
+		switch s.Status {
+		case owed.Ready:
+			state = t.PackageReminderReady
+			buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(t.PackageReminderForward, s.Form.ShortName()), Data: dialogs.ForwardButton(s.Form.ID)}})
+		case owed.Returned:
+			state = fmt.Sprintf(t.PackageReminderReturned, parent.Name)
+			waiting = true
+		default:
+			waiting = true
+		}
+		fmt.Fprintf(&b, "\n· %s：%s，%s", s.Form.Name(), state, dueWords(c, s))
+	}
+	if waiting {
+		buttons = append(buttons, []dialogs.Button{{Label: t.PackageReminderLateBelow, Data: dialogs.DetailButton(u.Code, "late")}})
+	}
+	return dialogs.Reply{Text: b.String(), Buttons: buttons}
+}
+
+// maxDigestLines bounds a digest's lines of units to call; past them, a
+// count and the late list's button.
+const maxDigestLines = 30
+
+// digest tells a unit's reviewers which units right below it are late at
+// a moment, and with what (every form and period still missing, not only
+// those reminded of that day; a unit's package not forwarded too): one
+// line each with how many days the oldest is late and whom to call, then
+// the late units nobody was invited for (their reminders reach no one),
+// grouped by what they owe, with 催报 and the details. None when nobody
+// below is late.
+func digest(b *owed.Book, parent *campaign.Unit, at time.Time, info map[string]store.ContactInfo) (dialogs.Reply, bool) {
+	c := b.Campaign()
+	t, lt := catalog.Texts, catalog.LateTexts
+	var late []*campaign.Unit
+	items := map[*campaign.Unit][]owed.Item{}
+	for _, code := range parent.Children {
+		u := c.Units[code]
+		for _, f := range c.Forms {
+			items[u] = append(items[u], b.Late(u, f, at)...)
+		}
+		if len(items[u]) > 0 {
+			late = append(late, u)
+		}
+	}
+	if len(late) == 0 {
+		return dialogs.Reply{}, false
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, t.DigestText, parent.Name, len(late), c.LevelName(late[0].Level))
+	var nobody []owed.Named
 	n := 0
-	for _, u := range units {
+	for _, u := range late {
 		ci := info[u.Code]
+		what := owed.Describe(items[u])
 		if len(ci.Names) == 0 {
-			nobody = append(nobody, fmt.Sprintf("%s（%s）", u.Name, strings.Join(forms[u.Code], "、")))
+			nobody = append(nobody, owed.Named{Name: u.Name, Owes: what})
 			continue
 		}
 		n++
+		if n > maxDigestLines {
+			continue
+		}
 		who := strings.Join(ci.Names, "、")
 		if ci.Phone != "" {
 			who += " " + ci.Phone
 		}
-		fmt.Fprintf(&b, "\n%d. %s（%s）— %s", n, u.Name, strings.Join(forms[u.Code], "、"), who)
+		days := ""
+		if d := owed.MostDaysLate(items[u], at, c.TimeZone); d > 0 {
+			days = fmt.Sprintf(lt.DigestLate, d)
+		}
+		fmt.Fprintf(&out, "\n%d. %s（%s）%s— %s", n, u.Name, what, days, who)
+	}
+	if n > maxDigestLines {
+		fmt.Fprintf(&out, lt.DigestMore, n-maxDigestLines)
 	}
 	if len(nobody) > 0 {
-		fmt.Fprintf(&b, "\n\n"+t.DigestUninvited, len(nobody), strings.Join(nobody, "、"))
+		fmt.Fprintf(&out, "\n\n"+t.DigestUninvited, len(nobody), owed.Grouped(nobody, maxDigestLines, catalog.ReportTexts.SummaryLateMore))
 	}
 	buttons := [][]dialogs.Button{{
 		{Label: t.DigestNudge, Data: dialogs.NudgeButton(parent.Code)},
 		{Label: t.DigestDetails, Data: dialogs.DetailButton(parent.Code, "late")},
 	}}
-	return dialogs.Reply{Text: b.String(), Buttons: buttons}
+	return dialogs.Reply{Text: out.String(), Buttons: buttons}, true
 }

@@ -137,11 +137,14 @@ func TestWhoIsRemindedOfWhat(t *testing.T) {
 		}
 		if x.Digest {
 			digests++
-			// One line per unit someone can be called at; the units
-			// nobody was invited for apart, since no reminder reaches them.
-			if x.Contact != f.reviewr.ID || !strings.Contains(x.Reply.Text, "⚠️ 杭州市：13 个县（市、区）逾期未报\n1. 上城区（附件1、附件2、附件3、政策措施）— 上城联系人") ||
-				!strings.Contains(x.Reply.Text, "\n2. 西湖区（附件1、附件2、政策措施）— 主联系人、备用联系人") ||
-				!strings.Contains(x.Reply.Text, "没有联系人、收不到提醒的 11 个（请用 /invite 邀请）：下城区（附件1、附件2、附件3、政策措施）、") ||
+			// One line per unit someone can be called at, with how late
+			// it is; the units
+			// nobody was invited for apart, grouped by what they owe, since
+			// no reminder reaches them.
+			if x.Contact != f.reviewr.ID || !strings.Contains(x.Reply.Text, "⚠️ 杭州市：13 个县（市、区）逾期未报\n1. 上城区（附件1、附件2、附件3、政策措施）逾期 1 天 — 上城联系人") ||
+				!strings.Contains(x.Reply.Text, "\n2. 西湖区（附件1、附件2、政策措施）逾期 1 天 — 主联系人、备用联系人") ||
+				!strings.Contains(x.Reply.Text, "没有联系人、收不到提醒的 11 个（请用 /invite 邀请）：下城区、江干区、拱墅区、") ||
+				!strings.Contains(x.Reply.Text, "淳安县、建德市（附件1、附件2、附件3、政策措施）") ||
 				len(x.Reply.Buttons) != 1 || x.Reply.Buttons[0][0].Label != "📣 催报" {
 				t.Errorf("digest to %d:\n%s\n%v", x.Contact, x.Reply.Text, x.Reply.Buttons)
 			}

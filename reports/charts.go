@@ -69,10 +69,11 @@ func (ch Charts) Progress(ctx context.Context, c *campaign.Campaign, unit string
 	if top == nil {
 		return nil, fmt.Errorf("chart: unit %s not in campaign %s", unit, c.ID)
 	}
-	states, err := (Summarizer{DB: ch.DB}).states(ctx, c, unit, now)
+	book, err := (Summarizer{DB: ch.DB}).book(ctx, c, unit)
 	if err != nil {
 		return nil, err
 	}
+	forms := book.Columns(top, now) // as the matrix shows them
 	// The bars: the unit itself if it fills forms, then each child with
 	// everything below it.
 	type bar struct {
@@ -83,9 +84,9 @@ func (ch Charts) Progress(ctx context.Context, c *campaign.Campaign, unit string
 	count := func(name string, units []*campaign.Unit) {
 		b := bar{name: name, counts: map[string]float64{}}
 		for _, u := range units {
-			for _, f := range c.Current(now) {
+			for _, f := range forms {
 				if f.FilledByUnit(u) {
-					b.counts[states.of(u.Code, f.ID)]++
+					b.counts[book.Return(u.Code, f.ID)]++
 				}
 			}
 		}

@@ -11,11 +11,14 @@ import (
 	"tianbao/campaign"
 	"tianbao/catalog"
 	"tianbao/dialogs"
+	"tianbao/owed"
 )
 
 // Desk is the matrix of a unit's subtree for the desk's page: a row per
 // unit right below (and the unit itself if it fills forms), a column per
-// current form, each cell a state; the counts per column; late marks.
+// form (of a standing return, each period open with something left to do,
+// oldest first, and the current one), each cell a state; the counts per
+// column; late marks; and what the unit itself has not forwarded up.
 type Desk struct {
 	Unit   DeskUnit     `json:"unit"`
 	Path   []DeskUnit   `json:"path"` // from the contact's own unit down to this one
@@ -24,6 +27,19 @@ type Desk struct {
 	Rows   []DeskRow    `json:"rows"`
 	Counts []DeskCounts `json:"counts"` // per column
 	Late   int          `json:"late"`
+	// Owes is what the unit itself owes the unit above it and has not
+	// forwarded, where that is ready (已审核未上报) or late.
+	Owes []DeskOwed `json:"owes,omitempty"`
+}
+
+// DeskOwed is a package the desk's unit has not forwarded.
+type DeskOwed struct {
+	Form  string `json:"form"`
+	Short string `json:"short"`
+	State string `json:"state"` // pkg_ready, pkg_none, pkg_returned
+	Word  string `json:"word"`
+	Due   string `json:"due"`
+	Late  bool   `json:"late,omitempty"`
 }
 
 // DeskUnit names a unit.
@@ -34,12 +50,13 @@ type DeskUnit struct {
 	Parent string `json:"parent,omitempty"`
 }
 
-// DeskForm is a column: a form (a standing return's current period).
+// DeskForm is a column: a form (of a standing return, one period).
 type DeskForm struct {
 	ID    string `json:"id"`
 	Short string `json:"short"`
 	Title string `json:"title"`
 	Due   string `json:"due,omitempty"`
+	Past  bool   `json:"past,omitempty"` // the rows' due date has passed
 }
 
 // DeskRow is a unit: its cells, and whether it has units below to open.
@@ -54,7 +71,7 @@ type DeskRow struct {
 // DeskCell is where a unit stands on a form: its own form's state, or a
 // reporting unit's package (forwarded), in a word and a key for colour.
 type DeskCell struct {
-	State string `json:"state"` // none, draft, submitted, returned, approved, forwarded (a package approved: pkg_approved …), na
+	State string `json:"state"` // none, draft, submitted, returned, approved; a package: pkg_none, pkg_ready (已审核未上报), pkg_submitted, pkg_approved, pkg_returned; na
 	Word  string `json:"word"`
 	Late  bool   `json:"late,omitempty"`
 }
@@ -68,7 +85,7 @@ func (s Summarizer) Desk(ctx context.Context, c *campaign.Campaign, from, unit s
 	if top == nil {
 		return nil, fmt.Errorf("desk: unit %s not in campaign %s", unit, c.ID)
 	}
-	st, err := s.states(ctx, c, unit, now)
+	b, err := s.book(ctx, c, unit)
 	if err != nil {
 		return nil, err
 	}
@@ -79,11 +96,18 @@ func (s Summarizer) Desk(ctx context.Context, c *campaign.Campaign, from, unit s
 			break
 		}
 	}
-	forms := c.Current(now)
+	forms := b.Columns(top, now)
 	for _, f := range forms {
+		// Above a column, the date of the units below (the same whoever
+		// looks: the county's date on a city's desk, as on the province's
+		// drill-down into that city).
 		df := DeskForm{ID: f.ID, Short: f.ShortName(), Title: f.Title}
-		if due, ok := f.Due[c.LevelAt(len(d.Path))]; ok {
-			df.Due = due.In(c.TimeZone).Format("2006年1月2日")
+		if len(top.Children) > 0 {
+			if child := c.Units[top.Children[0]]; c.Reports(f, child.Level) {
+				if due, ok := c.DueFor(child, f); ok {
+					df.Due, df.Past = due.In(c.TimeZone).Format("2006年1月2日"), now.After(due)
+				}
+			}
 		}
 		d.Forms = append(d.Forms, df)
 		d.Counts = append(d.Counts, DeskCounts{})
@@ -104,21 +128,21 @@ func (s Summarizer) Desk(ctx context.Context, c *campaign.Campaign, from, unit s
 		for i, f := range forms {
 			cell := DeskCell{State: "na"}
 			switch {
-			case r.Drill && fillsBelow(c, f, u):
-				// A unit that reports a package: where its 上报 stands.
-				cell.State = "pkg_none"
-				if p, ok := st.pkg[[2]string{u.Code, f.ID}]; ok {
-					cell.State = "pkg_" + p
-				}
+			case r.Drill && c.Owes(u, f).Package:
+				// A unit that reports a package: where its 上报 stands,
+				// late if it or anything below it is.
+				cell.State = b.PackageCell(u, f)
 				for _, dd := range below {
-					cell.Late = cell.Late || st.late(f, dd, now)
+					cell.Late = cell.Late || b.IsLate(dd, f, now)
 				}
 			case f.FilledByUnit(u):
-				cell.State = st.of(u.Code, f.ID)
-				cell.Late = st.late(f, u, now)
+				cell.State = b.Return(u.Code, f.ID)
+				for _, it := range b.Late(u, f, now) {
+					cell.Late = cell.Late || !it.Package
+				}
 			}
 			cell.Word = catalog.StateName(cell.State)
-			r.Late = r.Late || cell.Late
+			r.Late = r.Late || cell.Late || u == top && b.IsLate(u, f, now)
 			if cell.State != "na" {
 				d.Counts[i][cell.State]++
 			}
@@ -128,6 +152,17 @@ func (s Summarizer) Desk(ctx context.Context, c *campaign.Campaign, from, unit s
 			d.Late++
 		}
 		d.Rows = append(d.Rows, r)
+	}
+	if top.Parent != "" {
+		for _, f := range forms {
+			for _, it := range b.Owed(top, f) {
+				if it.Package && it.HasDue && (it.Status == owed.Ready || it.LateAt(now)) {
+					state := "pkg_" + it.Status
+					d.Owes = append(d.Owes, DeskOwed{Form: f.ID, Short: f.ShortName(), State: state, Word: catalog.StateName(state),
+						Due: it.Due.In(c.TimeZone).Format("2006年1月2日"), Late: it.LateAt(now)})
+				}
+			}
+		}
 	}
 	return d, nil
 }

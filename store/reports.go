@@ -578,3 +578,23 @@ func (db *DB) ProgressEvents(ctx context.Context, campaignID string, forms, unit
 	}
 	return out, nil
 }
+
+// PackageState is where a unit's latest package of a form stands.
+type PackageState struct {
+	Unit   string `db:"unit_code"`
+	Form   string `db:"form_id"` // the package's own id (pkg:<form>)
+	Status string `db:"status"`
+}
+
+// LatestPackages returns the newest package of every form each of the
+// units forwarded (all of the campaign's when units is nil).
+func (db *DB) LatestPackages(ctx context.Context, campaignID string, units []string) ([]PackageState, error) {
+	var out []PackageState
+	err := db.SelectContext(ctx, &out, `SELECT DISTINCT ON (unit_code, form_id) unit_code, form_id, status
+		FROM submissions WHERE campaign_id = $1 AND form_id LIKE 'pkg:%' AND ($2::text[] IS NULL OR unit_code = ANY($2))
+		ORDER BY unit_code, form_id, version DESC`, campaignID, pq.Array(units))
+	if err != nil {
+		return nil, fmt.Errorf("latest packages: %w", err)
+	}
+	return out, nil
+}

@@ -202,6 +202,7 @@ views.desk = async (args, live) => {
   let h = '<div class="card">';
   h += '<div class="crumbs">' + d.path.map((p, i) => i === d.path.length - 1 ? "<b>" + esc(p.name) + "</b>" : '<a href="#/desk/' + esc(p.code) + '">' + esc(p.name) + '</a><span class="sep">›</span>').join("") + "</div>";
   h += '<div class="muted">' + esc(fmt(T.asOf, d.at)) + " · " + esc(fmt(T.units, d.rows.length)) + " · " + (d.late ? '<span class="err">' + esc(fmt(T.lateUnits, d.late)) + "</span>" : esc(T.noLate)) + "</div>";
+  if (d.owes && d.owes.length) h += '<div id="owes">' + esc(T.owes) + d.owes.map(o => '<span class="owe">' + esc(o.short) + " " + pill(o.state, o.word, o.late) + ' <span class="muted">' + esc(fmt(T.due, o.due.replace(/^\d+年/, ""))) + "</span></span>").join("") + "</div>";
   h += '<div class="tbl"><div class="scroll-hint" hidden>' + esc(fmt(T.scrollHint, d.forms.length + 1)) + '</div><div class="scroll"><table class="matrix" id="matrix"><thead><tr><th class="u">' + esc(T.unitCol) + "</th>";
   for (const f of d.forms) h += '<th title="' + esc(f.title) + '">' + esc(f.short) + (f.due ? "<small>" + esc(fmt(T.due, f.due.replace(/^\d+年/, ""))) + "</small>" : "") + "</th>";
   h += "</tr></thead><tbody>";
@@ -217,7 +218,7 @@ views.desk = async (args, live) => {
     h += "</tr>";
   }
   h += "</tbody><tfoot>";
-  for (const s of ["approved", "submitted", "returned", "draft", "none", "exempt", "not_received", "pkg_approved", "pkg_submitted", "pkg_returned", "pkg_none", "pkg_exempt", "pkg_not_received"]) {
+  for (const s of ["approved", "submitted", "returned", "draft", "none", "exempt", "not_received", "pkg_approved", "pkg_submitted", "pkg_returned", "pkg_ready", "pkg_none", "pkg_exempt", "pkg_not_received"]) {
     if (!d.counts.some(c => c[s])) continue;
     h += '<tr data-count="' + s + '"><th class="u">' + pill(s, stateWord(s)) + "</th>" + d.counts.map(c => "<td>" + (c[s] || 0) + "</td>").join("") + "</tr>";
   }
