@@ -169,7 +169,7 @@ type Item struct {
 	Package bool
 	// Status of a return: none, draft or returned; of a package: none
 	// (never forwarded, or withdrawn), ready (everything it carries is
-	// approved: 已审核未上报) or returned.
+	// approved: 已审核未上报) or returned (from above, not yet forwarded again).
 	Status string
 	Due    time.Time
 	HasDue bool
@@ -193,11 +193,13 @@ func (b *Book) Owed(u *campaign.Unit, f *campaign.Form) []Item {
 	}
 	if o.Package {
 		if s := b.Package(u.Code, f.ID); !done(s) {
+			// Returned from above it stays so until it goes up again: what
+			// was flagged must be corrected first, however much is approved.
 			status := None
-			if a, n := b.Readiness(u, f); n > 0 && a == n {
-				status = Ready
-			} else if s == Returned {
+			if s == Returned {
 				status = Returned
+			} else if a, n := b.Readiness(u, f); n > 0 && a == n {
+				status = Ready
 			}
 			out = append(out, Item{Unit: u, Form: f, Package: true, Status: status, Due: due, HasDue: ok})
 		}

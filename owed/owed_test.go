@@ -135,6 +135,12 @@ func TestLateAtEveryLevel(t *testing.T) {
 	if it := b.Owed(city, sep); len(it) != 1 || it[0].Status != owed.Returned || b.PackageCell(city, sep) != "pkg_returned" {
 		t.Errorf("a returned package: %+v %s", it, b.PackageCell(city, sep))
 	}
+	// Returned with everything approved: still returned (what was flagged
+	// must be corrected), not 已审核未上报.
+	b.SetPackage(city.Code, oct.ID, owed.Returned)
+	if it := b.Owed(city, oct); len(it) != 1 || it[0].Status != owed.Returned {
+		t.Errorf("a returned package all approved: %+v", it)
+	}
 	b.SetPackage(city.Code, oct.ID, owed.Submitted)
 	if b.IsLate(city, oct, now) {
 		t.Errorf("a forwarded package is late")

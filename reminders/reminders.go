@@ -445,7 +445,9 @@ func packageText(c *campaign.Campaign, u *campaign.Unit, ss []Slot, now time.Tim
 			state = t.PackageReminderReady
 			buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(t.PackageReminderForward, s.Form.ShortName()), Data: dialogs.ForwardButton(s.Form.ID)}})
 		case owed.Returned:
+			// 上报 forwards it once corrected, or says what is still open.
 			state = fmt.Sprintf(t.PackageReminderReturned, parent.Name)
+			buttons = append(buttons, []dialogs.Button{{Label: fmt.Sprintf(t.PackageReminderForward, s.Form.ShortName()), Data: dialogs.ForwardButton(s.Form.ID)}})
 			waiting = true
 		default:
 			waiting = true
