@@ -37,10 +37,18 @@ func TestRepeatsForAsLongAsMissing(t *testing.T) {
 	if got := p.Repeats(due, sh, nil, at, at.Add(6*time.Hour)); len(got) != 0 {
 		t.Errorf("after 12-26's: %v", got)
 	}
-	// Months later it still comes.
-	late := time.Date(2019, 6, 5, 9, 30, 0, 0, sh)
-	if got := p.Repeats(due, sh, nil, late.Add(-24*time.Hour), late); len(got) != 1 || got[0].Weekday() != time.Wednesday {
-		t.Errorf("half a year on: %v", got)
+	// Two months later it still comes; a quarter after the date it stops
+	// (a notice of 2018 does not write to people every week in 2026).
+	later := time.Date(2019, 2, 6, 9, 30, 0, 0, sh)
+	if got := p.Repeats(due, sh, nil, later.Add(-24*time.Hour), later); len(got) != 1 || got[0].Weekday() != time.Wednesday {
+		t.Errorf("two months on: %v", got)
+	}
+	if got := p.Repeats(due, sh, nil, due.Add(RepeatFor), due.AddDate(8, 0, 0)); len(got) != 0 {
+		t.Errorf("after a quarter: %d more, the first %s", len(got), got[0])
+	}
+	all := p.Repeats(due, sh, nil, due, due.AddDate(1, 0, 0))
+	if n := len(all); n < 11 || all[n-1].After(due.Add(RepeatFor)) {
+		t.Errorf("%d weekly reminders, the last %s", n, all[n-1])
 	}
 	// No weekends: a Saturday's goes to the Friday before.
 	sat := time.Date(2018, 12, 8, 23, 59, 59, 0, sh)
