@@ -103,7 +103,12 @@ func (a API) Call(ctx context.Context, method string, params, result any) error 
 
 // call posts one Bot API method with a JSON body.
 func (b *Bot) call(ctx context.Context, method string, params any) error {
-	return API{URL: b.cfg.APIURL, Token: b.cfg.Token, HTTP: b.api}.Call(ctx, method, params, nil)
+	return b.callResult(ctx, method, params, nil)
+}
+
+// callResult is call, decoding the method's result into result.
+func (b *Bot) callResult(ctx context.Context, method string, params, result any) error {
+	return API{URL: b.cfg.APIURL, Token: b.cfg.Token, HTTP: b.api}.Call(ctx, method, params, result)
 }
 
 // apiError maps a refusal to the library's errors.

@@ -58,10 +58,15 @@ type Config struct {
 	AppURL string
 	// AppAuthMaxAge is how old a Mini App's initData may be (1 h).
 	AppAuthMaxAge time.Duration
-	Summaries     dialogs.Summarizer
-	Nudges        dialogs.Nudger
-	Now           func() time.Time
-	Log           *slog.Logger
+	// FileQuota bounds each unit's files (FILE_QUOTA_MB, FILES_PER_FIELD;
+	// zero: the engine's defaults); FileGrace is how long a file no answer
+	// refers to is kept (FILE_GRACE, 24 h).
+	FileQuota dialogs.FileQuota
+	FileGrace time.Duration
+	Summaries dialogs.Summarizer
+	Nudges    dialogs.Nudger
+	Now       func() time.Time
+	Log       *slog.Logger
 	// Collectors are more series for /metrics (serve adds the build, the
 	// database pool and the outbox).
 	Collectors []prometheus.Collector
@@ -158,6 +163,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 		Invites: store.Invites{DB: db}, InviteLink: func(token string) string { return InviteLink(b.username, token) }}
 	b.engine.Notified = func() { b.sender.poke() }
 	b.engine.AppURL = cfg.AppURL
+	b.engine.FileQuota = cfg.FileQuota
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
@@ -337,15 +343,28 @@ func (b *Bot) mode() string {
 	return "polling"
 }
 
-// janitor forgets applied updates older than a week, hourly.
+// DefaultFileGrace is how long a file no answer refers to is kept.
+const DefaultFileGrace = 24 * time.Hour
+
+// janitor forgets applied updates older than a week, and removes files no
+// answer refers to after their grace period, hourly.
 func (b *Bot) janitor(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
+	grace := b.cfg.FileGrace
+	if grace <= 0 {
+		grace = DefaultFileGrace
+	}
 	for {
 		if n, err := b.db.PruneInputs(ctx, inputsKept); err != nil && ctx.Err() == nil {
 			b.log.Warn("pruning applied updates failed", "err", err)
 		} else if n > 0 {
 			b.log.Debug("pruned applied updates", "count", n)
+		}
+		if n, size, err := b.db.RemoveOrphanFiles(ctx, grace); err != nil && ctx.Err() == nil {
+			b.log.Warn("removing files no answer refers to failed", "err", err)
+		} else if n > 0 {
+			b.log.Info("removed files no answer refers to", "files", n, "bytes", size, "grace", grace)
 		}
 		select {
 		case <-ctx.Done():

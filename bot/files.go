@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,71 +11,73 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"tianbao/campaign"
 	"tianbao/catalog"
 	"tianbao/dialogs"
-	"tianbao/store"
 )
 
 // maxDownload is the most a bot may download from Telegram.
 const maxDownload = 20 << 20
 
-// receiveFile downloads a document or photo, judges its type by content,
-// stores it under its original name and returns it for the engine. A file
-// that cannot be taken yields a message for the person instead.
-func (b *Bot) receiveFile(ctx context.Context, c *store.TelegramContact, m *models.Message) (*dialogs.FileInput, string, error) {
-	var id, name string
+// fileInput describes a document or photo for the engine without fetching
+// it: the engine calls Load only when a file field asks for a file (and
+// not for a file it already has under the same file_unique_id).
+func (b *Bot) fileInput(m *models.Message) *dialogs.FileInput {
+	var id, unique, name string
 	var size int64
 	switch {
 	case m.Document != nil:
-		id, name, size = m.Document.FileID, m.Document.FileName, m.Document.FileSize
+		id, unique, name, size = m.Document.FileID, m.Document.FileUniqueID, m.Document.FileName, m.Document.FileSize
 		if name == "" {
 			name = "文件"
 		}
 	default:
 		p := m.Photo[len(m.Photo)-1] // the largest size
-		id, name, size = p.FileID, "照片.jpg", int64(p.FileSize)
+		id, unique, name, size = p.FileID, p.FileUniqueID, "照片.jpg", int64(p.FileSize)
 	}
+	return &dialogs.FileInput{Name: name, Size: size, UniqueID: unique,
+		Load: func(ctx context.Context) ([]byte, error) { return b.download(ctx, id, size) }}
+}
+
+// download fetches a file from Telegram. What the person must be told (too
+// big, gone) is a *dialogs.FileRefusal; a failure that may pass (the
+// network, a 429, a server error) is an error, and the update is tried
+// again later.
+func (b *Bot) download(ctx context.Context, id string, size int64) ([]byte, error) {
 	if size > maxDownload {
-		return nil, fmt.Sprintf(catalog.Texts.FileTooBigForBot, fmt.Sprintf("%.1f MB", float64(size)/(1<<20))), nil
+		return nil, &dialogs.FileRefusal{Text: fmt.Sprintf(catalog.Texts.FileTooBigForBot, fmt.Sprintf("%.1f MB", float64(size)/(1<<20)))}
 	}
-	f, err := b.tg.GetFile(ctx, &tgbot.GetFileParams{FileID: id})
-	if err != nil {
-		if strings.Contains(err.Error(), "file is too big") { // the size Telegram gave us was understated
-			return nil, fmt.Sprintf(catalog.Texts.FileTooBigForBot, "> 20 MB"), nil
+	var f models.File
+	if err := b.callResult(ctx, "getFile", map[string]string{"file_id": id}, &f); err != nil {
+		switch {
+		case strings.Contains(err.Error(), "file is too big"): // the size Telegram gave us was understated
+			return nil, &dialogs.FileRefusal{Text: fmt.Sprintf(catalog.Texts.FileTooBigForBot, "> 20 MB")}
+		case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorNotFound):
+			b.log.Warn("getFile refused", "err", err)
+			return nil, &dialogs.FileRefusal{Text: catalog.Texts.FileDownloadFailed}
 		}
-		b.log.Warn("getFile failed", "err", err)
-		return nil, catalog.Texts.FileDownloadFailed, nil
+		return nil, fmt.Errorf("getFile: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.tg.FileDownloadLink(f), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.tg.FileDownloadLink(&f), nil)
 	if err != nil {
-		return nil, catalog.Texts.FileDownloadFailed, nil
+		return nil, &dialogs.FileRefusal{Text: catalog.Texts.FileDownloadFailed}
 	}
 	resp, err := b.http.Do(req)
 	if err != nil {
-		b.log.Warn("file download failed", "err", redact(err.Error(), b.cfg.Token))
-		return nil, "", fmt.Errorf("download a file: transient failure")
+		return nil, fmt.Errorf("download a file: %s", redact(err.Error(), b.cfg.Token))
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, catalog.Texts.FileDownloadFailed, nil
+	switch {
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		return nil, fmt.Errorf("download a file: HTTP %d", resp.StatusCode)
+	case resp.StatusCode != http.StatusOK:
+		return nil, &dialogs.FileRefusal{Text: catalog.Texts.FileDownloadFailed}
 	}
 	content, err := io.ReadAll(io.LimitReader(resp.Body, maxDownload+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("download a file: %w", err)
+		return nil, fmt.Errorf("download a file: %w", err)
 	}
 	if len(content) > maxDownload {
-		return nil, fmt.Sprintf(catalog.Texts.FileTooBigForBot, "> 20 MB"), nil
+		return nil, &dialogs.FileRefusal{Text: fmt.Sprintf(catalog.Texts.FileTooBigForBot, "> 20 MB")}
 	}
-	kinds := campaign.SniffFile(content)
-	kind := "unknown"
-	if len(kinds) > 0 {
-		kind = kinds[0]
-	}
-	name = campaign.FileName(name, kinds)
-	ref, err := b.db.SaveFile(ctx, c.Campaign, c.Unit, name, kind, content, c.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	return &dialogs.FileInput{Name: name, Size: int64(len(content)), Kinds: kinds, Ref: ref}, "", nil
+	return content, nil
 }

@@ -181,14 +181,7 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 		in.Arrived = len(notes) > 0 // an invite redeemed: its place's start screen
 	}
 	if m.Document != nil || len(m.Photo) > 0 {
-		f, tell, err := b.receiveFile(ctx, c, m)
-		if err != nil {
-			return "", err
-		}
-		if tell != "" {
-			return "", b.sendPlain(ctx, chat, tell)
-		}
-		in.File = f
+		in.File = b.fileInput(m) // fetched only if the question wants it
 	}
 	return b.run(ctx, u, user, p, in, chat, 0, "", notes)
 }

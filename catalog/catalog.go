@@ -34,6 +34,7 @@ var Chat = struct {
 	DeleteAsk, RowMenu, NotFillable, FileNotExpected     string
 	FileWrongType, FileTooBig, FileExpected              string
 	FileLooksLike, FileUnknownKind, FileNotText          string
+	FileQuotaBytes, FileQuotaCount                       string
 	SuggestHint, Apology, HelpCommands, Checklist        string
 	HelpFill, HelpExtend, HelpReviewerCommands           string
 	HelpForward, HelpTop                                 string
@@ -150,6 +151,8 @@ var Chat = struct {
 	FileTooBig:             "文件太大（%s），本项不超过 %d MB。",
 	FileExpected:           "本项需要上传文件（%s），请发送文件。",
 	FileNotText:            "「%s」要的是文件，不是文字：请点输入框旁的 📎，选择文件发送。",
+	FileQuotaBytes:         "「%s」（%s）没有保存：本单位已存文件 %s，每个单位最多 %s。如确需上传，请联系管理员。",
+	FileQuotaCount:         "「%s」没有保存：「%s」已存 %d 个文件，每项最多 %d 个。如确需上传，请联系管理员。",
 	SuggestHint:            "可点选其他县（市、区）已填的内容，也可直接输入。",
 	Apology:                "抱歉，系统出了点问题，您刚才的操作没有保存。请稍后再试。",
 	HelpCommands:           "命令：/start 首页%s，/help 帮助%s。",

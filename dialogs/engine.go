@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,14 +82,6 @@ type Input struct {
 	// Key makes the input idempotent (a Telegram update id): applied once,
 	// however often it arrives.
 	Key string
-}
-
-// FileInput is an uploaded file, already stored by the transport.
-type FileInput struct {
-	Name  string   // the original name
-	Size  int64    // bytes
-	Kinds []string // what the content is (see SniffFile), not what the name says
-	Ref   string   // where the transport stored it
 }
 
 // Reply is one message to show.
@@ -236,6 +227,9 @@ type Tx interface {
 	// shares it — recorded in the audit log as by's; ErrNotHolder when the
 	// place is gone already.
 	RemovePlace(ctx context.Context, contact int64, by *Contact, replaced bool) (Removal, error)
+	// StoredFile and SaveFile keep uploads (see files.go).
+	StoredFile(ctx context.Context, campaignID, unit, uniqueID string) (*StoredFile, error)
+	SaveFile(ctx context.Context, up FileUpload) (string, error)
 }
 
 // Campaigns hands out loaded campaigns.
@@ -280,6 +274,8 @@ type Engine struct {
 	// for other contacts was committed, so a sender can deliver them now
 	// instead of polling for them.
 	Notified func()
+	// FileQuota bounds what each unit stores (zero fields: the defaults).
+	FileQuota FileQuota
 }
 
 // Mode is the kind of screen a contact is on.
@@ -746,34 +742,6 @@ func (t *turn) text(text string) error {
 	}
 	t.note(msg.NoQuestion)
 	return t.show()
-}
-
-func (t *turn) file(in *FileInput) error {
-	f, sec, fd := t.position()
-	if t.s.Mode != ModeField || fd == nil || fd.Type != campaign.File {
-		t.note(msg.FileNotExpected)
-		return t.show()
-	}
-	kind := ""
-	for _, k := range in.Kinds {
-		if slices.Contains(fd.FileTypes, k) {
-			kind = k
-			break
-		}
-	}
-	if kind == "" {
-		seen := msg.FileUnknownKind
-		if len(in.Kinds) > 0 {
-			seen = fmt.Sprintf(msg.FileLooksLike, strings.Join(in.Kinds, "/"))
-		}
-		t.note(msg.FileWrongType, in.Name, seen, strings.Join(fd.FileTypes, "、"))
-		return t.show()
-	}
-	if fd.MaxBytes > 0 && in.Size > fd.MaxBytes {
-		t.note(msg.FileTooBig, campaign.HumanSize(in.Size), fd.MaxBytes>>20)
-		return t.show()
-	}
-	return t.accept(f, sec, fd, campaign.EncodeFile(campaign.FileValue{Name: in.Name, Kind: kind, Size: in.Size, Ref: in.Ref}), false)
 }
 
 // position resolves the session's form, section and field.

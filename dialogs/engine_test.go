@@ -241,8 +241,8 @@ func TestPoliciesWithFiles(t *testing.T) {
 		Say("2018-02-30").Expect("「印发日期」的日期不存在").
 		Say("2018年9月15日").Expect("文件原文（第 5/5 项）").
 		Say("见附件").Expect("本项需要上传文件").
-		Upload("policy.pdf", []byte("just text, named pdf"), "file:1").Expect("文件类型不符：「policy.pdf」的类型无法识别").
-		Upload("policy.pdf", pdf, "file:2").Expect("✔ 文件原文：policy.pdf（17 字节）", "已保存第 1 个文件")
+		Upload("policy.pdf", []byte("just text, named pdf")).Expect("文件类型不符：「policy.pdf」的类型无法识别").
+		Upload("policy.pdf", pdf).Expect("✔ 文件原文：policy.pdf（17 字节）", "已保存第 1 个文件")
 	c.Press("➕ 添加文件").Say("杭州市小微企业园认定管理办法").Say("杭政办函〔2018〕12号").Say("杭州市经信委").Say("2018-06-01").
 		Press("跳过").Expect("已保存第 2 个文件").Press("本部分填完了").Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
 	got := csvOf(t, env, "330100", "policies")
@@ -258,7 +258,7 @@ func TestFormA4PlanAndYearlyTargets(t *testing.T) {
 	docx := docxBytes(t)
 	c.Say("/start").Press("附件4").Expect("规划文本须包括：", "四、保障措施", "规划编制方式（第 1/2 项）").
 		Press("本地单独编制").Expect("正式规划文本（第 2/2 项）").
-		Upload("规划.docx", docx, "file:9").Expect("✔ 正式规划文本：规划.docx", "分年度发展目标 · 【2018年（基期）】", "园区数量（个）（第 1/6 项）")
+		Upload("规划.docx", docx).Expect("✔ 正式规划文本：规划.docx", "分年度发展目标 · 【2018年（基期）】", "园区数量（个）（第 1/6 项）")
 	for _, year := range []struct{ parks, land string }{{"10", "1000"}, {"12", "1200"}, {"14", "1400"}, {"13", "1500"}, {"15", "1600"}} {
 		c.Say(year.parks)
 		if year.parks == "13" {
@@ -293,7 +293,7 @@ func TestFormA4CompiledByTheCity(t *testing.T) {
 	}
 	c.Expect("规划编制方式：由设区市统一编制", "全部填写完毕").ExpectNot("正式规划文本")
 	c.Press("改：规划编制方式").Press("本地单独编制").Expect("✔ 规划编制方式：本地单独编制", "正式规划文本（第 2/2 项）")
-	c.Upload("规划.docx", docxBytes(t), "file:9").Expect("全部填写完毕", "正式规划文本：规划.docx")
+	c.Upload("规划.docx", docxBytes(t)).Expect("全部填写完毕", "正式规划文本：规划.docx")
 	c.Press("改：规划编制方式").Press("由设区市统一编制").Expect("全部填写完毕").ExpectNot("规划.docx")
 	c.Press("✅ 提交").Expect("已提交")
 	if got := csvOf(t, env, "330106", "a4"); !strings.Contains(got, "规划文本,,由设区市统一编制,,") || strings.Contains(got, "规划.docx") {

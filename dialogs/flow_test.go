@@ -42,7 +42,7 @@ func TestBackSkipCancelAndHints(t *testing.T) {
 	// Reopening resumes at the first unanswered field.
 	c.Press("附件1").Expect("召集人（组长）职务（第 3/5 项）")
 	// A file where none is asked, and /help with the office's contacts.
-	c.Upload("x.pdf", []byte("%PDF-1.4"), "file:1").Expect("现在不需要上传文件。", "召集人（组长）职务")
+	c.Upload("x.pdf", []byte("%PDF-1.4")).Expect("现在不需要上传文件。", "召集人（组长）职务")
 	c.Say("/help").Expect("陈婧绮", "0571-87059132", "zjjxwqycxc@163.com", "召集人（组长）职务")
 	// A city cannot open a county-only form, whatever the button says.
 	city := env.Contact("330100", "李四")

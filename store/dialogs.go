@@ -2,14 +2,11 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/lib/pq"
@@ -631,19 +628,6 @@ func (db *DB) ConsoleContactOf(ctx context.Context, key, campaignID, unit string
 func (db *DB) UnitDrafts(ctx context.Context, campaignID, unit string) (map[string]*campaign.Draft, error) {
 	drafts, _, _, err := loadDrafts(ctx, db.DB, campaignID, unit)
 	return drafts, err
-}
-
-// SaveFile stores an uploaded document and returns its reference ("file:ID").
-func (db *DB) SaveFile(ctx context.Context, campaignID, unit, name, kind string, content []byte, actor int64) (string, error) {
-	sum := sha256.Sum256(content)
-	var id int64
-	err := db.GetContext(ctx, &id, `INSERT INTO files (campaign_id, unit_code, name, kind, size, sha256, content, uploaded_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		campaignID, unit, name, kind, len(content), hex.EncodeToString(sum[:]), content, actor)
-	if err != nil {
-		return "", fmt.Errorf("save file for %s: %w", unit, err)
-	}
-	return "file:" + strconv.FormatInt(id, 10), nil
 }
 
 // SetReviewValues writes what the reviewing level fills as it approves

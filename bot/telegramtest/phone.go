@@ -20,6 +20,8 @@ type Phone struct {
 	nextCB  int
 	LastRaw json.RawMessage // the last update sent, for redelivery tests
 	LastCB  string          // the id of the last callback query sent
+	// LastFile is the file_id of the last document or photo sent.
+	LastFile string
 
 	sent  int           // the id of the last message sent
 	dates map[int]int64 // the messages sent, by id: their dates
@@ -143,17 +145,26 @@ func (p *Phone) find(label string) (*Message, Button) {
 
 // Upload sends a document.
 func (p *Phone) Upload(name, mimeType string, content []byte) *Phone {
-	id := p.S.AddFile(content)
+	return p.Forward(p.S.AddFile(content), name, mimeType)
+}
+
+// Forward sends a file Telegram has already (one sent before, or
+// forwarded from another chat): the same file_id and file_unique_id, and
+// nothing uploaded.
+func (p *Phone) Forward(id, name, mimeType string) *Phone {
+	size := p.S.fileSize(id)
+	p.LastFile = id
 	p.nextMsg++
 	return p.send(map[string]any{"message": map[string]any{
 		"message_id": p.nextMsg, "from": p.from(), "chat": p.chat(), "date": time.Now().Unix(),
-		"document": map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_name": name, "mime_type": mimeType, "file_size": len(content)},
+		"document": map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_name": name, "mime_type": mimeType, "file_size": size},
 	}})
 }
 
 // Photo sends a photo (Telegram gives it no name).
 func (p *Phone) Photo(content []byte) *Phone {
 	id := p.S.AddFile(content)
+	p.LastFile = id
 	p.nextMsg++
 	return p.send(map[string]any{"message": map[string]any{
 		"message_id": p.nextMsg, "from": p.from(), "chat": p.chat(), "date": time.Now().Unix(),

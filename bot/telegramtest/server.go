@@ -157,6 +157,7 @@ type Server struct {
 	pollGen       int // each getUpdates takes a number; an older poll still waiting is terminated
 	refused       []string
 	filter        updateFilter // allowed_updates, as the bot last set them
+	downloads     int          // files fetched from /file/bot<token>/
 
 	// Telegram's limits, when enforced: at most perSecond sends in any
 	// second, and perChat between two sends to one chat.
@@ -291,6 +292,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+s.Token+"/"); ok {
 		s.mu.Lock()
 		f, found := s.files[rest]
+		if found {
+			s.downloads++
+		}
 		s.mu.Unlock()
 		if !found {
 			http.NotFound(w, r)
@@ -938,6 +942,20 @@ func (s *Server) AddFileSized(content []byte, size int64) string {
 	id := fmt.Sprintf("file%d", len(s.files)+1)
 	s.files[id] = file{content: content, size: size}
 	return id
+}
+
+// fileSize is the size Telegram reports for a file (0 if unknown).
+func (s *Server) fileSize(id string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.files[id].size
+}
+
+// Downloads counts the files the bot fetched.
+func (s *Server) Downloads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.downloads
 }
 
 // Events returns everything the bot did in a chat since event number from.

@@ -373,17 +373,9 @@ func (c *console) upload(ctx context.Context, path string) (*dialogs.FileInput, 
 	if err != nil || len(content) > maxUpload {
 		return nil, fmt.Errorf(catalog.Texts.ConsoleNoFile, path)
 	}
-	kinds := campaign.SniffFile(content)
-	kind := "unknown"
-	if len(kinds) > 0 {
-		kind = kinds[0]
-	}
-	name := campaign.FileName(filepath.Base(path), kinds)
-	ref, err := c.db.SaveFile(ctx, c.campaign, c.unit, name, kind, content, c.contact)
-	if err != nil {
-		return nil, err
-	}
-	return &dialogs.FileInput{Name: name, Size: int64(len(content)), Kinds: kinds, Ref: ref}, nil
+	// The engine keeps it if the question wants it (and says why not).
+	return &dialogs.FileInput{Name: filepath.Base(path), Size: int64(len(content)),
+		Load: func(context.Context) ([]byte, error) { return content, nil }}, nil
 }
 
 func (c *console) send(ctx context.Context, in dialogs.Input) error {

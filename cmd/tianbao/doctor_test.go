@@ -30,6 +30,7 @@ func TestDoctorRefusesWhatServeRefuses(t *testing.T) {
 		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_BOT_TOKEN_FILE": "", "TELEGRAM_API_URL": fake.URL,
 		"WEBHOOK_URL": "", "WEBHOOK_SECRET": "", "WEBHOOK_SECRET_FILE": "", "LISTEN_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off",
 		"WORKERS": "", "REMINDERS": "", "SEND_RATE": "", "APP_URL": "", "APP_AUTH_MAX_AGE": "",
+		"FILE_QUOTA_MB": "", "FILES_PER_FIELD": "", "FILE_GRACE": "",
 	}
 	cases := []struct {
 		name string
@@ -40,6 +41,9 @@ func TestDoctorRefusesWhatServeRefuses(t *testing.T) {
 		{"rate zero", map[string]string{"SEND_RATE": "0"}, "SEND_RATE"},
 		{"rate not a number", map[string]string{"SEND_RATE": "fast"}, "SEND_RATE"},
 		{"no workers", map[string]string{"WORKERS": "0"}, "WORKERS"},
+		{"file quota not a number", map[string]string{"FILE_QUOTA_MB": "200MB"}, "FILE_QUOTA_MB"},
+		{"no files per field", map[string]string{"FILES_PER_FIELD": "0"}, "FILES_PER_FIELD"},
+		{"file grace too short", map[string]string{"FILE_GRACE": "1s"}, "FILE_GRACE"},
 		{"workers not a number", map[string]string{"WORKERS": "eight"}, "WORKERS"},
 		{"reminders maybe", map[string]string{"REMINDERS": "maybe"}, "REMINDERS"},
 		{"desk age too short", map[string]string{"APP_AUTH_MAX_AGE": "1s"}, "APP_AUTH_MAX_AGE"},

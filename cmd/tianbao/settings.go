@@ -102,6 +102,27 @@ func serveSettings(e *env) (bot.Config, []problem) {
 		}
 		cfg.SendRate = v
 	}
+	if v := os.Getenv("FILE_QUOTA_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1<<20 {
+			refuse("FILE_QUOTA_MB", "", "FILE_QUOTA_MB=%q: want the megabytes of files each unit may store, e.g. 200", v)
+		}
+		cfg.FileQuota.UnitBytes = int64(n) << 20
+	}
+	if v := os.Getenv("FILES_PER_FIELD"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			refuse("FILES_PER_FIELD", "", "FILES_PER_FIELD=%q: want how many files one field of a unit may hold, e.g. 100", v)
+		}
+		cfg.FileQuota.PerField = n
+	}
+	if v := os.Getenv("FILE_GRACE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			refuse("FILE_GRACE", "", "FILE_GRACE=%q: want how long a file no answer refers to is kept, at least 1m, e.g. 24h", v)
+		}
+		cfg.FileGrace = d
+	}
 	if cfg.AppURL, err = appURL(os.Getenv("APP_URL")); err != nil {
 		refuse("APP_URL", "give the public https address the proxy serves /app/ at, e.g. https://tianbao.example.org/app/", "%v", err)
 	}

@@ -180,10 +180,12 @@ func (c *Chat) Button(label string) (dialogs.Button, bool) {
 	return dialogs.Button{}, false
 }
 
-// Upload sends a file as the transport would after storing it.
-func (c *Chat) Upload(name string, content []byte, ref string) *Chat {
+// Upload sends a file as a transport does: its name and size, and the
+// content for when the engine wants it.
+func (c *Chat) Upload(name string, content []byte) *Chat {
 	c.T.Helper()
-	return c.Send(dialogs.Input{File: &dialogs.FileInput{Name: name, Size: int64(len(content)), Kinds: campaign.SniffFile(content), Ref: ref}})
+	return c.Send(dialogs.Input{File: &dialogs.FileInput{Name: name, Size: int64(len(content)),
+		Load: func(context.Context) ([]byte, error) { return content, nil }}})
 }
 
 func (c *Chat) screen() dialogs.Reply {
