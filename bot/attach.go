@@ -21,14 +21,12 @@ func (b *Bot) attach(ctx context.Context, campaign string, chat int64, a *dialog
 	if err != nil || r == nil {
 		return err
 	}
-	return b.retry(ctx, func() error {
-		if r.Photo {
-			_, err := b.tg.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chat, Caption: r.Caption,
-				Photo: &models.InputFileUpload{Filename: r.Name, Data: bytes.NewReader(r.Content)}})
-			return err
-		}
-		_, err := b.tg.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chat, Caption: r.Caption,
-			Document: &models.InputFileUpload{Filename: r.Name, Data: bytes.NewReader(r.Content)}})
+	if r.Photo {
+		_, err := b.tg.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chat, Caption: r.Caption,
+			Photo: &models.InputFileUpload{Filename: r.Name, Data: bytes.NewReader(r.Content)}})
 		return err
-	})
+	}
+	_, err = b.tg.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chat, Caption: r.Caption,
+		Document: &models.InputFileUpload{Filename: r.Name, Data: bytes.NewReader(r.Content)}})
+	return err
 }

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -107,10 +108,16 @@ type Bot struct {
 	username string
 	id       int64 // the bot's user id: names its polling lock
 	dispatch *dispatcher
+	lane     *lane // what the bot says, per chat, off the updates' path
 	metrics  *metrics
 	sender   *sender
 	turns    *store.TurnCache
-	marks    *marker
+	marks    *batcher[string] // inputs whose replies went out
+	settled  *batcher[int64]  // updates handled, gone from the inbox
+	inq      inq              // the inbox's updates queued in memory, while polling
+	faults   faults           // chats whose updates fail for now
+	halting  atomic.Bool      // Run's context ended: failing updates are left for later
+	offset   atomic.Int64     // the offset this process confirmed last, polling
 	desk     *webapp.Server
 	// menuButton is what the sender sets a chat's menu button to: the
 	// desk's page, the commands again (APP_URL was set once, and is no
@@ -121,6 +128,7 @@ type Bot struct {
 	people    sync.Map // Telegram user id -> cachedPerson: the person and their places
 	strangers sync.Map // Telegram user id -> time.Time last told what the bot is
 	badLinks  sync.Map // Telegram user id -> time.Time last told a link did not work
+	groups    sync.Map // group chat id -> time.Time its messages were last looked at
 }
 
 // New connects to the Bot API (getMe) and wires the engine.
@@ -155,7 +163,9 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	client := &http.Client{Transport: calls, Timeout: cfg.PollTimeout + 15*time.Second}
 	api := &http.Client{Transport: calls, Timeout: 60 * time.Second}
 	b := &Bot{cfg: cfg, log: cfg.Log, db: db, reg: reg, http: client, api: api, metrics: m, chatKey: chatKey(cfg.Token)}
-	b.marks = newMarker(b)
+	b.marks = newBatcher(b, "replies sent", b.db.MarkSent)
+	b.settled = newBatcher(b, "updates handled", func(ctx context.Context, ids []int64) error { return b.db.InboxDone(ctx, b.id, ids) })
+	b.faults.b = b
 	b.turns = store.NewTurnCache(turnCacheSize)
 	counts := &store.TurnCounts{}
 	b.metrics.watchTurns(counts)
@@ -178,7 +188,8 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
 	b.tg = tg
-	me, err := tg.GetMe(ctx)
+	var me *models.User
+	err = waitOutFloods(ctx, func() (err error) { me, err = tg.GetMe(ctx); return err })
 	if err != nil {
 		return nil, fmt.Errorf("getMe (is the token right?): %w", err)
 	}
@@ -186,6 +197,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	b.desk = &webapp.Server{Auth: webapp.Auth{Token: cfg.Token, MaxAge: cfg.AppAuthMaxAge}, DB: db, Reg: reg, Engine: b.engine,
 		Log: cfg.Log, Now: cfg.Now, BotName: b.username, Origin: webapp.OriginOf(cfg.AppURL)}
 	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
+	b.lane = newLane(b)
 	return b, nil
 }
 
@@ -277,14 +289,20 @@ func (b *Bot) Run(ctx context.Context) error {
 	pollDone := make(chan struct{})
 	if b.cfg.WebhookURL != "" {
 		close(pollDone)
-		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
-			URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
+		if err := waitOutFloods(ctx, func() error {
+			_, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
+				URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
+			})
+			return err
 		}); err != nil {
 			_ = srv.Close()
 			return fmt.Errorf("setWebhook: %w", err)
 		}
 	} else {
-		if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+		if err := waitOutFloods(ctx, func() error {
+			_, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+			return err
+		}); err != nil {
 			_ = srv.Close()
 			return fmt.Errorf("deleteWebhook: %w", err)
 		}
@@ -294,6 +312,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		}()
 	}
 	go b.janitor(ctx)
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		b.sweepReplies(ctx)
+	}()
 	scheduleDone := make(chan struct{})
 	go func() {
 		defer close(scheduleDone)
@@ -310,6 +333,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		defer close(marksDone)
 		b.marks.run(marksCtx)
 	}()
+	settledDone := make(chan struct{})
+	go func() {
+		defer close(settledDone)
+		b.settled.run(marksCtx)
+	}()
 	senderDone := make(chan struct{})
 	go func() {
 		defer close(senderDone)
@@ -321,6 +349,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
 	}
+	b.halting.Store(true)
 	b.log.Info("shutting down: finishing updates in flight")
 	<-pollDone
 	shutdownCtx, cancel := context.WithTimeout(work, 30*time.Second)
@@ -328,8 +357,17 @@ func (b *Bot) Run(ctx context.Context) error {
 	err := srv.Shutdown(shutdownCtx) // waits for webhook requests being handled
 	b.dispatch.wait()
 	b.dispatch.stop()
+	// What the updates handled said goes out before the end, as far as
+	// Telegram lets it within a while; the rest is sent from the database
+	// by the next process (or another replica).
+	drainCtx, stopDrain := context.WithTimeout(work, 10*time.Second)
+	b.lane.drain(drainCtx)
+	stopDrain()
+	b.lane.stop()
+	<-sweepDone
 	stopMarks() // the last marks are written as it ends
 	<-marksDone
+	<-settledDone
 	<-senderDone
 	<-scheduleDone
 	b.log.Info("stopped")
@@ -345,6 +383,25 @@ func (b *Bot) mode() string {
 
 // DefaultFileGrace is how long a file no answer refers to is kept.
 const DefaultFileGrace = 24 * time.Hour
+
+// waitOutFloods makes a call of the start-up (getMe, setWebhook,
+// deleteWebhook), waiting out Telegram's 429s (retry_after) a few times:
+// a flood wait is no reason not to start, a refusal is.
+func waitOutFloods(ctx context.Context, call func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := call()
+		var tooMany *tgbot.TooManyRequestsError
+		if !errors.As(err, &tooMany) || attempt == 5 {
+			return err
+		}
+		if !sleep(ctx, time.Duration(max(tooMany.RetryAfter, 1))*time.Second) {
+			return err
+		}
+	}
+}
+
+// stopping reports that Run is ending.
+func (b *Bot) stopping() bool { return b.halting.Load() }
 
 // janitor forgets applied updates older than a week, and removes files no
 // answer refers to after their grace period, hourly.

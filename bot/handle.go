@@ -137,7 +137,7 @@ func (b *Bot) message(ctx context.Context, u *models.Update) (string, error) {
 		return "", nil
 	}
 	if m.Chat.Type != models.ChatTypePrivate {
-		return "", b.sendPlain(ctx, m.Chat.ID, catalog.Texts.NotPrivate)
+		return "", b.group(ctx, m.Chat.ID) // nothing there reaches the engine
 	}
 	if m.Chat.ID != m.From.ID {
 		// A private chat is the sender's own: anything else is forged, and
@@ -205,12 +205,12 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 	if where.ID != user || (where.Type != "" && where.Type != models.ChatTypePrivate) {
 		b.metrics.errors.WithLabelValues("foreign_chat").Inc()
 		b.log.Warn("refused a button outside the presser's private chat", "update", u.ID)
-		b.answerCallback(ctx, q.ID, catalog.Texts.NotPrivate)
+		b.answerCallback(user, q.ID, catalog.Texts.NotPrivate)
 		return "", nil
 	}
 	p, err := b.person(ctx, user, false)
 	if errors.Is(err, store.ErrNotFound) {
-		b.answerCallback(ctx, q.ID, catalog.Texts.Stranger)
+		b.answerCallback(user, q.ID, catalog.Texts.Stranger)
 		return "", nil
 	}
 	if err != nil {
@@ -229,7 +229,7 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 		if p == nil || p.Place(contact) == nil {
 			b.metrics.errors.WithLabelValues("foreign_place").Inc()
 			b.log.Warn("refused a button bound to a place the presser does not hold", "update", u.ID, "contact", contact)
-			b.answerCallback(ctx, q.ID, catalog.People.NotYourPlace)
+			b.answerCallback(user, q.ID, catalog.People.NotYourPlace)
 			return "", nil
 		}
 		in.ContactID, in.Route, in.Button = contact, dialogs.RouteSwitch, data
@@ -263,13 +263,20 @@ func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Pe
 	switch {
 	case errors.As(err, &dup):
 		b.metrics.errors.WithLabelValues("duplicate").Inc()
-		if dup.Sent {
-			if callbackID != "" {
-				b.answerCallback(ctx, callbackID, "")
+		// Applied before. Its replies go out once, however often it comes:
+		// sent already, or being sent by whoever applied it (their lease),
+		// there is nothing to say; left unsent by a process that died, they
+		// are sent by whoever takes the lease first.
+		mine := false
+		if !dup.Sent {
+			if mine, err = b.db.ClaimReplies(ctx, in.Key); err != nil {
+				return "", err
 			}
-			return "", nil
 		}
-		replies = dup.Replies // applied, but its replies never went out
+		if !mine {
+			return "", nil // a press's answer went with them
+		}
+		replies = dup.Replies
 	case errors.Is(err, dialogs.ErrUnknownContact), errors.Is(err, dialogs.ErrNotCurrent):
 		b.people.Delete(user)
 		text := catalog.Texts.Stranger
@@ -277,7 +284,7 @@ func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Pe
 			text = catalog.People.PlaceGone
 		}
 		if callbackID != "" {
-			b.answerCallback(ctx, callbackID, text)
+			b.answerCallback(chat, callbackID, text)
 			return "", nil
 		}
 		return "", b.sendPlain(ctx, chat, text)
@@ -292,20 +299,17 @@ func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Pe
 	if len(notes) > 0 && len(replies) > 0 {
 		replies[0].Text = strings.Join(notes, "\n") + "\n\n" + replies[0].Text
 	}
-	if callbackID != "" {
-		notice := ""
-		if len(replies) > 0 {
-			notice = replies[0].Notice
-		}
-		b.answerCallback(ctx, callbackID, notice)
+	notice := ""
+	if len(replies) > 0 {
+		notice = replies[0].Notice
 	}
 	c := p.Place(in.ContactID)
 	if c == nil {
 		c = &dialogs.Contact{ID: in.ContactID}
 	}
-	if err := b.render(ctx, c, chat, msgID, b.present(ctx, p, c, replies)); err != nil {
-		return "", err // saved, not shown: the redelivery sends the recorded replies
-	}
+	// Saved: what it says goes out through the lane, the update does not
+	// wait for Telegram.
+	b.reply(in.Key, c, chat, msgID, callbackID, notice, b.present(ctx, p, c, replies))
 	return in.Key, nil
 }
 
@@ -359,22 +363,53 @@ func (b *Bot) mayTell(told *sync.Map, user int64) bool {
 	return true
 }
 
-// apologize tells the chat an update could not be handled.
+// apologize tells the chat an update was not handled and will not be.
 func (b *Bot) apologize(ctx context.Context, u *models.Update) {
 	chat := chatOf(u)
 	if chat == 0 {
 		return
 	}
 	if u.CallbackQuery != nil {
-		b.answerCallback(ctx, u.CallbackQuery.ID, "")
+		b.answerCallback(chat, u.CallbackQuery.ID, "")
 	}
-	if err := b.sendPlain(ctx, chat, dialogs.Apology().Text); err != nil {
-		b.log.Warn("could not apologise", "err", err)
-	}
+	_ = b.sendPlain(ctx, chat, dialogs.Apology().Text)
 }
 
-func (b *Bot) answerCallback(ctx context.Context, id, text string) {
-	if err := b.call(ctx, "answerCallbackQuery", answerCallbackRequest{CallbackQueryID: id, Text: text}); err != nil {
-		b.log.Debug("answerCallbackQuery failed", "err", err)
+// answerCallback answers a pressed button, through the lane.
+func (b *Bot) answerCallback(chat int64, id, text string) {
+	b.lane.push(&job{chat: chat, steps: []step{b.answerStep(id, text)}})
+}
+
+// groupQuiet is how long a group's later messages are dropped in memory,
+// without asking the database; groupNoteEvery how often a group is told.
+const (
+	groupQuiet     = time.Minute
+	groupNoteEvery = 24 * time.Hour
+)
+
+// group answers a message in a group or channel: the bot does not converse
+// there, so nothing of it reaches the engine. The chat is told once (at
+// most every groupNoteEvery, across replicas) to write in private, and the
+// bot leaves it; anything more from it is dropped, so that no group can
+// make the bot talk, or keep it busy, at will.
+func (b *Bot) group(ctx context.Context, chat int64) error {
+	b.metrics.errors.WithLabelValues("group").Inc()
+	now := time.Now()
+	if last, ok := b.groups.Load(chat); ok && now.Sub(last.(time.Time)) < groupQuiet {
+		return nil
 	}
+	tell, err := b.db.NoteGroup(ctx, chat, groupNoteEvery)
+	if err != nil {
+		return err
+	}
+	b.groups.Store(chat, now)
+	j := &job{chat: chat}
+	if tell {
+		j.steps = append(j.steps, b.sendStep(chat, catalog.Texts.GroupNote, nil))
+	}
+	j.steps = append(j.steps, step{name: "leaveChat", quiet: true, call: func(ctx context.Context) error {
+		return b.call(ctx, "leaveChat", map[string]int64{"chat_id": chat})
+	}})
+	b.lane.push(j)
+	return nil
 }

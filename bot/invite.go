@@ -94,12 +94,12 @@ func (b *Bot) export(ctx context.Context, c *store.TelegramContact, chat int64) 
 	unit := camp.Units[c.Unit]
 	now := b.cfg.Now().In(camp.TimeZone)
 	name := fmt.Sprintf("%s-%s-%s.xlsx", camp.ID, unit.Name, now.Format("20060102-1504"))
-	return b.retry(ctx, func() error {
+	content, caption := buf.Bytes(), fmt.Sprintf(catalog.Texts.ExportCaption, unit.Name, camp.Title, now.Format("1月2日 15:04"))
+	b.lane.push(&job{chat: chat, contact: c.ID, steps: []step{{name: "sendDocument", call: func(ctx context.Context) error {
 		_, err := b.tg.SendDocument(ctx, &tgbot.SendDocumentParams{
-			ChatID:   chat,
-			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(buf.Bytes())},
-			Caption:  fmt.Sprintf(catalog.Texts.ExportCaption, unit.Name, camp.Title, now.Format("1月2日 15:04")),
+			ChatID: chat, Caption: caption, Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(content)},
 		})
 		return err
-	})
+	}}}})
+	return nil
 }

@@ -17,11 +17,6 @@ import (
 	"tianbao/store"
 )
 
-// maxAttempts bounds how often one update is retried after transient
-// failures before the bot apologises and moves on, so that one poisonous
-// update cannot stop a chat (or, when polling, everyone) forever.
-const maxAttempts = 5
-
 // pollWhenLeading polls while this process holds the bot's polling lock (a
 // PostgreSQL advisory lock on its own connection), and otherwise waits as a
 // hot standby, asking again every PollRetry. Telegram allows one poller per
@@ -41,6 +36,7 @@ func (b *Bot) pollWhenLeading(ctx, work context.Context) {
 		switch {
 		case err != nil && ctx.Err() == nil:
 			b.log.Warn("polling: cannot ask for the polling lock", "err", err)
+			b.peek(ctx, err)
 		case l != nil:
 			b.log.Info("polling: this process polls")
 			b.lead(ctx, work, l, retry)
@@ -56,6 +52,31 @@ func (b *Bot) pollWhenLeading(ctx, work context.Context) {
 			return
 		case <-time.After(retry):
 		}
+	}
+}
+
+// peek looks, while the database is unreachable, at what waits at Telegram
+// for the poller this process was: the updates are not confirmed (nothing
+// can keep them now; they stay at Telegram and are applied when the
+// database is back), but their chats are told so once they have waited
+// (正在处理，请稍候). It asks with the offset this process confirmed last,
+// which confirms nothing new.
+func (b *Bot) peek(ctx context.Context, cause error) {
+	offset := b.offset.Load()
+	if offset == 0 {
+		return // this process has not polled: another may have
+	}
+	if outage, _ := b.db.Outage(ctx, cause); !outage {
+		return
+	}
+	peekCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	updates, _, err := b.getUpdatesWait(peekCtx, offset, 0)
+	if err != nil {
+		return
+	}
+	for _, u := range updates {
+		b.faults.failing(ctx, chatOf(u), cause)
 	}
 }
 
@@ -84,124 +105,49 @@ func (b *Bot) lead(ctx, work context.Context, l *store.Leader, every time.Durati
 	b.poll(leadCtx, work)
 }
 
-// poll runs the long-polling loop: fetch a batch, handle every update
-// durably (chats in parallel, each chat in order), and only then confirm
-// the batch by asking for the next offset. A crash between fetch and
-// handling means the batch is fetched again; updates already applied are
-// recognised by their id and not applied twice.
-func (b *Bot) poll(ctx, work context.Context) {
-	var offset int64
-	var wait time.Duration
-	attempts := map[int64]int{}
-	for ctx.Err() == nil {
-		if wait > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-		}
-		updates, err := b.getUpdates(ctx, offset)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			wait = min(max(2*wait, 100*time.Millisecond), 5*time.Second)
-			b.metrics.errors.WithLabelValues("get_updates").Inc()
-			b.log.Warn("getUpdates failed", "err", err, "retry_in", wait)
-			continue
-		}
-		wait = 0
-		if len(updates) == 0 {
-			continue
-		}
-		next := b.handleBatch(work, updates, attempts)
-		if next <= maxID(updates) {
-			wait = 200 * time.Millisecond // an update failed: do not spin on it
-		}
-		offset = next
-	}
-}
-
-// handleBatch handles a batch and returns the offset that confirms what was
-// handled: past the whole batch, or up to the first update that must be
-// tried again.
-func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, attempts map[int64]int) int64 {
-	var mu sync.Mutex
-	var retry []int64
-	var sent []string
-	var wg sync.WaitGroup
-	for _, u := range updates {
-		wg.Add(1)
-		b.dispatch.submit(chatOf(u), func() {
-			defer wg.Done()
-			key, err := b.process(ctx, u)
-			mu.Lock()
-			defer mu.Unlock()
-			if key != "" {
-				sent = append(sent, key)
-			}
-			if err == nil {
-				delete(attempts, u.ID)
-				return
-			}
-			attempts[u.ID]++
-			if attempts[u.ID] < maxAttempts {
-				retry = append(retry, u.ID)
-				return
-			}
-			delete(attempts, u.ID)
-			b.log.Error("giving up on an update", "update", u.ID, "err", err)
-			b.apologize(ctx, u)
-		})
-	}
-	wg.Wait()
-	if err := b.db.MarkSent(ctx, sent); err != nil {
-		b.log.Warn("marking replies sent failed", "err", err)
-	}
-	// Past the highest id (Telegram sends them in order; this does not rely on it).
-	var next int64
-	for _, u := range updates {
-		next = max(next, u.ID+1)
-	}
-	for _, id := range retry {
-		next = min(next, id)
-	}
-	return next
-}
-
 // getUpdates long-polls the Bot API. The library's own loop cannot be used:
 // it moves the offset past an update before its handler has run.
-func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, error) {
+func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]*models.Update, []json.RawMessage, error) {
+	return b.getUpdatesWait(ctx, offset, int(b.cfg.PollTimeout.Seconds()))
+}
+
+// getUpdatesWait is getUpdates with a long poll of timeout seconds.
+func (b *Bot) getUpdatesWait(ctx context.Context, offset int64, timeout int) ([]*models.Update, []json.RawMessage, error) {
 	body, _ := json.Marshal(map[string]any{
-		"offset": offset, "timeout": int(b.cfg.PollTimeout.Seconds()), "allowed_updates": allowedUpdates, "limit": 100,
+		"offset": offset, "timeout": timeout, "allowed_updates": allowedUpdates, "limit": 100,
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.cfg.APIURL+"/bot"+b.cfg.Token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
-		return nil, errors.New("getUpdates: cannot build request")
+		return nil, nil, errors.New("getUpdates: cannot build request")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %s", redact(err.Error(), b.cfg.Token))
+		return nil, nil, fmt.Errorf("getUpdates: %s", redact(err.Error(), b.cfg.Token))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", err)
+		return nil, nil, fmt.Errorf("getUpdates: %w", err)
 	}
 	var r struct {
-		OK          bool             `json:"ok"`
-		Result      []*models.Update `json:"result"`
-		Description string           `json:"description"`
+		apiAnswer
+		Result []json.RawMessage `json:"result"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("getUpdates: HTTP %d, unreadable answer", resp.StatusCode)
+		return nil, nil, fmt.Errorf("getUpdates: HTTP %d, unreadable answer", resp.StatusCode)
 	}
 	if !r.OK {
-		return nil, fmt.Errorf("getUpdates: HTTP %d: %s", resp.StatusCode, r.Description)
+		return nil, nil, apiError("getUpdates", r.apiAnswer)
 	}
-	return r.Result, nil
+	updates := make([]*models.Update, len(r.Result))
+	for i, raw := range r.Result {
+		updates[i] = &models.Update{}
+		if err := json.Unmarshal(raw, updates[i]); err != nil {
+			return nil, nil, fmt.Errorf("getUpdates: an update Go cannot read: %w", err)
+		}
+	}
+	return updates, r.Result, nil
 }
 
 // webhook receives one update from Telegram. It answers 401 (and handles
@@ -224,41 +170,53 @@ func (b *Bot) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Through the chat's queue: this replica handles one chat in order.
+	// What the update says goes out through the lane; whoever applies it
+	// sends it, so a redelivery (Telegram's, or 50 at once) says nothing.
 	done := make(chan error, 1)
-	b.dispatch.submit(chatOf(&u), func() {
-		key, err := b.process(context.WithoutCancel(r.Context()), &u)
-		if err == nil && key != "" {
-			b.marks.add(key)
-		}
+	chat := chatOf(&u)
+	ctx := context.WithoutCancel(r.Context())
+	b.dispatch.submit(chat, func() {
+		_, err := b.process(ctx, &u)
 		done <- err
 	})
 	if err := <-done; err != nil {
+		// Not handled: Telegram sends it again, and it is applied then.
+		b.faults.failing(ctx, chat, err)
 		http.Error(w, "not handled, send again", http.StatusInternalServerError)
 		return
 	}
+	b.faults.ok(chat)
 	w.WriteHeader(http.StatusOK)
 }
 
-// marker writes down, a batch at a time, the inputs whose replies went out
-// through the webhook, so that a redelivery does not send them again. One
-// statement per update doubled the database's work per webhook update;
-// Telegram redelivers only what was not answered 200, so a mark some
-// milliseconds late only widens a crash's window for a repeated reply.
-type marker struct {
-	b    *Bot
-	mu   sync.Mutex
-	keys []string
-	kick chan struct{}
+// batcher writes down, a batch at a time, what is done: the inputs whose
+// replies went out (so that neither a redelivery nor the sweep sends them
+// again) and the updates handled (gone from the inbox). One statement per
+// update doubled the database's work per update; a mark some milliseconds
+// late only widens a crash's window, which leases and the inbox's ids
+// close. What could not be written is kept and written later.
+type batcher[T any] struct {
+	b     *Bot
+	what  string
+	write func(context.Context, []T) error
+	mu    sync.Mutex
+	items []T
+	kick  chan struct{}
 }
 
 // markEvery gathers the marks of this long into one statement.
 const markEvery = 20 * time.Millisecond
 
-func newMarker(b *Bot) *marker { return &marker{b: b, kick: make(chan struct{}, 1)} }
+// maxUnwritten bounds what is kept while the database is unreachable.
+const maxUnwritten = 100_000
 
-func (m *marker) add(key string) {
+func newBatcher[T any](b *Bot, what string, write func(context.Context, []T) error) *batcher[T] {
+	return &batcher[T]{b: b, what: what, write: write, kick: make(chan struct{}, 1)}
+}
+
+func (m *batcher[T]) add(item T) {
 	m.mu.Lock()
-	m.keys = append(m.keys, key)
+	m.items = append(m.items, item)
 	m.mu.Unlock()
 	select {
 	case m.kick <- struct{}{}:
@@ -266,8 +224,8 @@ func (m *marker) add(key string) {
 	}
 }
 
-// run flushes the marks until ctx ends, and once more then.
-func (m *marker) run(ctx context.Context) {
+// run flushes until ctx ends, and once more then.
+func (m *batcher[T]) run(ctx context.Context) {
 	for {
 		select {
 		case <-m.kick:
@@ -280,17 +238,32 @@ func (m *marker) run(ctx context.Context) {
 	}
 }
 
-func (m *marker) flush(ctx context.Context) {
+func (m *batcher[T]) flush(ctx context.Context) {
 	m.mu.Lock()
-	keys := m.keys
-	m.keys = nil
+	items := m.items
+	m.items = nil
 	m.mu.Unlock()
-	if err := m.b.db.MarkSent(ctx, keys); err != nil {
-		m.b.log.Warn("marking replies sent failed", "err", err)
+	if len(items) == 0 {
+		return
+	}
+	if err := m.write(ctx, items); err != nil {
+		m.b.log.Warn("writing down "+m.what+" failed; trying again", "err", err, "count", len(items))
+		m.mu.Lock()
+		if len(m.items)+len(items) <= maxUnwritten {
+			m.items = append(items, m.items...)
+		}
+		m.mu.Unlock()
+		sleep(ctx, time.Second)
+		select {
+		case m.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
 // chatOf is the chat an update belongs to (0 for kinds the bot ignores).
+// An edited message is its chat's, so that it keeps its place among the
+// chat's updates.
 func chatOf(u *models.Update) int64 {
 	switch {
 	case u.Message != nil:

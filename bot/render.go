@@ -2,13 +2,9 @@ package bot
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf16"
-
-	tgbot "github.com/go-telegram/bot"
 
 	"tianbao/dialogs"
 	"tianbao/store"
@@ -53,120 +49,85 @@ func keyboard(rows [][]dialogs.Button) *inlineKeyboard {
 	return kb
 }
 
-// render shows the engine's replies: the first may replace the message whose
-// button was pressed; texts over Telegram's limit are split at line breaks,
-// the buttons going with the last part.
-func (b *Bot) render(ctx context.Context, c *store.TelegramContact, chat int64, pressed int, replies []dialogs.Reply) error {
+// replyJob is how the engine's replies are shown, as calls for the lane:
+// the pressed button's answer first, then each reply, the first replacing
+// the message whose button was pressed (sent anew if that message is gone);
+// texts over Telegram's limit are split at line breaks, the buttons going
+// with the last part; an attachment after its text.
+func (b *Bot) replyJob(contact, chat int64, campaignID string, pressed int, callbackID, notice string, replies []dialogs.Reply) *job {
+	j := &job{chat: chat, contact: contact}
+	if callbackID != "" {
+		j.steps = append(j.steps, b.answerStep(callbackID, notice))
+	}
 	for i, r := range replies {
 		parts := split(r.Text, maxText)
 		kb := keyboard(r.Buttons)
-		sent := false
 		if i == 0 && r.Replace && pressed != 0 && len(parts) == 1 {
-			err := b.edit(ctx, chat, pressed, parts[0], kb)
-			switch {
-			case err == nil:
-				sent = true
-			case !errors.Is(err, tgbot.ErrorBadRequest):
-				return b.sendFailed(ctx, c.ID, err)
-			}
-			// Else the message is gone or too old to edit: send it anew.
-		}
-		for j, p := range parts {
-			if sent {
-				break
-			}
-			var markup *inlineKeyboard
-			if j == len(parts)-1 {
-				markup = kb
-			}
-			if err := b.send(ctx, chat, p, markup); err != nil {
-				return b.sendFailed(ctx, c.ID, err)
-			}
-		}
-		if r.Attach != nil {
-			if err := b.attach(ctx, c.Campaign, chat, r.Attach); err != nil {
-				if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) {
-					return b.sendFailed(ctx, c.ID, err)
+			send := b.sendStep(chat, parts[0], kb)
+			j.steps = append(j.steps, step{name: "editMessageText", fallback: &send,
+				call: func(ctx context.Context) error { return b.editMessageText(ctx, chat, pressed, parts[0], kb) }})
+		} else {
+			for k, p := range parts {
+				var markup *inlineKeyboard
+				if k == len(parts)-1 {
+					markup = kb
 				}
-				return err
+				j.steps = append(j.steps, b.sendStep(chat, p, markup))
 			}
 		}
-	}
-	return nil
-}
-
-// sendFailed notes a contact who blocked the bot (nothing to retry), logs
-// a message Telegram refused (a bug: retrying cannot help, and the turn was
-// saved), and passes other failures on, so the update is retried.
-func (b *Bot) sendFailed(ctx context.Context, contactID int64, err error) error {
-	if errors.Is(err, tgbot.ErrorBadRequest) {
-		b.metrics.errors.WithLabelValues("refused").Inc()
-		b.log.Error("Telegram refused a reply", "contact", contactID, "err", err)
-		return nil
-	}
-	if errors.Is(err, tgbot.ErrorForbidden) {
-		b.metrics.errors.WithLabelValues("blocked").Inc()
-		if contactID != 0 {
-			if err := b.db.MarkUnreachableAndTell(ctx, contactID); err != nil {
-				b.log.Warn("marking contact unreachable failed", "err", err)
-			}
-			b.sender.poke() // the reviewers are told
+		if a := r.Attach; a != nil {
+			j.steps = append(j.steps, step{name: "attachment", call: func(ctx context.Context) error { return b.attach(ctx, campaignID, chat, a) }})
 		}
-		return nil
 	}
-	b.metrics.errors.WithLabelValues("send").Inc()
-	return err
+	return j
 }
 
-func (b *Bot) send(ctx context.Context, chat int64, text string, kb *inlineKeyboard) error {
-	return b.retry(ctx, func() error { return b.sendMessage(ctx, chat, text, kb) })
+func (b *Bot) sendStep(chat int64, text string, kb *inlineKeyboard) step {
+	return step{name: "sendMessage", call: func(ctx context.Context) error { return b.sendMessage(ctx, chat, text, kb) }}
 }
 
-func (b *Bot) edit(ctx context.Context, chat int64, id int, text string, kb *inlineKeyboard) error {
-	err := b.retry(ctx, func() error { return b.editMessageText(ctx, chat, id, text, kb) })
-	if err != nil && strings.Contains(err.Error(), "message is not modified") {
-		return nil // the same screen again (a repeated tap): nothing to change
+// answerStep answers a pressed button; one answered too late for
+// Telegram (query is too old) is simply skipped.
+func (b *Bot) answerStep(id, text string) step {
+	return step{name: "answerCallbackQuery", quiet: true, call: func(ctx context.Context) error {
+		return b.call(ctx, "answerCallbackQuery", answerCallbackRequest{CallbackQueryID: id, Text: text})
+	}}
+}
+
+// reply hands an input's replies to the lane, and marks them sent once they
+// were (or the chat blocked the bot).
+func (b *Bot) reply(key string, c *store.TelegramContact, chat int64, pressed int, callbackID, notice string, replies []dialogs.Reply) {
+	j := b.replyJob(c.ID, chat, c.Campaign, pressed, callbackID, notice, replies)
+	j.key = key
+	j.done = func(out jobOutcome) { b.replyDone(j, out) }
+	b.lane.push(j)
+}
+
+// replyDone records how an input's replies ended: sent (or refused, or the
+// user blocked the bot: nothing to send again) is marked, so that neither a
+// redelivery nor the sweep sends them again; anything else is left for the
+// sweep.
+func (b *Bot) replyDone(j *job, out jobOutcome) {
+	if out.blocked && j.contact != 0 {
+		if err := b.db.MarkUnreachableAndTell(context.Background(), j.contact); err != nil {
+			b.log.Warn("marking contact unreachable failed", "err", err)
+		}
+		b.sender.poke() // the reviewers are told
 	}
-	return err
+	if j.key != "" && (out.delivered || out.blocked) {
+		b.marks.add(j.key)
+	}
 }
 
-// sendPlain sends a text without buttons (no contact to mark if blocked).
-func (b *Bot) sendPlain(ctx context.Context, chat int64, text string) error {
+// sendPlain says a text without buttons, through the lane (no contact to
+// mark if blocked, nothing recorded to send again).
+func (b *Bot) sendPlain(_ context.Context, chat int64, text string) error {
+	j := &job{chat: chat}
 	for _, p := range split(text, maxText) {
-		if err := b.send(ctx, chat, p, nil); err != nil {
-			return b.sendFailed(ctx, 0, err)
-		}
+		j.steps = append(j.steps, b.sendStep(chat, p, nil))
 	}
+	b.lane.push(j)
 	return nil
-}
-
-// retry runs a Bot API call, waiting out 429s (retry_after) and backing
-// off on server and network errors, a few times.
-func (b *Bot) retry(ctx context.Context, call func() error) error {
-	var err error
-	backoff := 200 * time.Millisecond
-	for attempt := 0; attempt < 4; attempt++ {
-		err = call()
-		var tooMany *tgbot.TooManyRequestsError
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &tooMany):
-			b.metrics.errors.WithLabelValues("429").Inc()
-			if !sleep(ctx, time.Duration(max(tooMany.RetryAfter, 1))*time.Second) {
-				return err
-			}
-		case errors.Is(err, tgbot.ErrorForbidden), errors.Is(err, tgbot.ErrorBadRequest),
-			errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
-			return err // retrying cannot help
-		default:
-			if !sleep(ctx, backoff) {
-				return err
-			}
-			backoff *= 2
-		}
-	}
-	return fmt.Errorf("after retries: %w", err)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -3,11 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"golang.org/x/time/rate"
 
 	"tianbao/dialogs"
 	"tianbao/store"
@@ -19,23 +18,32 @@ const (
 	DefaultSendRate        = 25
 	DefaultPerChatInterval = time.Second
 	outboxLease            = time.Minute
-	sendWorkers            = 16
 	// chatMargin spaces one chat's messages a little more than the limit,
 	// so network jitter cannot bring two closer than Telegram allows.
 	chatMargin = 1.1
+	// budgetDebt bounds how far replies may run the shared budget into
+	// debt: after a burst of replies, notifications wait at most this long.
+	budgetDebt = 10 * time.Second
 )
 
 // sender delivers the outbox: notifications written in the same
 // transaction as the change that caused them. Several replicas may run one:
 // a message is claimed with a lease, so it goes out once, and a replica that
 // dies with messages claimed leaves them to the others when the lease ends.
+// SEND_RATE is the bot's rate across every replica: each claim draws on a
+// budget kept in the database, which the replies each replica sent are
+// charged to as well. Claimed messages go through the lane (one chat's in
+// order, one a second per chat, a 429 holding the chat); what a chat cannot
+// take now goes back to the outbox for later. A
+// claim is woken by poke (a change in this process), or every half second;
+// a NOTIFY from another replica would call poke the same way.
 type sender struct {
 	b        *Bot
-	limiter  *rate.Limiter
+	rate     float64
 	interval time.Duration
-	mu       sync.Mutex
-	nextChat map[int64]time.Time
 	wake     chan struct{}
+	replies  atomic.Int64 // messages sent as replies since the last claim
+	sent     *batcher[int64]
 }
 
 func newSender(b *Bot, perSecond float64, perChat time.Duration) *sender {
@@ -45,8 +53,10 @@ func newSender(b *Bot, perSecond float64, perChat time.Duration) *sender {
 	if perChat <= 0 {
 		perChat = DefaultPerChatInterval
 	}
-	return &sender{b: b, limiter: rate.NewLimiter(rate.Limit(perSecond), 1), interval: time.Duration(float64(perChat) * chatMargin),
-		nextChat: map[int64]time.Time{}, wake: make(chan struct{}, 1)}
+	s := &sender{b: b, rate: perSecond,
+		interval: time.Duration(float64(perChat) * chatMargin), wake: make(chan struct{}, 1)}
+	s.sent = newBatcher(b, "notifications sent", b.db.OutboxSentAll)
+	return s
 }
 
 // poke makes the sender look at the outbox now (after a local change).
@@ -57,14 +67,41 @@ func (s *sender) poke() {
 	}
 }
 
+// replied counts a message sent as a reply, for the shared budget.
+func (s *sender) replied() { s.replies.Add(1) }
+
 // run delivers until ctx ends.
 func (s *sender) run(ctx context.Context) {
+	sentCtx, stopSent := context.WithCancel(context.WithoutCancel(ctx))
+	sentDone := make(chan struct{})
+	go func() {
+		defer close(sentDone)
+		s.sent.run(sentCtx)
+	}()
+	defer func() {
+		stopSent()
+		<-sentDone
+	}()
 	for ctx.Err() == nil {
+		if err := s.b.db.OpenBudget(ctx, s.b.id, s.burst()); err == nil {
+			break
+		} else if ctx.Err() == nil {
+			s.b.log.Warn("opening the send budget failed; trying again", "err", err)
+			sleep(ctx, time.Second)
+		}
+	}
+	for ctx.Err() == nil {
+		start := time.Now()
 		n, err := s.round(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.b.log.Warn("outbox round failed", "err", err)
 		}
 		if n > 0 {
+			// The next claim when the budget has half these messages'
+			// worth again: claiming before it is full again loses none of
+			// the rate to the bucket's cap.
+			worth := time.Duration(float64(n) / s.rate * float64(time.Second))
+			sleep(ctx, min(worth/2-time.Since(start), time.Second))
 			continue
 		}
 		select {
@@ -76,151 +113,75 @@ func (s *sender) run(ctx context.Context) {
 	}
 }
 
-// outcome is what became of one message.
-type outcome struct {
-	id      int64
-	contact int64
-	sent    bool
-	wait    time.Duration // when not sent: try again after this
-	reason  string
-	blocked bool
-}
+// claimBatch is the most messages one claim takes.
+const claimBatch = 200
 
-// round claims a batch and sends it: each message waits for the global
-// limiter, goes out concurrently with the others, and a chat's messages are
-// spaced by its interval; a message whose chat is not ready yet goes back
-// to the outbox for when it is. It returns how many were sent.
+// budgetBurst is how much of a second's rate the shared budget holds: all
+// replicas together send at most (1 + budgetBurst) × SEND_RATE in any
+// second, SEND_RATE on average. What a claim takes goes out at once (one
+// chat's messages spaced), so that what is sent in a second is what was
+// claimed in it.
+const budgetBurst = 0.1
+
+func (s *sender) burst() float64 { return max(s.rate*budgetBurst, 1) }
+
+// round claims what the budget allows and hands it to the lane. It returns
+// how many it claimed.
 func (s *sender) round(ctx context.Context) (int, error) {
-	msgs, err := s.b.db.ClaimOutbox(ctx, 200, outboxLease)
-	if err != nil || len(msgs) == 0 {
+	spent := float64(s.replies.Swap(0))
+	budget := &store.Budget{Bot: s.b.id, Rate: s.rate, Burst: s.burst(), Floor: s.rate * budgetDebt.Seconds(), Spent: spent}
+	msgs, err := s.b.db.ClaimOutbox(ctx, claimBatch, outboxLease, budget)
+	if err != nil {
+		s.replies.Add(int64(spent)) // charged next time
 		return 0, err
 	}
-	results := make(chan outcome, len(msgs))
-	sem := make(chan struct{}, sendWorkers)
-	var wg sync.WaitGroup
 	for _, m := range msgs {
-		if wait := s.reserve(m.ChatID); wait > 0 {
-			results <- outcome{id: m.ID, wait: wait}
-			continue
-		}
-		if err := s.limiter.Wait(ctx); err != nil {
-			results <- outcome{id: m.ID, wait: time.Second}
-			continue
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(m store.OutboxMessage) {
-			defer func() { <-sem; wg.Done() }()
-			results <- s.deliver(ctx, m)
-		}(m)
+		s.b.lane.push(s.job(m))
 	}
-	wg.Wait()
-	close(results)
-	var sent []int64
-	var blocked []int64
-	for r := range results {
-		switch {
-		case r.sent:
-			sent = append(sent, r.id)
-		case r.blocked:
-			blocked = append(blocked, r.contact)
-			if err := s.b.db.OutboxRetry(ctx, r.id, 24*time.Hour, "blocked"); err != nil {
-				return len(sent), err
-			}
-		default:
-			if err := s.b.db.OutboxRetry(ctx, r.id, r.wait, r.reason); err != nil {
-				return len(sent), err
-			}
-		}
-	}
-	if err := s.b.db.OutboxSentAll(ctx, sent); err != nil {
-		return len(sent), err
-	}
-	for _, contact := range blocked {
-		if err := s.b.db.MarkUnreachableAndTell(ctx, contact); err != nil {
-			return len(sent), err
-		}
-	}
-	s.forgetIdleChats()
-	return len(sent), nil
+	return len(msgs), nil
 }
 
-// reserve books the chat's next send now, or says how long until it may.
-func (s *sender) reserve(chat int64) time.Duration {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ready := s.nextChat[chat]; ready.After(now) {
-		return ready.Sub(now)
-	}
-	s.nextChat[chat] = now.Add(s.interval)
-	return 0
-}
-
-func (s *sender) hold(chat int64, d time.Duration) {
-	s.mu.Lock()
-	s.nextChat[chat] = time.Now().Add(d)
-	s.mu.Unlock()
-}
-
-func (s *sender) forgetIdleChats() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.nextChat) < 10000 {
-		return
-	}
-	now := time.Now()
-	for chat, t := range s.nextChat {
-		if t.Before(now) {
-			delete(s.nextChat, chat)
-		}
-	}
-}
-
-// deliver sends one message: a 429 holds the chat for its retry_after,
-// server and network errors back off, a blocked user is reported.
-func (s *sender) deliver(ctx context.Context, m store.OutboxMessage) outcome {
+// job is a notification for the lane.
+func (s *sender) job(m store.OutboxMessage) *job {
 	b := s.b
-	var err error
+	j := &job{chat: m.ChatID, contact: m.ContactID, notice: true, deadline: time.Now().Add(outboxLease - 10*time.Second)}
 	if m.Kind == store.MenuKind {
-		err = b.setChatMenu(ctx, m)
+		j.steps = []step{{name: "setChatMenu", call: func(ctx context.Context) error { return b.setChatMenu(ctx, m) }}}
 	} else {
-		reply := b.presentQueued(ctx, m)
-		parts := split(reply.Text, maxText)
-		for i, part := range parts {
-			var kb *inlineKeyboard
-			if i == len(parts)-1 {
-				kb = keyboard(reply.Buttons)
-			}
-			if err = b.sendMessage(ctx, m.ChatID, part, kb); err != nil {
-				break
-			}
-		}
-		if err == nil && reply.Attach != nil {
-			err = b.attach(ctx, m.Campaign, m.ChatID, reply.Attach)
-		}
+		j.steps = b.replyJob(m.ContactID, m.ChatID, m.Campaign, 0, "", "", []dialogs.Reply{b.presentQueued(context.Background(), m)}).steps
 	}
+	j.done = func(out jobOutcome) { s.done(m, out) }
+	return j
+}
+
+// done records what became of a notification.
+func (s *sender) done(m store.OutboxMessage, out jobOutcome) {
+	b := s.b
+	ctx := context.Background()
+	var err error
 	var tooMany *tgbot.TooManyRequestsError
 	switch {
-	case err == nil:
-		return outcome{id: m.ID, sent: true}
-	case errors.As(err, &tooMany):
-		b.metrics.errors.WithLabelValues("429").Inc()
-		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-		s.hold(m.ChatID, wait)
-		return outcome{id: m.ID, wait: wait, reason: "429"}
-	case errors.Is(err, tgbot.ErrorForbidden):
-		b.metrics.errors.WithLabelValues("blocked").Inc()
-		return outcome{id: m.ID, contact: m.ContactID, blocked: true}
-	case errors.Is(err, tgbot.ErrorBadRequest):
-		// Telegram refused the message itself: sending it again cannot
-		// help. It stays in the outbox, unsent, with Telegram's reason.
-		b.metrics.errors.WithLabelValues("refused").Inc()
-		b.log.Error("Telegram refused a notification", "outbox", m.ID, "kind", m.Kind, "err", err)
-		return outcome{id: m.ID, wait: 7 * 24 * time.Hour, reason: redact(err.Error(), b.cfg.Token)}
+	case out.delivered && out.refused != nil:
+		// Telegram refused it as a request: sending it again cannot help.
+		// It stays in the outbox, unsent, with Telegram's reason.
+		err = b.db.OutboxRetry(ctx, m.ID, 7*24*time.Hour, redact(out.refused.Error(), b.cfg.Token))
+	case out.delivered:
+		s.sent.add(m.ID)
+		return
+	case out.blocked:
+		if err = b.db.OutboxRetry(ctx, m.ID, 24*time.Hour, "blocked"); err == nil {
+			err = b.db.MarkUnreachableAndTell(ctx, m.ContactID)
+			s.poke() // the reviewers are told
+		}
+	case errors.As(out.err, &tooMany):
+		err = b.db.OutboxRetry(ctx, m.ID, out.wait, "429")
 	default:
-		b.metrics.errors.WithLabelValues("send").Inc()
-		return outcome{id: m.ID, wait: time.Duration(1<<min(m.Attempts, 8)) * time.Second, reason: redact(err.Error(), b.cfg.Token)}
+		wait := max(out.wait, time.Duration(1<<min(m.Attempts, 8))*time.Second)
+		err = b.db.OutboxRetry(ctx, m.ID, wait, redact(errText(out.err), b.cfg.Token))
+	}
+	if err != nil {
+		// The claim's lease runs out and the message is tried again.
+		b.log.Warn("recording a notification's outcome failed", "outbox", m.ID, "err", err)
 	}
 }
 

@@ -463,6 +463,7 @@ func unitOr(u string) string {
 var Texts = struct {
 	Stranger, InviteUnknown, InviteUsed, InviteExpired, InviteWelcome string
 	FileTooBigForBot, FileDownloadFailed, NotPrivate                  string
+	Busy, DiskFull, GroupNote                                         string
 	ConsoleNoFile, ConsoleNotAFile, ConsoleInviteLink                 string
 	ConsoleLineTooLong, ConsoleAmbiguous, ConsoleNoSuchButton         string
 	InviteChooseUnit, InviteChooseRole, InviteLink, InviteNotAllowed  string
@@ -486,6 +487,9 @@ var Texts = struct {
 	FileTooBigForBot:    "文件太大（%s）。机器人只能接收 20 MB 以内的文件，请压缩或拆分后再发送。",
 	FileDownloadFailed:  "文件没有收到，请再发送一次。",
 	NotPrivate:          "请在与机器人的私聊中填报。",
+	Busy:                "正在处理，请稍候。系统暂时繁忙，您刚才的操作会自动完成，不必重发。",
+	DiskFull:            "系统存储空间已满，正在等待管理员处理。您刚才的操作会在恢复后自动完成，不必重发。",
+	GroupNote:           "本机器人不在群里填报。请点开机器人的头像，在与它的私聊中填报。",
 	ConsoleNoFile:       "找不到或无法读取文件「%s」。",
 	ConsoleInviteLink:   "在 Telegram 中向本机器人发送：/start %s",
 	ConsoleLineTooLong:  "这一行超过 %d KB，没有处理。请输入较短的内容，文件请用 /file 上传。",

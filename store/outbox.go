@@ -33,10 +33,30 @@ type OutboxMessage struct {
 // list for its role) instead of sending a message.
 const MenuKind = "menu"
 
-// ClaimOutbox takes up to limit due messages for Telegram contacts and
-// holds them for lease: another sender (another replica) skips them until
-// then, and takes them over if this one dies before marking them.
-func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxMessage, error) {
+// Budget is a bot's sending rate, shared by every replica through the
+// database: a token bucket of Rate tokens a second up to Burst, from which
+// each claim of the outbox takes one token per message, and to which Spent
+// (messages sent otherwise since the last claim: replies) is charged, down
+// to -Floor at most. Nil: no limit.
+type Budget struct {
+	Bot                       int64
+	Rate, Burst, Floor, Spent float64
+}
+
+// OpenBudget makes sure a bot's budget exists, full.
+func (db *DB) OpenBudget(ctx context.Context, bot int64, burst float64) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO send_budget (bot_id, tokens) VALUES ($1, $2) ON CONFLICT (bot_id) DO NOTHING`, bot, burst); err != nil {
+		return fmt.Errorf("open send budget: %w", err)
+	}
+	return nil
+}
+
+// ClaimOutbox takes up to limit due messages for Telegram contacts, as many
+// as the bot's budget allows, and holds them for lease: another sender
+// (another replica) skips them until then, and takes them over if this one
+// dies before marking them. Claims of several replicas take turns on the
+// budget's row, so together they keep to its rate.
+func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, budget *Budget) ([]OutboxMessage, error) {
 	var rows []struct {
 		ID       int64  `db:"id"`
 		Contact  int64  `db:"contact_id"`
@@ -50,16 +70,32 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		Places   int    `db:"places"`
 		Here     int    `db:"places_here"`
 	}
-	err := db.SelectContext(ctx, &rows, `WITH due AS (
-			SELECT o.id FROM outbox o JOIN contacts c ON c.id = o.contact_id
-			WHERE o.sent_at IS NULL AND o.next_attempt_at <= now() AND c.chat_id IS NOT NULL AND c.unreachable_at IS NULL
-			ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED)
-		UPDATE outbox o SET next_attempt_at = now() + make_interval(secs => $2)
+	const claim = `UPDATE outbox o SET next_attempt_at = now() + make_interval(secs => $2)
 		FROM due, contacts c WHERE o.id = due.id AND c.id = o.contact_id
 		RETURNING o.id, o.contact_id, c.chat_id, o.kind, o.payload, o.attempts, c.campaign_id, c.unit_code, c.role,
 			(SELECT count(*) FROM contacts k WHERE k.person_id = c.person_id AND k.active) AS places,
-			(SELECT count(*) FROM contacts k WHERE k.person_id = c.person_id AND k.active AND k.campaign_id = c.campaign_id) AS places_here`,
-		limit, lease.Seconds())
+			(SELECT count(*) FROM contacts k WHERE k.person_id = c.person_id AND k.active AND k.campaign_id = c.campaign_id) AS places_here`
+	const dueFrom = `SELECT o.id FROM outbox o JOIN contacts c ON c.id = o.contact_id
+			WHERE o.sent_at IS NULL AND o.next_attempt_at <= now() AND c.chat_id IS NOT NULL AND c.unreachable_at IS NULL
+			ORDER BY o.id`
+	var err error
+	if budget == nil {
+		err = db.SelectContext(ctx, &rows, `WITH due AS (`+dueFrom+` LIMIT $1 FOR UPDATE OF o SKIP LOCKED) `+claim, limit, lease.Seconds())
+	} else {
+		// One statement: the budget's row locked (another replica's claim
+		// waits here, then reads what this one left), topped up for the
+		// time since, charged with what was spent otherwise; as many due
+		// messages claimed as it holds; the budget charged for them.
+		err = db.SelectContext(ctx, &rows, `WITH bud AS MATERIALIZED (
+				SELECT least($4::float8, tokens + $5::float8 * extract(epoch FROM clock_timestamp() - at)::float8) - $7::float8 AS avail
+				FROM send_budget WHERE bot_id = $3 FOR UPDATE),
+			due AS (`+dueFrom+` LIMIT (SELECT greatest(0, least($1, floor(avail)))::int FROM bud) FOR UPDATE OF o SKIP LOCKED),
+			claimed AS (`+claim+`),
+			spent AS (UPDATE send_budget SET at = clock_timestamp(),
+					tokens = greatest(-$6::float8, (SELECT avail FROM bud) - (SELECT count(*) FROM claimed))
+				WHERE bot_id = $3)
+			SELECT * FROM claimed`, limit, lease.Seconds(), budget.Bot, budget.Burst, budget.Rate, budget.Floor, budget.Spent)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}

@@ -44,6 +44,9 @@ var ErrOldSchema = errors.New("database schema is not up to date")
 type DB struct {
 	*sqlx.DB
 	stmts sync.Map // query text -> *sqlx.Stmt, prepared once, used by every connection
+	// DiskFull, if set, says the server is down on a full disk (the
+	// private cluster's supervisor knows): Outage reports it so.
+	DiskFull func() bool
 }
 
 // Connect opens a connection pool to url without checking the schema.
@@ -318,4 +321,30 @@ func retryable(err error) bool {
 		return pe.Code == "40001" || pe.Code == "40P01"
 	}
 	return false
+}
+
+// Outage reports whether err comes from the database being unreachable or
+// unable to take writes, rather than from the work that met it: then the
+// work is to be tried again, later, and not given up. full says the
+// database's disk is full (it answers, but cannot write).
+func (db *DB) Outage(ctx context.Context, err error) (outage, full bool) {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch class := pe.Code.Class(); {
+		case pe.Code == "53100": // disk_full
+			return true, true
+		case class == "08", class == "53", class == "57", class == "58":
+			// Connection lost, out of resources, shut down by the operator
+			// or a crash, system errors (an I/O error, a file it needs gone).
+			return true, strings.Contains(pe.Message, "No space left on device")
+		}
+		return false, false // the database answered, and refused this work
+	}
+	// Anything else (a cut or refused connection, a timeout): is it there?
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if db.PingContext(pctx) == nil {
+		return false, false
+	}
+	return true, db.DiskFull != nil && db.DiskFull()
 }

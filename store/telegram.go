@@ -247,3 +247,18 @@ type Invites struct{ DB *DB }
 func (i Invites) CreateInvite(ctx context.Context, campaign, unit string, role dialogs.Role, expires time.Time, by int64) (string, error) {
 	return i.DB.CreateInvite(ctx, Invite{Campaign: campaign, Unit: unit, Role: role, ExpiresAt: expires}, by, time.Now())
 }
+
+// NoteGroup records a message that reached the bot in a group or channel,
+// and reports whether the chat is to be told (once every interval, across
+// replicas) that the bot works in private chats only.
+func (db *DB) NoteGroup(ctx context.Context, chat int64, interval time.Duration) (bool, error) {
+	var tell bool
+	err := db.GetContext(ctx, &tell, `INSERT INTO group_notes AS g (chat_id) VALUES ($1)
+		ON CONFLICT (chat_id) DO UPDATE SET messages = g.messages + 1,
+			told_at = CASE WHEN g.told_at < now() - make_interval(secs => $2) THEN now() ELSE g.told_at END
+		RETURNING told_at = now()`, chat, interval.Seconds())
+	if err != nil {
+		return false, fmt.Errorf("note group %d: %w", chat, err)
+	}
+	return tell, nil
+}

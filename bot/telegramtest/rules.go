@@ -55,6 +55,8 @@ const (
 	ErrFileTooBig        = "Bad Request: file is too big"
 	ErrInvalidFileID     = "Bad Request: invalid file_id"
 	ErrBlocked           = "Forbidden: bot was blocked by the user"
+	ErrNotMember         = "Forbidden: bot is not a member of the supergroup chat"
+	ErrLeavePrivate      = "Bad Request: chat member status can't be changed in private chats"
 	ErrPollConflict      = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 	ErrWebhookActive     = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 	ErrCommandEmpty      = "Bad Request: command must be non-empty"

@@ -105,6 +105,7 @@ type chat struct {
 	nextMsg  int
 	messages map[int]*Message
 	blocked  bool
+	left     bool // the bot left the group (leaveChat)
 }
 
 type callbackQuery struct {
@@ -336,6 +337,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, method, f.code, f.desc)
 		return
 	}
+	if perChat, limited := limitedMethods[method]; limited && s.perSecond > 0 {
+		var chat int64
+		if perChat {
+			chat, _ = strconv.ParseInt(p["chat_id"], 10, 64)
+		}
+		if s.limited(chat) {
+			s.mu.Unlock()
+			s.tooManyRequests(w, method, 1)
+			return
+		}
+	}
 	s.mu.Unlock()
 	switch method {
 	case "getMe":
@@ -380,6 +392,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.editMessage(w, method, p)
 	case "answerCallbackQuery":
 		s.answerCallback(w, method, p)
+	case "leaveChat":
+		s.leaveChat(w, method, p)
 	case "getFile":
 		s.mu.Lock()
 		f, found := s.files[p["file_id"]]
@@ -600,9 +614,20 @@ func (s *Server) SetWebhookError(msg string) {
 	s.mu.Unlock()
 }
 
-// EnforceLimits makes sendMessage answer 429 (retry_after 1) past perSecond
-// messages in any second overall, or closer than perChat in one chat, as
-// Telegram does (about 30/s and 1/s).
+// limitedMethods are the methods the bot calls that EnforceLimits limits:
+// every one counts toward the overall rate, and those that act on a chat
+// (true) toward that chat's too. Telegram floods-controls every method; a
+// bot must wait out any 429.
+var limitedMethods = map[string]bool{
+	"sendMessage": true, "sendDocument": true, "sendPhoto": true, "editMessageText": true, "editMessageReplyMarkup": true,
+	"setChatMenuButton": true, "leaveChat": true, "answerCallbackQuery": false, "setMyCommands": false, "getFile": false,
+}
+
+// EnforceLimits makes every method the bot calls to act (see
+// limitedMethods) answer 429 (retry_after 1) past perSecond calls in any
+// second overall, or, for a chat's, closer than perChat in one chat, as
+// Telegram does (about 30/s and 1/s). A chat's limit applies to chat ids
+// only (0: the overall limit alone).
 func (s *Server) EnforceLimits(perSecond int, perChat time.Duration) {
 	s.mu.Lock()
 	s.perSecond, s.perChat, s.lastChat = perSecond, perChat, map[int64]time.Time{}
@@ -640,7 +665,7 @@ func (s *Server) limited(chat int64) bool {
 		cut++
 	}
 	s.recent = s.recent[cut:]
-	if len(s.recent) >= s.perSecond || (s.perChat > 0 && now.Sub(s.lastChat[chat]) < s.perChat) {
+	if len(s.recent) >= s.perSecond || (chat != 0 && s.perChat > 0 && now.Sub(s.lastChat[chat]) < s.perChat) {
 		s.tooMany++
 		return true
 	}
@@ -691,9 +716,9 @@ func (s *Server) sendMessage(w http.ResponseWriter, method string, p map[string]
 		s.mu.Unlock()
 		s.refuse(w, method, http.StatusBadRequest, ErrButtonType)
 		return
-	case s.limited(c.id):
+	case c.left:
 		s.mu.Unlock()
-		s.tooManyRequests(w, method, 1)
+		s.refuse(w, method, http.StatusForbidden, ErrNotMember)
 		return
 	}
 	defer s.mu.Unlock()
@@ -800,6 +825,36 @@ func (s *Server) answerCallback(w http.ResponseWriter, method string, p map[stri
 	s.notify()
 	s.mu.Unlock()
 	reply(w, true)
+}
+
+// leaveChat takes the bot out of a group: it can no longer write there.
+func (s *Server) leaveChat(w http.ResponseWriter, method string, p map[string]string) {
+	s.mu.Lock()
+	c := s.chatOf(p["chat_id"])
+	switch {
+	case c == nil:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrChatNotFound)
+	case c.typ == "private":
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusBadRequest, ErrLeavePrivate)
+	case c.left:
+		s.mu.Unlock()
+		s.refuse(w, method, http.StatusForbidden, ErrNotMember)
+	default:
+		c.left = true
+		s.notify()
+		s.mu.Unlock()
+		reply(w, true)
+	}
+}
+
+// Left reports whether the bot left a group.
+func (s *Server) Left(chat int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chat]
+	return c != nil && c.left
 }
 
 // AgeCallback makes a callback query d older, as if the bot had taken that

@@ -63,6 +63,12 @@ See the README for every variable.`)
 		return err
 	}
 	defer db.Close()
+	if db.cluster != nil {
+		// The private cluster comes back by itself after a crash or a full
+		// disk, and users are told a full disk for what it is.
+		db.DB.DiskFull = db.cluster.DiskFull
+		go db.cluster.Supervise(ctx, 2*time.Second, func(f string, a ...any) { e.log.Warn(fmt.Sprintf(f, a...)) })
+	}
 	// The built-in campaigns follow the release (a replica that starts
 	// after an upgrade without `migrate` brings them up to date too), and
 	// the first is installed if this is the first run.

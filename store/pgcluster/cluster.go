@@ -21,7 +21,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // ErrNoBinaries means PostgreSQL's server programs were not found.
@@ -44,6 +46,10 @@ type Cluster struct {
 	Port      int
 	bin       string
 	owner     *credential
+	// opts is what the postmaster was started with (for Supervise).
+	opts string
+	// full: the last start that failed found the disk full (DiskFull).
+	full atomic.Bool
 	// users is this process's share of the cluster: a shared flock on
 	// users.lock, held while it uses the cluster and dropped by the kernel
 	// when it exits, however it exits. The last user to stop stops the
@@ -178,13 +184,24 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 		port = 5432 // only names the socket file; no TCP listener
 	}
 	c.Port = port
-	o := fmt.Sprintf("-c listen_addresses=%s -p %d -k %s -c fsync=on -c max_connections=200", listen, port, c.SocketDir)
+	c.opts = fmt.Sprintf("-c listen_addresses=%s -p %d -k %s -c fsync=on -c max_connections=200", listen, port, c.SocketDir)
 	logf("starting the private PostgreSQL cluster in %s (stopped again when its last user exits)", pgdata)
-	if err := c.run(ctx, "pg_ctl", "-D", pgdata, "-l", filepath.Join(dir, "postgres.log"), "-o", o, "-w", "-t", "60", "start"); err != nil {
-		return nil, fmt.Errorf("start PostgreSQL (see %s): %w", filepath.Join(dir, "postgres.log"), err)
+	if err := c.start(ctx); err != nil {
+		return nil, err
 	}
 	ok = true
 	return c, nil
+}
+
+// start starts the postmaster with c.opts.
+func (c *Cluster) start(ctx context.Context) error {
+	if c.opts == "" {
+		c.opts = fmt.Sprintf("-c listen_addresses=%s -p %d -k %s -c fsync=on -c max_connections=200", "''", c.Port, c.SocketDir)
+	}
+	if err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "-l", filepath.Join(c.Dir, "postgres.log"), "-o", c.opts, "-w", "-t", "60", "start"); err != nil {
+		return fmt.Errorf("start PostgreSQL (see %s): %w", filepath.Join(c.Dir, "postgres.log"), err)
+	}
+	return nil
 }
 
 // lockFile takes a flock on path (created if need be) and returns its release.
@@ -362,4 +379,96 @@ func unprivileged() (*credential, error) {
 		}
 	}
 	return nil, errors.New("running as root, and PostgreSQL refuses to: create a 'postgres' user, or run tianbao as an ordinary user, or set DATABASE_URL")
+}
+
+// Supervise keeps the cluster running while ctx lasts: every every, it
+// checks that the postmaster is up and, when it is not (it crashed, was
+// killed, or shut itself down on a full disk, which PostgreSQL does and
+// does not undo), starts it again, trying with a growing pause (up to a
+// minute) until it starts: after a full disk, once space is back. It says
+// in the log what it found and what it did. Several processes sharing the
+// cluster may each supervise: one starts it, the others find it running.
+func (c *Cluster) Supervise(ctx context.Context, every time.Duration, logf func(format string, args ...any)) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	var downSince time.Time
+	attempts := 0
+	wait := every
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		if c.running(ctx) {
+			if !downSince.IsZero() {
+				logf("the private PostgreSQL cluster is running again, after %s down and %d start(s) by this process", time.Since(downSince).Round(time.Second), attempts)
+				downSince, attempts = time.Time{}, 0
+			}
+			c.full.Store(false)
+			wait = every
+			continue
+		}
+		if downSince.IsZero() {
+			downSince = time.Now()
+			logf("the private PostgreSQL cluster in %s is down (%s); starting it again", c.pgdata(), c.lastLog())
+		}
+		attempts++
+		err := c.restart(ctx)
+		switch {
+		case err == nil:
+			c.full.Store(false)
+			logf("started the private PostgreSQL cluster again, after %s down (attempt %d)", time.Since(downSince).Round(time.Second), attempts)
+			downSince, attempts, wait = time.Time{}, 0, every
+			continue
+		case ctx.Err() != nil:
+			return
+		}
+		full := noSpace(err.Error()) || noSpace(c.lastLog())
+		c.full.Store(full)
+		wait = min(2*wait, time.Minute)
+		if full {
+			logf("the private PostgreSQL cluster cannot start: the disk holding %s is full; free some space, it is started as soon as there is (trying again in %s)", c.Dir, wait)
+		} else {
+			logf("the private PostgreSQL cluster did not start (attempt %d, trying again in %s): %v", attempts, wait, err)
+		}
+	}
+}
+
+// restart starts the postmaster if it is still down, one process at a time.
+func (c *Cluster) restart(ctx context.Context) error {
+	unlock, err := lockFile(filepath.Join(c.Dir, "start.lock"), syscall.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if c.running(ctx) {
+		return nil // another user started it meanwhile
+	}
+	return c.start(ctx)
+}
+
+// DiskFull reports whether the cluster is down on a full disk, as far as
+// Supervise found out.
+func (c *Cluster) DiskFull() bool { return c.full.Load() }
+
+func noSpace(s string) bool { return strings.Contains(s, "No space left on device") }
+
+// lastLog is the last line PostgreSQL logged that says what went wrong.
+func (c *Cluster) lastLog() string {
+	b, err := os.ReadFile(filepath.Join(c.Dir, "postgres.log"))
+	if err != nil {
+		return "no log"
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-50; i-- {
+		if l := lines[i]; strings.Contains(l, "PANIC") || strings.Contains(l, "FATAL") || strings.Contains(l, "No space") {
+			return strings.TrimSpace(l)
+		}
+	}
+	if len(lines) > 0 {
+		return strings.TrimSpace(lines[len(lines)-1])
+	}
+	return "nothing logged"
 }

@@ -3,10 +3,12 @@ package pgcluster
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -160,5 +162,102 @@ func execSQL(t *testing.T, url, q string) {
 	defer db.Close()
 	if _, err := db.Exec(q); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSuperviseBringsTheClusterBack: a postmaster killed with -9 (a crash)
+// is started again by Supervise, which says so in the log; one that cannot
+// start (here: its data directory made unreadable, as a full disk makes
+// crash recovery fail) is tried again and again, and started once the
+// cause is gone.
+func TestSuperviseBringsTheClusterBack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	base, err := os.MkdirTemp("", "tianbao-cluster-supervise-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(base)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "data")
+	c, err := Start(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(context.Background())
+	var mu sync.Mutex
+	var logged []string
+	logs := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(logged, "\n")
+	}
+	superviseCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go c.Supervise(superviseCtx, 100*time.Millisecond, func(f string, a ...any) {
+		mu.Lock()
+		logged = append(logged, fmt.Sprintf(f, a...))
+		mu.Unlock()
+	})
+	postmaster := func() int {
+		b, err := os.ReadFile(filepath.Join(dir, "pgdata", "postmaster.pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pid
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(90 * time.Second); !cond(); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s; the log:\n%s", what, logs())
+			}
+		}
+	}
+	killed := postmaster()
+	if err := syscall.Kill(killed, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("not started again after a crash", func() bool { return strings.Contains(logs(), "started the private PostgreSQL cluster again") })
+	execSQL(t, c.URL("postgres"), `SELECT 1`)
+	if !strings.Contains(logs(), "is down") {
+		t.Errorf("the log does not say the cluster was down:\n%s", logs())
+	}
+
+	// Down, and unable to start until the cause is gone.
+	pgdata := filepath.Join(dir, "pgdata")
+	if err := os.Chmod(pgdata, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(postmaster(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("no failed start logged", func() bool { return strings.Contains(logs(), "did not start") })
+	if err := os.Chmod(pgdata, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("not started once it could be", func() bool { return strings.Count(logs(), "started the private PostgreSQL cluster again") == 2 })
+	execSQL(t, c.URL("postgres"), `SELECT 1`)
+}
+
+// TestFullDiskIsNamed: what PostgreSQL logs when its disk is full is what
+// Supervise reads to say so.
+func TestFullDiskIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	c := &Cluster{Dir: dir}
+	log := "2026-12-07 02:51:35 LOG:  database system was interrupted\n" +
+		"2026-12-07 02:51:35 PANIC:  could not write to file \"pg_wal/xlogtemp.1409\": No space left on device\n" +
+		"2026-12-07 02:51:35 LOG:  startup process (PID 1410) was terminated by signal 6: Aborted\n"
+	if err := os.WriteFile(filepath.Join(dir, "postgres.log"), []byte(log), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.lastLog(); !noSpace(got) || !strings.Contains(got, "PANIC") {
+		t.Errorf("lastLog = %q", got)
 	}
 }
