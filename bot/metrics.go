@@ -32,7 +32,7 @@ type metrics struct {
 // something is wrong.
 var expectedRefusals = map[string]bool{
 	"duplicate": true, "stranger": true, "invite": true, "foreign_chat": true,
-	"webhook_secret": true, "blocked": true, "429": true,
+	"webhook_secret": true, "blocked": true, "429": true, "group": true,
 }
 
 // problems counts a problem by its kind, as an expected refusal or as an
@@ -54,7 +54,7 @@ func newMetrics() *metrics {
 			Name: "tianbao_updates_total", Help: "Telegram updates handled, by kind and result.",
 		}, []string{"kind", "result"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "tianbao_update_duration_seconds", Help: "Time to handle an update, replies sent included.",
+			Name: "tianbao_update_duration_seconds", Help: "Time to handle an update, until its replies are handed to the lane that sends them.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"kind"}),
 		errors: problems{
