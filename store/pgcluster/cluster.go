@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -46,6 +47,9 @@ type Cluster struct {
 	Port      int
 	bin       string
 	owner     *credential
+	// addr guards Port and SocketDir, which running reads again from
+	// postmaster.pid (Supervise does, beside the process's own use).
+	addr sync.Mutex
 	// opts is what the postmaster was started with (for Supervise).
 	opts string
 	// full: the last start that failed found the disk full (DiskFull).
@@ -231,18 +235,22 @@ func (c *Cluster) running(ctx context.Context) bool {
 	}
 	lines := strings.Split(string(pid), "\n")
 	if len(lines) > 4 {
+		c.addr.Lock()
 		if p, err := strconv.Atoi(strings.TrimSpace(lines[3])); err == nil {
 			c.Port = p
 		}
 		if s := strings.TrimSpace(lines[4]); s != "" {
 			c.SocketDir = s
 		}
+		c.addr.Unlock()
 	}
 	return true
 }
 
 // URL is a lib/pq connection string for database db over the unix socket.
 func (c *Cluster) URL(db string) string {
+	c.addr.Lock()
+	defer c.addr.Unlock()
 	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", c.SocketDir, c.Port, db)
 }
 

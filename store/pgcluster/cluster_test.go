@@ -195,12 +195,16 @@ func TestSuperviseBringsTheClusterBack(t *testing.T) {
 		return strings.Join(logged, "\n")
 	}
 	superviseCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go c.Supervise(superviseCtx, 100*time.Millisecond, func(f string, a ...any) {
-		mu.Lock()
-		logged = append(logged, fmt.Sprintf(f, a...))
-		mu.Unlock()
-	})
+	supervised := make(chan struct{})
+	defer func() { stop(); <-supervised }() // before the Stop deferred above
+	go func() {
+		defer close(supervised)
+		c.Supervise(superviseCtx, 100*time.Millisecond, func(f string, a ...any) {
+			mu.Lock()
+			logged = append(logged, fmt.Sprintf(f, a...))
+			mu.Unlock()
+		})
+	}()
 	postmaster := func() int {
 		b, err := os.ReadFile(filepath.Join(dir, "pgdata", "postmaster.pid"))
 		if err != nil {
