@@ -88,9 +88,10 @@ func TestEveryMethodWaitsOut429(t *testing.T) {
 
 // TestTwoReplicasShareTheSendRate: SEND_RATE is the bot's, not each
 // replica's. Two replicas at SEND_RATE=100 deliver 600 notifications to a
-// fake that answers 429 past 125 a second: none is refused (each on its
-// own rate, the two would send 200 a second), and together they keep to
-// about 100 a second.
+// fake that answers 429 past 150 in any second: none is refused (each on
+// its own rate, the two would send 200 a second), and together they keep
+// to about 100 a second. (The margin is for timers a loaded machine fires
+// late, which bunch a few slots.)
 func TestTwoReplicasShareTheSendRate(t *testing.T) {
 	db := storetest.NewDB(t)
 	reg := campaigns.NewRegistry(db)
@@ -101,7 +102,7 @@ func TestTwoReplicasShareTheSendRate(t *testing.T) {
 	defer fake.Close()
 	const total = 600
 	queueMessages(t, db, fake, total, 1)
-	fake.EnforceLimits(125, 10*time.Millisecond)
+	fake.EnforceLimits(150, 10*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	var done []chan error
 	start := time.Now()

@@ -33,6 +33,7 @@ type lane struct {
 
 // laneChat is one chat's jobs.
 type laneChat struct {
+	queued   bool // in l.ready
 	jobs     []*job
 	busy     bool      // a worker has its head job
 	until    time.Time // held (retry_after, backoff, spacing) until then
@@ -51,10 +52,11 @@ type job struct {
 	next     int
 	failures int
 	deadline time.Time
-	// notice: a notification (one a second per chat; the bot's rate is
-	// the outbox claim's).
-	notice bool
-	done   func(jobOutcome)
+	// notice: a notification (one a second per chat), not sent before
+	// notBefore, its slot under the bot's rate.
+	notice    bool
+	notBefore time.Time
+	done      func(jobOutcome)
 }
 
 // step is one Bot API call. When Telegram refuses it as a request (400),
@@ -117,8 +119,21 @@ func (l *lane) push(j *job) {
 		c = &laneChat{}
 		l.chats[j.chat] = c
 	}
-	c.jobs = append(c.jobs, j)
-	if len(c.jobs) == 1 && !c.busy {
+	// A reply goes before the chat's notifications still waiting for
+	// their slots: the person typing is not kept waiting for them.
+	at := len(c.jobs)
+	if !j.notice {
+		for i := range c.jobs {
+			if (i > 0 || !c.busy) && c.jobs[i].notice && c.jobs[i].next == 0 {
+				at = i
+				break
+			}
+		}
+	}
+	c.jobs = append(c.jobs, nil)
+	copy(c.jobs[at+1:], c.jobs[at:])
+	c.jobs[at] = j
+	if at == 0 && !c.busy {
 		l.schedule(j.chat, c)
 	}
 }
@@ -127,8 +142,8 @@ func (l *lane) push(j *job) {
 // held.
 func (l *lane) schedule(chat int64, c *laneChat) {
 	until := c.until
-	if c.jobs[0].notice {
-		until = later(until, c.noticeAt)
+	if head := c.jobs[0]; head.notice {
+		until = later(later(until, c.noticeAt), head.notBefore)
 	}
 	if wait := time.Until(until); wait > 0 {
 		if !c.timed {
@@ -144,8 +159,11 @@ func (l *lane) schedule(chat int64, c *laneChat) {
 		}
 		return
 	}
-	l.ready = append(l.ready, chat)
-	l.wake.Signal()
+	if !c.queued {
+		c.queued = true
+		l.ready = append(l.ready, chat)
+		l.wake.Signal()
+	}
 }
 
 // forgetIdle drops chats with nothing queued and no hold left; l.mu is
@@ -180,6 +198,7 @@ func (l *lane) work() {
 		chat := l.ready[0]
 		l.ready = l.ready[1:]
 		c := l.chats[chat]
+		c.queued = false
 		j := c.jobs[0]
 		c.busy = true
 		l.mu.Unlock()

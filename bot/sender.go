@@ -30,9 +30,9 @@ const (
 // transaction as the change that caused them. Several replicas may run one:
 // a message is claimed with a lease, so it goes out once, and a replica that
 // dies with messages claimed leaves them to the others when the lease ends.
-// SEND_RATE is the bot's rate across every replica: each claim draws on a
-// budget kept in the database, which the replies each replica sent are
-// charged to as well. Claimed messages go through the lane (one chat's in
+// SEND_RATE is the bot's rate across every replica: each claim takes
+// sending slots from a budget kept in the database, which the replies each
+// replica sent take slots from as well. Claimed messages go through the lane (one chat's in
 // order, one a second per chat, a 429 holding the chat); what a chat cannot
 // take now goes back to the outbox for later. A
 // claim is woken by poke (a change in this process), or every half second;
@@ -83,7 +83,7 @@ func (s *sender) run(ctx context.Context) {
 		<-sentDone
 	}()
 	for ctx.Err() == nil {
-		if err := s.b.db.OpenBudget(ctx, s.b.id, s.burst()); err == nil {
+		if err := s.b.db.OpenBudget(ctx, s.b.id); err == nil {
 			break
 		} else if ctx.Err() == nil {
 			s.b.log.Warn("opening the send budget failed; trying again", "err", err)
@@ -91,17 +91,14 @@ func (s *sender) run(ctx context.Context) {
 		}
 	}
 	for ctx.Err() == nil {
-		start := time.Now()
 		n, err := s.round(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.b.log.Warn("outbox round failed", "err", err)
 		}
 		if n > 0 {
-			// The next claim when the budget has half these messages'
-			// worth again: claiming before it is full again loses none of
-			// the rate to the bucket's cap.
-			worth := time.Duration(float64(n) / s.rate * float64(time.Second))
-			sleep(ctx, min(worth/2-time.Since(start), time.Second))
+			// The next claim when half of these messages' slots have
+			// passed: the lane always has the next ones in hand.
+			sleep(ctx, min(time.Duration(float64(n)/s.rate*float64(time.Second))/2, budgetHorizon/2))
 			continue
 		}
 		select {
@@ -116,27 +113,33 @@ func (s *sender) run(ctx context.Context) {
 // claimBatch is the most messages one claim takes.
 const claimBatch = 200
 
-// budgetBurst is how much of a second's rate the shared budget holds: all
-// replicas together send at most (1 + budgetBurst) × SEND_RATE in any
-// second, SEND_RATE on average. What a claim takes goes out at once (one
-// chat's messages spaced), so that what is sent in a second is what was
-// claimed in it.
-const budgetBurst = 0.1
+// The shared budget (see store.Budget): a budget idle a while lends a
+// tenth of a second's messages at once; replies may take slots up to ten
+// seconds ahead (then notifications wait that long at most); a claim takes
+// slots up to two seconds ahead, and the next claim comes when half of
+// those have passed.
+const (
+	budgetBurst   = 0.1
+	budgetHorizon = 2 * time.Second
+)
 
 func (s *sender) burst() float64 { return max(s.rate*budgetBurst, 1) }
 
-// round claims what the budget allows and hands it to the lane. It returns
-// how many it claimed.
+// round claims what the budget allows and hands it to the lane, each
+// message held until its slot. It returns how many it claimed.
 func (s *sender) round(ctx context.Context) (int, error) {
 	spent := float64(s.replies.Swap(0))
-	budget := &store.Budget{Bot: s.b.id, Rate: s.rate, Burst: s.burst(), Floor: s.rate * budgetDebt.Seconds(), Spent: spent}
+	budget := &store.Budget{Bot: s.b.id, Rate: s.rate, Burst: s.burst(), Spent: spent, Debt: budgetDebt, Horizon: budgetHorizon}
 	msgs, err := s.b.db.ClaimOutbox(ctx, claimBatch, outboxLease, budget)
 	if err != nil {
 		s.replies.Add(int64(spent)) // charged next time
 		return 0, err
 	}
+	now := time.Now()
 	for _, m := range msgs {
-		s.b.lane.push(s.job(m))
+		j := s.job(m)
+		j.notBefore = now.Add(m.Delay)
+		s.b.lane.push(j)
 	}
 	return len(msgs), nil
 }

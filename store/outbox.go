@@ -27,6 +27,9 @@ type OutboxMessage struct {
 	// many of them in this campaign: with more than one, a message names
 	// its place first.
 	Places, PlacesHere int
+	// Delay is how long after the claim its slot under the bot's rate
+	// comes (see Budget).
+	Delay time.Duration
 }
 
 // MenuKind is the outbox kind that sets a contact's chat menu (its command
@@ -34,18 +37,22 @@ type OutboxMessage struct {
 const MenuKind = "menu"
 
 // Budget is a bot's sending rate, shared by every replica through the
-// database: a token bucket of Rate tokens a second up to Burst, from which
-// each claim of the outbox takes one token per message, and to which Spent
-// (messages sent otherwise since the last claim: replies) is charged, down
-// to -Floor at most. Nil: no limit.
+// database as the next free sending slot (send_budget.next_slot): each
+// message a claim takes gets the next slot, 1/Rate after the one before,
+// and goes out then (OutboxMessage.Delay after the claim), so that all
+// replicas together send at Rate however long their claims take. A budget
+// idle a while lends up to Burst messages at once; Spent (messages sent
+// otherwise since the last claim: replies) takes slots too, at most Debt
+// ahead; a claim takes no slot more than Horizon ahead. Nil: no limit.
 type Budget struct {
-	Bot                       int64
-	Rate, Burst, Floor, Spent float64
+	Bot                int64
+	Rate, Burst, Spent float64
+	Debt, Horizon      time.Duration
 }
 
-// OpenBudget makes sure a bot's budget exists, full.
-func (db *DB) OpenBudget(ctx context.Context, bot int64, burst float64) error {
-	if _, err := db.ExecContext(ctx, `INSERT INTO send_budget (bot_id, tokens) VALUES ($1, $2) ON CONFLICT (bot_id) DO NOTHING`, bot, burst); err != nil {
+// OpenBudget makes sure a bot's budget exists.
+func (db *DB) OpenBudget(ctx context.Context, bot int64) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO send_budget (bot_id, next_slot) VALUES ($1, now()) ON CONFLICT (bot_id) DO NOTHING`, bot); err != nil {
 		return fmt.Errorf("open send budget: %w", err)
 	}
 	return nil
@@ -58,17 +65,18 @@ func (db *DB) OpenBudget(ctx context.Context, bot int64, burst float64) error {
 // budget's row, so together they keep to its rate.
 func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, budget *Budget) ([]OutboxMessage, error) {
 	var rows []struct {
-		ID       int64  `db:"id"`
-		Contact  int64  `db:"contact_id"`
-		Chat     int64  `db:"chat_id"`
-		Kind     string `db:"kind"`
-		Payload  []byte `db:"payload"`
-		Attempts int    `db:"attempts"`
-		Campaign string `db:"campaign_id"`
-		Unit     string `db:"unit_code"`
-		Role     string `db:"role"`
-		Places   int    `db:"places"`
-		Here     int    `db:"places_here"`
+		ID       int64   `db:"id"`
+		Contact  int64   `db:"contact_id"`
+		Chat     int64   `db:"chat_id"`
+		Kind     string  `db:"kind"`
+		Payload  []byte  `db:"payload"`
+		Attempts int     `db:"attempts"`
+		Campaign string  `db:"campaign_id"`
+		Unit     string  `db:"unit_code"`
+		Role     string  `db:"role"`
+		Places   int     `db:"places"`
+		Here     int     `db:"places_here"`
+		Delay    float64 `db:"delay"`
 	}
 	const claim = `UPDATE outbox o SET next_attempt_at = now() + make_interval(secs => $2)
 		FROM due, contacts c WHERE o.id = due.id AND c.id = o.contact_id
@@ -80,21 +88,29 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, b
 			ORDER BY o.id`
 	var err error
 	if budget == nil {
-		err = db.SelectContext(ctx, &rows, `WITH due AS (`+dueFrom+` LIMIT $1 FOR UPDATE OF o SKIP LOCKED) `+claim, limit, lease.Seconds())
+		err = db.SelectContext(ctx, &rows, `WITH due AS (`+dueFrom+` LIMIT $1 FOR UPDATE OF o SKIP LOCKED) `+claim+`, 0::float8 AS delay`, limit, lease.Seconds())
 	} else {
 		// One statement: the budget's row locked (another replica's claim
-		// waits here, then reads what this one left), topped up for the
-		// time since, charged with what was spent otherwise; as many due
-		// messages claimed as it holds; the budget charged for them.
+		// waits here, then reads what this one left); its next free slot,
+		// moved on by what was spent otherwise; as many due messages as
+		// there are slots before the horizon, each given its slot; the
+		// next free slot after them.
 		err = db.SelectContext(ctx, &rows, `WITH bud AS MATERIALIZED (
-				SELECT least($4::float8, tokens + $5::float8 * extract(epoch FROM clock_timestamp() - at)::float8) - $7::float8 AS avail
+				SELECT least(greatest(next_slot, clock_timestamp() - make_interval(secs => $4::float8 / $5::float8))
+						+ make_interval(secs => $6::float8 / $5::float8),
+					clock_timestamp() + make_interval(secs => $7::float8)) AS free
 				FROM send_budget WHERE bot_id = $3 FOR UPDATE),
-			due AS (`+dueFrom+` LIMIT (SELECT greatest(0, least($1, floor(avail)))::int FROM bud) FOR UPDATE OF o SKIP LOCKED),
+			room AS MATERIALIZED (
+				SELECT free, greatest(0, least($1, floor(extract(epoch FROM clock_timestamp() + make_interval(secs => $8::float8) - free) * $5::float8)))::int AS n
+				FROM bud),
+			due AS (`+dueFrom+` LIMIT (SELECT n FROM room) FOR UPDATE OF o SKIP LOCKED),
 			claimed AS (`+claim+`),
-			spent AS (UPDATE send_budget SET at = clock_timestamp(),
-					tokens = greatest(-$6::float8, (SELECT avail FROM bud) - (SELECT count(*) FROM claimed))
+			slotted AS (SELECT c.*, row_number() OVER (ORDER BY c.id) - 1 AS k FROM claimed c),
+			spent AS (UPDATE send_budget SET next_slot = (SELECT free FROM room) + make_interval(secs => (SELECT count(*) FROM claimed) / $5::float8)
 				WHERE bot_id = $3)
-			SELECT * FROM claimed`, limit, lease.Seconds(), budget.Bot, budget.Burst, budget.Rate, budget.Floor, budget.Spent)
+			SELECT s.id, s.contact_id, s.chat_id, s.kind, s.payload, s.attempts, s.campaign_id, s.unit_code, s.role, s.places, s.places_here,
+				greatest(0, extract(epoch FROM (SELECT free FROM room) + make_interval(secs => s.k / $5::float8) - clock_timestamp()))::float8 AS delay
+			FROM slotted s`, limit, lease.Seconds(), budget.Bot, budget.Burst, budget.Rate, budget.Spent, budget.Debt.Seconds(), budget.Horizon.Seconds())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
@@ -102,7 +118,8 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, b
 	out := make([]OutboxMessage, len(rows))
 	for i, r := range rows {
 		out[i] = OutboxMessage{ID: r.ID, ContactID: r.Contact, ChatID: r.Chat, Kind: r.Kind, Attempts: r.Attempts,
-			Campaign: r.Campaign, Unit: r.Unit, Role: dialogs.Role(r.Role), Places: r.Places, PlacesHere: r.Here}
+			Campaign: r.Campaign, Unit: r.Unit, Role: dialogs.Role(r.Role), Places: r.Places, PlacesHere: r.Here,
+			Delay: time.Duration(r.Delay * float64(time.Second))}
 		if r.Kind == MenuKind {
 			continue
 		}
