@@ -12,7 +12,6 @@ import (
 
 	"tianbao/campaigns"
 	"tianbao/catalog"
-	"tianbao/dialogs"
 	"tianbao/store"
 	"tianbao/store/storetest"
 )
@@ -213,5 +212,3 @@ func TestFullDiskSaysSoOnce(t *testing.T) {
 		t.Errorf("applied %d times", n)
 	}
 }
-
-var _ = dialogs.Filler

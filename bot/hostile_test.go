@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +193,3 @@ func TestPollerPicksUpWhatTheLastOneKept(t *testing.T) {
 		t.Errorf("applied %v", got)
 	}
 }
-
-var _ = http.StatusOK
