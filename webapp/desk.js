@@ -116,7 +116,7 @@ function hints() {
   view.querySelectorAll(".tbl").forEach(t => {
     const sc = t.querySelector(".scroll"), hint = t.querySelector(".scroll-hint");
     if (!sc || !hint) return;
-    const over = sc.scrollWidth > sc.clientWidth + 1;
+    const over = sc.scrollWidth > sc.clientWidth + 16; // a column or more out of sight, not a few pixels
     hint.hidden = !over;
     t.classList.toggle("more", over);
     if (over) sc.addEventListener("scroll", () => t.classList.toggle("more", sc.scrollLeft + sc.clientWidth < sc.scrollWidth - 2), { passive: true });
