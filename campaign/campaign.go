@@ -312,9 +312,20 @@ type Form struct {
 	Title     string // 小微企业园工作联席会议（领导小组）建立情况汇总表
 	Intro     string // shown when the form is opened
 	Checklist []string
-	Stamp     bool     // the city's sheet carries the 盖章 line of the notice
-	Caption   string   // printed above the sheet's title, as the notice numbers its tables (附件1)
-	Notes     []string // printed under the sheet's table, as the notice's 注
+	// Stamp is the seal line the sheet carries under its title, as the
+	// notice prints it (杭州市小微企业园工作联席会议（领导小组）办公室（盖章）),
+	// reading unit (the exporting unit) and period; nil: none.
+	Stamp   *Template
+	Caption string   // printed above the sheet's title, as the notice numbers its tables (附件1)
+	Notes   []string // printed under the sheet's table, as the notice's 注
+	// Header is the sheet's header line under the title, item by item
+	// (填报单位：{unit.name}, 填报日期：{date}, 单位：万元): its expressions read
+	// the fields of the form's header sections (rollup: header), unit and
+	// period.
+	Header []*Template
+	// UnitLabel heads the column of units' names (市、县（市、区）); by
+	// default the names of the levels that fill the form.
+	UnitLabel string
 	Levels    []Level
 	// Kinds and Tags narrow who fills the form among its levels' units:
 	// per level (the key "" for every level), the kinds one of which a
@@ -451,6 +462,70 @@ func (f *Form) ShortName() string {
 	return name
 }
 
+// How a section rolls up in an aggregating unit's export (Section.Rollup).
+const (
+	RollupSum    = "sum"    // a table: each cell the sum of the units' (the default)
+	RollupList   = "list"   // each unit's rows, one after another (a record's default)
+	RollupHeader = "header" // a record: its answers are the sheet's header line (填报日期)
+)
+
+// HeaderSections are the record sections whose answers are the sheet's
+// header line.
+func (f *Form) HeaderSections() []*Section {
+	var out []*Section
+	for _, s := range f.Sections {
+		if s.Rollup == RollupHeader {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// SummedTables reports whether an aggregating unit's export prints the
+// form as the notice prints its tables, each cell summed over the units:
+// it has tables, every one summed, and no other section than the header
+// line's.
+func (f *Form) SummedTables() bool {
+	tables := 0
+	for _, s := range f.Sections {
+		switch {
+		case s.Kind == Table && s.Rollup == RollupSum:
+			tables++
+		case s.Rollup != RollupHeader:
+			return false
+		}
+	}
+	return tables > 0
+}
+
+// StampLine is the form's seal line for a sheet unit u exports ("": none).
+func (f *Form) StampLine(u *Unit) string {
+	if f.Stamp == nil {
+		return ""
+	}
+	return f.Stamp.RenderBlank(map[string]any{EnvUnit: unitEnv(u), EnvPeriod: periodEnv(f.Period)})
+}
+
+// HeaderLine is the sheet's header line for unit u: each item rendered
+// with the answers of the header sections (values, by field id; an answer
+// not given is left blank, to be written in by hand), the items spaced.
+func (f *Form) HeaderLine(u *Unit, values map[string]string) string {
+	if len(f.Header) == 0 {
+		return ""
+	}
+	env := map[string]any{EnvUnit: unitEnv(u), EnvPeriod: periodEnv(f.Period)}
+	for _, s := range f.HeaderSections() {
+		for k, v := range rowEnv(s, values) {
+			env[k] = v
+		}
+	}
+	items := make([]string, len(f.Header))
+	for i, t := range f.Header {
+		items[i] = t.RenderBlank(env)
+	}
+	return strings.Join(items, "　　　")
+}
+
 // SectionKind says how many records a section holds per unit.
 type SectionKind string
 
@@ -513,14 +588,19 @@ func (s *Section) OptionalIn(row string, fd *Field) bool {
 
 // Section is a part of a form with its fields, computed values and rules.
 type Section struct {
-	ID       string
-	Title    string
-	Kind     SectionKind
-	RowNoun  string   // what a row is called: 园区, 文件
-	Rows     []RowKey // Table sections only
-	MaxRows  int      // List sections: 0 means no limit
-	MinRows  int      // List sections: fewer rows are not submitted (0: none is fine)
-	Total    bool     // the export adds a 总计 row summing numeric columns
+	ID      string
+	Title   string
+	Kind    SectionKind
+	RowNoun string   // what a row is called: 园区, 文件
+	Rows    []RowKey // Table sections only
+	MaxRows int      // List sections: 0 means no limit
+	MinRows int      // List sections: fewer rows are not submitted (0: none is fine)
+	Total   bool     // the export adds a 总计 row summing numeric columns
+	// Rollup is how an aggregating unit's export prints the section:
+	// RollupSum, RollupList or RollupHeader.
+	Rollup string
+	// RowLabel heads a table's column of row titles (年度, 项目).
+	RowLabel string
 	Fields   []*Field
 	Computed []*Computed
 	Rules    []*Rule
@@ -601,6 +681,9 @@ type Field struct {
 	Type     FieldType
 	Optional bool
 	Unique   bool // no two rows of the section may share the value
+	// NoSum: a figure that is not added up (a ratio, 亩均税收): left out of
+	// totals, summed tables and the breakdown by subordinate.
+	NoSum bool
 
 	Min, Max       *float64 // integer and decimal
 	Decimals       int      // decimal: places kept

@@ -609,7 +609,7 @@ func (d *Draft) RecomputeSums(s *Section) {
 			continue
 		}
 		for _, fd := range s.Fields {
-			if fd.Type != Integer && fd.Type != Decimal {
+			if fd.Type != Integer && fd.Type != Decimal || fd.NoSum { // a ratio is not added up
 				continue
 			}
 			total, any := new(big.Rat), false

@@ -182,3 +182,32 @@ func TestPreviousCampaign(t *testing.T) {
 		t.Errorf("Q2 reads %s/%s and %s/%s", q2.PrevCampaign, q2.Prev, q2.LastYearCampaign, q2.LastYear)
 	}
 }
+
+// TestMistakeInAReusedPieceOnce: a mistake in a piece reused through YAML
+// aliases (附件2's park name, in three sections) is reported once, at the
+// piece's own line, not at each use.
+func TestMistakeInAReusedPieceOnce(t *testing.T) {
+	y := `id: reuse
+title: 测试
+units: {file: units.tsv, root: {code: "330000", name: 浙江省}}
+definitions:
+  name: &name
+    id: name
+    label: 名称
+    type: txt
+forms:
+  - id: f
+    title: 表
+    levels: [county]
+    due: {county: "2018-12-05"}
+    sections:
+      - {id: a, kind: list, fields: [*name]}
+      - {id: b, kind: list, fields: [*name]}
+      - {id: c, kind: list, fields: [*name]}
+`
+	_, err := loadFacts(t, y)
+	var ps Problems
+	if !errors.As(err, &ps) || len(ps) != 1 || !strings.Contains(err.Error(), `f.yaml:8:11: unknown field type "txt"`) {
+		t.Errorf("want one problem at 8:11, got %v", err)
+	}
+}

@@ -207,7 +207,9 @@ type rawForm struct {
 	Title     string                  `yaml:"title"`
 	Intro     string                  `yaml:"intro"`
 	Checklist []string                `yaml:"checklist"`
-	Stamp     bool                    `yaml:"stamp"`
+	Stamp     any                     `yaml:"stamp"` // the seal line (true: the catalogue's, with the unit's name)
+	Header    []string                `yaml:"header"`
+	UnitLabel string                  `yaml:"unit_label"`
 	Caption   string                  `yaml:"caption"`
 	Notes     []string                `yaml:"notes"`
 	Levels    []string                `yaml:"levels"`
@@ -284,6 +286,8 @@ type rawSection struct {
 	MaxRows  int           `yaml:"max_rows"`
 	MinRows  int           `yaml:"min_rows"`
 	Total    bool          `yaml:"total"`
+	Rollup   string        `yaml:"rollup"`
+	RowLabel string        `yaml:"row_label"`
 	Fields   []rawField    `yaml:"fields"`
 	Computed []rawComputed `yaml:"computed"`
 	Rules    []rawRule     `yaml:"rules"`
@@ -320,6 +324,7 @@ type rawField struct {
 	Type         string   `yaml:"type"`
 	Optional     bool     `yaml:"optional"`
 	Unique       bool     `yaml:"unique"`
+	Sum          *bool    `yaml:"sum"` // false: a figure not added up (a ratio)
 	Min          any      `yaml:"min"`
 	Max          any      `yaml:"max"`
 	Decimals     *int     `yaml:"decimals"`
@@ -391,11 +396,19 @@ func (l *loader) at(p string, format string, args ...any) {
 }
 
 // position finds the line and column of a YAML path, walking up to the
-// nearest existing parent when the key itself is missing.
+// nearest existing parent when the key itself is missing. A path through
+// an alias (*park_name) is followed into its anchor: a mistake in a piece
+// reused three times is at its one line, said once.
 func (l *loader) position(p string) (int, int) {
+	full := p
 	for p != "" && p != "$" {
 		if yp, err := yaml.PathString(p); err == nil {
 			if n, err := yp.FilterFile(l.file); err == nil && n != nil && n.GetToken() != nil {
+				if alias, ok := n.(*ast.AliasNode); ok {
+					if at := l.inAnchor(alias, full[len(p):]); at != nil {
+						n = at
+					}
+				}
 				pos := n.GetToken().Position
 				return pos.Line, pos.Column
 			}
@@ -407,6 +420,48 @@ func (l *loader) position(p string) (int, int) {
 		p = p[:i]
 	}
 	return 1, 1
+}
+
+// inAnchor is the node at rest (".type", "[0].min") inside the value of
+// the anchor an alias names, or the nearest of its parents there; nil
+// when there is no such anchor.
+func (l *loader) inAnchor(alias *ast.AliasNode, rest string) ast.Node {
+	name := alias.Value.String()
+	var anchor *ast.AnchorNode
+	for _, doc := range l.file.Docs {
+		ast.Walk(visitFunc(func(n ast.Node) bool {
+			if a, ok := n.(*ast.AnchorNode); ok && anchor == nil && a.Name.String() == name {
+				anchor = a
+			}
+			return anchor == nil
+		}), doc)
+	}
+	if anchor == nil {
+		return nil
+	}
+	for rest != "" {
+		if yp, err := yaml.PathString("$" + rest); err == nil {
+			if n, err := yp.FilterNode(anchor.Value); err == nil && n != nil && n.GetToken() != nil {
+				return n
+			}
+		}
+		i := strings.LastIndexAny(rest, ".[")
+		if i <= 0 {
+			break
+		}
+		rest = rest[:i]
+	}
+	return anchor.Value
+}
+
+// visitFunc walks an AST while it returns true.
+type visitFunc func(ast.Node) bool
+
+func (f visitFunc) Visit(n ast.Node) ast.Visitor {
+	if f(n) {
+		return f
+	}
+	return nil
 }
 
 // Load validates a campaign source and builds the campaign, or returns
@@ -439,7 +494,16 @@ func Load(src *Source) (*Campaign, error) {
 			}
 			return l.problems[i].Col < l.problems[j].Col
 		})
-		return nil, l.problems
+		// Each once: a piece reused through an alias is read once per use.
+		var once Problems
+		seen := map[FileProblem]bool{}
+		for _, p := range l.problems {
+			if !seen[p] {
+				seen[p] = true
+				once = append(once, p)
+			}
+		}
+		return nil, once
 	}
 	return c, nil
 }
@@ -709,7 +773,7 @@ func isCode(s string) bool {
 
 func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
 	f := &Form{ID: raw.ID, Short: raw.Short, Title: raw.Title, Intro: strings.TrimSpace(raw.Intro),
-		Checklist: raw.Checklist, Stamp: raw.Stamp, Caption: raw.Caption, Notes: raw.Notes, Due: map[Level]time.Time{}}
+		Checklist: raw.Checklist, Caption: raw.Caption, Notes: raw.Notes, UnitLabel: strings.TrimSpace(raw.UnitLabel), Due: map[Level]time.Time{}}
 	if !idRe.MatchString(raw.ID) {
 		l.at(p+".id", "form id %q must be lower-case letters, digits, '-' or '_', starting with a letter", raw.ID)
 	}
@@ -755,12 +819,14 @@ func (l *loader) form(p string, raw *rawForm, c *Campaign) *Form {
 		}
 		seen[s.ID] = true
 		f.Sections = append(f.Sections, s)
+		l.rollup(sp, &raw.Sections[i], s)
 		for j, fd := range s.Fields {
 			if fd.FilledBy != "" {
 				l.filledBy(fmt.Sprintf("%s.fields[%d].filled_by", sp, j), c, f, s, fd)
 			}
 		}
 	}
+	l.sheetLines(p, raw, f)
 	return f
 }
 
@@ -1099,6 +1165,12 @@ func (l *loader) field(p string, raw *rawField) *Field {
 	}
 	if known && (raw.Min != nil || raw.Max != nil) && f.Type != Integer && f.Type != Decimal && f.Type != YearMonth && f.Type != Date {
 		l.at(p+".min", "min and max apply to integer, decimal, year-month and date fields only")
+	}
+	if raw.Sum != nil {
+		f.NoSum = !*raw.Sum
+		if known && f.Type != Integer && f.Type != Decimal {
+			l.at(p+".sum", "sum applies to integer and decimal fields (a figure not added up: sum: false)")
+		}
 	}
 	if len(raw.Choices) > 0 && f.Type != Choice && f.Type != Text {
 		l.at(p+".choices", "choices apply to choice fields (or text fields, as suggestions)")

@@ -330,7 +330,13 @@ func (e *Expr) Eval(env map[string]any) (any, error) {
 }
 
 // Render fills the template's parts from env.
-func (t *Template) Render(env map[string]any) string {
+func (t *Template) Render(env map[string]any) string { return t.render(env, "—", "?") }
+
+// RenderBlank is Render with what has no value left blank (a line of a
+// printed sheet, to be written in by hand).
+func (t *Template) RenderBlank(env map[string]any) string { return t.render(env, "", "") }
+
+func (t *Template) render(env map[string]any, none, broken string) string {
 	var b strings.Builder
 	for _, p := range t.parts {
 		if p.expr == nil {
@@ -338,11 +344,14 @@ func (t *Template) Render(env map[string]any) string {
 			continue
 		}
 		v, err := p.expr.Eval(env)
-		if err != nil {
-			b.WriteString("?")
-			continue
+		switch {
+		case err != nil:
+			b.WriteString(broken)
+		case v == nil:
+			b.WriteString(none)
+		default:
+			b.WriteString(display(v))
 		}
-		b.WriteString(display(v))
 	}
 	return b.String()
 }

@@ -536,19 +536,20 @@ var Texts = struct {
 
 // ReportTexts are the words of /summary and of the exported tables.
 var ReportTexts = struct {
-	MatrixForms, MatrixLegend, MatrixLegendPackages, MatrixLate  string
-	MatrixNobody, MatrixLateCount, BtnFormDetails, BtnChart      string
-	BtnLate, BtnNudge, BtnBackToSummary, LateHead, NobodyLate    string
-	ChartOwn, ChartTitle, BlockedMark                            string
-	Dash, Item, OwnLevel, DetailSheet, StatusSheet               string
-	PkgApproved, PkgSubmitted, PkgReturned, PkgNone              string
-	PeriodsSheet, Unit, SubmittedAt, ReviewedBy                  string
-	ReviewedAt, TimesReturned, WarningsOpen, Period              string
-	SummaryHead, SummaryChildren, SummaryChild, SummaryChildLate string
-	SummaryLevel, SummaryDueIn, SummaryDueToday, SummaryDuePast  string
-	SummaryLate, SummaryLateMore, SummaryTotals, SummaryRows     string
-	Stamp, StampAnyCity, UnitColumnCity, UnitColumnCounty        string
-	Total, CityTotal, Seq, Area, Year, State, Section, FilesDir  string
+	MatrixForms, MatrixLegend, MatrixLegendPackages, MatrixLate    string
+	MatrixNobody, MatrixLateCount, BtnFormDetails, BtnChart        string
+	BtnLate, BtnNudge, BtnBackToSummary, LateHead, NobodyLate      string
+	ChartOwn, ChartTitle, BlockedMark                              string
+	Dash, Item, OwnLevel, DetailSheet, StatusSheet                 string
+	PkgApproved, PkgSubmitted, PkgReturned, PkgNone                string
+	PeriodsSheet, Unit, SubmittedAt, ReviewedBy                    string
+	ReviewedAt, TimesReturned, WarningsOpen, Period                string
+	SummaryHead, SummaryChildren, SummaryChild, SummaryChildLate   string
+	SummaryLevel, SummaryDueIn, SummaryDueToday, SummaryDuePast    string
+	SummaryLate, SummaryLateMore, SummaryTotals, SummaryRows       string
+	Stamp                                                          string
+	Total, CityTotal, Seq, Area, State, Section, FilesDir          string
+	BreakdownSheet, BreakdownTitle, BreakdownTotal, BreakdownCount string
 	// Printing (reports/print.go) and the 填报情况 sheet.
 	Continued, PageFooter, StatusTally, StatusReturns, StatusWarnings string
 }{
@@ -602,18 +603,18 @@ var ReportTexts = struct {
 	SummaryLateMore:      " 等 %d 个",
 	SummaryTotals:        "合计（已通过）：",
 	SummaryRows:          "%s%d 个%s",
-	Stamp:                "%s小微企业园工作联席会议（领导小组）办公室（盖章）",
-	StampAnyCity:         "　　　市",
-	UnitColumnCity:       "市、县（市、区）",
-	UnitColumnCounty:     "县（市、区）",
+	Stamp:                "{unit.name}（盖章）", // stamp: true in a campaign file: an expression of the unit, see campaign/sheet.go
 	Total:                "总计",
 	CityTotal:            "%s总计",
 	Seq:                  "序号",
 	Area:                 "所属地区",
-	Year:                 "年度",
 	State:                "状态",
 	Section:              "部分",
 	FilesDir:             "文件",
+	BreakdownSheet:       "按下级",
+	BreakdownTitle:       "%s（%s按下级汇总）",
+	BreakdownTotal:       "合计",
+	BreakdownCount:       "%s数（个）",
 }
 
 // StateName is a form's state for people: approved, submitted, returned,

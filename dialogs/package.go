@@ -504,7 +504,7 @@ func formTotals(f *campaign.Form, subs []*Submission) string {
 			parts = append(parts, fmt.Sprintf("%s %d 个%s", s.Title, n, s.RowNoun))
 		case s.Total:
 			for _, fd := range s.Fields {
-				if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
+				if fd.Type != campaign.Integer && fd.Type != campaign.Decimal || fd.NoSum {
 					continue
 				}
 				sum := new(big.Rat)

@@ -45,7 +45,7 @@ func FormTable(f *campaign.Form, d *campaign.Draft) Table {
 	} else if s := f.Sections[0]; s.Kind == campaign.List {
 		header = append(header, catalog.ReportTexts.Seq)
 	} else if s.Kind == campaign.Table {
-		header = append(header, catalog.ReportTexts.Year)
+		header = append(header, s.RowLabel)
 	}
 	for _, s := range f.Sections {
 		for _, c := range s.Columns {
@@ -89,6 +89,16 @@ func FormTable(f *campaign.Form, d *campaign.Draft) Table {
 		}
 	}
 	return t
+}
+
+// WithPeriod puts the period of a standing return's form before each line
+// (期别), so that several periods make one table.
+func WithPeriod(t Table, f *campaign.Form) Table {
+	out := Table{Header: append([]string{catalog.ReportTexts.Period}, t.Header...)}
+	for _, r := range t.Rows {
+		out.Rows = append(out.Rows, append([]string{f.Period.Label}, r...))
+	}
+	return out
 }
 
 // ColumnValue is a column's canonical value for one row: the stored value of

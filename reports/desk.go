@@ -345,7 +345,7 @@ func returnTable(s *campaign.Section, data *campaign.Snapshot) ReturnTable {
 			text := fmt.Sprint(v.v)
 			if fd := s.Columns[i].Field; fd != nil && v.kind != 0 {
 				text = sr.values[fd.ID]
-				if n, ok := new(big.Rat).SetString(text); ok && !(s.Kind == campaign.Table && s.IsSum(key)) {
+				if n, ok := new(big.Rat).SetString(text); ok && !fd.NoSum && !(s.Kind == campaign.Table && s.IsSum(key)) {
 					if sums[i] == nil {
 						sums[i] = new(big.Rat)
 					}

@@ -646,7 +646,7 @@ func (s Summarizer) totals(ctx context.Context, c *campaign.Campaign, top *campa
 			parts = append(parts, fmt.Sprintf(catalog.ReportTexts.SummaryRows, title, n, sec.RowNoun))
 		case sec.Total:
 			for _, fd := range sec.Fields {
-				if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
+				if fd.Type != campaign.Integer && fd.Type != campaign.Decimal || fd.NoSum {
 					continue
 				}
 				sum := new(big.Rat)

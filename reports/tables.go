@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
+	"sort"
 
 	"tianbao/campaign"
 	"tianbao/catalog"
@@ -27,10 +28,19 @@ func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 	item.min = min(item.width, 11)
 	// Each table its own header and columns; the widths, the widest of
 	// each position over the tables.
-	tables := make([][]column, len(form.Sections))
+	// The tables: the header sections are the sheet's header line.
+	var sections []*campaign.Section
+	for _, s := range form.Sections {
+		if s.Kind == campaign.Table {
+			sections = append(sections, s)
+		}
+	}
+	tables := make([][]column, len(sections))
 	var widths []column
-	for i, s := range form.Sections {
-		tables[i] = []column{item}
+	for i, s := range sections {
+		it := item
+		it.label = s.RowLabel
+		tables[i] = []column{it}
 		for _, col := range s.Columns {
 			tables[i] = append(tables[i], fieldColumn(s, col))
 		}
@@ -44,11 +54,11 @@ func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 			widths[j].grow = widths[j].grow || col.grow
 		}
 	}
-	sh.blocks = len(form.Sections) > 1
-	if err := sh.open(form.Title, stampFor(c, top, form), widths, 1); err != nil {
+	sh.blocks = len(sections) > 1
+	if err := sh.open(form.Title, sh.stampFor(c, top, form), widths, 1); err != nil {
 		return err
 	}
-	for si, s := range form.Sections {
+	for si, s := range sections {
 		cols := tables[si]
 		if err := sh.beginBlock(cols, 0, ""); err != nil {
 			return err
@@ -71,8 +81,9 @@ func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 }
 
 // sumTable adds up a table section over the units' returns: each figure
-// of each row exactly, as fractions; a text cell only where one unit alone
-// returned the table. Total rows are recomputed from the sums.
+// of each row exactly, as fractions; a text cell, or a figure not added
+// up (sum: false, a ratio), only where one unit alone returned the table.
+// Total rows are recomputed from the sums.
 func (x Exporter) sumTable(ctx context.Context, c *campaign.Campaign, form *campaign.Form, s *campaign.Section, fillers []*campaign.Unit, opt ExportOptions, picks map[string]store.SubmissionRef) (*campaign.Draft, error) {
 	sums := map[string]map[string]*big.Rat{}
 	texts := map[string]map[string]string{}
@@ -84,7 +95,7 @@ func (x Exporter) sumTable(ctx context.Context, c *campaign.Campaign, form *camp
 			if v == "" {
 				continue
 			}
-			if fd.Type == campaign.Integer || fd.Type == campaign.Decimal {
+			if (fd.Type == campaign.Integer || fd.Type == campaign.Decimal) && !fd.NoSum {
 				n, ok := new(big.Rat).SetString(v)
 				if !ok {
 					continue
@@ -285,7 +296,7 @@ func (s *sheet) grid(title, stamp string, lead, rest []column, rows []sheetRow) 
 func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, current *campaign.Form, opt ExportOptions) error {
 	var periods []*campaign.Form
 	for _, f := range c.Instances(current.Template) {
-		if f.Period.Year() == current.Period.Year() {
+		if f.Period.Year() == current.Period.Year() && f.OpenAt(opt.at()) {
 			periods = append(periods, f)
 		}
 	}
@@ -308,10 +319,13 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 		}
 		rest = append(rest, col)
 	}
-	// Per unit and figure, each period's total of the unit's rows.
+	// Per unit and figure, each period's figure: a record's, a list's
+	// summed over its rows (a figure not added up left out), a table's
+	// row by row (its 合计 as the table has it).
 	type key struct{ unit, item string }
 	values := map[key]map[string]*big.Rat{}
 	var order []key
+	rank := map[key]int{} // the figure's place in the form: section, table row, field
 	var fillers []*campaign.Unit
 	for _, u := range descendants(c, top.Code) {
 		if current.FilledByUnit(u) {
@@ -323,13 +337,10 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 		if err != nil {
 			return err
 		}
-		for _, s := range p.Sections {
+		for si, s := range p.Sections {
 			err := x.rows(ctx, c, p, s.ID, fillers, opt, picks, func(r store.ExportRow) error {
-				if s.Kind == campaign.Table && s.IsSum(r.Row) {
-					return nil // totals are summed from their rows
-				}
-				for _, fd := range s.Fields {
-					if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
+				for fi, fd := range s.Fields {
+					if fd.Type != campaign.Integer && fd.Type != campaign.Decimal || s.Kind == campaign.List && fd.NoSum {
 						continue
 					}
 					n, ok := new(big.Rat).SetString(r.Values[fd.ID])
@@ -337,6 +348,9 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 						continue
 					}
 					item := fd.Title()
+					if s.Kind == campaign.Table {
+						item = rowTitle(s, r.Row) + " · " + item
+					}
 					if s.Title != "" {
 						item = s.Title + " · " + item
 					}
@@ -344,6 +358,7 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 					if values[k] == nil {
 						values[k] = map[string]*big.Rat{}
 						order = append(order, k)
+						rank[k] = (si*1000+rowIndex(s, r.Row))*1000 + fi
 					}
 					if values[k][p.ID] == nil {
 						values[k][p.ID] = new(big.Rat)
@@ -357,6 +372,7 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 			}
 		}
 	}
+	sort.SliceStable(order, func(i, j int) bool { return rank[order[i]] < rank[order[j]] })
 	var rows []sheetRow
 	for _, u := range fillers {
 		for _, k := range order {
@@ -371,4 +387,25 @@ func (x Exporter) periodsSheet(ctx context.Context, sh *sheet, c *campaign.Campa
 		}
 	}
 	return sh.grid(current.Short+" "+current.Title+"（"+t.PeriodsSheet+"）", "", lead, rest, rows)
+}
+
+// rowIndex is a table row's place among the table's rows (0 for a
+// record's or a list's).
+func rowIndex(s *campaign.Section, key string) int {
+	for i, rk := range s.Rows {
+		if rk.Key == key {
+			return i
+		}
+	}
+	return 0
+}
+
+// rowTitle is a table row's title, by its key.
+func rowTitle(s *campaign.Section, key string) string {
+	for _, rk := range s.Rows {
+		if rk.Key == key {
+			return rk.Title
+		}
+	}
+	return key
 }

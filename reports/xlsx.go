@@ -39,14 +39,22 @@ type ExportOptions struct {
 	At time.Time
 }
 
-// wants reports whether the options export form f.
+// at is the moment of the export.
+func (o ExportOptions) at() time.Time {
+	if o.At.IsZero() {
+		return time.Now()
+	}
+	return o.At
+}
+
+// wants reports whether the options export form f. A period not open yet
+// is not exported: it has nothing, and an empty sheet would say it had.
 func (o ExportOptions) wants(c *campaign.Campaign, f *campaign.Form) bool {
+	if !f.OpenAt(o.at()) {
+		return false
+	}
 	if len(o.Forms) == 0 {
-		at := o.At
-		if at.IsZero() {
-			at = time.Now()
-		}
-		for _, g := range c.Current(at) {
+		for _, g := range c.Current(o.at()) {
 			if g == f {
 				return true
 			}
@@ -188,7 +196,7 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 		if err != nil {
 			return fmt.Errorf("export %s: %w", form.ID, err)
 		}
-		if tableOnly(form) && len(fillers) > 1 {
+		if form.SummedTables() && len(fillers) > 1 {
 			// The aggregate is the form's sheet; each unit's own, here.
 			err := add(detailSheetName(form), "", nil, func(sh *sheet) error {
 				picks, err := x.picksFor(ctx, c, top, form, opt)
@@ -196,6 +204,15 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 					return err
 				}
 				return x.mixedForm(ctx, sh, c, top, form, fillers, opt, picks)
+			})
+			if err != nil {
+				return fmt.Errorf("export %s: %w", form.ID, err)
+			}
+		}
+		if hasBreakdown(c, top, form) {
+			// Each unit below's subtree in a row, 本级, 合计.
+			err := add(breakdownSheetName(form), "", nil, func(sh *sheet) error {
+				return x.breakdownSheet(ctx, sh, c, top, form, fillers, opt)
 			})
 			if err != nil {
 				return fmt.Errorf("export %s: %w", form.ID, err)
@@ -209,17 +226,6 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
-}
-
-// tableOnly reports whether the form is tables alone: exported as the
-// notice prints them, the aggregate of the units, then per unit.
-func tableOnly(form *campaign.Form) bool {
-	for _, s := range form.Sections {
-		if s.Kind != campaign.Table {
-			return false
-		}
-	}
-	return len(form.Sections) > 0
 }
 
 func detailSheetName(f *campaign.Form) string {
@@ -240,8 +246,11 @@ type sheet struct {
 	name    string
 	row     int // the last row written, 1-based
 	caption string
-	width   int       // the columns the banner spans
-	colW    []float64 // each column's width, for wrapped rows' heights
+	// headline is the sheet's header line (填报单位／填报日期／单位：万元),
+	// printed under the seal line.
+	headline string
+	width    int       // the columns the banner spans
+	colW     []float64 // each column's width, for wrapped rows' heights
 	// headTop and headBottom are the header rows that repeat on each
 	// printed page (0: none).
 	headTop, headBottom int
@@ -657,16 +666,39 @@ func (s *sheet) putWrapped(cells []excelize.Cell) error {
 	return s.put(cells, rowHeight(cells, s.colW))
 }
 
-func stampFor(c *campaign.Campaign, top *campaign.Unit, form *campaign.Form) string {
-	if !form.Stamp {
-		return ""
+// stampFor is what the sheet prints under its title: the campaign file's
+// seal line for the exporting unit, and the sheet's header line (see
+// headline), one under the other.
+func (s *sheet) stampFor(c *campaign.Campaign, top *campaign.Unit, form *campaign.Form) string {
+	var lines []string
+	for _, l := range []string{form.StampLine(top), s.headline} {
+		if l != "" {
+			lines = append(lines, l)
+		}
 	}
-	// The notice's line, with the unit's name where one unit below the top
-	// exports (a city's sheet).
-	if top.Parent != "" {
-		return fmt.Sprintf(catalog.ReportTexts.Stamp, top.Name)
+	return strings.Join(lines, "\n")
+}
+
+// headline is the form's header line for an export of top: 填报单位 the
+// unit exported, the header sections' answers (填报日期) from its own
+// return where it has one (else left blank, to be written in by hand),
+// the units of measure as the file words them.
+func (x Exporter) headline(ctx context.Context, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, opt ExportOptions, picks map[string]store.SubmissionRef) (string, error) {
+	values := map[string]string{}
+	if form.FilledByUnit(top) {
+		for _, s := range form.HeaderSections() {
+			err := x.rows(ctx, c, form, s.ID, []*campaign.Unit{top}, opt, picks, func(r store.ExportRow) error {
+				for k, v := range r.Values {
+					values[k] = v
+				}
+				return nil
+			})
+			if err != nil {
+				return "", err
+			}
+		}
 	}
-	return fmt.Sprintf(catalog.ReportTexts.Stamp, catalog.ReportTexts.StampAnyCity)
+	return form.HeaderLine(top, values), nil
 }
 
 func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, fillers []*campaign.Unit, opt ExportOptions) error {
@@ -674,17 +706,22 @@ func (x Exporter) writeForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 	if err != nil {
 		return err
 	}
+	if sh.headline, err = x.headline(ctx, c, top, form, opt, picks); err != nil {
+		return err
+	}
 	kinds := map[campaign.SectionKind]int{}
 	for _, s := range form.Sections {
 		kinds[s.Kind]++
 	}
 	switch {
+	case form.SummedTables():
+		// Tables summed over the units, the header sections' answers the
+		// header line (a record section listed too would make it mixed).
+		return x.tableForm(ctx, sh, c, top, form, fillers, opt, picks)
 	case kinds[campaign.List] == len(form.Sections):
 		return x.listForm(ctx, sh, c, top, form, fillers, opt, picks)
 	case kinds[campaign.Record] == len(form.Sections):
 		return x.recordForm(ctx, sh, c, top, form, fillers, opt, picks)
-	case kinds[campaign.Table] == len(form.Sections):
-		return x.tableForm(ctx, sh, c, top, form, fillers, opt, picks)
 	}
 	return x.mixedForm(ctx, sh, c, top, form, fillers, opt, picks)
 }
@@ -800,7 +837,7 @@ func (x Exporter) recordForm(ctx context.Context, sh *sheet, c *campaign.Campaig
 	if _, _, err := walk(top); err != nil {
 		return err
 	}
-	return sh.grid(form.Title, stampFor(c, top, form), cols[:1], cols[1:], rows)
+	return sh.grid(form.Title, sh.stampFor(c, top, form), cols[:1], cols[1:], rows)
 }
 
 // addSums adds a row's numeric answers (by field id) into sums, exactly.
@@ -810,7 +847,7 @@ func addSums(form *campaign.Form, values map[string]string, sums map[string]*big
 			continue
 		}
 		for _, fd := range s.Fields {
-			if fd.Type != campaign.Integer && fd.Type != campaign.Decimal {
+			if fd.Type != campaign.Integer && fd.Type != campaign.Decimal || fd.NoSum {
 				continue
 			}
 			if v, ok := new(big.Rat).SetString(values[fd.ID]); ok && values[fd.ID] != "" {
@@ -875,7 +912,7 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign,
 	if err := sh.widths(widths); err != nil {
 		return err
 	}
-	stamp := stampFor(c, top, form)
+	stamp := sh.stampFor(c, top, form)
 	sh.blocks = multi
 	if !multi {
 		if err := sh.freeze(stamp, blocks[0], 0); err != nil {
@@ -953,14 +990,11 @@ func areaName(c *campaign.Campaign, u *campaign.Unit) string {
 	return name
 }
 
-// unitColumn heads the column of unit names: the notice's 市、县（市、区）
-// for the default levels, else the names of the levels that fill the form.
+// unitColumn heads the column of unit names: the form's unit_label (the
+// notice's 市、县（市、区）), else the names of the levels that fill it.
 func unitColumn(c *campaign.Campaign, form *campaign.Form) string {
-	if sameLevels(c.Levels, campaign.DefaultLevels) {
-		if form.FilledBy(campaign.City) {
-			return catalog.ReportTexts.UnitColumnCity
-		}
-		return catalog.ReportTexts.UnitColumnCounty
+	if form.UnitLabel != "" {
+		return form.UnitLabel
 	}
 	var names []string
 	for _, l := range c.Levels {
@@ -969,18 +1003,6 @@ func unitColumn(c *campaign.Campaign, form *campaign.Form) string {
 		}
 	}
 	return strings.Join(names, "、")
-}
-
-func sameLevels(a, b []campaign.LevelDef) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // mixedForm: a record part and a table part (附件4: the plan file and the
@@ -1012,7 +1034,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 		}
 	}
 	if table != nil {
-		year := column{label: catalog.ReportTexts.Year, value: func(r sheetRow) cell {
+		year := column{label: table.RowLabel, value: func(r sheetRow) cell {
 			for _, rk := range table.Rows {
 				if rk.Key == r.rowKey {
 					return cell{v: rk.Title}
@@ -1060,7 +1082,7 @@ func (x Exporter) mixedForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 			return err
 		}
 	}
-	if err := sh.open(form.Title, stampFor(c, top, form), cols, 0); err != nil {
+	if err := sh.open(form.Title, sh.stampFor(c, top, form), cols, 0); err != nil {
 		return err
 	}
 	if err := sh.beginBlock(cols, 0, ""); err != nil {
@@ -1141,7 +1163,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 		caption:  mk(&excelize.Style{Font: &excelize.Font{Family: "黑体", Size: 12}, Alignment: &excelize.Alignment{Horizontal: "left"}}),
 		note:     mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}}),
 		title:    mk(&excelize.Style{Font: &excelize.Font{Family: "黑体", Size: 16, Bold: true}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}}),
-		stamp:    mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left"}}),
+		stamp:    mk(&excelize.Style{Font: font, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center", WrapText: true}}),
 		header:   mk(&excelize.Style{Font: bold, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}),
 		text:     mk(&excelize.Style{Font: font, Border: border, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}}),
 		integer:  mk(&excelize.Style{Font: font, Border: border, NumFmt: 1, Alignment: middle}),

@@ -114,7 +114,7 @@ func TestXLSXOfACity(t *testing.T) {
 		}
 	}
 	f := open(t, buf.Bytes())
-	if got := strings.Join(f.GetSheetList(), ","); got != "附件1,附件2,附件3,政策措施,附件4,填报情况" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "附件1,附件2,附件2按下级,附件3,政策措施,政策措施按下级,附件4,附件4按下级,填报情况" {
 		t.Errorf("sheets %s", got)
 	}
 	// The status sheet: a row per unit, a column per form (no 期别 for a

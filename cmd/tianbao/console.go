@@ -487,6 +487,9 @@ The format is --out's extension (--format may only agree with it); without
 --out, CSV of --form to standard output.
 xlsx (the default): the notice's tables for the unit's subtree, one sheet
   per form (--form: that one), laid out like the notice; needs --out.
+  Of a standing return, by default its current period; --form names one
+  period (progress.2019q1), or the return's own id (progress) every period
+  open so far. A period not open yet has nothing to export.
 csv: one form (--form). For a unit without units below it: its current
   answers (draft or submitted), a header row naming each column by its
   groups and label, one line per record or row. For a city or the
@@ -498,7 +501,7 @@ By default what was accepted at the unit's level; --include-drafts adds the
 rest with a 状态 column. Only data goes to standard output.`)
 	campaignID := fs.String("campaign", campaigns.BuiltinID, "the campaign's `ID`")
 	unit := fs.String("unit", "", "the unit's `CODE`")
-	form := fs.String("form", "", "one form's `ID` (a1, a2, a3, policies, a4): required for csv")
+	form := fs.String("form", "", "one form's `ID`, a period's (progress.2019q1) or a standing return's for every period (progress): required for csv")
 	format := fs.String("format", "", "`FORMAT`: xlsx, csv or zip (default: --out's extension; else csv with --form, xlsx without)")
 	out := fs.String("out", "", "the `FILE` to write, .xlsx, .csv or .zip")
 	drafts := fs.Bool("include-drafts", false, "include data not yet approved, with its state")
@@ -529,8 +532,6 @@ rest with a 状态 column. Only data goes to standard output.`)
 		return badUsage(fs, "--unit is required (the province: 330000; the codes: tianbao units)")
 	case *format != "csv" && *format != "xlsx" && *format != "zip":
 		return badUsage(fs, "--format %q: want xlsx, csv or zip", *format)
-	case *format == "csv" && *form == "":
-		return badUsage(fs, "--form is required for csv (one form: a1, a2, a3, policies, a4)")
 	case *format != "csv" && *out == "":
 		return badUsage(fs, "--out is required for %s (only CSV is written to standard output)", *format)
 	}
@@ -543,13 +544,18 @@ rest with a 状态 column. Only data goes to standard output.`)
 	if u == nil {
 		return fmt.Errorf("unit %s is not in campaign %s", *unit, camp.ID)
 	}
+	if *format == "csv" && *form == "" {
+		return badUsage(fs, "--form is required for csv (one form of %s: %s)", camp.ID, formHint(camp))
+	}
 	x := reports.Exporter{DB: db.DB}
-	opt := reports.ExportOptions{IncludeDrafts: *drafts}
+	now := time.Now()
+	opt := reports.ExportOptions{IncludeDrafts: *drafts, At: now}
+	var forms []*campaign.Form // what --form names that can be exported now
 	if *form != "" {
-		if camp.Form(*form) == nil {
-			return fmt.Errorf("campaign %s has no form %q", camp.ID, *form)
+		if forms, err = exportedForms(camp, *form, now); err != nil {
+			return err
 		}
-		opt.Forms = []string{*form} // an XLSX or ZIP of that form's sheet alone
+		opt.Forms = []string{*form} // an XLSX or ZIP of that form's sheets alone
 	}
 	write := func(fn func(io.Writer) error) error {
 		if *out == "" {
@@ -576,23 +582,79 @@ rest with a 状态 column. Only data goes to standard output.`)
 	case "zip":
 		return write(func(w io.Writer) error { return x.WriteZip(ctx, w, camp, *unit, opt) })
 	}
-	f := camp.Form(*form)
-	if f == nil {
-		return fmt.Errorf("campaign %s has no form %q", camp.ID, *form)
-	}
+	// One table: a form's, or a standing return's periods one after
+	// another, each line with its period first (期别).
 	var table reports.Table
-	if len(u.Children) == 0 {
-		all, err := db.UnitDrafts(ctx, camp.ID, *unit)
-		if err != nil {
+	for _, f := range forms {
+		var t reports.Table
+		if len(u.Children) == 0 {
+			all, err := db.UnitDrafts(ctx, camp.ID, *unit)
+			if err != nil {
+				return err
+			}
+			d := all[f.ID]
+			if d == nil {
+				d = campaign.NewDraft(camp.ID, *unit, f.ID)
+			}
+			t = reports.FormTable(f, d)
+		} else if t, err = x.SubtreeTable(ctx, camp, *unit, f, opt); err != nil {
 			return err
 		}
-		d := all[f.ID]
-		if d == nil {
-			d = campaign.NewDraft(camp.ID, *unit, f.ID)
+		if len(forms) > 1 {
+			t = reports.WithPeriod(t, f)
 		}
-		table = reports.FormTable(f, d)
-	} else if table, err = x.SubtreeTable(ctx, camp, *unit, f, opt); err != nil {
-		return err
+		if table.Header == nil {
+			table.Header = t.Header
+		}
+		table.Rows = append(table.Rows, t.Rows...)
 	}
 	return write(func(w io.Writer) error { return reports.WriteCSV(w, table, *bom || *out != "") })
+}
+
+// formHint lists a campaign's forms as --form takes them: a one-off form's
+// id, a standing return's own (every period) with its first and last
+// periods'.
+func formHint(c *campaign.Campaign) string {
+	var out []string
+	for _, f := range c.Forms {
+		switch {
+		case f.Period == nil:
+			out = append(out, f.ID)
+		case f.Period.Index == 0:
+			periods := c.Instances(f.Template)
+			hint := f.Template + " (every period; one: " + f.ID
+			if len(periods) > 1 {
+				hint += " … " + periods[len(periods)-1].ID
+			}
+			out = append(out, hint+")")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// exportedForms are the forms --form names, as of now: the form or the
+// period, or every period of a standing return open so far. A period not
+// open yet has nothing to export, and is said so rather than written as
+// an empty table.
+func exportedForms(c *campaign.Campaign, id string, now time.Time) ([]*campaign.Form, error) {
+	if f := c.Form(id); f != nil {
+		if !f.OpenAt(now) {
+			return nil, fmt.Errorf("%s opens on %s: nothing to export yet", f.ID, f.Opens.In(c.TimeZone).Format("2006-01-02"))
+		}
+		return []*campaign.Form{f}, nil
+	}
+	periods := c.Instances(id)
+	if len(periods) == 0 {
+		return nil, fmt.Errorf("campaign %s has no form %q (its forms: %s)", c.ID, id, formHint(c))
+	}
+	var open []*campaign.Form
+	for _, f := range periods {
+		if f.OpenAt(now) {
+			open = append(open, f)
+		}
+	}
+	if len(open) == 0 {
+		return nil, fmt.Errorf("no period of %s is open yet (the first, %s, opens on %s): nothing to export yet", id, periods[0].ID, periods[0].Opens.In(c.TimeZone).Format("2006-01-02"))
+	}
+	return open, nil
 }
