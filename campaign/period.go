@@ -275,6 +275,19 @@ func newestOpen(periods []*Form, now time.Time, n int, take func(p *Form, taken 
 	return open
 }
 
+// OpenPeriods are the periods of the standing return base open at now,
+// newest first: every one a unit may open, however many.
+func (c *Campaign) OpenPeriods(base string, now time.Time) []*Form {
+	all := c.Instances(base)
+	var out []*Form
+	for k := len(all) - 1; k >= 0; k-- {
+		if all[k].OpenAt(now) {
+			out = append(out, all[k])
+		}
+	}
+	return out
+}
+
 // Instances are the periods of the standing return base, in order.
 func (c *Campaign) Instances(base string) []*Form {
 	var out []*Form

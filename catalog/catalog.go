@@ -70,6 +70,8 @@ var Chat = struct {
 	StatusOpensOn, NotOpenYet, Prefilled                 string
 	PartOfExceeds, Dash, AnswerNoLongerFits              string
 	ChoiceNotOffered, ChoiceRefused                      string
+	BtnAllPeriods, PeriodsHead, PeriodsPageOf            string
+	BtnNewerPeriods, BtnOlderPeriods                     string
 	ApproveAsk, FilledAbove                              string
 	WithdrawAsk, BtnConfirmWithdraw                      string
 	BtnFlagInside, BtnBackToUnits, ReturnAskUnits        string
@@ -241,6 +243,11 @@ var Chat = struct {
 	AnswerNoLongerFits:     "原来的答案「%s」已不符合本项现在的要求（填报要求有调整），请重新填写。",
 	ChoiceNotOffered:       "「%s」选了「%s」，本单位不适用此项，请重新选择。",
 	ChoiceRefused:          "本单位不适用「%s」。「%s」请从以下选项中选择：%s。",
+	BtnAllPeriods:          "🗂 %s：全部 %d 期",
+	PeriodsHead:            "《%s %s》已开放的各期（共 %d 期%s，新近的在前）：",
+	PeriodsPageOf:          "，第 %d/%d 页",
+	BtnNewerPeriods:        "◀ 较近的",
+	BtnOlderPeriods:        "较早的 ▶",
 	NotOpenYet:             "《%s》%s开放填报，届时再来填写。",
 	Prefilled:              "已按上一期（或已审定的计划）预先填好，请逐项核对、修改后提交。",
 	WithdrawAsk:            "确定撤回《%s》吗？撤回后审核人会收到通知，修改后须重新提交。",

@@ -300,6 +300,7 @@ const (
 	ModeBatch    Mode = "batch"    // confirming 全部通过
 	ModePlaces   Mode = "places"   // the person's places, to choose one
 	ModeMark     Mode = "mark"     // a reviewer marking a unit below 免报 or 未收到
+	ModePeriods  Mode = "periods"  // every open period of a standing return (Form: its id)
 )
 
 // Where a single-field edit returns to.
@@ -860,7 +861,11 @@ func (t *turn) button(data string) error {
 			return t.show()
 		case "forward":
 			return t.forwardMenu()
+		case "periods":
+			return t.allPeriods(arg)
 		}
+	case ModePeriods:
+		return t.periodsButton(name, arg)
 	case ModeQueue:
 		return t.queueButton(name, arg)
 	case ModeBatch:

@@ -89,3 +89,39 @@ func TestFirstQuarterReadsLastYearsFile(t *testing.T) {
 	y20.Say("90").Expect("全部填写完毕").ExpectNot("年末余额") // not the last quarter of its year
 	y20.Press("✅ 提交").Expect("已提交")
 }
+
+// monthly is a return of every month of 2019, filled by counties.
+const monthly = `id: monthly
+title: 月度企业数（测试）
+units: {file: units.tsv, root: {code: "330000", name: 浙江省}}
+forms:
+  - id: firms
+    short: 月报
+    title: 新设企业数
+    levels: [county]
+    periods: {every: month, from: 2019-01, until: 2019-12}
+    due: {county: {days: 10}}
+    sections:
+      - {id: main, kind: record, fields: [{id: n, label: 新设企业（家）, type: integer, unit: 家, min: 0}]}
+`
+
+// TestEveryPeriodCanBeOpened: the start screen lists the newest periods
+// still to do (at most six); the others, done or not, are behind a button
+// that lists every open period newest first, a page at a time, each
+// opening its period — a done one read only.
+func TestEveryPeriodCanBeOpened(t *testing.T) {
+	env := newEnv(t)
+	dialogtest.Install(t, env.DB, "monthly.yaml", monthly, map[string]string{"units.tsv": fundUnits})
+	c := env.ContactIn("monthly", "330106", "王芳")
+	env.Now = time.Date(2019, 2, 2, 9, 0, 0, 0, dialogtest.Shanghai)
+	c.Say("/start").Press("月报 2019年1月").Say("3").Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
+
+	env.Now = time.Date(2019, 11, 3, 9, 0, 0, 0, dialogtest.Shanghai) // January to October are open
+	c.Say("/start").Expect("2019年10月", "2019年5月").ExpectNot("2019年4月）", "2019年1月）")
+	c.Press("🗂 月报：全部 10 期").Expect("《月报 新设企业数》已开放的各期（共 10 期，第 1/2 页，新近的在前）", "1. 2019年10月 · 未开始", "8. 2019年3月").ExpectNot("2019年2月")
+	c.Press("较早的 ▶").Expect("第 2/2 页", "9. 2019年2月 · 未开始", "10. 2019年1月 · 已提交").ExpectNot("2019年3月")
+	c.Press("2019年2月").Expect("新设企业（家）")
+	c.Say("5").Expect("全部填写完毕")
+	c.Say("/start").Press("🗂 月报").Press("较早的 ▶").Press("2019年1月").Expect("已提交", "新设企业（家）：3")
+	c.Say("/start").Press("🗂 月报").Press("返回首页").Expect("请选择要填写的表格")
+}

@@ -16,6 +16,8 @@ func (t *turn) show() error {
 		return t.home()
 	case ModePlaces:
 		return t.placesScreen()
+	case ModePeriods:
+		return t.periodsScreen()
 	case ModeView:
 		return t.view()
 	case ModeWithdraw:
@@ -166,6 +168,7 @@ func (t *turn) home() error {
 		// screen, whenever, it opens the form while it can be filled.
 		buttons = append(buttons, []Button{{Label: fmt.Sprintf("%s（%s）", shortName(f), status), Data: openPrefix + t.camp.FormIndex(f)}})
 	}
+	buttons = append(buttons, t.olderButtons(forms)...) // the periods not listed, behind a button
 	b.WriteString("\n\n" + msg.ChooseForm)
 	if pb := t.placesButton(); pb != nil {
 		buttons = append(buttons, pb)

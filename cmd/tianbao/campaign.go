@@ -129,6 +129,9 @@ func printCampaign(e *env, c *campaign.Campaign) {
 			}
 		}
 		fmt.Fprintf(w, "\nform %s  %s\n  filled by %s%s (%d units); due %s\n", f.ID, f.Name(), strings.Join(levels, ", "), assignedTo(f, ""), fillers, strings.Join(dues, ", "))
+		if f.PrevCampaign != "" {
+			fmt.Fprintf(w, "  the period before is %s of campaign %s\n", f.Prev, f.PrevCampaign)
+		}
 		for _, s := range f.Sections {
 			title := s.Title
 			if title == "" {
