@@ -74,6 +74,22 @@ type Config struct {
 	// WrapDesk, if set, wraps the desk's handler under /app/ (serve counts
 	// its requests so).
 	WrapDesk func(http.Handler) http.Handler
+	// Channels are the other ways in beside Telegram (WeCom): served on
+	// the same listener, run while the bot runs, told when notifications
+	// were queued. With channels, Token may be empty: Telegram is off.
+	Channels []Channel
+	// DeskSessions sign the desk in besides Telegram's initData (a WeCom
+	// member's session).
+	DeskSessions []webapp.Session
+}
+
+// Channel is another way people reach the service (WeCom): its routes on
+// the bot's listener, what it runs until the bot stops, and a poke when
+// notifications were queued for it to deliver.
+type Channel interface {
+	Mount(mux *http.ServeMux)
+	Run(ctx context.Context)
+	Poke()
 }
 
 // DefaultAPIURL is Telegram's Bot API.
@@ -133,7 +149,7 @@ type Bot struct {
 
 // New connects to the Bot API (getMe) and wires the engine.
 func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry) (*Bot, error) {
-	if cfg.Token == "" {
+	if cfg.Token == "" && len(cfg.Channels) == 0 {
 		return nil, errors.New("TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) is not set")
 	}
 	if cfg.APIURL == "" {
@@ -171,10 +187,16 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	b.metrics.watchTurns(counts)
 	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Cache: b.turns, Counts: counts}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries, Nudges: cfg.Nudges,
 		Invites: store.Invites{DB: db}, InviteLink: func(token string) string { return InviteLink(b.username, token) }}
-	b.engine.Notified = func() { b.sender.poke() }
+	b.engine.Notified = b.poke
 	b.engine.AppURL = cfg.AppURL
 	b.engine.FileQuota = cfg.FileQuota
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
+	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
+	b.lane = newLane(b)
+	if !b.telegram() {
+		b.desk = &webapp.Server{DB: db, Reg: reg, Engine: b.engine, Log: cfg.Log, Now: cfg.Now, Origin: webapp.OriginOf(cfg.AppURL), Sessions: cfg.DeskSessions}
+		return b, nil
+	}
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
 		tgbot.WithSkipGetMe(),
@@ -195,10 +217,21 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	}
 	b.username, b.id = me.Username, me.ID
 	b.desk = &webapp.Server{Auth: webapp.Auth{Token: cfg.Token, MaxAge: cfg.AppAuthMaxAge}, DB: db, Reg: reg, Engine: b.engine,
-		Log: cfg.Log, Now: cfg.Now, BotName: b.username, Origin: webapp.OriginOf(cfg.AppURL)}
-	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
-	b.lane = newLane(b)
+		Log: cfg.Log, Now: cfg.Now, BotName: b.username, Origin: webapp.OriginOf(cfg.AppURL), Sessions: cfg.DeskSessions}
 	return b, nil
+}
+
+// telegram says whether Telegram is on (a token is given).
+func (b *Bot) telegram() bool { return b.cfg.Token != "" }
+
+// poke tells every sender that notifications were queued.
+func (b *Bot) poke() {
+	if b.telegram() {
+		b.sender.poke()
+	}
+	for _, c := range b.cfg.Channels {
+		c.Poke()
+	}
 }
 
 // Username is the bot's @name, for deep links.
@@ -215,7 +248,10 @@ func (b *Bot) Handler() http.Handler {
 		desk = b.cfg.WrapDesk(desk)
 	}
 	mux.Handle("/app/", desk)
-	if b.cfg.WebhookURL != "" {
+	for _, c := range b.cfg.Channels {
+		c.Mount(mux)
+	}
+	if b.cfg.WebhookURL != "" && b.telegram() {
 		mux.HandleFunc(b.webhookPath(), b.webhook)
 	}
 	return mux
@@ -243,8 +279,10 @@ func (b *Bot) healthz(w http.ResponseWriter, r *http.Request) {
 // Updates in flight are handled on a context that the shutdown does not
 // cancel, so an answer being saved is saved.
 func (b *Bot) Run(ctx context.Context) error {
-	go b.setDefaultMenu(ctx)
-	b.syncMenus(ctx)
+	if b.telegram() {
+		go b.setDefaultMenu(ctx)
+		b.syncMenus(ctx)
+	}
 	if err := b.reg.Warm(ctx); err != nil {
 		b.log.Warn("loading campaigns at start", "err", err)
 	}
@@ -287,7 +325,10 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	work := context.WithoutCancel(ctx)
 	pollDone := make(chan struct{})
-	if b.cfg.WebhookURL != "" {
+	switch {
+	case !b.telegram():
+		close(pollDone)
+	case b.cfg.WebhookURL != "":
 		close(pollDone)
 		if err := waitOutFloods(ctx, func() error {
 			_, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
@@ -298,7 +339,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			_ = srv.Close()
 			return fmt.Errorf("setWebhook: %w", err)
 		}
-	} else {
+	default:
 		if err := waitOutFloods(ctx, func() error {
 			_, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
 			return err
@@ -315,7 +356,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	sweepDone := make(chan struct{})
 	go func() {
 		defer close(sweepDone)
-		b.sweepReplies(ctx)
+		if b.telegram() {
+			b.sweepReplies(ctx)
+		}
 	}()
 	scheduleDone := make(chan struct{})
 	go func() {
@@ -323,7 +366,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		if b.cfg.NoReminders {
 			return
 		}
-		schedule := &reminders.Scheduler{DB: b.db, Campaigns: b.reg, Now: b.cfg.Now, Log: b.log, OnQueued: b.sender.poke}
+		schedule := &reminders.Scheduler{DB: b.db, Campaigns: b.reg, Now: b.cfg.Now, Log: b.log, OnQueued: b.poke}
 		schedule.Run(ctx)
 	}()
 	marksCtx, stopMarks := context.WithCancel(work)
@@ -341,8 +384,18 @@ func (b *Bot) Run(ctx context.Context) error {
 	senderDone := make(chan struct{})
 	go func() {
 		defer close(senderDone)
-		b.sender.run(ctx)
+		if b.telegram() {
+			b.sender.run(ctx)
+		}
 	}()
+	var channels sync.WaitGroup
+	for _, c := range b.cfg.Channels {
+		channels.Add(1)
+		go func() {
+			defer channels.Done()
+			c.Run(ctx)
+		}()
+	}
 
 	select {
 	case <-ctx.Done():
@@ -369,12 +422,16 @@ func (b *Bot) Run(ctx context.Context) error {
 	<-marksDone
 	<-settledDone
 	<-senderDone
+	channels.Wait()
 	<-scheduleDone
 	b.log.Info("stopped")
 	return err
 }
 
 func (b *Bot) mode() string {
+	if !b.telegram() {
+		return "telegram off"
+	}
 	if b.cfg.WebhookURL != "" {
 		return "webhook"
 	}

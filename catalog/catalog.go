@@ -725,7 +725,7 @@ var DeskTexts = map[string]string{
 	"submittedNote":  "已提交，待上级审核；如需修改请在对话中撤回。",
 	"noForms":        "本单位目前没有要填的表。",
 	"expired":        "登录已失效，请从机器人重新打开工作台。",
-	"noInitData":     "请从 Telegram 机器人的「工作台」按钮打开此页。",
+	"noInitData":     "请从 Telegram 机器人的「工作台」按钮或企业微信的应用打开此页。",
 	"failed":         "出错了：%s",
 	"downloadNote":   "文件在点击时生成，交由 Telegram 下载；下载链接 10 分钟内有效，只能用几次，不含您的登录信息。",
 	"reasonRequired": "退回须写明理由。",

@@ -87,8 +87,24 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		fresh[0].Current, fresh[0].New = true, true
 		return fresh[0], nil
 	}
+	return db.redeemAs(ctx, token, identity{channel: ChannelTelegram, external: strconv.FormatInt(user, 10),
+		tgUser: sql.NullInt64{Int64: user, Valid: true}, chat: sql.NullInt64{Int64: chat, Valid: true}}, name, now)
+}
+
+// identity is a channel's identity redeeming an invite: a Telegram account
+// (with the user and the private chat its contacts write to) or a WeCom
+// member.
+type identity struct {
+	channel, external string
+	tgUser, chat      sql.NullInt64
+}
+
+// redeemAs redeems an invite for a channel's identity in a transaction:
+// the identity's person (made on their first invite) gets the invite's
+// place. The same identity redeeming its invite again is not an error.
+func (db *DB) redeemAs(ctx context.Context, token string, id identity, name string, now time.Time) (Redeemed, error) {
 	r := Redeemed{SessionVersion: -1}
-	err = db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(tx *Tx) error {
 		r = Redeemed{SessionVersion: -1}
 		var row struct {
 			Invite
@@ -105,12 +121,10 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		}
 		r.Invite = row.Invite
 		if row.UsedAt.Valid {
-			var owner struct {
-				User   sql.NullInt64 `db:"telegram_user_id"`
-				Person int64         `db:"person_id"`
-			}
-			if err := tx.GetContext(ctx, &owner, `SELECT telegram_user_id, person_id FROM contacts WHERE id = $1`, row.UsedBy); err == nil && owner.User.Int64 == user {
-				r.ContactID, r.Person = row.UsedBy.Int64, owner.Person
+			var person int64
+			if err := tx.GetContext(ctx, &person, `SELECT k.person_id FROM contacts k JOIN identities i ON i.person_id = k.person_id
+				WHERE k.id = $1 AND i.channel = $2 AND i.external_id = $3`, row.UsedBy, id.channel, id.external); err == nil {
+				r.ContactID, r.Person = row.UsedBy.Int64, person
 				return nil
 			}
 			return ErrInviteUsed
@@ -118,7 +132,7 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		if !now.Before(row.ExpiresAt) {
 			return ErrInviteExpired
 		}
-		person, err := personFor(ctx, tx, ChannelTelegram, strconv.FormatInt(user, 10), sql.NullInt64{Int64: chat, Valid: true}, name)
+		person, err := personFor(ctx, tx, id.channel, id.external, id.chat, name)
 		if err != nil {
 			return err
 		}
@@ -129,9 +143,10 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		if err := tx.GetContext(ctx, &c, `INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (campaign_id, unit_code, person_id)
-			DO UPDATE SET role = EXCLUDED.role, telegram_user_id = EXCLUDED.telegram_user_id, chat_id = EXCLUDED.chat_id,
+			DO UPDATE SET role = EXCLUDED.role, telegram_user_id = COALESCE(EXCLUDED.telegram_user_id, contacts.telegram_user_id),
+				chat_id = COALESCE(EXCLUDED.chat_id, contacts.chat_id),
 				display_name = EXCLUDED.display_name, active = true, unreachable_at = NULL
-			RETURNING id, xmax <> 0 AS existed`, r.Campaign, r.Unit, string(r.Role), user, chat, name, person); err != nil {
+			RETURNING id, xmax <> 0 AS existed`, r.Campaign, r.Unit, string(r.Role), id.tgUser, id.chat, name, person); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &r.SessionVersion, `INSERT INTO sessions (contact_id) VALUES ($1)
@@ -151,9 +166,11 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 		if _, err := tx.ExecContext(ctx, makeCurrent, c.ID); err != nil {
 			return err
 		}
-		// The chat's menu is the widest of the person's places: set again.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload) VALUES ($1, 'menu', '{}')`, c.ID); err != nil {
-			return err
+		if id.chat.Valid {
+			// The chat's menu is the widest of the person's places: set again.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (contact_id, kind, payload) VALUES ($1, 'menu', '{}')`, c.ID); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1`, hashToken(token), now, c.ID); err != nil {
 			return err

@@ -42,7 +42,8 @@ let place = "";
 function scoped(path) { return place ? path + (path.includes("?") ? "&" : "?") + "place=" + enc(place) : path; }
 class APIError extends Error { constructor(status, msg) { super(msg); this.status = status; } }
 async function call(path, body) {
-  const opt = { headers: { Authorization: "tma " + tg.launch.initData } };
+  // Signed by Telegram's initData; without it (in WeCom) by the session cookie.
+  const opt = { headers: tg.launch.initData ? { Authorization: "tma " + tg.launch.initData } : {} };
   if (body !== undefined) { opt.method = "POST"; opt.body = JSON.stringify(body); opt.headers["Content-Type"] = "application/json"; }
   const r = await fetch(API + scoped(path), opt);
   if (!r.ok) {
@@ -473,12 +474,16 @@ function fail(e) {
 
 async function start() {
   document.title = T.title;
-  if (!tg.launch.initData) { $("title").textContent = T.title; view.innerHTML = '<div class="card err" id="error">' + esc(T.noInitData) + "</div>"; drawn("error"); return; }
   tg.ready();
   view.innerHTML = '<div class="card muted">' + esc(T.loading) + "</div>";
   try {
     me = await api("me" + location.search);
-  } catch (e) { $("title").textContent = T.title; return fail(e); }
+  } catch (e) {
+    $("title").textContent = T.title;
+    // Neither Telegram's initData nor a WeCom session: say where to open it.
+    if (!tg.launch.initData && e.status === 401) { view.innerHTML = '<div class="card err" id="error">' + esc(T.noInitData) + "</div>"; drawn("error"); return; }
+    return fail(e);
+  }
   place = String(me.place);
   $("title").textContent = me.title;
   $("who").textContent = me.unitName + " · " + me.role + (me.name ? " · " + me.name : "");

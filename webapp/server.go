@@ -41,6 +41,17 @@ type Server struct {
 	// the page and fetch its downloads across origins (CORS); an entry
 	// may be https://*.domain. Default: DefaultWebOrigins.
 	WebOrigins []string
+	// Sessions sign a request in by other means than Telegram's initData
+	// (a WeCom member's session cookie); the rights are the same.
+	Sessions []Session
+}
+
+// Session is a way of signing in to the desk besides Telegram's initData:
+// the person a request's session (a cookie) is. ok is false when the
+// request carries no session of this kind; an unknown or expired one is
+// store.ErrNotFound, as is a person without a place.
+type Session interface {
+	Person(r *http.Request) (p *store.Person, ok bool, err error)
 }
 
 // DefaultWebOrigins are Telegram Web's origins (web.telegram.org/k and /a).
@@ -221,18 +232,7 @@ var (
 // the person it is and the place the page is at.
 func (s *Server) signIn(r *http.Request) (who, error) {
 	data, _ := strings.CutPrefix(r.Header.Get("Authorization"), "tma ")
-	a := s.Auth
-	if a.Now == nil {
-		a.Now = s.now
-	}
-	u, err := a.Validate(data)
-	if err != nil {
-		return who{}, errStatus{http.StatusUnauthorized, catalog.DeskTexts["expired"]}
-	}
-	p, err := s.DB.PersonOfTelegram(r.Context(), u.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return who{}, errStatus{http.StatusUnauthorized, catalog.Texts.Stranger}
-	}
+	p, u, err := s.person(r, data)
 	if err != nil {
 		return who{}, err
 	}
@@ -255,6 +255,47 @@ func (s *Server) signIn(r *http.Request) (who, error) {
 		}
 	}
 	return w, nil
+}
+
+// person is the person a request is signed in as: by Telegram's initData
+// when it carries one (and Telegram is on: without a token nobody can
+// sign one), else by a session.
+func (s *Server) person(r *http.Request, initData string) (*store.Person, User, error) {
+	expired := errStatus{http.StatusUnauthorized, catalog.DeskTexts["expired"]}
+	stranger := errStatus{http.StatusUnauthorized, catalog.Texts.Stranger}
+	if initData == "" {
+		for _, sess := range s.Sessions {
+			p, ok, err := sess.Person(r)
+			switch {
+			case !ok:
+				continue
+			case errors.Is(err, store.ErrNotFound):
+				return nil, User{}, expired
+			case err != nil:
+				return nil, User{}, err
+			}
+			return p, User{FirstName: p.Name}, nil
+		}
+	}
+	if s.Auth.Token == "" {
+		return nil, User{}, expired
+	}
+	a := s.Auth
+	if a.Now == nil {
+		a.Now = s.now
+	}
+	u, err := a.Validate(initData)
+	if err != nil {
+		return nil, User{}, expired
+	}
+	p, err := s.DB.PersonOfTelegram(r.Context(), u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, User{}, stranger
+	}
+	if err != nil {
+		return nil, User{}, err
+	}
+	return p, u, nil
 }
 
 // pagePlace is the place a request names: place= (one of the person's,
@@ -415,6 +456,9 @@ func (s *Server) me(ctx context.Context, w who, r *http.Request) (any, error) {
 	m := Me{Name: strings.TrimSpace(w.user.FirstName + " " + w.user.LastName), Unit: w.unit.Code, UnitName: w.unit.Name,
 		Role: dialogs.RoleName(w.contact.Role), Reviews: w.reviews(), Fills: len(w.camp.FormsForUnit(w.unit)) > 0, Campaign: w.camp.ID, Title: w.camp.Title, Bot: s.BotName,
 		Place: w.contact.ID, Places: []PlaceInfo{}}
+	if w.user.ID == 0 { // signed in by a session (WeCom): no Telegram chat to go back to
+		m.Bot = ""
+	}
 	for _, p := range w.person.Places {
 		camp, err := s.Reg.Campaign(ctx, p.Campaign)
 		if err != nil || camp.Units[p.Unit] == nil {
@@ -631,7 +675,7 @@ func (s *Server) gotoField(ctx context.Context, w who, r *http.Request) (any, er
 		return nil, err
 	}
 	out := map[string]string{"done": done}
-	if s.BotName != "" {
+	if s.BotName != "" && w.user.ID != 0 {
 		out["chat"] = "https://t.me/" + s.BotName
 	}
 	return out, nil

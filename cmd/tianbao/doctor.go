@@ -75,8 +75,14 @@ private cluster that is not running is started for the check and stopped.)`)
 	if len(probs) == 0 {
 		list.add(check{ok: true, what: "settings", detail: settingsSummary(cfg)})
 	}
-	if !refused["TELEGRAM_BOT_TOKEN"] && !refused["TELEGRAM_BOT_TOKEN_FILE"] && !refused["TELEGRAM_API_URL"] {
-		doctorTelegram(ctx, list, cfg, refused)
+	switch {
+	case cfg.Token == "" && !refused["TELEGRAM_BOT_TOKEN"] && !refused["TELEGRAM_BOT_TOKEN_FILE"]:
+		list.add(check{ok: true, what: "Telegram", detail: "off (no TELEGRAM_BOT_TOKEN): WeCom alone"})
+	case !refused["TELEGRAM_BOT_TOKEN"] && !refused["TELEGRAM_BOT_TOKEN_FILE"] && !refused["TELEGRAM_API_URL"]:
+		doctorTelegram(ctx, list, cfg.Config, refused)
+	}
+	if cfg.WeCom != nil {
+		doctorWeCom(ctx, list, cfg.WeCom)
 	}
 	if !refused["APP_URL"] {
 		doctorDesk(ctx, list, cfg.AppURL)
@@ -91,10 +97,17 @@ private cluster that is not running is started for the check and stopped.)`)
 }
 
 // settingsSummary is serve's configuration in one line, defaults filled in.
-func settingsSummary(cfg bot.Config) string {
+func settingsSummary(sc serveConfig) string {
+	cfg := sc.Config
 	mode := "long polling"
 	if cfg.WebhookURL != "" {
 		mode = "webhook"
+	}
+	if cfg.Token == "" {
+		mode = "Telegram off"
+	}
+	if sc.WeCom != nil {
+		mode += fmt.Sprintf(", WeCom app %d of %s", sc.WeCom.AgentID, sc.WeCom.CorpID)
 	}
 	workers, rate, reminders, age, metrics := cfg.Workers, cfg.SendRate, "on", cfg.AppAuthMaxAge, cfg.MetricsAddr
 	if workers == 0 {

@@ -31,6 +31,20 @@ func TestDoctorRefusesWhatServeRefuses(t *testing.T) {
 		"WEBHOOK_URL": "", "WEBHOOK_SECRET": "", "WEBHOOK_SECRET_FILE": "", "LISTEN_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off",
 		"WORKERS": "", "REMINDERS": "", "SEND_RATE": "", "APP_URL": "", "APP_AUTH_MAX_AGE": "",
 		"FILE_QUOTA_MB": "", "FILES_PER_FIELD": "", "FILE_GRACE": "",
+		"WECOM_CORP_ID": "", "WECOM_AGENT_ID": "", "WECOM_SECRET": "", "WECOM_SECRET_FILE": "", "WECOM_TOKEN": "", "WECOM_TOKEN_FILE": "",
+		"WECOM_AES_KEY": "", "WECOM_AES_KEY_FILE": "", "WECOM_API_URL": "", "WECOM_OAUTH_URL": "",
+	}
+	wecomApp := map[string]string{"WECOM_CORP_ID": "ww0123456789abcdef", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "S3cretS3cretS3cret",
+		"WECOM_TOKEN": "Tok3n", "WECOM_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "APP_URL": "https://bot.example.org/app/"}
+	withApp := func(changes map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range wecomApp {
+			out[k] = v
+		}
+		for k, v := range changes {
+			out[k] = v
+		}
+		return out
 	}
 	cases := []struct {
 		name string
@@ -62,6 +76,17 @@ func TestDoctorRefusesWhatServeRefuses(t *testing.T) {
 		{"api not a URL", map[string]string{"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"},
 		{"no token", map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN"},
 		{"token file missing", map[string]string{"TELEGRAM_BOT_TOKEN": "", "TELEGRAM_BOT_TOKEN_FILE": "/nonexistent/token"}, "TELEGRAM_BOT_TOKEN_FILE"},
+		{"wecom half configured", map[string]string{"WECOM_CORP_ID": "ww0123456789abcdef"}, "WECOM_AGENT_ID"},
+		{"wecom without its secret", withApp(map[string]string{"WECOM_SECRET": ""}), "WECOM_SECRET"},
+		{"wecom without its token", withApp(map[string]string{"WECOM_TOKEN": ""}), "WECOM_TOKEN"},
+		{"wecom without its key", withApp(map[string]string{"WECOM_AES_KEY": ""}), "WECOM_AES_KEY"},
+		{"wecom api without an app", map[string]string{"WECOM_API_URL": "https://qyapi.example.org"}, "WECOM_CORP_ID"},
+		{"wecom corp id not one", withApp(map[string]string{"WECOM_CORP_ID": "ww 0123"}), "WECOM_CORP_ID"},
+		{"wecom agent not a number", withApp(map[string]string{"WECOM_AGENT_ID": "app"}), "WECOM_AGENT_ID"},
+		{"wecom secret not one", withApp(map[string]string{"WECOM_SECRET": "s3cret with spaces"}), "WECOM_SECRET"},
+		{"wecom token not one", withApp(map[string]string{"WECOM_TOKEN": "tok-en!"}), "WECOM_TOKEN"},
+		{"wecom key too short", withApp(map[string]string{"WECOM_AES_KEY": "abc"}), "WECOM_AES_KEY"},
+		{"wecom without APP_URL", withApp(map[string]string{"APP_URL": ""}), "APP_URL"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

@@ -58,6 +58,7 @@ func commands() []command {
 		{"doctor", "check the token, webhook, menu, database and campaigns before going live", runDoctor},
 		{"invite", "print a one-time invite link for a unit and role", runInvite},
 		{"people", "list who holds a role in a unit; remove or replace a person (people list|remove|replace)", runPeople},
+		{"wecom", "enrol WeCom members from a file of units, roles and UserIDs (wecom enrol)", runWeCom},
 		{"healthcheck", "ask a running server's /healthz (for container health checks)", runHealthcheck},
 		{"help", "show this help", nil},
 	}

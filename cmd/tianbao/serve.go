@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -19,6 +20,8 @@ import (
 	"tianbao/reminders"
 	"tianbao/reports"
 	"tianbao/store"
+	"tianbao/wecom"
+	"tianbao/wecombot"
 )
 
 // secret reads a secret from NAME, or from the file NAME_FILE names
@@ -81,11 +84,34 @@ See the README for every variable.`)
 	}
 	cfg.Summaries, cfg.Nudges = reports.Summarizer{DB: db.DB}, reminders.Nudger{DB: db.DB}
 	cfg.Collectors, cfg.WrapDesk = serveMetrics(db.DB, e.log)
-	b, err := bot.New(ctx, cfg, db.DB, reg)
+	if cfg.WeCom != nil {
+		ch, err := wecomChannel(ctx, cfg, db.DB, reg)
+		if err != nil {
+			return err
+		}
+		cfg.Channels = append(cfg.Channels, ch)
+		cfg.DeskSessions = append(cfg.DeskSessions, ch)
+	}
+	b, err := bot.New(ctx, cfg.Config, db.DB, reg)
 	if err != nil {
 		return err
 	}
 	return b.Run(ctx)
+}
+
+// wecomChannel is the WeCom app as a channel of the bot.
+func wecomChannel(ctx context.Context, cfg serveConfig, db *store.DB, reg *campaigns.Registry) (*wecombot.Channel, error) {
+	w := cfg.WeCom
+	client, err := wecom.New(wecom.Config{CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, BaseURL: w.APIURL, OAuthURL: w.OAuthURL})
+	if err != nil {
+		return nil, err
+	}
+	recv, err := wecom.NewReceiver(w.Token, w.AESKey, w.CorpID, w.AgentID)
+	if err != nil {
+		return nil, err
+	}
+	return wecombot.New(ctx, wecombot.Config{Client: client, Receiver: recv, PublicURL: w.PublicURL, SessionMaxAge: cfg.AppAuthMaxAge,
+		Summaries: cfg.Summaries, Nudges: cfg.Nudges, Log: cfg.Log}, db, reg)
 }
 
 func runInvite(ctx context.Context, e *env, args []string) error {
@@ -100,6 +126,7 @@ random bits, is stored only as a hash, and expires. The bot's name comes from
 	role := fs.String("role", "filler", "`ROLE`: filler, reviewer or admin")
 	expires := fs.Duration("expires", 168*time.Hour, "how long the link stays valid (a `DURATION`: 168h)")
 	botName := fs.String("bot", os.Getenv("TELEGRAM_BOT_USERNAME"), "the bot's `USERNAME`")
+	inWeCom := fs.Bool("wecom", false, "print the link that opens the invitation in WeCom (needs APP_URL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -113,7 +140,15 @@ random bits, is stored only as a hash, and expires. The bot's name comes from
 		return badUsage(fs, "--expires %s: want a positive duration, e.g. 168h", *expires)
 	}
 	name := strings.TrimPrefix(*botName, "@")
-	if name == "" {
+	origin := ""
+	if *inWeCom {
+		app, err := appURL(os.Getenv("APP_URL"))
+		if err != nil || app == "" {
+			return errors.New("--wecom needs APP_URL (https://<the WeCom app's trusted domain>/app/): the link is at its host")
+		}
+		u, _ := url.Parse(app)
+		origin = u.Scheme + "://" + u.Host
+	} else if name == "" {
 		var err error
 		if name, err = botUsername(ctx); err != nil {
 			return err
@@ -129,7 +164,11 @@ random bits, is stored only as a hash, and expires. The bot's name comes from
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, bot.InviteLink(name, token))
+	if *inWeCom {
+		fmt.Fprintln(e.stdout, wecombot.InviteLink(origin, token))
+	} else {
+		fmt.Fprintln(e.stdout, bot.InviteLink(name, token))
+	}
 	fmt.Fprintf(e.stderr, "%s %s, valid until %s, one use\n", camp.Units[*unit].Name, dialogs.RoleName(r), zoned(now.Add(*expires), camp.TimeZone))
 	return nil
 }

@@ -7,11 +7,13 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"tianbao/bot"
+	"tianbao/wecom"
 )
 
 // problem is one setting serve refuses: the variable, why, and what to do.
@@ -21,25 +23,45 @@ type problem struct {
 	Fix string // for doctor's → line; empty when the message says it
 }
 
+// serveConfig is serve's configuration: the Telegram bot's (its token
+// empty when Telegram is off) and the WeCom app's (nil when WeCom is off).
+type serveConfig struct {
+	bot.Config
+	WeCom *wecomSettings
+}
+
+// wecomSettings is the WeCom self-built app (企业自建应用) serve runs as a
+// channel.
+type wecomSettings struct {
+	CorpID, Secret, Token, AESKey string
+	AgentID                       int64
+	APIURL, OAuthURL              string // empty: WeCom's own
+	PublicURL                     string // APP_URL's origin: the app's trusted domain
+}
+
 // serveSettings reads serve's configuration from the environment and checks
-// every setting, as Telegram and the program will take it. serve refuses to
-// start on any problem; doctor shows each as ✘. Both call this one function,
-// so that doctor never says "ready" for settings serve refuses.
-func serveSettings(e *env) (bot.Config, []problem) {
+// every setting, as Telegram, WeCom and the program will take it. serve
+// refuses to start on any problem; doctor shows each as ✘. Both call this
+// one function, so that doctor never says "ready" for settings serve
+// refuses.
+func serveSettings(e *env) (serveConfig, []problem) {
 	var probs []problem
 	refuse := func(name, fix, format string, args ...any) {
 		probs = append(probs, problem{Var: name, Err: fmt.Errorf(format, args...), Fix: fix})
 	}
 	cfg := bot.Config{APIURL: os.Getenv("TELEGRAM_API_URL"), WebhookURL: os.Getenv("WEBHOOK_URL"),
 		ListenAddr: os.Getenv("LISTEN_ADDR"), Log: e.log}
+	wc, wecomProbs := wecomConfig()
+	probs = append(probs, wecomProbs...)
+	wecomOn := wc != nil || len(wecomProbs) > 0
 
 	token, err := secret("TELEGRAM_BOT_TOKEN")
 	switch {
 	case err != nil:
 		refuse("TELEGRAM_BOT_TOKEN_FILE", "make TELEGRAM_BOT_TOKEN_FILE name a file this user can read (in compose: the secret's file must be readable by uid 65532, see the README)", "%v", err)
-	case token == "":
-		refuse("TELEGRAM_BOT_TOKEN", "create the bot with @BotFather (/newbot) and put its token in TELEGRAM_BOT_TOKEN, or in a file named by TELEGRAM_BOT_TOKEN_FILE",
-			"set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to the token @BotFather gave you")
+	case token == "" && !wecomOn:
+		refuse("TELEGRAM_BOT_TOKEN", "create the bot with @BotFather (/newbot) and put its token in TELEGRAM_BOT_TOKEN, or in a file named by TELEGRAM_BOT_TOKEN_FILE; or run in WeCom alone (WECOM_CORP_ID and the rest, see the README)",
+			"set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to the token @BotFather gave you, or configure WeCom (WECOM_CORP_ID …)")
 	}
 	cfg.Token = token
 	if cfg.APIURL != "" {
@@ -125,6 +147,14 @@ func serveSettings(e *env) (bot.Config, []problem) {
 	}
 	if cfg.AppURL, err = appURL(os.Getenv("APP_URL")); err != nil {
 		refuse("APP_URL", "give the public https address the proxy serves /app/ at, e.g. https://tianbao.example.org/app/", "%v", err)
+	} else if wc != nil {
+		if cfg.AppURL == "" {
+			refuse("APP_URL", "set APP_URL=https://<the app's trusted domain>/app/: WeCom's callback (/wecom/callback), its sign-in and the desk are served there",
+				"APP_URL is not set, and WeCom needs it: the app's pages and its callback URL are at its address")
+		} else {
+			u, _ := url.Parse(cfg.AppURL)
+			wc.PublicURL = u.Scheme + "://" + u.Host
+		}
 	}
 	if v := os.Getenv("APP_AUTH_MAX_AGE"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -133,11 +163,103 @@ func serveSettings(e *env) (bot.Config, []problem) {
 		}
 		cfg.AppAuthMaxAge = d
 	}
-	return cfg, probs
+	return serveConfig{Config: cfg, WeCom: wc}, probs
+}
+
+// wecomVars are the WeCom app's settings; all of them or none.
+var wecomVars = []string{"WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY"}
+
+var (
+	corpIDRe      = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+	wecomTokenRe  = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
+	wecomSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+)
+
+// wecomConfig reads the WeCom app's settings: nil and no problem when none
+// is set (WeCom off); every one missing named when some are (a half
+// configuration), and each checked as WeCom takes it.
+func wecomConfig() (*wecomSettings, []problem) {
+	var probs []problem
+	refuse := func(name, fix, format string, args ...any) {
+		probs = append(probs, problem{Var: name, Err: fmt.Errorf(format, args...), Fix: fix})
+	}
+	vals := map[string]string{}
+	var given []string
+	for _, v := range wecomVars {
+		val, err := secret(v)
+		if err != nil {
+			refuse(v+"_FILE", "make "+v+"_FILE name a file this user can read", "%v", err)
+			given = append(given, v)
+			continue
+		}
+		vals[v] = val
+		if val != "" {
+			given = append(given, v)
+		}
+	}
+	apiURL, oauthURL := os.Getenv("WECOM_API_URL"), os.Getenv("WECOM_OAUTH_URL")
+	if len(given) == 0 {
+		if apiURL != "" || oauthURL != "" {
+			refuse("WECOM_CORP_ID", "set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET(_FILE), WECOM_TOKEN and WECOM_AES_KEY(_FILE), or unset WECOM_API_URL and WECOM_OAUTH_URL",
+				"WECOM_API_URL or WECOM_OAUTH_URL is set but the WeCom app is not configured")
+		}
+		return nil, probs
+	}
+	fixes := map[string]string{
+		"WECOM_CORP_ID":  "the organisation's 企业ID: the admin console, 我的企业 → 企业信息",
+		"WECOM_AGENT_ID": "the app's AgentId: 应用管理 → the app's page",
+		"WECOM_SECRET":   "the app's Secret (应用管理 → the app → Secret, sent to the admin's WeCom when viewed), in a file named by WECOM_SECRET_FILE",
+		"WECOM_TOKEN":    "the Token of the app's 接收消息 → 设置API接收 page (random letters and digits)",
+		"WECOM_AES_KEY":  "the EncodingAESKey of the same page (43 characters), in a file named by WECOM_AES_KEY_FILE",
+	}
+	for _, v := range wecomVars {
+		if vals[v] == "" && !slices.Contains(given, v) {
+			refuse(v, fixes[v], "%s is not set, and WeCom needs it with %s: set all of %s, or none (WeCom off)",
+				v, strings.Join(given, ", "), strings.Join(wecomVars, ", "))
+		}
+	}
+	w := &wecomSettings{CorpID: vals["WECOM_CORP_ID"], Secret: vals["WECOM_SECRET"], Token: vals["WECOM_TOKEN"], AESKey: vals["WECOM_AES_KEY"]}
+	if w.CorpID != "" && !corpIDRe.MatchString(w.CorpID) {
+		refuse("WECOM_CORP_ID", fixes["WECOM_CORP_ID"], "WECOM_CORP_ID=%q: want the 企业ID, letters and digits (ww…)", w.CorpID)
+	}
+	if a := vals["WECOM_AGENT_ID"]; a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n <= 0 {
+			refuse("WECOM_AGENT_ID", fixes["WECOM_AGENT_ID"], "WECOM_AGENT_ID=%q: want the app's AgentId, a number such as 1000002", a)
+		}
+		w.AgentID = n
+	}
+	if w.Secret != "" && !wecomSecretRe.MatchString(w.Secret) {
+		refuse("WECOM_SECRET", fixes["WECOM_SECRET"], "WECOM_SECRET: the app's Secret is letters, digits, - and _ (this one has %d characters, or others)", len(w.Secret))
+	}
+	if w.Token != "" && !wecomTokenRe.MatchString(w.Token) {
+		refuse("WECOM_TOKEN", fixes["WECOM_TOKEN"], "WECOM_TOKEN: the callback's Token is 1-32 letters and digits, as the admin console makes it")
+	}
+	if w.AESKey != "" {
+		if _, err := wecom.NewCrypto("t", w.AESKey, "c"); err != nil {
+			refuse("WECOM_AES_KEY", fixes["WECOM_AES_KEY"], "WECOM_AES_KEY: %v", err)
+		}
+	}
+	for _, v := range []struct{ name, val string }{{"WECOM_API_URL", apiURL}, {"WECOM_OAUTH_URL", oauthURL}} {
+		if v.val == "" {
+			continue
+		}
+		if u, err := url.Parse(v.val); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+			refuse(v.name, "", "%s=%q: want a server's address, e.g. https://qyapi.weixin.qq.com", v.name, v.val)
+		}
+	}
+	w.APIURL, w.OAuthURL = apiURL, oauthURL
+	if w.OAuthURL == "" {
+		w.OAuthURL = apiURL // a test double (or a proxy) serves both
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return w, nil
 }
 
 // botConfig is serve's configuration, or every problem with it, one a line.
-func botConfig(e *env) (bot.Config, error) {
+func botConfig(e *env) (serveConfig, error) {
 	cfg, probs := serveSettings(e)
 	if len(probs) == 0 {
 		return cfg, nil
