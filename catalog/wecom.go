@@ -15,7 +15,7 @@ var WeCom = struct {
 	Choose:          "请选择",
 	ChooseByNumber:  "（点下方按钮，或回复编号）",
 	OpenDesk:        "在工作台中查看",
-	NoFiles:         "企业微信中暂不能上传文件。请在电脑上用工作台或 Telegram 上传，或把文件交给审核人。",
+	NoFiles:         "企业微信中暂不能上传文件。需要上传文件的项目，请由本单位在 Telegram 的填报机器人中上传。",
 	SignInFailed:    "登录没有成功：企业微信的授权码无效、已用过或已过期。请从企业微信的应用中重新打开。",
 	SignInNotMember: "只有本单位企业微信通讯录中的成员可以打开。",
 	SignInStranger:  "您还没有被登记为任何单位的联系人。请向本市或省里的审核人索取邀请链接。",
@@ -29,6 +29,6 @@ var WeCom = struct {
 	InviteLinkLine:  "企业微信中打开：%s",
 	OptionLine:      "%d. %s",
 	UnknownNumber:   "没有编号为 %s 的选项。",
-	Start:           "开始填报",
+	Start:           "开始使用",
 	ExportOnDesk:    "汇总表（XLSX、CSV）和附件请在工作台的“导出”中下载。",
 }

@@ -17,30 +17,13 @@ func TestCountyEnrolledByFileFillsA3InWeComAndSubmits(t *testing.T) {
 	h := newHarness(t)
 	h.enrol(enrolment)
 	county := h.phone("ZhangSan")
-	county.expect("您已被登记为西湖区的填报人")
-	county.press("开始填报")
-	county.expect("请选择要填写的表格", "附件3（未开始）")
-	county.press("附件3（未开始）")
-	county.expect("按建设方式 · 新建成（家）（第 1/9 项）")
-	county.say("5").expect("改造提升（家）（第 2/9 项）")
-	county.say("3").expect("请确认")
-	t.Log(county.dump())
-	county.press("确认无误").expect("生产制造类 · 园区数量（个）")
-	for _, v := range []string{"6", "600", "1200", "2", "12万平方米", "300", "2000"} {
-		county.say(v).expect("✔")
-	}
-	county.expect("全部填写完毕", "[更多 ▸]")
-	// Eleven buttons: the card shows five and 更多; the text lists them all,
-	// numbered, and the number typed presses one.
-	county.press("更多 ▸").expect("[6 ")
-	county.say(county.option("✅ 提交")).expect("已提交《附件3 2018-2022年小微企业园建设规划目标》（第 1 版）")
+	submitA3(t, h, county)
 	if n := h.count(`SELECT count(*) FROM drafts WHERE unit_code = '330106' AND form_id = 'a3' AND status = 'submitted'`); n != 1 {
 		t.Errorf("a3 not submitted")
 	}
 	if n := h.count(`SELECT count(*) FROM answers WHERE unit_code = '330106' AND form_id = 'a3'`); n != 9 {
 		t.Errorf("%d answers stored, want 9", n)
 	}
-	t.Log(county.dump())
 	city := h.phone("lishenhe")
 	city.expect("您已被登记为杭州市的审核人")
 	city.expect("【待审核】西湖区 提交了《附件3")
@@ -65,4 +48,26 @@ func TestCountyEnrolledByFileFillsA3InWeComAndSubmits(t *testing.T) {
 	}
 	county.expect("审核通过")
 	h.noViolations()
+}
+
+// submitA3 is 西湖区's contact, enrolled, filling 附件3 in WeCom from the
+// welcome to 提交: card buttons, typed answers, a soft warning confirmed,
+// the review's eleven buttons (five and 更多 on the card, every one
+// numbered in the text) and 提交 chosen by its number.
+func submitA3(t *testing.T, h *harness, county *phone) {
+	t.Helper()
+	county.expect("您已被登记为西湖区的填报人")
+	county.press("开始使用")
+	county.expect("请选择要填写的表格", "附件3（未开始）")
+	county.press("附件3（未开始）")
+	county.expect("按建设方式 · 新建成（家）（第 1/9 项）")
+	county.say("5").expect("改造提升（家）（第 2/9 项）")
+	county.say("3").expect("请确认", "[确认无误]")
+	county.press("确认无误").expect("生产制造类 · 园区数量（个）")
+	for _, v := range []string{"6", "600", "1200", "2", "12万平方米", "300", "2000"} {
+		county.say(v).expect("✔")
+	}
+	county.expect("全部填写完毕", "[更多 ▸]")
+	county.press("更多 ▸").expect("[6 改：服务类园区]", "[10 提交]")
+	county.say(county.option("✅ 提交")).expect("已提交《附件3 2018-2022年小微企业园建设规划目标》（第 1 版）")
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tianbao/bot"
+	"tianbao/bot/telegramtest"
 	"tianbao/campaign"
 	"tianbao/campaigns"
 	"tianbao/reminders"
@@ -46,9 +47,19 @@ type harness struct {
 	ch   *wecombot.Channel
 	addr string // host:port of the server (the app's trusted domain)
 	stop func()
+	tg   *telegramtest.Server // Telegram beside WeCom (nil: Telegram off)
 }
 
-func newHarness(t *testing.T) *harness {
+// tgToken is the Telegram bot's token when Telegram is on beside WeCom.
+const tgToken = "7700:wecom-beside"
+
+// newHarness serves WeCom alone (Telegram off).
+func newHarness(t *testing.T) *harness { return start(t, false) }
+
+// withTelegram serves Telegram beside WeCom.
+func withTelegram(t *testing.T) *harness { return start(t, true) }
+
+func start(t *testing.T, telegram bool) *harness {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -84,8 +95,14 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(ctx, bot.Config{Listener: ln, Now: clock, Log: log, NoReminders: true, Summaries: reports.Summarizer{DB: db},
-		Nudges: reminders.Nudger{DB: db}, Channels: []bot.Channel{h.ch}, DeskSessions: []webapp.Session{h.ch}}, db, reg)
+	cfg := bot.Config{Listener: ln, Now: clock, Log: log, NoReminders: true, Summaries: reports.Summarizer{DB: db},
+		Nudges: reminders.Nudger{DB: db}, Channels: []bot.Channel{h.ch}, DeskSessions: []webapp.Session{h.ch}}
+	if telegram {
+		h.tg = telegramtest.NewServer(tgToken)
+		t.Cleanup(h.tg.Close)
+		cfg.Token, cfg.APIURL, cfg.PollTimeout, cfg.PollRetry = tgToken, h.tg.URL, time.Second, 200*time.Millisecond
+	}
+	b, err := bot.New(ctx, cfg, db, reg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -482,8 +482,8 @@ func checkProxy(t *testing.T, p *types.Project, domain string) {
 	for _, s := range cfg.Apps.HTTP.Servers {
 		walk(s.Routes)
 	}
-	if strings.Join(hosts, ",") != domain || strings.Join(proxies, "|") != "/telegram /app/*" || strings.Join(fallbacks, ",") != "404" {
-		t.Errorf("the Caddyfile serves hosts %v, proxies %v, answers the rest with %v: want %s, /telegram and /app/* only, 404",
+	if strings.Join(hosts, ",") != domain || strings.Join(proxies, "|") != "/telegram /app/* /wecom/*" || strings.Join(fallbacks, ",") != "404" {
+		t.Errorf("the Caddyfile serves hosts %v, proxies %v, answers the rest with %v: want %s, /telegram, /app/* and /wecom/* only, 404",
 			hosts, proxies, fallbacks, domain)
 	}
 	if strings.Contains(string(out), "9090") {

@@ -50,6 +50,9 @@ processes may poll one bot: one polls, the others stand by and take over
 within seconds when it stops. Serves /healthz (and the webhook) on
 LISTEN_ADDR, /metrics on METRICS_ADDR, the desk's Mini App under /app/ on
 LISTEN_ADDR (APP_URL: its public https address, for the chats' buttons).
+With WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET(_FILE), WECOM_TOKEN and
+WECOM_AES_KEY(_FILE), the WeCom app too (/wecom/ on LISTEN_ADDR, at
+APP_URL's host); without a Telegram token, WeCom alone.
 See the README for every variable.`)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -40,9 +40,15 @@ func runWeCom(ctx context.Context, e *env, args []string) error {
 		return badUsage(fs, "say what to do: enrol FILE")
 	case rest[0] != "enrol":
 		return badUsage(fs, "unknown wecom subcommand %q (want enrol)", rest[0])
-	case len(rest) != 2:
+	}
+	// The subcommand's options may follow it: wecom enrol --dry-run FILE.
+	if err := parseArgs(fs, rest[1:]); err != nil {
+		return err
+	}
+	if rest = fs.Args(); len(rest) != 1 {
 		return badUsage(fs, "wecom enrol takes one FILE")
 	}
+	rest = append([]string{"enrol"}, rest...)
 	f, err := os.Open(rest[1])
 	if err != nil {
 		return err
