@@ -174,7 +174,7 @@ func (c *Channel) run(ctx context.Context, user string, p *store.Person, in dial
 	if place == nil {
 		place = &dialogs.Contact{ID: in.ContactID}
 	}
-	if err := c.reply(ctx, user, place.ID, c.present(ctx, p, place, replies)); err != nil {
+	if err := c.reply(ctx, user, place, c.present(ctx, p, place, replies)); err != nil {
 		return err // saved, not shown: the redelivery sends the recorded replies
 	}
 	return c.db.MarkSent(ctx, []string{in.Key})

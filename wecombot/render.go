@@ -96,6 +96,11 @@ func fitsCard(opts []dialogs.Button) bool {
 // its text or card links to.
 func render(r dialogs.Reply, user string, contact int64, screen bool, deskURL func(string) string, link string) rendered {
 	text := clean(r.Text)
+	if r.Notice != "" {
+		// Telegram shows it as the pressed button's pop-up; WeCom has none:
+		// it goes first, as the console prints it.
+		text = strings.TrimSpace("（" + clean(r.Notice) + "）\n" + text)
+	}
 	if r.Attach != nil && link != "" {
 		// Files are not sent in WeCom: the desk has them.
 		text = strings.TrimSpace(text + "\n" + catalog.WeCom.AttachOnDesk)

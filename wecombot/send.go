@@ -33,9 +33,15 @@ var errHeld = errors.New("wecom: the app's sends are held after 45009")
 
 // reply sends a turn's replies to the member. Replies the member's rate does
 // not allow now go to the outbox, to be sent when it does.
-func (c *Channel) reply(ctx context.Context, user string, contact int64, replies []dialogs.Reply) error {
+func (c *Channel) reply(ctx context.Context, user string, place *dialogs.Contact, replies []dialogs.Reply) error {
+	contact := place.ID
 	for i, r := range replies {
-		rr := render(r, user, contact, true, c.deskURL, "")
+		link := ""
+		if r.Attach != nil && place.Campaign != "" {
+			// A file the chat would send: the desk has it.
+			link = c.placeURL(store.OutboxMessage{ContactID: place.ID, Campaign: place.Campaign, Unit: place.Unit})
+		}
+		rr := render(r, user, contact, true, c.deskURL, link)
 		if rr.card == nil && r.Typed {
 			// A question without buttons: a number typed now is its answer.
 			if err := c.db.SaveWeComCard(ctx, store.WeComCard{TaskID: "q" + taskID(), UserID: user, ContactID: contact, Typed: true, Screen: true}); err != nil {

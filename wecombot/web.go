@@ -253,7 +253,7 @@ func (c *Channel) greet(ctx context.Context, user string, contact int64, token, 
 	if place == nil {
 		place = &dialogs.Contact{ID: contact}
 	}
-	if err := c.reply(ctx, user, contact, c.present(ctx, p, place, replies)); err != nil {
+	if err := c.reply(ctx, user, place, c.present(ctx, p, place, replies)); err != nil {
 		c.log.Warn("greeting a WeCom member failed", "err", err)
 		return
 	}
