@@ -446,3 +446,61 @@ func (db *DB) FirstInput(ctx context.Context, key string) (bool, error) {
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// ReleaseReplies gives up the lease on an input's replies (sending them
+// failed): a redelivery of the input may send them at once.
+func (db *DB) ReleaseReplies(ctx context.Context, key string) error {
+	if _, err := db.ExecContext(ctx, `UPDATE processed_inputs SET lease_until = now() WHERE key = $1 AND NOT sent`, key); err != nil {
+		return fmt.Errorf("release replies of %s: %w", key, err)
+	}
+	return nil
+}
+
+// UnsentWeComReplies are an applied WeCom input's replies to send again.
+type UnsentWeComReplies struct {
+	Key            string
+	Contact        int64
+	UserID         string
+	Campaign, Unit string
+	Places, Here   int
+	Replies        []dialogs.Reply
+}
+
+// ClaimUnsentWeComReplies is ClaimUnsentReplies for WeCom's inputs (keys
+// wc: and wci:) of contacts reached through WeCom: what a process that died
+// after committing a turn, or could not reach WeCom, did not send.
+func (db *DB) ClaimUnsentWeComReplies(ctx context.Context, limit int) ([]UnsentWeComReplies, error) {
+	var rows []struct {
+		Key      string `db:"key"`
+		Contact  int64  `db:"contact_id"`
+		User     string `db:"wecom_user"`
+		Campaign string `db:"campaign_id"`
+		Unit     string `db:"unit_code"`
+		Places   int    `db:"places"`
+		Here     int    `db:"places_here"`
+		Replies  []byte `db:"replies"`
+	}
+	err := db.SelectContext(ctx, &rows, `WITH due AS (
+			SELECT p.key, u.wecom_user FROM processed_inputs p JOIN contacts c ON c.id = p.contact_id `+wecomRoute+`
+				AND p.handled_at > now() - interval '1 hour' AND NOT p.sent AND p.lease_until < now()
+				AND (p.key LIKE 'wc:%' OR p.key LIKE 'wci:%') AND c.unreachable_at IS NULL
+			ORDER BY p.handled_at LIMIT $1 FOR UPDATE OF p SKIP LOCKED)
+		UPDATE processed_inputs p SET lease_until = now() + make_interval(secs => $2)
+		FROM due, contacts c WHERE p.key = due.key AND c.id = p.contact_id
+		RETURNING p.key, p.contact_id, due.wecom_user, c.campaign_id, c.unit_code, p.replies,
+			(SELECT count(*) FROM contacts k WHERE k.person_id = c.person_id AND k.active) AS places,
+			(SELECT count(*) FROM contacts k WHERE k.person_id = c.person_id AND k.active AND k.campaign_id = c.campaign_id) AS places_here`,
+		limit, ReplyLease.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("claim unsent WeCom replies: %w", err)
+	}
+	out := make([]UnsentWeComReplies, 0, len(rows))
+	for _, r := range rows {
+		u := UnsentWeComReplies{Key: r.Key, Contact: r.Contact, UserID: r.User, Campaign: r.Campaign, Unit: r.Unit, Places: r.Places, Here: r.Here}
+		if err := json.Unmarshal(r.Replies, &u.Replies); err != nil {
+			return nil, fmt.Errorf("replies of %s: %w", r.Key, err)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}

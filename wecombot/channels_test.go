@@ -10,6 +10,7 @@ import (
 
 	"tianbao/campaigns"
 	"tianbao/dialogs"
+	"tianbao/reminders"
 	"tianbao/store"
 	"tianbao/wecombot"
 )
@@ -189,6 +190,85 @@ func TestMemberRateIsKept(t *testing.T) {
 	}
 	if d := h.fake.Dropped("ZhangSan"); len(d) > 0 {
 		t.Errorf("WeCom dropped %d messages", len(d))
+	}
+	h.noViolations()
+}
+
+// WeCom busy (-1) while a reply goes out: the turn is saved, the callback
+// answered 500, and WeCom's redelivery sends the recorded reply, once; a
+// turn whose replies nobody sent (its process died) is swept out to the
+// member once its lease has passed.
+func TestRepliesGoOutOnceAfterFailures(t *testing.T) {
+	h := newHarness(t)
+	h.enrol("unit\trole\tuserid\tname\n330106\tfiller\tZhangSan\t张三\n")
+	county := h.phone("ZhangSan")
+	county.expect("您已被登记为西湖区的填报人")
+	county.press("开始使用").expect("请选择要填写的表格")
+	county.press("附件3（未开始）").expect("新建成（家）（第 1/9 项）")
+	h.fake.FailNext("/cgi-bin/message/send", -1, 4) // three tries, then one more on the redelivery
+	d, err := county.m.Send(context.Background(), "5")
+	if err != nil || d.Status != http.StatusOK || d.Attempts != 2 {
+		t.Fatalf("the delivery: %+v %v, want 200 on the second attempt", d, err)
+	}
+	county.expect("改造提升（家）（第 2/9 项）")
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE unit_code = '330106' AND action = 'answer.set'`); n != 1 {
+		t.Errorf("the answer was applied %d times", n)
+	}
+
+	// A turn applied by a process that died before replying: its replies
+	// are in the database, unsent, their lease passed.
+	var contact int64
+	if err := h.db.GetContext(context.Background(), &contact, `SELECT id FROM contacts WHERE unit_code = '330106'`); err != nil {
+		t.Fatal(err)
+	}
+	engine := &dialogs.Engine{Store: store.Dialogs{DB: h.db}, Campaigns: h.reg, Now: func() time.Time { return now }}
+	if _, err := engine.Handle(context.Background(), dialogs.Input{ContactID: contact, Route: dialogs.RouteCurrent, Text: "3", Key: "wc:msg:424242"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.db.ExecContext(context.Background(), `UPDATE processed_inputs SET lease_until = now() WHERE key = 'wc:msg:424242'`); err != nil {
+		t.Fatal(err)
+	}
+	county.expect("请确认")
+	for deadline := time.Now().Add(5 * time.Second); h.count(`SELECT count(*) FROM processed_inputs WHERE key = 'wc:msg:424242' AND sent`) != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the swept replies are not marked sent")
+		}
+	}
+	got := county.m.Received()
+	sweeps := 0
+	for _, r := range got {
+		if strings.Contains(show(r), "请确认") {
+			sweeps++
+		}
+	}
+	if sweeps != 1 {
+		t.Errorf("the swept replies went out %d times", sweeps)
+	}
+	h.noViolations()
+}
+
+// A reminder reaches a county enrolled in WeCom: the schedule's round queues
+// it in the outbox, and the WeCom sender delivers it, its buttons opening
+// the forms, linked to the county's place on the desk.
+func TestReminderInWeCom(t *testing.T) {
+	h := newHarness(t)
+	h.enrol("unit\trole\tuserid\tname\n330106\tfiller\tZhangSan\t张三\n")
+	county := h.phone("ZhangSan")
+	county.expect("您已被登记为西湖区的填报人")
+	at := time.Date(2018, 12, 2, 9, 30, 0, 0, shanghai) // three days before the counties' date
+	planned, err := reminders.Round(context.Background(), h.db, h.camp, at.Add(-time.Minute), at, false)
+	if err != nil || len(planned) == 0 {
+		t.Fatalf("the round queued %d reminders: %v", len(planned), err)
+	}
+	h.ch.Poke()
+	r := county.expect("附件3")
+	t.Log(show(r))
+	card := r.Template
+	if card == nil {
+		card = county.expect("[附件").Template
+	}
+	if card == nil || !strings.Contains(card.Link, "/wecom/app?") || !strings.Contains(card.Link, "unit=330106") {
+		t.Errorf("the reminder's card does not link to 西湖区's place: %+v", card)
 	}
 	h.noViolations()
 }

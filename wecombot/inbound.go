@@ -155,10 +155,17 @@ func (c *Channel) run(ctx context.Context, user string, p *store.Person, in dial
 	var dup *dialogs.DuplicateError
 	switch {
 	case errors.As(err, &dup):
+		// Applied before. Its replies go out once, however often WeCom
+		// delivers it: sent already, or being sent by whoever applied it
+		// (their lease), there is nothing to say; left unsent, they are
+		// sent by whoever takes the lease first (this, or the sweep).
 		if dup.Sent {
 			return nil
 		}
-		replies = dup.Replies // applied, but its replies never went out
+		if mine, err := c.db.ClaimReplies(ctx, in.Key); err != nil || !mine {
+			return err
+		}
+		replies = dup.Replies
 	case errors.Is(err, dialogs.ErrUnknownContact), errors.Is(err, dialogs.ErrNotCurrent):
 		text := catalog.Texts.Stranger
 		if in.Route == dialogs.RouteSwitch {
@@ -175,7 +182,12 @@ func (c *Channel) run(ctx context.Context, user string, p *store.Person, in dial
 		place = &dialogs.Contact{ID: in.ContactID}
 	}
 	if err := c.reply(ctx, user, place, c.present(ctx, p, place, replies)); err != nil {
-		return err // saved, not shown: the redelivery sends the recorded replies
+		// Saved, not shown: the redelivery (WeCom's, after the 500) sends
+		// the recorded replies, the lease given up for it.
+		if rerr := c.db.ReleaseReplies(ctx, in.Key); rerr != nil {
+			c.log.Warn("giving up a reply's lease failed", "err", rerr)
+		}
+		return err
 	}
 	return c.db.MarkSent(ctx, []string{in.Key})
 }

@@ -297,3 +297,50 @@ func (c *Channel) presentQueued(ctx context.Context, m store.WeComMessage) dialo
 	}
 	return r
 }
+
+// sweepEvery is how often each replica looks for WeCom replies nobody sent.
+const sweepEvery = 5 * time.Second
+
+// sweep sends the replies of applied WeCom inputs that nobody sent (the
+// process that applied them died, or could not reach WeCom, and no
+// redelivery came), once their lease has passed.
+func (c *Channel) sweep(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(sweepEvery):
+		}
+		due, err := c.db.ClaimUnsentWeComReplies(ctx, 100)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.Warn("looking for unsent WeCom replies failed", "err", err)
+			}
+			continue
+		}
+		for _, u := range due {
+			place := &dialogs.Contact{ID: u.Contact, Campaign: u.Campaign, Unit: u.Unit}
+			replies := make([]dialogs.Reply, len(u.Replies))
+			for i, r := range u.Replies {
+				r.Buttons = dialogs.BindAll(r.Buttons, u.Contact)
+				if u.Places > 1 {
+					if camp, err := c.reg.Campaign(ctx, u.Campaign); err == nil {
+						r = dialogs.WithHeading(r, dialogs.Heading(camp, u.Unit, u.Here > 1))
+					}
+				}
+				replies[i] = r
+			}
+			lock := c.member(u.UserID)
+			lock.Lock()
+			err := c.reply(ctx, u.UserID, place, replies)
+			lock.Unlock()
+			if err != nil {
+				c.log.Warn("sending unsent WeCom replies failed; trying again later", "err", err)
+				continue
+			}
+			if err := c.db.MarkSent(ctx, []string{u.Key}); err != nil {
+				c.log.Warn("marking WeCom replies sent failed", "err", err)
+			}
+		}
+	}
+}

@@ -152,8 +152,8 @@ func (c *Channel) Poke() {
 	}
 }
 
-// Run delivers the outbox's WeCom messages and forgets old sessions and
-// cards until ctx ends.
+// Run delivers the outbox's WeCom messages, sends the replies nobody sent,
+// and forgets old sessions and cards until ctx ends.
 func (c *Channel) Run(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
@@ -171,7 +171,13 @@ func (c *Channel) Run(ctx context.Context) {
 			}
 		}
 	}()
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		c.sweep(ctx)
+	}()
 	c.send(ctx)
+	<-swept
 	<-done
 }
 
