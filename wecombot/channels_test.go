@@ -260,12 +260,14 @@ func TestReminderInWeCom(t *testing.T) {
 	if err != nil || len(planned) == 0 {
 		t.Fatalf("the round queued %d reminders: %v", len(planned), err)
 	}
+	if _, err := reminders.Release(context.Background(), h.db, h.reg); err != nil { // as the schedule does after its rounds
+		t.Fatal(err)
+	}
 	h.ch.Poke()
-	r := county.expect("附件3")
-	t.Log(show(r))
+	r := county.expect("⏰ 填报提醒：西湖区", "附件3")
 	card := r.Template
 	if card == nil {
-		card = county.expect("[附件").Template
+		card = county.expect("[填写 附件3]").Template
 	}
 	if card == nil || !strings.Contains(card.Link, "/wecom/app?") || !strings.Contains(card.Link, "unit=330106") {
 		t.Errorf("the reminder's card does not link to 西湖区's place: %+v", card)
