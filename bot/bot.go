@@ -27,6 +27,7 @@ import (
 	"tianbao/campaigns"
 	"tianbao/dialogs"
 	"tianbao/reminders"
+	"tianbao/reports"
 	"tianbao/store"
 	"tianbao/webapp"
 )
@@ -190,6 +191,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	b.engine.Notified = b.poke
 	b.engine.AppURL = cfg.AppURL
 	b.engine.FileQuota = cfg.FileQuota
+	b.engine.Sheets = reports.Templates{DB: db} // /template, and the files that come back
 	b.sender = newSender(b, cfg.SendRate, cfg.PerChat)
 	b.dispatch = newDispatcher(cfg.Workers) // its workers run until Run ends
 	b.lane = newLane(b)

@@ -65,13 +65,13 @@ func TestMenusFitTheRole(t *testing.T) {
 	}) {
 		t.Fatal("the reviewers' menus were not set")
 	}
-	if got := names("chat:11101"); got != "start status summary forward export invite back skip cancel extend help" {
+	if got := names("chat:11101"); got != "start status summary forward export invite back skip cancel template extend help" {
 		t.Errorf("the city reviewer's menu: %s", got)
 	}
-	if got := names("chat:11102"); got != "start status summary export invite back skip cancel extend help" {
+	if got := names("chat:11102"); got != "start status summary export invite back skip cancel template extend help" {
 		t.Errorf("the province reviewer's menu: %s", got)
 	}
-	if got := names("default"); got != "start status back skip cancel extend help" {
+	if got := names("default"); got != "start status back skip cancel template extend help" {
 		t.Errorf("the default menu: %s", got)
 	}
 	if got := names("chat:11103"); got != "" {
@@ -85,13 +85,13 @@ func TestMenusFitTheRole(t *testing.T) {
 	}) {
 		t.Fatal("the menus were not set")
 	}
-	if got := names("chat:11101"); got != "start status summary forward export invite back skip cancel extend help" {
+	if got := names("chat:11101"); got != "start status summary forward export invite back skip cancel template extend help" {
 		t.Errorf("the reviewer and filler's menu: %s", got)
 	}
 	// Invited again to the city as a filler, the place is a filler's:
 	// the filler's menu comes back.
 	city.Say("/start " + h.invite("330100", dialogs.Filler)).Expect("欢迎！您已登记为杭州市的填报人")
-	if !h.fake.WaitFor(10*time.Second, func() bool { return names("chat:11101") == "start status back skip cancel extend help" }) {
+	if !h.fake.WaitFor(10*time.Second, func() bool { return names("chat:11101") == "start status back skip cancel template extend help" }) {
 		t.Errorf("the former reviewer's menu: %s", names("chat:11101"))
 	}
 }

@@ -243,6 +243,21 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Person, in dialogs.Input, chat int64, msgID int, callbackID string, notes []string) (string, error) {
 	in.Places = len(p.Places)
 	replies, err := b.engine.Handle(ctx, in)
+	var other *dialogs.OtherPlaceError
+	if errors.As(err, &other) {
+		// A file made for another of the person's places (a template of
+		// the other campaign or unit): it is taken there, and the person
+		// is there now.
+		if p.Place(other.Contact) == nil {
+			fresh, perr := b.person(ctx, user, true)
+			if perr != nil {
+				return "", perr
+			}
+			p = fresh
+		}
+		in.ContactID, in.Route, in.Places = other.Contact, dialogs.RouteSwitch, len(p.Places)
+		replies, err = b.engine.Handle(ctx, in)
+	}
 	if in.Route == dialogs.RouteCurrent && (errors.Is(err, dialogs.ErrNotCurrent) || errors.Is(err, dialogs.ErrUnknownContact)) {
 		// The person moved to another place meanwhile (on another replica,
 		// or from the desk), or this place was taken from them: the input

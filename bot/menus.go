@@ -40,7 +40,8 @@ func menuFor(role dialogs.Role, unit *campaign.Unit) []botCommand {
 		menu = append(menu, botCommand{"export", t.CommandExport}, botCommand{"invite", t.CommandInvite})
 	}
 	return append(menu, botCommand{"back", t.CommandBack}, botCommand{"skip", t.CommandSkip},
-		botCommand{"cancel", t.CommandCancel}, botCommand{"extend", t.CommandExtend}, botCommand{"help", t.CommandHelp})
+		botCommand{"cancel", t.CommandCancel}, botCommand{"template", catalog.Sheets.CommandTemplate},
+		botCommand{"extend", t.CommandExtend}, botCommand{"help", t.CommandHelp})
 }
 
 // setDefaultMenu sets the menu everyone sees (a filler's), retrying with

@@ -116,6 +116,15 @@ type Attachment struct {
 	Name   string     `json:",omitempty"` // the name to send it under
 	Export *ExportRef `json:",omitempty"` // a spreadsheet to make
 	Chart  string     `json:",omitempty"` // a unit: the progress chart of its subtree
+	// Template is a unit's form to fill offline (/template), pre-filled
+	// with its draft.
+	Template *TemplateRef `json:",omitempty"`
+}
+
+// TemplateRef names a template: a unit's form (a period's id for a
+// standing return).
+type TemplateRef struct {
+	Unit, Form string
 }
 
 // ExportRef names a spreadsheet: one form of a unit's subtree, as a
@@ -276,6 +285,10 @@ type Engine struct {
 	Notified func()
 	// FileQuota bounds what each unit stores (zero fields: the defaults).
 	FileQuota FileQuota
+	// Sheets reads the templates /template sends when they come back
+	// filled (see sheets.go); nil: no /template, and a workbook sent is a
+	// file like any other.
+	Sheets SheetReader
 }
 
 // Mode is the kind of screen a contact is on.
@@ -301,6 +314,8 @@ const (
 	ModePlaces   Mode = "places"   // the person's places, to choose one
 	ModeMark     Mode = "mark"     // a reviewer marking a unit below 免报 or 未收到
 	ModePeriods  Mode = "periods"  // every open period of a standing return (Form: its id)
+	// ModeSheetDiff: a file sent back changes answers there were; 确认?
+	ModeSheetDiff Mode = "sheetdiff"
 )
 
 // Where a single-field edit returns to.
@@ -311,6 +326,7 @@ const (
 	returnMissing = "missing" // the next unanswered required field of the row, then the review
 	returnFlagged = "flagged" // walk the items a reviewer flagged, then the review
 	returnField   = "field:"  // field:<id>: back to that field of the row
+	returnSheet   = "sheet"   // walk what an imported file left to see to, then the review
 )
 
 // Session is a contact's position in the dialog. It is stored with every
@@ -345,6 +361,8 @@ type Session struct {
 	Page  int     `json:"page,omitempty"`
 	Batch []int64 `json:"batch,omitempty"`
 	Item  int64   `json:"item,omitempty"`
+	// Sheet is a file sent back being followed up (sheets.go).
+	Sheet *SheetWalk `json:"sheet,omitempty"`
 }
 
 // Handle applies one input and returns what to show. The whole input is one
@@ -659,6 +677,8 @@ func (t *turn) command(cmd string) error {
 		return t.forwardMenu()
 	case "extend":
 		return t.extendMenu()
+	case "template":
+		return t.templateMenu()
 	case "help":
 		help, err := t.help()
 		if err != nil {
@@ -687,7 +707,7 @@ func (t *turn) command(cmd string) error {
 // editing reports whether the contact's screen changes a form's draft.
 func (t *turn) editing() bool {
 	switch t.s.Mode {
-	case ModeField, ModeConfirm, ModeList, ModeRow, ModeDelete, ModeReview:
+	case ModeField, ModeConfirm, ModeList, ModeRow, ModeDelete, ModeReview, ModeSheetDiff:
 		return t.s.Form != ""
 	}
 	return false
@@ -705,7 +725,7 @@ func isGlobal(in Input) bool {
 
 // globalData reports a button bound to an item rather than to a screen.
 func globalData(data string) bool {
-	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix, invitePrefix, homePrefix, placesPrefix, openPrefix, boundMark, markPrefix} {
+	for _, prefix := range []string{reviewPrefix, goPrefix, sumPrefix, forwardPrefix, extensionPrefix, filePrefix, detailPrefix, chartPrefix, nudgePrefix, reopenPrefix, withdrawPrefix, invitePrefix, homePrefix, placesPrefix, openPrefix, boundMark, markPrefix, templatePrefix} {
 		if strings.HasPrefix(data, prefix) {
 			return true
 		}
@@ -808,6 +828,9 @@ func (t *turn) button(data string) error {
 	if rest, ok := strings.CutPrefix(data, invitePrefix); ok {
 		return t.inviteButton(rest)
 	}
+	if rest, ok := strings.CutPrefix(data, templatePrefix); ok {
+		return t.template(rest)
+	}
 	if idx, ok := strings.CutPrefix(data, openPrefix); ok {
 		f := t.camp.FormAt(idx)
 		if f == nil {
@@ -903,6 +926,8 @@ func (t *turn) button(data string) error {
 		return t.deleteButton(name)
 	case ModeReview:
 		return t.reviewButton(name, arg)
+	case ModeSheetDiff:
+		return t.sheetDiffButton(name)
 	case ModeReturn:
 		return t.returnButton(name, arg)
 	case ModeMark:

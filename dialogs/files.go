@@ -123,6 +123,10 @@ func (e *QuotaError) Error() string {
 var ErrFileGone = errors.New("the stored file was removed")
 
 func (t *turn) file(in *FileInput) error {
+	// A filled template sent back, wherever the contact stands.
+	if handled, err := t.sheetFile(in); handled || err != nil {
+		return err
+	}
 	f, sec, fd := t.position()
 	if t.s.Mode != ModeField || fd == nil || fd.Type != campaign.File {
 		t.note(msg.FileNotExpected)

@@ -92,6 +92,8 @@ func (t *turn) showForm(f *campaign.Form, d *campaign.Draft) error {
 		return t.rowMenu(f, sec, d)
 	case ModeReview:
 		return t.review(f, d)
+	case ModeSheetDiff:
+		return t.sheetDiff(f, d)
 	}
 	return t.reset()
 }
@@ -250,7 +252,7 @@ func (t *turn) open(formID string) error {
 	if err != nil {
 		return err
 	}
-	t.s.Form, t.s.Return, t.s.ListReturn, t.s.Pending = f.ID, returnWalk, returnWalk, ""
+	t.s.Form, t.s.Return, t.s.ListReturn, t.s.Pending, t.s.Sheet = f.ID, returnWalk, returnWalk, "", nil
 	if d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
 		t.s.Mode = ModeView
 		return t.show()
@@ -400,6 +402,9 @@ func (t *turn) help() (string, error) {
 		help = fmt.Sprintf(msg.HelpTop, t.camp.Title, help)
 	}
 	b.WriteString(help + "\n\n" + t.commandList())
+	if len(t.camp.FormsForUnit(t.unit)) > 0 {
+		b.WriteString("\n" + sheetText.HelpEdit)
+	}
 	return b.String(), nil
 }
 
@@ -410,6 +415,9 @@ func (t *turn) commandList() string {
 	fill, reviewer := "", ""
 	if len(t.camp.FormsForUnit(t.unit)) > 0 {
 		fill = msg.HelpFill
+		if t.Sheets != nil {
+			fill += sheetText.HelpTemplate
+		}
 		if t.unit.Parent != "" {
 			fill += msg.HelpExtend
 		}
@@ -683,7 +691,7 @@ func (t *turn) accept(f *campaign.Form, sec *campaign.Section, fd *campaign.Fiel
 	for _, h := range hard {
 		alone = alone && len(h.Rule.Check.Fields) == 1 && h.Rule.Check.Fields[0] == fd.ID
 	}
-	if len(hard) > 0 && (t.s.Return == returnWalk || alone) {
+	if len(hard) > 0 && (t.s.Return == returnWalk || t.s.Return == returnSheet || alone) {
 		for _, h := range hard {
 			t.note(h.Message)
 		}
@@ -821,9 +829,14 @@ func (t *turn) advance(f *campaign.Form, sec *campaign.Section, fd *campaign.Fie
 		// An earlier field changed from a rule's message: back to the field
 		// whose answer the rule refused.
 		t.s.Field, t.s.Return = back, returnWalk
+		if t.s.Sheet != nil {
+			t.s.Return = returnSheet // and on with the file's walk after it
+		}
 		return t.show()
 	}
 	switch t.s.Return {
+	case returnSheet:
+		return t.nextSheet(f, d)
 	case returnFlagged:
 		return t.nextFlagged(f, sec, fd, d)
 	case returnReview, returnMissing:

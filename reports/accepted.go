@@ -102,6 +102,9 @@ func (x Exporter) rows(ctx context.Context, c *campaign.Campaign, form *campaign
 			return each(r)
 		}
 	}
+	if opt.tmpl != nil {
+		return opt.tmpl.each(section, each) // the template's cells, as they are
+	}
 	if opt.IncludeDrafts {
 		return x.DB.ExportRows(ctx, c.ID, form.ID, section, codesOf(fillers), opt.statuses(), fn)
 	}
@@ -122,7 +125,7 @@ func (x Exporter) rows(ctx context.Context, c *campaign.Campaign, form *campaign
 
 // picksFor is accepted, or nothing to pick with drafts included.
 func (x Exporter) picksFor(ctx context.Context, c *campaign.Campaign, top *campaign.Unit, form *campaign.Form, opt ExportOptions) (map[string]store.SubmissionRef, error) {
-	if opt.IncludeDrafts {
+	if opt.IncludeDrafts || opt.tmpl != nil {
 		return nil, nil
 	}
 	return x.accepted(ctx, c, top, form, opt)

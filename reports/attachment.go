@@ -46,6 +46,12 @@ func Render(ctx context.Context, db *store.DB, c *campaign.Campaign, a *dialogs.
 			return nil, err
 		}
 		return &Rendered{Name: ExportName(c, a.Export, now), Content: buf.Bytes()}, nil
+	case a.Template != nil:
+		var buf bytes.Buffer
+		if err := (Templates{DB: db}).Write(ctx, &buf, c, a.Template.Unit, a.Template.Form, now); err != nil {
+			return nil, err
+		}
+		return &Rendered{Name: TemplateName(c, a.Template), Content: buf.Bytes()}, nil
 	case a.Chart != "":
 		png, err := (Charts{DB: db}).Progress(ctx, c, a.Chart, now)
 		if err != nil {
@@ -55,6 +61,15 @@ func Render(ctx context.Context, db *store.DB, c *campaign.Campaign, a *dialogs.
 			Caption: fmt.Sprintf(catalog.Texts.ChartCaption, c.Units[a.Chart].Name)}, nil
 	}
 	return nil, nil
+}
+
+// TemplateName names a template: the form, the unit, 填报表.
+func TemplateName(c *campaign.Campaign, t *dialogs.TemplateRef) string {
+	name := t.Form
+	if f := c.Form(t.Form); f != nil {
+		name = f.ShortName()
+	}
+	return campaign.FileName(name+"-"+c.Units[t.Unit].Name+"-"+catalog.Sheets.FileSuffix+".xlsx", nil)
 }
 
 // ExportName names a spreadsheet file: campaign, unit, form, and the

@@ -95,11 +95,7 @@ func (x Exporter) sumTable(ctx context.Context, c *campaign.Campaign, form *camp
 			if v == "" {
 				continue
 			}
-			if (fd.Type == campaign.Integer || fd.Type == campaign.Decimal) && !fd.NoSum {
-				n, ok := new(big.Rat).SetString(v)
-				if !ok {
-					continue
-				}
+			if n, ok := new(big.Rat).SetString(v); ok && (fd.Type == campaign.Integer || fd.Type == campaign.Decimal) && !fd.NoSum {
 				if sums[r.Row] == nil {
 					sums[r.Row] = map[string]*big.Rat{}
 				}

@@ -37,6 +37,10 @@ type ExportOptions struct {
 	Package int64
 	// At is the moment that decides the current periods (zero: now).
 	At time.Time
+
+	// tmpl lays out a unit's template (template.go): its rows, not the
+	// database's.
+	tmpl *tmplRows
 }
 
 // at is the moment of the export.
@@ -122,15 +126,33 @@ type cell struct {
 // WriteXLSX writes one sheet per form: the subtree's approved data (or all,
 // with IncludeDrafts), laid out like the notice.
 func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campaign, unit string, opt ExportOptions) error {
-	top := c.Units[unit]
-	if top == nil {
-		return fmt.Errorf("export: unit %s not in campaign %s", unit, c.ID)
-	}
-	f := excelize.NewFile()
-	defer f.Close()
-	st, err := newStyles(f)
+	f, err := x.workbook(ctx, c, unit, opt)
 	if err != nil {
 		return err
+	}
+	defer f.Close()
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+// workbook lays out the sheets of WriteXLSX (or of a unit's template, see
+// template.go) in a workbook the caller writes and closes.
+func (x Exporter) workbook(ctx context.Context, c *campaign.Campaign, unit string, opt ExportOptions) (_ *excelize.File, err error) {
+	top := c.Units[unit]
+	if top == nil {
+		return nil, fmt.Errorf("export: unit %s not in campaign %s", unit, c.ID)
+	}
+	f := excelize.NewFile()
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	st, err := newStyles(f)
+	if err != nil {
+		return nil, err
 	}
 	sheets := 0
 	// add writes one sheet: streamed, printable (see print.go), its notes
@@ -175,6 +197,9 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 		return nil
 	}
 	units := descendants(c, unit)
+	if opt.tmpl != nil {
+		units = []*campaign.Unit{top} // a template: the unit's own form alone
+	}
 	var exported []*campaign.Form
 	for _, form := range c.Forms {
 		if !opt.wants(c, form) {
@@ -194,7 +219,7 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 			return x.writeForm(ctx, sh, c, top, form, fillers, opt)
 		})
 		if err != nil {
-			return fmt.Errorf("export %s: %w", form.ID, err)
+			return nil, fmt.Errorf("export %s: %w", form.ID, err)
 		}
 		if form.SummedTables() && len(fillers) > 1 {
 			// The aggregate is the form's sheet; each unit's own, here.
@@ -206,26 +231,25 @@ func (x Exporter) WriteXLSX(ctx context.Context, w io.Writer, c *campaign.Campai
 				return x.mixedForm(ctx, sh, c, top, form, fillers, opt, picks)
 			})
 			if err != nil {
-				return fmt.Errorf("export %s: %w", form.ID, err)
+				return nil, fmt.Errorf("export %s: %w", form.ID, err)
 			}
 		}
-		if hasBreakdown(c, top, form) {
+		if opt.tmpl == nil && hasBreakdown(c, top, form) {
 			// Each unit below's subtree in a row, 本级, 合计.
 			err := add(breakdownSheetName(form), "", nil, func(sh *sheet) error {
 				return x.breakdownSheet(ctx, sh, c, top, form, fillers, opt)
 			})
 			if err != nil {
-				return fmt.Errorf("export %s: %w", form.ID, err)
+				return nil, fmt.Errorf("export %s: %w", form.ID, err)
 			}
 		}
 	}
-	if err := x.extraSheets(ctx, add, c, top, exported, opt); err != nil {
-		return err
+	if opt.tmpl == nil {
+		if err := x.extraSheets(ctx, add, c, top, exported, opt); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("write xlsx: %w", err)
-	}
-	return nil
+	return f, nil
 }
 
 func detailSheetName(f *campaign.Form) string {

@@ -65,7 +65,7 @@ in Telegram.`)
 	c := &console{
 		role: r,
 		camp: camp,
-		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}, Nudges: reminders.Nudger{DB: db.DB},
+		engine: &dialogs.Engine{Store: storeDialogs(db), Campaigns: reg, Now: time.Now, Log: e.log, Summaries: reports.Summarizer{DB: db.DB}, Nudges: reminders.Nudger{DB: db.DB}, Sheets: reports.Templates{DB: db.DB},
 			Invites: store.Invites{DB: db.DB}, InviteLink: func(token string) string { return fmt.Sprintf(catalog.Texts.ConsoleInviteLink, token) }},
 		db: db, contact: contactID, campaign: camp.ID, unit: *unit, out: e.stdout, log: e,
 	}

@@ -43,7 +43,7 @@ type Env struct {
 func New(t testing.TB, db *store.DB, now time.Time) *Env {
 	e := &Env{T: t, DB: db, Registry: campaigns.NewRegistry(db), Now: now, Turns: &store.TurnCounts{}}
 	e.Engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Counts: e.Turns, Cache: store.NewTurnCache(1000)}, Campaigns: e.Registry, Now: func() time.Time { return e.Now },
-		Summaries: reports.Summarizer{DB: db}, Nudges: reminders.Nudger{DB: db}}
+		Summaries: reports.Summarizer{DB: db}, Nudges: reminders.Nudger{DB: db}, Sheets: reports.Templates{DB: db}}
 	if _, err := e.Registry.Campaign(context.Background(), campaigns.BuiltinID); err != nil {
 		t.Fatalf("install built-in campaign: %v", err)
 	}
