@@ -271,7 +271,6 @@ func chatOf(u *models.Update) int64 {
 	case u.CallbackQuery != nil:
 		return u.CallbackQuery.From.ID
 	case u.EditedMessage != nil:
-		// An edit is its chat's, in order with the chat's other updates.
 		return u.EditedMessage.Chat.ID
 	}
 	return 0
