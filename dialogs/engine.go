@@ -459,6 +459,8 @@ type turn struct {
 	fresh *PendingItem
 	// answerRef is the question the input's typed text answered.
 	answerRef *AnswerRef
+	// submitted is the submission this turn made, if any.
+	submitted *Submission
 }
 
 // place is where in the dialog a contact stands.

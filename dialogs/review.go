@@ -626,6 +626,7 @@ func (t *turn) submit(f *campaign.Form, d *campaign.Draft) error {
 	if err != nil {
 		return err
 	}
+	t.submitted = sub
 	if err := t.notifySubmitted(f, d, sub); err != nil {
 		return err
 	}

@@ -428,7 +428,8 @@ views.mine = async (args, live) => {
     h += returnedNote(ret.returned, f.open);
     h += returnTables(ret);
     if (ret.state === "submitted") h += '<p class="muted">' + esc(T.submittedNote) + "</p>";
-    if (f.open) h += '<div class="row"><button class="btn" data-open="' + esc(f.id) + '">' + esc(ret.state === "none" ? T.startForm : T.openForm) + "</button></div>";
+    // The form on this page (form.js), or the chat at the form.
+    if (f.open) h += '<div class="row"><a class="btn" href="#/form/' + esc(enc(f.id)) + '">' + esc(ret.state === "none" ? T.fillHereStart : T.fillHere) + '</a><button class="btn alt" data-open="' + esc(f.id) + '">' + esc(ret.state === "none" ? T.startForm : T.openForm) + "</button></div>";
     if (f.fields && f.fields.length) {
       h += '<div class="sec-title">' + esc(ret.returned ? T.otherFields : T.fieldsTitle) + "</div>";
       h += f.fields.map(x => '<a class="dl field" href="#" data-section="' + esc(x.section) + '" data-row="' + esc(x.row || "") + '" data-field="' + esc(x.field) + '"><span>' + esc(x.label) + '</span><span class="go">' + esc(x.answered ? T.edit : T.fill) + " ›</span></a>").join("");

@@ -14,13 +14,14 @@ import (
 
 // The page is assembled once from its parts: page.html names them as
 // {{file}} where they go (the style, the bridge to Telegram, the views),
-// and {{texts}} for the catalogue's words. A new view is a new script file
-// and one line in page.html. Everything is inline, so the page is one
+// and {{texts}} for the catalogue's words. A new view is a new script file,
+// included after desk.js in its script element (form.js, the form on the
+// page; its style after page.css). Everything is inline, so the page is one
 // request; the Content-Security-Policy allows exactly these scripts and
 // styles by their SHA-256, and nothing inline besides (no 'unsafe-inline':
 // a string that slipped past escaping could not run).
 //
-//go:embed page.html page.css bridge.js desk.js
+//go:embed page.html page.css bridge.js desk.js form.css form.js
 var parts embed.FS
 
 // page is the assembled page; pageCSP its Content-Security-Policy without
@@ -32,6 +33,12 @@ var include = regexp.MustCompile(`\{\{([a-z.]+)\}\}`)
 func assemble() ([]byte, string) {
 	texts := map[string]any{"states": catalog.DeskStates()}
 	for k, v := range catalog.DeskTexts {
+		texts[k] = v
+	}
+	for k, v := range catalog.PageFormTexts {
+		if _, twice := texts[k]; twice {
+			panic("the page's word " + k + " is in DeskTexts and PageFormTexts")
+		}
 		texts[k] = v
 	}
 	words, err := json.Marshal(texts) // escapes <, > and &: the words cannot end their element

@@ -79,6 +79,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+prefix+"api/timeline", s.api(s.timeline))
 	mux.HandleFunc("GET "+prefix+"api/totals", s.api(s.totals))
 	mux.HandleFunc(prefix+"dl/{token}", s.download) // GET, HEAD, OPTIONS
+	s.formRoutes(mux, prefix)
 	return secure(mux)
 }
 
