@@ -132,35 +132,47 @@ func (t *turn) file(in *FileInput) error {
 		t.note(msg.FileNotExpected)
 		return t.show()
 	}
-	if fd.MaxBytes > 0 && in.Size > fd.MaxBytes {
-		t.note(msg.FileTooBig, campaign.HumanSize(in.Size), fd.MaxBytes>>20)
+	value, refused, err := t.storeFile(f.ID, fd, in)
+	if err != nil {
+		return err
+	}
+	if refused != "" {
+		t.note("%s", refused)
 		return t.show()
 	}
-	up := FileUpload{Campaign: t.c.Campaign, Unit: t.c.Unit, Form: t.s.Form, Field: fd.ID, UniqueID: in.UniqueID, Actor: t.c.ID, Quota: t.fileQuota()}
+	return t.accept(f, sec, fd, value, false)
+}
+
+// storeFile checks an upload for a file field of form as the field asks
+// (its size, its kind by content, the unit's quota) and stores it, and
+// returns the answer it makes, or why it was refused (nothing stored).
+func (t *turn) storeFile(form string, fd *campaign.Field, in *FileInput) (value, refused string, err error) {
+	if fd.MaxBytes > 0 && in.Size > fd.MaxBytes {
+		return "", fmt.Sprintf(msg.FileTooBig, campaign.HumanSize(in.Size), fd.MaxBytes>>20), nil
+	}
+	up := FileUpload{Campaign: t.c.Campaign, Unit: t.c.Unit, Form: form, Field: fd.ID, UniqueID: in.UniqueID, Actor: t.c.ID, Quota: t.fileQuota()}
 	var stored *StoredFile
 	if in.UniqueID != "" && !in.loaded {
-		var err error
 		if stored, err = t.tx.StoredFile(t.ctx, t.c.Campaign, t.c.Unit, in.UniqueID); err != nil {
-			return err
+			return "", "", err
 		}
 	}
-	load := func() (bool, error) {
+	load := func() (string, error) {
 		content, err := in.fetch(t.ctx)
-		var refused *FileRefusal
-		if errors.As(err, &refused) {
-			t.note("%s", refused.Text)
-			return false, t.show()
+		var refusal *FileRefusal
+		if errors.As(err, &refusal) {
+			return refusal.Text, nil
 		}
 		if err != nil {
-			return false, err
+			return "", err
 		}
 		up.Content, up.Reuse, up.Size, up.Kinds = content, "", int64(len(content)), campaign.SniffFile(content)
-		return true, nil
+		return "", nil
 	}
 	if stored != nil {
 		up.Reuse, up.Size, up.Kinds = stored.Ref, stored.Size, stored.Kinds
-	} else if ok, err := load(); !ok {
-		return err
+	} else if refused, err := load(); refused != "" || err != nil {
+		return "", refused, err
 	}
 	up.Name = campaign.FileName(in.Name, up.Kinds)
 	kind := ""
@@ -175,30 +187,26 @@ func (t *turn) file(in *FileInput) error {
 		if len(up.Kinds) > 0 {
 			seen = fmt.Sprintf(msg.FileLooksLike, strings.Join(up.Kinds, "/"))
 		}
-		t.note(msg.FileWrongType, up.Name, seen, strings.Join(fd.FileTypes, "、"))
-		return t.show()
+		return "", fmt.Sprintf(msg.FileWrongType, up.Name, seen, strings.Join(fd.FileTypes, "、")), nil
 	}
 	if fd.MaxBytes > 0 && up.Size > fd.MaxBytes {
-		t.note(msg.FileTooBig, campaign.HumanSize(up.Size), fd.MaxBytes>>20)
-		return t.show()
+		return "", fmt.Sprintf(msg.FileTooBig, campaign.HumanSize(up.Size), fd.MaxBytes>>20), nil
 	}
 	ref, err := t.tx.SaveFile(t.ctx, up)
 	if errors.Is(err, ErrFileGone) {
-		if ok, err := load(); !ok {
-			return err
+		if refused, err := load(); refused != "" || err != nil {
+			return "", refused, err
 		}
 		ref, err = t.tx.SaveFile(t.ctx, up)
 	}
 	var over *QuotaError
 	switch {
 	case errors.As(err, &over) && over.PerField:
-		t.note(msg.FileQuotaCount, up.Name, fd.Label, over.Used, over.Limit)
-		return t.show()
+		return "", fmt.Sprintf(msg.FileQuotaCount, up.Name, fd.Label, over.Used, over.Limit), nil
 	case errors.As(err, &over):
-		t.note(msg.FileQuotaBytes, up.Name, campaign.HumanSize(up.Size), campaign.HumanSize(over.Used), campaign.HumanSize(over.Limit))
-		return t.show()
+		return "", fmt.Sprintf(msg.FileQuotaBytes, up.Name, campaign.HumanSize(up.Size), campaign.HumanSize(over.Used), campaign.HumanSize(over.Limit)), nil
 	case err != nil:
-		return err
+		return "", "", err
 	}
-	return t.accept(f, sec, fd, campaign.EncodeFile(campaign.FileValue{Name: up.Name, Kind: kind, Size: up.Size, Ref: ref}), false)
+	return campaign.EncodeFile(campaign.FileValue{Name: up.Name, Kind: kind, Size: up.Size, Ref: ref}), "", nil
 }

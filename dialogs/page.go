@@ -298,20 +298,13 @@ func (e *Engine) PageSet(ctx context.Context, contact int64, in PageEdit) (*Page
 // pageSet checks and stores a value for an edit; value, when not empty,
 // is an uploaded file's, already checked.
 func (t *turn) pageSet(f *campaign.Form, d *campaign.Draft, s *campaign.Section, fd *campaign.Field, in PageEdit, value string, res *PageResult) error {
-	row := in.Row
-	if fd.FilledBy != "" && fd.FilledBy != t.unit.Level || !in.New && !d.Asked(s, row, fd) {
-		res.Refused = fmt.Sprintf(pageText.NotAsked, fd.Title())
+	if !t.pageCheck(d, s, fd, in, res) {
 		return nil
 	}
+	row := in.Row
 	current := ""
 	if !in.New {
 		current, _ = d.Value(s.ID, row, fd.ID)
-	}
-	if current != in.Was {
-		// A backup contact changed it since the page showed it.
-		res.Conflict = &PageConflict{Section: s.ID, Row: row, Field: fd.ID, Value: current, Shown: shownValue(fd, current),
-			Message: fmt.Sprintf(pageText.Conflict, fd.Title(), shownValue(fd, current), shownValue(fd, in.Was), strings.TrimSpace(in.Text))}
-		return nil
 	}
 	typed := strings.TrimSpace(in.Text)
 	if value == "" && typed == "" {
@@ -387,6 +380,26 @@ func (t *turn) pageSet(f *campaign.Form, d *campaign.Draft, s *campaign.Section,
 	return nil
 }
 
+// pageCheck says whether an edit's cell may be changed: asked of the
+// unit in its row, and still holding what the page showed (else a backup
+// contact changed it since, and res says to what).
+func (t *turn) pageCheck(d *campaign.Draft, s *campaign.Section, fd *campaign.Field, in PageEdit, res *PageResult) bool {
+	if fd.FilledBy != "" && fd.FilledBy != t.unit.Level || !in.New && !d.Asked(s, in.Row, fd) {
+		res.Refused = fmt.Sprintf(pageText.NotAsked, fd.Title())
+		return false
+	}
+	current := ""
+	if !in.New {
+		current, _ = d.Value(s.ID, in.Row, fd.ID)
+	}
+	if current != in.Was {
+		res.Conflict = &PageConflict{Section: s.ID, Row: in.Row, Field: fd.ID, Value: current, Shown: shownValue(fd, current),
+			Message: fmt.Sprintf(pageText.Conflict, fd.Title(), shownValue(fd, current), shownValue(fd, in.Was), strings.TrimSpace(in.Text))}
+		return false
+	}
+	return true
+}
+
 // undoRow takes back a row added for a refused first answer: a blank card
 // refused stays a blank card.
 func (t *turn) undoRow(s *campaign.Section, d *campaign.Draft, in PageEdit, res *PageResult) error {
@@ -403,8 +416,8 @@ func shownValue(fd *campaign.Field, v string) string {
 }
 
 // PageFile stores an uploaded document as a file cell's answer, checked
-// as the chat checks a document sent at that question (its kind by
-// content, its size).
+// and kept as the chat keeps a document sent at that question (its size,
+// its kind by content, the unit's quota).
 func (e *Engine) PageFile(ctx context.Context, contact int64, in PageEdit, file *FileInput) (*PageResult, error) {
 	return e.page(ctx, contact, in.Form, func(t *turn, f *campaign.Form, d *campaign.Draft, res *PageResult) error {
 		if !editable(f, d, res) {
@@ -418,27 +431,18 @@ func (e *Engine) PageFile(ctx context.Context, contact int64, in PageEdit, file 
 			res.Refused = fmt.Sprintf(pageText.NotFile, fd.Title())
 			return nil
 		}
-		kind := ""
-		for _, k := range file.Kinds {
-			if slices.Contains(fd.FileTypes, k) {
-				kind = k
-				break
-			}
-		}
-		if kind == "" {
-			seen := msg.FileUnknownKind
-			if len(file.Kinds) > 0 {
-				seen = fmt.Sprintf(msg.FileLooksLike, strings.Join(file.Kinds, "/"))
-			}
-			res.Refused = fmt.Sprintf(msg.FileWrongType, file.Name, seen, strings.Join(fd.FileTypes, "、"))
-			return nil
-		}
-		if fd.MaxBytes > 0 && file.Size > fd.MaxBytes {
-			res.Refused = fmt.Sprintf(msg.FileTooBig, campaign.HumanSize(file.Size), fd.MaxBytes>>20)
-			return nil
-		}
 		in.Text = file.Name
-		return t.pageSet(f, d, s, fd, in, campaign.EncodeFile(campaign.FileValue{Name: file.Name, Kind: kind, Size: file.Size, Ref: file.Ref}), res)
+		// The cell must be one to change before anything is stored.
+		if probe := (PageResult{}); !t.pageCheck(d, s, fd, in, &probe) {
+			*res = probe
+			return nil
+		}
+		value, refused, err := t.storeFile(f.ID, fd, file)
+		if err != nil || refused != "" {
+			res.Refused = refused
+			return err
+		}
+		return t.pageSet(f, d, s, fd, in, value, res)
 	})
 }
 

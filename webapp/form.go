@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
-	"tianbao/campaign"
 	"tianbao/catalog"
 	"tianbao/dialogs"
 	"tianbao/reports"
@@ -196,30 +194,11 @@ func (s *Server) formFile(ctx context.Context, w who, r *http.Request) (*formAns
 	if err != nil || len(content) == 0 {
 		return nil, errStatus{http.StatusBadRequest, catalog.DeskTexts["badRequest"]}
 	}
-	// The cell is checked before anything is stored; the engine checks it
-	// again, with everything else, as it takes the document.
-	f := w.camp.Form(req.Form)
-	var fd *campaign.Field
-	if f != nil && f.FilledByUnit(w.unit) {
-		if sec := f.Section(req.Section); sec != nil {
-			fd = sec.Field(req.Field)
-		}
-	}
-	kinds := campaign.SniffFile(content)
-	in := &dialogs.FileInput{Name: campaign.FileName(req.Name, kinds), Size: int64(len(content)), Kinds: kinds}
-	if fd == nil || fd.Type != campaign.File || fd.MaxBytes > 0 && in.Size > fd.MaxBytes {
-		return answer(s.Engine.PageFile(ctx, w.contact.ID, req.PageEdit, in)) // refused there, with the chat's words
-	}
-	for _, k := range kinds {
-		if slices.Contains(fd.FileTypes, k) {
-			ref, err := s.DB.SaveFile(ctx, w.camp.ID, w.contact.Unit, in.Name, k, content, w.contact.ID)
-			if err != nil {
-				return nil, err
-			}
-			in.Ref = ref
-			break
-		}
-	}
+	// The engine checks the cell, the file's size and kind by its content
+	// and the unit's quota before it stores it, as it does a document sent
+	// in the chat.
+	in := &dialogs.FileInput{Name: req.Name, Size: int64(len(content)),
+		Load: func(context.Context) ([]byte, error) { return content, nil }}
 	return answer(s.Engine.PageFile(ctx, w.contact.ID, req.PageEdit, in))
 }
 

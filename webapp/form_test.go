@@ -321,11 +321,22 @@ func TestFormTwoContactsAtOnce(t *testing.T) {
 	l.typ("长河创新园")
 	settled(t, wang)
 	settled(t, li)
+	// Back on her page after a while: his park is there, and she goes on
+	// where she was.
+	step(t, wang, "the page shown again", do(`document.dispatchEvent(new Event("visibilitychange"))`),
+		until(`document.querySelectorAll('[data-s="completed"] .rw:not(.ghost)').length === 2`))
+	settled(t, wang)
 	w.typ("滨江区浦沿街道东信大道 66 号")
 	settled(t, wang)
-	if n := eval[int](t, wang, `document.querySelectorAll('[data-s="completed"] .rw:not(.ghost)').length`); n != 2 {
-		t.Errorf("her page shows %d parks", n)
+	if names := eval[string](t, wang, `Array.from(document.querySelectorAll('[data-s="completed"] .rw:not(.ghost) .fc-t')).map(x => x.textContent).sort().join("、")`); names != "滨江智造小微园、长河创新园" {
+		t.Errorf("her page shows the parks %s", names)
 	}
+	var address string
+	if err := d.env.DB.GetContext(context.Background(), &address, `SELECT a.value FROM answers a JOIN answers n ON n.row_key = a.row_key AND n.form_id = a.form_id AND n.unit_code = a.unit_code AND n.field_id = 'name'
+		WHERE a.unit_code = '330108' AND a.form_id = 'a2' AND a.field_id = 'address' AND n.value = '滨江智造小微园'`); err != nil || address != "滨江区浦沿街道东信大道 66 号" {
+		t.Errorf("her park's address: %q %v", address, err)
+	}
+	screenshot(t, wang, "form-two-parks")
 	var parks int
 	if err := d.env.DB.GetContext(context.Background(), &parks, `SELECT count(*) FROM answer_rows WHERE unit_code = '330108' AND form_id = 'a2'`); err != nil || parks != 2 {
 		t.Errorf("%d parks stored (%v)", parks, err)

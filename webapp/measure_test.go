@@ -16,19 +16,12 @@ import (
 // chatInputs fills every form of the campaign for c's county in the chat
 // with the trial's data, the shortest way the chat allows, and returns how
 // many inputs (messages typed, buttons pressed, files sent) it took.
-func chatInputs(t *testing.T, env *dialogtest.Env, c *dialogtest.Chat, unit string) int {
+func chatInputs(t *testing.T, c *dialogtest.Chat) int {
 	t.Helper()
 	n := 0
 	say := func(s string) { c.Say(s); n++ }
 	press := func(l string) { c.Press(l); n++ }
-	upload := func(name string, content []byte) {
-		ref, err := env.DB.SaveFile(context.Background(), "zj-2018-14", unit, name, "", content, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Upload(name, content, ref)
-		n++
-	}
+	upload := func(name string, content []byte) { c.Upload(name, content); n++ }
 	say("/start")
 	press("附件1")
 	for _, v := range trialA1 {
@@ -108,7 +101,7 @@ func chatInputs(t *testing.T, env *dialogtest.Env, c *dialogtest.Chat, unit stri
 func TestInputsInTheChat(t *testing.T) {
 	env := newDesk(t).env
 	c := env.Contact("330108", "王芳")
-	n := chatInputs(t, env, c, "330108")
+	n := chatInputs(t, c)
 	var submitted int
 	if err := env.DB.GetContext(context.Background(), &submitted, `SELECT count(*) FROM submissions WHERE unit_code = '330108'`); err != nil || submitted != 5 {
 		t.Fatalf("%d forms submitted (%v)", submitted, err)
@@ -207,7 +200,7 @@ func TestInputsOnThePage(t *testing.T) {
 
 	// The same data in the chat, for 萧山区: the page's submissions are the
 	// chat's, answer for answer (a document compared by name, kind and size).
-	chatInputs(t, d.env, d.env.Contact("330109", "陈静"), "330109")
+	chatInputs(t, d.env.Contact("330109", "陈静"))
 	for _, form := range []string{"a1", "a2", "a3", "policies", "a4"} {
 		page, chat := submitted(t, d, "330108", form), submitted(t, d, "330109", form)
 		if page == "" || page != chat {
