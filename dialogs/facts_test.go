@@ -51,6 +51,7 @@ forms:
         fields:
           - {id: opening, label: 期初余额（万元）, type: decimal, unit: 万元, min: 0}
           - {id: closing, label: 期末余额（万元）, type: decimal, unit: 万元, min: 0}
+          - {id: manager, label: 经办人, type: text, kind: person_name, carry: true}
         rules:
           - id: continues
             check: near(opening, last.closing, 0.01)
@@ -67,7 +68,8 @@ var fund2020 = strings.NewReplacer("id: fund-2019", "id: fund-2020", "专项资�
 const fundUnits = "city_code\tcity\tcounty_code\tcounty\tkind\n330100\t杭州市\t330106\t西湖区\t市辖区\n"
 
 // TestFirstQuarterReadsLastYearsFile: 2020's first quarter, in its own
-// file, reads the fourth quarter of 2019's file as its period before: an
+// file, reads the fourth quarter of 2019's file as its period before (and
+// carries its 经办人 from there): an
 // opening balance that is not last December's closing one is refused, the
 // right one accepted; the rule that knows the fourth quarter is the last
 // of its year applies there only.
@@ -79,14 +81,15 @@ func TestFirstQuarterReadsLastYearsFile(t *testing.T) {
 	env.Now = time.Date(2020, 1, 3, 9, 0, 0, 0, dialogtest.Shanghai)
 	y19 := env.ContactIn("fund-2019", "330106", "王芳")
 	y19.Say("/start").Press("资金季报 2019年第4季度").Say("80").Say("120").
-		Expect("年末余额 120 万元多于年初").Press("确认无误").Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
+		Expect("年末余额 120 万元多于年初").Press("确认无误").Say("张明").Expect("全部填写完毕").Press("✅ 提交").Expect("已提交")
 
 	env.Now = time.Date(2020, 4, 2, 9, 0, 0, 0, dialogtest.Shanghai)
 	y20 := env.ContactIn("fund-2020", "330106", "王芳")
-	y20.Say("/start").Press("资金季报 2020年第1季度").Say("100").
-		Expect("2020年第1季度期初余额 100 万元应等于上期期末余额 120 万元。", "期初余额（万元）（第 1/2 项）").ExpectNot("✔")
+	y20.Say("/start").Press("资金季报 2020年第1季度").Expect("预先填好").Say("100").
+		Expect("2020年第1季度期初余额 100 万元应等于上期期末余额 120 万元。", "期初余额（万元）（第 1/3 项）").ExpectNot("✔")
 	y20.Say("120").Expect("✔ 期初余额（万元）：120 万元")
-	y20.Say("90").Expect("全部填写完毕").ExpectNot("年末余额") // not the last quarter of its year
+	y20.Say("90").Expect("经办人", "当前答案：张明").ExpectNot("年末余额") // not the last quarter of its year; carried from last year's file
+	y20.Press("保留当前答案").Expect("全部填写完毕")
 	y20.Press("✅ 提交").Expect("已提交")
 }
 
