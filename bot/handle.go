@@ -328,21 +328,9 @@ func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Pe
 	return in.Key, nil
 }
 
-// present binds every button of a place's replies to it and, for a person
-// with several places, names the place in each reply's first line.
-func (b *Bot) present(ctx context.Context, p *store.Person, c *dialogs.Contact, replies []dialogs.Reply) []dialogs.Reply {
-	heading := ""
-	if len(p.Places) > 1 && c.Campaign != "" {
-		if camp, err := b.reg.Campaign(ctx, c.Campaign); err == nil {
-			heading = dialogs.Heading(camp, c.Unit, p.InCampaign(c.Campaign) > 1)
-		}
-	}
-	out := make([]dialogs.Reply, len(replies))
-	for i, r := range replies {
-		r.Buttons = dialogs.BindAll(r.Buttons, c.ID)
-		out[i] = dialogs.WithHeading(r, heading)
-	}
-	return out
+// present is dialogs.Present for the person's place.
+func (b *Bot) present(ctx context.Context, p *store.Person, place *dialogs.Contact, replies []dialogs.Reply) []dialogs.Reply {
+	return dialogs.Present(ctx, b.reg, len(p.Places), p.InCampaign(place.Campaign), place, replies)
 }
 
 // command reads "/cmd@bot arg" as Telegram sends it; entity offsets are not

@@ -30,15 +30,8 @@ func (b *Bot) redeem(ctx context.Context, m *models.Message, token string) (stri
 	name := parse.Clean(m.From.FirstName + " " + m.From.LastName)
 	r, err := b.db.RedeemInvite(ctx, token, m.From.ID, m.Chat.ID, name, b.cfg.Now())
 	id, inv := r.ContactID, r.Invite
-	var tell string
-	switch {
-	case errors.Is(err, store.ErrInviteUnknown):
-		tell = catalog.Texts.InviteUnknown
-	case errors.Is(err, store.ErrInviteUsed):
-		tell = catalog.Texts.InviteUsed
-	case errors.Is(err, store.ErrInviteExpired):
-		tell = catalog.Texts.InviteExpired
-	case err != nil:
+	tell := store.InviteRefusal(err)
+	if tell == "" && err != nil {
 		return "", err
 	}
 	if tell != "" {

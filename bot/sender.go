@@ -192,12 +192,6 @@ func (s *sender) done(m store.OutboxMessage, out jobOutcome) {
 // the contact it is for (a press acts in that place, whatever the person
 // did since), and for a person with several places the place named first.
 func (b *Bot) presentQueued(ctx context.Context, m store.OutboxMessage) dialogs.Reply {
-	r := m.Reply
-	r.Buttons = dialogs.BindAll(r.Buttons, m.ContactID)
-	if m.Places > 1 {
-		if camp, err := b.reg.Campaign(ctx, m.Campaign); err == nil {
-			r = dialogs.WithHeading(r, dialogs.Heading(camp, m.Unit, m.PlacesHere > 1))
-		}
-	}
-	return r
+	place := &dialogs.Contact{ID: m.ContactID, Campaign: m.Campaign, Unit: m.Unit}
+	return dialogs.Present(ctx, b.reg, m.Places, m.PlacesHere, place, []dialogs.Reply{m.Reply})[0]
 }

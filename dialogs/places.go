@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -108,6 +109,24 @@ func WithHeading(r Reply, heading string) Reply {
 		r.Headed = true
 	}
 	return r
+}
+
+// Present binds every button of a place's replies to it and, for a person
+// with several places (places of them, inCampaign in c's campaign), names
+// the place in each reply's first line: what every channel sends.
+func Present(ctx context.Context, camps Campaigns, places, inCampaign int, c *Contact, replies []Reply) []Reply {
+	heading := ""
+	if places > 1 && c.Campaign != "" {
+		if camp, err := camps.Campaign(ctx, c.Campaign); err == nil {
+			heading = Heading(camp, c.Unit, inCampaign > 1)
+		}
+	}
+	out := make([]Reply, len(replies))
+	for i, r := range replies {
+		r.Buttons = BindAll(r.Buttons, c.ID)
+		out[i] = WithHeading(r, heading)
+	}
+	return out
 }
 
 // placesScreen lists the person's places, each with what waits there and

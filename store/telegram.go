@@ -13,6 +13,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"tianbao/catalog"
 	"tianbao/dialogs"
 )
 
@@ -22,6 +23,20 @@ var (
 	ErrInviteUsed    = errors.New("invite already used")
 	ErrInviteExpired = errors.New("invite expired")
 )
+
+// InviteRefusal is what the person is told when err says why an invite
+// cannot be redeemed, "" for any other error (nil included).
+func InviteRefusal(err error) string {
+	switch {
+	case errors.Is(err, ErrInviteUnknown):
+		return catalog.Texts.InviteUnknown
+	case errors.Is(err, ErrInviteUsed):
+		return catalog.Texts.InviteUsed
+	case errors.Is(err, ErrInviteExpired):
+		return catalog.Texts.InviteExpired
+	}
+	return ""
+}
 
 // Invite is what an invitation grants.
 type Invite struct {

@@ -192,21 +192,9 @@ func (c *Channel) run(ctx context.Context, user string, p *store.Person, in dial
 	return c.db.MarkSent(ctx, []string{in.Key})
 }
 
-// present binds every button of a place's replies to it and, for a person
-// with several places, names the place first (as the Telegram bot does).
+// present is dialogs.Present for the person's place.
 func (c *Channel) present(ctx context.Context, p *store.Person, place *dialogs.Contact, replies []dialogs.Reply) []dialogs.Reply {
-	heading := ""
-	if len(p.Places) > 1 && place.Campaign != "" {
-		if camp, err := c.reg.Campaign(ctx, place.Campaign); err == nil {
-			heading = dialogs.Heading(camp, place.Unit, p.InCampaign(place.Campaign) > 1)
-		}
-	}
-	out := make([]dialogs.Reply, len(replies))
-	for i, r := range replies {
-		r.Buttons = dialogs.BindAll(r.Buttons, place.ID)
-		out[i] = dialogs.WithHeading(r, heading)
-	}
-	return out
+	return dialogs.Present(ctx, c.reg, len(p.Places), p.InCampaign(place.Campaign), place, replies)
 }
 
 // choose finds the button a typed line means on the member's newest screen:

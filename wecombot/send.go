@@ -288,14 +288,8 @@ func (c *Channel) deliverQueued(ctx context.Context, m store.WeComMessage) outco
 // the contact it is for, and for a person with several places the place
 // named first (as the Telegram sender does).
 func (c *Channel) presentQueued(ctx context.Context, m store.WeComMessage) dialogs.Reply {
-	r := m.Reply
-	r.Buttons = dialogs.BindAll(r.Buttons, m.ContactID)
-	if m.Places > 1 {
-		if camp, err := c.reg.Campaign(ctx, m.Campaign); err == nil {
-			r = dialogs.WithHeading(r, dialogs.Heading(camp, m.Unit, m.PlacesHere > 1))
-		}
-	}
-	return r
+	place := &dialogs.Contact{ID: m.ContactID, Campaign: m.Campaign, Unit: m.Unit}
+	return dialogs.Present(ctx, c.reg, m.Places, m.PlacesHere, place, []dialogs.Reply{m.Reply})[0]
 }
 
 // sweepEvery is how often each replica looks for WeCom replies nobody sent.

@@ -189,15 +189,9 @@ func (c *Channel) invite(w http.ResponseWriter, r *http.Request) {
 func (c *Channel) redeem(w http.ResponseWriter, r *http.Request, user, token string) {
 	ctx := r.Context()
 	red, err := c.db.RedeemInviteWeCom(ctx, token, user, user, c.cfg.Now())
-	var tell string
+	tell := store.InviteRefusal(err)
 	switch {
-	case errors.Is(err, store.ErrInviteUnknown):
-		tell = catalog.Texts.InviteUnknown
-	case errors.Is(err, store.ErrInviteUsed):
-		tell = catalog.Texts.InviteUsed
-	case errors.Is(err, store.ErrInviteExpired):
-		tell = catalog.Texts.InviteExpired
-	case err != nil:
+	case tell == "" && err != nil:
 		c.log.Error("redeeming an invitation in WeCom failed", "err", err)
 		c.page(w, http.StatusInternalServerError, dialogs.Apology().Text, "")
 		return
