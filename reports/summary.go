@@ -555,14 +555,20 @@ func levelLine(b *owed.Book, f *campaign.Form, level campaign.Level, group []*ca
 			}
 		}
 	}
+	line := fmt.Sprintf(catalog.ReportTexts.SummaryLevel, c.LevelName(level), countWords(stateOrder, counts), len(group)) + dueWords(c, f, group[0], now)
+	return append([]string{line}, lateLine(late)...)
+}
+
+// countWords says how many units are in each state, in order, leaving out
+// the states nobody is in: "已通过 3 · 待审核 1".
+func countWords(order []string, counts map[string]int) string {
 	var parts []string
-	for _, s := range stateOrder {
+	for _, s := range order {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", catalog.StateName(s), counts[s]))
 		}
 	}
-	line := fmt.Sprintf(catalog.ReportTexts.SummaryLevel, c.LevelName(level), strings.Join(parts, " · "), len(group)) + dueWords(c, f, group[0], now)
-	return append([]string{line}, lateLine(late)...)
+	return strings.Join(parts, " · ")
 }
 
 // packageLine is where the packages of a level's units stand: how many in
@@ -578,13 +584,7 @@ func packageLine(b *owed.Book, f *campaign.Form, level campaign.Level, group []*
 			late = append(late, u.Name)
 		}
 	}
-	var parts []string
-	for _, s := range packageOrder {
-		if counts[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", catalog.StateName(s), counts[s]))
-		}
-	}
-	line := fmt.Sprintf(catalog.LateTexts.PackageLevel, c.LevelName(level), strings.Join(parts, " · "), len(group)) + dueWords(c, f, group[0], now)
+	line := fmt.Sprintf(catalog.LateTexts.PackageLevel, c.LevelName(level), countWords(packageOrder, counts), len(group)) + dueWords(c, f, group[0], now)
 	return append([]string{line}, lateLine(late)...)
 }
 

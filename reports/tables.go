@@ -36,7 +36,6 @@ func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 		}
 	}
 	tables := make([][]column, len(sections))
-	var widths []column
 	for i, s := range sections {
 		it := item
 		it.label = s.RowLabel
@@ -44,16 +43,8 @@ func (x Exporter) tableForm(ctx context.Context, sh *sheet, c *campaign.Campaign
 		for _, col := range s.Columns {
 			tables[i] = append(tables[i], fieldColumn(s, col))
 		}
-		for j, col := range tables[i] {
-			if j == len(widths) {
-				widths = append(widths, col)
-				continue
-			}
-			widths[j].min = max(widths[j].minWidth(), col.minWidth())
-			widths[j].width = max(widths[j].width, col.width)
-			widths[j].grow = widths[j].grow || col.grow
-		}
 	}
+	widths := widest(tables)
 	sh.blocks = len(sections) > 1
 	if err := sh.open(form.Title, sh.stampFor(c, top, form), widths, 1); err != nil {
 		return err
@@ -258,19 +249,10 @@ func (s *sheet) grid(title, stamp string, lead, rest []column, rows []sheetRow) 
 	groups := splitColumns(lead, rest)
 	s.blocks = len(groups) > 1
 	tables := make([][]column, len(groups))
-	var widths []column
 	for i, g := range groups {
 		tables[i] = append(append([]column(nil), lead...), g...)
-		for j, col := range tables[i] {
-			if j == len(widths) {
-				widths = append(widths, col)
-				continue
-			}
-			widths[j].min = max(widths[j].minWidth(), col.minWidth())
-			widths[j].width = max(widths[j].width, col.width)
-			widths[j].grow = widths[j].grow || col.grow
-		}
 	}
+	widths := widest(tables)
 	if err := s.open(title, stamp, widths, len(lead)); err != nil {
 		return err
 	}

@@ -645,6 +645,26 @@ func (c column) minWidth() float64 {
 	return c.width
 }
 
+// widest is the columns of tables laid one under another in a sheet: at
+// each position the widest of the tables' columns there, the narrowest it
+// may be cut to the largest of theirs.
+func widest(tables [][]column) []column {
+	var widths []column
+	for _, cols := range tables {
+		for j, col := range cols {
+			if j == len(widths) {
+				widths = append(widths, col)
+				continue
+			}
+			w := &widths[j]
+			w.min = max(w.minWidth(), col.minWidth())
+			w.width = max(w.width, col.width)
+			w.grow = w.grow || col.grow
+		}
+	}
+	return widths
+}
+
 // widths sets the columns' widths as they fit the page (print.go).
 func (s *sheet) widths(cols []column) error {
 	s.colW, s.page = fitColumns(cols)
@@ -903,7 +923,6 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign,
 		areaColumn(c, func(r sheetRow) bool { return true }),
 	}
 	blocks := make([][]column, len(form.Sections))
-	widest := 0
 	for i, s := range form.Sections {
 		cols := append([]column(nil), lead...)
 		for _, col := range s.Columns {
@@ -913,7 +932,6 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign,
 			cols = append(cols, statusColumn())
 		}
 		blocks[i] = cols
-		widest = max(widest, len(cols))
 	}
 	offset := 0
 	if multi {
@@ -921,17 +939,9 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign,
 	}
 	// Widths: the widest of each position over the blocks; the sections'
 	// names, three characters a line.
-	widths := make([]column, widest+offset)
+	widths := widest(blocks)
 	if multi {
-		widths[0] = column{width: 3*wideChar + cellPadding}
-	}
-	for _, cols := range blocks {
-		for j, col := range cols {
-			w := &widths[offset+j]
-			w.min = max(w.minWidth(), col.minWidth())
-			w.width = max(w.width, col.width)
-			w.grow = w.grow || col.grow
-		}
+		widths = append([]column{{width: 3*wideChar + cellPadding}}, widths...)
 	}
 	if err := sh.widths(widths); err != nil {
 		return err
@@ -943,7 +953,7 @@ func (x Exporter) listForm(ctx context.Context, sh *sheet, c *campaign.Campaign,
 			return err
 		}
 	}
-	if err := sh.banner(form.Title, stamp, widest+offset); err != nil {
+	if err := sh.banner(form.Title, stamp, len(widths)); err != nil {
 		return err
 	}
 	for i, s := range form.Sections {
