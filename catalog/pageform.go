@@ -8,6 +8,8 @@ var PageForm = struct {
 	Locked, LockedApproved, NotAsked, FileOnly, NotFile, RowGone string
 	Conflict, ConflictRow, SoftGone, Saved, Converted, Cleared   string
 	Deleted, Confirmed, NothingOwnRefused                        string
+	// The notice's spreadsheet uploaded on the page.
+	SheetOtherUnit, SheetOtherForm, SheetDecided string
 }{
 	Locked:            "《%s》已提交，不能在此修改；如需修改，请先在对话中撤回。",
 	LockedApproved:    "《%s》已审核通过，不能再修改。",
@@ -24,6 +26,9 @@ var PageForm = struct {
 	Deleted:           "已删除第 %d 个%s「%s」。",
 	Confirmed:         "已确认：%s",
 	NothingOwnRefused: "本表已有内容，不能报「本级无」。",
+	SheetOtherUnit:    "这份表格是「%s」的，这里是「%s」的填报页面，未导入。请在这里下载本单位的表格，填写后再上传。",
+	SheetOtherForm:    "这份表格是《%s》的，这里是《%s》，未导入。请到那张表的页面上传，或在这里下载本表的表格。",
+	SheetDecided:      "表格中的这些不同已经处理过了（可能在对话中），下面是现在的答案。",
 }
 
 // PageFormTexts are the page's own words for filling a form there; the
@@ -70,4 +75,15 @@ var PageFormTexts = map[string]string{
 	"returnedHead":  "此表被退回修改",
 	"goToCell":      "去修改 ›",
 	"problemsTitle": "问题",
+	"sheetHead":     "用表格填写",
+	"sheetNote":     "下载本单位的表格（已按草稿预填），在 Excel 或 WPS 中填写黄色单元格，保存后在这里上传（或发回对话）：每一格都按同样的规则检查，没问题的直接保存。",
+	"sheetDownload": "📥 下载表格",
+	"sheetUpload":   "📤 上传填好的表格",
+	"sheetReading":  "正在导入表格…",
+	"sheetTooBig":   "表格文件超过 %d MB，不能上传。",
+	"sheetIssues":   "表格导入后还有 %d 处需要处理，已在表中标出：",
+	"sheetAllGood":  Sheets.AllGood,
+	"sheetApply":    Sheets.BtnApply,
+	"sheetKeep":     Sheets.BtnKeepOld,
+	"sheetFromFile": "表格",
 }

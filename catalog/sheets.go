@@ -18,7 +18,7 @@ var Sheets = struct {
 	// A file that cannot be read as a template.
 	MetaDisagree, NotTemplate, OldFormat, NotSheet, Unreadable string
 	LayoutRelease, SheetMissing, LayoutChanged                 string
-	LayoutGot, LayoutEmpty, LayoutCell                         string
+	LayoutGot, LayoutEmpty, LayoutCell, LayoutMerged, Merges   string
 
 	// The chat: /template, a file sent back, the walk after it.
 	BtnTemplate, TemplateNone, TemplateChoose, TemplateSent          string
@@ -73,6 +73,8 @@ var Sheets = struct {
 	LayoutGot:     "现在是「%s」",
 	LayoutEmpty:   "现在是空的",
 	LayoutCell:    "第 %d 行 %s 列应为「%s」，%s",
+	LayoutMerged:  "%s 合并了单元格，盖住了要填写的%s",
+	Merges:        "合并了 %d 处单元格",
 
 	BtnTemplate:       "📥 %s 表格",
 	TemplateNone:      "目前没有可以下载表格填写的表格（已提交的表格不能再用表格修改）。",

@@ -461,6 +461,10 @@ type turn struct {
 	answerRef *AnswerRef
 	// submitted is the submission this turn made, if any.
 	submitted *Submission
+	// keepSheet: a turn of the page that leaves the chat where it was
+	// keeps what it did to the imported file's state (Session.Sheet), which
+	// the chat and the page share.
+	keepSheet bool
 }
 
 // place is where in the dialog a contact stands.

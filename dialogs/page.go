@@ -76,6 +76,9 @@ type PageResult struct {
 	Row string `json:"row,omitempty"`
 	// Done is what a submission or a confirmation did, for the page to say.
 	Done string `json:"done,omitempty"`
+	// Sheet is what a template uploaded did, or what deciding on its
+	// changes did (pagesheet.go).
+	Sheet *PageSheet `json:"sheet,omitempty"`
 }
 
 // PageForm is a form of the unit as the page shows it whole.
@@ -98,6 +101,9 @@ type PageForm struct {
 	Reason string `json:"reason,omitempty"`
 	// NothingOwn says the unit may report 本级无 in one tap.
 	NothingOwn bool `json:"nothingOwn,omitempty"`
+	// SheetDiff is what a template sent back (in the chat or on the page)
+	// would change of the answers there were, waiting for 确认.
+	SheetDiff *SheetDiff `json:"sheetDiff,omitempty"`
 }
 
 // PageSection is a section: its fields (a grid's columns) and rows.
@@ -189,7 +195,13 @@ func (e *Engine) page(ctx context.Context, contact int64, formID string, act fun
 	var res *PageResult
 	_, err := e.run(ctx, contact, RouteDirect, "", false, func(t *turn) error {
 		saved := *t.s
-		defer func() { *t.s = saved }() // the chat stays where it was
+		defer func() { // the chat stays where it was
+			now := *t.s
+			*t.s = saved
+			if t.keepSheet { // but a file's changes waiting for 确认 are the chat's too
+				t.s.Sheet, t.s.Seq = now.Sheet, now.Seq
+			}
+		}()
 		res = &PageResult{}
 		f := t.camp.Form(formID)
 		if f == nil || !f.FilledByUnit(t.unit) || !f.OpenAt(t.now()) {
@@ -562,6 +574,9 @@ func (t *turn) pageForm(f *campaign.Form, d *campaign.Draft) (*PageForm, error) 
 		p.Reason = d.Flags.Reason
 	}
 	p.NothingOwn = p.Editable && t.nothingOwnAllowed(f, d)
+	if w := t.s.Sheet; p.Editable && w != nil && w.Form == f.ID && w.Pending != nil {
+		p.SheetDiff = &SheetDiff{Head: fmt.Sprintf(sheetText.DiffHead, f.ShortName(), len(w.Pending.Lines)), Lines: w.Pending.Lines, Token: sheetToken(w)}
+	}
 	flagged := map[string]bool{}
 	for _, key := range d.Flags.Flagged {
 		flagged[key] = true

@@ -698,6 +698,10 @@ func (t *turn) nextSheet(f *campaign.Form, d *campaign.Draft) error {
 // sheetDiff shows what a file would change and asks.
 func (t *turn) sheetDiff(f *campaign.Form, d *campaign.Draft) error {
 	w := t.s.Sheet
+	if w != nil && w.Pending == nil && w.Form == f.ID {
+		// Decided on the page meanwhile: on with what is left.
+		return t.sheetItem(f, d, w.At)
+	}
 	if w == nil || w.Pending == nil {
 		t.firstOpen(f, d)
 		return t.show()

@@ -686,7 +686,13 @@ func (Templates) ReadSheet(ctx context.Context, c *campaign.Campaign, content []
 	if idx, _ := f.GetSheetIndex(lay.sheet); idx < 0 {
 		return nil, &dialogs.SheetRefusal{Text: fmt.Sprintf(sheetText.SheetMissing, lay.sheet)}
 	}
-	if diffs := compareLabels(f, lay); len(diffs) > 0 {
+	diffs := compareLabels(f, lay)
+	if len(diffs) == 0 {
+		if diffs, err = mergedInputs(f, lay); err != nil {
+			return nil, err
+		}
+	}
+	if len(diffs) > 0 {
 		return nil, &dialogs.SheetRefusal{Text: fmt.Sprintf(sheetText.LayoutChanged, strings.Join(diffs, "；"))}
 	}
 	out := &dialogs.SheetFile{SheetID: *id}
@@ -730,6 +736,43 @@ func compareLabels(f *excelize.File, lay *tmplLayout) []string {
 		}
 	}
 	return out
+}
+
+// maxMerges bounds the merged ranges a template may hold: the notice's
+// headers have a dozen.
+const maxMerges = 5000
+
+// mergedInputs lists (up to three) merged ranges that cover an input cell
+// other than as their first cell. Merging keeps only the first cell's
+// value (Excel and WPS say so as they merge); read through the merge, the
+// covered input would take that value, an answer no one typed there. The
+// template's own merges (its title, its grouped headers) cover labels only.
+func mergedInputs(f *excelize.File, lay *tmplLayout) ([]string, error) {
+	merges, err := f.GetMergeCells(lay.sheet, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(merges) > maxMerges {
+		return []string{fmt.Sprintf(sheetText.Merges, len(merges))}, nil
+	}
+	var out []string
+	for _, m := range merges {
+		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
+		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		for _, in := range lay.inputs {
+			if in.col >= c1 && in.col <= c2 && in.row >= r1 && in.row <= r2 && (in.col != c1 || in.row != r1) {
+				out = append(out, fmt.Sprintf(sheetText.LayoutMerged, m.GetStartAxis()+":"+m.GetEndAxis(), lay.where(in)))
+				break
+			}
+		}
+		if len(out) == 3 {
+			break
+		}
+	}
+	return out, nil
 }
 
 func short(s string, n int) string {

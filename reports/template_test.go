@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -282,4 +283,84 @@ func errorsAs(err error, target **dialogs.SheetRefusal) bool {
 		*target = r
 	}
 	return ok
+}
+
+// TestTemplateMergedCells: the notice's merged headers as Excel and WPS
+// save them — every covered cell written, styled and empty, or repeating
+// the merged value — read as the template wrote them; a merge a person
+// makes over an input cell (merging keeps the first cell's value only) is
+// refused as a change of layout, never read as the first cell's answer.
+func TestTemplateMergedCells(t *testing.T) {
+	camp, content := builtinTemplate(t, "330106", "a3", "/start")
+	sheet, cells, err := reports.Templates{}.Cells(context.Background(), camp, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := excelize.OpenReader(bytes.NewReader(content))
+	values := map[string]any{"main//built": 3, "main//upgraded": 0, "main//mfg_count": 2, "main//mfg_land": 120, "main//mfg_firms": 45,
+		"main//svc_count": 1, "main//svc_area": 3.5, "main//svc_firms": 20, "main//target": 80}
+	for k, v := range values {
+		_ = f.SetCellValue(sheet, cells[k], v)
+	}
+	merges, err := f.GetMergeCells(sheet)
+	if err != nil || len(merges) < 5 {
+		t.Fatalf("the template's merges: %v %v", merges, err)
+	}
+	// Every covered cell written with the first cell's style, as Excel does.
+	covered := map[string]string{}
+	for _, m := range merges {
+		st, _ := f.GetCellStyle(sheet, m.GetStartAxis())
+		_ = f.SetCellStyle(sheet, m.GetStartAxis(), m.GetEndAxis(), st)
+		c1, r1, _ := excelize.CellNameToCoordinates(m.GetStartAxis())
+		c2, r2, _ := excelize.CellNameToCoordinates(m.GetEndAxis())
+		for r := r1; r <= r2; r++ {
+			for c := c1; c <= c2; c++ {
+				if r != r1 || c != c1 {
+					ref, _ := excelize.CoordinatesToCellName(c, r)
+					covered[ref] = m.GetCellValue()
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	_, _ = f.WriteTo(&buf)
+	f.Close()
+	excel := buf.Bytes()
+	// A writer that repeats the merged value in its covered cells.
+	repeat := map[string]string{}
+	for ref, v := range covered {
+		if v != "" {
+			repeat[ref] = `<c r="` + ref + `" t="inlineStr"><is><t>` + v + `</t></is></c>`
+		}
+	}
+	if len(repeat) == 0 {
+		t.Fatal("no merged label to repeat")
+	}
+	wps := withCells(t, excel, repeat)
+	for name, b := range map[string][]byte{"covered cells empty": excel, "covered cells repeated": wps} {
+		file, err := reports.Templates{}.ReadSheet(context.Background(), camp, b)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		for _, c := range file.Cells {
+			if want := fmt.Sprint(values[c.Section+"/"+c.Row+"/"+c.Field]); c.Text != want {
+				t.Errorf("%s: %s read %q, want %s", name, c.Where, c.Text, want)
+			}
+		}
+	}
+	// Two input cells merged by a person: 新建成 over 改造提升.
+	f, _ = excelize.OpenReader(bytes.NewReader(excel))
+	_ = f.UnprotectSheet(sheet)
+	if err := f.MergeCell(sheet, cells["main//built"], cells["main//upgraded"]); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	_, _ = f.WriteTo(&buf)
+	f.Close()
+	_, err = reports.Templates{}.ReadSheet(context.Background(), camp, buf.Bytes())
+	var r *dialogs.SheetRefusal
+	if err == nil || !errorsAs(err, &r) || !strings.Contains(err.Error(), cells["main//built"]+":"+cells["main//upgraded"]+" 合并了单元格，盖住了要填写的第 7 行「改造提升（家）」") {
+		t.Errorf("a merge over an input: %v", err)
+	}
 }
