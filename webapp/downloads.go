@@ -58,11 +58,16 @@ func (s *Server) newDownload(ctx context.Context, w who, r *http.Request) (any, 
 	if err != nil {
 		return nil, err
 	}
+	return s.keepDownload(ctx, w, name, kind, body)
+}
+
+// keepDownload keeps a file made for w behind a link of its own.
+func (s *Server) keepDownload(ctx context.Context, w who, name, kind string, body []byte) (DownloadLink, error) {
 	now := s.now()
 	token, err := s.DB.CreateDownload(ctx, w.contact.ID, store.Download{Name: name, ContentType: kind, Body: body, Created: now},
 		now.Add(DownloadLifetime), DownloadsPerLink)
 	if err != nil {
-		return nil, err
+		return DownloadLink{}, err
 	}
 	return DownloadLink{Link: "dl/" + token, Name: name, Expires: now.Add(DownloadLifetime).In(w.camp.TimeZone).Format("15:04")}, nil
 }

@@ -33,6 +33,11 @@ func (s *Server) formRoutes(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("POST "+prefix+"api/form/confirm", s.formAPI(s.formConfirm, 0))
 	mux.HandleFunc("POST "+prefix+"api/form/delete", s.formAPI(s.formDelete, 0))
 	mux.HandleFunc("POST "+prefix+"api/form/submit", s.formAPI(s.formSubmit, 0))
+	// The notice's spreadsheet: the unit's template of the form behind a
+	// download link, and a filled one taken back (formsheet.go).
+	mux.HandleFunc("POST "+prefix+"api/form/template", s.api(s.formTemplate))
+	mux.HandleFunc("POST "+prefix+"api/form/sheet", s.formAPI(s.formSheet, uploadWindow))
+	mux.HandleFunc("POST "+prefix+"api/form/sheet/decide", s.formAPI(s.formSheetDecide, 0))
 }
 
 // uploadWindow is how long a document's upload may take to arrive (the
