@@ -16,6 +16,7 @@ const FM = {
   selfSaved: {},  // key → saved by this page in the answer being shown
   tried: false,   // a submission was refused: missing cells say so
   theirs: {},     // key → a backup contact changed it
+  sheetIssues: [], // the cells a template uploaded left to see to: {s, r, d, t, w, u}
 };
 const keyOf = (s, r, f) => s + "|" + r + "|" + f;
 
@@ -206,8 +207,20 @@ function submitHTML(m) {
   if (m.nothingOwn) h += '<button type="button" class="btn alt" id="fm-none">' + esc(T.nothingOwn) + "</button>";
   return h + "</div></div>";
 }
+// sheetHTML is the notice's spreadsheet: the unit's template of the form
+// to download (pre-filled with the draft) and a filled one to upload; what
+// the file would change of answers there were waits here for 确认, and
+// the cells it left are listed, each a tap to its cell.
+function sheetHTML(m) {
+  if (!m.editable) return "";
+  return '<div class="card fsheet" id="fm-sheet"><h3>' + esc(T.sheetHead) + '</h3><p class="muted">' + esc(T.sheetNote) + '</p><div class="row">' +
+    '<button type="button" class="btn alt" id="fm-tpl">' + esc(T.sheetDownload) + "</button>" +
+    '<button type="button" class="btn alt" id="fm-up">' + esc(T.sheetUpload) + "</button>" +
+    '<input type="file" id="fm-upfile" hidden accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></div>' +
+    '<div id="fm-sheetmsg"></div><div id="fm-diff"></div><div id="fm-sheetissues"></div></div>';
+}
 function formHTML(m) {
-  return headHTML(m) + '<div id="fm-sections" data-editable="' + m.editable + '">' + m.sections.map(sectionHTML).join("") + "</div>" + submitHTML(m);
+  return headHTML(m) + sheetHTML(m) + '<div id="fm-sections" data-editable="' + m.editable + '">' + m.sections.map(sectionHTML).join("") + "</div>" + submitHTML(m);
 }
 
 // ---- Bringing what is shown up to date with the model.
@@ -300,6 +313,19 @@ function update(prev) {
     const gmsgs = secEl.querySelector(".gmsgs");
     if (gmsgs) gmsgs.innerHTML = gm.join("");
   }
+  const dbox = $("fm-diff");
+  if (dbox) {
+    const d = m.sheetDiff;
+    dbox.innerHTML = d ? '<div class="sdiff" data-token="' + esc(d.token) + '"><div class="ph">' + esc(d.head) + "</div><ul>" +
+      d.lines.map(l => "<li>" + esc(l.replace(/^· /, "")) + "</li>").join("") + '</ul><div class="row">' +
+      '<button type="button" class="btn" data-sheet="apply">' + esc(T.sheetApply) + '</button><button type="button" class="btn alt" data-sheet="keep">' + esc(T.sheetKeep) + "</button></div></div>" : "";
+  }
+  const ibox = $("fm-sheetissues");
+  if (ibox) {
+    const open = openIssues(m);
+    ibox.innerHTML = open.length ? '<div class="ph">' + esc(fmt(T.sheetIssues, open.length)) + "</div>" + open.map(is =>
+      '<a class="dl pb' + (is.w ? " soft" : "") + '" href="#" data-goto="' + esc(keyOf(is.s, is.r || "", is.d || "")) + '"><span>' + esc(is.t) + '</span><span class="go">›</span></a>').join("") : "";
+  }
   const box = $("fm-problems");
   if (box) {
     const missing = m.missing, others = m.problems.filter(p => !p.missing);
@@ -313,6 +339,90 @@ function update(prev) {
     box.innerHTML = h;
   }
 }
+// openIssues are the cells a template uploaded left that still stand: a
+// refused or missing cell until it is saved, a rule or a warning while the
+// form shows it at the cell.
+function openIssues(m) {
+  return FM.sheetIssues.filter(is => {
+    const key = keyOf(is.s, is.r || "", is.d || "");
+    if (!is.w && !is.u) return !!FM.notes[key];
+    const c = cellAt(m, is.s, is.r || "", is.d || "");
+    return !!(c && c.messages && c.messages.some(x => !!x.soft === !!is.w));
+  });
+}
+// takeIssues marks the cells a template left: each refused or missing one
+// with what the file's reading said (a warning or a rule is shown at its
+// cells by the form itself); a note already there (the file's own reason
+// for a cell now merely missing) stays.
+function takeIssues(issues) {
+  const seen = new Set(FM.sheetIssues.map(is => keyOf(is.s, is.r || "", is.d || "")));
+  for (const is of issues || []) {
+    const key = keyOf(is.s, is.r || "", is.d || "");
+    if (!is.w && !is.u && !FM.notes[key]) FM.notes[key] = { kind: "refused", text: is.t };
+    if (!seen.has(key)) { seen.add(key); FM.sheetIssues.push(is); }
+  }
+}
+// sheetDone shows what an upload or a decision on its changes did: the
+// changes to decide first, else the focus on the first cell left.
+function sheetDone(res) {
+  const msg = $("fm-sheetmsg");
+  if (res.refused) {
+    if (msg) msg.innerHTML = '<div class="m bad">' + esc(res.error || res.refused) + "</div>";
+    refresh(res.form);
+    toast(res.error || res.refused);
+    return;
+  }
+  if (res.sheet) takeIssues(res.sheet.issues);
+  if (msg) msg.innerHTML = res.done ? '<div class="m note">' + esc(res.done) + "</div>" : "";
+  // What the file changed is this page's doing, not a backup contact's.
+  for (const sec of res.form.sections) for (const r of sec.rows) for (const c of r.cells) {
+    const before = cellAt(FM.model, sec.id, r.key, c.field);
+    if (!before || before.value !== c.value) FM.selfSaved[keyOf(sec.id, r.key, c.field)] = true;
+  }
+  refresh(res.form);
+  toast(res.done || "");
+  if (res.form.sheetDiff) { $("fm-diff").scrollIntoView({ block: "center" }); return; }
+  const open = openIssues(res.form);
+  if (open.length) {
+    const el = fieldEl(keyOf(open[0].s, open[0].r || "", open[0].d || ""));
+    if (el) stop(el.querySelector ? el.querySelector("[data-stop]") || el : el);
+  } else if (!res.form.problems.length) {
+    const box = $("fsubmit");
+    if (box) { box.classList.add("cur"); box.scrollIntoView({ block: "center" }); }
+  }
+}
+async function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const rd = new FileReader();
+    rd.onload = () => resolve(String(rd.result).replace(/^data:[^,]*,/, ""));
+    rd.onerror = () => reject(rd.error);
+    rd.readAsDataURL(file);
+  });
+}
+async function uploadSheet(file) {
+  if (file.size > 20 * 1048576) { toast(fmt(T.sheetTooBig, 20)); return; }
+  const data = await readBase64(file);
+  toast(T.sheetReading);
+  FM.sheetIssues = [];
+  await enqueue(async () => sheetDone(await formCall("form/sheet", { form: FM.id, name: file.name, data: data })));
+}
+// downloadTemplate hands the form's template to Telegram behind the
+// desk's download link (a Mini App cannot save a file it holds).
+async function downloadTemplate(b) {
+  if (b.classList.contains("busy")) return;
+  b.classList.add("busy");
+  toast(T.preparing);
+  try {
+    const r = await api("form/template", { form: FM.id });
+    const how = await tg.download(new URL(r.link, location.href).href, r.name);
+    toast(fmt(how === "downloading" ? T.downloading : how === "cancelled" ? T.dlCancelled : T.downloadOpened, r.name, r.expires));
+  } catch (x) {
+    toast(x.message);
+  } finally {
+    b.classList.remove("busy");
+  }
+}
+
 function firstMissing(m) {
   for (const s of m.sections) for (const r of s.rows) for (const c of r.cells) if (c.missing) return keyOf(s.id, r.key, c.field);
   return "";
@@ -559,6 +669,12 @@ function onForm() { return !!$("fm-sections"); }
     if (!onForm()) return;
     const el = e.target;
     if (el.matches && el.matches(".in") && el.value !== el.dataset.orig && el.value !== el.dataset.sent) saveText(el, el.value);
+    if (el.id === "fm-upfile" && el.files && el.files[0]) {
+      const file = el.files[0];
+      el.value = "";
+      uploadSheet(file).catch(x => toast(x.message));
+      return;
+    }
     if (el.matches && el.matches('.file input[type="file"]') && el.files && el.files[0]) {
       const pick = el.closest(".file").querySelector("[data-pick]");
       uploadFile(pick, el.files[0]).then(() => advance(pick), x => toast(x.message));
@@ -622,6 +738,14 @@ function onForm() { return !!$("fm-sections"); }
         refresh(res.form);
         toast(res.error || res.done || "");
       });
+    } else if (t.id === "fm-tpl") {
+      downloadTemplate(t);
+    } else if (t.id === "fm-up") {
+      $("fm-upfile").click();
+    } else if (t.matches("[data-sheet]")) {
+      const token = t.closest("[data-token]").dataset.token;
+      t.closest(".sdiff").querySelectorAll("button").forEach(x => { x.disabled = true; });
+      enqueue(async () => sheetDone(await formCall("form/sheet/decide", { form: FM.id, token: token, apply: t.dataset.sheet === "apply" })));
     } else if (t.id === "fm-submit" || t.id === "fm-none") {
       submit(t.id === "fm-none");
     } else if (t.matches("[data-goto]")) {
@@ -638,7 +762,7 @@ views.form = async (args, live) => {
   const res = await formCall("form?form=" + enc(id));
   if (!live()) return;
   FM.id = id; FM.model = res.form; FM.returned = res.returned || null; FM.version = res.version || 0;
-  FM.notes = {}; FM.theirs = {}; FM.tried = false;
+  FM.notes = {}; FM.theirs = {}; FM.tried = false; FM.sheetIssues = [];
   paint(live, "form", "mine", formHTML(res.form), () => {
     update(null);
     const at = args.length > 2 ? fieldEl(args.slice(1, 4).join("|")) : null;
