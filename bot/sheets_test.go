@@ -3,6 +3,8 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +97,10 @@ func TestTemplateOverTelegram(t *testing.T) {
 	t.Logf("%d actions from /template to a submitted form", actions)
 	if actions != 4 {
 		t.Errorf("%d actions from /template to a submitted form, want 4", actions)
+	}
+	// The README's table of inputs says what was counted here.
+	if readme, err := os.ReadFile("../README.md"); err != nil || !strings.Contains(string(readme), fmt.Sprintf("| the spreadsheet | %d |", actions)) {
+		t.Errorf("README.md does not say \"| the spreadsheet | %d |\" (%v)", actions, err)
 	}
 	if n := h.count(`SELECT count(*) FROM submissions WHERE unit_code = '330106' AND form_id = 'a3'`); n != 1 {
 		t.Errorf("%d submissions of 附件3", n)

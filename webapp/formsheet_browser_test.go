@@ -1,7 +1,9 @@
 package webapp_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -141,4 +143,49 @@ func (in *inputs) upload(path string) {
 	n := eval[int](in.t, in.ctx, `Number(document.body.dataset.saved || 0)`)
 	step(in.t, in.ctx, "upload "+path, chromedp.SetUploadFiles(chromedp.CSS(`#fm-upfile`), []string{path}),
 		until(`Number(document.body.dataset.saved || 0) > `+strconv.Itoa(n)+` && document.body.dataset.pending === "0"`))
+}
+
+// TestInputsWithTheSheetOnThePage counts the page's spreadsheet path with
+// a correctly filled file: on 附件1's page, 📥 下载表格, the file uploaded,
+// 提交 — and checks the README says that count.
+func TestInputsWithTheSheetOnThePage(t *testing.T) {
+	d, _, _ := formDesk(t)
+	bctx := newBrowser(t)
+	ctx := d.open(t, bctx, ios, "8.0", userBinjiang, light, "", "mine")
+	in := &inputs{t: t, ctx: ctx}
+	in.tapTo("在此开始填写 附件1", `.card.mine[data-form="a1"] a.btn`, "a1")
+	in.n, in.log = 0, nil // from 📥, as the chat's count is from /template
+	in.tap("下载表格", "#fm-tpl")
+	step(t, ctx, "the link to Telegram", until(`window.__posted.some(p => p.type === "web_app_request_file_download")`))
+	var req struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal(posted(t, ctx)["web_app_request_file_download"], &req); err != nil {
+		t.Fatal(err)
+	}
+	resp, content := d.send("GET", req.URL, nil, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", req.URL, resp.StatusCode)
+	}
+	path := filepath.Join(t.TempDir(), "附件1-滨江区-填报表.xlsx")
+	if err := os.WriteFile(path, fillSheet(t, d.env, content, map[string]any{
+		"main//org_name": "滨江区小微企业园工作联席会议", "main//convener_name": "王建国", "main//convener_post": "副区长",
+		"main//contact": "李华", "main//phone": "0571-87059132",
+	}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in.upload(path)
+	if got := eval[string](t, ctx, `document.getElementById("fm-sheetmsg").innerText + "|" + document.getElementById("fm-problems").innerText`); !strings.Contains(got, "填入 5 项") || !strings.Contains(got, "全部填写完毕") {
+		t.Errorf("after the file the page says %q", got)
+	}
+	in.submit("a2")
+	var submitted int
+	if err := d.env.DB.GetContext(context.Background(), &submitted, `SELECT count(*) FROM submissions WHERE unit_code = '330108' AND form_id = 'a1'`); err != nil || submitted != 1 {
+		t.Fatalf("附件1 submitted %d times (%v)", submitted, err)
+	}
+	t.Logf("the spreadsheet on the page: %d inputs from 📥 to a submitted 附件1: %s", in.n, strings.Join(in.log, ", "))
+	if in.n > 5 {
+		t.Errorf("%d inputs from 📥 to a submitted form", in.n)
+	}
+	readmeSays(t, fmt.Sprintf("| the spreadsheet on the page | %d |", in.n))
 }
