@@ -184,3 +184,35 @@ func TestSheetOfAnotherPeriodInTheChat(t *testing.T) {
 	q.Say("/start").Press("进度季报 2019年1-6月")
 	q.Upload("进度季报.xlsx", q1).Expect("表格《进度季报 小微企业园建设进度（2019年1-3月）》与草稿一致")
 }
+
+// TestPageSheetDiffLeavesTheChatsWalk: a file uploaded on the page for one
+// form, its changes waiting for 确认, neither takes over the chat's walk of
+// another form (a rule's 改： there comes back to the field it stopped at
+// and goes on with that form's questions) nor is dropped by it: the page
+// still shows it, to decide.
+func TestPageSheetDiffLeavesTheChatsWalk(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件1").Say("西湖区小微企业园工作联席会议")
+	a1 := fill(t, env, pageTemplate(t, env, "zj-2018-14", "330106", "a1"), map[string]any{"main//org_name": "西湖区小微企业园工作领导小组"})
+	r := pageImport(t, env, c, "a1", a1)
+	if r.Form.SheetDiff == nil {
+		t.Fatalf("no diff: %+v", r)
+	}
+	c.Say("/start").Press("附件3")
+	for _, v := range []string{"4", "0", "2", "120", "45"} {
+		c.Say(v)
+	}
+	c.Say("1").Expect("应当相等")
+	c.Press("改：新建成").Say("3").Say("1").Expect("✔", "建筑面积（万平米）（第 7/9 项）")
+	c.Say("3.5").Say("20").Say("80").Expect("全部填写完毕")
+	view, err := env.Engine.PageView(ctx, c.ID, "a1")
+	if err != nil || view.SheetDiff == nil || view.SheetDiff.Token != r.Form.SheetDiff.Token {
+		t.Fatalf("the page's diff after the chat's walk: %+v %v", view.SheetDiff, err)
+	}
+	if r, err := env.Engine.PageSheetDecide(ctx, c.ID, "a1", view.SheetDiff.Token, true); err != nil || r.Done != "已按表格修改 1 处。" {
+		t.Errorf("确认: %+v %v", r, err)
+	}
+	c.Say("/start").Expect("附件3")
+}

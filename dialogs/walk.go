@@ -252,7 +252,12 @@ func (t *turn) open(formID string) error {
 	if err != nil {
 		return err
 	}
-	t.s.Form, t.s.Return, t.s.ListReturn, t.s.Pending, t.s.Sheet = f.ID, returnWalk, returnWalk, "", nil
+	t.s.Form, t.s.Return, t.s.ListReturn, t.s.Pending = f.ID, returnWalk, returnWalk, ""
+	if w := t.s.Sheet; w != nil && (w.Form == f.ID || w.Pending == nil) {
+		// A file's follow-up ends where its form is opened anew; another
+		// form's changes waiting for 确认 stay, for the page to show.
+		t.s.Sheet = nil
+	}
 	if d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
 		t.s.Mode = ModeView
 		return t.show()
@@ -829,7 +834,7 @@ func (t *turn) advance(f *campaign.Form, sec *campaign.Section, fd *campaign.Fie
 		// An earlier field changed from a rule's message: back to the field
 		// whose answer the rule refused.
 		t.s.Field, t.s.Return = back, returnWalk
-		if t.s.Sheet != nil {
+		if t.s.Sheet != nil && t.s.Sheet.Form == f.ID {
 			t.s.Return = returnSheet // and on with the file's walk after it
 		}
 		return t.show()
