@@ -189,3 +189,48 @@ func TestInputsWithTheSheetOnThePage(t *testing.T) {
 	}
 	readmeSays(t, fmt.Sprintf("| the spreadsheet on the page | %d |", in.n))
 }
+
+// TestFormSheetDiffFromTheChat: a file sent in the chat that changes an
+// answer waits for 确认 there; the form's page shows the same changes and
+// decides them (保留原答案), and the chat's ✅ 按表格修改 then changes
+// nothing: one decision, wherever first.
+func TestFormSheetDiffFromTheChat(t *testing.T) {
+	d, wang, _ := formDesk(t)
+	wang.Say("/start").Press("附件3").Say("3").Say("0").Say("2").Say("120")
+	wang.Say("/template").Expect("已按草稿预填")
+	var content []byte
+	for _, r := range wang.Last {
+		if r.Attach != nil && r.Attach.Template != nil {
+			camp, err := d.env.Registry.Campaign(context.Background(), "zj-2018-14")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := reports.Render(context.Background(), d.env.DB, camp, r.Attach, d.env.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			content = out.Content
+		}
+	}
+	values := map[string]any{}
+	for k, v := range a3Good {
+		values[k] = v
+	}
+	values["main//mfg_land"] = 130
+	wang.Upload("附件3.xlsx", fillSheet(t, d.env, content, values)).Expect("第 7 行「占地面积（亩）」：120 亩 → 130 亩")
+
+	bctx := newBrowser(t)
+	ctx := d.open(t, bctx, ios, "8.0", userBinjiang, light, "", "mine")
+	redraw(t, ctx, "open 附件3", "form", chromedp.Navigate(d.srv.URL+"/app/#/form/a3"))
+	if got := eval[string](t, ctx, `document.getElementById("fm-diff").innerText`); !strings.Contains(got, "第 7 行「占地面积（亩）」：120 亩 → 130 亩") {
+		t.Fatalf("the page shows %q", got)
+	}
+	screenshotOf(t, ctx, "#fm-sheet", "form-sheet-diff-from-chat")
+	step(t, ctx, "保留原答案", chromedp.Click(chromedp.CSS(`#fm-diff [data-sheet="keep"]`)),
+		until(`document.getElementById("fm-sheetmsg").innerText.includes("已保留原答案") && document.getElementById("fm-diff").innerText === ""`))
+	wang.Press("✅ 按表格修改")
+	if got := answersOf(t, d, "330108", "a3"); got["mfg_land"] != "120" || got["target"] != "80" {
+		t.Errorf("after 保留原答案 on the page and 确认 in the chat: %v", got)
+	}
+	noBreaks(t, ctx)
+}
