@@ -216,3 +216,22 @@ func TestPageSheetDiffLeavesTheChatsWalk(t *testing.T) {
 	}
 	c.Say("/start").Expect("附件3")
 }
+
+// TestPageSheetDiffAskedWhenTheChatOpensTheForm: changes a file uploaded
+// on the page would make wait for 确认; opening that form in the chat asks
+// about them first (they were dropped unseen), and 确认 there applies them.
+func TestPageSheetDiffAskedWhenTheChatOpensTheForm(t *testing.T) {
+	env := newEnv(t)
+	c := env.Contact("330106", "张三")
+	c.Say("/start").Press("附件1").Say("西湖区小微企业园工作联席会议")
+	a1 := fill(t, env, pageTemplate(t, env, "zj-2018-14", "330106", "a1"), map[string]any{"main//org_name": "西湖区小微企业园工作领导小组"})
+	if r := pageImport(t, env, c, "a1", a1); r.Form.SheetDiff == nil {
+		t.Fatalf("no diff: %+v", r)
+	}
+	c.Say("/start").Press("附件1").Expect("西湖区小微企业园工作联席会议 → 西湖区小微企业园工作领导小组")
+	c.Press("✅ 按表格修改").Expect("已按表格修改 1 处")
+	view, err := env.Engine.PageView(context.Background(), c.ID, "a1")
+	if err != nil || view.SheetDiff != nil {
+		t.Fatalf("the diff still waits on the page: %+v %v", view.SheetDiff, err)
+	}
+}

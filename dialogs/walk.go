@@ -253,12 +253,19 @@ func (t *turn) open(formID string) error {
 		return err
 	}
 	t.s.Form, t.s.Return, t.s.ListReturn, t.s.Pending = f.ID, returnWalk, returnWalk, ""
+	editable := d.Status != campaign.StatusSubmitted && d.Status != campaign.StatusApproved
+	if w := t.s.Sheet; w != nil && w.Form == f.ID && w.Pending != nil && editable {
+		// A file's changes to this form still wait for 确认 (uploaded on
+		// the page, or sent here before the person went elsewhere): they
+		// are asked first, never dropped unseen.
+		return t.sheetNext()
+	}
 	if w := t.s.Sheet; w != nil && (w.Form == f.ID || w.Pending == nil) {
 		// A file's follow-up ends where its form is opened anew; another
 		// form's changes waiting for 确认 stay, for the page to show.
 		t.s.Sheet = nil
 	}
-	if d.Status == campaign.StatusSubmitted || d.Status == campaign.StatusApproved {
+	if !editable {
 		t.s.Mode = ModeView
 		return t.show()
 	}
