@@ -71,6 +71,11 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 // started would otherwise open them during its first burst of updates, a
 // new PostgreSQL backend each, while people wait.
 func (db *DB) Warm(ctx context.Context, n int) error {
+	// No more than the pool holds: it would wait for itself for ever
+	// (WORKERS=32 is 34 connections, and serve hung before its first poll).
+	if max := db.Stats().MaxOpenConnections; max > 0 && n > max {
+		n = max
+	}
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"tianbao/store"
 	"tianbao/store/storetest"
@@ -82,5 +83,21 @@ func TestFailedTransactionLeavesNothing(t *testing.T) {
 	}
 	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM campaigns`); err != nil || n != 1 {
 		t.Errorf("committed transaction: %d rows, %v", n, err)
+	}
+}
+
+// TestWarmNoMoreThanThePool: asked for more connections than the pool may
+// open (WORKERS=32 asks for 34), Warm opens the pool's worth and returns
+// instead of waiting for itself.
+func TestWarmNoMoreThanThePool(t *testing.T) {
+	db := storetest.NewDB(t)
+	db.SetMaxOpenConns(4)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.Warm(ctx, 6); err != nil {
+		t.Fatalf("Warm(6) with a pool of 4: %v", err)
+	}
+	if open := db.Stats().OpenConnections; open != 4 {
+		t.Errorf("%d connections open, want 4", open)
 	}
 }
