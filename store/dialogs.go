@@ -127,9 +127,11 @@ type unitDraftRow struct {
 
 // loadDrafts reads all of a unit's drafts without locking them, and its
 // approved extensions' new due dates by form.
-func loadDrafts(ctx context.Context, q sqlQuerier, campaignID, unit string) (map[string]*campaign.Draft, map[string]int64, map[string]time.Time, error) {
+// It is prepared: the home screen reads it after every /start and submit,
+// and planning its aggregate cost more than running it.
+func loadDrafts(ctx context.Context, p preparer, campaignID, unit string) (map[string]*campaign.Draft, map[string]int64, map[string]time.Time, error) {
 	var rows []unitDraftRow
-	if err := q.SelectContext(ctx, &rows, unitDraftsQuery, campaignID, unit); err != nil {
+	if err := selectOn(ctx, p, &rows, unitDraftsQuery, campaignID, unit); err != nil {
 		return nil, nil, nil, fmt.Errorf("drafts of %s: %w", unit, err)
 	}
 	drafts, revisions, extensions := map[string]*campaign.Draft{}, map[string]int64{}, map[string]time.Time{}
@@ -150,11 +152,6 @@ func loadDrafts(ctx context.Context, q sqlQuerier, campaignID, unit string) (map
 		drafts[r.Form], revisions[r.Form] = d, r.Revision
 	}
 	return drafts, revisions, extensions, nil
-}
-
-// sqlQuerier is what both *sqlx.DB and *sqlx.Tx offer for reads.
-type sqlQuerier interface {
-	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }
 
 func buildDraft(campaignID, unit string, dr draftRow, answers []answerRow) (*campaign.Draft, error) {
@@ -626,7 +623,7 @@ func (db *DB) ConsoleContactOf(ctx context.Context, key, campaignID, unit string
 
 // UnitDrafts loads all of a unit's drafts (for exports), without locking.
 func (db *DB) UnitDrafts(ctx context.Context, campaignID, unit string) (map[string]*campaign.Draft, error) {
-	drafts, _, _, err := loadDrafts(ctx, db.DB, campaignID, unit)
+	drafts, _, _, err := loadDrafts(ctx, db, campaignID, unit)
 	return drafts, err
 }
 

@@ -308,6 +308,7 @@ type draftKey struct{ campaign, unit, form string }
 
 // querier is what both the pool and a transaction offer.
 type querier interface {
+	preparer
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }
