@@ -81,7 +81,7 @@ type jobOutcome struct {
 }
 
 // laneWorkers send at once; each call is one round trip to Telegram.
-const laneWorkers = 16
+const laneWorkers = 64
 
 // replyDeadline is how long a reply is tried by the process that made it
 // before the sweep may take it (less than store.ReplyLease).
