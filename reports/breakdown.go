@@ -209,14 +209,11 @@ func (x Exporter) breakdownSheet(ctx context.Context, sh *sheet, c *campaign.Cam
 		}
 		rest = append(rest, col)
 	}
-	row := func(label string, total bool, units func(code string) bool) sheetRow {
+	row := func(label string, total bool, codes []string) sheetRow {
 		r := sheetRow{label: label, total: total, values: map[string]string{}}
 		sums := make([]*big.Rat, len(figures))
-		for code, vals := range per {
-			if !units(code) {
-				continue
-			}
-			for i, v := range vals {
+		for _, code := range codes {
+			for i, v := range per[code] {
 				if v == nil {
 					continue
 				}
@@ -233,15 +230,33 @@ func (x Exporter) breakdownSheet(ctx context.Context, sh *sheet, c *campaign.Cam
 		}
 		return r
 	}
+	// Each unit's figures go to the row of top's child above it, found by
+	// one walk up per unit: asking every row about every unit was 330 ×
+	// 2,900 walks in a country's export, a third of its time.
+	below := breakdownRows(c, top, form)
+	rowOf := make(map[string]int, len(below))
+	for i, u := range below {
+		rowOf[u.Code] = i
+	}
+	groups := make([][]string, len(below))
+	all := make([]string, 0, len(per))
+	for code := range per {
+		all = append(all, code)
+		for u := c.Units[code]; u != nil; u = c.Units[u.Parent] {
+			if i, ok := rowOf[u.Code]; ok {
+				groups[i] = append(groups[i], code)
+				break
+			}
+		}
+	}
 	var rows []sheetRow
-	for _, u := range breakdownRows(c, top, form) {
-		code := u.Code
-		rows = append(rows, row(u.Name, false, func(unit string) bool { return c.InSubtree(code, unit) }))
+	for i, u := range below {
+		rows = append(rows, row(u.Name, false, groups[i]))
 	}
 	if form.FilledByUnit(top) {
-		rows = append(rows, row(t.OwnLevel, false, func(unit string) bool { return unit == top.Code }))
+		rows = append(rows, row(t.OwnLevel, false, []string{top.Code}))
 	}
-	rows = append(rows, row(t.BreakdownTotal, true, func(string) bool { return true }))
+	rows = append(rows, row(t.BreakdownTotal, true, all))
 	title := form.Title
 	if form.Period != nil {
 		title += "（" + form.Period.Label + "）"
