@@ -21,6 +21,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	errors   problems
 	apiCalls *prometheus.CounterVec
+	claims   *prometheus.CounterVec
 }
 
 // expectedRefusals are the kinds of problem that are part of a bot's normal
@@ -68,8 +69,11 @@ func newMetrics() *metrics {
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tianbao_telegram_api_calls_total", Help: "Bot API calls, by method and result (ok, an HTTP status such as 429, or network).",
 		}, []string{"method", "result"}),
+		claims: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tianbao_outbox_claims_total", Help: "The sender's claims of the outbox, by result (messages, none, error); an idle bot makes none.",
+		}, []string{"result"}),
 	}
-	m.registry.MustRegister(m.updates, m.latency, m.errors.errors, m.errors.refusals, m.apiCalls,
+	m.registry.MustRegister(m.updates, m.latency, m.errors.errors, m.errors.refusals, m.apiCalls, m.claims,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -34,15 +34,23 @@ const (
 // sending slots from a budget kept in the database, which the replies each
 // replica sent take slots from as well. Claimed messages go through the lane (one chat's in
 // order, one a second per chat, a 429 holding the chat); what a chat cannot
-// take now goes back to the outbox for later. A
-// claim is woken by poke (a change in this process), or every half second;
-// a NOTIFY from another replica would call poke the same way.
+// take now goes back to the outbox for later.
+//
+// An idle sender does not look at the outbox: a claim is woken by poke (a
+// change in this process), by a NOTIFY (store.ListenOutbox: any replica
+// queued messages, or moved one earlier), or when the earliest pending
+// message becomes due (a retry, a held reminder, another replica's lease,
+// the budget's next slot: store.OutboxNext), and at the latest after
+// safetyNet, should a NOTIFY be lost.
 type sender struct {
 	b        *Bot
 	rate     float64
 	interval time.Duration
 	wake     chan struct{}
 	replies  atomic.Int64 // messages sent as replies since the last claim
+	// charging says replies were sent while the sender waits: they are
+	// charged to the budget within chargeEvery, claim or not.
+	charging chan struct{}
 	sent     *batcher[int64]
 }
 
@@ -54,7 +62,7 @@ func newSender(b *Bot, perSecond float64, perChat time.Duration) *sender {
 		perChat = DefaultPerChatInterval
 	}
 	s := &sender{b: b, rate: perSecond,
-		interval: time.Duration(float64(perChat) * chatMargin), wake: make(chan struct{}, 1)}
+		interval: time.Duration(float64(perChat) * chatMargin), wake: make(chan struct{}, 1), charging: make(chan struct{}, 1)}
 	s.sent = newBatcher(b, "notifications sent", b.db.OutboxSentAll)
 	return s
 }
@@ -68,7 +76,34 @@ func (s *sender) poke() {
 }
 
 // replied counts a message sent as a reply, for the shared budget.
-func (s *sender) replied() { s.replies.Add(1) }
+func (s *sender) replied() {
+	if s.replies.Add(1) == 1 {
+		select {
+		case s.charging <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// chargeEvery is how soon replies sent while the sender waits are charged
+// to the shared budget (as often as the claims every half second charged
+// them before the sender waited for NOTIFYs): charged much later, a
+// burst long past would hold the next notifications back.
+const chargeEvery = 500 * time.Millisecond
+
+// charge charges the replies sent since the last claim to the budget.
+func (s *sender) charge(ctx context.Context) {
+	spent := s.replies.Swap(0)
+	if spent == 0 {
+		return
+	}
+	if err := s.b.db.SpendBudget(ctx, s.budget(float64(spent))); err != nil {
+		s.replies.Add(spent) // charged next time
+		if ctx.Err() == nil {
+			s.b.log.Warn("charging replies to the send budget failed", "err", err)
+		}
+	}
+}
 
 // run delivers until ctx ends.
 func (s *sender) run(ctx context.Context) {
@@ -90,6 +125,7 @@ func (s *sender) run(ctx context.Context) {
 			sleep(ctx, time.Second)
 		}
 	}
+	notify := s.b.db.ListenOutbox(ctx, s.b.log)
 	for ctx.Err() == nil {
 		n, err := s.round(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -101,13 +137,60 @@ func (s *sender) run(ctx context.Context) {
 			sleep(ctx, min(time.Duration(float64(n)/s.rate*float64(time.Second))/2, budgetHorizon/2))
 			continue
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-time.After(500 * time.Millisecond):
+		t := time.NewTimer(s.idle(ctx, err))
+		var charge <-chan time.Time
+		if s.replies.Load() > 0 {
+			charge = time.After(chargeEvery)
 		}
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				break wait
+			case <-s.wake:
+				break wait
+			case <-notify:
+				break wait
+			case <-t.C:
+				break wait
+			case <-s.charging:
+				if charge == nil {
+					charge = time.After(chargeEvery)
+				}
+			case <-charge:
+				charge = nil
+				s.charge(ctx)
+			}
+		}
+		t.Stop()
 	}
+}
+
+// safetyNet is the longest an idle sender waits without a wake: a NOTIFY
+// lost (the listener's connection down when it was sent, and its
+// reconnection's wake too) delays a message no longer than this.
+const safetyNet = 30 * time.Second
+
+// idle is how long a sender that claimed nothing waits for a wake: until
+// the earliest pending message is due, at most safetyNet; soon after a
+// failed round.
+func (s *sender) idle(ctx context.Context, failed error) time.Duration {
+	if failed != nil {
+		return 500 * time.Millisecond
+	}
+	next, ok, err := s.b.db.OutboxNext(ctx, s.budget(0))
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			s.b.log.Warn("looking for the outbox's next due message failed", "err", err)
+		}
+		return 500 * time.Millisecond
+	case !ok:
+		return safetyNet
+	}
+	// Due now, and yet not claimed: another replica's claim holds it (its
+	// commit notifies), or the budget's slot is a rounding away.
+	return min(max(next, 10*time.Millisecond), safetyNet)
 }
 
 // claimBatch is the most messages one claim takes.
@@ -129,11 +212,16 @@ func (s *sender) burst() float64 { return max(s.rate*budgetBurst, 1) }
 // message held until its slot. It returns how many it claimed.
 func (s *sender) round(ctx context.Context) (int, error) {
 	spent := float64(s.replies.Swap(0))
-	budget := &store.Budget{Bot: s.b.id, Rate: s.rate, Burst: s.burst(), Spent: spent, Debt: budgetDebt, Horizon: budgetHorizon}
-	msgs, err := s.b.db.ClaimOutbox(ctx, claimBatch, outboxLease, budget)
+	msgs, err := s.b.db.ClaimOutbox(ctx, claimBatch, outboxLease, s.budget(spent))
 	if err != nil {
+		s.b.metrics.claims.WithLabelValues("error").Inc()
 		s.replies.Add(int64(spent)) // charged next time
 		return 0, err
+	}
+	if len(msgs) == 0 {
+		s.b.metrics.claims.WithLabelValues("none").Inc()
+	} else {
+		s.b.metrics.claims.WithLabelValues("messages").Inc()
 	}
 	now := time.Now()
 	for _, m := range msgs {
@@ -142,6 +230,12 @@ func (s *sender) round(ctx context.Context) (int, error) {
 		s.b.lane.push(j)
 	}
 	return len(msgs), nil
+}
+
+// budget is the bot's shared budget, with spent messages sent otherwise
+// since the last claim.
+func (s *sender) budget(spent float64) *store.Budget {
+	return &store.Budget{Bot: s.b.id, Rate: s.rate, Burst: s.burst(), Spent: spent, Debt: budgetDebt, Horizon: budgetHorizon}
 }
 
 // job is a notification for the lane.
@@ -185,7 +279,12 @@ func (s *sender) done(m store.OutboxMessage, out jobOutcome) {
 	if err != nil {
 		// The claim's lease runs out and the message is tried again.
 		b.log.Warn("recording a notification's outcome failed", "outbox", m.ID, "err", err)
+		return
 	}
+	// Its retry is sooner than the lease the sender last saw it under: a
+	// NOTIFY says so too (the row moved earlier), unless the listener is
+	// down.
+	s.poke()
 }
 
 // presentQueued is a queued message as it goes out: its buttons bound to

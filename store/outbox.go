@@ -58,6 +58,18 @@ func (db *DB) OpenBudget(ctx context.Context, bot int64) error {
 	return nil
 }
 
+// SpendBudget charges budget.Spent messages (replies sent meanwhile) to
+// the bot's budget, as a claim does, when no claim comes to do it.
+func (db *DB) SpendBudget(ctx context.Context, budget *Budget) error {
+	if err := db.execP(ctx, `UPDATE send_budget SET next_slot = least(
+			greatest(next_slot, clock_timestamp() - make_interval(secs => $2::float8 / $3::float8)) + make_interval(secs => $4::float8 / $3::float8),
+			clock_timestamp() + make_interval(secs => $5::float8))
+		WHERE bot_id = $1`, budget.Bot, budget.Burst, budget.Rate, budget.Spent, budget.Debt.Seconds()); err != nil {
+		return fmt.Errorf("spend send budget: %w", err)
+	}
+	return nil
+}
+
 // ClaimOutbox takes up to limit due messages for Telegram contacts, as many
 // as the bot's budget allows, and holds them for lease: another sender
 // (another replica) skips them until then, and takes them over if this one
@@ -88,14 +100,14 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, b
 			ORDER BY o.id`
 	var err error
 	if budget == nil {
-		err = db.SelectContext(ctx, &rows, `WITH due AS (`+dueFrom+` LIMIT $1 FOR UPDATE OF o SKIP LOCKED) `+claim+`, 0::float8 AS delay`, limit, lease.Seconds())
+		err = db.selectP(ctx, &rows, `WITH due AS (`+dueFrom+` LIMIT $1 FOR UPDATE OF o SKIP LOCKED) `+claim+`, 0::float8 AS delay`, limit, lease.Seconds())
 	} else {
 		// One statement: the budget's row locked (another replica's claim
 		// waits here, then reads what this one left); its next free slot,
 		// moved on by what was spent otherwise; as many due messages as
 		// there are slots before the horizon, each given its slot; the
 		// next free slot after them.
-		err = db.SelectContext(ctx, &rows, `WITH bud AS MATERIALIZED (
+		err = db.selectP(ctx, &rows, `WITH bud AS MATERIALIZED (
 				SELECT least(greatest(next_slot, clock_timestamp() - make_interval(secs => $4::float8 / $5::float8))
 						+ make_interval(secs => $6::float8 / $5::float8),
 					clock_timestamp() + make_interval(secs => $7::float8)) AS free
@@ -128,6 +140,33 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, b
 		}
 	}
 	return out, nil
+}
+
+// OutboxNext says how long until a claim could take a message for a
+// Telegram contact: until the earliest unsent one's next attempt (a retry,
+// a held reminder, another sender's lease), and not before the bot's
+// budget has a slot under its horizon. ok is false when nothing is
+// pending. A sender that claimed nothing sleeps that long (or until a
+// NOTIFY), not a fixed interval.
+func (db *DB) OutboxNext(ctx context.Context, budget *Budget) (wait time.Duration, ok bool, err error) {
+	var bot int64
+	rate, horizon := 1e9, 0.0
+	if budget != nil {
+		bot, rate, horizon = budget.Bot, budget.Rate, budget.Horizon.Seconds()
+	}
+	var secs []float64
+	if err := db.selectP(ctx, &secs, `SELECT extract(epoch FROM greatest(p.at,
+			b.next_slot - make_interval(secs => $2::float8) + make_interval(secs => 1 / $3::float8)) - clock_timestamp())::float8
+		FROM (SELECT o.next_attempt_at AS at FROM outbox o JOIN contacts c ON c.id = o.contact_id
+			WHERE o.sent_at IS NULL AND c.chat_id IS NOT NULL AND c.unreachable_at IS NULL
+			ORDER BY o.next_attempt_at LIMIT 1) p
+		LEFT JOIN send_budget b ON b.bot_id = $1`, bot, horizon, rate); err != nil {
+		return 0, false, fmt.Errorf("outbox next: %w", err)
+	}
+	if len(secs) == 0 {
+		return 0, false, nil
+	}
+	return time.Duration(secs[0] * float64(time.Second)), true, nil
 }
 
 // PendingFor returns a contact's undelivered messages (the console shows

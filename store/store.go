@@ -48,6 +48,7 @@ type DB struct {
 	// the disk (durable.go).
 	flush     *groupFlush
 	flushOnce sync.Once
+	url       string // as given to Connect: the outbox listener opens its own connection
 	// DiskFull, if set, says the server is down on a full disk (the
 	// private cluster's supervisor knows): Outage reports it so.
 	DiskFull func() bool
@@ -68,7 +69,7 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{DB: db}, nil
+	return &DB{DB: db, url: url}, nil
 }
 
 // Warm opens n connections to the pool at once. A replica that just

@@ -170,7 +170,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // send delivers the outbox's messages for contacts WeCom reaches until ctx
 // ends: claimed with a lease as the Telegram sender claims its own (once
 // across replicas; a dead replica's taken over), each member's in order.
+// Idle, it does not look at the outbox: it waits for Poke, a NOTIFY (any
+// replica queued messages or moved one earlier: store.ListenOutbox), the
+// earliest pending message's time (a member's rate, a retry), the end of
+// a 45009 hold, or at the latest safetyNet.
 func (c *Channel) send(ctx context.Context) {
+	notify := c.db.ListenOutbox(ctx, c.log)
 	for ctx.Err() == nil {
 		n, err := c.round(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -179,13 +184,42 @@ func (c *Channel) send(ctx context.Context) {
 		if n > 0 {
 			continue
 		}
+		t := time.NewTimer(c.idle(ctx, err))
 		select {
 		case <-ctx.Done():
-			return
 		case <-c.wake:
-		case <-time.After(500 * time.Millisecond):
+		case <-notify:
+		case <-t.C:
 		}
+		t.Stop()
 	}
+}
+
+// safetyNet is the longest an idle sender waits without a wake, should a
+// NOTIFY be lost.
+const safetyNet = 30 * time.Second
+
+// idle is how long the sender, having claimed nothing, waits for a wake.
+func (c *Channel) idle(ctx context.Context, failed error) time.Duration {
+	if failed != nil {
+		return 500 * time.Millisecond
+	}
+	if held := time.Until(c.heldUntil()); held > 0 {
+		return min(held, safetyNet)
+	}
+	next, ok, err := c.db.WeComOutboxNext(ctx)
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			c.log.Warn("looking for the WeCom outbox's next due message failed", "err", err)
+		}
+		return 500 * time.Millisecond
+	case !ok:
+		return safetyNet
+	}
+	// Due now, and yet not claimed: another replica's claim holds it (its
+	// commit notifies).
+	return min(max(next, 10*time.Millisecond), safetyNet)
 }
 
 // outcome is what became of one outbox message.
@@ -198,11 +232,12 @@ type outcome struct {
 
 // round claims a batch and sends it, members in parallel, each member's
 // messages in order: one that must wait holds the member's later ones back
-// with it.
+// with it. It returns how many it claimed.
 func (c *Channel) round(ctx context.Context) (int, error) {
 	if time.Now().Before(c.heldUntil()) {
 		return 0, nil
 	}
+	c.claims.Add(1)
 	msgs, err := c.db.ClaimWeComOutbox(ctx, outboxBatch, outboxLease)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
@@ -246,10 +281,10 @@ func (c *Channel) round(ctx context.Context) (int, error) {
 			continue
 		}
 		if err := c.db.OutboxRetry(ctx, r.id, r.wait, r.reason); err != nil {
-			return len(sent), err
+			return len(msgs), err
 		}
 	}
-	return len(sent), c.db.OutboxSentAll(ctx, sent)
+	return len(msgs), c.db.OutboxSentAll(ctx, sent)
 }
 
 // deliverQueued sends one outbox message and says what became of it.

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -75,8 +76,9 @@ type Channel struct {
 
 	limiter *rate.Limiter
 	wake    chan struct{}
-	members sync.Map // lower-cased UserID -> *sync.Mutex: one member's callbacks in order
-	told    sync.Map // lower-cased UserID -> time.Time: strangers told what the app is
+	claims  atomic.Int64 // claims of the outbox (Claims)
+	members sync.Map     // lower-cased UserID -> *sync.Mutex: one member's callbacks in order
+	told    sync.Map     // lower-cased UserID -> time.Time: strangers told what the app is
 	hold    struct {
 		sync.Mutex
 		until time.Time // the app's sends are refused (45009) until then
@@ -124,6 +126,10 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	c.engine.Notified = c.Poke
 	return c, nil
 }
+
+// Claims is how many times the channel's sender has claimed from the
+// outbox: an idle channel does not.
+func (c *Channel) Claims() int64 { return c.claims.Load() }
 
 // InviteLink is the link that redeems an invitation in WeCom.
 func (c *Channel) InviteLink(token string) string {
