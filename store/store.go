@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -60,6 +61,22 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	return setUp(ctx, db)
+}
+
+// ConnectVia is Connect through wrap, a connector around lib/pq's for url:
+// tests count the round trips each update makes through one
+// (storetest.NewCountingDB). The pool is set up as Connect's.
+func ConnectVia(ctx context.Context, url string, wrap func(driver.Connector) driver.Connector) (*DB, error) {
+	c, err := pq.NewConnector(withBinaryParameters(url))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return setUp(ctx, sqlx.NewDb(sql.OpenDB(wrap(c)), "postgres"))
+}
+
+// setUp sizes a new pool and checks that the server answers.
+func setUp(ctx context.Context, db *sqlx.DB) (*DB, error) {
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
