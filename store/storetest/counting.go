@@ -29,12 +29,20 @@ func (c Counts) Sub(before Counts) Counts {
 }
 
 // Counter counts the round trips of a database opened by NewCountingDB,
-// and keeps the text of each statement while Recording.
+// and keeps each one while Recording.
 type Counter struct {
 	mu        sync.Mutex
 	counts    Counts
 	recording bool
-	log       []string
+	log       []RoundTrip
+}
+
+// RoundTrip is one call that went to the server: the statement's text
+// (BEGIN, COMMIT, ROLLBACK, PING; "PREPARE " or "CLOSE " and the text for
+// preparing and closing a statement) and how long it took.
+type RoundTrip struct {
+	Text string
+	Wait time.Duration
 }
 
 // Counts returns the totals so far.
@@ -44,40 +52,37 @@ func (c *Counter) Counts() Counts {
 	return c.counts
 }
 
-// Record starts keeping the statements' texts afresh (BEGIN, COMMIT and
-// ROLLBACK included, so the order reads as the server saw it).
+// Record starts keeping the round trips afresh.
 func (c *Counter) Record() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.recording, c.log = true, nil
 }
 
-// Recorded returns the texts kept since Record.
-func (c *Counter) Recorded() []string {
+// Recorded returns the round trips kept since Record, in the order they
+// ended.
+func (c *Counter) Recorded() []RoundTrip {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]string(nil), c.log...)
+	return append([]RoundTrip(nil), c.log...)
 }
 
-func (c *Counter) add(what func(*Counts), text string) {
+// done counts a round trip that began at start and has ended.
+func (c *Counter) done(what func(*Counts), text string, start time.Time) {
+	d := time.Since(start)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counts.RoundTrips++
+	c.counts.Wait += d
 	what(&c.counts)
 	if c.recording {
-		c.log = append(c.log, text)
+		c.log = append(c.log, RoundTrip{Text: text, Wait: d})
 	}
 }
 
-func (c *Counter) statement(q string) { c.add(func(n *Counts) { n.Statements++ }, q) }
+func statement(n *Counts) { n.Statements++ }
 
-// waited adds the time of a round trip that began at start.
-func (c *Counter) waited(start time.Time) {
-	d := time.Since(start)
-	c.mu.Lock()
-	c.counts.Wait += d
-	c.mu.Unlock()
-}
+func nothing(*Counts) {}
 
 // NewCountingDB is NewDB whose every round trip to the server is counted
 // (see Counts). The counting wraps lib/pq's connections and statements;
@@ -122,9 +127,8 @@ func (cn *countingConn) Prepare(q string) (driver.Stmt, error) {
 }
 
 func (cn *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	defer cn.c.waited(time.Now())
+	defer cn.c.done(func(n *Counts) { n.Prepares++ }, "PREPARE "+q, time.Now())
 	st, err := cn.inner.(driver.ConnPrepareContext).PrepareContext(ctx, q)
-	cn.c.add(func(n *Counts) { n.Prepares++ }, "PREPARE "+q)
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +142,8 @@ func (cn *countingConn) Begin() (driver.Tx, error) {
 }
 
 func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	defer cn.c.waited(time.Now())
+	defer cn.c.done(func(n *Counts) { n.Begins++ }, "BEGIN", time.Now())
 	tx, err := cn.inner.(driver.ConnBeginTx).BeginTx(ctx, opts)
-	cn.c.add(func(n *Counts) { n.Begins++ }, "BEGIN")
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +151,10 @@ func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 }
 
 func (cn *countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	defer cn.c.waited(time.Now())
+	start := time.Now()
 	r, err := cn.inner.(driver.ExecerContext).ExecContext(ctx, q, args)
 	if err != driver.ErrSkip {
-		cn.c.statement(q)
+		cn.c.done(statement, q, start)
 	}
 	return r, err
 }
@@ -159,10 +162,10 @@ func (cn *countingConn) ExecContext(ctx context.Context, q string, args []driver
 func (cn *countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
 	start := time.Now()
 	r, err := cn.inner.(driver.QueryerContext).QueryContext(ctx, q, args)
-	if err != driver.ErrSkip {
-		cn.c.statement(q)
+	if err == driver.ErrSkip {
+		return r, err
 	}
-	return cn.c.rows(start, r, err)
+	return cn.c.rows(q, start, r, err)
 }
 
 func (cn *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
@@ -170,7 +173,7 @@ func (cn *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 }
 
 func (cn *countingConn) Ping(ctx context.Context) error {
-	cn.c.add(func(*Counts) {}, "PING")
+	defer cn.c.done(nothing, "PING", time.Now())
 	return cn.inner.(driver.Pinger).Ping(ctx)
 }
 
@@ -186,14 +189,12 @@ type countingTx struct {
 }
 
 func (tx *countingTx) Commit() error {
-	tx.c.add(func(n *Counts) { n.Commits++ }, "COMMIT")
-	defer tx.c.waited(time.Now())
+	defer tx.c.done(func(n *Counts) { n.Commits++ }, "COMMIT", time.Now())
 	return tx.inner.Commit()
 }
 
 func (tx *countingTx) Rollback() error {
-	tx.c.add(func(n *Counts) { n.Rollbacks++ }, "ROLLBACK")
-	defer tx.c.waited(time.Now())
+	defer tx.c.done(func(n *Counts) { n.Rollbacks++ }, "ROLLBACK", time.Now())
 	return tx.inner.Rollback()
 }
 
@@ -206,54 +207,55 @@ type countingStmt struct {
 }
 
 func (st *countingStmt) Close() error {
-	st.c.add(func(*Counts) {}, "CLOSE "+st.q)
-	defer st.c.waited(time.Now())
+	defer st.c.done(nothing, "CLOSE "+st.q, time.Now())
 	return st.inner.Close()
 }
 
 func (st *countingStmt) NumInput() int { return st.inner.NumInput() }
 
+// Exec and Query are the old interface, which database/sql does not use
+// when ExecContext and QueryContext are there; they count all the same.
 func (st *countingStmt) Exec(args []driver.Value) (driver.Result, error) {
-	st.c.statement(st.q)
-	return st.inner.Exec(args) //nolint:staticcheck // database/sql uses ExecContext; kept for the interface
+	defer st.c.done(statement, st.q, time.Now())
+	return st.inner.Exec(args) //nolint:staticcheck // the interface's
 }
 
 func (st *countingStmt) Query(args []driver.Value) (driver.Rows, error) {
-	st.c.statement(st.q)
-	return st.inner.Query(args) //nolint:staticcheck // as Exec
+	start := time.Now()
+	r, err := st.inner.Query(args) //nolint:staticcheck // the interface's
+	return st.c.rows(st.q, start, r, err)
 }
 
 func (st *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	st.c.statement(st.q)
-	defer st.c.waited(time.Now())
+	defer st.c.done(statement, st.q, time.Now())
 	return st.inner.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 func (st *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	st.c.statement(st.q)
 	start := time.Now()
 	r, err := st.inner.(driver.StmtQueryContext).QueryContext(ctx, args)
-	return st.c.rows(start, r, err)
+	return st.c.rows(st.q, start, r, err)
 }
 
-// rows times a query until its rows are closed: lib/pq returns them after
+// rows counts a query once its rows are closed: lib/pq returns them after
 // the row description, and the rows themselves arrive as they are read.
-func (c *Counter) rows(start time.Time, r driver.Rows, err error) (driver.Rows, error) {
+func (c *Counter) rows(q string, start time.Time, r driver.Rows, err error) (driver.Rows, error) {
 	if err != nil {
-		c.waited(start)
+		c.done(statement, q, start)
 		return r, err
 	}
-	return &countingRows{Rows: r, c: c, start: start}, nil
+	return &countingRows{Rows: r, c: c, q: q, start: start}, nil
 }
 
 type countingRows struct {
 	driver.Rows
 	c     *Counter
+	q     string
 	start time.Time
 }
 
 func (r *countingRows) Close() error {
 	err := r.Rows.Close()
-	r.c.waited(r.start)
+	r.c.done(statement, r.q, r.start)
 	return err
 }
