@@ -61,7 +61,7 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return setUp(ctx, db)
+	return setUp(ctx, db, url)
 }
 
 // ConnectVia is Connect through wrap, a connector around lib/pq's for url:
@@ -72,11 +72,11 @@ func ConnectVia(ctx context.Context, url string, wrap func(driver.Connector) dri
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return setUp(ctx, sqlx.NewDb(sql.OpenDB(wrap(c)), "postgres"))
+	return setUp(ctx, sqlx.NewDb(sql.OpenDB(wrap(c)), "postgres"), url)
 }
 
-// setUp sizes a new pool and checks that the server answers.
-func setUp(ctx context.Context, db *sqlx.DB) (*DB, error) {
+// setUp sizes a new pool to url and checks that the server answers.
+func setUp(ctx context.Context, db *sqlx.DB, url string) (*DB, error) {
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
