@@ -64,6 +64,11 @@ func (db *DB) Durable(ctx context.Context) error {
 	return nil
 }
 
+// flushQuery is the group flush: a transaction with an id commits a
+// record, and a synchronous commit waits until the WAL up to it, every
+// earlier commit's included, is on disk.
+const flushQuery = `SELECT pg_current_xact_id()`
+
 // groupFlush runs one flush at a time for everyone waiting; a waiter that
 // came while one ran waits for the next (its commit may be after the point
 // that one flushed to).
@@ -117,10 +122,7 @@ func (f *groupFlush) run() {
 			return
 		}
 		f.mu.Unlock()
-		// A transaction with an id commits a record, and a synchronous
-		// commit waits until the WAL up to it, every earlier commit's
-		// included, is on disk.
-		err := f.db.execP(context.Background(), `SELECT pg_current_xact_id()`)
+		err := f.db.execP(context.Background(), flushQuery)
 		if err != nil {
 			err = fmt.Errorf("flush the turns' commits: %w", err)
 		}
