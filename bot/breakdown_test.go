@@ -269,16 +269,13 @@ func short(q string) string {
 // of it outside transactions: the inbox's insert, the turn's one save (its
 // read comes from the turn cache; /start also redeems the invite and reads
 // the unit's drafts for the home screen; ✅ 提交 also numbers the
-// submission and reads the draft), the group flush that makes the save
-// durable before its replies go (SELECT pg_current_xact_id(): shared by
-// the turns that finish within 2 ms of each other, one for an update
-// alone), the inbox's deletion and the mark. Lower them when a change
-// saves one.
+// submission and reads the draft), the inbox's deletion and the mark.
+// Lower them when a change saves one.
 var roundTripsNow = map[string][2]int64{
-	kindStart:  {7, 7},
-	kindPress:  {5, 5},
-	kindAnswer: {5, 5},
-	kindSubmit: {7, 7},
+	kindStart:  {6, 6},
+	kindPress:  {4, 4},
+	kindAnswer: {4, 4},
+	kindSubmit: {6, 6},
 }
 
 // TestRoundTripsPerUpdate holds the database round trips of each kind of

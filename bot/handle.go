@@ -242,9 +242,6 @@ func (b *Bot) callback(ctx context.Context, u *models.Update) (string, error) {
 // the place named first.
 func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Person, in dialogs.Input, chat int64, msgID int, callbackID string, notes []string) (string, error) {
 	in.Places = len(p.Places)
-	// The turn commits without waiting for the disk; its replies wait for
-	// the group flush below (store.Durable).
-	ctx = store.DeferDurability(ctx)
 	replies, err := b.engine.Handle(ctx, in)
 	var other *dialogs.OtherPlaceError
 	if errors.As(err, &other) {
@@ -325,12 +322,8 @@ func (b *Bot) run(ctx context.Context, u *models.Update, user int64, p *store.Pe
 	if c == nil {
 		c = &dialogs.Contact{ID: in.ContactID}
 	}
-	// On disk (this turn's commit and every one before it), what it says
-	// goes out through the lane; the update does not wait for Telegram.
-	if err := b.db.Durable(ctx); err != nil {
-		b.metrics.errors.WithLabelValues("engine").Inc()
-		return "", err // tried again: applied once, its replies sent then
-	}
+	// Saved: what it says goes out through the lane, the update does not
+	// wait for Telegram.
 	b.reply(in.Key, c, chat, msgID, callbackID, notice, b.present(ctx, p, c, replies))
 	return in.Key, nil
 }

@@ -580,37 +580,3 @@ func TestRememberedNoDraftIsChecked(t *testing.T) {
 		t.Errorf("%d of 2 turns started from the remembered one", got)
 	}
 }
-
-// TestDeferredTurnIsDurableAfterFlush: a turn run under
-// store.DeferDurability commits without waiting for the disk, and Durable
-// returns only once the WAL holding it is flushed; the setting ends with
-// the turn's transaction (the pool's connection commits synchronously
-// after it), and a context that deferred nothing has nothing to wait for.
-func TestDeferredTurnIsDurableAfterFlush(t *testing.T) {
-	env := newEnv(t)
-	env.DB.SetMaxOpenConns(1) // the turn's connection is the one asked after
-	c := env.Contact("330106", "张三")
-	c.Say("/start").Press("附件3")
-	ctx := store.DeferDurability(context.Background())
-	if _, err := env.Engine.Handle(ctx, dialogs.Input{ContactID: c.ID, Text: "5", Key: "tg:77"}); err != nil {
-		t.Fatal(err)
-	}
-	var lsn, sync string
-	if err := env.DB.GetContext(context.Background(), &lsn, `SELECT pg_current_wal_insert_lsn()::text`); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.DB.GetContext(context.Background(), &sync, `SHOW synchronous_commit`); err != nil || sync != "on" {
-		t.Errorf("after the deferred turn the connection has synchronous_commit %q (%v)", sync, err)
-	}
-	if err := env.DB.Durable(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var flushed bool
-	if err := env.DB.GetContext(context.Background(), &flushed, `SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn`, lsn); err != nil || !flushed {
-		t.Errorf("after Durable the WAL is flushed past the turn: %v (%v)", flushed, err)
-	}
-	if err := env.DB.Durable(context.Background()); err != nil {
-		t.Errorf("Durable with nothing deferred: %v", err)
-	}
-	c.Send(dialogs.Input{}).Expect("改造提升（家）（第 2/9 项）")
-}

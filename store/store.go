@@ -45,11 +45,7 @@ var ErrOldSchema = errors.New("database schema is not up to date")
 type DB struct {
 	*sqlx.DB
 	stmts sync.Map // query text -> *sqlx.Stmt, prepared once, used by every connection
-	// flush is the group flush of turns committed without waiting for
-	// the disk (durable.go).
-	flush     *groupFlush
-	flushOnce sync.Once
-	url       string // as given to Connect: the outbox listener opens its own connection
+	url   string   // as given to Connect: the outbox listener opens its own connection
 	// DiskFull, if set, says the server is down on a full disk (the
 	// private cluster's supervisor knows): Outage reports it so.
 	DiskFull func() bool

@@ -634,14 +634,14 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		case h != nil && h.missing:
 			// Shown from the last turn's knowledge that there was none: there
 			// must still be none.
-			err = tx.db.execP(ctx, asyncCommit(ctx, optimisticSaveSessionNone), c.ID, string(state), key, recorded, tx.session,
+			err = tx.db.execP(ctx, optimisticSaveSessionNone, c.ID, string(state), key, recorded, tx.session,
 				h.d.Campaign, h.d.Unit, h.d.Form)
 		case h != nil:
 			// Shown from the last turn's copy: it must still be current.
-			err = tx.db.execP(ctx, asyncCommit(ctx, optimisticSaveSessionChecked), c.ID, string(state), key, recorded, tx.session,
+			err = tx.db.execP(ctx, optimisticSaveSessionChecked, c.ID, string(state), key, recorded, tx.session,
 				h.d.Campaign, h.d.Unit, h.d.Form, h.revision)
 		default:
-			err = tx.db.execP(ctx, asyncCommit(ctx, optimisticSaveSession), c.ID, string(state), key, recorded, tx.session)
+			err = tx.db.execP(ctx, optimisticSaveSession, c.ID, string(state), key, recorded, tx.session)
 		}
 		if err != nil {
 			return fmt.Errorf("save session of contact %d: %w", c.ID, err)
@@ -712,11 +712,11 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		err = tx.execP(ctx, lockedSaveDraft, args...)
 	case h.missing:
 		q, all := optimisticSaveDraft(optimisticInsertDraft, tx.pendingSub, tx.pendingTell, 23, append(args, tx.session))
-		err = tx.db.execP(ctx, asyncCommit(ctx, q), all...)
+		err = tx.db.execP(ctx, q, all...)
 		saved = 1
 	default:
 		q, all := optimisticSaveDraft(optimisticUpdateDraft, tx.pendingSub, tx.pendingTell, 24, append(args, tx.session, h.revision))
-		err = tx.db.execP(ctx, asyncCommit(ctx, q), all...)
+		err = tx.db.execP(ctx, q, all...)
 	}
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)

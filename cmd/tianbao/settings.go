@@ -106,7 +106,7 @@ func serveSettings(e *env) (serveConfig, []problem) {
 	if w := os.Getenv("WORKERS"); w != "" {
 		n, err := strconv.Atoi(w)
 		if err != nil || n < 1 || n > 1024 {
-			refuse("WORKERS", "", "WORKERS=%q: want the number of chats handled at once, 1 to 1024 (default 16)", w)
+			refuse("WORKERS", "", "WORKERS=%q: want the number of chats handled at once, 1 to 1024 (default 8)", w)
 		}
 		cfg.Workers = n
 	}
