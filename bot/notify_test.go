@@ -17,16 +17,7 @@ import (
 func replicaHarness(t *testing.T) (*harness, *store.DB) {
 	t.Helper()
 	ctx := context.Background()
-	url := storetest.URL(t)
-	var dbs [2]*store.DB
-	for i := range dbs {
-		db, err := store.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		dbs[i] = db
-	}
+	dbs := storetest.Replicas(t, 2)
 	fake := telegramtest.NewServer(token)
 	t.Cleanup(fake.Close)
 	reg := campaigns.NewRegistry(dbs[0])

@@ -17,16 +17,7 @@ import (
 func replicas(t *testing.T) (a, b *store.DB, contact int64) {
 	t.Helper()
 	ctx := context.Background()
-	url := storetest.URL(t)
-	var dbs [2]*store.DB
-	for i := range dbs {
-		db, err := store.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		dbs[i] = db
-	}
+	dbs := storetest.Replicas(t, 2)
 	if _, err := campaigns.NewRegistry(dbs[0]).Campaign(ctx, campaigns.BuiltinID); err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,24 @@ func NewDB(t testing.TB) *store.DB {
 	return db
 }
 
+// Replicas opens n handles on one new, migrated database, as n replicas
+// of the bot would have: each its own pool (and its own listener, group
+// flush, statements), all on the same data.
+func Replicas(t testing.TB, n int) []*store.DB {
+	t.Helper()
+	url := URL(t)
+	dbs := make([]*store.DB, n)
+	for i := range dbs {
+		db, err := store.Open(context.Background(), url)
+		if err != nil {
+			t.Fatalf("open replica %d: %v", i, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs
+}
+
 // URL returns the connection URL of a new, migrated database.
 func URL(t testing.TB) string {
 	t.Helper()
