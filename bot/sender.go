@@ -41,7 +41,7 @@ const (
 // queued messages, or moved one earlier), or when the earliest pending
 // message becomes due (a retry, a held reminder, another replica's lease,
 // the budget's next slot: store.OutboxNext), and at the latest after
-// safetyNet, should a NOTIFY be lost.
+// store.OutboxSafetyNet, should a NOTIFY be lost.
 type sender struct {
 	b        *Bot
 	rate     float64
@@ -166,31 +166,21 @@ func (s *sender) run(ctx context.Context) {
 	}
 }
 
-// safetyNet is the longest an idle sender waits without a wake: a NOTIFY
-// lost (the listener's connection down when it was sent, and its
-// reconnection's wake too) delays a message no longer than this.
-const safetyNet = 30 * time.Second
-
 // idle is how long a sender that claimed nothing waits for a wake: until
-// the earliest pending message is due, at most safetyNet; soon after a
+// the earliest pending message is due (store.OutboxWait); soon after a
 // failed round.
 func (s *sender) idle(ctx context.Context, failed error) time.Duration {
 	if failed != nil {
 		return 500 * time.Millisecond
 	}
 	next, ok, err := s.b.db.OutboxNext(ctx, s.budget(0))
-	switch {
-	case err != nil:
+	if err != nil {
 		if ctx.Err() == nil {
 			s.b.log.Warn("looking for the outbox's next due message failed", "err", err)
 		}
 		return 500 * time.Millisecond
-	case !ok:
-		return safetyNet
 	}
-	// Due now, and yet not claimed: another replica's claim holds it (its
-	// commit notifies), or the budget's slot is a rounding away.
-	return min(max(next, 10*time.Millisecond), safetyNet)
+	return store.OutboxWait(next, ok)
 }
 
 // claimBatch is the most messages one claim takes.

@@ -89,6 +89,23 @@ func (db *DB) ListenOutbox(ctx context.Context, log *slog.Logger) <-chan struct{
 	return wake
 }
 
+// OutboxSafetyNet is the longest an idle sender (Telegram's, WeCom's)
+// waits without a wake: a NOTIFY lost (the listener's connection down when
+// it was sent, and its reconnection's wake too) delays a message no longer
+// than this.
+const OutboxSafetyNet = 30 * time.Second
+
+// OutboxWait is how long a sender that claimed nothing waits for a wake,
+// given when the earliest pending message is due (pending false: none).
+// One due already and yet not claimed is held by another replica's claim
+// (its commit notifies) or a budget's slot a rounding away: a short wait.
+func OutboxWait(next time.Duration, pending bool) time.Duration {
+	if !pending {
+		return OutboxSafetyNet
+	}
+	return min(max(next, 10*time.Millisecond), OutboxSafetyNet)
+}
+
 // withParameter sets a connection parameter in a URL or a key=value
 // connection string.
 func withParameter(url, key, value string) string {

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	neturl "net/url"
 	"strings"
 	"sync"
 	"time"
@@ -139,18 +138,7 @@ func withBinaryParameters(url string) string {
 	if strings.Contains(url, "binary_parameters") {
 		return url
 	}
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
-		u, err := neturl.Parse(url)
-		if err != nil {
-			return url
-		}
-		q := u.Query()
-		q.Set("binary_parameters", "yes")
-		q.Set("plan_cache_mode", "force_generic_plan")
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return strings.TrimSpace(url) + " binary_parameters=yes plan_cache_mode=force_generic_plan"
+	return withParameter(withParameter(url, "binary_parameters", "yes"), "plan_cache_mode", "force_generic_plan")
 }
 
 func (db *DB) provider() (*goose.Provider, error) {

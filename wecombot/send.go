@@ -173,7 +173,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // Idle, it does not look at the outbox: it waits for Poke, a NOTIFY (any
 // replica queued messages or moved one earlier: store.ListenOutbox), the
 // earliest pending message's time (a member's rate, a retry), the end of
-// a 45009 hold, or at the latest safetyNet.
+// a 45009 hold, or at the latest store.OutboxSafetyNet.
 func (c *Channel) send(ctx context.Context) {
 	notify := c.db.ListenOutbox(ctx, c.log)
 	for ctx.Err() == nil {
@@ -195,31 +195,22 @@ func (c *Channel) send(ctx context.Context) {
 	}
 }
 
-// safetyNet is the longest an idle sender waits without a wake, should a
-// NOTIFY be lost.
-const safetyNet = 30 * time.Second
-
 // idle is how long the sender, having claimed nothing, waits for a wake.
 func (c *Channel) idle(ctx context.Context, failed error) time.Duration {
 	if failed != nil {
 		return 500 * time.Millisecond
 	}
 	if held := time.Until(c.heldUntil()); held > 0 {
-		return min(held, safetyNet)
+		return min(held, store.OutboxSafetyNet)
 	}
 	next, ok, err := c.db.WeComOutboxNext(ctx)
-	switch {
-	case err != nil:
+	if err != nil {
 		if ctx.Err() == nil {
 			c.log.Warn("looking for the WeCom outbox's next due message failed", "err", err)
 		}
 		return 500 * time.Millisecond
-	case !ok:
-		return safetyNet
 	}
-	// Due now, and yet not claimed: another replica's claim holds it (its
-	// commit notifies).
-	return min(max(next, 10*time.Millisecond), safetyNet)
+	return store.OutboxWait(next, ok)
 }
 
 // outcome is what became of one outbox message.
