@@ -190,6 +190,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, reg *campaigns.Registry)
 	b.turns = store.NewTurnCache(turnCacheSize)
 	counts := &store.TurnCounts{}
 	b.metrics.watchTurns(counts)
+	b.metrics.watchTurnWrites(db)
 	b.engine = &dialogs.Engine{Store: store.Dialogs{DB: db, Cache: b.turns, Counts: counts}, Campaigns: reg, Now: cfg.Now, Log: cfg.Log, Summaries: cfg.Summaries, Nudges: cfg.Nudges,
 		Invites: store.Invites{DB: db}, InviteLink: func(token string) string { return InviteLink(b.username, token) }}
 	b.engine.Notified = b.poke

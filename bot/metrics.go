@@ -133,6 +133,24 @@ func (m *metrics) watchTurns(c *store.TurnCounts) {
 	}
 }
 
+// watchTurnWrites exports how optimistic turns were written: together in
+// a batch, alone (nothing else was being written), or alone again after
+// their batch failed; and how many batches.
+func (m *metrics) watchTurnWrites(db *store.DB) {
+	for how, value := range map[string]func(store.TurnBatchCounts) int64{
+		"batched":   func(c store.TurnBatchCounts) int64 { return c.Batched },
+		"alone":     func(c store.TurnBatchCounts) int64 { return c.Alone },
+		"fell_back": func(c store.TurnBatchCounts) int64 { return c.FellBack },
+	} {
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tianbao_turn_writes_total", Help: "Optimistic turns written, by how.", ConstLabels: prometheus.Labels{"how": how},
+		}, func() float64 { return float64(value(db.TurnBatchCounts())) }))
+	}
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "tianbao_turn_batches_total", Help: "Statements that wrote more than one turn.",
+	}, func() float64 { return float64(db.TurnBatchCounts().Batches) }))
+}
+
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }

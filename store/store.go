@@ -48,6 +48,9 @@ type DB struct {
 	// DiskFull, if set, says the server is down on a full disk (the
 	// private cluster's supervisor knows): Outage reports it so.
 	DiskFull func() bool
+
+	batcherOnce sync.Once
+	batcher     *turnBatcher // optimistic turns written together (turnbatch.go)
 }
 
 // Connect opens a connection pool to url without checking the schema.

@@ -634,14 +634,26 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		case h != nil && h.missing:
 			// Shown from the last turn's knowledge that there was none: there
 			// must still be none.
-			err = tx.db.execP(ctx, optimisticSaveSessionNone, c.ID, string(state), key, recorded, tx.session,
-				h.d.Campaign, h.d.Unit, h.d.Form)
+			err = tx.db.writeTurn(ctx, &turnWrite{kind: turnSessionNone, contact: c.ID, state: string(state), version: tx.session,
+				key: key, replies: recorded, campaign: h.d.Campaign, unit: h.d.Unit, form: h.d.Form,
+				alone: func(ctx context.Context) error {
+					return tx.db.execP(ctx, optimisticSaveSessionNone, c.ID, string(state), key, recorded, tx.session,
+						h.d.Campaign, h.d.Unit, h.d.Form)
+				}})
 		case h != nil:
 			// Shown from the last turn's copy: it must still be current.
-			err = tx.db.execP(ctx, optimisticSaveSessionChecked, c.ID, string(state), key, recorded, tx.session,
-				h.d.Campaign, h.d.Unit, h.d.Form, h.revision)
+			err = tx.db.writeTurn(ctx, &turnWrite{kind: turnSessionShown, contact: c.ID, state: string(state), version: tx.session,
+				key: key, replies: recorded, campaign: h.d.Campaign, unit: h.d.Unit, form: h.d.Form, revision: h.revision,
+				alone: func(ctx context.Context) error {
+					return tx.db.execP(ctx, optimisticSaveSessionChecked, c.ID, string(state), key, recorded, tx.session,
+						h.d.Campaign, h.d.Unit, h.d.Form, h.revision)
+				}})
 		default:
-			err = tx.db.execP(ctx, optimisticSaveSession, c.ID, string(state), key, recorded, tx.session)
+			err = tx.db.writeTurn(ctx, &turnWrite{kind: turnSession, contact: c.ID, state: string(state), version: tx.session,
+				key: key, replies: recorded,
+				alone: func(ctx context.Context) error {
+					return tx.db.execP(ctx, optimisticSaveSession, c.ID, string(state), key, recorded, tx.session)
+				}})
 		}
 		if err != nil {
 			return fmt.Errorf("save session of contact %d: %w", c.ID, err)
@@ -714,9 +726,19 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 		q, all := optimisticSaveDraft(optimisticInsertDraft, tx.pendingSub, tx.pendingTell, 23, append(args, tx.session))
 		err = tx.db.execP(ctx, q, all...)
 		saved = 1
-	default:
+	case tx.pendingSub != nil || tx.pendingTell != nil:
 		q, all := optimisticSaveDraft(optimisticUpdateDraft, tx.pendingSub, tx.pendingTell, 24, append(args, tx.session, h.revision))
 		err = tx.db.execP(ctx, q, all...)
+	default:
+		// The common turn (an answer): written with whatever other turns
+		// are being written (turnbatch.go).
+		q, all := optimisticSaveDraft(optimisticUpdateDraft, nil, nil, 24, append(args, tx.session, h.revision))
+		err = tx.db.writeTurn(ctx, &turnWrite{kind: turnDraft, contact: actor, state: string(state), version: tx.session,
+			key: key, replies: recorded, campaign: d.Campaign, unit: d.Unit, form: d.Form, revision: h.revision,
+			status: string(d.Status), flags: string(flags), nextRow: d.NextRow,
+			addSec: addSec, addRow: addRow, addSeq: addSeq, setSec: setSec, setRow: setRow, setField: setField, setValue: setValue,
+			auAction: auAction, auTarget: auTarget, auOld: auOld, auNew: auNew,
+			alone: func(ctx context.Context) error { return tx.db.execP(ctx, q, all...) }})
 	}
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)

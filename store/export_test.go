@@ -1,0 +1,25 @@
+package store
+
+// HoldTurnWrites makes every optimistic turn's write wait, as if both
+// writers were busy, until the returned release: then the turns waiting
+// by then are written as one batch. Tests use it to gather a batch at will.
+func HoldTurnWrites(db *DB) (release func()) {
+	b := db.turnBatcher()
+	b.mu.Lock()
+	b.flying = maxTurnBatches
+	b.mu.Unlock()
+	return func() {
+		b.mu.Lock()
+		b.flying = 1
+		b.mu.Unlock()
+		b.finished()
+	}
+}
+
+// QueuedTurnWrites is how many turns wait to be written.
+func QueuedTurnWrites(db *DB) int {
+	b := db.turnBatcher()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}

@@ -1,0 +1,273 @@
+package store
+
+// Optimistic turns of different contacts written together. Each optimistic
+// turn ends in one statement that commits by itself (see Save); under load
+// most of what PostgreSQL spends on it is per statement and per commit
+// (starting the plan's seven tables, the commit record, the flush, the
+// round trip), not per row. So the turns that reach Save while another
+// batch is being written wait for it and then go together, in one
+// statement that makes each turn's writes and checks each turn's
+// expectations, all or nothing. A turn alone is written by its own
+// statement at once, as before: batching adds no wait when nothing else
+// is being written.
+//
+// If a batch fails for any reason, nothing of it was written, and each of
+// its turns is written again by its own statement, which succeeds or fails
+// on that turn's own account (a moved session version, a draft's revision,
+// a redelivered input): one turn's conflict costs the others a second
+// statement, never their write.
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// turnWrite is one optimistic turn's write.
+type turnWrite struct {
+	kind           int // turnSession, turnSessionShown, turnSessionNone, turnDraft
+	contact        int64
+	state          string
+	version        int64 // the session's version read
+	key, replies   string
+	campaign, unit string // the draft written (turnDraft) or checked (turnSessionShown, turnSessionNone)
+	form           string
+	revision       int64 // the draft's revision read (turnDraft, turnSessionShown)
+	status, flags  string
+	nextRow        int
+
+	addSec, addRow                     []string
+	addSeq                             []int64
+	setSec, setRow, setField, setValue []string
+	auAction, auTarget                 []string
+	auOld, auNew                       []sql.NullString
+
+	alone func(context.Context) error // the same write by its own statement
+	done  chan struct{}
+	err   error
+}
+
+// The kinds of turn write, numbered as turnBatchQuery has them.
+const (
+	turnSession      = iota // the session and the input's key
+	turnSessionShown        // the same, and the draft shown from the last turn is still at its revision
+	turnSessionNone         // the same, and the unit still has no draft of the form shown empty
+	turnDraft               // the session, the key and a draft's answers, rows, audit and state
+)
+
+// turnBatchQuery writes a batch of turns; $1-$15 are the turns, one array
+// element each, and the rest their rows, answers and audit entries, each
+// tagged with its turn's index ($1).
+const turnBatchQuery = `WITH t AS MATERIALIZED (
+		SELECT * FROM unnest($1::int[], $2::int[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::int[])
+			AS t(i, kind, contact, state, version, key, replies, campaign, unit, form, revision, status, flags, next_row)),
+	added AS (
+		INSERT INTO answer_rows (campaign_id, unit_code, form_id, section_id, row_key, seq)
+		SELECT t.campaign, t.unit, t.form, x.s, x.r, x.q FROM unnest($15::int[], $16::text[], $17::text[], $18::int[]) AS x(i, s, r, q)
+			JOIN t ON t.i = x.i
+		ON CONFLICT DO NOTHING),
+	upserted AS (
+		INSERT INTO answers (campaign_id, unit_code, form_id, section_id, row_key, field_id, value, updated_by)
+		SELECT t.campaign, t.unit, t.form, x.s, x.r, x.f, x.v, t.contact
+		FROM unnest($19::int[], $20::text[], $21::text[], $22::text[], $23::text[]) AS x(i, s, r, f, v) JOIN t ON t.i = x.i
+		ON CONFLICT (campaign_id, unit_code, form_id, section_id, row_key, field_id)
+		DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by),
+	audited AS (
+		INSERT INTO audit_log (actor_id, campaign_id, unit_code, form_id, action, target, old_value, new_value)
+		SELECT t.contact, t.campaign, t.unit, t.form, x.a, x.g, x.o, x.n
+		FROM unnest($24::int[], $25::text[], $26::text[], $27::text[], $28::text[]) AS x(i, a, g, o, n) JOIN t ON t.i = x.i),
+	sess AS (
+		UPDATE sessions s SET state = t.state::jsonb, version = s.version + 1, updated_at = now()
+		FROM t WHERE s.contact_id = t.contact AND s.version = t.version
+			AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact AND c.active) RETURNING 1),
+	rec AS (
+		INSERT INTO processed_inputs (key, contact_id, replies) SELECT t.key, t.contact, t.replies::jsonb FROM t WHERE t.key <> ''
+		ON CONFLICT (key) DO NOTHING RETURNING 1),
+	dr AS (
+		UPDATE drafts d SET status = t.status, flags = t.flags::jsonb, next_row = t.next_row, revision = d.revision + 1,
+			updated_at = now(), updated_by = t.contact
+		FROM t WHERE t.kind = 3 AND d.campaign_id = t.campaign AND d.unit_code = t.unit AND d.form_id = t.form
+			AND d.revision = t.revision RETURNING 1)
+	SELECT tianbao_expect((SELECT count(*) FROM sess) = (SELECT count(*) FROM t)
+		AND (SELECT count(*) FROM rec) = (SELECT count(*) FROM t WHERE key <> '')
+		AND (SELECT count(*) FROM dr) = (SELECT count(*) FROM t WHERE kind = 3)
+		AND NOT EXISTS (SELECT 1 FROM t WHERE
+			(t.kind = 1 AND NOT EXISTS (SELECT 1 FROM drafts x
+				WHERE x.campaign_id = t.campaign AND x.unit_code = t.unit AND x.form_id = t.form AND x.revision = t.revision))
+			OR (t.kind = 2 AND EXISTS (SELECT 1 FROM drafts x
+				WHERE x.campaign_id = t.campaign AND x.unit_code = t.unit AND x.form_id = t.form))))`
+
+// maxTurnBatch bounds a batch; maxTurnBatches how many are written at once.
+// Two keep both of PostgreSQL's cores at work while the next batch gathers.
+const (
+	maxTurnBatch   = 64
+	maxTurnBatches = 2
+)
+
+// turnBatchTimeout bounds a batch's statement; each turn's own context
+// only bounds its wait (a turn that stops waiting may still be written,
+// as a statement cancelled at its commit may be).
+const turnBatchTimeout = 30 * time.Second
+
+// turnBatcher gathers optimistic turns' writes.
+type turnBatcher struct {
+	db     *DB
+	mu     sync.Mutex
+	queue  []*turnWrite
+	flying int
+
+	batches, batched, alone, fellBack atomic.Int64
+}
+
+// writeTurn writes w with whatever other turns are waiting, or alone.
+func (db *DB) writeTurn(ctx context.Context, w *turnWrite) error {
+	b := db.turnBatcher()
+	w.done = make(chan struct{})
+	b.mu.Lock()
+	if b.flying < maxTurnBatches && len(b.queue) == 0 {
+		// Nothing waits and a writer is free: this turn goes now, by itself.
+		b.flying++
+		b.mu.Unlock()
+		err := w.alone(ctx)
+		b.alone.Add(1)
+		b.finished()
+		return err
+	}
+	b.queue = append(b.queue, w)
+	if b.flying < maxTurnBatches {
+		b.flying++
+		go b.flush()
+	}
+	b.mu.Unlock()
+	select {
+	case <-w.done:
+		return w.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// finished frees a writer; one that frees while turns wait writes them.
+func (b *turnBatcher) finished() {
+	b.mu.Lock()
+	if len(b.queue) > 0 {
+		b.mu.Unlock()
+		go b.flush()
+		return
+	}
+	b.flying--
+	b.mu.Unlock()
+}
+
+// flush writes what waits, batch after batch, until nothing does.
+func (b *turnBatcher) flush() {
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), maxTurnBatch)
+		if n == 0 {
+			b.flying--
+			b.mu.Unlock()
+			return
+		}
+		batch := b.queue[:n:n]
+		b.queue = append([]*turnWrite(nil), b.queue[n:]...)
+		b.mu.Unlock()
+		b.write(batch)
+	}
+}
+
+// write writes one batch, or (a batch of one, or a batch that failed) each
+// turn by its own statement.
+func (b *turnBatcher) write(batch []*turnWrite) {
+	ctx, cancel := context.WithTimeout(context.Background(), turnBatchTimeout)
+	defer cancel()
+	if len(batch) > 1 {
+		err := b.db.execP(ctx, turnBatchQuery, turnBatchArgs(batch)...)
+		if err == nil {
+			b.batches.Add(1)
+			b.batched.Add(int64(len(batch)))
+			for _, w := range batch {
+				close(w.done)
+			}
+			return
+		}
+		b.fellBack.Add(int64(len(batch)))
+	}
+	var wg sync.WaitGroup
+	for _, w := range batch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.err = w.alone(ctx)
+			close(w.done)
+		}()
+	}
+	wg.Wait()
+}
+
+// turnBatchArgs lays a batch out as turnBatchQuery's parameters.
+func turnBatchArgs(batch []*turnWrite) []any {
+	var (
+		idx, kinds, nextRows               []int64
+		contacts, versions, revisions      []int64
+		states, keys, replies              []string
+		campaigns, units, forms            []string
+		statuses, flags                    []string
+		addI, addSeq                       []int64
+		addSec, addRow                     []string
+		setI                               []int64
+		setSec, setRow, setField, setValue []string
+		auI                                []int64
+		auAction, auTarget                 []string
+		auOld, auNew                       []sql.NullString
+	)
+	for i, w := range batch {
+		n := int64(i)
+		idx, kinds, nextRows = append(idx, n), append(kinds, int64(w.kind)), append(nextRows, int64(w.nextRow))
+		contacts, versions, revisions = append(contacts, w.contact), append(versions, w.version), append(revisions, w.revision)
+		states, keys, replies = append(states, w.state), append(keys, w.key), append(replies, w.replies)
+		campaigns, units, forms = append(campaigns, w.campaign), append(units, w.unit), append(forms, w.form)
+		status, flag := w.status, w.flags
+		if w.kind != turnDraft {
+			status, flag = "", "{}"
+		}
+		statuses, flags = append(statuses, status), append(flags, flag)
+		for j := range w.addSec {
+			addI, addSec, addRow, addSeq = append(addI, n), append(addSec, w.addSec[j]), append(addRow, w.addRow[j]), append(addSeq, w.addSeq[j])
+		}
+		for j := range w.setSec {
+			setI = append(setI, n)
+			setSec, setRow, setField, setValue = append(setSec, w.setSec[j]), append(setRow, w.setRow[j]), append(setField, w.setField[j]), append(setValue, w.setValue[j])
+		}
+		for j := range w.auAction {
+			auI = append(auI, n)
+			auAction, auTarget, auOld, auNew = append(auAction, w.auAction[j]), append(auTarget, w.auTarget[j]), append(auOld, w.auOld[j]), append(auNew, w.auNew[j])
+		}
+	}
+	return []any{pq.Array(idx), pq.Array(kinds), pq.Array(contacts), pq.Array(states), pq.Array(versions), pq.Array(keys), pq.Array(replies),
+		pq.Array(campaigns), pq.Array(units), pq.Array(forms), pq.Array(revisions), pq.Array(statuses), pq.Array(flags), pq.Array(nextRows),
+		pq.Array(addI), pq.Array(addSec), pq.Array(addRow), pq.Array(addSeq),
+		pq.Array(setI), pq.Array(setSec), pq.Array(setRow), pq.Array(setField), pq.Array(setValue),
+		pq.Array(auI), pq.Array(auAction), pq.Array(auTarget), pq.Array(auOld), pq.Array(auNew)}
+}
+
+// TurnBatchCounts says how optimistic turns were written: in batches (how
+// many batches, how many turns in them), alone, or again alone after their
+// batch failed.
+type TurnBatchCounts struct{ Batches, Batched, Alone, FellBack int64 }
+
+// TurnBatchCounts reads the counts of this handle's turn writes.
+func (db *DB) TurnBatchCounts() TurnBatchCounts {
+	b := db.turnBatcher()
+	return TurnBatchCounts{Batches: b.batches.Load(), Batched: b.batched.Load(), Alone: b.alone.Load(), FellBack: b.fellBack.Load()}
+}
+
+func (db *DB) turnBatcher() *turnBatcher {
+	db.batcherOnce.Do(func() { db.batcher = &turnBatcher{db: db} })
+	return db.batcher
+}
