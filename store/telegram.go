@@ -249,8 +249,11 @@ const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 	fan AS (
 		INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id, unit_role_id)
 		SELECT cr.campaign_id, inv.unit_code, inv.role, $6, $4, $5, np.id, r.id
-		FROM inv, np, r, campaign_rosters cr JOIN units u ON u.campaign_id = cr.campaign_id
-		WHERE cr.shared AND cr.campaign_id <> inv.campaign_id AND u.code = inv.unit_code
+		FROM inv, np, r, campaign_rosters cr
+		WHERE cr.shared AND cr.campaign_id <> inv.campaign_id
+			-- a probe of units' key per campaign: a join let the generic
+			-- plan read every unit of every campaign at each redemption
+			AND (SELECT true FROM units u WHERE u.campaign_id = cr.campaign_id AND u.code = inv.unit_code)
 		RETURNING id, campaign_id),
 	fs AS (
 		INSERT INTO sessions (contact_id) SELECT id FROM fan),
