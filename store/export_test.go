@@ -23,3 +23,6 @@ func QueuedTurnWrites(db *DB) int {
 	defer b.mu.Unlock()
 	return len(b.queue)
 }
+
+// WarmQueries is how many statements Warm runs on each connection.
+func WarmQueries() int { return len(warmQueries()) }

@@ -96,6 +96,17 @@ func (db *DB) Warm(ctx context.Context, n int) error {
 	if max := db.Stats().MaxOpenConnections; max > 0 && n > max {
 		n = max
 	}
+	// Prepared for the pool first: with every connection held below, the
+	// pool would have none left to prepare them on.
+	warm := warmQueries()
+	stmts := make([]*sqlx.Stmt, len(warm))
+	for i, w := range warm {
+		s, err := db.prepared(ctx, w.query)
+		if err != nil {
+			return err
+		}
+		stmts[i] = s
+	}
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {
@@ -112,7 +123,60 @@ func (db *DB) Warm(ctx context.Context, n int) error {
 			return fmt.Errorf("open connection: %w", err)
 		}
 	}
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			warmStatements(ctx, c, warm, stmts)
+		}()
+	}
+	wg.Wait()
 	return nil
+}
+
+// warmStatements runs the statements of the common turns once on a new
+// connection, with arguments that match nothing, each in a transaction
+// rolled back: the statement is then prepared on the connection, and its
+// server process has read the catalog for every table and index they
+// touch and compiled tianbao_expect. Otherwise the first burst of people
+// after a start pays for that, connection by connection: 200 contacts
+// starting at once waited a quarter longer for their slowest replies. An
+// error here (a write whose expectation fails on no rows) is the point,
+// not a fault.
+func warmStatements(ctx context.Context, c *sql.Conn, warm []warmQuery, stmts []*sqlx.Stmt) {
+	for i, w := range warm {
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return
+		}
+		_, _ = tx.StmtContext(ctx, stmts[i].Stmt).ExecContext(ctx, w.args...)
+		_ = tx.Rollback()
+	}
+}
+
+type warmQuery struct {
+	query string
+	args  []any
+}
+
+// warmQueries are the statements warmStatements runs: reading a session,
+// a draft and a unit's drafts, redeeming an invite, and writing turns
+// (alone and together).
+func warmQueries() []warmQuery {
+	none := pq.StringArray{}
+	saveDraft, saveDraftArgs := optimisticSaveDraft(optimisticUpdateDraft, nil, nil, 24, []any{"", "", "",
+		none, none, pq.Int64Array{}, none, none, none, none, int64(0), none, none, none, none,
+		"draft", "{}", 0, "{}", "", "[]", int64(0), int64(0)})
+	return []warmQuery{
+		{sessionReadQuery, []any{int64(0), ""}},
+		{draftReadQuery, []any{"", "", ""}},
+		{unitDraftsQuery, []any{"", ""}},
+		{redeemFreshInvite, []any{[]byte{}, time.Time{}, "", int64(0), "", int64(0)}},
+		{turnBatchQuery, turnBatchArgs(nil)},
+		{optimisticSaveSession, []any{int64(0), "{}", "", "[]", int64(0)}},
+		{saveDraft, saveDraftArgs},
+	}
 }
 
 // Open connects to url and refuses a database whose schema is older (or

@@ -101,3 +101,36 @@ func TestWarmNoMoreThanThePool(t *testing.T) {
 		t.Errorf("%d connections open, want 4", open)
 	}
 }
+
+// TestWarmPreparesEveryConnection: Warm prepares the common turns'
+// statements on every connection it opens, each once, and runs them
+// without leaving a row anywhere (their arguments match nothing, and
+// each runs in a transaction rolled back).
+func TestWarmPreparesEveryConnection(t *testing.T) {
+	db, counter := storetest.NewCountingDB(t)
+	db.SetMaxOpenConns(4)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rows := func() (n int) {
+		if err := db.GetContext(ctx, &n, `SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM processed_inputs)
+			+ (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM people) + (SELECT count(*) FROM contacts)
+			+ (SELECT count(*) FROM answers) + (SELECT count(*) FROM drafts)`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before, counted := rows(), counter.Counts()
+	if err := db.Warm(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	got := counter.Counts().Sub(counted)
+	if want := int64(4 * store.WarmQueries()); got.Prepares != want {
+		t.Errorf("%d statements prepared, want %d (each on each of 4 connections)", got.Prepares, want)
+	}
+	if got.Commits != 0 || got.Rollbacks != int64(4*store.WarmQueries()) {
+		t.Errorf("%d commits and %d rollbacks, want none and one per statement per connection", got.Commits, got.Rollbacks)
+	}
+	if after := rows(); after != before {
+		t.Errorf("warming left %d rows where there were %d", after, before)
+	}
+}

@@ -223,7 +223,17 @@ type Redeemed struct {
 // audit entry, in one statement. It returns no row otherwise; two first
 // invites of one new person at once make one of them fail on the identity's
 // key, and that one goes the transaction's way.
-const redeemFreshInvite = `WITH inv AS MATERIALIZED (
+//
+// It commits without waiting for the disk (lazy): nobody is told anything
+// of it until the start screen that follows is saved, by a turn that does
+// wait, and a commit that reaches the disk takes every earlier one in the
+// write-ahead log with it. Should the server crash in between, the invite
+// is unused again and the update, still in the inbox or with Telegram,
+// redeems it again. In a burst of first /start the redemptions no longer
+// queue for the log's flush one by one.
+const redeemFreshInvite = `WITH lazy AS MATERIALIZED (
+		SELECT set_config('synchronous_commit', 'off', true)),
+	inv AS MATERIALIZED (
 		SELECT token_hash, campaign_id, unit_code, role, expires_at FROM invites
 		WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
 			AND NOT EXISTS (SELECT 1 FROM identities WHERE channel = 'telegram' AND external_id = $3)
@@ -271,7 +281,7 @@ const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 		SELECT id, campaign_id, unit_code, 'invite.redeemed', role FROM c)
 	SELECT c.id, c.person_id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version,
 		COALESCE((SELECT array_agg(campaign_id ORDER BY campaign_id) FROM fan), '{}') AS reached
-	FROM c, inv, s`
+	FROM c, inv, s, lazy`
 
 // TelegramContact is the contact a Telegram account acts as.
 type TelegramContact = dialogs.Contact
