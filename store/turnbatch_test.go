@@ -145,3 +145,78 @@ func TestBatchWithAConflictWritesEachTurnAlone(t *testing.T) {
 		t.Errorf("330106 holds %q, the last audited change was %q (%v)", value, log[1].New, err)
 	}
 }
+
+// TestNewDraftsAndSubmissionsWrittenTogether: six units answering a form's
+// first field at once create their drafts in one batch; submitting at once,
+// their submissions, with events, audit entries and the city reviewer's
+// notices, are written in one batch too.
+func TestNewDraftsAndSubmissionsWrittenTogether(t *testing.T) {
+	env := dialogtest.New(t, storetest.NewDB(t), batchNow)
+	ctx := context.Background()
+	env.Reviewer("330100", "杭州市审核")
+	units := []string{"330102", "330105", "330106", "330108", "330109", "330110"}
+	var chats []*dialogtest.Chat
+	var inputs []dialogs.Input
+	for i, u := range units {
+		c := env.Contact(u, fmt.Sprint("联系人", i)).Say("/start").Press("附件3")
+		chats = append(chats, c)
+		inputs = append(inputs, dialogs.Input{ContactID: c.ID, Text: "2"})
+	}
+	before := env.DB.TurnBatchCounts()
+	for i, err := range answerTogether(t, env, inputs) {
+		if err != nil {
+			t.Errorf("%s: %v", units[i], err)
+		}
+	}
+	if got := env.DB.TurnBatchCounts(); got.Batches-before.Batches != 1 || got.Batched-before.Batched != int64(len(units)) {
+		t.Fatalf("first answers written as %+v (before %+v), want one batch", got, before)
+	}
+	inputs = nil
+	for _, c := range chats {
+		c.Send(dialogs.Input{}).Expect("改造提升（家）（第 2/9 项）")
+		for _, v := range []string{"0", "2", "100", "40", "0", "0", "0", "100"} {
+			c.Say(v)
+		}
+		c.Expect("全部填写完毕")
+		b, ok := c.Button("✅ 提交")
+		if !ok {
+			t.Fatalf("no submit button: %v", c.Labels())
+		}
+		inputs = append(inputs, dialogs.Input{ContactID: c.ID, Button: b.Data, Key: fmt.Sprint("tg:submit", c.ID)})
+	}
+	before = env.DB.TurnBatchCounts()
+	for i, err := range answerTogether(t, env, inputs) {
+		if err != nil {
+			t.Errorf("%s: %v", units[i], err)
+		}
+	}
+	if got := env.DB.TurnBatchCounts(); got.Batches-before.Batches != 1 || got.Batched-before.Batched != int64(len(units)) {
+		t.Fatalf("submissions written as %+v (before %+v), want one batch", got, before)
+	}
+	for _, u := range units {
+		var n struct {
+			Submissions int    `db:"submissions"`
+			Events      int    `db:"events"`
+			Audited     int    `db:"audited"`
+			Status      string `db:"status"`
+		}
+		if err := env.DB.GetContext(ctx, &n, `SELECT
+			(SELECT count(*) FROM submissions WHERE unit_code = $1 AND form_id = 'a3' AND version = 1 AND status = 'submitted') AS submissions,
+			(SELECT count(*) FROM submission_events e JOIN submissions s ON s.id = e.submission_id WHERE s.unit_code = $1) AS events,
+			(SELECT count(*) FROM audit_log WHERE unit_code = $1 AND action = 'submission.submitted' AND target = 'v1') AS audited,
+			(SELECT status FROM drafts WHERE unit_code = $1 AND form_id = 'a3') AS status`, u); err != nil {
+			t.Fatal(err)
+		}
+		if n.Submissions != 1 || n.Events != 1 || n.Audited != 1 || n.Status != "submitted" {
+			t.Errorf("%s: %+v, want one submission, event and audit entry, the draft submitted", u, n)
+		}
+	}
+	var told int
+	if err := env.DB.GetContext(ctx, &told, `SELECT count(*) FROM outbox o JOIN contacts c ON c.id = o.contact_id
+		WHERE c.unit_code = '330100' AND c.role = 'reviewer'`); err != nil {
+		t.Fatal(err)
+	}
+	if told != len(units) {
+		t.Errorf("the city's reviewer was told of %d submissions, want %d", told, len(units))
+	}
+}

@@ -722,23 +722,22 @@ func (tx *dialogTx) Save(ctx context.Context, c *dialogs.Contact, s *dialogs.Ses
 	switch {
 	case !tx.optimistic:
 		err = tx.execP(ctx, lockedSaveDraft, args...)
-	case h.missing:
-		q, all := optimisticSaveDraft(optimisticInsertDraft, tx.pendingSub, tx.pendingTell, 23, append(args, tx.session))
-		err = tx.db.execP(ctx, q, all...)
-		saved = 1
-	case tx.pendingSub != nil || tx.pendingTell != nil:
-		q, all := optimisticSaveDraft(optimisticUpdateDraft, tx.pendingSub, tx.pendingTell, 24, append(args, tx.session, h.revision))
-		err = tx.db.execP(ctx, q, all...)
 	default:
-		// The common turn (an answer): written with whatever other turns
-		// are being written (turnbatch.go).
-		q, all := optimisticSaveDraft(optimisticUpdateDraft, nil, nil, 24, append(args, tx.session, h.revision))
-		err = tx.db.writeTurn(ctx, &turnWrite{kind: turnDraft, contact: actor, state: string(state), version: tx.session,
+		// Written with whatever other turns are being written (turnbatch.go),
+		// or alone by the same statement as before.
+		w := &turnWrite{kind: turnDraft, contact: actor, state: string(state), version: tx.session,
 			key: key, replies: recorded, campaign: d.Campaign, unit: d.Unit, form: d.Form, revision: h.revision,
-			status: string(d.Status), flags: string(flags), nextRow: d.NextRow,
+			status: string(d.Status), flags: string(flags), nextRow: d.NextRow, sub: tx.pendingSub, tell: tx.pendingTell,
 			addSec: addSec, addRow: addRow, addSeq: addSeq, setSec: setSec, setRow: setRow, setField: setField, setValue: setValue,
-			auAction: auAction, auTarget: auTarget, auOld: auOld, auNew: auNew,
-			alone: func(ctx context.Context) error { return tx.db.execP(ctx, q, all...) }})
+			auAction: auAction, auTarget: auTarget, auOld: auOld, auNew: auNew}
+		q, all := optimisticSaveDraft(optimisticUpdateDraft, tx.pendingSub, tx.pendingTell, 24, append(args, tx.session, h.revision))
+		if h.missing {
+			w.kind, w.revision = turnNewDraft, 0
+			q, all = optimisticSaveDraft(optimisticInsertDraft, tx.pendingSub, tx.pendingTell, 23, append(args, tx.session))
+			saved = 1
+		}
+		w.alone = func(ctx context.Context) error { return tx.db.execP(ctx, q, all...) }
+		err = tx.db.writeTurn(ctx, w)
 	}
 	if err != nil {
 		return fmt.Errorf("save draft %s/%s: %w", d.Unit, d.Form, err)
