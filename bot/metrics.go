@@ -137,10 +137,10 @@ func (m *metrics) watchTurns(c *store.TurnCounts) {
 // a batch, alone (nothing else was being written), or alone again after
 // their batch failed; and how many batches.
 func (m *metrics) watchTurnWrites(db *store.DB) {
-	for how, value := range map[string]func(store.TurnBatchCounts) int64{
-		"batched":   func(c store.TurnBatchCounts) int64 { return c.Batched },
-		"alone":     func(c store.TurnBatchCounts) int64 { return c.Alone },
-		"fell_back": func(c store.TurnBatchCounts) int64 { return c.FellBack },
+	for how, value := range map[string]func(store.BatchCounts) int64{
+		"batched":   func(c store.BatchCounts) int64 { return c.Batched },
+		"alone":     func(c store.BatchCounts) int64 { return c.Alone },
+		"fell_back": func(c store.BatchCounts) int64 { return c.FellBack },
 	} {
 		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "tianbao_turn_writes_total", Help: "Optimistic turns written, by how.", ConstLabels: prometheus.Labels{"how": how},

@@ -4,9 +4,9 @@ package store
 // writers were busy, until the returned release: then the turns waiting
 // by then are written as one batch. Tests use it to gather a batch at will.
 func HoldTurnWrites(db *DB) (release func()) {
-	b := db.turnBatcher()
+	b := db.batchers().turns
 	b.mu.Lock()
-	b.flying = maxTurnBatches
+	b.flying = maxBatches
 	b.mu.Unlock()
 	return func() {
 		b.mu.Lock()
@@ -18,7 +18,7 @@ func HoldTurnWrites(db *DB) (release func()) {
 
 // QueuedTurnWrites is how many turns wait to be written.
 func QueuedTurnWrites(db *DB) int {
-	b := db.turnBatcher()
+	b := db.batchers().turns
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.queue)

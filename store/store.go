@@ -50,7 +50,7 @@ type DB struct {
 	DiskFull func() bool
 
 	batcherOnce sync.Once
-	batcher     *turnBatcher // optimistic turns written together (turnbatch.go)
+	batched     *writeBatchers // writes gathered while the database is busy (batcher.go)
 }
 
 // Connect opens a connection pool to url without checking the schema.
@@ -114,7 +114,15 @@ func (db *DB) Warm(ctx context.Context, n int) error {
 		}
 	}()
 	for i := 0; i < n; i++ {
-		c, err := db.Conn(ctx)
+		// Another holder of the pool (a second bot on this handle, warming
+		// too) may keep the rest: warm what could be had rather than wait
+		// for each other for ever.
+		wait, cancel := context.WithTimeout(ctx, time.Second)
+		c, err := db.Conn(wait)
+		cancel()
+		if err != nil && i > 0 && ctx.Err() == nil {
+			break
+		}
 		if err != nil {
 			return fmt.Errorf("open connection: %w", err)
 		}
@@ -276,6 +284,25 @@ func (db *DB) SchemaVersion(ctx context.Context) (current, target int64, err err
 type Tx struct {
 	*sqlx.Tx
 	db *DB
+}
+
+// writeBatchers are a handle's batchers, one per kind of write.
+type writeBatchers struct {
+	turns *batcher[*turnWrite]
+}
+
+func (db *DB) batchers() *writeBatchers {
+	db.batcherOnce.Do(func() {
+		db.batched = &writeBatchers{
+			turns: &batcher[*turnWrite]{
+				alone: func(ctx context.Context, w *turnWrite) error { return w.alone(ctx) },
+				together: func(ctx context.Context, ws []*turnWrite) error {
+					return db.execP(ctx, turnBatchQuery, turnBatchArgs(ws)...)
+				},
+			},
+		}
+	})
+	return db.batched
 }
 
 // prepared returns the hot-path query prepared once for the pool. A

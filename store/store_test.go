@@ -134,3 +134,22 @@ func TestWarmPreparesEveryConnection(t *testing.T) {
 		t.Errorf("warming left %d rows where there were %d", after, before)
 	}
 }
+
+// TestTwoWarmsOnOneHandle: two bots on one handle (as tests and a console
+// beside serve have) warm at once, each asking for the whole pool; they
+// share it instead of each holding half and waiting for the other's half.
+func TestTwoWarmsOnOneHandle(t *testing.T) {
+	db := storetest.NewDB(t)
+	db.SetMaxOpenConns(4)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- db.Warm(ctx, 4) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("Warm: %v", err)
+		}
+	}
+}

@@ -1,30 +1,17 @@
 package store
 
-// Optimistic turns of different contacts written together. Each optimistic
-// turn ends in one statement that commits by itself (see Save); under load
-// most of what PostgreSQL spends on it is per statement and per commit
-// (starting the plan's seven tables, the commit record, the flush, the
-// round trip), not per row. So the turns that reach Save while another
-// batch is being written wait for it and then go together, in one
+// Optimistic turns of different contacts written together (batcher.go):
+// each optimistic turn ends in one statement that commits by itself (see
+// Save), and turns that reach it while others are being written go in one
 // statement that makes each turn's writes and checks each turn's
-// expectations, all or nothing. A turn alone is written by its own
-// statement at once, as before: batching adds no wait when nothing else
-// is being written.
-//
-// If a batch fails for any reason, nothing of it was written, and each of
-// its turns is written again by its own statement, which succeeds or fails
-// on that turn's own account (a moved session version, a draft's revision,
-// a redelivered input): one turn's conflict costs the others a second
-// statement, never their write.
+// expectations as its own statement would: a session's version, a draft's
+// revision, an input not yet applied.
 
 import (
 	"cmp"
 	"context"
 	"database/sql"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/lib/pq"
 )
@@ -52,8 +39,6 @@ type turnWrite struct {
 	auOld, auNew                       []sql.NullString
 
 	alone func(context.Context) error // the same write by its own statement
-	done  chan struct{}
-	err   error
 }
 
 // The kinds of turn write, numbered as turnBatchQuery has them.
@@ -130,112 +115,9 @@ const turnBatchQuery = `WITH t AS MATERIALIZED (
 			OR (t.kind = 2 AND EXISTS (SELECT 1 FROM drafts x
 				WHERE x.campaign_id = t.campaign AND x.unit_code = t.unit AND x.form_id = t.form))))`
 
-// maxTurnBatch bounds a batch; maxTurnBatches how many are written at once.
-// Two keep both of PostgreSQL's cores at work while the next batch gathers.
-const (
-	maxTurnBatch   = 64
-	maxTurnBatches = 2
-)
-
-// turnBatchTimeout bounds a batch's statement; each turn's own context
-// only bounds its wait (a turn that stops waiting may still be written,
-// as a statement cancelled at its commit may be).
-const turnBatchTimeout = 30 * time.Second
-
-// turnBatcher gathers optimistic turns' writes.
-type turnBatcher struct {
-	db     *DB
-	mu     sync.Mutex
-	queue  []*turnWrite
-	flying int
-
-	batches, batched, alone, fellBack atomic.Int64
-}
-
 // writeTurn writes w with whatever other turns are waiting, or alone.
 func (db *DB) writeTurn(ctx context.Context, w *turnWrite) error {
-	b := db.turnBatcher()
-	w.done = make(chan struct{})
-	b.mu.Lock()
-	if b.flying < maxTurnBatches && len(b.queue) == 0 {
-		// Nothing waits and a writer is free: this turn goes now, by itself.
-		b.flying++
-		b.mu.Unlock()
-		err := w.alone(ctx)
-		b.alone.Add(1)
-		b.finished()
-		return err
-	}
-	b.queue = append(b.queue, w)
-	if b.flying < maxTurnBatches {
-		b.flying++
-		go b.flush()
-	}
-	b.mu.Unlock()
-	select {
-	case <-w.done:
-		return w.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// finished frees a writer; one that frees while turns wait writes them.
-func (b *turnBatcher) finished() {
-	b.mu.Lock()
-	if len(b.queue) > 0 {
-		b.mu.Unlock()
-		go b.flush()
-		return
-	}
-	b.flying--
-	b.mu.Unlock()
-}
-
-// flush writes what waits, batch after batch, until nothing does.
-func (b *turnBatcher) flush() {
-	for {
-		b.mu.Lock()
-		n := min(len(b.queue), maxTurnBatch)
-		if n == 0 {
-			b.flying--
-			b.mu.Unlock()
-			return
-		}
-		batch := b.queue[:n:n]
-		b.queue = append([]*turnWrite(nil), b.queue[n:]...)
-		b.mu.Unlock()
-		b.write(batch)
-	}
-}
-
-// write writes one batch, or (a batch of one, or a batch that failed) each
-// turn by its own statement.
-func (b *turnBatcher) write(batch []*turnWrite) {
-	ctx, cancel := context.WithTimeout(context.Background(), turnBatchTimeout)
-	defer cancel()
-	if len(batch) > 1 {
-		err := b.db.execP(ctx, turnBatchQuery, turnBatchArgs(batch)...)
-		if err == nil {
-			b.batches.Add(1)
-			b.batched.Add(int64(len(batch)))
-			for _, w := range batch {
-				close(w.done)
-			}
-			return
-		}
-		b.fellBack.Add(int64(len(batch)))
-	}
-	var wg sync.WaitGroup
-	for _, w := range batch {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.err = w.alone(ctx)
-			close(w.done)
-		}()
-	}
-	wg.Wait()
+	return db.batchers().turns.write(ctx, w)
 }
 
 // turnBatchArgs lays a batch out as turnBatchQuery's parameters.
@@ -302,18 +184,5 @@ func turnBatchArgs(batch []*turnWrite) []any {
 		pq.Array(tellCampaigns), pq.Array(tellUnits), pq.Array(tellRoles), pq.Array(tellKinds), pq.Array(tellPayloads)}
 }
 
-// TurnBatchCounts says how optimistic turns were written: in batches (how
-// many batches, how many turns in them), alone, or again alone after their
-// batch failed.
-type TurnBatchCounts struct{ Batches, Batched, Alone, FellBack int64 }
-
-// TurnBatchCounts reads the counts of this handle's turn writes.
-func (db *DB) TurnBatchCounts() TurnBatchCounts {
-	b := db.turnBatcher()
-	return TurnBatchCounts{Batches: b.batches.Load(), Batched: b.batched.Load(), Alone: b.alone.Load(), FellBack: b.fellBack.Load()}
-}
-
-func (db *DB) turnBatcher() *turnBatcher {
-	db.batcherOnce.Do(func() { db.batcher = &turnBatcher{db: db} })
-	return db.batcher
-}
+// TurnBatchCounts says how optimistic turns were written.
+func (db *DB) TurnBatchCounts() BatchCounts { return db.batchers().turns.counts() }
