@@ -3,8 +3,19 @@ package store
 // HoldTurnWrites makes every optimistic turn's write wait, as if both
 // writers were busy, until the returned release: then the turns waiting
 // by then are written as one batch. Tests use it to gather a batch at will.
-func HoldTurnWrites(db *DB) (release func()) {
-	b := db.batchers().turns
+func HoldTurnWrites(db *DB) (release func()) { return hold(db.batchers().turns) }
+
+// QueuedTurnWrites is how many turns wait to be written.
+func QueuedTurnWrites(db *DB) int { return queued(db.batchers().turns) }
+
+// HoldRedemptions and QueuedRedemptions are the same for first invites.
+func HoldRedemptions(db *DB) (release func()) { return hold(db.batchers().redeems) }
+func QueuedRedemptions(db *DB) int            { return queued(db.batchers().redeems) }
+
+// RedemptionCounts says how first invites were redeemed.
+func (db *DB) RedemptionCounts() BatchCounts { return db.batchers().redeems.counts() }
+
+func hold[T any](b *batcher[T]) func() {
 	b.mu.Lock()
 	b.flying = maxBatches
 	b.mu.Unlock()
@@ -16,9 +27,7 @@ func HoldTurnWrites(db *DB) (release func()) {
 	}
 }
 
-// QueuedTurnWrites is how many turns wait to be written.
-func QueuedTurnWrites(db *DB) int {
-	b := db.batchers().turns
+func queued[T any](b *batcher[T]) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.queue)

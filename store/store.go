@@ -181,6 +181,7 @@ func warmQueries() []warmQuery {
 		{draftReadQuery, []any{"", "", ""}},
 		{unitDraftsQuery, []any{"", ""}},
 		{redeemFreshInvite, []any{[]byte{}, time.Time{}, "", int64(0), "", int64(0)}},
+		{redeemFreshInvites, []any{pq.ByteaArray{}, pq.StringArray{}, pq.StringArray{}, pq.Int64Array{}, pq.StringArray{}, pq.Int64Array{}}},
 		{turnBatchQuery, turnBatchArgs(nil)},
 		{optimisticSaveSession, []any{int64(0), "{}", "", "[]", int64(0)}},
 		{saveDraft, saveDraftArgs},
@@ -288,7 +289,8 @@ type Tx struct {
 
 // writeBatchers are a handle's batchers, one per kind of write.
 type writeBatchers struct {
-	turns *batcher[*turnWrite]
+	turns   *batcher[*turnWrite]
+	redeems *batcher[*redeemRequest] // first invites of people new to the bot
 }
 
 func (db *DB) batchers() *writeBatchers {
@@ -300,6 +302,7 @@ func (db *DB) batchers() *writeBatchers {
 					return db.execP(ctx, turnBatchQuery, turnBatchArgs(ws)...)
 				},
 			},
+			redeems: &batcher[*redeemRequest]{alone: db.redeemAlone, together: db.redeemBatch},
 		}
 	})
 	return db.batched

@@ -93,8 +93,9 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 	// anything else (an unknown, used or expired token, this user's own
 	// again, a person with places already) is told apart by the
 	// transaction below.
-	var fresh []Redeemed
-	err := db.selectP(ctx, &fresh, redeemFreshInvite, hashToken(token), now, strconv.FormatInt(user, 10), chat, name, user)
+	r := &redeemRequest{tokenHash: hashToken(token), now: now, external: strconv.FormatInt(user, 10), chat: chat, name: name, user: user}
+	err := db.batchers().redeems.write(ctx, r)
+	fresh := r.fresh
 	if err != nil && !taken(err) {
 		return Redeemed{}, fmt.Errorf("redeem invite: %w", err)
 	}
@@ -223,17 +224,7 @@ type Redeemed struct {
 // audit entry, in one statement. It returns no row otherwise; two first
 // invites of one new person at once make one of them fail on the identity's
 // key, and that one goes the transaction's way.
-//
-// It commits without waiting for the disk (lazy): nobody is told anything
-// of it until the start screen that follows is saved, by a turn that does
-// wait, and a commit that reaches the disk takes every earlier one in the
-// write-ahead log with it. Should the server crash in between, the invite
-// is unused again and the update, still in the inbox or with Telegram,
-// redeems it again. In a burst of first /start the redemptions no longer
-// queue for the log's flush one by one.
-const redeemFreshInvite = `WITH lazy AS MATERIALIZED (
-		SELECT set_config('synchronous_commit', 'off', true)),
-	inv AS MATERIALIZED (
+const redeemFreshInvite = `WITH inv AS MATERIALIZED (
 		SELECT token_hash, campaign_id, unit_code, role, expires_at FROM invites
 		WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
 			AND NOT EXISTS (SELECT 1 FROM identities WHERE channel = 'telegram' AND external_id = $3)
@@ -281,7 +272,118 @@ const redeemFreshInvite = `WITH lazy AS MATERIALIZED (
 		SELECT id, campaign_id, unit_code, 'invite.redeemed', role FROM c)
 	SELECT c.id, c.person_id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version,
 		COALESCE((SELECT array_agg(campaign_id ORDER BY campaign_id) FROM fan), '{}') AS reached
-	FROM c, inv, s, lazy`
+	FROM c, inv, s`
+
+// redeemFreshInvites is redeemFreshInvite for several invites at once, each
+// by someone else (redeemBatch): $1-$6 hold one element per invite, and
+// every row is tagged with its invite's index (i) from the input to the
+// result. People, places, sessions and rows are matched through the
+// contact's id, drawn first (ids), which each person's current place is.
+const redeemFreshInvites = `WITH x AS MATERIALIZED (
+		SELECT * FROM unnest($1::bytea[], $2::timestamptz[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+			WITH ORDINALITY AS x(token_hash, now, external_id, chat_id, name, tg_user, i)),
+	inv AS MATERIALIZED (
+		SELECT x.i, x.now, x.external_id, x.chat_id, x.name, x.tg_user, v.token_hash, v.campaign_id, v.unit_code, v.role, v.expires_at
+		FROM x JOIN invites v ON v.token_hash = x.token_hash
+		WHERE v.used_at IS NULL AND v.expires_at > x.now
+			AND NOT EXISTS (SELECT 1 FROM identities WHERE channel = 'telegram' AND external_id = x.external_id)
+		FOR UPDATE OF v),
+	ids AS MATERIALIZED (
+		SELECT i, nextval(pg_get_serial_sequence('contacts', 'id')) AS cid FROM inv),
+	np AS (
+		INSERT INTO people (display_name, current_contact) SELECT inv.name, ids.cid FROM inv JOIN ids USING (i)
+		RETURNING id, current_contact),
+	pp AS MATERIALIZED (
+		SELECT ids.i, ids.cid, np.id AS person FROM ids JOIN np ON np.current_contact = ids.cid),
+	ni AS (
+		INSERT INTO identities (channel, external_id, person_id, chat_id)
+		SELECT 'telegram', inv.external_id, pp.person, inv.chat_id FROM inv JOIN pp USING (i)),
+	r AS (
+		INSERT INTO unit_roles (unit_code, person_id, role, granted_in)
+		SELECT inv.unit_code, pp.person, inv.role, inv.campaign_id FROM inv JOIN pp USING (i)
+		WHERE EXISTS (SELECT 1 FROM campaign_rosters cr WHERE cr.campaign_id = inv.campaign_id AND cr.shared)
+		RETURNING id, person_id),
+	c AS (
+		INSERT INTO contacts (id, campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id, unit_role_id)
+		SELECT pp.cid, inv.campaign_id, inv.unit_code, inv.role, inv.tg_user, inv.chat_id, inv.name, pp.person, r.id
+		FROM inv JOIN pp USING (i) LEFT JOIN r ON r.person_id = pp.person
+		RETURNING id, campaign_id, unit_code, role, person_id),
+	fan AS (
+		INSERT INTO contacts (campaign_id, unit_code, role, telegram_user_id, chat_id, display_name, person_id, unit_role_id)
+		SELECT cr.campaign_id, inv.unit_code, inv.role, inv.tg_user, inv.chat_id, inv.name, pp.person, r.id
+		FROM inv JOIN pp USING (i) JOIN r ON r.person_id = pp.person, campaign_rosters cr
+		WHERE cr.shared AND cr.campaign_id <> inv.campaign_id
+			AND (SELECT true FROM units u WHERE u.campaign_id = cr.campaign_id AND u.code = inv.unit_code)
+		RETURNING id, campaign_id, person_id),
+	fs AS (
+		INSERT INTO sessions (contact_id) SELECT id FROM fan),
+	m AS (
+		INSERT INTO outbox (contact_id, kind, payload) SELECT id, 'menu', '{}' FROM c WHERE role <> 'filler'
+			OR EXISTS (SELECT 1 FROM settings WHERE name = 'menu_app_url' AND value <> '')),
+	s AS (
+		INSERT INTO sessions (contact_id) SELECT id FROM c RETURNING contact_id, version),
+	u AS (
+		UPDATE invites SET used_at = inv.now, used_by = pp.cid FROM inv JOIN pp USING (i) WHERE invites.token_hash = inv.token_hash),
+	a AS (
+		INSERT INTO audit_log (actor_id, campaign_id, unit_code, action, new_value)
+		SELECT id, campaign_id, unit_code, 'invite.redeemed', role FROM c)
+	SELECT pp.i, c.id, c.person_id, c.campaign_id, c.unit_code, c.role, inv.expires_at, s.version AS session_version,
+		COALESCE((SELECT array_agg(f.campaign_id ORDER BY f.campaign_id) FROM fan f WHERE f.person_id = c.person_id), '{}') AS reached
+	FROM c JOIN pp ON pp.cid = c.id JOIN inv USING (i) JOIN s ON s.contact_id = c.id`
+
+// redeemRequest is one fresh redemption, as the batcher takes it; fresh is
+// its result (no row: not a fresh invite for someone new).
+type redeemRequest struct {
+	tokenHash []byte
+	now       time.Time
+	external  string
+	chat      int64
+	name      string
+	user      int64
+	fresh     []Redeemed
+}
+
+// redeemAlone redeems one invite by redeemFreshInvite.
+func (db *DB) redeemAlone(ctx context.Context, r *redeemRequest) error {
+	return db.selectP(ctx, &r.fresh, redeemFreshInvite, r.tokenHash, r.now, r.external, r.chat, r.name, r.user)
+}
+
+// errSharedInBatch sends a batch of redemptions back to be made one by
+// one: two of them are of one invite or by one person, which one
+// statement cannot tell apart as the transactions of one by one do.
+var errSharedInBatch = errors.New("two redemptions of one invite or by one person")
+
+// redeemBatch redeems several invites by redeemFreshInvites.
+func (db *DB) redeemBatch(ctx context.Context, rs []*redeemRequest) error {
+	tokens, externals := map[string]bool{}, map[string]bool{}
+	hashes, nows, exts, chats, names, users := make([][]byte, len(rs)), make([]string, len(rs)), make([]string, len(rs)),
+		make([]int64, len(rs)), make([]string, len(rs)), make([]int64, len(rs))
+	for i, r := range rs {
+		if tokens[string(r.tokenHash)] || externals[r.external] {
+			return errSharedInBatch
+		}
+		tokens[string(r.tokenHash)], externals[r.external] = true, true
+		hashes[i], nows[i], exts[i], chats[i], names[i], users[i] = r.tokenHash, r.now.Format(time.RFC3339Nano), r.external, r.chat, r.name, r.user
+	}
+	var rows []struct {
+		I int `db:"i"`
+		Redeemed
+	}
+	if err := db.selectP(ctx, &rows, redeemFreshInvites, pq.ByteaArray(hashes), pq.Array(nows), pq.Array(exts),
+		pq.Array(chats), pq.Array(names), pq.Array(users)); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		r.fresh = nil
+	}
+	for _, row := range rows {
+		if row.I < 1 || row.I > len(rs) {
+			return fmt.Errorf("redeem invites: row of invite %d of %d", row.I, len(rs))
+		}
+		rs[row.I-1].fresh = append(rs[row.I-1].fresh, row.Redeemed)
+	}
+	return nil
+}
 
 // TelegramContact is the contact a Telegram account acts as.
 type TelegramContact = dialogs.Contact
