@@ -133,18 +133,26 @@ func (m *metrics) watchTurns(c *store.TurnCounts) {
 	}
 }
 
-// watchTurnWrites exports how optimistic turns were written: together in
-// a batch, alone (nothing else was being written), or alone again after
-// their batch failed; and how many batches.
+// watchTurnWrites exports how optimistic turns and first invites were
+// written: together in a batch, alone (nothing else was being written),
+// or alone again after their batch failed; and how many batches.
 func (m *metrics) watchTurnWrites(db *store.DB) {
-	for how, value := range map[string]func(store.BatchCounts) int64{
-		"batched":   func(c store.BatchCounts) int64 { return c.Batched },
-		"alone":     func(c store.BatchCounts) int64 { return c.Alone },
-		"fell_back": func(c store.BatchCounts) int64 { return c.FellBack },
+	for _, kind := range []struct {
+		name, help string
+		counts     func() store.BatchCounts
+	}{
+		{"tianbao_turn_writes_total", "Optimistic turns written, by how.", db.TurnBatchCounts},
+		{"tianbao_redemptions_total", "First invites of people new to the bot redeemed, by how.", db.RedemptionCounts},
 	} {
-		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "tianbao_turn_writes_total", Help: "Optimistic turns written, by how.", ConstLabels: prometheus.Labels{"how": how},
-		}, func() float64 { return float64(value(db.TurnBatchCounts())) }))
+		for how, value := range map[string]func(store.BatchCounts) int64{
+			"batched":   func(c store.BatchCounts) int64 { return c.Batched },
+			"alone":     func(c store.BatchCounts) int64 { return c.Alone },
+			"fell_back": func(c store.BatchCounts) int64 { return c.FellBack },
+		} {
+			m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: kind.name, Help: kind.help, ConstLabels: prometheus.Labels{"how": how},
+			}, func() float64 { return float64(value(kind.counts())) }))
+		}
 	}
 	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "tianbao_turn_batches_total", Help: "Statements that wrote more than one turn.",

@@ -129,6 +129,8 @@ func (b *batcher[T]) writeBatch(batch []*waiting[T]) {
 			return
 		}
 		b.fellBack.Add(int64(len(batch)))
+	} else {
+		b.lone.Add(1) // the only one waiting: alone after all
 	}
 	var wg sync.WaitGroup
 	for _, w := range batch {

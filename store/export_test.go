@@ -12,9 +12,6 @@ func QueuedTurnWrites(db *DB) int { return queued(db.batchers().turns) }
 func HoldRedemptions(db *DB) (release func()) { return hold(db.batchers().redeems) }
 func QueuedRedemptions(db *DB) int            { return queued(db.batchers().redeems) }
 
-// RedemptionCounts says how first invites were redeemed.
-func (db *DB) RedemptionCounts() BatchCounts { return db.batchers().redeems.counts() }
-
 func hold[T any](b *batcher[T]) func() {
 	b.mu.Lock()
 	b.flying = maxBatches

@@ -186,3 +186,6 @@ func turnBatchArgs(batch []*turnWrite) []any {
 
 // TurnBatchCounts says how optimistic turns were written.
 func (db *DB) TurnBatchCounts() BatchCounts { return db.batchers().turns.counts() }
+
+// RedemptionCounts says how first invites were redeemed.
+func (db *DB) RedemptionCounts() BatchCounts { return db.batchers().redeems.counts() }
