@@ -73,18 +73,18 @@ func ConnectVia(ctx context.Context, url string, wrap func(driver.Connector) dri
 	return setUp(ctx, sqlx.NewDb(sql.OpenDB(wrap(c)), "postgres"), url)
 }
 
-// maxConns is the most connections a process opens. Turns and first
+// MaxConns is the most connections a process opens (its pool). Turns and first
 // invites are written in batches, one statement in flight of each, so the
 // workers mostly read: at 600 contacts 16 connections did as well as 32
 // (steps/s and p99 alike, alternating runs), and warming half as many
 // starts the bot 0.15 s sooner and leaves PostgreSQL room for more
 // replicas.
-const maxConns = 16
+const MaxConns = 16
 
 // setUp sizes a new pool to url and checks that the server answers.
 func setUp(ctx context.Context, db *sqlx.DB, url string) (*DB, error) {
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(maxConns)
+	db.SetMaxOpenConns(MaxConns)
+	db.SetMaxIdleConns(MaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

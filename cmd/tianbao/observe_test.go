@@ -173,7 +173,7 @@ func TestObservability(t *testing.T) {
 	v, ok = series(m, "go_sql_open_connections", `db_name="tianbao"`)
 	expect("the pool's open connections", v, ok, atLeast(1))
 	v, ok = series(m, "go_sql_max_open_connections", `db_name="tianbao"`)
-	expect("the pool's size", v, ok, exactly(32))
+	expect("the pool's size", v, ok, exactly(store.MaxConns))
 	v, ok = series(m, "tianbao_outbox_depth")
 	expect("tianbao_outbox_depth", v, ok, exactly(1))
 	v, ok = series(m, "tianbao_outbox_oldest_age_seconds")
