@@ -95,10 +95,11 @@ func (db *DB) RedeemInvite(ctx context.Context, token string, user, chat int64, 
 	// transaction below.
 	r := &redeemRequest{tokenHash: hashToken(token), now: now, external: strconv.FormatInt(user, 10), chat: chat, name: name, user: user}
 	err := db.batchers().redeems.write(ctx, r)
-	fresh := r.fresh
 	if err != nil && !taken(err) {
+		// r is not read: a wait given up (ctx) leaves it to its batch.
 		return Redeemed{}, fmt.Errorf("redeem invite: %w", err)
 	}
+	fresh := r.fresh
 	if len(fresh) == 1 {
 		fresh[0].Current, fresh[0].New = true, true
 		return fresh[0], nil
