@@ -154,14 +154,20 @@ func (db *DB) OutboxNext(ctx context.Context, budget *Budget) (wait time.Duratio
 	if budget != nil {
 		bot, rate, horizon = budget.Bot, budget.Rate, budget.Horizon.Seconds()
 	}
-	var secs []float64
-	if err := db.selectP(ctx, &secs, `SELECT extract(epoch FROM greatest(p.at,
+	return db.dueIn(ctx, "outbox next", `SELECT extract(epoch FROM greatest(p.at,
 			b.next_slot - make_interval(secs => $2::float8) + make_interval(secs => 1 / $3::float8)) - clock_timestamp())::float8
 		FROM (SELECT o.next_attempt_at AS at FROM outbox o JOIN contacts c ON c.id = o.contact_id
 			WHERE o.sent_at IS NULL AND c.chat_id IS NOT NULL AND c.unreachable_at IS NULL
 			ORDER BY o.next_attempt_at LIMIT 1) p
-		LEFT JOIN send_budget b ON b.bot_id = $1`, bot, horizon, rate); err != nil {
-		return 0, false, fmt.Errorf("outbox next: %w", err)
+		LEFT JOIN send_budget b ON b.bot_id = $1`, bot, horizon, rate)
+}
+
+// dueIn runs a query of at most one row, the seconds until something is
+// due, for the outbox's senders: ok is false when it returns none.
+func (db *DB) dueIn(ctx context.Context, what, query string, args ...any) (wait time.Duration, ok bool, err error) {
+	var secs []float64
+	if err := db.selectP(ctx, &secs, query, args...); err != nil {
+		return 0, false, fmt.Errorf("%s: %w", what, err)
 	}
 	if len(secs) == 0 {
 		return 0, false, nil

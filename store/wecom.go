@@ -386,17 +386,10 @@ func (db *DB) ClaimWeComOutbox(ctx context.Context, limit int, lease time.Durati
 // message: until the earliest unsent one's next attempt for a contact
 // WeCom reaches. ok is false when none is pending.
 func (db *DB) WeComOutboxNext(ctx context.Context) (wait time.Duration, ok bool, err error) {
-	var secs []float64
-	if err := db.selectP(ctx, &secs, `SELECT extract(epoch FROM o.next_attempt_at - clock_timestamp())::float8
+	return db.dueIn(ctx, "wecom outbox next", `SELECT extract(epoch FROM o.next_attempt_at - clock_timestamp())::float8
 		FROM outbox o JOIN contacts c ON c.id = o.contact_id `+wecomRoute+`
 			AND o.sent_at IS NULL AND c.unreachable_at IS NULL
-		ORDER BY o.next_attempt_at LIMIT 1`); err != nil {
-		return 0, false, fmt.Errorf("wecom outbox next: %w", err)
-	}
-	if len(secs) == 0 {
-		return 0, false, nil
-	}
-	return time.Duration(secs[0] * float64(time.Second)), true, nil
+		ORDER BY o.next_attempt_at LIMIT 1`)
 }
 
 // QueueReplies puts a turn's replies that could not go out at once (a
