@@ -18,7 +18,7 @@ import (
 
 // turnWrite is one optimistic turn's write.
 type turnWrite struct {
-	kind           int // turnSession, turnSessionShown, turnSessionNone, turnDraft
+	kind           int // turnSession … turnNewDraft
 	contact        int64
 	state          string
 	version        int64 // the session's version read
@@ -50,9 +50,9 @@ const (
 	turnNewDraft            // the same for a draft that had no row: it is created
 )
 
-// turnBatchQuery writes a batch of turns; $1-$15 are the turns, one array
-// element each, and the rest their rows, answers and audit entries, each
-// tagged with its turn's index ($1).
+// turnBatchQuery writes a batch of turns: $1-$14 and $29-$37 are the
+// turns, one array element each; $15-$28 their rows, answers and audit
+// entries, each tagged with its turn's index ($1).
 const turnBatchQuery = `WITH t AS MATERIALIZED (
 		SELECT * FROM unnest($1::int[], $2::int[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
 			$8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::int[],

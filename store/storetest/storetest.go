@@ -62,8 +62,8 @@ func NewDB(t testing.TB) *store.DB {
 }
 
 // Replicas opens n handles on one new, migrated database, as n replicas
-// of the bot would have: each its own pool (and its own listener, group
-// flush, statements), all on the same data.
+// of the bot would have: each its own pool (and its own listener,
+// statements and batchers), all on the same data.
 func Replicas(t testing.TB, n int) []*store.DB {
 	t.Helper()
 	url := URL(t)
